@@ -1,0 +1,206 @@
+//! The command line: parse arguments, call the library, render the outcome.
+//!
+//! Exit codes (ripgrep's convention): 0 the run completed; 1 it completed but
+//! found problems at or above `--fail-on`; 2 it could not be done, and then
+//! nothing was published.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::error::{Error, InputError};
+use crate::report::count;
+use crate::rules::Severity;
+use crate::run::{RunOptions, run};
+
+#[derive(Debug, Parser)]
+#[command(name = "cleanse", version, about = "Find, explain and report data-quality problems in children's social care exports.", long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Show only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Show debug detail in the log (counts and timings; never record values).
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the exports named in a configuration and publish the results.
+    Run(RunArgs),
+    /// Write synthetic demo exports (never real data) with a ground-truth list of planted problems.
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The run configuration [default: ./cleanse.yaml]
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Where runs are published: DIR/runs/<run-id>/ and DIR/latest/.
+    #[arg(long, value_name = "DIR", default_value = "cleanse-out")]
+    pub out: PathBuf,
+    /// The date `today` means in rules, as yyyy-mm-dd [default: the configuration's `as_of`, else today].
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Exit with code 1 when there are findings of this severity or worse.
+    #[arg(long, value_enum, default_value = "never")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// Directory to write the CSV files and ground_truth.csv into.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Number of children; the other tables scale from it (about 3 contacts per child).
+    #[arg(long, default_value_t = 1000)]
+    pub children: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// The extract date: every clean date is on or before it.
+    #[arg(long, value_parser = parse_date, default_value = "2026-03-31")]
+    pub as_of: chrono::NaiveDate,
+    /// Only these tables (comma-separated), e.g. `contacts`.
+    #[arg(long, value_delimiter = ',')]
+    pub tables: Vec<String>,
+    /// Plant no problems.
+    #[arg(long)]
+    pub clean: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Never,
+    Error,
+    Warning,
+    Info,
+}
+
+fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("`{s}` is not a date in yyyy-mm-dd form"))
+}
+
+/// Run the parsed command; returns the process exit code.
+pub fn main(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Run(args) => run_command(args),
+        Command::Generate(args) => generate_command(args),
+    }
+}
+
+fn run_command(args: RunArgs) -> i32 {
+    let config = match args.config {
+        Some(c) => c,
+        None => {
+            let default = PathBuf::from("cleanse.yaml");
+            if !default.is_file() {
+                eprintln!(
+                    "error: there is no cleanse.yaml here; pass --config PATH (the repository's own cleanse.yaml runs the demo)"
+                );
+                return 2;
+            }
+            default
+        }
+    };
+    let mut opts = RunOptions::new(&config, &args.out);
+    opts.as_of = args.as_of;
+    match run(&opts) {
+        Ok(outcome) => {
+            let r = &outcome.report;
+            let rows = r.total(|t| t.rows_in);
+            let (errors, warnings, infos) = (r.total(|t| t.errors), r.total(|t| t.warnings), r.total(|t| t.infos));
+            println!(
+                "Checked {} rows in {} tables: {} clean, {} rejected; {} errors, {} warnings, {} notes.",
+                count(rows),
+                r.tables.len(),
+                count(r.total(|t| t.corrected)),
+                count(r.total(|t| t.rejected)),
+                count(errors),
+                count(warnings),
+                count(infos)
+            );
+            println!("Published {}", outcome.run_dir.display());
+            println!("     latest {}", args.out.join("latest").display());
+            println!(
+                "Start with {} (for managers) or {} (for the data team).",
+                args.out.join("latest/summary.md").display(),
+                args.out.join("latest/exceptions.csv").display()
+            );
+            let worst = if errors > 0 {
+                Some(Severity::Error)
+            } else if warnings > 0 {
+                Some(Severity::Warning)
+            } else if infos > 0 {
+                Some(Severity::Info)
+            } else {
+                None
+            };
+            let threshold = match args.fail_on {
+                FailOn::Never => None,
+                FailOn::Error => Some(Severity::Error),
+                FailOn::Warning => Some(Severity::Warning),
+                FailOn::Info => Some(Severity::Info),
+            };
+            match (threshold, worst) {
+                (Some(t), Some(w)) if w >= t => 1,
+                _ => 0,
+            }
+        }
+        Err(e) => {
+            eprint!("{}", render_error(&e, use_color()));
+            eprintln!("Nothing was published.");
+            2
+        }
+    }
+}
+
+fn generate_command(args: GenerateArgs) -> i32 {
+    let opts = crate::generate::GenOptions {
+        seed: args.seed,
+        children: args.children,
+        as_of: args.as_of,
+        tables: args.tables,
+        plant: !args.clean,
+    };
+    match crate::generate::generate(&opts, &args.out) {
+        Ok(summary) => {
+            for (table, rows) in &summary.rows {
+                println!(
+                    "{:>12} rows  {}",
+                    count(*rows as u64),
+                    args.out.join(format!("{table}.csv")).display()
+                );
+            }
+            println!(
+                "{:>12} planted problems listed in {}",
+                count(summary.planted as u64),
+                args.out.join("ground_truth.csv").display()
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.out.display());
+            2
+        }
+    }
+}
+
+fn use_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+/// Render any error for a person: positioned diagnostics for files they wrote.
+pub fn render_error(e: &Error, color: bool) -> String {
+    match e {
+        Error::Rules(diags) => crate::diag::render(diags, color),
+        Error::Input(InputError { .. }) => format!("error: {e}\n"),
+        Error::Io { .. } => format!("error: {e}\n"),
+        Error::Internal(_) => {
+            format!("error: {e}\nThis is a bug in Cleanse; please report it with the command you ran.\n")
+        }
+    }
+}

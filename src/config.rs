@@ -1,0 +1,205 @@
+//! The run configuration (`cleanse.yaml`): which exports to read, as which
+//! tables, and which rule packs to apply.
+//!
+//! Paths in the file are relative to the file itself, so a configuration and
+//! its data can be moved together.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::ingest::Encoding;
+use crate::yaml::{self, Spanned, span};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    name: Option<String>,
+    /// The date `today` means in rules (default: the day of the run).
+    #[serde(default)]
+    as_of: Option<Spanned<String>>,
+    #[serde(default)]
+    two_digit_year_pivot: Option<Spanned<u8>>,
+    rules: Vec<Spanned<String>>,
+    inputs: Vec<RawInput>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInput {
+    table: Spanned<String>,
+    file: Spanned<String>,
+    #[serde(default)]
+    encoding: Option<Spanned<String>>,
+    #[serde(default)]
+    delimiter: Option<Spanned<String>>,
+}
+
+/// One export to read.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub table: String,
+    pub path: PathBuf,
+    pub encoding: Encoding,
+    pub delimiter: u8,
+    /// Where `table:` is written, for "unknown table" errors after the packs load.
+    pub table_at: (std::sync::Arc<crate::diag::SourceFile>, std::ops::Range<usize>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub name: String,
+    pub as_of: Option<chrono::NaiveDate>,
+    pub pivot: u8,
+    pub rules: Vec<PathBuf>,
+    pub inputs: Vec<Input>,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
+        let (raw, file) = yaml::load::<RawConfig>(path)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut diags = Vec::new();
+        let as_of = raw.as_of.as_ref().and_then(|a| {
+            chrono::NaiveDate::parse_from_str(a.value.trim(), "%Y-%m-%d")
+                .map_err(|_| {
+                    diags.push(
+                        Diagnostic::new("bad-date", &file, span(a), format!("`{}` is not a date", a.value))
+                            .label("expected yyyy-mm-dd")
+                            .help("write the as-of date as e.g. 2026-03-31"),
+                    )
+                })
+                .ok()
+        });
+        let pivot = raw
+            .two_digit_year_pivot
+            .as_ref()
+            .map_or(crate::values::DEFAULT_PIVOT, |p| {
+                if p.value > 99 {
+                    diags.push(
+                        Diagnostic::new(
+                            "bad-pivot",
+                            &file,
+                            span(p),
+                            "the two-digit-year pivot is a number from 0 to 99",
+                        )
+                        .label("too large"),
+                    );
+                }
+                p.value
+            });
+        if raw.rules.is_empty() {
+            diags.push(
+                Diagnostic::new("no-rules", &file, 0..0, "no rule packs are listed under `rules`")
+                    .help("add e.g. `rules: [rules/annex-a.yaml]`"),
+            );
+        }
+        let rules = raw
+            .rules
+            .iter()
+            .filter_map(|r| {
+                let p = base.join(&r.value);
+                if p.is_file() {
+                    Some(p)
+                } else {
+                    diags.push(
+                        Diagnostic::new(
+                            "missing-file",
+                            &file,
+                            span(r),
+                            format!("rules file `{}` does not exist", p.display()),
+                        )
+                        .label("no such file"),
+                    );
+                    None
+                }
+            })
+            .collect();
+        let mut inputs: Vec<Input> = Vec::new();
+        for i in &raw.inputs {
+            let path = base.join(&i.file.value);
+            if !path.is_file() {
+                diags.push(
+                    Diagnostic::new(
+                        "missing-file",
+                        &file,
+                        span(&i.file),
+                        format!("input file `{}` does not exist", path.display()),
+                    )
+                    .label("no such file"),
+                );
+            }
+            if inputs.iter().any(|x| x.table == i.table.value) {
+                diags.push(
+                    Diagnostic::new(
+                        "duplicate-input",
+                        &file,
+                        span(&i.table),
+                        format!("table `{}` has two inputs", i.table.value),
+                    )
+                    .label("second input for this table")
+                    .help("combine the exports into one file, or declare a second table"),
+                );
+            }
+            let encoding = match i.encoding.as_ref() {
+                None => Encoding::Auto,
+                Some(e) => Encoding::parse(&e.value).unwrap_or_else(|| {
+                    diags.push(
+                        Diagnostic::new(
+                            "unknown-encoding",
+                            &file,
+                            span(e),
+                            format!("unknown encoding `{}`", e.value),
+                        )
+                        .label("not an encoding Cleanse reads")
+                        .help(
+                            did_you_mean(&e.value, Encoding::NAMES.iter().copied())
+                                .unwrap_or_else(|| format!("encodings: {}", Encoding::NAMES.join(", "))),
+                        ),
+                    );
+                    Encoding::Auto
+                }),
+            };
+            let delimiter = match i.delimiter.as_ref() {
+                None => b',',
+                Some(d) => match d.value.as_str() {
+                    "\\t" | "tab" | "\t" => b'\t',
+                    s if s.len() == 1 && s.is_ascii() => s.as_bytes()[0],
+                    _ => {
+                        diags.push(
+                            Diagnostic::new(
+                                "bad-delimiter",
+                                &file,
+                                span(d),
+                                "the delimiter must be a single character (or `tab`)",
+                            )
+                            .label("not one character"),
+                        );
+                        b','
+                    }
+                },
+            };
+            inputs.push(Input {
+                table: i.table.value.clone(),
+                path,
+                encoding,
+                delimiter,
+                table_at: (file.clone(), span(&i.table)),
+            });
+        }
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        Ok(Config {
+            path: path.to_path_buf(),
+            name: raw.name.unwrap_or_else(|| "Cleanse run".to_string()),
+            as_of,
+            pivot,
+            rules,
+            inputs,
+        })
+    }
+}

@@ -1,0 +1,61 @@
+//! Cleanse: a data-quality cleansing pipeline for children's social care
+//! records.
+//!
+//! Councils' case-management exports (contacts, referrals, assessments,
+//! child protection plans...) go in; corrected datasets, rejected rows, an
+//! exceptions report and a manager's summary come out. Every input row ends
+//! in exactly one place, and every finding says which rule, which file and
+//! which line.
+//!
+//! # The pipeline
+//!
+//! ```text
+//!  cleanse.yaml ──► config ──► rules ──────► plan
+//!                              (parse,        (physical
+//!                               validate,      expressions,
+//!                               compile)       once per run)
+//!                                                 │
+//!  exports ──► ingest ──► check ──────────────────┘
+//!              (bytes →   (type columns, evaluate every
+//!               text       rule over the batch; batches
+//!               batches)   in parallel)
+//!                            │
+//!                            ▼
+//!                          run (order-dependent checks, route each row)
+//!                            │
+//!                            ▼
+//!                 report ──► publish (staging dir, atomic rename)
+//! ```
+//!
+//! Each stage has one contract:
+//! - [`config`]: read `cleanse.yaml`; paths are relative to it.
+//! - [`rules`]: read rule packs with positions, validate every value
+//!   (reporting all problems at once as [`diag::Diagnostic`]s), and compile
+//!   rules to DataFusion logical expressions. Rule kinds live in
+//!   [`rules::kinds`], one file each, registered in one list.
+//! - [`plan`]: turn a table's rules into physical expressions.
+//! - [`ingest`]: read an export as text batches; set aside rows that are not
+//!   records, never drop them.
+//! - [`check`]: type the batch's columns and evaluate the plan over it.
+//! - [`run`]: resolve `unique` and `duplicate_rows` in file order, route each
+//!   row to corrected or rejected, and write the exceptions.
+//! - [`report`]: `run.json` and the manager's `summary.md`.
+//! - [`publish`]: write outputs so that nobody sees half a run.
+
+pub mod check;
+pub mod cli;
+pub mod config;
+pub mod diag;
+pub mod error;
+pub mod generate;
+pub mod ingest;
+pub mod plan;
+pub mod publish;
+pub mod report;
+pub mod rules;
+pub mod run;
+pub mod values;
+mod yaml;
+
+pub use error::{Error, Result};
+pub use run::{RunOptions, RunOutcome, run, sha256_hex};

@@ -1,0 +1,24 @@
+//! The `cleanse` binary: parse arguments, set up logging, hand over to the library.
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+fn main() {
+    let cli = cleanse::cli::Cli::parse();
+    let default = if cli.quiet {
+        "error"
+    } else if cli.verbose {
+        "cleanse=debug"
+    } else {
+        "cleanse=info"
+    };
+    let filter = EnvFilter::try_from_env("CLEANSE_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let ansi = std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(ansi)
+        .init();
+    std::process::exit(cleanse::cli::main(cli));
+}

@@ -1,0 +1,245 @@
+//! Report: what a run found, as `run.json` for machines and `summary.md` for
+//! a senior manager.
+//!
+//! The summary is built only from counts and the rule packs' own wording,
+//! never from record values, so it can go in an email without exposing a
+//! child's name, date of birth or identifier.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::rules::{PackInfo, Severity};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub run_id: String,
+    pub name: String,
+    pub tool_version: String,
+    pub started: String,
+    pub finished: String,
+    /// The date `today` meant in rules.
+    pub as_of: String,
+    pub config: String,
+    pub inputs: Vec<InputReport>,
+    pub rule_packs: Vec<PackInfo>,
+    pub tables: Vec<TableReport>,
+    pub rules: Vec<RuleCount>,
+    /// Declared tables this run had no export for.
+    pub tables_without_input: Vec<String>,
+    pub timings_ms: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputReport {
+    pub table: String,
+    pub file: String,
+    pub sha256: String,
+    pub rows: u64,
+    pub fields_read_as_windows_1252: u64,
+    pub extra_columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TableReport {
+    pub table: String,
+    pub rows_in: u64,
+    pub corrected: u64,
+    pub rejected: u64,
+    pub errors: u64,
+    pub warnings: u64,
+    pub infos: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleCount {
+    pub id: String,
+    pub table: String,
+    pub kind: String,
+    pub severity: Severity,
+    pub message: String,
+    pub findings: u64,
+}
+
+impl RunReport {
+    pub fn total(&self, f: impl Fn(&TableReport) -> u64) -> u64 {
+        self.tables.iter().map(f).sum()
+    }
+}
+
+/// Thousands separators, as a manager expects to read counts.
+pub fn count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "0%".to_string()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
+pub fn summary_markdown(r: &RunReport) -> String {
+    let rows = r.total(|t| t.rows_in);
+    let clean = r.total(|t| t.corrected);
+    let held = r.total(|t| t.rejected);
+    let (errors, warnings, infos) = (r.total(|t| t.errors), r.total(|t| t.warnings), r.total(|t| t.infos));
+    let as_of = chrono::NaiveDate::parse_from_str(&r.as_of, "%Y-%m-%d")
+        .map_or(r.as_of.clone(), |d| d.format("%-d %B %Y").to_string());
+    let packs: Vec<String> = r
+        .rule_packs
+        .iter()
+        .map(|p| format!("{} {}", p.name, p.version))
+        .collect();
+    let mut s = String::new();
+    let _ = writeln!(s, "# Data quality summary: {}\n", r.name);
+    let _ = writeln!(
+        s,
+        "Records as of **{as_of}**, checked against {} ({}).\n",
+        plural(r.rule_packs.len() as u64, "rule pack", "rule packs"),
+        packs.join(", ")
+    );
+    let _ = writeln!(s, "## At a glance\n");
+    let _ = writeln!(
+        s,
+        "- **{}** checked in {}.",
+        plural(rows, "record", "records"),
+        plural(r.tables.len() as u64, "list", "lists")
+    );
+    let _ = writeln!(
+        s,
+        "- **{}** ({}) passed every error check and are in the corrected files.",
+        count(clean),
+        percent(clean, rows)
+    );
+    let _ = writeln!(
+        s,
+        "- **{}** ({}) have at least one error and were held back for the data team to fix.",
+        count(held),
+        percent(held, rows)
+    );
+    let _ = writeln!(
+        s,
+        "- **{}** found: {}, {} and {}.\n",
+        plural(errors + warnings + infos, "problem", "problems"),
+        plural(errors, "error", "errors"),
+        plural(warnings, "warning", "warnings"),
+        plural(infos, "note", "notes")
+    );
+    let _ = writeln!(
+        s,
+        "Errors hold a record back; warnings are worth fixing but the record is still used; notes are for information.\n"
+    );
+    let _ = writeln!(s, "## By list\n");
+    let _ = writeln!(s, "| List | Records | Clean | Held back | Errors | Warnings |");
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|");
+    for t in &r.tables {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} ({}) | {} | {} | {} |",
+            t.table,
+            count(t.rows_in),
+            count(t.corrected),
+            percent(t.corrected, t.rows_in),
+            count(t.rejected),
+            count(t.errors),
+            count(t.warnings)
+        );
+    }
+    let mut top: Vec<_> = r.rules.iter().filter(|c| c.findings > 0).collect();
+    top.sort_by(|a, b| {
+        b.findings
+            .cmp(&a.findings)
+            .then(b.severity.cmp(&a.severity))
+            .then(a.id.cmp(&b.id))
+    });
+    if !top.is_empty() {
+        let _ = writeln!(s, "\n## The most common problems\n");
+        let _ = writeln!(s, "| Problem | List | Severity | Found |");
+        let _ = writeln!(s, "|---|---|---|---:|");
+        for c in top.iter().take(10) {
+            let list = if c.table.is_empty() { "any" } else { c.table.as_str() };
+            let _ = writeln!(
+                s,
+                "| {} (`{}`) | {} | {} | {} |",
+                c.message.replace('|', "/"),
+                c.id,
+                list,
+                c.severity.as_str(),
+                count(c.findings)
+            );
+        }
+        if top.len() > 10 {
+            let _ = writeln!(
+                s,
+                "\n{} more rules found problems; `exceptions.csv` lists every one.",
+                count(top.len() as u64 - 10)
+            );
+        }
+    } else {
+        let _ = writeln!(s, "\nNo problems found.");
+    }
+    let mut notes = Vec::new();
+    for i in &r.inputs {
+        if i.fields_read_as_windows_1252 > 0 {
+            notes.push(format!("The {} export is not UTF-8: {} were read as Windows-1252. Nothing was lost, but exporting as UTF-8 avoids the guesswork.", i.table, plural(i.fields_read_as_windows_1252, "value", "values")));
+        }
+        if !i.extra_columns.is_empty() {
+            notes.push(format!(
+                "The {} export has {} no rule pack declares; {} kept in the outputs unchecked.",
+                i.table,
+                plural(i.extra_columns.len() as u64, "column", "columns"),
+                if i.extra_columns.len() == 1 {
+                    "it is"
+                } else {
+                    "they are"
+                }
+            ));
+        }
+    }
+    if !r.tables_without_input.is_empty() {
+        notes.push(format!(
+            "No export was given for: {}. Their rules did not run.",
+            r.tables_without_input.join(", ")
+        ));
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(s, "\n## Notes\n");
+        for n in notes {
+            let _ = writeln!(s, "- {n}");
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n---\nProduced by Cleanse {}. Record-level detail is in `exceptions.csv`, `rejected/` and `corrected/`; this summary holds no names, dates of birth or identifiers.",
+        r.tool_version
+    );
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(1234567), "1,234,567");
+    }
+}

@@ -1,0 +1,436 @@
+//! The rule kinds, one file each, registered in [`KINDS`].
+//!
+//! A kind's file holds its documentation ([`KindDoc`]: what it checks, why it
+//! matters, an example), the keys it takes, and `compile`, which turns one
+//! rule from a rules file into a [`Check`]. Adding a kind means adding a file
+//! and one line to [`KINDS`]; nothing else needs to know about it.
+//!
+//! Most kinds compile to [`RowCheck`]s: DataFusion expressions evaluated over
+//! a whole batch at once. `unique` and `duplicate_rows` need to see rows in
+//! order, so the check stage runs them over hashes instead.
+
+pub mod age;
+pub mod check;
+pub mod clean_text;
+pub mod code_form;
+pub mod duplicate_rows;
+pub mod length;
+pub mod pattern;
+pub mod range;
+pub mod required;
+pub mod type_check;
+pub mod unique;
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::sync::Arc;
+
+use datafusion::logical_expr::{Expr, ident};
+
+use super::raw::RawRule;
+use super::sql::SqlContext;
+use super::{Check, Column, RowCheck, Rule, RuleSet, Severity, Table, unknown_column};
+use crate::diag::{Diagnostic, SourceFile, did_you_mean};
+use crate::yaml::{Spanned, span};
+
+/// Every rule kind. The one place a kind is registered.
+pub static KINDS: &[&dyn Kind] = &[
+    &required::Required,
+    &type_check::TypeCheck,
+    &code_form::CodeForm,
+    &pattern::Pattern,
+    &length::Length,
+    &clean_text::CleanText,
+    &range::RangeKind,
+    &age::Age,
+    &check::SqlCheck,
+    &unique::Unique,
+    &duplicate_rows::DuplicateRows,
+];
+
+/// A kind's documentation: the source of `cleanse explain` and the reference docs.
+#[derive(Debug)]
+pub struct KindDoc {
+    pub name: &'static str,
+    /// What it checks, in one sentence.
+    pub summary: &'static str,
+    /// Why it matters for children's social care records.
+    pub why: &'static str,
+    /// A rule of this kind, as YAML.
+    pub example: &'static str,
+    /// The keys it takes beyond `id`, `table`, `kind`, `severity`, `message`, `docs`.
+    pub params: &'static [Param],
+}
+
+#[derive(Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub required: bool,
+    pub doc: &'static str,
+}
+
+pub trait Kind: Sync {
+    fn doc(&self) -> &'static KindDoc;
+    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>>;
+}
+
+/// A kind's docs by name.
+pub fn doc(name: &str) -> Option<&'static KindDoc> {
+    KINDS.iter().map(|k| k.doc()).find(|d| d.name == name)
+}
+
+/// Common parameter docs, shared so every kind words them the same way.
+pub const COLUMNS: Param = Param {
+    name: "columns",
+    required: true,
+    doc: "The columns to check; each is checked on its own.",
+};
+pub const WHEN: Param = Param {
+    name: "when",
+    required: false,
+    doc: "SQL condition: the rule applies only to rows where it is true.",
+};
+
+/// Everything a kind needs to compile one rule.
+pub struct RuleCx<'a> {
+    pub raw: &'a RawRule,
+    pub table: &'a Table,
+    pub file: &'a Arc<SourceFile>,
+    pub sql: &'a SqlContext,
+}
+
+impl RuleCx<'_> {
+    pub fn error(&self, code: &'static str, at: Range<usize>, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, self.file, at, message)
+    }
+
+    /// The rule's `columns`, resolved against its table.
+    pub fn columns(&self) -> Result<Vec<usize>, Vec<Diagnostic>> {
+        let Some(cols) = &self.raw.columns else {
+            return Err(vec![
+                self.error(
+                    "missing-key",
+                    span(&self.raw.kind),
+                    format!("rule kind `{}` needs `columns`", self.raw.kind.value),
+                )
+                .label("this kind checks columns")
+                .help("add `columns: [column_name]`"),
+            ]);
+        };
+        if cols.value.is_empty() {
+            return Err(vec![
+                self.error("empty-columns", span(cols), "`columns` is empty")
+                    .label("name at least one column"),
+            ]);
+        }
+        self.resolve(&cols.value)
+    }
+
+    pub fn resolve(&self, names: &[Spanned<String>]) -> Result<Vec<usize>, Vec<Diagnostic>> {
+        let mut out = Vec::new();
+        let mut diags = Vec::new();
+        for n in names {
+            match self.table.column(&n.value) {
+                Some(i) => out.push(i),
+                None => diags.push(unknown_column(self.file, n, &self.table.name, &self.table.columns)),
+            }
+        }
+        if diags.is_empty() { Ok(out) } else { Err(diags) }
+    }
+
+    /// The date `today` means.
+    pub fn sql_as_of(&self) -> chrono::NaiveDate {
+        self.sql.as_of()
+    }
+
+    pub fn column(&self, i: usize) -> &Column {
+        &self.table.columns[i]
+    }
+
+    /// Parse a SQL value of this rule, with errors pointing into the YAML.
+    pub fn sql(&self, value: &Spanned<String>) -> Result<(Expr, Vec<usize>), Diagnostic> {
+        let at = span(value);
+        let text = &value.value;
+        // Where the SQL text starts in the file: exact for plain and quoted scalars.
+        let base = self
+            .file
+            .text
+            .get(at.clone())
+            .and_then(|s| s.find(text.as_str()))
+            .map(|i| at.start + i);
+        match self.sql.parse(text, &self.table.schema) {
+            Ok(expr) => {
+                let reads = self.reads(&expr);
+                Ok((expr, reads))
+            }
+            Err(e) => {
+                let span = match (base, &e.span) {
+                    (Some(b), Some(r)) => b + r.start..b + r.end.max(r.start + 1),
+                    _ => at,
+                };
+                let mut help = e.help.clone();
+                if let Some(name) = &e.unknown_column {
+                    help = did_you_mean(name, self.table.columns.iter().map(|c| c.name.as_str())).or_else(|| {
+                        Some(format!(
+                            "columns of `{}`: {}",
+                            self.table.name,
+                            self.table
+                                .columns
+                                .iter()
+                                .map(|c| c.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    });
+                }
+                let code = if e.unknown_column.is_some() {
+                    "unknown-column"
+                } else {
+                    "bad-sql"
+                };
+                Err(self.error(code, span, e.message).label("here").maybe_help(help))
+            }
+        }
+    }
+
+    /// A SQL condition (for `when` or `check`): it must give true or false.
+    pub fn condition(&self, value: &Spanned<String>) -> Result<(Expr, Vec<usize>), Diagnostic> {
+        let (expr, reads) = self.sql(value)?;
+        match self.sql.data_type(&expr, &self.table.schema) {
+            Some(datafusion::arrow::datatypes::DataType::Boolean)
+            | Some(datafusion::arrow::datatypes::DataType::Null) => Ok((expr, reads)),
+            Some(other) => Err(self
+                .error(
+                    "not-a-condition",
+                    span(value),
+                    format!("this expression gives a {other} value, not true or false"),
+                )
+                .label("must be a condition")
+                .help("compare it with something, e.g. `a >= b` or `x IS NOT NULL`")),
+            None => Ok((expr, reads)),
+        }
+    }
+
+    /// The optional `when` condition.
+    pub fn when(&self) -> Result<(Option<Expr>, Vec<usize>), Vec<Diagnostic>> {
+        match &self.raw.when {
+            None => Ok((None, Vec::new())),
+            Some(w) => self.condition(w).map(|(e, r)| (Some(e), r)).map_err(|d| vec![d]),
+        }
+    }
+
+    /// Typed columns an expression reads.
+    pub fn reads(&self, expr: &Expr) -> Vec<usize> {
+        let names: HashSet<String> = expr.column_refs().into_iter().map(|c| c.name.clone()).collect();
+        let mut out: Vec<usize> = names.iter().filter_map(|n| self.table.column(n)).collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// One check per column, `pass` built from the column's typed value.
+    pub fn per_column(
+        &self,
+        columns: &[usize],
+        mut pass: impl FnMut(Expr, &Column) -> Expr,
+    ) -> Result<Check, Vec<Diagnostic>> {
+        let (when, when_reads) = self.when()?;
+        Ok(Check::Row(
+            columns
+                .iter()
+                .map(|&c| RowCheck {
+                    column: Some(c),
+                    when: when.clone(),
+                    pass: pass(ident(&self.column(c).name), self.column(c)),
+                    reads: vec![c],
+                    when_reads: when_reads.clone(),
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// Validate the parts every rule shares, then hand it to its kind.
+pub fn compile_rule(
+    raw: &RawRule,
+    set: &RuleSet,
+    pack: &str,
+    file: &Arc<SourceFile>,
+    sql: &SqlContext,
+) -> Result<Rule, Vec<Diagnostic>> {
+    let mut diags = Vec::new();
+    let table = set.table(&raw.table.value);
+    if table.is_none() {
+        diags.push(
+            Diagnostic::new(
+                "unknown-table",
+                file,
+                span(&raw.table),
+                format!("unknown table `{}`", raw.table.value),
+            )
+            .label("no table with this name")
+            .help(
+                did_you_mean(&raw.table.value, set.tables.iter().map(|t| t.name.as_str())).unwrap_or_else(|| {
+                    format!(
+                        "tables: {}",
+                        set.tables
+                            .iter()
+                            .map(|t| t.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }),
+            ),
+        );
+    }
+    let kind = KINDS.iter().find(|k| k.doc().name == raw.kind.value);
+    if kind.is_none() {
+        let names = KINDS.iter().map(|k| k.doc().name);
+        diags.push(
+            Diagnostic::new(
+                "unknown-kind",
+                file,
+                span(&raw.kind),
+                format!("unknown rule kind `{}`", raw.kind.value),
+            )
+            .label("not a rule kind")
+            .help(
+                did_you_mean(&raw.kind.value, names.clone())
+                    .unwrap_or_else(|| format!("rule kinds: {}", names.collect::<Vec<_>>().join(", "))),
+            ),
+        );
+    }
+    let severity = match &raw.severity {
+        None => Severity::Error,
+        Some(s) => Severity::parse(&s.value).unwrap_or_else(|| {
+            diags.push(
+                Diagnostic::new(
+                    "unknown-severity",
+                    file,
+                    span(s),
+                    format!("unknown severity `{}`", s.value),
+                )
+                .label("not a severity")
+                .help(
+                    did_you_mean(&s.value, Severity::NAMES.iter().copied())
+                        .unwrap_or_else(|| "severities: error, warning, info".into()),
+                ),
+            );
+            Severity::Error
+        }),
+    };
+    if !is_rule_id(&raw.id.value) {
+        diags.push(
+            Diagnostic::new(
+                "bad-rule-id",
+                file,
+                span(&raw.id),
+                format!("rule id `{}` is not a stable id", raw.id.value),
+            )
+            .label("use letters, digits, '.', '-' or '_'")
+            .help("ids appear in every report and in history; keep them short and never reuse one"),
+        );
+    }
+    if raw.message.value.trim().is_empty() {
+        diags.push(
+            Diagnostic::new("empty-message", file, span(&raw.message), "the message is empty")
+                .label("say what is wrong, in words a data officer can act on"),
+        );
+    }
+    let (Some(kind), Some(ti)) = (kind, table) else {
+        return Err(diags);
+    };
+    let doc = kind.doc();
+    for (name, at) in raw.present_params() {
+        if !doc.params.iter().any(|p| p.name == name) {
+            let takes: Vec<&str> = doc.params.iter().map(|p| p.name).collect();
+            diags.push(
+                Diagnostic::new(
+                    "key-not-for-kind",
+                    file,
+                    at,
+                    format!("rule kind `{}` does not take `{name}`", doc.name),
+                )
+                .label("not used by this kind")
+                .help(if takes.is_empty() {
+                    format!(
+                        "`{}` takes no settings beyond id, table, kind, severity, message and docs",
+                        doc.name
+                    )
+                } else {
+                    format!("`{}` takes: {}", doc.name, takes.join(", "))
+                }),
+            );
+        }
+    }
+    let present: Vec<&str> = raw.present_params().iter().map(|(n, _)| *n).collect();
+    for p in doc.params.iter().filter(|p| p.required && !present.contains(&p.name)) {
+        diags.push(
+            Diagnostic::new(
+                "missing-key",
+                file,
+                span(&raw.kind),
+                format!("rule kind `{}` needs `{}`", doc.name, p.name),
+            )
+            .label(format!("`{}` is missing from this rule", p.name))
+            .help(p.doc),
+        );
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let table = &set.tables[ti];
+    let cx = RuleCx { raw, table, file, sql };
+    let check = kind.compile(&cx)?;
+    let columns = match &check {
+        Check::Row(checks) => {
+            let mut cols: Vec<usize> = match &raw.columns {
+                Some(c) => cx.resolve(&c.value)?,
+                None => checks.iter().flat_map(|c| c.reads.iter().copied()).collect(),
+            };
+            cols.dedup();
+            cols
+        }
+        Check::Type { column } | Check::CodeForm { column } => vec![*column],
+        Check::Unique { columns } => columns.clone(),
+        Check::DuplicateRows => Vec::new(),
+    };
+    Ok(Rule {
+        id: raw.id.value.clone(),
+        table: ti,
+        kind: doc.name,
+        severity,
+        message: raw.message.value.trim().to_string(),
+        docs: raw
+            .docs
+            .as_ref()
+            .map_or_else(|| doc.summary.to_string(), |d| d.value.trim().to_string()),
+        columns,
+        check,
+        pack: pack.to_string(),
+    })
+}
+
+fn is_rule_id(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+/// For kinds that check one column at a time: `type` and `code_form` take a
+/// single column per rule, because they replace the rule the column implies.
+pub fn single_column(cx: &RuleCx) -> Result<usize, Vec<Diagnostic>> {
+    let cols = cx.columns()?;
+    if cols.len() != 1 {
+        let at = cx.raw.columns.as_ref().map(span).unwrap_or_default();
+        return Err(vec![
+            cx.error(
+                "one-column",
+                at,
+                format!("rule kind `{}` takes exactly one column", cx.raw.kind.value),
+            )
+            .label("write one rule per column"),
+        ]);
+    }
+    Ok(cols[0])
+}

@@ -1,0 +1,60 @@
+//! `required`: a value must be present.
+
+use datafusion::functions::expr_fn::btrim;
+use datafusion::logical_expr::{Expr, ident, lit};
+
+use super::{COLUMNS, Check, Kind, KindDoc, RuleCx, WHEN};
+use crate::diag::Diagnostic;
+use crate::rules::{RowCheck, Table, raw_name};
+
+pub struct Required;
+
+static DOC: KindDoc = KindDoc {
+    name: "required",
+    summary: "The column must have a value: blank or whitespace-only cells fail.",
+    why: "Missing mandatory values are the commonest reason Annex A and statutory returns are sent back, and a blank date or code silently drops a child out of timeliness and volume figures.",
+    example: "- id: ASS-004\n  table: assessments\n  kind: required\n  columns: [authorisation_date]\n  when: assessment_start_date < today() - INTERVAL '45 days'\n  severity: warning\n  message: The assessment started over 45 days ago and has no authorisation date.",
+    params: &[COLUMNS, WHEN],
+};
+
+impl Kind for Required {
+    fn doc(&self) -> &'static KindDoc {
+        &DOC
+    }
+
+    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let columns = cx.columns()?;
+        let (when, when_reads) = cx.when()?;
+        Ok(Check::Row(
+            columns
+                .into_iter()
+                .map(|c| RowCheck {
+                    when: when.clone(),
+                    when_reads: when_reads.clone(),
+                    ..row_check(cx.table, c)
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// Presence is judged on the raw text, so a value that is present but
+/// malformed counts as present (the type check reports it instead).
+fn present(table: &Table, column: usize) -> Expr {
+    btrim(vec![ident(raw_name(&table.columns[column].name))]).not_eq(lit(""))
+}
+
+fn row_check(table: &Table, column: usize) -> RowCheck {
+    RowCheck {
+        column: Some(column),
+        when: None,
+        pass: present(table, column),
+        reads: Vec::new(),
+        when_reads: Vec::new(),
+    }
+}
+
+/// The check behind `required: true` on a column declaration.
+pub fn presence(table: &Table, column: usize) -> Check {
+    Check::Row(vec![row_check(table, column)])
+}

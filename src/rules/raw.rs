@@ -1,0 +1,130 @@
+//! The rules file as written: every key the format knows, with positions.
+//!
+//! Nothing here is validated beyond YAML syntax and unknown keys; the
+//! validator in [`super`] turns this into the checked model and reports
+//! every problem it finds, each pointing at the text to change.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::yaml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPack {
+    pub pack: Spanned<String>,
+    pub version: Spanned<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub code_lists: BTreeMap<String, Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub tables: BTreeMap<String, RawTable>,
+    #[serde(default)]
+    pub rules: Vec<RawRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTable {
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Columns that identify a record in the exceptions report.
+    #[serde(default)]
+    pub key: Vec<Spanned<String>>,
+    pub columns: Vec<RawColumn>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawColumn {
+    pub name: Spanned<String>,
+    #[serde(default)]
+    pub header: Option<Spanned<String>>,
+    #[serde(default)]
+    pub aliases: Vec<Spanned<String>>,
+    #[serde(default, rename = "type")]
+    pub ty: Option<Spanned<String>>,
+    /// A code list: the name of one in `code_lists`, or the codes inline.
+    #[serde(default)]
+    pub codes: Option<Spanned<CodesRef>>,
+    /// Date forms accepted (default: every UK form).
+    #[serde(default)]
+    pub date_formats: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub required: bool,
+    /// The export may leave this column out entirely.
+    #[serde(default)]
+    pub optional: bool,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum CodesRef {
+    Named(String),
+    Inline(Vec<String>),
+}
+
+/// Every key any rule kind takes; each kind says which of these it uses.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRule {
+    pub id: Spanned<String>,
+    pub table: Spanned<String>,
+    pub kind: Spanned<String>,
+    #[serde(default)]
+    pub severity: Option<Spanned<String>>,
+    pub message: Spanned<String>,
+    #[serde(default)]
+    pub docs: Option<Spanned<String>>,
+    #[serde(default)]
+    pub columns: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub when: Option<Spanned<String>>,
+    #[serde(default)]
+    pub check: Option<Spanned<String>>,
+    #[serde(default)]
+    pub min: Option<Spanned<Bound>>,
+    #[serde(default)]
+    pub max: Option<Spanned<Bound>>,
+    #[serde(default)]
+    pub pattern: Option<Spanned<String>>,
+    #[serde(default)]
+    pub date_of_birth: Option<Spanned<String>>,
+    #[serde(default)]
+    pub at: Option<Spanned<String>>,
+}
+
+/// A range bound: a number, or text such as a date or `today - 6 years`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Bound {
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl RawRule {
+    /// The optional keys that are present, for checking them against the kind.
+    pub fn present_params(&self) -> Vec<(&'static str, std::ops::Range<usize>)> {
+        use crate::yaml::span;
+        let mut out = Vec::new();
+        let mut add = |name, s: Option<std::ops::Range<usize>>| {
+            if let Some(s) = s {
+                out.push((name, s));
+            }
+        };
+        add("columns", self.columns.as_ref().map(span));
+        add("when", self.when.as_ref().map(span));
+        add("check", self.check.as_ref().map(span));
+        add("min", self.min.as_ref().map(span));
+        add("max", self.max.as_ref().map(span));
+        add("pattern", self.pattern.as_ref().map(span));
+        add("date_of_birth", self.date_of_birth.as_ref().map(span));
+        add("at", self.at.as_ref().map(span));
+        out
+    }
+}
