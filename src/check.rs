@@ -113,6 +113,12 @@ pub fn check_batch(
         let pass = evaluate(&c.pass, &batch);
         for row in 0..n {
             if let Some(when) = &when {
+                // A condition over a value that did not parse means nothing
+                // (`x IS NOT NULL` is false for it): say so, never skip the row.
+                if let Some(&col) = c.when_reads.iter().find(|&&col| failed_at(col, row)) {
+                    push(row, Some(col), Detail::Unparsed { column: col });
+                    continue;
+                }
                 match when.get(row) {
                     Ok(Some(true)) => {}
                     Ok(Some(false)) => continue,

@@ -102,8 +102,8 @@ pub struct Header {
 pub struct Tracked<R> {
     inner: R,
     sha: Sha256,
-    /// Offsets of line breaks read but not yet passed by a record.
-    breaks: VecDeque<u64>,
+    /// Offset and length (1, or 2 for CRLF) of line breaks read but not yet passed by a record.
+    breaks: VecDeque<(u64, u64)>,
     breaks_passed: u64,
     pos: u64,
     prev_cr: bool,
@@ -116,8 +116,14 @@ impl<R: Read> Read for Tracked<R> {
         self.sha.update(chunk);
         for (i, &b) in chunk.iter().enumerate() {
             // CRLF counts once, at the CR; a lone CR (old Mac exports) or LF counts too.
+            let at = self.pos + i as u64;
             if b == b'\r' || (b == b'\n' && !self.prev_cr) {
-                self.breaks.push_back(self.pos + i as u64);
+                self.breaks.push_back((at, 1));
+            } else if b == b'\n'
+                && let Some(cr) = self.breaks.back_mut()
+                && cr.0 + 1 == at
+            {
+                cr.1 = 2;
             }
             self.prev_cr = b == b'\r';
         }
@@ -127,11 +133,18 @@ impl<R: Read> Read for Tracked<R> {
 }
 
 impl<R> Tracked<R> {
-    /// 1-based line of a byte offset; offsets must be asked for in order.
+    /// 1-based line of the record the csv reader says starts at `byte`;
+    /// offsets must be asked for in order. The csv reader's position is just
+    /// after the previous record's terminator (on the LF of a CRLF) and before
+    /// any blank lines it skipped, so those breaks are passed too.
     fn line_at(&mut self, byte: u64) -> u64 {
-        while self.breaks.front().is_some_and(|&b| b < byte) {
+        let mut start = byte;
+        while let Some(&(at, len)) = self.breaks.front()
+            && at <= start
+        {
             self.breaks.pop_front();
             self.breaks_passed += 1;
+            start = start.max(at + len);
         }
         self.breaks_passed + 1
     }
@@ -290,7 +303,8 @@ impl<R: Read> CsvSource<R> {
                         builders[i].append_value(&scratch);
                         if as_1252 {
                             batch.fields_1252 += 1;
-                        } else {
+                        } else if self.encoding == Encoding::Utf8 {
+                            // Under `windows-1252` the value was decoded as declared: no issue.
                             batch.encoding_issues.push(EncodingIssue {
                                 row,
                                 file_column: i as u32,

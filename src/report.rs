@@ -38,6 +38,12 @@ pub struct InputReport {
     pub sha256: String,
     pub rows: u64,
     pub fields_read_as_windows_1252: u64,
+    /// Reading and decoding (on its own thread, overlapping the others).
+    pub ingest_ms: u64,
+    /// Typing and evaluating rules (wall time of the parallel stage).
+    pub check_ms: u64,
+    /// Order-dependent checks, routing and writing outputs.
+    pub route_and_write_ms: u64,
     pub extra_columns: Vec<String>,
 }
 

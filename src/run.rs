@@ -283,8 +283,12 @@ fn process_table(
 
     let (tx, rx) = mpsc::sync_channel::<Result<crate::ingest::RawBatch>>(4);
     let reader_thread = std::thread::spawn(move || {
+        let mut ingest = std::time::Duration::ZERO;
         loop {
-            match source.next_batch(batch_rows) {
+            let t = Instant::now();
+            let next = source.next_batch(batch_rows);
+            ingest += t.elapsed();
+            match next {
                 Ok(Some(b)) => {
                     if tx.send(Ok(b)).is_err() {
                         break;
@@ -297,8 +301,9 @@ fn process_table(
                 }
             }
         }
-        (source.rows_read, source.sha256())
+        (source.rows_read, source.sha256(), ingest)
     });
+    let (mut check_time, mut route_time) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
     let group = rayon::current_num_threads().max(1) * 2;
     let mut row_ids: Vec<&str> = Vec::new();
     loop {
@@ -309,11 +314,14 @@ fn process_table(
         if raw.is_empty() {
             break;
         }
+        let t = Instant::now();
         let checked: Vec<Checked> = raw
             .into_par_iter()
             .map(|b| check_batch(set, &plan, &header.columns, b))
             .collect::<datafusion::common::Result<_>>()
             .map_err(|e| Error::Internal(format!("checking `{}`: {e}", table.name)))?;
+        check_time += t.elapsed();
+        let t = Instant::now();
         for mut c in checked {
             fields_1252 += c.raw.fields_1252;
             let n = c.raw.num_rows();
@@ -433,12 +441,16 @@ fn process_table(
                     break;
                 }
                 report.rows_in += 1;
-                let key = record_key(table, &declared, row);
                 let start = fi;
                 while fi < c.findings.len() && c.findings[fi].row as usize == row {
                     fi += 1;
                 }
                 let findings = &c.findings[start..fi];
+                let key = if findings.is_empty() {
+                    String::new()
+                } else {
+                    record_key(table, &declared, row)
+                };
                 let mut has_error = false;
                 row_ids.clear();
                 for f in findings {
@@ -480,8 +492,9 @@ fn process_table(
                 }
             }
         }
+        route_time += t.elapsed();
     }
-    let (rows_read, sha256) = reader_thread
+    let (rows_read, sha256, ingest_time) = reader_thread
         .join()
         .map_err(|_| Error::Internal("the reader thread panicked".into()))?;
     if rows_read != report.rows_in {
@@ -498,6 +511,9 @@ fn process_table(
         sha256,
         rows: report.rows_in,
         fields_read_as_windows_1252: fields_1252,
+        ingest_ms: ingest_time.as_millis() as u64,
+        check_ms: check_time.as_millis() as u64,
+        route_and_write_ms: route_time.as_millis() as u64,
         extra_columns: header
             .extra
             .iter()

@@ -81,8 +81,11 @@ fn from_yaml_error(file: &Arc<SourceFile>, e: &serde_saphyr::Error) -> Diagnosti
             .label("not a key this section takes")
             .help(help);
     }
-    if msg.contains("tab") && msg.to_lowercase().contains("indent") {
-        return Diagnostic::new("yaml-syntax", file, at..at, msg)
+    if msg.contains("found a tab") || (msg.contains("tab") && msg.to_lowercase().contains("indent")) {
+        // The parser may report the end of the line before the tab: point at the tab itself.
+        let line_start = file.text[..at.min(file.text.len())].rfind('\n').map_or(0, |i| i + 1);
+        let at = file.text[line_start..].find('\t').map_or(at, |i| line_start + i);
+        return Diagnostic::new("yaml-syntax", file, at..at + 1, msg)
             .label("tab here")
             .help("YAML indents with spaces, never tabs");
     }
@@ -98,11 +101,18 @@ fn first_line(s: &str) -> String {
     }
 }
 
-/// serde's "unknown field `x`, expected one of `a`, `b`" (or "expected `a`").
+/// serde's "unknown field `x`, expected one of `a`, `b`" (or "expected `a`");
+/// serde-saphyr writes the names without backticks ("expected one of a, b").
 fn parse_unknown_field(msg: &str) -> Option<(String, Vec<String>)> {
     let rest = msg.split("unknown field `").nth(1)?;
     let (unknown, rest) = rest.split_once('`')?;
-    let expected = rest.split('`').skip(1).step_by(2).map(str::to_owned).collect();
+    let list = rest.split_once("expected ").map_or("", |(_, l)| l);
+    let list = list.strip_prefix("one of ").unwrap_or(list);
+    let expected = list
+        .split(", ")
+        .map(|n| n.trim().trim_matches('`').to_owned())
+        .filter(|n| !n.is_empty())
+        .collect();
     Some((unknown.to_owned(), expected))
 }
 
@@ -115,5 +125,8 @@ mod tests {
         let (u, e) = parse_unknown_field("unknown field `tabel`, expected one of `table`, `kind`").unwrap();
         assert_eq!(u, "tabel");
         assert_eq!(e, vec!["table", "kind"]);
+        let (u, e) = parse_unknown_field("unknown field `tabel`, expected one of id, table, kind").unwrap();
+        assert_eq!(u, "tabel");
+        assert_eq!(e, vec!["id", "table", "kind"]);
     }
 }

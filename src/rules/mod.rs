@@ -129,7 +129,8 @@ impl ColumnType {
             ColumnType::Date(_) => "a valid date (dd/mm/yyyy)".into(),
             ColumnType::Integer => "a whole number".into(),
             ColumnType::Decimal => "a number".into(),
-            ColumnType::Code(l) => format!("one of the `{}` codes", l.name),
+            ColumnType::Code(l) if l.codes.len() <= 6 => format!("one of {}", l.codes.join(", ")),
+            ColumnType::Code(l) => format!("one of the {} `{}` codes", l.codes.len(), l.name),
         }
     }
 }
@@ -315,8 +316,36 @@ pub fn load(paths: &[PathBuf], sem: Semantics) -> Result<RuleSet, Vec<Diagnostic
             }
             seen_ids.insert(id.clone(), (Arc::clone(file), span(&raw.id)));
             match kinds::compile_rule(raw, &set, &pack.pack.value, file, &sql) {
-                Ok(rule) => set.rules.push(rule),
-                Err(d) => diags.extend(d),
+                Ok(rule) => {
+                    if matches!(rule.check, Check::DuplicateRows)
+                        && let Some(other) = set
+                            .rules
+                            .iter()
+                            .find(|r| r.table == rule.table && matches!(r.check, Check::DuplicateRows))
+                    {
+                        diags.push(
+                            Diagnostic::new(
+                                "duplicate-rule",
+                                file,
+                                span(&raw.kind),
+                                format!(
+                                    "table `{}` already has a duplicate_rows rule, `{}`",
+                                    raw.table.value, other.id
+                                ),
+                            )
+                            .label("a second one would report the same rows again"),
+                        );
+                        continue;
+                    }
+                    set.rules.push(rule)
+                }
+                // A table that is declared but has problems of its own was not
+                // added to the set: those problems are reported already, so
+                // "unknown table" on each of its rules would only mislead.
+                Err(d) => diags.extend(
+                    d.into_iter()
+                        .filter(|d| !(d.code == "unknown-table" && table_origin.contains_key(&raw.table.value))),
+                ),
             }
         }
     }

@@ -92,6 +92,13 @@ fn sql_error(sql: &str, e: &DataFusionError) -> SqlError {
             message = rest.to_string();
         }
     }
+    // DataFusion's "Invalid function 'x'.\nDid you mean 'y'?" always names some
+    // function, however far from `x`: keep the name for a "did you mean" below.
+    let quoted_after = |text: &str, marker: &str| {
+        let rest = text.split_once(marker)?.1;
+        Some(rest.split_once('\'')?.0.to_string())
+    };
+    let function_hint = quoted_after(&message, "Invalid function '").zip(quoted_after(&message, "Did you mean '"));
     let message = message.lines().next().unwrap_or_default();
     let message = message.strip_prefix("ParserError(\"").unwrap_or(message);
     let message = message
@@ -136,6 +143,11 @@ fn sql_error(sql: &str, e: &DataFusionError) -> SqlError {
     if let Some(i) = message.find(".Did you mean") {
         help = Some(message[i + 1..].to_string());
         message.truncate(i);
+    }
+    if help.is_none()
+        && let Some((name, suggested)) = function_hint
+    {
+        help = crate::diag::did_you_mean(&name, [suggested.as_str()]);
     }
     SqlError {
         message,

@@ -1,0 +1,162 @@
+//! Rules files with mistakes in them, one mistake per file in
+//! `tests/broken_rules/` (plus `several_problems.yaml` and `no_close_name.yaml`).
+//! Each must stop the run (exit 2, nothing published) with a diagnostic that
+//! names the file, line and column, underlines the text and, where a name is
+//! close to a real one, suggests it. The full text is snapshotted per file.
+
+use crate::util::{Dir, Output, repo};
+
+/// Run the shared configuration with `base.yaml` and the broken pack `name.yaml`.
+fn run_broken(name: &str) -> (Dir, Output) {
+    let src = repo().join("tests/broken_rules");
+    let dir = Dir::new();
+    for f in ["base.yaml", "plans.csv", &format!("{name}.yaml")] {
+        dir.write(f, std::fs::read(src.join(f)).unwrap_or_else(|e| panic!("{f}: {e}")));
+    }
+    let config = std::fs::read_to_string(src.join("cleanse.yaml")).unwrap();
+    assert!(config.contains("BROKEN"));
+    dir.write("cleanse.yaml", config.replace("BROKEN", &format!("{name}.yaml")));
+    let out = dir.run(&[]).expect_code(2);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(out.stderr.ends_with("\nNothing was published.\n"), "{}", out.stderr);
+    assert!(!dir.exists("out/latest"), "a failed run publishes nothing");
+    assert!(!dir.exists("out/runs"), "rules are checked before any output is made");
+    (dir, out)
+}
+
+macro_rules! cases {
+    ($($name:ident: $code:literal at $at:literal $(, help $help:literal)?;)*) => {
+        /// Every broken pack that has a test (checked against the folder).
+        const CASES: &[&str] = &[$(stringify!($name)),*];
+        $(
+            #[test]
+            fn $name() {
+                let (_dir, out) = run_broken(stringify!($name));
+                let err = &out.stderr;
+                assert!(err.starts_with(&format!("error[{}]: ", $code)), "{err}");
+                assert!(
+                    err.contains(&format!("--> {}.yaml:{}\n", stringify!($name), $at)),
+                    "want the problem at {}:\n{err}",
+                    $at
+                );
+                $(assert!(err.contains(&format!("help: {}\n", $help)), "{err}");)?
+                insta::assert_snapshot!(out.stderr);
+            }
+        )*
+    };
+}
+
+cases! {
+    yaml_syntax: "yaml-syntax" at "8:12";
+    tab_indent: "yaml-syntax" at "6:1", help "YAML indents with spaces, never tabs";
+    unknown_top_level_key: "unknown-key" at "3:1",
+        help "the keys allowed here are: pack, version, description, code_lists, tables, rules";
+    misspelt_rule_key: "unknown-key" at "5:5", help "did you mean `table`?";
+    unknown_table: "unknown-table" at "5:12", help "did you mean `plans`?";
+    unknown_kind: "unknown-kind" at "6:11", help "did you mean `required`?";
+    unknown_severity: "unknown-severity" at "8:15", help "did you mean `error`?";
+    unknown_column: "unknown-column" at "7:21", help "did you mean `plan_end_date`?";
+    // The span is the identifier inside the expression, not the start of the string.
+    unknown_column_in_sql: "unknown-column" at "8:29", help "did you mean `plan_start_date`?";
+    unknown_sql_function: "bad-sql" at "7:29", help "did you mean `date_trunc`?";
+    sql_syntax_error: "bad-sql" at "7:29";
+    check_not_a_condition: "not-a-condition" at "7:12";
+    invalid_regex: "bad-regex" at "8:14";
+    duplicate_rule_id: "duplicate-rule-id" at "10:9";
+    unknown_code_list: "unknown-code-list" at "9:68", help "did you mean `yes_no_unknown`?";
+    unknown_column_type: "unknown-type" at "7:55", help "did you mean `date`?";
+    key_not_for_kind: "key-not-for-kind" at "9:14", help "`range` takes: columns, min, max, when";
+    missing_required_key: "missing-key" at "6:11";
+    bad_range_bound: "bad-bound" at "8:10";
+    date_compared_with_text: "bad-sql" at "7:12";
+    several_problems: "unknown-kind" at "7:11", help "did you mean `required`?";
+    no_close_name: "unknown-table" at "6:12", help "tables: plans";
+}
+
+#[test]
+fn every_broken_pack_has_a_test() {
+    let mut files: Vec<String> = std::fs::read_dir(repo().join("tests/broken_rules"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter_map(|n| n.strip_suffix(".yaml").map(str::to_owned))
+        .filter(|n| n != "base" && n != "cleanse")
+        .collect();
+    files.sort();
+    let mut cases: Vec<&str> = CASES.to_vec();
+    cases.sort();
+    assert_eq!(files, cases);
+}
+
+#[test]
+fn the_shared_base_pack_and_config_are_correct() {
+    let src = repo().join("tests/broken_rules");
+    let dir = Dir::new();
+    for f in ["base.yaml", "plans.csv"] {
+        dir.write(f, std::fs::read(src.join(f)).unwrap());
+    }
+    let config = std::fs::read_to_string(src.join("cleanse.yaml")).unwrap();
+    dir.write("cleanse.yaml", config.replace("  - BROKEN\n", ""));
+    dir.run(&[]).expect_code(0);
+    assert!(dir.latest().findings.is_empty());
+}
+
+#[test]
+fn every_problem_in_a_file_is_reported_in_one_run() {
+    let (_dir, out) = run_broken("several_problems");
+    let err = &out.stderr;
+    for code in ["unknown-kind", "unknown-severity", "unknown-column", "bad-regex"] {
+        assert_eq!(err.matches(&format!("error[{code}]")).count(), 1, "{code}:\n{err}");
+    }
+    for at in ["7:11", "15:15", "21:29", "28:14"] {
+        assert!(
+            err.contains(&format!("--> several_problems.yaml:{at}\n")),
+            "{at}:\n{err}"
+        );
+    }
+    assert!(err.contains("error: 4 problems found\n"), "{err}");
+}
+
+#[test]
+fn no_far_fetched_suggestions() {
+    let (_dir, out) = run_broken("no_close_name");
+    let err = &out.stderr;
+    assert!(!err.contains("did you mean"), "{err}");
+    // Instead, the names that do exist.
+    assert!(err.contains("help: tables: plans\n"), "{err}");
+    assert!(err.contains("help: rule kinds: required, type, code_form,"), "{err}");
+    assert!(
+        err.contains(
+            "help: columns of `plans`: child_id, plan_start_date, plan_end_date, seen_alone, previous_plans, team\n"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("Invalid function 'frobnicate'"), "{err}");
+    assert!(err.contains("error: 4 problems found\n"), "{err}");
+}
+
+#[test]
+fn a_broken_table_does_not_make_its_rules_report_an_unknown_table() {
+    let (_dir, out) = run_broken("unknown_code_list");
+    assert_eq!(out.stderr.matches("error[").count(), 1, "{}", out.stderr);
+    assert!(!out.stderr.contains("unknown-table"), "{}", out.stderr);
+}
+
+#[test]
+fn config_problems_are_positioned_too() {
+    let dir = Dir::new();
+    dir.write(
+        "base.yaml",
+        std::fs::read(repo().join("tests/broken_rules/base.yaml")).unwrap(),
+    );
+    dir.write(
+        "plans.csv",
+        std::fs::read(repo().join("tests/broken_rules/plans.csv")).unwrap(),
+    );
+    dir.write(
+        "cleanse.yaml",
+        "rules: [base.yaml, council.yaml]\ninputs:\n  - table: plans\n    file: plans.csv\n    encoding: utf8x\n  - table: plan\n    file: missing.csv\n",
+    );
+    let out = dir.run(&[]).expect_code(2);
+    insta::assert_snapshot!(out.stderr);
+    assert!(!dir.exists("out"));
+}

@@ -1,0 +1,388 @@
+//! The shipped demo: the exports in `fixtures/demo/` against `rules/annex-a.yaml`,
+//! checked against the generator's list of planted problems.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::util::{Csv, Dir, EXCEPTIONS_HEADER, Outputs};
+
+const TABLES: [&str; 5] = ["children", "contacts", "referrals", "assessments", "cp_plans"];
+
+struct Truth {
+    table: String,
+    line: u64,
+    rule_id: String,
+    expect: String,
+    note: String,
+}
+
+fn ground_truth(path: &std::path::Path) -> Vec<Truth> {
+    let csv = Csv::read(path);
+    assert_eq!(csv.header, ["table", "line", "rule_id", "column", "expect", "note"]);
+    csv.rows
+        .iter()
+        .map(|r| Truth {
+            table: csv.get(r, "table").to_owned(),
+            line: csv.get(r, "line").parse().expect("line"),
+            rule_id: csv.get(r, "rule_id").to_owned(),
+            expect: csv.get(r, "expect").to_owned(),
+            note: csv.get(r, "note").to_owned(),
+        })
+        .collect()
+}
+
+fn demo_run() -> (Dir, Outputs) {
+    let dir = Dir::new().with_demo();
+    dir.run(&[]).expect_code(0);
+    let out = dir.latest();
+    (dir, out)
+}
+
+/// The header of an export exactly as written (BOM removed), and its number of records.
+fn export(dir: &Dir, table: &str) -> (Vec<String>, usize) {
+    let bytes = dir.read_bytes(format!("fixtures/demo/{table}.csv"));
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut records = r.byte_records().map(|r| r.expect("demo exports are CSV"));
+    let header = records
+        .next()
+        .expect("header")
+        .iter()
+        .map(|f| String::from_utf8(f.to_vec()).expect("demo headers are UTF-8"))
+        .collect();
+    (header, records.count())
+}
+
+/// Every planted problem is found, nothing is found where nothing was
+/// planted, and tolerated oddities (`expect=none`) are not reported.
+fn check_against_ground_truth(truth: &[Truth], out: &Outputs) {
+    assert!(truth.iter().filter(|t| t.expect == "finding").count() > 100);
+    let found: BTreeSet<(&str, u64, &str)> = out
+        .findings
+        .iter()
+        .map(|f| (f.table.as_str(), f.line, f.rule_id.as_str()))
+        .collect();
+    let mut lines: BTreeMap<&str, BTreeSet<u64>> = BTreeMap::new();
+    for t in truth {
+        lines.entry(t.table.as_str()).or_default().insert(t.line);
+    }
+
+    let mut problems = Vec::new();
+    for t in truth {
+        let hit = found.contains(&(t.table.as_str(), t.line, t.rule_id.as_str()));
+        match t.expect.as_str() {
+            "finding" if !hit => problems.push(format!(
+                "missed: {} line {} {} ({})",
+                t.table, t.line, t.rule_id, t.note
+            )),
+            "none" if hit => problems.push(format!(
+                "false positive: {} line {} {} ({})",
+                t.table, t.line, t.rule_id, t.note
+            )),
+            "finding" | "none" => {}
+            other => panic!("unknown expect value {other}"),
+        }
+    }
+    for f in &out.findings {
+        if !lines.get(f.table.as_str()).is_some_and(|l| l.contains(&f.line)) {
+            problems.push(format!(
+                "finding on a clean line: {} line {} {}: {}",
+                f.table, f.line, f.rule_id, f.message
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn demo_finds_every_planted_problem_and_nothing_else() {
+    let (dir, out) = demo_run();
+    check_against_ground_truth(&ground_truth(&dir.join("fixtures/demo/ground_truth.csv")), &out);
+}
+
+#[test]
+fn the_demo_fixtures_are_what_the_generator_writes() {
+    let dir = Dir::new();
+    let out = dir.cleanse().args(["generate", "--out", "gen"]).output().expect_code(0);
+    assert!(
+        out.stdout.contains("planted problems listed in gen/ground_truth.csv"),
+        "{}",
+        out.stdout
+    );
+    let repo = crate::util::repo();
+    for table in TABLES.iter().copied().chain(["ground_truth"]) {
+        let file = format!("{table}.csv");
+        assert!(
+            dir.read_bytes(format!("gen/{file}")) == std::fs::read(repo.join("fixtures/demo").join(&file)).unwrap(),
+            "fixtures/demo/{file} differs from `cleanse generate` output: regenerate the fixtures"
+        );
+    }
+}
+
+/// Another seed plants the same kinds of problem on other rows: a check that
+/// the demo's result is not tuned to one fixture.
+#[test]
+fn generated_exports_match_their_ground_truth_and_clean_ones_have_no_findings() {
+    for clean in [false, true] {
+        let dir = Dir::new();
+        dir.copy_from_repo("rules");
+        let mut args = vec![
+            "generate",
+            "--out",
+            "gen",
+            "--seed",
+            "7",
+            "--children",
+            "400",
+            "--as-of",
+            "2026-03-31",
+        ];
+        if clean {
+            args.push("--clean");
+        }
+        dir.cleanse().args(args).output().expect_code(0);
+        let mut config = "rules: [rules/annex-a.yaml]\ninputs:\n".to_string();
+        for table in TABLES {
+            config.push_str(&format!("  - {{ table: {table}, file: gen/{table}.csv }}\n"));
+        }
+        dir.write("cleanse.yaml", config);
+        dir.run(&[]).expect_code(0);
+        let out = dir.latest();
+        let truth = ground_truth(&dir.join("gen/ground_truth.csv"));
+        if clean {
+            assert!(truth.is_empty());
+            assert!(
+                out.findings.is_empty(),
+                "{:#?}",
+                &out.findings[..out.findings.len().min(10)]
+            );
+        } else {
+            check_against_ground_truth(&truth, &out);
+        }
+    }
+}
+
+#[test]
+fn demo_outputs_have_the_documented_shape() {
+    let dir = Dir::new().with_demo();
+    let run = dir.run(&[]).expect_code(0);
+
+    // stdout names the run directory and latest.
+    let published = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Published "))
+        .unwrap_or_else(|| panic!("no Published line in {}", run.stdout));
+    assert!(published.starts_with("out/runs/"), "{published}");
+    assert!(dir.join(published).join("summary.md").is_file());
+    assert!(run.stdout.contains("latest out/latest"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("Checked 6,653 rows in 5 tables"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        std::fs::canonicalize(dir.join("out/latest")).unwrap(),
+        std::fs::canonicalize(dir.join(published)).unwrap()
+    );
+    let out = dir.latest();
+
+    let ex = dir.read("out/latest/exceptions.csv");
+    assert_eq!(ex.lines().next(), Some(EXCEPTIONS_HEADER));
+
+    for table in TABLES {
+        let (header, records) = export(&dir, table);
+        let corrected = out.corrected(table);
+        let rejected = out.rejected(table);
+        assert_eq!(
+            corrected.header, header,
+            "corrected/{table}.csv keeps the export's header text"
+        );
+        let mut want = vec!["source_file".to_string(), "line".into(), "rule_ids".into()];
+        want.extend(header.iter().cloned());
+        assert_eq!(rejected.header, want, "rejected/{table}.csv header");
+        assert_eq!(
+            corrected.rows.len() + rejected.rows.len(),
+            records,
+            "{table}: rows conserved"
+        );
+
+        let t = out.table_report("tables", table);
+        let n = |v: &serde_json::Value| v.as_u64().expect("a count");
+        assert_eq!(n(&t["rows_in"]), records as u64, "{table} rows_in");
+        assert_eq!(n(&t["corrected"]), corrected.rows.len() as u64, "{table} corrected");
+        assert_eq!(n(&t["rejected"]), rejected.rows.len() as u64, "{table} rejected");
+        assert_eq!(n(&t["rows_in"]), n(&t["corrected"]) + n(&t["rejected"]));
+        for (key, severity) in [("errors", "error"), ("warnings", "warning"), ("infos", "info")] {
+            let count = out
+                .findings
+                .iter()
+                .filter(|f| f.table == table && f.severity == severity)
+                .count();
+            assert_eq!(n(&t[key]), count as u64, "{table} {key}");
+        }
+
+        // Every rejected row names its file and line, and has an error finding there.
+        for row in &rejected.rows {
+            let line: u64 = row[1].parse().expect("line");
+            assert_eq!(row[0], format!("fixtures/demo/{table}.csv"));
+            let errors: BTreeSet<&str> = out
+                .on_line(table, line)
+                .iter()
+                .filter(|f| f.severity == "error")
+                .map(|f| f.rule_id.as_str())
+                .collect();
+            let listed: BTreeSet<&str> = row[2].split(';').collect();
+            assert!(!errors.is_empty(), "{table} line {line} rejected without an error");
+            assert!(
+                errors.is_subset(&listed),
+                "{table} line {line}: {errors:?} not in {listed:?}"
+            );
+        }
+
+        let input = out.table_report("inputs", table);
+        let sha = input["sha256"].as_str().expect("sha256");
+        assert_eq!(
+            sha,
+            cleanse::sha256_hex(&dir.read_bytes(format!("fixtures/demo/{table}.csv")))
+        );
+        assert_eq!(n(&input["rows"]), records as u64);
+        assert_eq!(input["file"], format!("fixtures/demo/{table}.csv"));
+    }
+
+    let j = &out.run_json;
+    let run_id = j["run_id"].as_str().expect("run_id");
+    assert_eq!(published, format!("out/runs/{run_id}"));
+    assert_eq!(j["tool_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(j["as_of"], "2026-03-31");
+    assert_eq!(j["name"], "Northfield (fictional demo council)");
+    let packs = j["rule_packs"].as_array().expect("rule_packs");
+    assert_eq!(packs.len(), 1);
+    assert_eq!(packs[0]["name"], "annex-a");
+    assert_eq!(packs[0]["version"], "0.1.0");
+    assert!(is_sha256(packs[0]["sha256"].as_str().unwrap()));
+    assert!(j["tables_without_input"].as_array().unwrap().is_empty());
+    assert_eq!(
+        j["inputs"][2]["extra_columns"],
+        serde_json::json!(["LA Code"]),
+        "referrals has an undeclared column"
+    );
+    assert!(j["inputs"][2]["fields_read_as_windows_1252"].as_u64().unwrap() > 0);
+
+    // Per-rule counts match the exceptions, and every finding's rule is listed.
+    let rules = j["rules"].as_array().expect("rules");
+    let mut by_rule: BTreeMap<&str, u64> = BTreeMap::new();
+    for f in &out.findings {
+        *by_rule.entry(f.rule_id.as_str()).or_default() += 1;
+    }
+    for r in rules {
+        let id = r["id"].as_str().unwrap();
+        assert_eq!(
+            r["findings"].as_u64(),
+            Some(by_rule.remove(id).unwrap_or(0)),
+            "rule {id}"
+        );
+    }
+    assert!(
+        by_rule.is_empty(),
+        "findings of rules run.json does not list: {by_rule:?}"
+    );
+    let ids: BTreeSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    for id in [
+        "CON-001",
+        "contacts.contact_date.type",
+        "ingest.ragged_row",
+        "ingest.blank_row",
+    ] {
+        assert!(ids.contains(id), "run.json lists {id}");
+    }
+
+    let timings = j["timings_ms"].as_object().expect("timings_ms");
+    for key in ["rules_ms", "total_ms", "table_contacts_ms"] {
+        assert!(timings.get(key).is_some_and(|v| v.is_u64()), "timings_ms.{key}");
+    }
+    for key in ["started", "finished"] {
+        let t = j[key].as_str().unwrap_or_default();
+        assert!(chrono::DateTime::parse_from_rfc3339(t).is_ok(), "{key} = {t:?}");
+    }
+}
+
+fn is_sha256(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+#[test]
+fn demo_summary_is_readable_and_holds_no_personal_data() {
+    let (dir, out) = demo_run();
+    let summary = out.summary();
+
+    let child_id = regex::Regex::new(r"NF\d").unwrap();
+    assert!(!child_id.is_match(&summary), "summary names a child id");
+    let date = regex::Regex::new(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b").unwrap();
+    assert!(!date.is_match(&summary), "summary holds a dd/mm/yyyy date");
+
+    let children = Csv::parse(&dir.read_bytes("fixtures/demo/children.csv"));
+    let words: BTreeSet<&str> = summary
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-'))
+        .collect();
+    let mut names = BTreeSet::new();
+    for row in &children.rows {
+        for column in ["First Name", "Surname"] {
+            names.extend(children.get(row, column).split_whitespace().map(str::to_owned));
+        }
+    }
+    assert!(names.len() > 50, "read the names: {names:?}");
+    let leaked: Vec<&String> = names.iter().filter(|n| words.contains(n.as_str())).collect();
+    assert!(leaked.is_empty(), "summary names children: {leaked:?}");
+
+    let summary = summary.replace(&format!("Cleanse {}", env!("CARGO_PKG_VERSION")), "Cleanse [VERSION]");
+    insta::assert_snapshot!(summary);
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    let dir = Dir::new().with_demo();
+    let never = dir.run(&["--fail-on", "never"]).expect_code(0);
+    assert!(never.stdout.contains("Published out/runs/"));
+    let error = dir.run(&["--fail-on", "error"]).expect_code(1);
+    // Exit 1 still publishes: the run completed.
+    assert!(error.stdout.contains("Published out/runs/"), "{}", error.stdout);
+    dir.run(&["--fail-on", "warning"]).expect_code(1);
+    assert_eq!(dir.list("out/runs").len(), 3);
+    // The default is `never`.
+    dir.run(&[]).expect_code(0);
+}
+
+#[test]
+fn a_second_run_gets_its_own_directory_and_moves_latest() {
+    let dir = Dir::new().with_demo();
+    let first = dir.run(&[]).expect_code(0);
+    let runs = dir.list("out/runs");
+    assert_eq!(runs.len(), 1);
+    let first_dir = dir.join("out/runs").join(&runs[0]);
+    let first_summary = dir.read("out/latest/summary.md");
+
+    let second = dir.run(&[]).expect_code(0);
+    assert_ne!(first.stdout, second.stdout, "the second run names a new directory");
+    let runs = dir.list("out/runs");
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    let latest = std::fs::canonicalize(dir.join("out/latest")).unwrap();
+    assert_ne!(latest, std::fs::canonicalize(&first_dir).unwrap(), "latest moved");
+    let second_id = latest.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(runs.contains(&second_id));
+    assert!(
+        second.stdout.contains(&format!("Published out/runs/{second_id}")),
+        "{}",
+        second.stdout
+    );
+    assert_eq!(dir.latest().run_json["run_id"], second_id.as_str());
+    // The first run is untouched, and the same inputs give the same summary.
+    assert_eq!(
+        std::fs::read_to_string(first_dir.join("summary.md")).unwrap(),
+        first_summary
+    );
+    assert_eq!(dir.read("out/latest/summary.md"), first_summary);
+    assert!(dir.staging_dirs("out").is_empty());
+}

@@ -1,0 +1,15 @@
+//! Cleanse's integration tests: one test binary (each extra binary re-links
+//! DataFusion), one module per area. Tests run the real `cleanse` binary in a
+//! fresh temporary directory, ripgrep style (see `util`); the conservation
+//! property test calls the library directly for speed.
+//!
+//! Snapshots (insta) live in `tests/it/snapshots/`. To update them after an
+//! intended change: `INSTA_UPDATE=always cargo test --test it`, then review the
+//! `.snap` diffs before committing.
+
+mod broken_rules;
+mod conservation;
+mod demo;
+mod messy_inputs;
+mod publish;
+mod util;
