@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, InputError};
-use crate::report::count;
+use crate::report::{count, plural};
 use crate::rules::Severity;
 use crate::run::{RunOptions, run};
 
@@ -114,14 +114,14 @@ fn run_command(args: RunArgs) -> i32 {
             let rows = r.total(|t| t.rows_in);
             let (errors, warnings, infos) = (r.total(|t| t.errors), r.total(|t| t.warnings), r.total(|t| t.infos));
             println!(
-                "Checked {} rows in {} tables: {} clean, {} rejected; {} errors, {} warnings, {} notes.",
-                count(rows),
-                r.tables.len(),
+                "Checked {} in {}: {} clean, {} rejected; {}, {}, {}.",
+                plural(rows, "row", "rows"),
+                plural(r.tables.len() as u64, "table", "tables"),
                 count(r.total(|t| t.corrected)),
                 count(r.total(|t| t.rejected)),
-                count(errors),
-                count(warnings),
-                count(infos)
+                plural(errors, "error", "errors"),
+                plural(warnings, "warning", "warnings"),
+                plural(infos, "note", "notes")
             );
             println!("Published {}", outcome.run_dir.display());
             println!("     latest {}", args.out.join("latest").display());

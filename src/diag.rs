@@ -125,13 +125,17 @@ pub fn render(diags: &[Diagnostic], color: bool) -> String {
     for d in diags {
         let path = d.file.path.display().to_string();
         let span = clamp_span(&d.file.text, d.span.clone());
-        let mut groups = vec![
-            Level::ERROR.primary_title(d.message.as_str()).id(d.code).element(
+        let title = Level::ERROR.primary_title(d.message.as_str()).id(d.code);
+        // A file that could not be read has no text to quote.
+        let mut groups = vec![if d.file.text.is_empty() {
+            title.element(annotate_snippets::Origin::path(path.as_str()))
+        } else {
+            title.element(
                 Snippet::source(d.file.text.as_str())
                     .path(path.as_str())
                     .annotation(AnnotationKind::Primary.span(span).label(d.label.as_str())),
-            ),
-        ];
+            )
+        }];
         if let Some(help) = &d.help {
             groups.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
         }

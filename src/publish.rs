@@ -19,20 +19,37 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// Create the staging directory for a new run under `root`.
-    pub fn create(root: &Path, run_id: &str) -> Result<Staging> {
-        fs::create_dir_all(root.join("runs")).map_err(|e| Error::io(root, e))?;
+    /// Claim a new run id under `root` and create its staging directory.
+    ///
+    /// The id is claimed by creating `runs/<id>` (empty until commit), which
+    /// fails if another run got there first, so two runs started in the same
+    /// second never share an id or a staging directory.
+    pub fn create(root: &Path, now: chrono::DateTime<chrono::Utc>) -> Result<Staging> {
+        let runs = root.join("runs");
+        fs::create_dir_all(&runs).map_err(|e| Error::io(&runs, e))?;
+        let base = now.format("%Y%m%dT%H%M%SZ").to_string();
+        let mut n = 1;
+        let run_id = loop {
+            let id = if n == 1 { base.clone() } else { format!("{base}-{n}") };
+            match fs::create_dir(runs.join(&id)) {
+                Ok(()) => break id,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => n += 1,
+                Err(e) => return Err(Error::io(runs.join(&id), e)),
+            }
+        };
         let dir = root.join(format!(".staging-{run_id}"));
-        if dir.exists() {
-            fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        }
-        fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        Ok(Staging {
+        let staging = Staging {
             root: root.to_path_buf(),
-            run_id: run_id.to_string(),
+            run_id,
             dir,
             committed: false,
-        })
+        };
+        fs::create_dir_all(&staging.dir).map_err(|e| Error::io(&staging.dir, e))?;
+        Ok(staging)
+    }
+
+    pub fn run_id(&self) -> &str {
+        &self.run_id
     }
 
     pub fn dir(&self) -> &Path {
@@ -52,6 +69,7 @@ impl Staging {
     /// Move the finished run into place and point `latest` at it.
     pub fn commit(mut self) -> Result<PathBuf> {
         let final_dir = self.root.join("runs").join(&self.run_id);
+        // Replaces the empty directory that claimed the id.
         fs::rename(&self.dir, &final_dir).map_err(|e| Error::io(&final_dir, e))?;
         self.committed = true;
         point_latest(&self.root, &self.run_id)?;
@@ -63,6 +81,7 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.dir);
+            let _ = fs::remove_dir(self.root.join("runs").join(&self.run_id));
         }
     }
 }
@@ -110,14 +129,27 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A run id that sorts by time: `20260331T021500Z`, with a suffix if taken.
-pub fn new_run_id(root: &Path, now: chrono::DateTime<chrono::Utc>) -> String {
-    let base = now.format("%Y%m%dT%H%M%SZ").to_string();
-    let mut id = base.clone();
-    let mut n = 2;
-    while root.join("runs").join(&id).exists() {
-        id = format!("{base}-{n}");
-        n += 1;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_started_in_the_same_second_get_their_own_ids_and_staging() {
+        let root = tempfile::tempdir().unwrap();
+        let now = chrono::Utc::now();
+        let a = Staging::create(root.path(), now).unwrap();
+        let b = Staging::create(root.path(), now).unwrap();
+        assert_ne!(a.run_id(), b.run_id());
+        assert_ne!(a.dir(), b.dir());
+        std::fs::write(a.dir().join("x"), "a").unwrap();
+        let run_b = b.run_id().to_string();
+        drop(b);
+        assert!(
+            !root.path().join("runs").join(&run_b).exists(),
+            "a failed run releases its id"
+        );
+        let published = a.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(published.join("x")).unwrap(), "a");
+        assert_eq!(std::fs::read_to_string(root.path().join("latest/x")).unwrap(), "a");
     }
-    id
 }

@@ -65,7 +65,10 @@ pub struct RuleCount {
     pub kind: String,
     pub severity: Severity,
     pub message: String,
+    /// Rows that broke the rule.
     pub findings: u64,
+    /// Rows the rule could not be checked on, because a value it reads did not parse.
+    pub not_checked: u64,
 }
 
 impl RunReport {
@@ -95,7 +98,7 @@ fn percent(part: u64, whole: u64) -> String {
     }
 }
 
-fn plural(n: u64, one: &str, many: &str) -> String {
+pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
 }
 
@@ -200,6 +203,13 @@ pub fn summary_markdown(r: &RunReport) -> String {
         let _ = writeln!(s, "\nNo problems found.");
     }
     let mut notes = Vec::new();
+    let not_checked: u64 = r.rules.iter().map(|c| c.not_checked).sum();
+    if not_checked > 0 {
+        notes.push(format!(
+            "{} could not be made because a value they read is not a valid date, number or code; those values are counted above under their own problem, and `exceptions.csv` lists each check as \"Not checked\".",
+            plural(not_checked, "check", "checks")
+        ));
+    }
     for i in &r.inputs {
         if i.fields_read_as_windows_1252 > 0 {
             notes.push(format!("The {} export is not UTF-8: {} were read as Windows-1252. Nothing was lost, but exporting as UTF-8 avoids the guesswork.", i.table, plural(i.fields_read_as_windows_1252, "value", "values")));

@@ -18,7 +18,7 @@ use crate::diag::{Diagnostic, did_you_mean};
 use crate::error::{Error, Result};
 use crate::ingest::{BadRowKind, CsvSource};
 use crate::plan::plan_table;
-use crate::publish::{Staging, new_run_id};
+use crate::publish::Staging;
 use crate::report::{self, InputReport, RuleCount, RunReport, TableReport};
 use crate::rules::{self, RuleSet, Semantics, Severity};
 
@@ -73,8 +73,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         "rules loaded"
     );
 
-    let run_id = new_run_id(&opts.out, started);
-    let staging = Staging::create(&opts.out, &run_id)?;
+    let staging = Staging::create(&opts.out, started)?;
+    let run_id = staging.run_id().to_string();
     let mut exceptions = csv::Writer::from_writer(staging.file("exceptions.csv")?);
     exceptions
         .write_record([
@@ -89,7 +89,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
             "message",
         ])
         .map_err(|e| csv_io(staging.dir(), e))?;
-    let mut counts: HashMap<String, u64> = HashMap::new();
+    let mut counts = Counts::new();
     let mut tables = Vec::new();
     let mut inputs = Vec::new();
     for input in &config.inputs {
@@ -189,6 +189,9 @@ fn csv_io(path: &Path, e: csv::Error) -> Error {
     Error::io(path, std::io::Error::other(e.to_string()))
 }
 
+/// Per rule id: findings where the rule failed, and where it could not be checked.
+type Counts = HashMap<String, [u64; 2]>;
+
 /// Hashes keyed by hashes: no need to hash them again.
 #[derive(Default)]
 struct Identity(u64);
@@ -213,7 +216,7 @@ fn process_table(
     input: &Input,
     staging: &Staging,
     exceptions: &mut csv::Writer<std::io::BufWriter<std::fs::File>>,
-    counts: &mut HashMap<String, u64>,
+    counts: &mut Counts,
     batch_rows: usize,
 ) -> Result<(TableReport, InputReport)> {
     let ti = set.table(&input.table).expect("inputs checked");
@@ -251,7 +254,8 @@ fn process_table(
     let mut dup_seen = SeenMap::default();
     let mut unique_seen: Vec<SeenMap> = plan.uniques.iter().map(|_| SeenMap::default()).collect();
     let write_finding = |w: &mut csv::Writer<_>,
-                         counts: &mut HashMap<String, u64>,
+                         counts: &mut Counts,
+                         not_checked: bool,
                          report: &mut TableReport,
                          line: u64,
                          key: &str,
@@ -261,7 +265,7 @@ fn process_table(
                          value: &str,
                          message: &str|
      -> Result<()> {
-        *counts.entry(rule_id.to_string()).or_default() += 1;
+        counts.entry(rule_id.to_string()).or_default()[usize::from(not_checked)] += 1;
         match severity {
             Severity::Error => report.errors += 1,
             Severity::Warning => report.warnings += 1,
@@ -408,7 +412,8 @@ fn process_table(
                                 )
                             } else {
                                 format!(
-                                    "The row has {found} fields but the header has {expected}: look for an unquoted comma or a missing value."
+                                    "The row has {found} fields but the header has {expected}: look for an unquoted {} or a missing value.",
+                                    delimiter_name(input.delimiter)
                                 )
                             },
                         ),
@@ -421,6 +426,7 @@ fn process_table(
                     write_finding(
                         exceptions,
                         counts,
+                        false,
                         &mut report,
                         b.line,
                         "",
@@ -457,9 +463,11 @@ fn process_table(
                     has_error |= f.severity == Severity::Error;
                     let (rule_id, columns, value, message) =
                         describe(set, table, &header.names, &raws, &declared, f, row);
+                    let not_checked = matches!(f.detail, Detail::Unparsed { .. } | Detail::EvalError(_));
                     write_finding(
                         exceptions,
                         counts,
+                        not_checked,
                         &mut report,
                         line,
                         &key,
@@ -521,6 +529,16 @@ fn process_table(
             .collect(),
     };
     Ok((report, input_report))
+}
+
+fn delimiter_name(d: u8) -> String {
+    match d {
+        b',' => "comma".to_string(),
+        b';' => "semicolon".to_string(),
+        b'\t' => "tab".to_string(),
+        b'|' => "bar (|)".to_string(),
+        other => format!("`{}`", other as char),
+    }
 }
 
 /// The table's key values, identifying the record in the exceptions report.
@@ -591,7 +609,7 @@ fn describe<'a>(
     (rule.id.as_str(), columns, value, message)
 }
 
-fn rule_counts(set: &RuleSet, counts: &HashMap<String, u64>) -> Vec<RuleCount> {
+fn rule_counts(set: &RuleSet, counts: &Counts) -> Vec<RuleCount> {
     let mut out: Vec<RuleCount> = set
         .rules
         .iter()
@@ -601,7 +619,8 @@ fn rule_counts(set: &RuleSet, counts: &HashMap<String, u64>) -> Vec<RuleCount> {
             kind: r.kind.to_string(),
             severity: r.severity,
             message: r.message.clone(),
-            findings: counts.get(&r.id).copied().unwrap_or(0),
+            findings: counts.get(&r.id).map_or(0, |c| c[0]),
+            not_checked: counts.get(&r.id).map_or(0, |c| c[1]),
         })
         .collect();
     for (id, message) in [
@@ -621,7 +640,8 @@ fn rule_counts(set: &RuleSet, counts: &HashMap<String, u64>) -> Vec<RuleCount> {
             kind: "ingest".to_string(),
             severity: Severity::Error,
             message: message.to_string(),
-            findings: counts.get(id).copied().unwrap_or(0),
+            findings: counts.get(id).map_or(0, |c| c[0]),
+            not_checked: 0,
         });
     }
     out

@@ -11,7 +11,7 @@ pub struct CleanText;
 
 static DOC: KindDoc = KindDoc {
     name: "clean_text",
-    summary: "The value as exported must not start or end with whitespace or contain doubled whitespace. Rules read values with surrounding spaces removed, so this is the rule that reports them.",
+    summary: "The value as exported must not start or end with whitespace or contain doubled spaces or tabs (a line break inside a quoted value is not stray). Rules read values with surrounding spaces removed, so this is the rule that reports them.",
     why: "Stray spaces stop ids and names matching across lists and between systems: `NF100234 ` and `NF100234` are two children to a join.",
     example: "- id: CON-007\n  table: contacts\n  kind: clean_text\n  columns: [child_id]\n  severity: warning\n  message: Child Unique ID has stray spaces.",
     params: &[COLUMNS, WHEN],
@@ -31,7 +31,7 @@ impl Kind for CleanText {
                 .map(|c| {
                     let raw = ident(raw_name(&cx.column(c).name));
                     let blank = regexp_like(raw.clone(), lit(r"^\s*$"), None);
-                    let stray = regexp_like(raw, lit(r"^\s|\s$|\s\s"), None);
+                    let stray = regexp_like(raw, lit(r"^\s|\s$|[ \t][ \t]"), None);
                     RowCheck {
                         column: Some(c),
                         when: when.clone(),

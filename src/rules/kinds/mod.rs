@@ -183,12 +183,15 @@ impl RuleCx<'_> {
                         ))
                     });
                 }
-                let code = if e.unknown_column.is_some() {
-                    "unknown-column"
-                } else {
-                    "bad-sql"
+                let (code, message, label) = match &e.unknown_column {
+                    Some(name) => (
+                        "unknown-column",
+                        format!("table `{}` has no column `{name}`", self.table.name),
+                        "unknown column",
+                    ),
+                    None => ("bad-sql", e.message, "here"),
                 };
-                Err(self.error(code, span, e.message).label("here").maybe_help(help))
+                Err(self.error(code, span, message).label(label).maybe_help(help))
             }
         }
     }
@@ -372,15 +375,27 @@ pub fn compile_rule(
                 format!("rule kind `{}` needs `{}`", doc.name, p.name),
             )
             .label(format!("`{}` is missing from this rule", p.name))
-            .help(p.doc),
+            .help(format!("add `{}`: {}", p.name, p.doc)),
         );
     }
-    if !diags.is_empty() {
+    // Keys out of place make the kind's own checks meaningless; a bad severity,
+    // id or message does not, so report the kind's problems alongside those.
+    if diags
+        .iter()
+        .any(|d| matches!(d.code, "key-not-for-kind" | "missing-key"))
+    {
         return Err(diags);
     }
     let table = &set.tables[ti];
     let cx = RuleCx { raw, table, file, sql };
-    let check = kind.compile(&cx)?;
+    let check = match kind.compile(&cx) {
+        Ok(c) if diags.is_empty() => c,
+        Ok(_) => return Err(diags),
+        Err(d) => {
+            diags.extend(d);
+            return Err(diags);
+        }
+    };
     let columns = match &check {
         Check::Row(checks) => {
             let mut cols: Vec<usize> = match &raw.columns {
