@@ -10,9 +10,10 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanArray, Date32Array, Date32Builder, Float64Array, Float64Builder, Int64Array, Int64Builder,
-    RecordBatch, StringArray, StringBuilder,
+    Array, ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, PrimitiveBuilder, RecordBatch, StringArray,
+    StringBuilder,
 };
+use datafusion::arrow::datatypes::{ArrowPrimitiveType, Date32Type, Float64Type, Int64Type};
 use datafusion::physical_expr::PhysicalExpr;
 
 use crate::ingest::RawBatch;
@@ -256,33 +257,9 @@ fn type_column(raw: &StringArray, ty: &ColumnType, pivot: u8) -> Typed {
                 loose: None,
             }
         }
-        ColumnType::Date(forms) => {
-            let mut b = Date32Builder::with_capacity(n);
-            let failed = parse_each(raw, |s| values::parse_date(s, *forms, pivot), |v| b.append_option(v));
-            Typed {
-                array: Arc::new(b.finish()),
-                failed: Some(failed),
-                loose: None,
-            }
-        }
-        ColumnType::Integer => {
-            let mut b = Int64Builder::with_capacity(n);
-            let failed = parse_each(raw, values::parse_integer, |v| b.append_option(v));
-            Typed {
-                array: Arc::new(b.finish()),
-                failed: Some(failed),
-                loose: None,
-            }
-        }
-        ColumnType::Decimal => {
-            let mut b = Float64Builder::with_capacity(n);
-            let failed = parse_each(raw, values::parse_decimal, |v| b.append_option(v));
-            Typed {
-                array: Arc::new(b.finish()),
-                failed: Some(failed),
-                loose: None,
-            }
-        }
+        ColumnType::Date(forms) => parsed::<Date32Type>(raw, |s| values::parse_date(s, *forms, pivot)),
+        ColumnType::Integer => parsed::<Int64Type>(raw, values::parse_integer),
+        ColumnType::Decimal => parsed::<Float64Type>(raw, values::parse_decimal),
         ColumnType::Code(list) => {
             let mut b = StringBuilder::with_capacity(n, n * 8);
             let mut failed = vec![false; n];
@@ -318,19 +295,24 @@ fn type_column(raw: &StringArray, ty: &ColumnType, pivot: u8) -> Typed {
 }
 
 /// Parse every non-blank value; blanks become NULL, failures NULL and flagged.
-fn parse_each<T>(raw: &StringArray, parse: impl Fn(&str) -> Option<T>, mut append: impl FnMut(Option<T>)) -> Vec<bool> {
+fn parsed<T: ArrowPrimitiveType>(raw: &StringArray, parse: impl Fn(&str) -> Option<T::Native>) -> Typed {
+    let mut b = PrimitiveBuilder::<T>::with_capacity(raw.len());
     let mut failed = vec![false; raw.len()];
     for (row, v) in raw.iter().enumerate() {
         let v = v.unwrap_or("");
         if values::is_blank(v) {
-            append(None);
+            b.append_null();
         } else {
             let p = parse(v);
             failed[row] = p.is_none();
-            append(p);
+            b.append_option(p);
         }
     }
-    failed
+    Typed {
+        array: Arc::new(b.finish()),
+        failed: Some(failed),
+        loose: None,
+    }
 }
 
 /// A typed column, downcast once per batch rather than once per row.

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::error::{Error, InputError};
+use crate::error::Error;
 use crate::report::{count, plural};
 use crate::rules::Severity;
 use crate::run::{RunOptions, run};
@@ -197,7 +197,7 @@ fn use_color() -> bool {
 pub fn render_error(e: &Error, color: bool) -> String {
     match e {
         Error::Rules(diags) => crate::diag::render(diags, color),
-        Error::Input(InputError { .. }) => format!("error: {e}\n"),
+        Error::Input(problems) => problems.iter().map(|p| format!("error: {p}\n")).collect(),
         Error::Io { .. } => format!("error: {e}\n"),
         Error::Internal(_) => {
             format!("error: {e}\nThis is a bug in Cleanse; please report it with the command you ran.\n")

@@ -15,9 +15,10 @@ pub enum Error {
     #[error("{} problem(s) in the configuration or rules files", .0.len())]
     Rules(Vec<Diagnostic>),
 
-    /// An input export that cannot be read as a table at all.
-    #[error("{0}")]
-    Input(InputError),
+    /// Input exports that cannot be read as tables at all: every problem
+    /// with every export's header, found before any row is checked.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Input(Vec<InputError>),
 
     /// The operating system refused a read or write.
     #[error("{}: {source}", path.display())]

@@ -178,12 +178,12 @@ impl<R: Read> CsvSource<R> {
     /// Read the header from `reader` (the contents of `path`) and match it to `table`.
     pub fn open_reader(path: &Path, reader: R, table: &Table, encoding: Encoding, delimiter: u8) -> Result<Self> {
         let err = |line, column, kind| {
-            Error::Input(InputError {
+            Error::Input(vec![InputError {
                 file: path.to_path_buf(),
                 line,
                 column,
                 kind,
-            })
+            }])
         };
         let tracked = Tracked {
             inner: reader,
@@ -217,12 +217,18 @@ impl<R: Read> CsvSource<R> {
         {
             *first = rest.to_string();
         }
-        let header = match_header(&names, table).map_err(|kind| {
-            let column = match &kind {
-                InputErrorKind::AmbiguousColumn { second, .. } => Some(*second as u64),
-                _ => None,
-            };
-            err(1, column, kind)
+        let header = match_header(&names, table).map_err(|problems| {
+            Error::Input(
+                problems
+                    .into_iter()
+                    .map(|(column, kind)| InputError {
+                        file: path.to_path_buf(),
+                        line: 1,
+                        column,
+                        kind,
+                    })
+                    .collect(),
+            )
         })?;
         Ok(CsvSource {
             path: path.to_path_buf(),
@@ -257,12 +263,12 @@ impl<R: Read> CsvSource<R> {
         while records < batch_rows {
             let more = self.reader.read_byte_record(&mut self.record).map_err(|e| {
                 let line = e.position().map_or(0, |p| p.line());
-                Error::Input(InputError {
+                Error::Input(vec![InputError {
                     file: self.path.clone(),
                     line,
                     column: None,
                     kind: InputErrorKind::Csv(e.to_string()),
-                })
+                }])
             })?;
             if !more {
                 break;
@@ -363,8 +369,13 @@ fn decode_lossy(bytes: &[u8], encoding: Encoding) -> String {
 }
 
 /// Match the export's header to the table's declared columns, tolerating
-/// case, spacing and punctuation, and accepting declared aliases.
-pub fn match_header(names: &[String], table: &Table) -> std::result::Result<Header, InputErrorKind> {
+/// case, spacing and punctuation, and accepting declared aliases. Returns
+/// every problem, each with the 1-based column it concerns where there is one.
+pub fn match_header(
+    names: &[String],
+    table: &Table,
+) -> std::result::Result<Header, Vec<(Option<u64>, InputErrorKind)>> {
+    let mut problems = Vec::new();
     let normal: Vec<String> = names.iter().map(|n| normalise_header(n)).collect();
     let mut columns = Vec::with_capacity(table.columns.len());
     let mut claimed = vec![false; names.len()];
@@ -383,26 +394,37 @@ pub fn match_header(names: &[String], table: &Table) -> std::result::Result<Head
             [] if col.optional => columns.push(None),
             [] => {
                 let want = normalise_header(&col.header);
-                let suggestion = (0..names.len())
+                let close = (0..names.len())
                     .filter(|&i| !claimed[i])
                     .map(|i| (strsim::normalized_damerau_levenshtein(&want, &normal[i]), i))
                     .filter(|(score, _)| *score >= 0.75)
                     .max_by(|a, b| a.0.total_cmp(&b.0))
-                    .map(|(_, i)| names[i].trim().to_string());
-                return Err(InputErrorKind::MissingColumn {
-                    table: table.name.clone(),
-                    header: col.header.clone(),
-                    suggestion,
-                });
+                    .map(|(_, i)| i);
+                columns.push(None);
+                problems.push((
+                    close.map(|i| i as u64 + 1),
+                    InputErrorKind::MissingColumn {
+                        table: table.name.clone(),
+                        header: col.header.clone(),
+                        suggestion: close.map(|i| names[i].trim().to_string()),
+                    },
+                ));
             }
             [a, b, ..] => {
-                return Err(InputErrorKind::AmbiguousColumn {
-                    header: col.header.clone(),
-                    first: a + 1,
-                    second: b + 1,
-                });
+                columns.push(None);
+                problems.push((
+                    Some(b as u64 + 1),
+                    InputErrorKind::AmbiguousColumn {
+                        header: col.header.clone(),
+                        first: a + 1,
+                        second: b + 1,
+                    },
+                ));
             }
         }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
     }
     let extra = (0..names.len()).filter(|&i| !claimed[i]).collect();
     Ok(Header {

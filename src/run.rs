@@ -73,36 +73,16 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         "rules loaded"
     );
 
+    let sources = open_inputs(&config, &set)?;
     let staging = Staging::create(&opts.out, started)?;
     let run_id = staging.run_id().to_string();
-    let mut exceptions = csv::Writer::from_writer(staging.file("exceptions.csv")?);
-    exceptions
-        .write_record([
-            "table",
-            "source_file",
-            "line",
-            "record_key",
-            "rule_id",
-            "severity",
-            "columns",
-            "value",
-            "message",
-        ])
-        .map_err(|e| csv_io(staging.dir(), e))?;
-    let mut counts = Counts::new();
+    let mut exceptions = Exceptions::create(&staging)?;
     let mut tables = Vec::new();
     let mut inputs = Vec::new();
-    for input in &config.inputs {
+    for (input, source) in config.inputs.iter().zip(sources) {
         let t = Instant::now();
-        let (table, input_report) = process_table(
-            &set,
-            &config,
-            input,
-            &staging,
-            &mut exceptions,
-            &mut counts,
-            opts.batch_rows,
-        )?;
+        let (table, input_report) =
+            process_table(&set, &config, input, source, &staging, &mut exceptions, opts.batch_rows)?;
         timings.insert(format!("table_{}_ms", input.table), t.elapsed().as_millis() as u64);
         tracing::info!(table = %input.table, rows = table.rows_in, corrected = table.corrected, rejected = table.rejected, ms = t.elapsed().as_millis() as u64, "table checked");
         if table.rows_in != table.corrected + table.rejected {
@@ -114,8 +94,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         tables.push(table);
         inputs.push(input_report);
     }
-    exceptions.flush().map_err(|e| Error::io(staging.dir(), e))?;
-    drop(exceptions);
+    let counts = exceptions.finish(&staging)?;
 
     let rules_report = rule_counts(&set, &counts);
     let with_input: Vec<&str> = config.inputs.iter().map(|i| i.table.as_str()).collect();
@@ -160,6 +139,26 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     Ok(RunOutcome { run_dir, report })
 }
 
+/// Open every export and match its header before any row is checked, so one
+/// run reports every missing or ambiguous column in every file.
+fn open_inputs(config: &Config, set: &RuleSet) -> Result<Vec<CsvSource<std::fs::File>>> {
+    let mut sources = Vec::new();
+    let mut problems = Vec::new();
+    for input in &config.inputs {
+        let table = &set.tables[set.table(&input.table).expect("inputs checked")];
+        match CsvSource::open(&input.path, table, input.encoding, input.delimiter) {
+            Ok(s) => sources.push(s),
+            Err(Error::Input(p)) => problems.extend(p),
+            Err(e) => return Err(e),
+        }
+    }
+    if problems.is_empty() {
+        Ok(sources)
+    } else {
+        Err(Error::Input(problems))
+    }
+}
+
 /// Every input must name a declared table: checked before any output is made.
 fn check_inputs(config: &Config, set: &RuleSet) -> Result<()> {
     let diags: Vec<Diagnostic> = config
@@ -192,6 +191,78 @@ fn csv_io(path: &Path, e: csv::Error) -> Error {
 /// Per rule id: findings where the rule failed, and where it could not be checked.
 type Counts = HashMap<String, [u64; 2]>;
 
+/// `exceptions.csv`, and the per-rule counts that go into run.json.
+struct Exceptions {
+    writer: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    counts: Counts,
+}
+
+/// One line of `exceptions.csv`, less the table and file.
+struct Exception<'a> {
+    line: u64,
+    key: &'a str,
+    rule_id: &'a str,
+    severity: Severity,
+    columns: &'a str,
+    value: &'a str,
+    message: &'a str,
+    /// The rule could not be evaluated on the row (counted apart from failures).
+    not_checked: bool,
+}
+
+impl Exceptions {
+    const HEADER: [&str; 9] = [
+        "table",
+        "source_file",
+        "line",
+        "record_key",
+        "rule_id",
+        "severity",
+        "columns",
+        "value",
+        "message",
+    ];
+
+    fn create(staging: &Staging) -> Result<Self> {
+        let mut writer = csv::Writer::from_writer(staging.file("exceptions.csv")?);
+        writer
+            .write_record(Self::HEADER)
+            .map_err(|e| csv_io(staging.dir(), e))?;
+        Ok(Exceptions {
+            writer,
+            counts: Counts::new(),
+        })
+    }
+
+    fn write(&mut self, report: &mut TableReport, source_file: &str, e: Exception) -> Result<()> {
+        self.counts.entry(e.rule_id.to_string()).or_default()[usize::from(e.not_checked)] += 1;
+        match e.severity {
+            Severity::Error => report.errors += 1,
+            Severity::Warning => report.warnings += 1,
+            Severity::Info => report.infos += 1,
+        }
+        let line = e.line.to_string();
+        self.writer
+            .write_record([
+                &report.table,
+                source_file,
+                &line,
+                e.key,
+                e.rule_id,
+                e.severity.as_str(),
+                e.columns,
+                e.value,
+                e.message,
+            ])
+            .map_err(|err| Error::io(source_file, std::io::Error::other(err.to_string())))
+    }
+
+    fn finish(mut self, staging: &Staging) -> Result<Counts> {
+        self.writer.flush().map_err(|e| Error::io(staging.dir(), e))?;
+        Ok(self.counts)
+    }
+}
+
 /// Hashes keyed by hashes: no need to hash them again.
 #[derive(Default)]
 struct Identity(u64);
@@ -214,15 +285,14 @@ fn process_table(
     set: &RuleSet,
     config: &Config,
     input: &Input,
+    mut source: CsvSource<std::fs::File>,
     staging: &Staging,
-    exceptions: &mut csv::Writer<std::io::BufWriter<std::fs::File>>,
-    counts: &mut Counts,
+    exceptions: &mut Exceptions,
     batch_rows: usize,
 ) -> Result<(TableReport, InputReport)> {
     let ti = set.table(&input.table).expect("inputs checked");
     let table = &set.tables[ti];
     let plan = plan_table(set, ti, config.pivot)?;
-    let mut source = CsvSource::open(&input.path, table, input.encoding, input.delimiter)?;
     let header = source.header.clone();
     let source_file = input.path.display().to_string();
     let out_err = |e: csv::Error| csv_io(staging.dir(), e);
@@ -253,37 +323,6 @@ fn process_table(
     let mut fields_1252 = 0;
     let mut dup_seen = SeenMap::default();
     let mut unique_seen: Vec<SeenMap> = plan.uniques.iter().map(|_| SeenMap::default()).collect();
-    let write_finding = |w: &mut csv::Writer<_>,
-                         counts: &mut Counts,
-                         not_checked: bool,
-                         report: &mut TableReport,
-                         line: u64,
-                         key: &str,
-                         rule_id: &str,
-                         severity: Severity,
-                         columns: &str,
-                         value: &str,
-                         message: &str|
-     -> Result<()> {
-        counts.entry(rule_id.to_string()).or_default()[usize::from(not_checked)] += 1;
-        match severity {
-            Severity::Error => report.errors += 1,
-            Severity::Warning => report.warnings += 1,
-            Severity::Info => report.infos += 1,
-        }
-        w.write_record([
-            table.name.as_str(),
-            &source_file,
-            &line.to_string(),
-            key,
-            rule_id,
-            severity.as_str(),
-            columns,
-            value,
-            message,
-        ])
-        .map_err(out_err)
-    };
 
     let (tx, rx) = mpsc::sync_channel::<Result<crate::ingest::RawBatch>>(4);
     let reader_thread = std::thread::spawn(move || {
@@ -423,18 +462,19 @@ fn process_table(
                         ),
                     };
                     let value = b.fields.join(&(input.delimiter as char).to_string());
-                    write_finding(
-                        exceptions,
-                        counts,
-                        false,
+                    exceptions.write(
                         &mut report,
-                        b.line,
-                        "",
-                        rule_id,
-                        Severity::Error,
-                        "",
-                        &value,
-                        &message,
+                        &source_file,
+                        Exception {
+                            line: b.line,
+                            key: "",
+                            rule_id,
+                            severity: Severity::Error,
+                            columns: "",
+                            value: &value,
+                            message: &message,
+                            not_checked: false,
+                        },
                     )?;
                     let mut fields: Vec<String> = vec![source_file.clone(), b.line.to_string(), rule_id.to_string()];
                     fields.extend(b.fields.iter().cloned());
@@ -464,18 +504,19 @@ fn process_table(
                     let (rule_id, columns, value, message) =
                         describe(set, table, &header.names, &raws, &declared, f, row);
                     let not_checked = matches!(f.detail, Detail::Unparsed { .. } | Detail::EvalError(_));
-                    write_finding(
-                        exceptions,
-                        counts,
-                        not_checked,
+                    exceptions.write(
                         &mut report,
-                        line,
-                        &key,
-                        rule_id,
-                        f.severity,
-                        &columns,
-                        &value,
-                        &message,
+                        &source_file,
+                        Exception {
+                            line,
+                            key: &key,
+                            rule_id,
+                            severity: f.severity,
+                            columns: &columns,
+                            value: &value,
+                            message: &message,
+                            not_checked,
+                        },
                     )?;
                     if !row_ids.contains(&rule_id) {
                         row_ids.push(rule_id);

@@ -338,6 +338,15 @@ fn a_missing_column_stops_the_run_and_names_the_close_header() {
 }
 
 #[test]
+fn every_missing_column_is_reported_in_one_run() {
+    // Two columns gone at once: the data officer fixes the export once, not twice.
+    let export = "Person ID,Full Name,Number of Visits,Sex\nP1,Ann,3,a) Male\n";
+    let run = setup(export, "").run(&[]).expect_code(2);
+    assert!(run.stderr.contains("missing column `Date of Birth`"), "{}", run.stderr);
+    assert!(run.stderr.contains("missing column `Date Seen`"), "{}", run.stderr);
+}
+
+#[test]
 fn a_missing_column_with_no_close_header_suggests_nothing() {
     let export =
         "Person ID,Full Name,Birthday,Date Seen,Number of Visits,Sex\nP1,Ann,01/02/2010,01/03/2020,3,a) Male\n";

@@ -1,11 +1,10 @@
 //! `clean_text`: no stray spaces around or inside a value.
 
 use datafusion::functions::expr_fn::regexp_like;
-use datafusion::logical_expr::{ident, lit};
+use datafusion::logical_expr::lit;
 
 use super::{COLUMNS, Check, Kind, KindDoc, RuleCx, WHEN};
 use crate::diag::Diagnostic;
-use crate::rules::{RowCheck, raw_name};
 
 pub struct CleanText;
 
@@ -23,24 +22,10 @@ impl Kind for CleanText {
     }
 
     fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        let columns = cx.columns()?;
-        let (when, when_reads) = cx.when()?;
-        Ok(Check::Row(
-            columns
-                .into_iter()
-                .map(|c| {
-                    let raw = ident(raw_name(&cx.column(c).name));
-                    let blank = regexp_like(raw.clone(), lit(r"^\s*$"), None);
-                    let stray = regexp_like(raw, lit(r"^\s|\s$|[ \t][ \t]"), None);
-                    RowCheck {
-                        column: Some(c),
-                        when: when.clone(),
-                        pass: blank.or(!stray),
-                        reads: Vec::new(),
-                        when_reads: when_reads.clone(),
-                    }
-                })
-                .collect(),
-        ))
+        cx.per_column(&cx.columns()?, |_, raw| {
+            let blank = regexp_like(raw.clone(), lit(r"^\s*$"), None);
+            let stray = regexp_like(raw, lit(r"^\s|\s$|[ \t][ \t]"), None);
+            blank.or(!stray)
+        })
     }
 }

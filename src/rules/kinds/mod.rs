@@ -29,7 +29,7 @@ use datafusion::logical_expr::{Expr, ident};
 
 use super::raw::RawRule;
 use super::sql::SqlContext;
-use super::{Check, Column, RowCheck, Rule, RuleSet, Severity, Table, unknown_column};
+use super::{Check, Column, RowCheck, Rule, RuleSet, Severity, Table, raw_name, unknown_column};
 use crate::diag::{Diagnostic, SourceFile, did_you_mean};
 use crate::yaml::{Spanned, span};
 
@@ -230,11 +230,12 @@ impl RuleCx<'_> {
         out
     }
 
-    /// One check per column, `pass` built from the column's typed value.
+    /// One check per column, `pass` built from the column's typed value and
+    /// its raw text (see [`raw_name`]), honouring the rule's `when`.
     pub fn per_column(
         &self,
         columns: &[usize],
-        mut pass: impl FnMut(Expr, &Column) -> Expr,
+        mut pass: impl FnMut(Expr, Expr) -> Expr,
     ) -> Result<Check, Vec<Diagnostic>> {
         let (when, when_reads) = self.when()?;
         Ok(Check::Row(
@@ -243,7 +244,7 @@ impl RuleCx<'_> {
                 .map(|&c| RowCheck {
                     column: Some(c),
                     when: when.clone(),
-                    pass: pass(ident(&self.column(c).name), self.column(c)),
+                    pass: pass(ident(&self.column(c).name), ident(raw_name(&self.column(c).name))),
                     reads: vec![c],
                     when_reads: when_reads.clone(),
                 })

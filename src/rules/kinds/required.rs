@@ -23,38 +23,23 @@ impl Kind for Required {
     }
 
     fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        let columns = cx.columns()?;
-        let (when, when_reads) = cx.when()?;
-        Ok(Check::Row(
-            columns
-                .into_iter()
-                .map(|c| RowCheck {
-                    when: when.clone(),
-                    when_reads: when_reads.clone(),
-                    ..row_check(cx.table, c)
-                })
-                .collect(),
-        ))
+        cx.per_column(&cx.columns()?, |_, raw| present(raw))
     }
 }
 
 /// Presence is judged on the raw text, so a value that is present but
 /// malformed counts as present (the type check reports it instead).
-fn present(table: &Table, column: usize) -> Expr {
-    btrim(vec![ident(raw_name(&table.columns[column].name))]).not_eq(lit(""))
-}
-
-fn row_check(table: &Table, column: usize) -> RowCheck {
-    RowCheck {
-        column: Some(column),
-        when: None,
-        pass: present(table, column),
-        reads: Vec::new(),
-        when_reads: Vec::new(),
-    }
+fn present(raw: Expr) -> Expr {
+    btrim(vec![raw]).not_eq(lit(""))
 }
 
 /// The check behind `required: true` on a column declaration.
 pub fn presence(table: &Table, column: usize) -> Check {
-    Check::Row(vec![row_check(table, column)])
+    Check::Row(vec![RowCheck {
+        column: Some(column),
+        when: None,
+        pass: present(ident(raw_name(&table.columns[column].name))),
+        reads: Vec::new(),
+        when_reads: Vec::new(),
+    }])
 }
