@@ -240,6 +240,11 @@ fn evaluate(expr: &Arc<dyn PhysicalExpr>, batch: &RecordBatch) -> Outcome {
     }
 }
 
+/// A raw text column read as `ty`: what rules see. Used by the relate stage too.
+pub(crate) fn typed_column(raw: &StringArray, ty: &ColumnType, pivot: u8) -> ArrayRef {
+    type_column(raw, ty, pivot).array
+}
+
 fn type_column(raw: &StringArray, ty: &ColumnType, pivot: u8) -> Typed {
     let n = raw.len();
     match ty {

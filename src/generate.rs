@@ -21,6 +21,11 @@
 //! other rules as a consequence (an exact copy also repeats its key, so CHI-001, CON-005 and
 //! CPP-005 fire next to CHI-007, CON-006 and CPP-006); the ground truth lists only the plant.
 //!
+//! Two problems span tables: a referral whose child id is one digit off a real one (REF-006) and a
+//! plan for a child with no assessment (CPP-007). Every other row's child is in `children.csv`,
+//! and every other plan's child has an assessment, so these are findings only where the other
+//! table is checked too.
+//!
 //! Everything is fictional: ids are `NF` + digits, NHS numbers come from the `999` range the NHS
 //! reserves for test data, postcodes use the non-existent `NF` area.
 //!
@@ -135,6 +140,7 @@ const SALT_REFERRALS: u64 = 3;
 const SALT_ASSESSMENTS: u64 = 4;
 const SALT_PLANS: u64 = 5;
 const SALT_EXTRA_CHILD: u64 = 6;
+const SALT_MISTYPED_ID: u64 = 7;
 const SALT_PLANT_ROWS: u64 = 10; // + table index
 const SALT_SCHEDULE: u64 = 20; // + table index
 
@@ -540,6 +546,7 @@ enum Kind {
     Ref003,
     Ref004,
     Ref005,
+    Ref006,
     RefCountType,
     RefNfaType,
     RefTeamRequired,
@@ -557,6 +564,7 @@ enum Kind {
     Cpp004,
     Cpp005,
     Cpp006,
+    Cpp007,
     CppStartType,
     CppCategoryType,
 }
@@ -583,19 +591,20 @@ const fn info(table: usize, rule: &'static str, finding: bool, base: usize, note
 
 impl Kind {
     #[rustfmt::skip]
-    const ALL: [Kind; 49] = [
+    const ALL: [Kind; 51] = [
         Kind::Chi001, Kind::Chi002, Kind::Chi003, Kind::Chi004, Kind::Chi005, Kind::Chi006,
         Kind::Chi007, Kind::ChiDobType, Kind::ChiDobRequired, Kind::ChiSexType,
         Kind::ChiSexCodeForm,
         Kind::Con001, Kind::Con002, Kind::Con003, Kind::Con004, Kind::Con005, Kind::Con006,
         Kind::Con007, Kind::ConDateType, Kind::ConDateRequired, Kind::ConSourceType,
         Kind::ConGenderCodeForm, Kind::ConEthnicityRequired, Kind::ConAltDate, Kind::ConLeapDay,
-        Kind::Ref001, Kind::Ref002, Kind::Ref003, Kind::Ref004, Kind::Ref005, Kind::RefCountType,
-        Kind::RefNfaType, Kind::RefTeamRequired, Kind::RefRagged, Kind::RefCountForm,
+        Kind::Ref001, Kind::Ref002, Kind::Ref003, Kind::Ref004, Kind::Ref005, Kind::Ref006,
+        Kind::RefCountType, Kind::RefNfaType, Kind::RefTeamRequired, Kind::RefRagged,
+        Kind::RefCountForm,
         Kind::Ass001, Kind::Ass002, Kind::Ass003, Kind::Ass004, Kind::AssSeenType,
         Kind::AssMultilineTeam,
         Kind::Cpp001, Kind::Cpp002, Kind::Cpp003, Kind::Cpp004, Kind::Cpp005, Kind::Cpp006,
-        Kind::CppStartType, Kind::CppCategoryType,
+        Kind::Cpp007, Kind::CppStartType, Kind::CppCategoryType,
     ];
 
     /// Table, rule id, finding or tolerated, count at 1000 children, ground-truth note.
@@ -634,6 +643,7 @@ impl Kind {
             Ref003 => info(r, "REF-003", true, 2, "referrals in last 12 months outside 1 to 52"),
             Ref004 => info(r, "REF-004", true, 2, "second referral for the child on the same date"),
             Ref005 => info(r, "REF-005", true, 2, "case note pasted into allocated worker"),
+            Ref006 => info(r, "REF-006", true, 2, "child id mistyped (one digit changed): no such child"),
             RefCountType => info(r, "referrals.referrals_last_12m.type", true, 2, "referral count is not a whole number"),
             RefNfaType => info(r, "referrals.referral_nfa.type", true, 2, "NFA is not a yes/no/unknown code"),
             RefTeamRequired => info(r, "referrals.allocated_team.required", true, 2, "allocated team is blank"),
@@ -651,6 +661,7 @@ impl Kind {
             Cpp004 => info(p, "CPP-004", true, 2, "25 previous plans"),
             Cpp005 => info(p, "CPP-005", true, 2, "second plan for the child starting on the same date"),
             Cpp006 => info(p, "CPP-006", true, 2, "exact copy of the previous row"),
+            Cpp007 => info(p, "CPP-007", true, 2, "plan for a child with no assessment at all"),
             CppStartType => info(p, "cp_plans.plan_start_date.type", true, 2, "plan start date is not a date"),
             CppCategoryType => info(p, "cp_plans.initial_category.type", true, 2, "initial category is not an abuse category code"),
         }
@@ -1052,6 +1063,8 @@ struct Out {
     t: Table,
     planter: Planter,
     truth: Vec<Truth>,
+    /// Child id numbers made up for this table's orphan rows (REF-006), so no two share one.
+    invented: Vec<u32>,
 }
 
 impl Out {
@@ -1107,6 +1120,24 @@ struct Ctx {
     id_base: u64,
     id_range: u64,
     id_offset: u64,
+    /// `ID_STEP`⁻¹ mod `id_range`, to map an id number back to its child.
+    id_inverse: u64,
+}
+
+/// The step between consecutive children's id numbers (coprime to every id range).
+const ID_STEP: u64 = 618_037;
+
+/// `a`⁻¹ mod `m`, for `a` coprime to `m` (extended Euclid).
+fn inverse_mod(a: u64, m: u64) -> u64 {
+    let (mut r0, mut r1) = (i128::from(a % m), i128::from(m));
+    let (mut s0, mut s1) = (1i128, 0i128);
+    while r1 != 0 {
+        let q = r0 / r1;
+        (r0, r1) = (r1, r0 - q * r1);
+        (s0, s1) = (s1, s0 - q * s1);
+    }
+    debug_assert_eq!(r0, 1, "{a} is not coprime to {m}");
+    s0.rem_euclid(i128::from(m)) as u64
 }
 
 impl Ctx {
@@ -1138,14 +1169,39 @@ impl Ctx {
             id_base,
             id_range: id_base * 9,
             id_offset: mix(opts.seed ^ 0x4E46) % (id_base * 9),
+            id_inverse: inverse_mod(ID_STEP, id_base * 9),
         })
     }
 
-    /// Distinct id numbers: i ↦ base + (i·A + offset) mod range, with A coprime to the range
-    /// (whose only prime factors are 2, 3 and 5).
+    /// Distinct id numbers: i ↦ base + (i·ID_STEP + offset) mod range, with the step coprime to
+    /// the range (whose only prime factors are 2, 3 and 5).
     fn id_num(&self, i: usize) -> u32 {
-        const A: u64 = 618_037;
-        (self.id_base + (i as u64 * A + self.id_offset) % self.id_range) as u32
+        (self.id_base + (i as u64 * ID_STEP + self.id_offset) % self.id_range) as u32
+    }
+
+    /// The child whose id number this is (the inverse of [`Ctx::id_num`]), if any.
+    fn id_index(&self, num: u64) -> Option<usize> {
+        let x = num.checked_sub(self.id_base).filter(|&x| x < self.id_range)?;
+        let step = (x + self.id_range - self.id_offset) % self.id_range;
+        let i = u128::from(step) * u128::from(self.id_inverse) % u128::from(self.id_range);
+        usize::try_from(i).ok().filter(|&i| i < self.children)
+    }
+
+    /// Child `i`'s id with one digit (not the first) changed, giving an id number no child has
+    /// and not in `taken` (REF-006); `None` only if every such slip is taken.
+    fn mistyped_id(&self, i: usize, taken: &[u32]) -> Option<u32> {
+        let num = u64::from(self.id_num(i));
+        let mut rng = Rng::stream(self.seed, i as u64, SALT_MISTYPED_ID);
+        // Digit place × replacement digit, tried from a random start.
+        let n = u64::from(self.id_base.ilog10()) * 9;
+        let start = rng.below(n);
+        (0..n).map(|k| (start + k) % n).find_map(|k| {
+            let place = 10u64.pow((k / 9) as u32);
+            let digit = num / place % 10;
+            let typo = num - digit * place + (digit + 1 + k % 9) % 10 * place;
+            let typo = u32::try_from(typo).ok()?;
+            (self.id_index(u64::from(typo)).is_none() && !taken.contains(&typo)).then_some(typo)
+        })
     }
 
     fn random_dob(&self, rng: &mut Rng) -> Day {
@@ -1727,7 +1783,9 @@ fn write_referrals(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, referrals: &[Ref
     if referrals.is_empty() {
         return Ok(());
     }
-    let plant = o.planter.take(i, |_, _| true);
+    let plant = o
+        .planter
+        .take(i, |k, _| k != Kind::Ref006 || ctx.mistyped_id(i, &o.invented).is_some());
     let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + REFERRALS as u64);
     let target = plant.map(|(k, _)| match k {
         Kind::Ref002 => 0,
@@ -1780,6 +1838,12 @@ fn write_referrals(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, referrals: &[Ref
             Kind::Ref005 => {
                 values[10] = V::Text(PASTED_NOTES[v % 2]);
                 o.plant(kind, &values, 10)?;
+            }
+            Kind::Ref006 => {
+                let typo = ctx.mistyped_id(i, &o.invented).expect("checked when taken");
+                o.invented.push(typo);
+                values[0] = V::Id(typo);
+                o.plant(kind, &values, 0)?;
             }
             Kind::RefCountType => {
                 values[8] = V::Text(["three", "2.5"][v % 2]);
@@ -1893,12 +1957,56 @@ fn write_assessments(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, assessments: &
     Ok(())
 }
 
-fn write_plans(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, plans: &[Plan]) -> io::Result<()> {
-    if plans.is_empty() {
+/// A clean, open plan started in the last two years, for a child with no assessment behind it
+/// (CPP-007: say, one who moved into the area on a plan).
+fn orphan_plan(ctx: &Ctx, c: &Child, rng: &mut Rng) -> Plan {
+    let lo = (c.dob + 1).max(ctx.as_of - 730);
+    let start = lo + rng.days(ctx.as_of - lo + 1);
+    let span = ctx.as_of - start;
+    let initial = rng.weighted(&ABUSE_W) as u8;
+    Plan {
+        start,
+        end: None,
+        review: (span >= 90).then(|| start + rng.days(span + 1)),
+        visit: Some(ctx.as_of - rng.days(span.min(42) + 1)),
+        seen_alone: Some(YES),
+        initial,
+        latest: initial,
+        emergency: NO,
+        previous: 0,
+        team: CP_TEAMS[(c.worker as usize) % CP_TEAMS.len()],
+        worker: WORKERS[c.worker as usize],
+        forms: Forms::draw(rng),
+    }
+}
+
+fn write_plans(
+    ctx: &Ctx,
+    o: &mut Out,
+    i: usize,
+    c: &Child,
+    assessments: &[Assessment],
+    plans: &[Plan],
+) -> io::Result<()> {
+    // A child without plans gets one only as CPP-007, and only if they have no assessment.
+    let plant = if !plans.is_empty() {
+        o.planter.take(i, |k, _| k != Kind::Cpp007)
+    } else if assessments.is_empty() {
+        o.planter.take(i, |k, _| k == Kind::Cpp007)
+    } else {
+        None
+    };
+    if plans.is_empty() && plant.is_none() {
         return Ok(());
     }
-    let plant = o.planter.take(i, |_, _| true);
     let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + CP_PLANS as u64);
+    let orphan;
+    let plans = if plans.is_empty() {
+        orphan = [orphan_plan(ctx, c, &mut rng)];
+        &orphan[..]
+    } else {
+        plans
+    };
     let target = plant.map(|_| rng.below(plans.len() as u64) as usize);
     for (r, e) in plans.iter().enumerate() {
         let f = e.forms;
@@ -1955,6 +2063,7 @@ fn write_plans(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, plans: &[Plan]) -> i
                 o.plant_same_key(kind, &values, &again)?;
             }
             Kind::Cpp006 => o.plant_copy(kind, &values)?,
+            Kind::Cpp007 => o.plant(kind, &values, 0)?,
             Kind::CppStartType => {
                 values[6] = V::Text(["31/09/2024", "2024-02-30"][v % 2]);
                 o.plant(kind, &values, 6)?;
@@ -1992,6 +2101,7 @@ fn run(opts: &GenOptions, dir: &Path) -> io::Result<(GenSummary, Vec<Truth>)> {
                 t: Table::create(dir, index)?,
                 planter: Planter::new(opts.seed, index, opts.children, opts.plant),
                 truth: Vec::new(),
+                invented: Vec::new(),
             })
         } else {
             None
@@ -2030,7 +2140,7 @@ fn run(opts: &GenOptions, dir: &Path) -> io::Result<(GenSummary, Vec<Truth>)> {
         }
         if let Some(o) = plans {
             gen_plans(&ctx, i, &c, &ev.assessments, &mut ev.plans);
-            write_plans(&ctx, o, i, &c, &ev.plans)?;
+            write_plans(&ctx, o, i, &c, &ev.assessments, &ev.plans)?;
         }
     }
 
@@ -2425,10 +2535,30 @@ mod tests {
 
     type Findings = HashSet<(String, usize, String)>;
 
+    /// Where a table's column is in its file, by the pack's header.
+    fn column_at(pack: &Pack, sheet: &Sheet, table: &str, name: &str) -> usize {
+        let col = pack.tables[table].1.iter().find(|c| c.name == name).unwrap();
+        sheet
+            .header
+            .iter()
+            .position(|h| normalise(h) == normalise(&col.header))
+            .unwrap()
+    }
+
     /// Every finding the rule pack implies for the files in `dir`.
     fn check(dir: &Scratch, today: NaiveDate) -> Findings {
         let pack = pack();
         let mut found = Findings::new();
+        // A table's child ids as trimmed text, for the `reference` rules (none if not written:
+        // the rule is then not checked).
+        let child_ids = |table: &str| -> Option<HashSet<String>> {
+            dir.0.join(format!("{table}.csv")).exists().then(|| {
+                let sheet = Sheet::read(dir, table);
+                let i = column_at(&pack, &sheet, table, "child_id");
+                sheet.rows.iter().map(|(_, r)| r[i].trim().to_string()).collect()
+            })
+        };
+        let (children_ids, assessed_ids) = (child_ids("children"), child_ids("assessments"));
         for table in TABLE_NAMES {
             if !dir.0.join(format!("{table}.csv")).exists() {
                 continue;
@@ -2437,14 +2567,7 @@ mod tests {
             let (key, cols) = &pack.tables[table];
             let index: HashMap<&str, usize> = cols
                 .iter()
-                .map(|c| {
-                    let i = sheet
-                        .header
-                        .iter()
-                        .position(|h| normalise(h) == normalise(&c.header))
-                        .unwrap();
-                    (c.name.as_str(), i)
-                })
+                .map(|c| (c.name.as_str(), column_at(&pack, &sheet, table, &c.name)))
                 .collect();
             let mut seen_rows: HashSet<Vec<String>> = HashSet::new();
             let mut seen_keys: HashMap<&str, HashSet<String>> = HashMap::new();
@@ -2509,6 +2632,11 @@ mod tests {
                 };
                 let key: Vec<&str> = key.iter().map(String::as_str).collect();
                 hits.extend(unique("table_key", &key));
+                // The row's child must be among `ids` (a blank id is left to `required`).
+                let orphan = |ids: &Option<HashSet<String>>| {
+                    let id = raw("child_id").trim();
+                    ids.as_ref().is_some_and(|ids| !id.is_empty() && !ids.contains(id))
+                };
                 let after = |c: &str| date(c).is_some_and(|d| d > today);
                 let before = |a: &str, b: &str| matches!((date(a), date(b)), (Some(x), Some(y)) if x < y);
                 match table {
@@ -2571,6 +2699,9 @@ mod tests {
                         {
                             hits.push("REF-005".into());
                         }
+                        if orphan(&children_ids) {
+                            hits.push("REF-006".into());
+                        }
                     }
                     "assessments" => {
                         if after("assessment_start_date") || after("authorisation_date") {
@@ -2604,6 +2735,9 @@ mod tests {
                             hits.push("CPP-004".into());
                         }
                         hits.extend(unique("CPP-005", &["child_id", "plan_start_date"]));
+                        if orphan(&assessed_ids) {
+                            hits.push("CPP-007".into());
+                        }
                     }
                     _ => unreachable!(),
                 }
@@ -2964,5 +3098,47 @@ mod tests {
         let share = alt as f64 / contacts.rows.len() as f64;
         assert!((0.01..0.05).contains(&share), "{share}");
         assert!(contacts.rows.iter().any(|(_, r)| r[4].ends_with(".0")));
+    }
+
+    #[test]
+    fn cross_table_plants_are_near_misses_of_real_children() {
+        let ctx = Ctx::new(&opts(42, 1000)).unwrap();
+        assert!((0..1000).all(|i| ctx.id_index(u64::from(ctx.id_num(i))) == Some(i)));
+        assert_eq!(ctx.id_index(u64::from(ctx.id_num(1000))), None);
+        let (dir, _, truth) = gen_in(&opts(42, 1000), "cross");
+        let sheets: HashMap<&str, Sheet> = TABLE_NAMES.iter().map(|&t| (t, Sheet::read(&dir, t))).collect();
+        let uses = |id: &str| -> usize {
+            sheets
+                .values()
+                .map(|s| s.rows.iter().filter(|(_, r)| r[0] == id).count())
+                .sum()
+        };
+        let dob = |row: &[String]| parse_date(&row[3]).unwrap();
+        for t in &truth {
+            let row = sheets[TABLE_NAMES[t.table]].at(t.line);
+            match t.kind {
+                // One digit off a real child's id, with that child's details; used nowhere else.
+                Kind::Ref006 => {
+                    let id = &row[0];
+                    let off_by_one =
+                        |c: &str| c.len() == id.len() && c.bytes().zip(id.bytes()).filter(|(a, b)| a != b).count() == 1;
+                    let near = sheets["children"]
+                        .rows
+                        .iter()
+                        .any(|(_, c)| off_by_one(&c[0]) && dob(c) == dob(row));
+                    assert!(near, "{t:?}: {id}");
+                    assert_eq!(uses(id), 1, "{t:?}: {id}");
+                }
+                // A real child with no assessment.
+                Kind::Cpp007 => {
+                    let id = &row[0];
+                    assert!(sheets["children"].rows.iter().any(|(_, c)| &c[0] == id), "{t:?}");
+                    assert!(sheets["assessments"].rows.iter().all(|(_, a)| &a[0] != id), "{t:?}");
+                }
+                _ => {}
+            }
+        }
+        let count = |k: Kind| truth.iter().filter(|t| t.kind == k).count();
+        assert_eq!((count(Kind::Ref006), count(Kind::Cpp007)), (2, 2));
     }
 }

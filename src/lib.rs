@@ -15,7 +15,10 @@
 //!                               validate,      expressions,
 //!                               compile)       once per run)
 //!                                                 │
-//!  exports ──► ingest ──► check ──────────────────┘
+//!  exports ──► relate (rules between tables: DataFusion joins over
+//!     │         the columns they need; findings keyed by line)
+//!     │            │
+//!     └──► ingest ──► check ───────────────────────┘
 //!              (bytes →   (type columns, evaluate every
 //!               text       rule over the batch; batches
 //!               batches)   in parallel)
@@ -34,6 +37,8 @@
 //!   rules to DataFusion logical expressions. Rule kinds live in
 //!   [`rules::kinds`], one file each, registered in one list.
 //! - [`plan`]: turn a table's rules into physical expressions.
+//! - [`relate`]: evaluate rules between tables over whole tables, before any
+//!   row is routed.
 //! - [`ingest`]: read an export as text batches; set aside rows that are not
 //!   records, never drop them.
 //! - [`check`]: type the batch's columns and evaluate the plan over it.
@@ -51,6 +56,7 @@ pub mod generate;
 pub mod ingest;
 pub mod plan;
 pub mod publish;
+pub mod relate;
 pub mod report;
 pub mod rules;
 pub mod run;

@@ -69,6 +69,9 @@ pub struct RuleCount {
     pub findings: u64,
     /// Rows the rule could not be checked on, because a value it reads did not parse.
     pub not_checked: u64,
+    /// Why the rule could not run at all this time (e.g. an export it compares with is missing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_run: Option<String>,
 }
 
 impl RunReport {
@@ -203,10 +206,16 @@ pub fn summary_markdown(r: &RunReport) -> String {
         let _ = writeln!(s, "\nNo problems found.");
     }
     let mut notes = Vec::new();
-    let not_checked: u64 = r.rules.iter().map(|c| c.not_checked).sum();
+    // Rules that could not run at all have their own note below.
+    let not_checked: u64 = r
+        .rules
+        .iter()
+        .filter(|c| c.not_run.is_none())
+        .map(|c| c.not_checked)
+        .sum();
     if not_checked > 0 {
         notes.push(format!(
-            "{} could not be made because a value they read is not a valid date, number or code; those values are counted above under their own problem, and `exceptions.csv` lists each check as \"Not checked\".",
+            "{} could not be made on a record because a value the rule reads is not a valid date, number or code; those values are counted above under their own problem, and `exceptions.csv` lists each check as \"Not checked\".",
             plural(not_checked, "check", "checks")
         ));
     }
@@ -226,6 +235,18 @@ pub fn summary_markdown(r: &RunReport) -> String {
                 }
             ));
         }
+    }
+    let not_run: Vec<String> = r
+        .rules
+        .iter()
+        .filter_map(|c| c.not_run.as_ref().map(|why| format!("`{}` ({why})", c.id)))
+        .collect();
+    if !not_run.is_empty() {
+        notes.push(format!(
+            "{} between lists could not run: {}. `exceptions.csv` lists each as not checked.",
+            plural(not_run.len() as u64, "rule", "rules"),
+            not_run.join(", ")
+        ));
     }
     if !r.tables_without_input.is_empty() {
         notes.push(format!(

@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::ingest::{BadRowKind, CsvSource};
 use crate::plan::plan_table;
 use crate::publish::Staging;
+use crate::relate::relate;
 use crate::report::{self, InputReport, RuleCount, RunReport, TableReport};
 use crate::rules::{self, RuleSet, Semantics, Severity};
 
@@ -74,6 +75,9 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     );
 
     let sources = open_inputs(&config, &set)?;
+    let t = Instant::now();
+    let mut related = relate(&set, &config, opts.batch_rows)?;
+    timings.insert("relate_ms".to_string(), t.elapsed().as_millis() as u64);
     let staging = Staging::create(&opts.out, started)?;
     let run_id = staging.run_id().to_string();
     let mut exceptions = Exceptions::create(&staging)?;
@@ -81,8 +85,12 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let mut inputs = Vec::new();
     for (input, source) in config.inputs.iter().zip(sources) {
         let t = Instant::now();
-        let (table, input_report) =
-            process_table(&set, &config, input, source, &staging, &mut exceptions, opts.batch_rows)?;
+        let job = TableJob {
+            input,
+            source,
+            related: related.take(set.table(&input.table).expect("inputs checked")),
+        };
+        let (table, input_report) = process_table(&set, &config, job, &staging, &mut exceptions, opts.batch_rows)?;
         timings.insert(format!("table_{}_ms", input.table), t.elapsed().as_millis() as u64);
         tracing::info!(table = %input.table, rows = table.rows_in, corrected = table.corrected, rejected = table.rejected, ms = t.elapsed().as_millis() as u64, "table checked");
         if table.rows_in != table.corrected + table.rejected {
@@ -94,9 +102,43 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         tables.push(table);
         inputs.push(input_report);
     }
+    for (ri, reason) in &related.not_run {
+        let rule = &set.rules[*ri];
+        let table = &set.tables[rule.table];
+        let Some(report) = tables.iter_mut().find(|t| t.table == table.name) else {
+            continue;
+        };
+        let columns = rule
+            .columns
+            .iter()
+            .map(|&c| table.columns[c].header.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let message = format!(
+            "Not checked: {reason}, so this rule could not run on any row. ({})",
+            rule.message
+        );
+        let file = config
+            .inputs
+            .iter()
+            .find(|i| i.table == table.name)
+            .map(|i| i.path.display().to_string())
+            .unwrap_or_default();
+        let row = Exception {
+            line: None,
+            key: "",
+            rule_id: &rule.id,
+            severity: rule.severity,
+            columns: &columns,
+            value: "",
+            message: &message,
+            not_checked: true,
+        };
+        exceptions.write(report, &file, row)?;
+    }
     let counts = exceptions.finish(&staging)?;
 
-    let rules_report = rule_counts(&set, &counts);
+    let rules_report = rule_counts(&set, &counts, &related.not_run);
     let with_input: Vec<&str> = config.inputs.iter().map(|i| i.table.as_str()).collect();
     let t = Instant::now();
     let mut report = RunReport {
@@ -199,7 +241,8 @@ struct Exceptions {
 
 /// One line of `exceptions.csv`, less the table and file.
 struct Exception<'a> {
-    line: u64,
+    /// The row's line; `None` for a finding about the whole run.
+    line: Option<u64>,
     key: &'a str,
     rule_id: &'a str,
     severity: Severity,
@@ -241,7 +284,7 @@ impl Exceptions {
             Severity::Warning => report.warnings += 1,
             Severity::Info => report.infos += 1,
         }
-        let line = e.line.to_string();
+        let line = e.line.map_or_else(String::new, |l| l.to_string());
         self.writer
             .write_record([
                 &report.table,
@@ -281,15 +324,28 @@ impl Hasher for Identity {
 }
 type SeenMap = HashMap<u64, u64, BuildHasherDefault<Identity>>;
 
+/// One export to check, with what the relate stage found in it.
+struct TableJob<'a> {
+    input: &'a Input,
+    source: CsvSource<std::fs::File>,
+    /// Cross-table findings, by line.
+    related: Vec<(u64, Finding)>,
+}
+
 fn process_table(
     set: &RuleSet,
     config: &Config,
-    input: &Input,
-    mut source: CsvSource<std::fs::File>,
+    job: TableJob,
     staging: &Staging,
     exceptions: &mut Exceptions,
     batch_rows: usize,
 ) -> Result<(TableReport, InputReport)> {
+    let TableJob {
+        input,
+        mut source,
+        related,
+    } = job;
+    let mut related = related.into_iter().peekable();
     let ti = set.table(&input.table).expect("inputs checked");
     let table = &set.tables[ti];
     let plan = plan_table(set, ti, config.pivot)?;
@@ -466,7 +522,7 @@ fn process_table(
                         &mut report,
                         &source_file,
                         Exception {
-                            line: b.line,
+                            line: Some(b.line),
                             key: "",
                             rule_id,
                             severity: Severity::Error,
@@ -491,7 +547,17 @@ fn process_table(
                 while fi < c.findings.len() && c.findings[fi].row as usize == row {
                     fi += 1;
                 }
-                let findings = &c.findings[start..fi];
+                let merged: Vec<Finding>;
+                let findings = if related.peek().is_some_and(|(l, _)| *l == line) {
+                    let mut all = c.findings[start..fi].to_vec();
+                    while let Some((_, f)) = related.next_if(|(l, _)| *l == line) {
+                        all.push(f);
+                    }
+                    merged = all;
+                    &merged[..]
+                } else {
+                    &c.findings[start..fi]
+                };
                 let key = if findings.is_empty() {
                     String::new()
                 } else {
@@ -508,7 +574,7 @@ fn process_table(
                         &mut report,
                         &source_file,
                         Exception {
-                            line,
+                            line: Some(line),
                             key: &key,
                             rule_id,
                             severity: f.severity,
@@ -650,7 +716,7 @@ fn describe<'a>(
     (rule.id.as_str(), columns, value, message)
 }
 
-fn rule_counts(set: &RuleSet, counts: &Counts) -> Vec<RuleCount> {
+fn rule_counts(set: &RuleSet, counts: &Counts, not_run: &[(usize, String)]) -> Vec<RuleCount> {
     let mut out: Vec<RuleCount> = set
         .rules
         .iter()
@@ -662,6 +728,10 @@ fn rule_counts(set: &RuleSet, counts: &Counts) -> Vec<RuleCount> {
             message: r.message.clone(),
             findings: counts.get(&r.id).map_or(0, |c| c[0]),
             not_checked: counts.get(&r.id).map_or(0, |c| c[1]),
+            not_run: not_run
+                .iter()
+                .find(|(i, _)| set.rules[*i].id == r.id)
+                .map(|(_, why)| why.clone()),
         })
         .collect();
     for (id, message) in [
@@ -683,6 +753,7 @@ fn rule_counts(set: &RuleSet, counts: &Counts) -> Vec<RuleCount> {
             message: message.to_string(),
             findings: counts.get(id).map_or(0, |c| c[0]),
             not_checked: 0,
+            not_run: None,
         });
     }
     out

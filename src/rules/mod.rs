@@ -200,6 +200,19 @@ pub enum Check {
     Unique { columns: Vec<usize> },
     /// No row repeats an earlier row exactly (first kept).
     DuplicateRows,
+    /// The key must exist in another table (evaluated by the `relate` stage).
+    Reference(Reference),
+}
+
+/// A key in one table that must be found in another.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub columns: Vec<usize>,
+    pub other: usize,
+    pub other_columns: Vec<usize>,
+    /// Rows the rule applies to, over this table's typed columns.
+    pub when: Option<Expr>,
+    pub when_reads: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -342,10 +355,13 @@ pub fn load(paths: &[PathBuf], sem: Semantics) -> Result<RuleSet, Vec<Diagnostic
                 // A table that is declared but has problems of its own was not
                 // added to the set: those problems are reported already, so
                 // "unknown table" on each of its rules would only mislead.
-                Err(d) => diags.extend(
-                    d.into_iter()
-                        .filter(|d| !(d.code == "unknown-table" && table_origin.contains_key(&raw.table.value))),
-                ),
+                Err(d) => diags.extend(d.into_iter().filter(|d| {
+                    // Only the complaint about this rule's own `table:`; any
+                    // other problem must still stop the run.
+                    !(d.code == "unknown-table"
+                        && d.span == span(&raw.table)
+                        && table_origin.contains_key(&raw.table.value))
+                })),
             }
         }
     }

@@ -96,6 +96,12 @@ pub struct RawRule {
     pub date_of_birth: Option<Spanned<String>>,
     #[serde(default)]
     pub at: Option<Spanned<String>>,
+    /// Another table, for cross-table kinds.
+    #[serde(default)]
+    pub references: Option<Spanned<String>>,
+    /// The other table's key columns (default: the same names as `columns`).
+    #[serde(default)]
+    pub to: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 /// A range bound: a number, or text such as a date or `today - 6 years`.
@@ -125,6 +131,8 @@ impl RawRule {
         add("pattern", self.pattern.as_ref().map(span));
         add("date_of_birth", self.date_of_birth.as_ref().map(span));
         add("at", self.at.as_ref().map(span));
+        add("references", self.references.as_ref().map(span));
+        add("to", self.to.as_ref().map(span));
         out
     }
 }

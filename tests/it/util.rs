@@ -264,7 +264,12 @@ impl Outputs {
                 Finding {
                     table: r[0].clone(),
                     source_file: r[1].clone(),
-                    line: r[2].parse().expect("line is a number"),
+                    // Blank for a finding about the whole run (read as 0).
+                    line: if r[2].is_empty() {
+                        0
+                    } else {
+                        r[2].parse().expect("line is a number")
+                    },
                     record_key: r[3].clone(),
                     rule_id: r[4].clone(),
                     severity: r[5].clone(),

@@ -17,6 +17,7 @@ pub mod duplicate_rows;
 pub mod length;
 pub mod pattern;
 pub mod range;
+pub mod reference;
 pub mod required;
 pub mod type_check;
 pub mod unique;
@@ -44,6 +45,7 @@ pub static KINDS: &[&dyn Kind] = &[
     &range::RangeKind,
     &age::Age,
     &check::SqlCheck,
+    &reference::ReferenceKind,
     &unique::Unique,
     &duplicate_rows::DuplicateRows,
 ];
@@ -97,6 +99,8 @@ pub struct RuleCx<'a> {
     pub table: &'a Table,
     pub file: &'a Arc<SourceFile>,
     pub sql: &'a SqlContext,
+    /// Every declared table, for cross-table kinds.
+    pub tables: &'a [Table],
 }
 
 impl RuleCx<'_> {
@@ -388,7 +392,13 @@ pub fn compile_rule(
         return Err(diags);
     }
     let table = &set.tables[ti];
-    let cx = RuleCx { raw, table, file, sql };
+    let cx = RuleCx {
+        raw,
+        table,
+        file,
+        sql,
+        tables: &set.tables,
+    };
     let check = match kind.compile(&cx) {
         Ok(c) if diags.is_empty() => c,
         Ok(_) => return Err(diags),
@@ -409,6 +419,7 @@ pub fn compile_rule(
         Check::Type { column } | Check::CodeForm { column } => vec![*column],
         Check::Unique { columns } => columns.clone(),
         Check::DuplicateRows => Vec::new(),
+        Check::Reference(r) => r.columns.clone(),
     };
     Ok(Rule {
         id: raw.id.value.clone(),

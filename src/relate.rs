@@ -1,0 +1,207 @@
+//! Relate: rules between tables, evaluated over whole tables before any row
+//! is routed.
+//!
+//! A row rule sees one batch; a `reference` rule needs every key of another
+//! table. So this stage reads just the columns cross-table rules need (typed,
+//! with each row's line) from every table involved, registers them with
+//! DataFusion, and runs each rule as a plan (an anti-join: rows whose key has
+//! no match), never as per-row lookups. Its findings, keyed by line, are
+//! merged into the routing pass, so a row rejected here is rejected there.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringArray, UInt64Array};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::{JoinType, TableReference};
+use datafusion::datasource::MemTable;
+use datafusion::logical_expr::{Expr, col, ident};
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::check::{Detail, Finding, typed_column};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::ingest::CsvSource;
+use crate::rules::{Check, Reference, RuleSet};
+
+/// Name of the line-number column in the projections.
+const LINE: &str = "__line";
+
+#[derive(Default)]
+pub struct Related {
+    /// Per table: findings with the line of their row, sorted by line.
+    pub findings: HashMap<usize, Vec<(u64, Finding)>>,
+    /// Rules that could not run at all, with the reason.
+    pub not_run: Vec<(usize, String)>,
+}
+
+impl Related {
+    /// This table's findings, in line order.
+    pub fn take(&mut self, table: usize) -> Vec<(u64, Finding)> {
+        self.findings.remove(&table).unwrap_or_default()
+    }
+}
+
+pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Related> {
+    let rules: Vec<(usize, &Reference)> = set
+        .rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match &r.check {
+            Check::Reference(x) => Some((i, x)),
+            _ => None,
+        })
+        .collect();
+    let mut related = Related::default();
+    if rules.is_empty() {
+        return Ok(related);
+    }
+    let input_of = |t: usize| config.inputs.iter().find(|i| i.table == set.tables[t].name);
+    // What each table must provide: (columns) — keys, and what `when` reads.
+    let mut needed: HashMap<usize, BTreeSet<usize>> = HashMap::new();
+    let mut runnable = Vec::new();
+    for &(ri, r) in &rules {
+        let table = set.rules[ri].table;
+        if input_of(table).is_none() {
+            continue; // None of this table's rules run; the summary says so.
+        }
+        if input_of(r.other).is_none() {
+            related
+                .not_run
+                .push((ri, format!("no export was given for `{}`", set.tables[r.other].name)));
+            continue;
+        }
+        needed
+            .entry(table)
+            .or_default()
+            .extend(r.columns.iter().chain(&r.when_reads).copied());
+        needed
+            .entry(r.other)
+            .or_default()
+            .extend(r.other_columns.iter().copied());
+        runnable.push((ri, r));
+    }
+    if runnable.is_empty() {
+        return Ok(related);
+    }
+    let ctx = SessionContext::new_with_config(
+        SessionConfig::new()
+            .with_target_partitions(rayon::current_num_threads().max(1))
+            .with_batch_size(batch_rows.max(1024)),
+    );
+    for (&t, cols) in &needed {
+        let input = input_of(t).expect("checked above");
+        let (schema, batches) = project(set, t, cols, input, config.pivot, batch_rows)?;
+        let mem = MemTable::try_new(schema, vec![batches]).map_err(|e| internal(set, t, e))?;
+        ctx.register_table(TableReference::bare(set.tables[t].name.as_str()), Arc::new(mem))
+            .map_err(|e| internal(set, t, e))?;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(rayon::current_num_threads().max(1))
+        .build()
+        .map_err(|e| Error::Internal(format!("starting the query runtime: {e}")))?;
+    for (ri, r) in runnable {
+        let rule = &set.rules[ri];
+        let lines = runtime
+            .block_on(unmatched(&ctx, set, rule.table, r))
+            .map_err(|e| internal(set, rule.table, e))?;
+        let found = related.findings.entry(rule.table).or_default();
+        found.extend(lines.into_iter().map(|line| {
+            (
+                line,
+                Finding {
+                    rule: ri,
+                    row: 0,
+                    column: r.columns.first().copied(),
+                    severity: rule.severity,
+                    detail: Detail::Fail,
+                },
+            )
+        }));
+    }
+    for f in related.findings.values_mut() {
+        f.sort_by_key(|(line, f)| (*line, f.rule));
+    }
+    Ok(related)
+}
+
+fn internal(set: &RuleSet, t: usize, e: impl std::fmt::Display) -> Error {
+    Error::Internal(format!("cross-table check on `{}`: {e}", set.tables[t].name))
+}
+
+/// Lines of the rows whose key has no match in the other table.
+async fn unmatched(
+    ctx: &SessionContext,
+    set: &RuleSet,
+    table: usize,
+    r: &Reference,
+) -> datafusion::common::Result<Vec<u64>> {
+    let (this, other) = (&set.tables[table], &set.tables[r.other]);
+    let mut left = ctx.table(TableReference::bare(this.name.as_str())).await?;
+    if let Some(when) = &r.when {
+        left = left.filter(when.clone())?;
+    }
+    for &c in &r.columns {
+        left = left.filter(ident(&this.columns[c].name).is_not_null())?;
+    }
+    // The other side's keys, renamed so a table may reference itself.
+    let keys: Vec<String> = (0..r.other_columns.len()).map(|i| format!("__key{i}")).collect();
+    let right = ctx.table(TableReference::bare(other.name.as_str())).await?.select(
+        r.other_columns
+            .iter()
+            .zip(&keys)
+            .map(|(&c, k)| ident(&other.columns[c].name).alias(k))
+            .collect::<Vec<Expr>>(),
+    )?;
+    let left_keys: Vec<&str> = r.columns.iter().map(|&c| this.columns[c].name.as_str()).collect();
+    let right_keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let rows = left
+        .join(right, JoinType::LeftAnti, &left_keys, &right_keys, None)?
+        .select(vec![col(LINE)])?
+        .collect()
+        .await?;
+    let mut lines = Vec::new();
+    for b in rows {
+        let a = b
+            .column(0)
+            .as_any()
+            .downcast_ref::<UInt64Array>()
+            .expect("line numbers");
+        lines.extend(a.values().iter().copied());
+    }
+    Ok(lines)
+}
+
+/// Read `cols` of table `t`, typed, with each row's line: what the plans join over.
+fn project(
+    set: &RuleSet,
+    t: usize,
+    cols: &BTreeSet<usize>,
+    input: &crate::config::Input,
+    pivot: u8,
+    batch_rows: usize,
+) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+    let table = &set.tables[t];
+    let mut fields = vec![Field::new(LINE, DataType::UInt64, false)];
+    fields.extend(
+        cols.iter()
+            .map(|&c| Field::new(&table.columns[c].name, table.columns[c].ty.arrow(), true)),
+    );
+    let schema: SchemaRef = Arc::new(Schema::new(fields));
+    let mut source = CsvSource::open(&input.path, table, input.encoding, input.delimiter)?;
+    let mut batches = Vec::new();
+    while let Some(raw) = source.next_batch(batch_rows)? {
+        let n = raw.num_rows();
+        let mut arrays: Vec<ArrayRef> = vec![Arc::new(UInt64Array::from(raw.lines.clone()))];
+        for &c in cols {
+            let text: ArrayRef = match source.header.columns[c] {
+                Some(i) => Arc::clone(&raw.columns[i]),
+                None => Arc::new(StringArray::from(vec![""; n])),
+            };
+            let text = text.as_any().downcast_ref::<StringArray>().expect("ingest makes text");
+            arrays.push(typed_column(text, &table.columns[c].ty, pivot));
+        }
+        batches.push(RecordBatch::try_new(Arc::clone(&schema), arrays).map_err(|e| internal(set, t, e))?);
+    }
+    Ok((schema, batches))
+}

@@ -1,0 +1,181 @@
+//! Rules between tables: `reference` (a key must exist in another table).
+
+use crate::util::Dir;
+
+const PACK: &str = r#"pack: cross
+version: 1.0.0
+tables:
+  children:
+    key: [child_id]
+    columns:
+      - { name: child_id, header: Child ID, required: true }
+      - { name: born, header: Date of Birth, type: date }
+  plans:
+    key: [plan_child, start]
+    columns:
+      - { name: plan_child, header: Child ID, required: true }
+      - { name: start, header: Start, type: date }
+      - { name: status, header: Status }
+  visits:
+    key: [child_id, visit_date]
+    columns:
+      - { name: child_id, header: Child ID }
+      - { name: visit_date, header: Visit Date, type: date }
+rules:
+  - id: PLAN-CHILD
+    table: plans
+    kind: reference
+    columns: [plan_child]
+    references: children
+    to: [child_id]
+    when: status <> 'draft'
+    message: The plan's child is not in the children list.
+  - id: VISIT-PLAN
+    table: visits
+    kind: reference
+    columns: [child_id, visit_date]
+    references: plans
+    to: [plan_child, start]
+    severity: warning
+    message: The visit does not match a plan's child and start date.
+"#;
+
+fn setup(children: &str, plans: &str, visits: Option<&str>) -> Dir {
+    let dir = Dir::new();
+    dir.write("pack.yaml", PACK);
+    let mut config =
+        "rules: [pack.yaml]\ninputs:\n  - { table: children, file: children.csv }\n  - { table: plans, file: plans.csv }\n"
+            .to_string();
+    dir.write("children.csv", children);
+    dir.write("plans.csv", plans);
+    if let Some(v) = visits {
+        config.push_str("  - { table: visits, file: visits.csv }\n");
+        dir.write("visits.csv", v);
+    }
+    dir.write("cleanse.yaml", config);
+    dir
+}
+
+#[test]
+fn a_key_missing_from_the_other_table_is_found_and_rejected() {
+    let dir = setup(
+        "Child ID,Date of Birth\nC1,01/01/2015\nC2,02/02/2016\n",
+        // Line 3's child is mistyped; line 4 has stray spaces (keys compare trimmed);
+        // line 5 is a draft (excluded by `when`); line 6's key is blank (left to `required`).
+        "Child ID,Start,Status\nC1,01/03/2024,open\nC9,01/03/2024,open\n C2 ,05/03/2024,open\nC7,01/03/2024,draft\n,01/03/2024,open\n",
+        None,
+    );
+    dir.run(&[]).expect_code(0);
+    let out = dir.latest();
+    let f = out.finding("plans", 3, "PLAN-CHILD");
+    assert_eq!((f.severity.as_str(), f.value.as_str()), ("error", "C9"));
+    for line in [2, 4, 5, 6] {
+        assert!(!out.rules_on_line("plans", line).contains("PLAN-CHILD"), "line {line}");
+    }
+    let rejected = out.rejected("plans");
+    assert!(
+        rejected.rows.iter().any(|r| r[1] == "3" && r[2].contains("PLAN-CHILD")),
+        "{:?}",
+        rejected.rows
+    );
+    let j = &out.run_json;
+    let plans = j["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "plans")
+        .unwrap();
+    assert_eq!(plans["rows_in"], 5);
+    assert_eq!(plans["rejected"], 2, "line 3 (no such child) and line 6 (blank id)");
+}
+
+#[test]
+fn compound_keys_compare_typed_values() {
+    let dir = setup(
+        "Child ID,Date of Birth\nC1,01/01/2015\n",
+        "Child ID,Start,Status\nC1,01/03/2024,open\n",
+        // The same date written another way still matches; a different date does not.
+        Some("Child ID,Visit Date\nC1,2024-03-01\nC1,02/03/2024\n"),
+    );
+    dir.run(&[]).expect_code(0);
+    let out = dir.latest();
+    assert!(out.rules_on_line("visits", 2).is_empty());
+    assert_eq!(out.finding("visits", 3, "VISIT-PLAN").severity, "warning");
+    assert_eq!(out.corrected("visits").rows.len(), 2, "warnings keep the row");
+}
+
+#[test]
+fn without_the_other_tables_export_the_rule_is_reported_once_as_not_checked() {
+    let dir = Dir::new();
+    dir.write("pack.yaml", PACK);
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: plans, file: plans.csv }\n",
+    );
+    dir.write(
+        "plans.csv",
+        "Child ID,Start,Status\nC1,01/03/2024,open\nC2,01/03/2024,open\n",
+    );
+    dir.run(&[]).expect_code(0);
+    let out = dir.latest();
+    let f: Vec<_> = out.findings.iter().filter(|f| f.rule_id == "PLAN-CHILD").collect();
+    assert_eq!(f.len(), 1, "one run-level finding, not one per row");
+    assert_eq!(f[0].line, 0, "no line: it is about the whole run");
+    assert!(
+        f[0].message
+            .starts_with("Not checked: no export was given for `children`"),
+        "{}",
+        f[0].message
+    );
+    assert_eq!(
+        out.corrected("plans").rows.len(),
+        2,
+        "rows are not rejected for a rule that could not run"
+    );
+    let rule = out.run_json["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "PLAN-CHILD")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (rule["findings"].as_u64(), rule["not_checked"].as_u64()),
+        (Some(0), Some(1))
+    );
+}
+
+#[test]
+fn cross_table_mistakes_in_rules_files_are_positioned() {
+    let dir = setup("Child ID,Date of Birth\n", "Child ID,Start,Status\n", None);
+    dir.write(
+        "pack.yaml",
+        PACK.replace(
+            "references: children\n    to: [child_id]",
+            "references: chidlren\n    to: [child_id]",
+        )
+        .replace("to: [plan_child, start]", "to: [plan_child, stat]"),
+    );
+    let run = dir.run(&[]).expect_code(2);
+    let err = &run.stderr;
+    assert!(err.contains("error[unknown-table]: unknown table `chidlren`"), "{err}");
+    assert!(err.contains("help: did you mean `children`?"), "{err}");
+    assert!(
+        err.contains("error[unknown-column]: table `plans` has no column `stat`"),
+        "{err}"
+    );
+    assert!(err.contains("help: did you mean `start`?"), "{err}");
+}
+
+#[test]
+fn keys_of_different_types_cannot_reference_each_other() {
+    let dir = setup("Child ID,Date of Birth\n", "Child ID,Start,Status\n", None);
+    dir.write("pack.yaml", PACK.replace("to: [child_id]", "to: [born]"));
+    let run = dir.run(&[]).expect_code(2);
+    assert!(run.stderr.contains("error[key-types-differ]"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`plan_child` is text but `children.born` is date"),
+        "{}",
+        run.stderr
+    );
+}
