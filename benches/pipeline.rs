@@ -1,11 +1,13 @@
 //! End-to-end benchmark: generate N contacts (Annex A List 1 shape, with the
-//! demo's planted problems at the same rates), run the real `cleanse` binary
-//! over them with the shipped pack's ~20 contacts rules, and report rows per
-//! second, CPU-seconds and peak memory of the whole run (ingest, checks,
-//! outputs).
+//! demo's planted problems at the same rates) and the children they belong to
+//! (about N/3), run the real `cleanse` binary over both with the shipped
+//! pack's rules for those tables (including CON-008, a reference rule from
+//! every contact to the children table), and report rows per second,
+//! CPU-seconds and peak memory of the whole run: ingest, checks, cross-table
+//! checks and every output.
 //!
 //! ```text
-//! cargo bench --bench pipeline                  # 1,000,000 rows
+//! cargo bench --bench pipeline                  # 1,000,000 contacts
 //! cargo bench --bench pipeline -- --rows 10000000
 //! ```
 //!
@@ -32,27 +34,32 @@ fn main() {
         }
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let data = root.join("target").join("bench-data").join(format!("contacts-{rows}"));
-    let contacts = data.join("contacts.csv");
-    if !contacts.is_file() {
+    let data = root
+        .join("target")
+        .join("bench-data")
+        .join(format!("children-contacts-{rows}"));
+    if !data.join("contacts.csv").is_file() || !data.join("children.csv").is_file() {
         let t = Instant::now();
         let opts = cleanse::generate::GenOptions {
             seed: 7,
             // About three contacts per child.
             children: rows.div_ceil(3),
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 3, 31).expect("date"),
-            tables: vec!["contacts".to_string()],
+            tables: vec!["children".to_string(), "contacts".to_string()],
             plant: true,
         };
         cleanse::generate::generate(&opts, &data).expect("generate bench data");
-        eprintln!("generated {} in {:.1}s", contacts.display(), t.elapsed().as_secs_f64());
+        eprintln!("generated {} in {:.1}s", data.display(), t.elapsed().as_secs_f64());
     }
-    let bytes = std::fs::metadata(&contacts).map(|m| m.len()).unwrap_or(0);
+    let bytes: u64 = ["children.csv", "contacts.csv"]
+        .iter()
+        .map(|f| std::fs::metadata(data.join(f)).map_or(0, |m| m.len()))
+        .sum();
     let config = data.join("cleanse.yaml");
     std::fs::write(
         &config,
         format!(
-            "name: benchmark\nas_of: 2026-03-31\nrules: [{}]\ninputs:\n  - table: contacts\n    file: contacts.csv\n",
+            "name: benchmark\nas_of: 2026-03-31\nrules: [{}]\ninputs:\n  - {{ table: children, file: children.csv }}\n  - {{ table: contacts, file: contacts.csv }}\n",
             root.join("rules/annex-a.yaml").display()
         ),
     )
@@ -63,10 +70,11 @@ fn main() {
     let before = usage();
     let t = Instant::now();
     let status = Command::new(env!("CARGO_BIN_EXE_cleanse"))
-        .args(["run", "--quiet", "--config"])
+        .args(["--quiet", "run", "--config"])
         .arg(&config)
         .arg("--out")
         .arg(&out)
+        .stdout(std::process::Stdio::null())
         .status()
         .expect("run cleanse");
     let wall = t.elapsed().as_secs_f64();
@@ -75,19 +83,31 @@ fn main() {
 
     let report: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("latest/run.json")).expect("run.json")).expect("json");
-    let rows_in = report["tables"][0]["rows_in"].as_u64().expect("rows_in");
-    let rules = report["rules"]
-        .as_array()
-        .map_or(0, |r| r.iter().filter(|r| r["table"] == "contacts").count());
+    let tables = report["tables"].as_array().expect("tables");
+    let rows_in: u64 = tables.iter().map(|t| t["rows_in"].as_u64().expect("rows_in")).sum();
+    let rules = report["rules"].as_array().map_or(0, |r| {
+        r.iter()
+            .filter(|r| r["table"] == "contacts" || r["table"] == "children")
+            .count()
+    });
     let cpu = (after.0 - before.0).max(1e-9);
-    println!("cleanse end-to-end benchmark (contacts shape, {rules} rules)");
-    println!("  rows                 {rows_in}");
+    println!("cleanse end-to-end benchmark: children and contacts, {rules} rules");
+    for t in tables {
+        println!(
+            "  rows ({})  {}{}",
+            t["table"].as_str().unwrap_or(""),
+            " ".repeat(14usize.saturating_sub(t["table"].as_str().unwrap_or("").len())),
+            t["rows_in"]
+        );
+    }
+    println!("  rows (all)           {rows_in}");
     println!("  input                {:.1} MB", bytes as f64 / 1e6);
     println!("  wall time            {wall:.2} s");
     println!("  CPU time             {cpu:.2} s (user + system, all threads)");
     println!("  rows per second      {:.0}", rows_in as f64 / wall);
     println!("  rows per CPU-second  {:.0}", rows_in as f64 / cpu);
     println!("  peak memory (RSS)    {:.0} MB", after.1 as f64 / 1024.0);
+    println!("  cross-table stage    {} ms wall", report["timings_ms"]["relate_ms"]);
     println!(
         "  cores                {}",
         std::thread::available_parallelism().map_or(1, |n| n.get())

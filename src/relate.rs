@@ -13,16 +13,19 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::common::{JoinType, TableReference};
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{Column, JoinType, TableReference};
 use datafusion::datasource::MemTable;
-use datafusion::logical_expr::{Expr, col, ident};
+use datafusion::functions_aggregate::expr_fn::{bool_and, bool_or, count};
+use datafusion::logical_expr::{Expr, col, ident, lit};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::check::{Detail, Finding, typed_column};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::CsvSource;
-use crate::rules::{Check, Reference, RuleSet};
+use crate::rules::kinds::related::OTHER;
+use crate::rules::{Check, Reference, Related as RelatedRows, RuleSet};
 
 /// Name of the line-number column in the projections.
 const LINE: &str = "__line";
@@ -42,13 +45,30 @@ impl Related {
     }
 }
 
+/// A rule between tables, as this stage runs it.
+#[derive(Clone, Copy)]
+enum Cross<'a> {
+    Reference(&'a Reference),
+    Related(&'a RelatedRows),
+}
+
+impl Cross<'_> {
+    fn key(&self) -> &Reference {
+        match self {
+            Cross::Reference(r) => r,
+            Cross::Related(r) => &r.key,
+        }
+    }
+}
+
 pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Related> {
-    let rules: Vec<(usize, &Reference)> = set
+    let rules: Vec<(usize, Cross)> = set
         .rules
         .iter()
         .enumerate()
         .filter_map(|(i, r)| match &r.check {
-            Check::Reference(x) => Some((i, x)),
+            Check::Reference(x) => Some((i, Cross::Reference(x))),
+            Check::Related(x) => Some((i, Cross::Related(x))),
             _ => None,
         })
         .collect();
@@ -60,7 +80,8 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
     // What each table must provide: (columns) — keys, and what `when` reads.
     let mut needed: HashMap<usize, BTreeSet<usize>> = HashMap::new();
     let mut runnable = Vec::new();
-    for &(ri, r) in &rules {
+    for &(ri, cross) in &rules {
+        let r = cross.key();
         let table = set.rules[ri].table;
         if input_of(table).is_none() {
             continue; // None of this table's rules run; the summary says so.
@@ -79,7 +100,11 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
             .entry(r.other)
             .or_default()
             .extend(r.other_columns.iter().copied());
-        runnable.push((ri, r));
+        if let Cross::Related(x) = cross {
+            needed.entry(table).or_default().extend(x.reads.iter().copied());
+            needed.entry(r.other).or_default().extend(x.other_reads.iter().copied());
+        }
+        runnable.push((ri, cross));
     }
     if runnable.is_empty() {
         return Ok(related);
@@ -100,11 +125,14 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
         .worker_threads(rayon::current_num_threads().max(1))
         .build()
         .map_err(|e| Error::Internal(format!("starting the query runtime: {e}")))?;
-    for (ri, r) in runnable {
+    for (ri, cross) in runnable {
         let rule = &set.rules[ri];
-        let lines = runtime
-            .block_on(unmatched(&ctx, set, rule.table, r))
-            .map_err(|e| internal(set, rule.table, e))?;
+        let r = cross.key();
+        let lines = match cross {
+            Cross::Reference(r) => runtime.block_on(unmatched(&ctx, set, rule.table, r)),
+            Cross::Related(x) => runtime.block_on(unsatisfied(&ctx, set, rule.table, x)),
+        }
+        .map_err(|e| internal(set, rule.table, e))?;
         let found = related.findings.entry(rule.table).or_default();
         found.extend(lines.into_iter().map(|line| {
             (
@@ -160,6 +188,70 @@ async fn unmatched(
         .select(vec![col(LINE)])?
         .collect()
         .await?;
+    let mut lines = Vec::new();
+    for b in rows {
+        let a = b
+            .column(0)
+            .as_any()
+            .downcast_ref::<UInt64Array>()
+            .expect("line numbers");
+        lines.extend(a.values().iter().copied());
+    }
+    Ok(lines)
+}
+
+/// Lines of the rows whose related rows do not satisfy the condition: with
+/// `any`, no related row does (or there is none); with `all`, one does not.
+async fn unsatisfied(
+    ctx: &SessionContext,
+    set: &RuleSet,
+    table: usize,
+    r: &RelatedRows,
+) -> datafusion::common::Result<Vec<u64>> {
+    let k = &r.key;
+    let (this, other) = (&set.tables[table], &set.tables[k.other]);
+    let this_ref = TableReference::bare(this.name.as_str());
+    let mine = |name: &str| Expr::Column(Column::new(Some(this_ref.clone()), name));
+    let theirs = |name: &str| Expr::Column(Column::new(Some(TableReference::bare(OTHER)), name));
+    let mut left = ctx.table(this_ref.clone()).await?;
+    if let Some(when) = &k.when {
+        left = left.filter(when.clone())?;
+    }
+    for &c in &k.columns {
+        left = left.filter(mine(&this.columns[c].name).is_not_null())?;
+    }
+    // The other table's rows, named `other` as the condition names them.
+    let right = ctx
+        .table(TableReference::bare(other.name.as_str()))
+        .await?
+        .alias(OTHER)?;
+    let on: Vec<Expr> = k
+        .columns
+        .iter()
+        .zip(&k.other_columns)
+        .map(|(&a, &b)| mine(&this.columns[a].name).eq(theirs(&other.columns[b].name)))
+        .collect();
+    // The condition names this table's columns bare; qualify them, so a column
+    // both tables have is not ambiguous.
+    let condition = r
+        .condition
+        .clone()
+        .transform_up(|e| match e {
+            Expr::Column(c) if c.relation.is_none() => Ok(Transformed::yes(mine(&c.name))),
+            e => Ok(Transformed::no(e)),
+        })?
+        .data;
+    let ok = if r.all { bool_and(condition) } else { bool_or(condition) };
+    let matched = count(theirs(&other.columns[k.other_columns[0]].name));
+    let grouped = left
+        .join_on(right, JoinType::Left, on)?
+        .aggregate(vec![mine(LINE)], vec![ok.alias("__ok"), matched.alias("__matched")])?;
+    let failing = if r.all {
+        col("__matched").gt(lit(0i64)).and(col("__ok").is_false())
+    } else {
+        col("__matched").eq(lit(0i64)).or(col("__ok").is_not_true())
+    };
+    let rows = grouped.filter(failing)?.select(vec![mine(LINE)])?.collect().await?;
     let mut lines = Vec::new();
     for b in rows {
         let a = b

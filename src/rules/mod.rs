@@ -202,6 +202,22 @@ pub enum Check {
     DuplicateRows,
     /// The key must exist in another table (evaluated by the `relate` stage).
     Reference(Reference),
+    /// Any or all rows of another table with the same key must satisfy a
+    /// condition (evaluated by the `relate` stage).
+    Related(Related),
+}
+
+/// A condition over a row and the rows of another table that share its key.
+#[derive(Debug, Clone)]
+pub struct Related {
+    pub key: Reference,
+    /// Over this table's columns (unqualified) and the other's (`other.x`).
+    pub condition: Expr,
+    /// This table's and the other table's typed columns the condition reads.
+    pub reads: Vec<usize>,
+    pub other_reads: Vec<usize>,
+    /// True: every related row must satisfy it; false: at least one must.
+    pub all: bool,
 }
 
 /// A key in one table that must be found in another.

@@ -102,6 +102,9 @@ pub struct RawRule {
     /// The other table's key columns (default: the same names as `columns`).
     #[serde(default)]
     pub to: Option<Spanned<Vec<Spanned<String>>>>,
+    /// `any` or `all` related rows must satisfy `check`.
+    #[serde(default)]
+    pub quantifier: Option<Spanned<String>>,
 }
 
 /// A range bound: a number, or text such as a date or `today - 6 years`.
@@ -133,6 +136,7 @@ impl RawRule {
         add("at", self.at.as_ref().map(span));
         add("references", self.references.as_ref().map(span));
         add("to", self.to.as_ref().map(span));
+        add("quantifier", self.quantifier.as_ref().map(span));
         out
     }
 }

@@ -179,3 +179,103 @@ fn keys_of_different_types_cannot_reference_each_other() {
         run.stderr
     );
 }
+
+const RELATED_PACK: &str = r#"pack: related
+version: 1.0.0
+tables:
+  children:
+    key: [child_id]
+    columns:
+      - { name: child_id, header: Child ID, required: true }
+      - { name: born, header: Date of Birth, type: date }
+  enquiries:
+    key: [child_id, start]
+    columns:
+      - { name: child_id, header: Child ID, required: true }
+      - { name: start, header: Start, type: date }
+  plans:
+    key: [child_id, start]
+    columns:
+      - { name: child_id, header: Child ID, required: true }
+      - { name: start, header: Start, type: date }
+rules:
+  - id: PLAN-AFTER-ENQUIRY
+    table: plans
+    kind: related
+    columns: [child_id]
+    references: enquiries
+    quantifier: any
+    check: other.start <= plans.start
+    message: The plan has no enquiry that started on or before it.
+  - id: PLAN-AFTER-BIRTH
+    table: plans
+    kind: related
+    columns: [child_id]
+    references: children
+    quantifier: all
+    check: start >= other.born
+    severity: warning
+    message: The plan starts before the child's date of birth on the children list.
+"#;
+
+fn related_setup(children: &str, enquiries: &str, plans: &str) -> Dir {
+    let dir = Dir::new();
+    dir.write("pack.yaml", RELATED_PACK);
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: children, file: children.csv }\n  - { table: enquiries, file: enquiries.csv }\n  - { table: plans, file: plans.csv }\n",
+    );
+    dir.write("children.csv", children);
+    dir.write("enquiries.csv", enquiries);
+    dir.write("plans.csv", plans);
+    dir
+}
+
+#[test]
+fn related_rows_any_and_all() {
+    let dir = related_setup(
+        "Child ID,Date of Birth\nC1,01/01/2015\nC2,01/01/2020\n",
+        // C1 has an enquiry before its first plan only; C2 has none; C3 is on no list.
+        "Child ID,Start\nC1,01/02/2024\nC1,01/09/2024\n",
+        "Child ID,Start\nC1,01/03/2024\nC1,01/01/2024\nC2,01/03/2019\nC3,01/03/2024\n",
+    );
+    dir.run(&[]).expect_code(0);
+    let out = dir.latest();
+    // Line 2: enquiry on 01/02 precedes the plan: fine. Line 3: both enquiries are later.
+    assert!(
+        out.rules_on_line("plans", 2).is_empty(),
+        "{:?}",
+        out.rules_on_line("plans", 2)
+    );
+    out.finding("plans", 3, "PLAN-AFTER-ENQUIRY");
+    // Line 4: no enquiry at all (any fails), and the plan predates the child's birth (all fails).
+    assert_eq!(
+        out.rules_on_line("plans", 4),
+        ["PLAN-AFTER-ENQUIRY", "PLAN-AFTER-BIRTH"].into_iter().collect()
+    );
+    // Line 5: C3 has no related rows: `any` fails, `all` passes (nothing to contradict it).
+    assert_eq!(
+        out.rules_on_line("plans", 5),
+        ["PLAN-AFTER-ENQUIRY"].into_iter().collect()
+    );
+    assert_eq!(out.finding("plans", 4, "PLAN-AFTER-BIRTH").severity, "warning");
+}
+
+#[test]
+fn an_unknown_quantifier_or_other_column_is_positioned() {
+    let dir = related_setup("Child ID,Date of Birth\n", "Child ID,Start\n", "Child ID,Start\n");
+    dir.write(
+        "pack.yaml",
+        RELATED_PACK
+            .replace("quantifier: any", "quantifier: some")
+            .replace("start >= other.born", "start >= other.bron"),
+    );
+    let run = dir.run(&[]).expect_code(2);
+    assert!(
+        run.stderr
+            .contains("error[unknown-quantifier]: unknown quantifier `some`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("bron"), "{}", run.stderr);
+}

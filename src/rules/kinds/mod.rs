@@ -18,6 +18,7 @@ pub mod length;
 pub mod pattern;
 pub mod range;
 pub mod reference;
+pub mod related;
 pub mod required;
 pub mod type_check;
 pub mod unique;
@@ -26,6 +27,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::Arc;
 
+use datafusion::common::DFSchema;
 use datafusion::logical_expr::{Expr, ident};
 
 use super::raw::RawRule;
@@ -46,6 +48,7 @@ pub static KINDS: &[&dyn Kind] = &[
     &age::Age,
     &check::SqlCheck,
     &reference::ReferenceKind,
+    &related::RelatedKind,
     &unique::Unique,
     &duplicate_rows::DuplicateRows,
 ];
@@ -153,6 +156,11 @@ impl RuleCx<'_> {
 
     /// Parse a SQL value of this rule, with errors pointing into the YAML.
     pub fn sql(&self, value: &Spanned<String>) -> Result<(Expr, Vec<usize>), Diagnostic> {
+        self.sql_over(value, &self.table.schema)
+    }
+
+    /// Parse a SQL value against `schema` (e.g. this table's columns plus another's).
+    pub fn sql_over(&self, value: &Spanned<String>, schema: &Arc<DFSchema>) -> Result<(Expr, Vec<usize>), Diagnostic> {
         let at = span(value);
         let text = &value.value;
         // Where the SQL text starts in the file: exact for plain and quoted scalars.
@@ -162,7 +170,7 @@ impl RuleCx<'_> {
             .get(at.clone())
             .and_then(|s| s.find(text.as_str()))
             .map(|i| at.start + i);
-        match self.sql.parse(text, &self.table.schema) {
+        match self.sql.parse(text, schema) {
             Ok(expr) => {
                 let reads = self.reads(&expr);
                 Ok((expr, reads))
@@ -202,8 +210,17 @@ impl RuleCx<'_> {
 
     /// A SQL condition (for `when` or `check`): it must give true or false.
     pub fn condition(&self, value: &Spanned<String>) -> Result<(Expr, Vec<usize>), Diagnostic> {
-        let (expr, reads) = self.sql(value)?;
-        match self.sql.data_type(&expr, &self.table.schema) {
+        self.condition_over(value, &self.table.schema)
+    }
+
+    /// A condition over `schema`.
+    pub fn condition_over(
+        &self,
+        value: &Spanned<String>,
+        schema: &Arc<DFSchema>,
+    ) -> Result<(Expr, Vec<usize>), Diagnostic> {
+        let (expr, reads) = self.sql_over(value, schema)?;
+        match self.sql.data_type(&expr, schema) {
             Some(datafusion::arrow::datatypes::DataType::Boolean)
             | Some(datafusion::arrow::datatypes::DataType::Null) => Ok((expr, reads)),
             Some(other) => Err(self
@@ -420,6 +437,7 @@ pub fn compile_rule(
         Check::Unique { columns } => columns.clone(),
         Check::DuplicateRows => Vec::new(),
         Check::Reference(r) => r.columns.clone(),
+        Check::Related(r) => r.key.columns.clone(),
     };
     Ok(Rule {
         id: raw.id.value.clone(),

@@ -38,6 +38,14 @@ impl Kind for ReferenceKind {
     }
 
     fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        resolve(cx).map(Check::Reference)
+    }
+}
+
+/// The keys (`columns`, `references`, `to`) and `when` of a rule between
+/// tables, checked: shared by `reference` and `related`.
+pub(super) fn resolve(cx: &RuleCx) -> Result<Reference, Vec<Diagnostic>> {
+    {
         let columns = cx.columns()?;
         let target = cx.raw.references.as_ref().expect("required key checked");
         let Some(other) = cx.tables.iter().position(|t| t.name == target.value) else {
@@ -121,12 +129,12 @@ impl Kind for ReferenceKind {
         if !diags.is_empty() {
             return Err(diags);
         }
-        Ok(Check::Reference(Reference {
+        Ok(Reference {
             columns,
             other,
             other_columns,
             when,
             when_reads,
-        }))
+        })
     }
 }
