@@ -111,7 +111,10 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
     }
     let ctx = SessionContext::new_with_config(
         SessionConfig::new()
-            .with_target_partitions(rayon::current_num_threads().max(1))
+            // One partition: the build side is collected once and this table
+            // streams through it. Hash-repartitioning both sides over two
+            // cores was ~25% faster but copied the larger table (+150 MB at 10M rows).
+            .with_target_partitions(1)
             .with_batch_size(batch_rows.max(1024)),
     );
     for (&t, cols) in &needed {
@@ -183,8 +186,12 @@ async fn unmatched(
     )?;
     let left_keys: Vec<&str> = r.columns.iter().map(|&c| this.columns[c].name.as_str()).collect();
     let right_keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-    let rows = left
-        .join(right, JoinType::LeftAnti, &left_keys, &right_keys, None)?
+    // The other table's distinct keys are the hash join's build side (usually
+    // far smaller than this table, e.g. children against contacts); this table
+    // streams through as the probe side.
+    let rows = right
+        .distinct()?
+        .join(left, JoinType::RightAnti, &right_keys, &left_keys, None)?
         .select(vec![col(LINE)])?
         .collect()
         .await?;
