@@ -11,7 +11,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StringArray, UInt64Array};
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, JoinType, TableReference};
@@ -131,12 +131,37 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
     for (ri, cross) in runnable {
         let rule = &set.rules[ri];
         let r = cross.key();
+        // This table's columns the rule reads that can fail to parse.
+        let mut reads: Vec<usize> = r.columns.iter().chain(&r.when_reads).copied().collect();
+        if let Cross::Related(x) = cross {
+            reads.extend(x.reads.iter().copied());
+        }
+        reads.retain(|&c| can_fail(set, rule.table, c));
+        reads.sort_unstable();
+        reads.dedup();
+        let exclude = any_failed(&set.tables[rule.table], &reads).map(|e| !e);
+        let not_checked = runtime
+            .block_on(unparsed(&ctx, set, rule.table, &reads))
+            .map_err(|e| internal(set, rule.table, e))?;
         let lines = match cross {
-            Cross::Reference(r) => runtime.block_on(unmatched(&ctx, set, rule.table, r)),
-            Cross::Related(x) => runtime.block_on(unsatisfied(&ctx, set, rule.table, x)),
+            Cross::Reference(r) => runtime.block_on(unmatched(&ctx, set, rule.table, r, exclude)),
+            Cross::Related(x) => runtime.block_on(unsatisfied(&ctx, set, rule.table, x, exclude)),
         }
         .map_err(|e| internal(set, rule.table, e))?;
         let found = related.findings.entry(rule.table).or_default();
+        found.extend(not_checked.into_iter().map(|(line, column)| {
+            let detail = Detail::Unparsed { column };
+            (
+                line,
+                Finding {
+                    rule: ri,
+                    row: 0,
+                    column: r.columns.first().copied(),
+                    severity: rule.severity,
+                    detail,
+                },
+            )
+        }));
         found.extend(lines.into_iter().map(|line| {
             (
                 line,
@@ -166,9 +191,14 @@ async fn unmatched(
     set: &RuleSet,
     table: usize,
     r: &Reference,
+    exclude: Option<Expr>,
 ) -> datafusion::common::Result<Vec<u64>> {
     let (this, other) = (&set.tables[table], &set.tables[r.other]);
     let mut left = ctx.table(TableReference::bare(this.name.as_str())).await?;
+    // Rows where a value the rule reads did not parse are reported apart.
+    if let Some(keep) = exclude {
+        left = left.filter(keep)?;
+    }
     if let Some(when) = &r.when {
         left = left.filter(when.clone())?;
     }
@@ -214,6 +244,7 @@ async fn unsatisfied(
     set: &RuleSet,
     table: usize,
     r: &RelatedRows,
+    exclude: Option<Expr>,
 ) -> datafusion::common::Result<Vec<u64>> {
     let k = &r.key;
     let (this, other) = (&set.tables[table], &set.tables[k.other]);
@@ -221,6 +252,9 @@ async fn unsatisfied(
     let mine = |name: &str| Expr::Column(Column::new(Some(this_ref.clone()), name));
     let theirs = |name: &str| Expr::Column(Column::new(Some(TableReference::bare(OTHER)), name));
     let mut left = ctx.table(this_ref.clone()).await?;
+    if let Some(keep) = exclude {
+        left = left.filter(keep)?;
+    }
     if let Some(when) = &k.when {
         left = left.filter(when.clone())?;
     }
@@ -271,6 +305,64 @@ async fn unsatisfied(
     Ok(lines)
 }
 
+/// Whether a column's values can fail to parse (every type but text can).
+fn can_fail(set: &RuleSet, t: usize, c: usize) -> bool {
+    !matches!(set.tables[t].columns[c].ty, crate::rules::ColumnType::Text)
+}
+
+fn failed_name(column: &str) -> String {
+    format!("__failed_{column}")
+}
+
+/// Lines of this table's rows where a column the rule reads did not parse,
+/// with the first such column.
+async fn unparsed(
+    ctx: &SessionContext,
+    set: &RuleSet,
+    table: usize,
+    cols: &[usize],
+) -> datafusion::common::Result<Vec<(u64, usize)>> {
+    let this = &set.tables[table];
+    let Some(any) = any_failed(this, cols) else {
+        return Ok(Vec::new());
+    };
+    let mut select = vec![col(LINE)];
+    select.extend(cols.iter().map(|&c| ident(failed_name(&this.columns[c].name))));
+    let rows = ctx
+        .table(TableReference::bare(this.name.as_str()))
+        .await?
+        .filter(any)?
+        .select(select)?
+        .collect()
+        .await?;
+    let mut out = Vec::new();
+    for b in rows {
+        let lines = b
+            .column(0)
+            .as_any()
+            .downcast_ref::<UInt64Array>()
+            .expect("line numbers");
+        for row in 0..b.num_rows() {
+            let first = (0..cols.len()).find(|&k| {
+                b.column(k + 1)
+                    .as_any()
+                    .downcast_ref::<BooleanArray>()
+                    .expect("flags")
+                    .value(row)
+            });
+            out.push((lines.value(row), cols[first.unwrap_or(0)]));
+        }
+    }
+    Ok(out)
+}
+
+/// `__failed_a OR __failed_b ...` over the columns of `cols` that can fail.
+fn any_failed(table: &crate::rules::Table, cols: &[usize]) -> Option<Expr> {
+    cols.iter()
+        .map(|&c| ident(failed_name(&table.columns[c].name)))
+        .reduce(Expr::or)
+}
+
 /// Read `cols` of table `t`, typed, with each row's line: what the plans join over.
 fn project(
     set: &RuleSet,
@@ -286,6 +378,12 @@ fn project(
         cols.iter()
             .map(|&c| Field::new(&table.columns[c].name, table.columns[c].ty.arrow(), true)),
     );
+    let can_fail: Vec<usize> = cols.iter().copied().filter(|&c| can_fail(set, t, c)).collect();
+    fields.extend(
+        can_fail
+            .iter()
+            .map(|&c| Field::new(failed_name(&table.columns[c].name), DataType::Boolean, false)),
+    );
     let schema: SchemaRef = Arc::new(Schema::new(fields));
     let mut source = CsvSource::open(&input.path, table, input.encoding, input.delimiter)?;
     let mut batches = Vec::new();
@@ -299,6 +397,20 @@ fn project(
             };
             let text = text.as_any().downcast_ref::<StringArray>().expect("ingest makes text");
             arrays.push(typed_column(text, &table.columns[c].ty, pivot));
+        }
+        // Which values were present but did not parse: rules reading them report
+        // the row as not checked, as row rules do.
+        for &c in &can_fail {
+            let typed = &arrays[1 + cols.iter().position(|&x| x == c).expect("projected")];
+            let text = match source.header.columns[c] {
+                Some(i) => Arc::clone(&raw.columns[i]),
+                None => Arc::new(StringArray::from(vec![""; n])),
+            };
+            let text = text.as_any().downcast_ref::<StringArray>().expect("ingest makes text");
+            let failed: BooleanArray = (0..n)
+                .map(|row| Some(typed.is_null(row) && !crate::values::is_blank(text.value(row))))
+                .collect();
+            arrays.push(Arc::new(failed));
         }
         batches.push(RecordBatch::try_new(Arc::clone(&schema), arrays).map_err(|e| internal(set, t, e))?);
     }

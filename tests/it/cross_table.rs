@@ -279,3 +279,49 @@ fn an_unknown_quantifier_or_other_column_is_positioned() {
     );
     assert!(run.stderr.contains("bron"), "{}", run.stderr);
 }
+
+#[test]
+fn a_key_or_condition_value_that_did_not_parse_is_reported_as_not_checked() {
+    // Reference: the visit date in a compound key is not a date.
+    let dir = setup(
+        "Child ID,Date of Birth\nC1,01/01/2015\n",
+        "Child ID,Start,Status\nC1,01/03/2024,open\n",
+        Some("Child ID,Visit Date\nC1,31/02/2024\n"),
+    );
+    dir.run(&[]).expect_code(0);
+    let out = dir.latest();
+    let f = out.finding("visits", 2, "VISIT-PLAN");
+    assert!(
+        f.message.starts_with("Not checked: Visit Date is not a valid date"),
+        "{}",
+        f.message
+    );
+    let rule = out.run_json["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "VISIT-PLAN")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (rule["findings"].as_u64(), rule["not_checked"].as_u64()),
+        (Some(0), Some(1))
+    );
+
+    // Related: the plan's own start date is not a date, so neither quantifier can be judged.
+    let dir = related_setup(
+        "Child ID,Date of Birth\nC1,01/01/2015\n",
+        "Child ID,Start\nC1,01/02/2024\n",
+        "Child ID,Start\nC1,next week\n",
+    );
+    dir.run(&[]).expect_code(0);
+    let out = dir.latest();
+    for rule in ["PLAN-AFTER-ENQUIRY", "PLAN-AFTER-BIRTH"] {
+        let f = out.finding("plans", 2, rule);
+        assert!(
+            f.message.starts_with("Not checked: Start is not a valid date"),
+            "{rule}: {}",
+            f.message
+        );
+    }
+}
