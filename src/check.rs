@@ -32,6 +32,8 @@ pub enum Detail {
     EvalError(String),
     /// The row repeats the row on this line, which was kept.
     DuplicateOf { line: u64 },
+    /// A related row in another table contradicts the rule: the table and its line.
+    ContradictedBy { table: usize, line: u64 },
 }
 
 #[derive(Debug, Clone)]

@@ -16,8 +16,8 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, JoinType, TableReference};
 use datafusion::datasource::MemTable;
-use datafusion::functions_aggregate::expr_fn::{bool_and, bool_or, count};
-use datafusion::logical_expr::{Expr, col, ident, lit};
+use datafusion::functions_aggregate::expr_fn::{bool_and, bool_or, count, min};
+use datafusion::logical_expr::{Expr, col, ident, lit, when};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::check::{Detail, Finding, typed_column};
@@ -143,8 +143,11 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
         let not_checked = runtime
             .block_on(unparsed(&ctx, set, rule.table, &reads))
             .map_err(|e| internal(set, rule.table, e))?;
-        let lines = match cross {
-            Cross::Reference(r) => runtime.block_on(unmatched(&ctx, set, rule.table, r, exclude)),
+        // Each failing line, with the related row that contradicts it where there is one.
+        let lines: Vec<(u64, Option<u64>)> = match cross {
+            Cross::Reference(r) => runtime
+                .block_on(unmatched(&ctx, set, rule.table, r, exclude))
+                .map(|l| l.into_iter().map(|line| (line, None)).collect()),
             Cross::Related(x) => runtime.block_on(unsatisfied(&ctx, set, rule.table, x, exclude)),
         }
         .map_err(|e| internal(set, rule.table, e))?;
@@ -162,7 +165,14 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
                 },
             )
         }));
-        found.extend(lines.into_iter().map(|line| {
+        found.extend(lines.into_iter().map(|(line, other_line)| {
+            let detail = match other_line {
+                Some(l) => Detail::ContradictedBy {
+                    table: r.other,
+                    line: l,
+                },
+                None => Detail::Fail,
+            };
             (
                 line,
                 Finding {
@@ -170,7 +180,7 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
                     row: 0,
                     column: r.columns.first().copied(),
                     severity: rule.severity,
-                    detail: Detail::Fail,
+                    detail,
                 },
             )
         }));
@@ -245,7 +255,7 @@ async fn unsatisfied(
     table: usize,
     r: &RelatedRows,
     exclude: Option<Expr>,
-) -> datafusion::common::Result<Vec<u64>> {
+) -> datafusion::common::Result<Vec<(u64, Option<u64>)>> {
     let k = &r.key;
     let (this, other) = (&set.tables[table], &set.tables[k.other]);
     let this_ref = TableReference::bare(this.name.as_str());
@@ -282,25 +292,45 @@ async fn unsatisfied(
             e => Ok(Transformed::no(e)),
         })?
         .data;
-    let ok = if r.all { bool_and(condition) } else { bool_or(condition) };
+    let ok = if r.all {
+        bool_and(condition.clone())
+    } else {
+        bool_or(condition.clone())
+    };
     let matched = count(theirs(&other.columns[k.other_columns[0]].name));
-    let grouped = left
-        .join_on(right, JoinType::Left, on)?
-        .aggregate(vec![mine(LINE)], vec![ok.alias("__ok"), matched.alias("__matched")])?;
+    // For `all`: the first related row that contradicts the condition, to name it.
+    let contradicting = min(when(condition.is_false(), theirs(LINE)).end()?);
+    let grouped = left.join_on(right, JoinType::Left, on)?.aggregate(
+        vec![mine(LINE)],
+        vec![
+            ok.alias("__ok"),
+            matched.alias("__matched"),
+            contradicting.alias("__other_line"),
+        ],
+    )?;
     let failing = if r.all {
         col("__matched").gt(lit(0i64)).and(col("__ok").is_false())
     } else {
         col("__matched").eq(lit(0i64)).or(col("__ok").is_not_true())
     };
-    let rows = grouped.filter(failing)?.select(vec![mine(LINE)])?.collect().await?;
+    let rows = grouped
+        .filter(failing)?
+        .select(vec![mine(LINE), col("__other_line")])?
+        .collect()
+        .await?;
     let mut lines = Vec::new();
     for b in rows {
-        let a = b
+        let line = b
             .column(0)
             .as_any()
             .downcast_ref::<UInt64Array>()
             .expect("line numbers");
-        lines.extend(a.values().iter().copied());
+        let other_line = b
+            .column(1)
+            .as_any()
+            .downcast_ref::<UInt64Array>()
+            .expect("line numbers");
+        lines.extend((0..b.num_rows()).map(|i| (line.value(i), other_line.is_valid(i).then(|| other_line.value(i)))));
     }
     Ok(lines)
 }

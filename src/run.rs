@@ -712,6 +712,9 @@ fn describe<'a>(
             rule.message
         ),
         Detail::DuplicateOf { line } => format!("{} The first copy, on line {line}, was kept.", rule.message),
+        Detail::ContradictedBy { table, line } => {
+            format!("{} (see {} line {line}.)", rule.message, set.tables[*table].name)
+        }
     };
     (rule.id.as_str(), columns, value, message)
 }

@@ -258,7 +258,10 @@ fn related_rows_any_and_all() {
         out.rules_on_line("plans", 5),
         ["PLAN-AFTER-ENQUIRY"].into_iter().collect()
     );
-    assert_eq!(out.finding("plans", 4, "PLAN-AFTER-BIRTH").severity, "warning");
+    let f = out.finding("plans", 4, "PLAN-AFTER-BIRTH");
+    assert_eq!(f.severity, "warning");
+    // The finding names the related row that contradicts it.
+    assert!(f.message.ends_with("(see children line 3.)"), "{}", f.message);
 }
 
 #[test]
