@@ -25,7 +25,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::ingest::CsvSource;
 use crate::rules::kinds::related::OTHER;
-use crate::rules::{Check, Reference, Related as RelatedRows, RuleSet};
+use crate::rules::{Check, Periods, Reference, Related as RelatedRows, RuleSet};
 
 /// Name of the line-number column in the projections.
 const LINE: &str = "__line";
@@ -73,13 +73,26 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
         })
         .collect();
     let mut related = Related::default();
-    if rules.is_empty() {
-        return Ok(related);
-    }
     let input_of = |t: usize| config.inputs.iter().find(|i| i.table == set.tables[t].name);
     // What each table must provide: (columns) — keys, and what `when` reads.
     let mut needed: HashMap<usize, BTreeSet<usize>> = HashMap::new();
     let mut runnable = Vec::new();
+    // Period rules read one table: group, start and end of every row.
+    let periods: Vec<(usize, &Periods)> = set
+        .rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match &r.check {
+            Check::Periods(p) if input_of(r.table).is_some() => Some((i, p)),
+            _ => None,
+        })
+        .collect();
+    for &(ri, p) in &periods {
+        needed
+            .entry(set.rules[ri].table)
+            .or_default()
+            .extend(p.group.iter().chain([&p.start, &p.end]).copied());
+    }
     for &(ri, cross) in &rules {
         let r = cross.key();
         let table = set.rules[ri].table;
@@ -106,7 +119,7 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
         }
         runnable.push((ri, cross));
     }
-    if runnable.is_empty() {
+    if runnable.is_empty() && periods.is_empty() {
         return Ok(related);
     }
     let ctx = SessionContext::new_with_config(
@@ -184,6 +197,30 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
                 },
             )
         }));
+    }
+    for (ri, p) in periods {
+        let rule = &set.rules[ri];
+        let table = rule.table;
+        let pairs = runtime
+            .block_on(clashes(&ctx, set, table, p))
+            .map_err(|e| internal(set, table, e))?;
+        let found = related.findings.entry(table).or_default();
+        for (line, other) in pairs {
+            // Both periods of an overlap or gap are reported, each naming the other.
+            for (at, names) in [(line, other), (other, line)] {
+                let detail = Detail::ContradictedBy { table, line: names };
+                found.push((
+                    at,
+                    Finding {
+                        rule: ri,
+                        row: 0,
+                        column: Some(p.start),
+                        severity: rule.severity,
+                        detail,
+                    },
+                ));
+            }
+        }
     }
     for f in related.findings.values_mut() {
         f.sort_by_key(|(line, f)| (*line, f.rule));
@@ -333,6 +370,62 @@ async fn unsatisfied(
         lines.extend((0..b.num_rows()).map(|i| (line.value(i), other_line.is_valid(i).then(|| other_line.value(i)))));
     }
     Ok(lines)
+}
+
+/// Pairs of lines (later, earlier) of periods in the same group that overlap,
+/// or (if `continuous`) leave a gap. Periods are ordered by start; each is
+/// compared with the furthest end before it, an open end counting as never.
+async fn clashes(
+    ctx: &SessionContext,
+    set: &RuleSet,
+    table: usize,
+    p: &Periods,
+) -> datafusion::common::Result<Vec<(u64, u64)>> {
+    let t = &set.tables[table];
+    let q = |c: usize| format!("\"{}\"", t.columns[c].name);
+    let group = p.group.iter().map(|&c| q(c)).collect::<Vec<_>>().join(", ");
+    let not_null = p
+        .group
+        .iter()
+        .chain([&p.start])
+        .map(|&c| format!("{} IS NOT NULL", q(c)))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    // The furthest end so far and its line, packed into one number (days since
+    // 1970 * 2^32 + line), so one running MAX gives both.
+    let packed = format!(
+        "CAST(CAST(COALESCE({end}, DATE '9999-12-31') AS INT) AS BIGINT) * 4294967296 + CAST(\"{LINE}\" AS BIGINT)",
+        end = q(p.end)
+    );
+    let gap = if p.continuous { "OR s > prev_end" } else { "" };
+    let sql = format!(
+        "WITH w AS (
+            SELECT \"{LINE}\" AS line, CAST(CAST({start} AS INT) AS BIGINT) AS s,
+                   MAX({packed}) OVER (PARTITION BY {group} ORDER BY {start}, \"{LINE}\"
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
+            FROM \"{name}\" WHERE {not_null})
+         SELECT line, CAST(prev % 4294967296 AS BIGINT) AS prev_line
+         FROM (SELECT line, s, prev, prev / 4294967296 AS prev_end FROM w WHERE prev IS NOT NULL)
+         WHERE s < prev_end {gap}",
+        start = q(p.start),
+        name = t.name,
+    );
+    let rows = ctx.sql(&sql).await?.collect().await?;
+    let mut out = Vec::new();
+    for b in rows {
+        let line = b
+            .column(0)
+            .as_any()
+            .downcast_ref::<UInt64Array>()
+            .expect("line numbers");
+        let prev = b
+            .column(1)
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::Int64Array>()
+            .expect("line numbers");
+        out.extend((0..b.num_rows()).map(|i| (line.value(i), prev.value(i) as u64)));
+    }
+    Ok(out)
 }
 
 /// Whether a column's values can fail to parse (every type but text can).

@@ -205,6 +205,18 @@ pub enum Check {
     /// Any or all rows of another table with the same key must satisfy a
     /// condition (evaluated by the `relate` stage).
     Related(Related),
+    /// Periods within a group must not overlap (nor leave gaps, if continuous).
+    Periods(Periods),
+}
+
+/// Date periods per group, e.g. a child's plans or care episodes.
+#[derive(Debug, Clone)]
+pub struct Periods {
+    pub group: Vec<usize>,
+    pub start: usize,
+    /// A blank end means the period is still open.
+    pub end: usize,
+    pub continuous: bool,
 }
 
 /// A condition over a row and the rows of another table that share its key.

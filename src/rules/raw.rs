@@ -105,6 +105,17 @@ pub struct RawRule {
     /// `any` or `all` related rows must satisfy `check`.
     #[serde(default)]
     pub quantifier: Option<Spanned<String>>,
+    /// For `periods`: the columns that group rows (e.g. the child).
+    #[serde(default)]
+    pub group: Option<Spanned<Vec<Spanned<String>>>>,
+    /// For `periods`: the start and end date columns.
+    #[serde(default)]
+    pub start: Option<Spanned<String>>,
+    #[serde(default)]
+    pub end: Option<Spanned<String>>,
+    /// For `periods`: also report gaps between consecutive periods.
+    #[serde(default)]
+    pub continuous: Option<Spanned<bool>>,
 }
 
 /// A range bound: a number, or text such as a date or `today - 6 years`.
@@ -137,6 +148,10 @@ impl RawRule {
         add("references", self.references.as_ref().map(span));
         add("to", self.to.as_ref().map(span));
         add("quantifier", self.quantifier.as_ref().map(span));
+        add("group", self.group.as_ref().map(span));
+        add("start", self.start.as_ref().map(span));
+        add("end", self.end.as_ref().map(span));
+        add("continuous", self.continuous.as_ref().map(span));
         out
     }
 }

@@ -328,3 +328,96 @@ fn a_key_or_condition_value_that_did_not_parse_is_reported_as_not_checked() {
         );
     }
 }
+
+const PERIODS_PACK: &str = r#"pack: periods
+version: 1.0.0
+tables:
+  plans:
+    key: [child_id, start]
+    columns:
+      - { name: child_id, header: Child ID, required: true }
+      - { name: start, header: Start, type: date, required: true }
+      - { name: end, header: End, type: date }
+rules:
+  - id: PLANS-OVERLAP
+    table: plans
+    kind: periods
+    group: [child_id]
+    start: start
+    end: end
+    continuous: CONTINUOUS
+    message: The child's plans overlap or leave a gap.
+"#;
+
+fn periods_run(plans: &str, continuous: bool) -> crate::util::Outputs {
+    let dir = Dir::new();
+    dir.write(
+        "pack.yaml",
+        PERIODS_PACK.replace("CONTINUOUS", if continuous { "true" } else { "false" }),
+    );
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: plans, file: plans.csv }\n",
+    );
+    dir.write("plans.csv", plans);
+    dir.run(&[]).expect_code(0);
+    dir.latest()
+}
+
+const PLANS: &str = "Child ID,Start,End\n\
+C1,01/01/2024,01/06/2024\n\
+C1,01/02/2024,01/03/2024\n\
+C1,01/07/2024,\n\
+C1,01/09/2024,01/10/2024\n\
+C2,01/01/2024,01/02/2024\n\
+C2,01/02/2024,01/03/2024\n\
+C2,01/05/2024,01/06/2024\n";
+
+#[test]
+fn overlapping_periods_are_reported_on_both_rows() {
+    let out = periods_run(PLANS, false);
+    let lines = |table: &str| {
+        let mut v: Vec<(u64, String)> = out
+            .findings
+            .iter()
+            .filter(|f| f.table == table && f.rule_id == "PLANS-OVERLAP")
+            .map(|f| {
+                (
+                    f.line,
+                    f.message
+                        .rsplit("line ")
+                        .next()
+                        .unwrap_or("")
+                        .trim_end_matches(".)")
+                        .to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    // Line 3 lies inside line 2's period; line 5 starts while line 4 is still open.
+    // C2's plans meet end to start (not an overlap), and its gap is allowed here.
+    let want: Vec<(u64, String)> = [(2, "3"), (3, "2"), (4, "5"), (5, "4")]
+        .iter()
+        .map(|(l, o)| (*l, o.to_string()))
+        .collect();
+    assert_eq!(lines("plans"), want);
+}
+
+#[test]
+fn continuous_periods_also_report_gaps() {
+    let out = periods_run(PLANS, true);
+    let rules: Vec<u64> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "PLANS-OVERLAP")
+        .map(|f| f.line)
+        .collect();
+    // The overlaps as before, plus two gaps: C1's line 4 starts on 01/07 after every earlier period
+    // ended (line 2's, on 01/06), and C2's line 8 starts on 01/05 after line 7 ended on 01/03.
+    for line in [2, 3, 4, 5, 7, 8] {
+        assert!(rules.contains(&line), "line {line}: {rules:?}");
+    }
+    assert!(!rules.contains(&6), "C2's first two plans meet: {rules:?}");
+}

@@ -16,6 +16,7 @@ pub mod code_form;
 pub mod duplicate_rows;
 pub mod length;
 pub mod pattern;
+pub mod periods;
 pub mod range;
 pub mod reference;
 pub mod related;
@@ -49,6 +50,7 @@ pub static KINDS: &[&dyn Kind] = &[
     &check::SqlCheck,
     &reference::ReferenceKind,
     &related::RelatedKind,
+    &periods::PeriodsKind,
     &unique::Unique,
     &duplicate_rows::DuplicateRows,
 ];
@@ -438,6 +440,7 @@ pub fn compile_rule(
         Check::DuplicateRows => Vec::new(),
         Check::Reference(r) => r.columns.clone(),
         Check::Related(r) => r.key.columns.clone(),
+        Check::Periods(p) => vec![p.start, p.end],
     };
     Ok(Rule {
         id: raw.id.value.clone(),
