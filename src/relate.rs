@@ -274,11 +274,7 @@ async fn unmatched(
         .await?;
     let mut lines = Vec::new();
     for b in rows {
-        let a = b
-            .column(0)
-            .as_any()
-            .downcast_ref::<UInt64Array>()
-            .expect("line numbers");
+        let a = line_numbers(&b, 0);
         lines.extend(a.values().iter().copied());
     }
     Ok(lines)
@@ -357,16 +353,8 @@ async fn unsatisfied(
         .await?;
     let mut lines = Vec::new();
     for b in rows {
-        let line = b
-            .column(0)
-            .as_any()
-            .downcast_ref::<UInt64Array>()
-            .expect("line numbers");
-        let other_line = b
-            .column(1)
-            .as_any()
-            .downcast_ref::<UInt64Array>()
-            .expect("line numbers");
+        let line = line_numbers(&b, 0);
+        let other_line = line_numbers(&b, 1);
         lines.extend((0..b.num_rows()).map(|i| (line.value(i), other_line.is_valid(i).then(|| other_line.value(i)))));
     }
     Ok(lines)
@@ -413,11 +401,7 @@ async fn clashes(
     let rows = ctx.sql(&sql).await?.collect().await?;
     let mut out = Vec::new();
     for b in rows {
-        let line = b
-            .column(0)
-            .as_any()
-            .downcast_ref::<UInt64Array>()
-            .expect("line numbers");
+        let line = line_numbers(&b, 0);
         let prev = b
             .column(1)
             .as_any()
@@ -426,6 +410,14 @@ async fn clashes(
         out.extend((0..b.num_rows()).map(|i| (line.value(i), prev.value(i) as u64)));
     }
     Ok(out)
+}
+
+/// Column `i` of a result batch: line numbers.
+fn line_numbers(b: &RecordBatch, i: usize) -> &UInt64Array {
+    b.column(i)
+        .as_any()
+        .downcast_ref::<UInt64Array>()
+        .expect("line numbers")
 }
 
 /// Whether a column's values can fail to parse (every type but text can).
@@ -460,11 +452,7 @@ async fn unparsed(
         .await?;
     let mut out = Vec::new();
     for b in rows {
-        let lines = b
-            .column(0)
-            .as_any()
-            .downcast_ref::<UInt64Array>()
-            .expect("line numbers");
+        let lines = line_numbers(&b, 0);
         for row in 0..b.num_rows() {
             let first = (0..cols.len()).find(|&k| {
                 b.column(k + 1)

@@ -12,24 +12,24 @@ static DOC: KindDoc = KindDoc {
     summary: "The row's key (`columns`) must match the key (`to`, by default the same column names) of at least one row of the table named in `references`. Keys compare as typed values (text trimmed, dates as dates). Rows with a blank key are left to `required`. If the run has no export for the other table, the rule is reported once as not checked.",
     why: "Records that point at nothing are the commonest cross-list error: a referral for a child who is not on the system, a plan with no assessment behind it. Counts built on them are wrong, and the child's history is split.",
     example: "- id: REF-006\n  table: referrals\n  kind: reference\n  columns: [child_id]\n  references: children\n  severity: error\n  message: The referral's child is not in the children table.",
-    params: &[
-        Param {
-            name: "columns",
-            required: true,
-            doc: "This table's key: one column or several.",
-        },
-        Param {
-            name: "references",
-            required: true,
-            doc: "The table the key must be found in.",
-        },
-        Param {
-            name: "to",
-            required: false,
-            doc: "That table's key columns, in the same order (default: the same names).",
-        },
-        WHEN,
-    ],
+    params: &[KEY, REFERENCES, TO, WHEN],
+};
+
+/// The keys every rule between tables takes (shared with `related`).
+pub(super) const KEY: Param = Param {
+    name: "columns",
+    required: true,
+    doc: "This table's key: one column or several.",
+};
+pub(super) const REFERENCES: Param = Param {
+    name: "references",
+    required: true,
+    doc: "The other table.",
+};
+pub(super) const TO: Param = Param {
+    name: "to",
+    required: false,
+    doc: "That table's key columns, in the same order (default: the same names).",
 };
 
 impl Kind for ReferenceKind {

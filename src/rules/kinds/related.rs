@@ -22,21 +22,9 @@ static DOC: KindDoc = KindDoc {
     why: "Most inaccurate recording lives between records: a child protection plan with no enquiry before it, a contact dated before the child's date of birth on the children table, a date of birth that differs between lists.",
     example: "- id: CPP-008\n  table: cp_plans\n  kind: related\n  columns: [child_id]\n  references: assessments\n  quantifier: any\n  check: other.assessment_start_date <= plan_start_date\n  severity: error\n  message: The plan has no assessment that started on or before it.",
     params: &[
-        Param {
-            name: "columns",
-            required: true,
-            doc: "This table's key: one column or several.",
-        },
-        Param {
-            name: "references",
-            required: true,
-            doc: "The table holding the related rows.",
-        },
-        Param {
-            name: "to",
-            required: false,
-            doc: "That table's key columns, in the same order (default: the same names).",
-        },
+        reference::KEY,
+        reference::REFERENCES,
+        reference::TO,
         Param {
             name: "check",
             required: true,
