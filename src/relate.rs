@@ -201,10 +201,29 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
     for (ri, p) in periods {
         let rule = &set.rules[ri];
         let table = rule.table;
+        let mut reads: Vec<usize> = p.group.iter().chain([&p.start, &p.end]).copied().collect();
+        reads.retain(|&c| can_fail(set, table, c));
+        let exclude = any_failed(&set.tables[table], &reads).map(|e| !e);
+        let not_checked = runtime
+            .block_on(unparsed(&ctx, set, table, &reads))
+            .map_err(|e| internal(set, table, e))?;
         let pairs = runtime
-            .block_on(clashes(&ctx, set, table, p))
+            .block_on(clashes(&ctx, set, table, p, exclude))
             .map_err(|e| internal(set, table, e))?;
         let found = related.findings.entry(table).or_default();
+        found.extend(not_checked.into_iter().map(|(line, column)| {
+            let detail = Detail::Unparsed { column };
+            (
+                line,
+                Finding {
+                    rule: ri,
+                    row: 0,
+                    column: Some(p.start),
+                    severity: rule.severity,
+                    detail,
+                },
+            )
+        }));
         for (line, other) in pairs {
             // Both periods of an overlap or gap are reported, each naming the other.
             for (at, names) in [(line, other), (other, line)] {
@@ -368,17 +387,29 @@ async fn clashes(
     set: &RuleSet,
     table: usize,
     p: &Periods,
+    exclude: Option<Expr>,
 ) -> datafusion::common::Result<Vec<(u64, u64)>> {
     let t = &set.tables[table];
     let q = |c: usize| format!("\"{}\"", t.columns[c].name);
     let group = p.group.iter().map(|&c| q(c)).collect::<Vec<_>>().join(", ");
-    let not_null = p
+    let mut not_null = p
         .group
         .iter()
         .chain([&p.start])
         .map(|&c| format!("{} IS NOT NULL", q(c)))
         .collect::<Vec<_>>()
         .join(" AND ");
+    // Rows where a value the rule reads did not parse are reported apart.
+    if let Some(keep) = exclude {
+        not_null = format!("{not_null} AND {}", datafusion::sql::unparser::expr_to_sql(&keep)?);
+    }
+    let cols = p
+        .group
+        .iter()
+        .chain([&p.start, &p.end])
+        .map(|&c| q(c))
+        .collect::<Vec<_>>()
+        .join(", ");
     // The furthest end so far and its line, packed into one number (days since
     // 1970 * 2^32 + line), so one running MAX gives both.
     let packed = format!(
@@ -387,11 +418,14 @@ async fn clashes(
     );
     let gap = if p.continuous { "OR s > prev_end" } else { "" };
     let sql = format!(
-        "WITH w AS (
+        "WITH d AS (
+            -- Identical periods are compared once: exact copies are the duplicate rules' business.
+            SELECT MIN(\"{LINE}\") AS \"{LINE}\", {cols} FROM \"{name}\" WHERE {not_null} GROUP BY {cols}),
+         w AS (
             SELECT \"{LINE}\" AS line, CAST(CAST({start} AS INT) AS BIGINT) AS s,
                    MAX({packed}) OVER (PARTITION BY {group} ORDER BY {start}, \"{LINE}\"
                                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
-            FROM \"{name}\" WHERE {not_null})
+            FROM d)
          SELECT line, CAST(prev % 4294967296 AS BIGINT) AS prev_line
          FROM (SELECT line, s, prev, prev / 4294967296 AS prev_end FROM w WHERE prev IS NOT NULL)
          WHERE s < prev_end {gap}",

@@ -421,3 +421,31 @@ fn continuous_periods_also_report_gaps() {
     }
     assert!(!rules.contains(&6), "C2's first two plans meet: {rules:?}");
 }
+
+#[test]
+fn identical_periods_are_compared_once_and_unparsed_dates_are_not_checked() {
+    let out = periods_run(
+        "Child ID,Start,End\n\
+         C1,01/01/2024,01/03/2024\n\
+         C1,01/01/2024,01/03/2024\n\
+         C1,31/02/2024,01/03/2024\n",
+        false,
+    );
+    // Line 3 copies line 2 exactly: that is for `duplicate_rows`, not an overlap.
+    assert!(
+        !out.rules_on_line("plans", 2).contains("PLANS-OVERLAP"),
+        "{:?}",
+        out.findings
+    );
+    assert!(
+        !out.rules_on_line("plans", 3).contains("PLANS-OVERLAP"),
+        "{:?}",
+        out.findings
+    );
+    let f = out.finding("plans", 4, "PLANS-OVERLAP");
+    assert!(
+        f.message.starts_with("Not checked: Start is not a valid date"),
+        "{}",
+        f.message
+    );
+}
