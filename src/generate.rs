@@ -10,14 +10,16 @@
 //!   headers with odd spacing and case;
 //! * planted problems, each on its own row, one per rule in the rule pack (plus type, required and
 //!   code-form checks, and one ragged row), with every other value on that row clean;
-//! * `ground_truth.csv`, one line per planted problem (`expect=finding`) and per deliberately
+//! * `ground_truth.csv`, one line per planted problem (`expect=finding`; both rows of a CPP-009
+//!   overlap of plans) and per deliberately
 //!   odd-but-valid value (`expect=none`: alternative date forms, `3.0`-style integers, a leap-day
 //!   birthday, a multi-line team name), so tests can prove Cleanse finds every planted problem and
 //!   nothing else.
 //!
 //! Ground-truth `line`s are physical lines (header = 1, a quoted newline counts). Note that the
 //! csv crate's `Position::line` runs one behind after a CRLF terminator, so a reader that reports
-//! it must correct for that in `referrals.csv` and `assessments.csv`. A planted row may trip
+//! it must correct for that in `referrals.csv` and `assessments.csv`. A child's clean plans never
+//! overlap (each ends on or before the day the next starts). A planted row may trip
 //! other rules as a consequence (an exact copy also repeats its key, so CHI-001, CON-005 and
 //! CPP-005 fire next to CHI-007, CON-006 and CPP-006); the ground truth lists only the plant.
 //!
@@ -565,6 +567,7 @@ enum Kind {
     Cpp005,
     Cpp006,
     Cpp007,
+    Cpp009,
     CppStartType,
     CppCategoryType,
 }
@@ -591,7 +594,7 @@ const fn info(table: usize, rule: &'static str, finding: bool, base: usize, note
 
 impl Kind {
     #[rustfmt::skip]
-    const ALL: [Kind; 51] = [
+    const ALL: [Kind; 52] = [
         Kind::Chi001, Kind::Chi002, Kind::Chi003, Kind::Chi004, Kind::Chi005, Kind::Chi006,
         Kind::Chi007, Kind::ChiDobType, Kind::ChiDobRequired, Kind::ChiSexType,
         Kind::ChiSexCodeForm,
@@ -604,8 +607,14 @@ impl Kind {
         Kind::Ass001, Kind::Ass002, Kind::Ass003, Kind::Ass004, Kind::AssSeenType,
         Kind::AssMultilineTeam,
         Kind::Cpp001, Kind::Cpp002, Kind::Cpp003, Kind::Cpp004, Kind::Cpp005, Kind::Cpp006,
-        Kind::Cpp007, Kind::CppStartType, Kind::CppCategoryType,
+        Kind::Cpp007, Kind::Cpp009, Kind::CppStartType, Kind::CppCategoryType,
     ];
+
+    /// Ground-truth lines per plant: an overlap (CPP-009) is a pair of rows, both flagged.
+    #[cfg(test)]
+    fn lines(self) -> usize {
+        if self == Kind::Cpp009 { 2 } else { 1 }
+    }
 
     /// Table, rule id, finding or tolerated, count at 1000 children, ground-truth note.
     #[rustfmt::skip]
@@ -662,6 +671,7 @@ impl Kind {
             Cpp005 => info(p, "CPP-005", true, 2, "second plan for the child starting on the same date"),
             Cpp006 => info(p, "CPP-006", true, 2, "exact copy of the previous row"),
             Cpp007 => info(p, "CPP-007", true, 2, "plan for a child with no assessment at all"),
+            Cpp009 => info(p, "CPP-009", true, 2, "two of the child's plans overlap (both rows listed)"),
             CppStartType => info(p, "cp_plans.plan_start_date.type", true, 2, "plan start date is not a date"),
             CppCategoryType => info(p, "cp_plans.initial_category.type", true, 2, "initial category is not an abuse category code"),
         }
@@ -1484,7 +1494,8 @@ fn gen_plans(ctx: &Ctx, i: usize, c: &Child, assessments: &[Assessment], out: &m
         // A plan ends before the child's next one starts; the latest may still be open.
         let end = match out.get(j + 1) {
             Some(next) if next.start - start >= 2 => Some(start + 1 + rng.days(next.start - start - 1)),
-            Some(_) => None,
+            // Starts the next day: ends the day the next one starts (open would overlap it).
+            Some(next) => Some(next.start),
             None if rng.chance(500) => Some(start + 90 + rng.days(600)).filter(|&e| e <= ctx.as_of),
             None => None,
         };
@@ -1980,6 +1991,13 @@ fn orphan_plan(ctx: &Ctx, c: &Child, rng: &mut Rng) -> Plan {
     }
 }
 
+/// The day after the last on which a second plan could start inside `e` (CPP-009): its end,
+/// or the day after as_of if it is open. Room needs two days: the start is excluded, and a plan
+/// starting on the day another ends does not overlap it.
+fn overlap_limit(ctx: &Ctx, e: &Plan) -> Day {
+    e.end.unwrap_or(ctx.as_of + 1)
+}
+
 fn write_plans(
     ctx: &Ctx,
     o: &mut Out,
@@ -1989,8 +2007,12 @@ fn write_plans(
     plans: &[Plan],
 ) -> io::Result<()> {
     // A child without plans gets one only as CPP-007, and only if they have no assessment.
+    // CPP-009 needs a plan with room for a second one to start inside it.
+    let room = |e: &Plan| overlap_limit(ctx, e) - e.start >= 2;
     let plant = if !plans.is_empty() {
-        o.planter.take(i, |k, _| k != Kind::Cpp007)
+        o.planter.take(i, |k, _| {
+            k != Kind::Cpp007 && (k != Kind::Cpp009 || plans.iter().any(room))
+        })
     } else if assessments.is_empty() {
         o.planter.take(i, |k, _| k == Kind::Cpp007)
     } else {
@@ -2007,7 +2029,18 @@ fn write_plans(
     } else {
         plans
     };
-    let target = plant.map(|_| rng.below(plans.len() as u64) as usize);
+    let target = plant.map(|(kind, v)| {
+        let r = rng.below(plans.len() as u64) as usize;
+        match kind {
+            // A future end date on any but the last plan would also overlap the next (CPP-009).
+            Kind::Cpp001 if !v.is_multiple_of(2) => plans.len() - 1,
+            Kind::Cpp009 => {
+                let roomy: Vec<usize> = (0..plans.len()).filter(|&j| room(&plans[j])).collect();
+                roomy[r % roomy.len()]
+            }
+            _ => r,
+        }
+    });
     for (r, e) in plans.iter().enumerate() {
         let f = e.forms;
         let date = |d: Option<Day>, slot| d.map_or(V::Empty, |d| V::Date(d, f.date(slot)));
@@ -2064,6 +2097,20 @@ fn write_plans(
             }
             Kind::Cpp006 => o.plant_copy(kind, &values)?,
             Kind::Cpp007 => o.plant(kind, &values, 0)?,
+            Kind::Cpp009 => {
+                // A second clean plan starting while this one runs, ending when it ends (or
+                // open with it): a plan entered twice, or an end date never recorded.
+                let start = e.start + 1 + rng.days(overlap_limit(ctx, e) - e.start - 1);
+                let upto = e.end.unwrap_or(ctx.as_of);
+                let span = upto - start;
+                let mut again = values;
+                again[4] = f.age(age_years(c.dob, start));
+                again[6] = V::Date(start, f.date(1));
+                again[9] = V::Date(upto - rng.days(span.min(42) + 1), f.date(2));
+                again[11] = V::Date(start + rng.days(span + 1), f.date(3));
+                o.plant(kind, &values, 6)?;
+                o.plant(kind, &again, 6)?;
+            }
             Kind::CppStartType => {
                 values[6] = V::Text(["31/09/2024", "2024-02-30"][v % 2]);
                 o.plant(kind, &values, 6)?;
@@ -2559,6 +2606,8 @@ mod tests {
             })
         };
         let (children_ids, assessed_ids) = (child_ids("children"), child_ids("assessments"));
+        // CPP-009: each plan's (child, start, end, line), for rows whose dates all parse.
+        let mut periods: Vec<(String, NaiveDate, Option<NaiveDate>, usize)> = Vec::new();
         for table in TABLE_NAMES {
             if !dir.0.join(format!("{table}.csv")).exists() {
                 continue;
@@ -2738,10 +2787,33 @@ mod tests {
                         if orphan(&assessed_ids) {
                             hits.push("CPP-007".into());
                         }
+                        let id = raw("child_id").trim();
+                        if let (false, Ok(Some(s)), Ok(end)) = (
+                            id.is_empty(),
+                            parse_date(raw("plan_start_date")),
+                            parse_date(raw("plan_end_date")),
+                        ) {
+                            periods.push((id.to_string(), s, end, line));
+                        }
                     }
                     _ => unreachable!(),
                 }
                 found.extend(hits.into_iter().map(|h| (table.to_string(), line, h)));
+            }
+        }
+        // CPP-009: two of a child's plans overlap if one starts on or after the other's start and
+        // before its end (an open end never comes). Identical periods are compared once; both
+        // rows of an overlapping pair are flagged.
+        let mut distinct: HashSet<(String, NaiveDate, Option<NaiveDate>)> = HashSet::new();
+        periods.retain(|(id, s, e, _)| distinct.insert((id.clone(), *s, *e)));
+        for (j, a) in periods.iter().enumerate() {
+            for b in &periods[j + 1..] {
+                let (first, second) = if (a.1, a.3) <= (b.1, b.3) { (a, b) } else { (b, a) };
+                if first.0 == second.0 && first.2.is_none_or(|end| second.1 < end) {
+                    for l in [a.3, b.3] {
+                        found.insert(("cp_plans".to_string(), l, "CPP-009".into()));
+                    }
+                }
             }
         }
         // Name the duplicate-row findings by the pack's rule ids.
@@ -2794,9 +2866,8 @@ mod tests {
             summary.planted,
             Kind::ALL
                 .iter()
-                .map(|k| k.info())
-                .filter(|i| i.finding)
-                .map(|i| i.base)
+                .filter(|k| k.info().finding)
+                .map(|k| k.info().base * k.lines())
                 .sum::<usize>()
         );
         assert_truth_matches(&dir, &truth, as_of());
@@ -2823,9 +2894,8 @@ mod tests {
             if children >= 1000 {
                 let want: usize = Kind::ALL
                     .iter()
-                    .map(|k| k.info())
-                    .filter(|i| i.finding)
-                    .map(|i| i.base.max((i.base * children + 500) / 1000))
+                    .filter(|k| k.info().finding)
+                    .map(|k| (k.info().base.max((k.info().base * children + 500) / 1000)) * k.lines())
                     .sum();
                 assert_eq!(summary.planted, want, "seed {seed}");
             }
@@ -2913,6 +2983,14 @@ mod tests {
         assert!(count(Kind::RefCountForm) >= 3);
         assert_eq!(count(Kind::AssMultilineTeam), 1);
         assert_eq!(count(Kind::ConLeapDay), 2);
+        // Each CPP-009 plant is two consecutive rows of one child, starting on different days.
+        let overlaps: Vec<&Vec<String>> = truth
+            .iter()
+            .filter(|t| t.kind == Kind::Cpp009)
+            .map(|t| sheets["cp_plans"].at(t.line))
+            .collect();
+        assert_eq!(overlaps.len(), 4);
+        assert!(overlaps.chunks(2).all(|p| p[0][0] == p[1][0] && p[0][6] != p[1][6]));
     }
 
     #[test]
