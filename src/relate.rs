@@ -260,17 +260,7 @@ async fn unmatched(
     exclude: Option<Expr>,
 ) -> datafusion::common::Result<Vec<u64>> {
     let (this, other) = (&set.tables[table], &set.tables[r.other]);
-    let mut left = ctx.table(TableReference::bare(this.name.as_str())).await?;
-    // Rows where a value the rule reads did not parse are reported apart.
-    if let Some(keep) = exclude {
-        left = left.filter(keep)?;
-    }
-    if let Some(when) = &r.when {
-        left = left.filter(when.clone())?;
-    }
-    for &c in &r.columns {
-        left = left.filter(ident(&this.columns[c].name).is_not_null())?;
-    }
+    let left = rows_in_scope(ctx, this, r, exclude).await?;
     // The other side's keys, renamed so a table may reference itself.
     let keys: Vec<String> = (0..r.other_columns.len()).map(|i| format!("__key{i}")).collect();
     let right = ctx.table(TableReference::bare(other.name.as_str())).await?.select(
@@ -299,6 +289,27 @@ async fn unmatched(
     Ok(lines)
 }
 
+/// This table's rows a rule between tables applies to: `when` holds, the key
+/// is not blank, and (`exclude`) no value the rule reads failed to parse.
+async fn rows_in_scope(
+    ctx: &SessionContext,
+    this: &crate::rules::Table,
+    r: &Reference,
+    exclude: Option<Expr>,
+) -> datafusion::common::Result<datafusion::dataframe::DataFrame> {
+    let mut rows = ctx.table(TableReference::bare(this.name.as_str())).await?;
+    if let Some(keep) = exclude {
+        rows = rows.filter(keep)?;
+    }
+    if let Some(when) = &r.when {
+        rows = rows.filter(when.clone())?;
+    }
+    for &c in &r.columns {
+        rows = rows.filter(ident(&this.columns[c].name).is_not_null())?;
+    }
+    Ok(rows)
+}
+
 /// Lines of the rows whose related rows do not satisfy the condition: with
 /// `any`, no related row does (or there is none); with `all`, one does not.
 async fn unsatisfied(
@@ -313,16 +324,7 @@ async fn unsatisfied(
     let this_ref = TableReference::bare(this.name.as_str());
     let mine = |name: &str| Expr::Column(Column::new(Some(this_ref.clone()), name));
     let theirs = |name: &str| Expr::Column(Column::new(Some(TableReference::bare(OTHER)), name));
-    let mut left = ctx.table(this_ref.clone()).await?;
-    if let Some(keep) = exclude {
-        left = left.filter(keep)?;
-    }
-    if let Some(when) = &k.when {
-        left = left.filter(when.clone())?;
-    }
-    for &c in &k.columns {
-        left = left.filter(mine(&this.columns[c].name).is_not_null())?;
-    }
+    let left = rows_in_scope(ctx, this, k, exclude).await?;
     // The other table's rows, named `other` as the condition names them.
     let right = ctx
         .table(TableReference::bare(other.name.as_str()))
