@@ -167,16 +167,7 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
         let found = related.findings.entry(rule.table).or_default();
         found.extend(not_checked.into_iter().map(|(line, column)| {
             let detail = Detail::Unparsed { column };
-            (
-                line,
-                Finding {
-                    rule: ri,
-                    row: 0,
-                    column: r.columns.first().copied(),
-                    severity: rule.severity,
-                    detail,
-                },
-            )
+            finding(line, ri, rule.severity, r.columns.first().copied(), detail)
         }));
         found.extend(lines.into_iter().map(|(line, other_line)| {
             let detail = match other_line {
@@ -186,16 +177,7 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
                 },
                 None => Detail::Fail,
             };
-            (
-                line,
-                Finding {
-                    rule: ri,
-                    row: 0,
-                    column: r.columns.first().copied(),
-                    severity: rule.severity,
-                    detail,
-                },
-            )
+            finding(line, ri, rule.severity, r.columns.first().copied(), detail)
         }));
     }
     for (ri, p) in periods {
@@ -213,31 +195,13 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
         let found = related.findings.entry(table).or_default();
         found.extend(not_checked.into_iter().map(|(line, column)| {
             let detail = Detail::Unparsed { column };
-            (
-                line,
-                Finding {
-                    rule: ri,
-                    row: 0,
-                    column: Some(p.start),
-                    severity: rule.severity,
-                    detail,
-                },
-            )
+            finding(line, ri, rule.severity, Some(p.start), detail)
         }));
         for (line, other) in pairs {
             // Both periods of an overlap or gap are reported, each naming the other.
             for (at, names) in [(line, other), (other, line)] {
                 let detail = Detail::ContradictedBy { table, line: names };
-                found.push((
-                    at,
-                    Finding {
-                        rule: ri,
-                        row: 0,
-                        column: Some(p.start),
-                        severity: rule.severity,
-                        detail,
-                    },
-                ));
+                found.push(finding(at, ri, rule.severity, Some(p.start), detail));
             }
         }
     }
@@ -446,6 +410,26 @@ async fn clashes(
         out.extend((0..b.num_rows()).map(|i| (line.value(i), prev.value(i) as u64)));
     }
     Ok(out)
+}
+
+/// A whole-table finding, keyed by the line of its row.
+fn finding(
+    line: u64,
+    rule: usize,
+    severity: crate::rules::Severity,
+    column: Option<usize>,
+    detail: Detail,
+) -> (u64, Finding) {
+    (
+        line,
+        Finding {
+            rule,
+            row: 0,
+            column,
+            severity,
+            detail,
+        },
+    )
 }
 
 /// Column `i` of a result batch: line numbers.
