@@ -49,6 +49,16 @@ pub struct RunArgs {
     /// Exit with code 1 when there are findings of this severity or worse.
     #[arg(long, value_enum, default_value = "never")]
     pub fail_on: FailOn,
+    /// Which corrections to apply: `safe` ones only, or `review` ones too
+    /// (otherwise they are only proposed in changes.csv).
+    #[arg(long, value_enum, default_value = "safe", value_name = "WHICH")]
+    pub apply: ApplyArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApplyArg {
+    Safe,
+    Review,
 }
 
 #[derive(Debug, clap::Args)]
@@ -108,6 +118,7 @@ fn run_command(args: RunArgs) -> i32 {
     };
     let mut opts = RunOptions::new(&config, &args.out);
     opts.as_of = args.as_of;
+    opts.apply_review = args.apply == ApplyArg::Review;
     match run(&opts) {
         Ok(outcome) => {
             let r = &outcome.report;
@@ -123,6 +134,14 @@ fn run_command(args: RunArgs) -> i32 {
                 plural(warnings, "warning", "warnings"),
                 plural(infos, "note", "notes")
             );
+            if !r.corrections.is_empty() {
+                println!(
+                    "Corrected {}; {} proposed for review, {} withheld as conflicts (see changes.csv).",
+                    plural(r.total(|t| t.cells_changed), "value", "values"),
+                    count(r.total(|t| t.changes_proposed)),
+                    count(r.total(|t| t.conflicts))
+                );
+            }
             println!("Published {}", outcome.run_dir.display());
             println!("     latest {}", args.out.join("latest").display());
             println!(

@@ -16,12 +16,12 @@
 //!                               compile)       once per run)
 //!                                                 │
 //!  exports ──► relate (rules between tables: DataFusion joins over
-//!     │         the columns they need; findings keyed by line)
+//!     │         the corrected columns they need; findings keyed by line)
 //!     │            │
-//!     └──► ingest ──► check ───────────────────────┘
-//!              (bytes →   (type columns, evaluate every
-//!               text       rule over the batch; batches
-//!               batches)   in parallel)
+//!     └──► ingest ──► fix ──────► check ─────────────┘
+//!              (bytes →  (declared    (type columns, evaluate every
+//!               text      corrections, rule over the batch; batches
+//!               batches)  in stages)   in parallel)
 //!                            │
 //!                            ▼
 //!                          run (order-dependent checks, route each row)
@@ -41,6 +41,8 @@
 //!   row is routed.
 //! - [`ingest`]: read an export as text batches; set aside rows that are not
 //!   records, never drop them.
+//! - [`fix`]: apply declared corrections to a batch's text, recording every
+//!   change; correction kinds live in [`fix`], one file each.
 //! - [`check`]: type the batch's columns and evaluate the plan over it.
 //! - [`run`]: resolve `unique` and `duplicate_rows` in file order, route each
 //!   row to corrected or rejected, and write the exceptions.
@@ -52,6 +54,7 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod error;
+pub mod fix;
 pub mod generate;
 pub mod ingest;
 pub mod plan;
@@ -61,7 +64,7 @@ pub mod report;
 pub mod rules;
 pub mod run;
 pub mod values;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use error::{Error, Result};
 pub use run::{RunOptions, RunOutcome, run, sha256_hex};

@@ -23,6 +23,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use crate::check::{Detail, Finding, typed_column};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::fix::Fixes;
 use crate::ingest::CsvSource;
 use crate::rules::kinds::related::OTHER;
 use crate::rules::{Check, Periods, Reference, Related as RelatedRows, RuleSet};
@@ -61,7 +62,9 @@ impl Cross<'_> {
     }
 }
 
-pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Related> {
+/// `fixes`: how the exports are corrected, so rules between tables see the
+/// values the row rules do.
+pub fn relate(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) -> Result<Related> {
     let rules: Vec<(usize, Cross)> = set
         .rules
         .iter()
@@ -132,7 +135,7 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
     );
     for (&t, cols) in &needed {
         let input = input_of(t).expect("checked above");
-        let (schema, batches) = project(set, t, cols, input, config.pivot, batch_rows)?;
+        let (schema, batches) = project(set, t, cols, input, config.pivot, fixes, batch_rows)?;
         let mem = MemTable::try_new(schema, vec![batches]).map_err(|e| internal(set, t, e))?;
         ctx.register_table(TableReference::bare(set.tables[t].name.as_str()), Arc::new(mem))
             .map_err(|e| internal(set, t, e))?;
@@ -501,6 +504,7 @@ fn project(
     cols: &BTreeSet<usize>,
     input: &crate::config::Input,
     pivot: u8,
+    fixes: &Fixes,
     batch_rows: usize,
 ) -> Result<(SchemaRef, Vec<RecordBatch>)> {
     let table = &set.tables[t];
@@ -517,8 +521,10 @@ fn project(
     );
     let schema: SchemaRef = Arc::new(Schema::new(fields));
     let mut source = CsvSource::open(&input.path, table, input.encoding, input.delimiter)?;
+    let corrector = fixes.corrector(set, t, &source.header.columns, pivot);
     let mut batches = Vec::new();
-    while let Some(raw) = source.next_batch(batch_rows)? {
+    while let Some(mut raw) = source.next_batch(batch_rows)? {
+        corrector.apply(&mut raw)?;
         let n = raw.num_rows();
         let mut arrays: Vec<ArrayRef> = vec![Arc::new(UInt64Array::from(raw.lines.clone()))];
         for &c in cols {

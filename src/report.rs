@@ -26,6 +26,7 @@ pub struct RunReport {
     pub rule_packs: Vec<PackInfo>,
     pub tables: Vec<TableReport>,
     pub rules: Vec<RuleCount>,
+    pub corrections: Vec<CorrectionCount>,
     /// Declared tables this run had no export for.
     pub tables_without_input: Vec<String>,
     pub timings_ms: BTreeMap<String, u64>,
@@ -56,6 +57,12 @@ pub struct TableReport {
     pub errors: u64,
     pub warnings: u64,
     pub infos: u64,
+    /// Cells corrections changed.
+    pub cells_changed: u64,
+    /// Changes `review` corrections propose, not applied this run.
+    pub changes_proposed: u64,
+    /// Cells two corrections wanted to set differently; left as they were.
+    pub conflicts: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -69,7 +76,25 @@ pub struct RuleCount {
     pub findings: u64,
     /// Rows the rule could not be checked on, because a value it reads did not parse.
     pub not_checked: u64,
+    /// Rows whose export value broke the rule and whose corrected value does not.
+    pub corrected: u64,
     /// Why the rule could not run at all this time (e.g. an export it compares with is missing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_run: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrectionCount {
+    pub id: String,
+    pub table: String,
+    pub kind: String,
+    pub apply: crate::fix::Apply,
+    /// The rule it is attached to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    pub applied: u64,
+    pub proposed: u64,
+    pub conflicts: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_run: Option<String>,
 }
@@ -205,6 +230,64 @@ pub fn summary_markdown(r: &RunReport) -> String {
     } else {
         let _ = writeln!(s, "\nNo problems found.");
     }
+    if !r.corrections.is_empty() {
+        let _ = writeln!(s, "\n## Corrections\n");
+        let changed = r.total(|t| t.cells_changed);
+        let proposed = r.total(|t| t.changes_proposed);
+        let conflicts = r.total(|t| t.conflicts);
+        let fixed: u64 = r.rules.iter().map(|c| c.corrected).sum();
+        let _ = writeln!(
+            s,
+            "- **{}** {} corrected automatically, resolving {}.",
+            count(changed),
+            if changed == 1 { "value was" } else { "values were" },
+            plural(fixed, "problem", "problems")
+        );
+        if proposed > 0 {
+            let _ = writeln!(
+                s,
+                "- **{}** {} proposed for review and not applied (a run with `--apply review` applies them).",
+                count(proposed),
+                if proposed == 1 { "change is" } else { "changes are" }
+            );
+        }
+        if conflicts > 0 {
+            let _ = writeln!(
+                s,
+                "- **{}** {} left as they were because two corrections disagreed.",
+                count(conflicts),
+                if conflicts == 1 { "value was" } else { "values were" }
+            );
+        }
+        // By kind, never by value: what sort of fixing the data needed.
+        let _ = writeln!(s, "\n| Kind of correction | Applied | Proposed | Conflicts |");
+        let _ = writeln!(s, "|---|---:|---:|---:|");
+        // In the order corrections run.
+        for kind in crate::fix::FIXES.iter().map(|k| k.doc().name) {
+            let mut n = [0u64; 3];
+            let of_kind: Vec<_> = r.corrections.iter().filter(|c| c.kind == kind).collect();
+            if of_kind.is_empty() {
+                continue;
+            }
+            for c in of_kind {
+                n[0] += c.applied;
+                n[1] += c.proposed;
+                n[2] += c.conflicts;
+            }
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                correction_kind_label(kind),
+                count(n[0]),
+                count(n[1]),
+                count(n[2])
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\nEvery change is listed in `changes.csv` (old and new value, rule, file and line) so it can be made in the case-management system too."
+        );
+    }
     let mut notes = Vec::new();
     // Rules that could not run at all have their own note below.
     let not_checked: u64 = r
@@ -248,6 +331,18 @@ pub fn summary_markdown(r: &RunReport) -> String {
             not_run.join(", ")
         ));
     }
+    let fix_not_run: Vec<String> = r
+        .corrections
+        .iter()
+        .filter_map(|c| c.not_run.as_ref().map(|why| format!("`{}` ({why})", c.id)))
+        .collect();
+    if !fix_not_run.is_empty() {
+        notes.push(format!(
+            "{} could not run: {}.",
+            plural(fix_not_run.len() as u64, "correction", "corrections"),
+            fix_not_run.join(", ")
+        ));
+    }
     if !r.tables_without_input.is_empty() {
         notes.push(format!(
             "No export was given for: {}. Their rules did not run.",
@@ -266,6 +361,18 @@ pub fn summary_markdown(r: &RunReport) -> String {
         r.tool_version
     );
     s
+}
+
+/// A correction kind in a manager's words.
+fn correction_kind_label(kind: &str) -> String {
+    match kind {
+        "normalise" => "Stray spaces and case tidied".into(),
+        "map" => "Codes and wording mapped to the standard codes".into(),
+        "date" => "Dates rewritten in the standard form".into(),
+        "set" => "Values derived from other values on the record".into(),
+        "fill" => "Missing values filled from the child's record".into(),
+        other => other.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use crate::check::{Checked, Detail, Finding, check_batch};
 use crate::config::{Config, Input};
 use crate::diag::{Diagnostic, did_you_mean};
 use crate::error::{Error, Result};
+use crate::fix::{self, Change, Corrector};
 use crate::ingest::{BadRowKind, CsvSource};
 use crate::plan::plan_table;
 use crate::publish::Staging;
@@ -30,6 +31,8 @@ pub struct RunOptions {
     pub as_of: Option<chrono::NaiveDate>,
     /// Rows per batch (tests use small batches to exercise batch edges).
     pub batch_rows: usize,
+    /// Apply `review` corrections too, not only `safe` ones.
+    pub apply_review: bool,
 }
 
 impl RunOptions {
@@ -39,6 +42,7 @@ impl RunOptions {
             out: out.into(),
             as_of: None,
             batch_rows: 16 * 1024,
+            apply_review: false,
         }
     }
 }
@@ -76,11 +80,15 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
 
     let sources = open_inputs(&config, &set)?;
     let t = Instant::now();
-    let mut related = relate(&set, &config, opts.batch_rows)?;
+    let fixes = fix::prepare(&set, &config, opts.apply_review, opts.batch_rows)?;
+    timings.insert("fix_prepare_ms".to_string(), t.elapsed().as_millis() as u64);
+    let t = Instant::now();
+    let mut related = relate(&set, &config, &fixes, opts.batch_rows)?;
     timings.insert("relate_ms".to_string(), t.elapsed().as_millis() as u64);
     let staging = Staging::create(&opts.out, started)?;
     let run_id = staging.run_id().to_string();
     let mut exceptions = Exceptions::create(&staging)?;
+    let mut changes = Changes::create(&staging)?;
     let mut tables = Vec::new();
     let mut inputs = Vec::new();
     for (input, source) in config.inputs.iter().zip(sources) {
@@ -90,7 +98,11 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
             source,
             related: related.take(set.table(&input.table).expect("inputs checked")),
         };
-        let (table, input_report) = process_table(&set, &config, job, &staging, &mut exceptions, opts.batch_rows)?;
+        let sinks = Sinks {
+            exceptions: &mut exceptions,
+            changes: &mut changes,
+        };
+        let (table, input_report) = process_table(&set, &config, &fixes, job, &staging, sinks, opts.batch_rows)?;
         timings.insert(format!("table_{}_ms", input.table), t.elapsed().as_millis() as u64);
         tracing::info!(table = %input.table, rows = table.rows_in, corrected = table.corrected, rejected = table.rejected, ms = t.elapsed().as_millis() as u64, "table checked");
         if table.rows_in != table.corrected + table.rejected {
@@ -132,13 +144,15 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
             columns: &columns,
             value: "",
             message: &message,
-            not_checked: true,
+            state: State::NotChecked,
         };
         exceptions.write(report, &file, row)?;
     }
     let counts = exceptions.finish(&staging)?;
+    let change_counts = changes.finish(&staging)?;
 
     let rules_report = rule_counts(&set, &counts, &related.not_run);
+    let corrections_report = correction_counts(&set, &change_counts, &fixes.not_run);
     let with_input: Vec<&str> = config.inputs.iter().map(|i| i.table.as_str()).collect();
     let t = Instant::now();
     let mut report = RunReport {
@@ -153,6 +167,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         rule_packs: set.packs.clone(),
         tables,
         rules: rules_report,
+        corrections: corrections_report,
         tables_without_input: set
             .tables
             .iter()
@@ -230,8 +245,30 @@ fn csv_io(path: &Path, e: csv::Error) -> Error {
     Error::io(path, std::io::Error::other(e.to_string()))
 }
 
-/// Per rule id: findings where the rule failed, and where it could not be checked.
-type Counts = HashMap<String, [u64; 2]>;
+/// Per rule id: findings where the rule failed, where it could not be
+/// checked, and where it failed on the export's value but not the corrected one.
+type Counts = HashMap<String, [u64; 3]>;
+
+/// Where a finding stands after corrections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// The row breaks the rule.
+    Open,
+    /// The rule could not be evaluated on the row.
+    NotChecked,
+    /// The export's value broke the rule; the corrected value does not.
+    Corrected,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Open => "open",
+            State::NotChecked => "not checked",
+            State::Corrected => "corrected",
+        }
+    }
+}
 
 /// `exceptions.csv`, and the per-rule counts that go into run.json.
 struct Exceptions {
@@ -249,18 +286,18 @@ struct Exception<'a> {
     columns: &'a str,
     value: &'a str,
     message: &'a str,
-    /// The rule could not be evaluated on the row (counted apart from failures).
-    not_checked: bool,
+    state: State,
 }
 
 impl Exceptions {
-    const HEADER: [&str; 9] = [
+    const HEADER: [&str; 10] = [
         "table",
         "source_file",
         "line",
         "record_key",
         "rule_id",
         "severity",
+        "status",
         "columns",
         "value",
         "message",
@@ -278,11 +315,18 @@ impl Exceptions {
     }
 
     fn write(&mut self, report: &mut TableReport, source_file: &str, e: Exception) -> Result<()> {
-        self.counts.entry(e.rule_id.to_string()).or_default()[usize::from(e.not_checked)] += 1;
-        match e.severity {
-            Severity::Error => report.errors += 1,
-            Severity::Warning => report.warnings += 1,
-            Severity::Info => report.infos += 1,
+        let slot = match e.state {
+            State::Open => 0,
+            State::NotChecked => 1,
+            State::Corrected => 2,
+        };
+        self.counts.entry(e.rule_id.to_string()).or_default()[slot] += 1;
+        if e.state != State::Corrected {
+            match e.severity {
+                Severity::Error => report.errors += 1,
+                Severity::Warning => report.warnings += 1,
+                Severity::Info => report.infos += 1,
+            }
         }
         let line = e.line.map_or_else(String::new, |l| l.to_string());
         self.writer
@@ -293,6 +337,7 @@ impl Exceptions {
                 e.key,
                 e.rule_id,
                 e.severity.as_str(),
+                e.state.as_str(),
                 e.columns,
                 e.value,
                 e.message,
@@ -304,6 +349,176 @@ impl Exceptions {
         self.writer.flush().map_err(|e| Error::io(staging.dir(), e))?;
         Ok(self.counts)
     }
+}
+
+/// Per correction: cells changed, proposed for review, and withheld as conflicts.
+type ChangeCounts = HashMap<usize, [u64; 3]>;
+
+/// `changes.csv`: one row per cell a correction changed or proposes to.
+struct Changes {
+    writer: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    counts: ChangeCounts,
+    /// (line, column) of the last conflict written.
+    last_conflict: Option<(u64, usize)>,
+}
+
+impl Changes {
+    const HEADER: [&str; 10] = [
+        "table",
+        "source_file",
+        "line",
+        "record_key",
+        "column",
+        "old_value",
+        "new_value",
+        "correction_id",
+        "rule_id",
+        "applied",
+    ];
+
+    fn create(staging: &Staging) -> Result<Self> {
+        let mut writer = csv::Writer::from_writer(staging.file("changes.csv")?);
+        writer
+            .write_record(Self::HEADER)
+            .map_err(|e| csv_io(staging.dir(), e))?;
+        Ok(Changes {
+            writer,
+            counts: ChangeCounts::new(),
+            last_conflict: None,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write(
+        &mut self,
+        report: &mut TableReport,
+        source_file: &str,
+        line: u64,
+        key: &str,
+        column: &str,
+        change: &Change,
+        correction_id: &str,
+        rule_ids: &str,
+    ) -> Result<()> {
+        let slot = match change.status {
+            fix::Status::Applied => {
+                report.cells_changed += 1;
+                0
+            }
+            fix::Status::Proposed => {
+                report.changes_proposed += 1;
+                1
+            }
+            fix::Status::Conflict => {
+                // Counted once per cell, however many corrections disagreed on it.
+                let cell = (line, change.column);
+                if self.last_conflict != Some(cell) {
+                    report.conflicts += 1;
+                    self.last_conflict = Some(cell);
+                }
+                2
+            }
+        };
+        self.counts.entry(change.correction).or_default()[slot] += 1;
+        self.writer
+            .write_record([
+                report.table.as_str(),
+                source_file,
+                &line.to_string(),
+                key,
+                column,
+                &change.old,
+                &change.new,
+                correction_id,
+                rule_ids,
+                change.status.as_str(),
+            ])
+            .map_err(|err| Error::io(source_file, std::io::Error::other(err.to_string())))
+    }
+
+    fn finish(mut self, staging: &Staging) -> Result<ChangeCounts> {
+        self.writer.flush().map_err(|e| Error::io(staging.dir(), e))?;
+        Ok(self.counts)
+    }
+}
+
+/// Where a table's routing writes what it found and changed.
+struct Sinks<'a> {
+    exceptions: &'a mut Exceptions,
+    changes: &'a mut Changes,
+}
+
+/// A batch corrected and checked, with what the corrections resolved.
+struct Fixed {
+    checked: Checked,
+    /// Every change, applied or not, in row order.
+    changes: Vec<Change>,
+    /// The export's values of the rows corrections changed, checked as they
+    /// were: `rows[i]` is the batch row of sub-batch row `i`.
+    before: Option<(Vec<u32>, Checked)>,
+    /// Findings on the export's values that the corrected values do not
+    /// have, with `row` indexing `before`'s rows; in row order.
+    resolved: Vec<Finding>,
+}
+
+/// Correct a batch, check the corrected values, and check the changed rows'
+/// original values too, to tell which findings the corrections resolved.
+fn correct_and_check(
+    set: &RuleSet,
+    plan: &crate::plan::TablePlan,
+    header: &[Option<usize>],
+    corrector: &Corrector,
+    mut raw: crate::ingest::RawBatch,
+) -> datafusion::common::Result<Fixed> {
+    let original = (!corrector.is_empty()).then(|| raw.columns.clone());
+    let changes = corrector
+        .apply(&mut raw)
+        .map_err(|e| datafusion::common::DataFusionError::External(Box::new(e)))?;
+    let mut rows: Vec<u32> = changes
+        .iter()
+        .filter(|c| c.status == fix::Status::Applied)
+        .map(|c| c.row)
+        .collect();
+    rows.dedup();
+    let before = match original {
+        Some(columns) if !rows.is_empty() => {
+            let idx = datafusion::arrow::array::UInt32Array::from(rows.clone());
+            let sub = crate::ingest::RawBatch {
+                lines: rows.iter().map(|&r| raw.lines[r as usize]).collect(),
+                columns: columns
+                    .iter()
+                    .map(|a| datafusion::arrow::compute::take(a.as_ref(), &idx, None))
+                    .collect::<std::result::Result<_, _>>()?,
+                bad: Vec::new(),
+                encoding_issues: Vec::new(),
+                fields_1252: 0,
+            };
+            Some((rows, check_batch(set, plan, header, sub)?))
+        }
+        _ => None,
+    };
+    let checked = check_batch(set, plan, header, raw)?;
+    let mut resolved = Vec::new();
+    if let Some((rows, b)) = &before {
+        // Both lists are sorted by row.
+        for f in &b.findings {
+            let row = rows[f.row as usize];
+            let from = checked.findings.partition_point(|a| a.row < row);
+            let still = checked.findings[from..]
+                .iter()
+                .take_while(|a| a.row == row)
+                .any(|a| a.rule == f.rule && a.column == f.column);
+            if !still {
+                resolved.push(f.clone());
+            }
+        }
+    }
+    Ok(Fixed {
+        checked,
+        changes,
+        before,
+        resolved,
+    })
 }
 
 /// Hashes keyed by hashes: no need to hash them again.
@@ -335,11 +550,13 @@ struct TableJob<'a> {
 fn process_table(
     set: &RuleSet,
     config: &Config,
+    fixes: &fix::Fixes,
     job: TableJob,
     staging: &Staging,
-    exceptions: &mut Exceptions,
+    sinks: Sinks,
     batch_rows: usize,
 ) -> Result<(TableReport, InputReport)> {
+    let Sinks { exceptions, changes } = sinks;
     let TableJob {
         input,
         mut source,
@@ -350,6 +567,7 @@ fn process_table(
     let table = &set.tables[ti];
     let plan = plan_table(set, ti, config.pivot)?;
     let header = source.header.clone();
+    let corrector = fixes.corrector(set, ti, &header.columns, config.pivot);
     let source_file = input.path.display().to_string();
     let out_err = |e: csv::Error| csv_io(staging.dir(), e);
 
@@ -375,6 +593,9 @@ fn process_table(
         errors: 0,
         warnings: 0,
         infos: 0,
+        cells_changed: 0,
+        changes_proposed: 0,
+        conflicts: 0,
     };
     let mut fields_1252 = 0;
     let mut dup_seen = SeenMap::default();
@@ -414,14 +635,21 @@ fn process_table(
             break;
         }
         let t = Instant::now();
-        let checked: Vec<Checked> = raw
+        let checked: Vec<Fixed> = raw
             .into_par_iter()
-            .map(|b| check_batch(set, &plan, &header.columns, b))
+            .map(|b| correct_and_check(set, &plan, &header.columns, &corrector, b))
             .collect::<datafusion::common::Result<_>>()
             .map_err(|e| Error::Internal(format!("checking `{}`: {e}", table.name)))?;
         check_time += t.elapsed();
         let t = Instant::now();
-        for mut c in checked {
+        for fixed in checked {
+            let Fixed {
+                checked: mut c,
+                changes: batch_changes,
+                before,
+                resolved,
+            } = fixed;
+            let (mut next_change, mut next_resolved) = (0, 0);
             fields_1252 += c.raw.fields_1252;
             let n = c.raw.num_rows();
             let lines = &c.raw.lines;
@@ -529,7 +757,7 @@ fn process_table(
                             columns: "",
                             value: &value,
                             message: &message,
-                            not_checked: false,
+                            state: State::Open,
                         },
                     )?;
                     let mut fields: Vec<String> = vec![source_file.clone(), b.line.to_string(), rule_id.to_string()];
@@ -558,7 +786,21 @@ fn process_table(
                 } else {
                     &c.findings[start..fi]
                 };
-                let key = if findings.is_empty() {
+                // This row's changes, and the findings its corrections resolved.
+                let row32 = row as u32;
+                let from = next_change;
+                while next_change < batch_changes.len() && batch_changes[next_change].row == row32 {
+                    next_change += 1;
+                }
+                let row_changes = &batch_changes[from..next_change];
+                let from = next_resolved;
+                if let Some((rows, _)) = &before {
+                    while next_resolved < resolved.len() && rows[resolved[next_resolved].row as usize] == row32 {
+                        next_resolved += 1;
+                    }
+                }
+                let row_resolved = &resolved[from..next_resolved];
+                let key = if findings.is_empty() && row_changes.is_empty() {
                     String::new()
                 } else {
                     record_key(table, &declared, row)
@@ -569,7 +811,11 @@ fn process_table(
                     has_error |= f.severity == Severity::Error;
                     let (rule_id, columns, value, message) =
                         describe(set, table, &header.names, &raws, &declared, f, row);
-                    let not_checked = matches!(f.detail, Detail::Unparsed { .. } | Detail::EvalError(_));
+                    let state = if matches!(f.detail, Detail::Unparsed { .. } | Detail::EvalError(_)) {
+                        State::NotChecked
+                    } else {
+                        State::Open
+                    };
                     exceptions.write(
                         &mut report,
                         &source_file,
@@ -581,12 +827,83 @@ fn process_table(
                             columns: &columns,
                             value: &value,
                             message: &message,
-                            not_checked,
+                            state,
                         },
                     )?;
                     if !row_ids.contains(&rule_id) {
                         row_ids.push(rule_id);
                     }
+                }
+                if let Some((_, b)) = &before {
+                    let b_raws: Vec<&StringArray> = b
+                        .raw
+                        .columns
+                        .iter()
+                        .map(|a| a.as_any().downcast_ref::<StringArray>().expect("text"))
+                        .collect();
+                    let b_declared: Vec<&StringArray> = b
+                        .declared_raw
+                        .iter()
+                        .map(|a| a.as_any().downcast_ref::<StringArray>().expect("text"))
+                        .collect();
+                    for f in row_resolved {
+                        let (rule_id, columns, value, message) =
+                            describe(set, table, &header.names, &b_raws, &b_declared, f, f.row as usize);
+                        let rule_columns = f.column.map_or_else(|| set.rules[f.rule].columns.clone(), |c| vec![c]);
+                        let mut by: Vec<&str> = row_changes
+                            .iter()
+                            .filter(|ch| ch.status == fix::Status::Applied && rule_columns.contains(&ch.column))
+                            .map(|ch| set.corrections[ch.correction].id.as_str())
+                            .collect();
+                        by.dedup();
+                        let message = if by.is_empty() {
+                            format!("{message} Corrected (see changes.csv).")
+                        } else {
+                            format!("{message} Corrected by {} (see changes.csv).", by.join(", "))
+                        };
+                        exceptions.write(
+                            &mut report,
+                            &source_file,
+                            Exception {
+                                line: Some(line),
+                                key: &key,
+                                rule_id,
+                                severity: f.severity,
+                                columns: &columns,
+                                value: &value,
+                                message: &message,
+                                state: State::Corrected,
+                            },
+                        )?;
+                    }
+                }
+                for ch in row_changes {
+                    let correction = &set.corrections[ch.correction];
+                    // The rule it fixes: the one it is attached to, else those
+                    // whose findings on this cell it resolved.
+                    let rule_ids = match &correction.rule {
+                        Some(r) => r.clone(),
+                        None => {
+                            let mut ids: Vec<&str> = row_resolved
+                                .iter()
+                                .filter(|f| f.column == Some(ch.column) && f.rule != usize::MAX)
+                                .map(|f| set.rules[f.rule].id.as_str())
+                                .collect();
+                            ids.dedup();
+                            ids.join(";")
+                        }
+                    };
+                    let column = header.columns[ch.column].map_or("", |i| header.names[i].trim());
+                    changes.write(
+                        &mut report,
+                        &source_file,
+                        line,
+                        &key,
+                        column,
+                        ch,
+                        &correction.id,
+                        &rule_ids,
+                    )?;
                 }
                 if has_error {
                     report.rejected += 1;
@@ -731,6 +1048,7 @@ fn rule_counts(set: &RuleSet, counts: &Counts, not_run: &[(usize, String)]) -> V
             message: r.message.clone(),
             findings: counts.get(&r.id).map_or(0, |c| c[0]),
             not_checked: counts.get(&r.id).map_or(0, |c| c[1]),
+            corrected: counts.get(&r.id).map_or(0, |c| c[2]),
             not_run: not_run
                 .iter()
                 .find(|(i, _)| set.rules[*i].id == r.id)
@@ -756,10 +1074,36 @@ fn rule_counts(set: &RuleSet, counts: &Counts, not_run: &[(usize, String)]) -> V
             message: message.to_string(),
             findings: counts.get(id).map_or(0, |c| c[0]),
             not_checked: 0,
+            corrected: 0,
             not_run: None,
         });
     }
     out
+}
+
+fn correction_counts(
+    set: &RuleSet,
+    counts: &ChangeCounts,
+    not_run: &[(usize, String)],
+) -> Vec<crate::report::CorrectionCount> {
+    set.corrections
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let n = counts.get(&i).copied().unwrap_or_default();
+            crate::report::CorrectionCount {
+                id: c.id.clone(),
+                table: set.tables[c.table].name.clone(),
+                kind: c.kind.to_string(),
+                apply: c.apply,
+                rule: c.rule.clone(),
+                applied: n[0],
+                proposed: n[1],
+                conflicts: n[2],
+                not_run: not_run.iter().find(|(x, _)| *x == i).map(|(_, why)| why.clone()),
+            }
+        })
+        .collect()
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

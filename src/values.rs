@@ -207,6 +207,17 @@ pub fn format_date(days: Days) -> String {
     }
 }
 
+/// Append dd/mm/yyyy (or, with `iso`, yyyy-mm-dd) to `out`: as [`format_date`] without
+/// allocating, for loops over every row.
+pub fn write_date(days: Days, iso: bool, out: &mut String) {
+    use std::fmt::Write;
+    let _ = match to_date(days) {
+        Some(d) if iso => write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
+        Some(d) => write!(out, "{:02}/{:02}/{:04}", d.day(), d.month(), d.year()),
+        None => write!(out, "(day {days})"),
+    };
+}
+
 /// Format as yyyy-mm-dd (out-of-range days as in [`format_date`]).
 pub fn format_iso(days: Days) -> String {
     match to_date(days) {

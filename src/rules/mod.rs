@@ -270,6 +270,8 @@ pub struct RuleSet {
     pub packs: Vec<PackInfo>,
     pub tables: Vec<Table>,
     pub rules: Vec<Rule>,
+    /// In declaration order (the order ties within a stage are broken in).
+    pub corrections: Vec<crate::fix::Correction>,
 }
 
 impl RuleSet {
@@ -293,6 +295,7 @@ pub fn load(paths: &[PathBuf], sem: Semantics) -> Result<RuleSet, Vec<Diagnostic
         packs: Vec::new(),
         tables: Vec::new(),
         rules: Vec::new(),
+        corrections: Vec::new(),
     };
     let mut parsed = Vec::new();
     for path in paths {
@@ -394,9 +397,65 @@ pub fn load(paths: &[PathBuf], sem: Semantics) -> Result<RuleSet, Vec<Diagnostic
         }
     }
     if diags.is_empty() {
+        corrections(&parsed, &mut set, &sql, &mut diags);
+    }
+    if diags.is_empty() {
         add_column_rules(&mut set);
     }
     if diags.is_empty() { Ok(set) } else { Err(diags) }
+}
+
+/// Compile every correction: rules' `fix:` entries, then each pack's `corrections:`.
+fn corrections(
+    parsed: &[(RawPack, Arc<SourceFile>)],
+    set: &mut RuleSet,
+    sql: &sql::SqlContext,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut seen: HashMap<String, (Arc<SourceFile>, std::ops::Range<usize>)> = HashMap::new();
+    for (pack, file) in parsed {
+        let attached = pack.rules.iter().filter_map(|r| {
+            let fix = r.fix.as_ref()?;
+            let rule = set.rules.iter().find(|x| x.id == r.id.value)?;
+            let attached = crate::fix::Attached {
+                id: rule.id.as_str(),
+                table: rule.table,
+                columns: rule.columns.as_slice(),
+                when: r.when.as_ref(),
+            };
+            Some((fix, Some(attached)))
+        });
+        let standalone = pack.corrections.iter().map(|c| (c, None));
+        let mut compiled = Vec::new();
+        for (raw, rule) in attached.chain(standalone) {
+            match crate::fix::compile(raw, rule, &set.tables, file, sql) {
+                Ok(c) => {
+                    let at = raw.id.as_ref().map_or_else(|| span(&raw.kind), span);
+                    if let Some((other, other_at)) = seen.get(&c.id) {
+                        let (line, _) = other.line_col(other_at.start);
+                        diags.push(
+                            Diagnostic::new(
+                                "duplicate-correction-id",
+                                file,
+                                at,
+                                format!("correction id `{}` is used twice", c.id),
+                            )
+                            .label("second use")
+                            .help(format!(
+                                "first used at {}:{line}; correction ids must be unique",
+                                other.path.display()
+                            )),
+                        );
+                        continue;
+                    }
+                    seen.insert(c.id.clone(), (Arc::clone(file), at));
+                    compiled.push(c);
+                }
+                Err(d) => diags.extend(d),
+            }
+        }
+        set.corrections.extend(compiled);
+    }
 }
 
 fn code_lists(pack: &RawPack, file: &Arc<SourceFile>, diags: &mut Vec<Diagnostic>) -> BTreeMap<String, Arc<CodeList>> {

@@ -23,6 +23,9 @@ pub struct RawPack {
     pub tables: BTreeMap<String, RawTable>,
     #[serde(default)]
     pub rules: Vec<RawRule>,
+    /// Corrections not attached to a rule.
+    #[serde(default)]
+    pub corrections: Vec<RawCorrection>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -116,6 +119,75 @@ pub struct RawRule {
     /// For `periods`: also report gaps between consecutive periods.
     #[serde(default)]
     pub continuous: Option<Spanned<bool>>,
+    /// A correction for what this rule finds.
+    #[serde(default)]
+    pub fix: Option<RawCorrection>,
+}
+
+/// A correction as written: standalone under `corrections:`, or a rule's
+/// `fix:` (which takes its id, table and columns from the rule).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCorrection {
+    #[serde(default)]
+    pub id: Option<Spanned<String>>,
+    #[serde(default)]
+    pub table: Option<Spanned<String>>,
+    pub kind: Spanned<String>,
+    /// `safe` (applied every run) or `review` (proposed until the run is told to apply it).
+    pub apply: Spanned<String>,
+    #[serde(default)]
+    pub columns: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub when: Option<Spanned<String>>,
+    #[serde(default)]
+    pub docs: Option<Spanned<String>>,
+    /// For `normalise`: `upper`, `lower` or `title`.
+    #[serde(default)]
+    pub case: Option<Spanned<String>>,
+    /// For `map`: council wording to the value to write.
+    #[serde(default)]
+    pub synonyms: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+    /// For `map`: a CSV file of synonyms (`from,to`), relative to the rules file.
+    #[serde(default)]
+    pub synonyms_file: Option<Spanned<String>>,
+    /// For `date`: the form to write.
+    #[serde(default)]
+    pub format: Option<Spanned<String>>,
+    /// For `set`: SQL giving the new value.
+    #[serde(default)]
+    pub value: Option<Spanned<String>>,
+    /// For `fill`: `<table>.<column>` to copy from.
+    #[serde(default)]
+    pub from: Option<Spanned<String>>,
+    /// For `fill`: this table's columns matching the other table's key.
+    #[serde(default)]
+    pub key: Option<Spanned<Vec<Spanned<String>>>>,
+    /// For `fill`: the other table's key columns (default: the same names as `key`).
+    #[serde(default)]
+    pub to: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+impl RawCorrection {
+    /// The kind-specific keys that are present.
+    pub fn present_params(&self) -> Vec<(&'static str, std::ops::Range<usize>)> {
+        use crate::yaml::span;
+        let mut out = Vec::new();
+        let mut add = |name, s: Option<std::ops::Range<usize>>| {
+            if let Some(s) = s {
+                out.push((name, s));
+            }
+        };
+        add("case", self.case.as_ref().map(span));
+        add("synonyms", self.synonyms.as_ref().map(span));
+        add("synonyms_file", self.synonyms_file.as_ref().map(span));
+        add("format", self.format.as_ref().map(span));
+        add("value", self.value.as_ref().map(span));
+        add("from", self.from.as_ref().map(span));
+        add("key", self.key.as_ref().map(span));
+        add("to", self.to.as_ref().map(span));
+        out
+    }
 }
 
 /// A range bound: a number, or text such as a date or `today - 6 years`.

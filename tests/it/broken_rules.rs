@@ -50,7 +50,7 @@ cases! {
     yaml_syntax: "yaml-syntax" at "8:12";
     tab_indent: "yaml-syntax" at "6:1", help "YAML indents with spaces, never tabs";
     unknown_top_level_key: "unknown-key" at "3:1",
-        help "the keys allowed here are: pack, version, description, code_lists, tables, rules";
+        help "the keys allowed here are: pack, version, description, code_lists, tables, rules, corrections";
     misspelt_rule_key: "unknown-key" at "5:5", help "did you mean `table`?";
     unknown_table: "unknown-table" at "5:12", help "did you mean `plans`?";
     unknown_kind: "unknown-kind" at "6:11", help "did you mean `required`?";
@@ -71,6 +71,14 @@ cases! {
     date_compared_with_text: "bad-sql" at "7:12";
     several_problems: "unknown-kind" at "7:11", help "did you mean `required`?";
     no_close_name: "unknown-table" at "6:12", help "tables: plans";
+    // Corrections.
+    unknown_correction_kind: "unknown-correction-kind" at "6:11", help "did you mean `normalise`?";
+    correction_apply_typo: "unknown-apply" at "8:12", help "did you mean `safe`?";
+    synonym_not_a_code: "not-a-code" at "8:31", help "did you mean `b) No`?";
+    date_fix_on_text_column: "not-a-date-column" at "7:32";
+    fix_key_not_for_kind: "key-not-for-kind" at "9:29", help "`map` takes: synonyms, synonyms_file";
+    synonym_chain: "synonym-chain" at "8:26", help "map `CP Team` straight to `Safeguarding`";
+    set_wrong_type: "wrong-type" at "8:12";
 }
 
 #[test]

@@ -216,10 +216,11 @@ fn demo_outputs_have_the_documented_shape() {
         assert_eq!(n(&t["rejected"]), rejected.rows.len() as u64, "{table} rejected");
         assert_eq!(n(&t["rows_in"]), n(&t["corrected"]) + n(&t["rejected"]));
         for (key, severity) in [("errors", "error"), ("warnings", "warning"), ("infos", "info")] {
+            // Findings the corrections resolved are listed but no longer count.
             let count = out
                 .findings
                 .iter()
-                .filter(|f| f.table == table && f.severity == severity)
+                .filter(|f| f.table == table && f.severity == severity && f.status != "corrected")
                 .count();
             assert_eq!(n(&t[key]), count as u64, "{table} {key}");
         }
@@ -280,7 +281,8 @@ fn demo_outputs_have_the_documented_shape() {
     for r in rules {
         let id = r["id"].as_str().unwrap();
         // Exceptions hold both the rows that broke the rule and those it could not check.
-        let total = r["findings"].as_u64().unwrap() + r["not_checked"].as_u64().unwrap();
+        let n = |k: &str| r[k].as_u64().unwrap_or_else(|| panic!("{k} of {id}"));
+        let total = n("findings") + n("not_checked") + n("corrected");
         assert_eq!(total, by_rule.remove(id).unwrap_or(0), "rule {id}");
     }
     assert!(
@@ -383,4 +385,53 @@ fn a_second_run_gets_its_own_directory_and_moves_latest() {
     );
     assert_eq!(dir.read("out/latest/summary.md"), first_summary);
     assert!(dir.staging_dirs("out").is_empty());
+}
+
+/// The shipped pack's corrections fix the planted problems they are for,
+/// and every change is recorded.
+#[test]
+fn demo_corrections_fix_what_they_should_and_record_every_change() {
+    let (dir, out) = demo_run();
+    let truth = ground_truth(&dir.join("fixtures/demo/ground_truth.csv"));
+    let fixable = |rule: &str| rule.ends_with(".code_form") || rule == "CHI-006" || rule == "CON-007";
+    let planted: Vec<&Truth> = truth
+        .iter()
+        .filter(|t| t.expect == "finding" && fixable(&t.rule_id))
+        .collect();
+    assert!(planted.len() >= 10, "{}", planted.len());
+    for t in planted {
+        let f = out.finding(&t.table, t.line, &t.rule_id);
+        assert_eq!(f.status, "corrected", "{} line {} {}", t.table, t.line, t.rule_id);
+        assert!(
+            out.changes
+                .iter()
+                .any(|c| c.table == t.table && c.line == t.line && c.applied == "applied"),
+            "no change recorded on {} line {}",
+            t.table,
+            t.line
+        );
+    }
+    let ids: BTreeSet<&str> = out.run_json["corrections"]
+        .as_array()
+        .expect("corrections")
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    for c in &out.changes {
+        assert_ne!(c.old_value, c.new_value, "{c:?}");
+        assert!(ids.contains(c.correction_id.as_str()), "{c:?}");
+        assert_eq!(c.source_file, format!("fixtures/demo/{}.csv", c.table));
+        assert!(["applied", "proposed"].contains(&c.applied.as_str()), "{c:?}");
+    }
+    // Review corrections are proposed by default, and applied when asked.
+    let proposed = out.changes.iter().filter(|c| c.applied == "proposed").count();
+    assert!(proposed > 0);
+    dir.run(&["--apply", "review"]).expect_code(0);
+    let again = dir.latest();
+    assert_eq!(again.changes.iter().filter(|c| c.applied == "proposed").count(), 0);
+    assert_eq!(
+        again.changes.len(),
+        out.changes.len(),
+        "the same cells, now all applied"
+    );
 }

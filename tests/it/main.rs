@@ -9,6 +9,7 @@
 
 mod broken_rules;
 mod conservation;
+mod corrections;
 mod cross_table;
 mod demo;
 mod messy_inputs;

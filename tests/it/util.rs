@@ -238,17 +238,38 @@ pub struct Finding {
     pub record_key: String,
     pub rule_id: String,
     pub severity: String,
+    /// `open`, `not checked`, or `corrected` (the export's value broke the rule; the corrected one does not).
+    pub status: String,
     pub columns: String,
     pub value: String,
     pub message: String,
 }
 
-pub const EXCEPTIONS_HEADER: &str = "table,source_file,line,record_key,rule_id,severity,columns,value,message";
+pub const EXCEPTIONS_HEADER: &str = "table,source_file,line,record_key,rule_id,severity,status,columns,value,message";
+
+/// One line of `changes.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeRow {
+    pub table: String,
+    pub source_file: String,
+    pub line: u64,
+    pub record_key: String,
+    pub column: String,
+    pub old_value: String,
+    pub new_value: String,
+    pub correction_id: String,
+    pub rule_id: String,
+    pub applied: String,
+}
+
+pub const CHANGES_HEADER: &str =
+    "table,source_file,line,record_key,column,old_value,new_value,correction_id,rule_id,applied";
 
 /// What a run published.
 pub struct Outputs {
     pub dir: PathBuf,
     pub findings: Vec<Finding>,
+    pub changes: Vec<ChangeRow>,
     pub run_json: serde_json::Value,
 }
 
@@ -260,7 +281,7 @@ impl Outputs {
             .rows
             .iter()
             .map(|r| {
-                assert_eq!(r.len(), 9, "exceptions row {r:?}");
+                assert_eq!(r.len(), 10, "exceptions row {r:?}");
                 Finding {
                     table: r[0].clone(),
                     source_file: r[1].clone(),
@@ -273,9 +294,31 @@ impl Outputs {
                     record_key: r[3].clone(),
                     rule_id: r[4].clone(),
                     severity: r[5].clone(),
-                    columns: r[6].clone(),
-                    value: r[7].clone(),
-                    message: r[8].clone(),
+                    status: r[6].clone(),
+                    columns: r[7].clone(),
+                    value: r[8].clone(),
+                    message: r[9].clone(),
+                }
+            })
+            .collect();
+        let ch = Csv::read(&dir.join("changes.csv"));
+        assert_eq!(ch.header.join(","), CHANGES_HEADER);
+        let changes = ch
+            .rows
+            .iter()
+            .map(|r| {
+                assert_eq!(r.len(), 10, "changes row {r:?}");
+                ChangeRow {
+                    table: r[0].clone(),
+                    source_file: r[1].clone(),
+                    line: r[2].parse().expect("line is a number"),
+                    record_key: r[3].clone(),
+                    column: r[4].clone(),
+                    old_value: r[5].clone(),
+                    new_value: r[6].clone(),
+                    correction_id: r[7].clone(),
+                    rule_id: r[8].clone(),
+                    applied: r[9].clone(),
                 }
             })
             .collect();
@@ -284,6 +327,7 @@ impl Outputs {
         Outputs {
             dir: dir.to_path_buf(),
             findings,
+            changes,
             run_json,
         }
     }

@@ -163,51 +163,7 @@ impl RuleCx<'_> {
 
     /// Parse a SQL value against `schema` (e.g. this table's columns plus another's).
     pub fn sql_over(&self, value: &Spanned<String>, schema: &Arc<DFSchema>) -> Result<(Expr, Vec<usize>), Diagnostic> {
-        let at = span(value);
-        let text = &value.value;
-        // Where the SQL text starts in the file: exact for plain and quoted scalars.
-        let base = self
-            .file
-            .text
-            .get(at.clone())
-            .and_then(|s| s.find(text.as_str()))
-            .map(|i| at.start + i);
-        match self.sql.parse(text, schema) {
-            Ok(expr) => {
-                let reads = self.reads(&expr);
-                Ok((expr, reads))
-            }
-            Err(e) => {
-                let span = match (base, &e.span) {
-                    (Some(b), Some(r)) => b + r.start..b + r.end.max(r.start + 1),
-                    _ => at,
-                };
-                let mut help = e.help.clone();
-                if let Some(name) = &e.unknown_column {
-                    help = did_you_mean(name, self.table.columns.iter().map(|c| c.name.as_str())).or_else(|| {
-                        Some(format!(
-                            "columns of `{}`: {}",
-                            self.table.name,
-                            self.table
-                                .columns
-                                .iter()
-                                .map(|c| c.name.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ))
-                    });
-                }
-                let (code, message, label) = match &e.unknown_column {
-                    Some(name) => (
-                        "unknown-column",
-                        format!("table `{}` has no column `{name}`", self.table.name),
-                        "unknown column",
-                    ),
-                    None => ("bad-sql", e.message, "here"),
-                };
-                Err(self.error(code, span, message).label(label).maybe_help(help))
-            }
-        }
+        sql_in(self.file, self.sql, self.table, value, schema)
     }
 
     /// A SQL condition (for `when` or `check`): it must give true or false.
@@ -221,20 +177,7 @@ impl RuleCx<'_> {
         value: &Spanned<String>,
         schema: &Arc<DFSchema>,
     ) -> Result<(Expr, Vec<usize>), Diagnostic> {
-        let (expr, reads) = self.sql_over(value, schema)?;
-        match self.sql.data_type(&expr, schema) {
-            Some(datafusion::arrow::datatypes::DataType::Boolean)
-            | Some(datafusion::arrow::datatypes::DataType::Null) => Ok((expr, reads)),
-            Some(other) => Err(self
-                .error(
-                    "not-a-condition",
-                    span(value),
-                    format!("this expression gives a {other} value, not true or false"),
-                )
-                .label("must be a condition")
-                .help("compare it with something, e.g. `a >= b` or `x IS NOT NULL`")),
-            None => Ok((expr, reads)),
-        }
+        condition_in(self.file, self.sql, self.table, value, schema)
     }
 
     /// The optional `when` condition.
@@ -247,10 +190,7 @@ impl RuleCx<'_> {
 
     /// Typed columns an expression reads.
     pub fn reads(&self, expr: &Expr) -> Vec<usize> {
-        let names: HashSet<String> = expr.column_refs().into_iter().map(|c| c.name.clone()).collect();
-        let mut out: Vec<usize> = names.iter().filter_map(|n| self.table.column(n)).collect();
-        out.sort_unstable();
-        out
+        reads(self.table, expr)
     }
 
     /// One check per column, `pass` built from the column's typed value and
@@ -481,4 +421,92 @@ pub fn single_column(cx: &RuleCx) -> Result<usize, Vec<Diagnostic>> {
         ]);
     }
     Ok(cols[0])
+}
+
+/// Parse SQL written in a rules file against `schema`, with errors pointing
+/// at the exact character in the YAML. Shared by rules and corrections.
+pub fn sql_in(
+    file: &Arc<SourceFile>,
+    sql: &SqlContext,
+    table: &Table,
+    value: &Spanned<String>,
+    schema: &Arc<DFSchema>,
+) -> Result<(Expr, Vec<usize>), Diagnostic> {
+    let at = span(value);
+    let text = &value.value;
+    // Where the SQL text starts in the file: exact for plain and quoted scalars.
+    let base = file
+        .text
+        .get(at.clone())
+        .and_then(|s| s.find(text.as_str()))
+        .map(|i| at.start + i);
+    match sql.parse(text, schema) {
+        Ok(expr) => {
+            let reads = reads(table, &expr);
+            Ok((expr, reads))
+        }
+        Err(e) => {
+            let span = match (base, &e.span) {
+                (Some(b), Some(r)) => b + r.start..b + r.end.max(r.start + 1),
+                _ => at,
+            };
+            let mut help = e.help.clone();
+            if let Some(name) = &e.unknown_column {
+                help = did_you_mean(name, table.columns.iter().map(|c| c.name.as_str())).or_else(|| {
+                    Some(format!(
+                        "columns of `{}`: {}",
+                        table.name,
+                        table
+                            .columns
+                            .iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                });
+            }
+            let (code, message, label) = match &e.unknown_column {
+                Some(name) => (
+                    "unknown-column",
+                    format!("table `{}` has no column `{name}`", table.name),
+                    "unknown column",
+                ),
+                None => ("bad-sql", e.message, "here"),
+            };
+            Err(Diagnostic::new(code, file, span, message).label(label).maybe_help(help))
+        }
+    }
+}
+
+/// As [`sql_in`], for a condition: it must give true or false.
+pub fn condition_in(
+    file: &Arc<SourceFile>,
+    sql: &SqlContext,
+    table: &Table,
+    value: &Spanned<String>,
+    schema: &Arc<DFSchema>,
+) -> Result<(Expr, Vec<usize>), Diagnostic> {
+    let (expr, reads) = sql_in(file, sql, table, value, schema)?;
+    match sql.data_type(&expr, schema) {
+        Some(datafusion::arrow::datatypes::DataType::Boolean) | Some(datafusion::arrow::datatypes::DataType::Null) => {
+            Ok((expr, reads))
+        }
+        Some(other) => Err(Diagnostic::new(
+            "not-a-condition",
+            file,
+            span(value),
+            format!("this expression gives a {other} value, not true or false"),
+        )
+        .label("must be a condition")
+        .help("compare it with something, e.g. `a >= b` or `x IS NOT NULL`")),
+        None => Ok((expr, reads)),
+    }
+}
+
+/// Typed columns of `table` an expression reads.
+pub fn reads(table: &Table, expr: &Expr) -> Vec<usize> {
+    let names: HashSet<String> = expr.column_refs().into_iter().map(|c| c.name.clone()).collect();
+    let mut out: Vec<usize> = names.iter().filter_map(|n| table.column(n)).collect();
+    out.sort_unstable();
+    out
 }
