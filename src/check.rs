@@ -57,6 +57,9 @@ pub struct Checked {
     pub unique_hashes: Vec<Vec<Option<u64>>>,
     /// Whole-row hashes, when the table has a `duplicate_rows` rule.
     pub row_hashes: Option<Vec<u64>>,
+    /// Per `share` rule (in plan order): rows it applies to, rows meeting
+    /// its condition, rows where the condition could not be evaluated.
+    pub measures: Vec<[u64; 3]>,
 }
 
 /// A declared column read as its type.
@@ -193,8 +196,44 @@ pub fn check_batch(
             .map(|row| row_hash(table, header, &views, &raws, row, |c| failed_at(c, row)))
             .collect()
     });
+    let measures = plan
+        .measures
+        .iter()
+        .map(|m| {
+            let mut n = [0u64; 3];
+            let when = m.when.as_ref().map(|w| evaluate(w, &batch));
+            let check = evaluate(&m.check, &batch);
+            for row in 0..batch.num_rows() {
+                let unparsed = m.reads.iter().any(|&c| failed_at(c, row));
+                match when.as_ref().map(|w| w.get(row)) {
+                    None | Some(Ok(Some(true))) => {}
+                    // Whether the row counts at all is unknown: count it, as unknown.
+                    Some(Ok(None)) if unparsed => {
+                        n[0] += 1;
+                        n[2] += 1;
+                        continue;
+                    }
+                    Some(Err(_)) => {
+                        n[0] += 1;
+                        n[2] += 1;
+                        continue;
+                    }
+                    Some(_) => continue,
+                }
+                n[0] += 1;
+                match check.get(row) {
+                    Ok(Some(true)) => n[1] += 1,
+                    Ok(None) if unparsed => n[2] += 1,
+                    Err(_) => n[2] += 1,
+                    Ok(_) => {}
+                }
+            }
+            n
+        })
+        .collect();
     findings.sort_by_key(|f| (f.row, f.rule));
     Ok(Checked {
+        measures,
         raw,
         declared_raw,
         findings,

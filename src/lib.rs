@@ -46,6 +46,8 @@
 //! - [`check`]: type the batch's columns and evaluate the plan over it.
 //! - [`run`]: resolve `unique` and `duplicate_rows` in file order, route each
 //!   row to corrected or rejected, and write the exceptions.
+//! - [`returns`]: judge rules about whole tables (shares, row counts, the
+//!   change since the last run) once every table is done.
 //! - [`report`]: `run.json` and the manager's `summary.md`.
 //! - [`publish`]: write outputs so that nobody sees half a run.
 
@@ -61,6 +63,7 @@ pub mod plan;
 pub mod publish;
 pub mod relate;
 pub mod report;
+pub mod returns;
 pub mod rules;
 pub mod run;
 pub mod values;

@@ -25,6 +25,15 @@ pub struct PhysicalCheck {
     pub when_reads: Vec<usize>,
 }
 
+/// A `share` rule's counts, gathered batch by batch.
+pub struct PhysicalMeasure {
+    pub rule: usize,
+    pub when: Option<Arc<dyn PhysicalExpr>>,
+    pub check: Arc<dyn PhysicalExpr>,
+    /// Typed columns `check` and `when` read: a NULL with one of them unparsed is "could not evaluate".
+    pub reads: Vec<usize>,
+}
+
 /// Everything the check stage runs for one table.
 pub struct TablePlan {
     pub table: usize,
@@ -38,6 +47,7 @@ pub struct TablePlan {
     /// (rule, key columns).
     pub uniques: Vec<(usize, Vec<usize>)>,
     pub duplicate_rows: Option<usize>,
+    pub measures: Vec<PhysicalMeasure>,
     /// Two-digit-year pivot for date typing.
     pub pivot: u8,
 }
@@ -57,6 +67,7 @@ pub fn plan_table(set: &RuleSet, table: usize, pivot: u8) -> Result<TablePlan> {
         code_forms: Vec::new(),
         uniques: Vec::new(),
         duplicate_rows: None,
+        measures: Vec::new(),
         pivot,
     };
     for (ri, rule) in set.rules.iter().enumerate().filter(|(_, r)| r.table == table) {
@@ -76,6 +87,14 @@ pub fn plan_table(set: &RuleSet, table: usize, pivot: u8) -> Result<TablePlan> {
             Check::Type { column } => plan.types.push((ri, *column)),
             Check::CodeForm { column } => plan.code_forms.push((ri, *column)),
             Check::Unique { columns } => plan.uniques.push((ri, columns.clone())),
+            Check::Share(m) => plan.measures.push(PhysicalMeasure {
+                rule: ri,
+                when: m.when.as_ref().map(&physical).transpose()?,
+                check: physical(&m.check)?,
+                reads: m.reads.iter().chain(&m.when_reads).copied().collect(),
+            }),
+            // Needs only the table's row count, which the run keeps.
+            Check::RowCount(_) => {}
             // Evaluated over whole tables by the relate stage.
             Check::Reference(_) | Check::Related(_) | Check::Periods(_) => {}
             Check::DuplicateRows => {

@@ -81,6 +81,9 @@ pub struct RuleCount {
     /// Why the rule could not run at all this time (e.g. an export it compares with is missing).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_run: Option<String>,
+    /// For rules about a whole table: what was measured (counts only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -197,7 +200,11 @@ pub fn summary_markdown(r: &RunReport) -> String {
             count(t.warnings)
         );
     }
-    let mut top: Vec<_> = r.rules.iter().filter(|c| c.findings > 0).collect();
+    let mut top: Vec<_> = r
+        .rules
+        .iter()
+        .filter(|c| c.findings > 0 && !is_return_level(c))
+        .collect();
     top.sort_by(|a, b| {
         b.findings
             .cmp(&a.findings)
@@ -229,6 +236,27 @@ pub fn summary_markdown(r: &RunReport) -> String {
         }
     } else {
         let _ = writeln!(s, "\nNo problems found.");
+    }
+    let whole: Vec<&RuleCount> = r.rules.iter().filter(|c| is_return_level(c)).collect();
+    if !whole.is_empty() {
+        let _ = writeln!(s, "\n## Whole-list checks\n");
+        let _ = writeln!(s, "| Check | List | Measured | Result |");
+        let _ = writeln!(s, "|---|---|---|---|");
+        for c in whole {
+            let measured = c.measured.as_deref().unwrap_or("");
+            let result = match &c.not_run {
+                Some(why) => format!("not checked: {why}"),
+                None if c.measured.is_none() => "not run: no export".to_string(),
+                None if c.findings > 0 => format!("**outside the limit** ({}, `{}`)", c.severity.as_str(), c.id),
+                None => "within the limit".to_string(),
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {measured} | {result} |",
+                c.message.replace('|', "/"),
+                c.table
+            );
+        }
     }
     if !r.corrections.is_empty() {
         let _ = writeln!(s, "\n## Corrections\n");
@@ -322,6 +350,7 @@ pub fn summary_markdown(r: &RunReport) -> String {
     let not_run: Vec<String> = r
         .rules
         .iter()
+        .filter(|c| !is_return_level(c))
         .filter_map(|c| c.not_run.as_ref().map(|why| format!("`{}` ({why})", c.id)))
         .collect();
     if !not_run.is_empty() {
@@ -361,6 +390,11 @@ pub fn summary_markdown(r: &RunReport) -> String {
         r.tool_version
     );
     s
+}
+
+/// Rules about a whole table, reported in their own section of the summary.
+fn is_return_level(c: &RuleCount) -> bool {
+    matches!(c.kind.as_str(), "share" | "row_count")
 }
 
 /// A correction kind in a manager's words.

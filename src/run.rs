@@ -22,6 +22,7 @@ use crate::plan::plan_table;
 use crate::publish::Staging;
 use crate::relate::relate;
 use crate::report::{self, InputReport, RuleCount, RunReport, TableReport};
+use crate::returns;
 use crate::rules::{self, RuleSet, Semantics, Severity};
 
 pub struct RunOptions {
@@ -85,12 +86,15 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let t = Instant::now();
     let mut related = relate(&set, &config, &fixes, opts.batch_rows)?;
     timings.insert("relate_ms".to_string(), t.elapsed().as_millis() as u64);
+    // Before this run replaces `latest`: what `row_count` compares with.
+    let previous = returns::Previous::read(&opts.out);
     let staging = Staging::create(&opts.out, started)?;
     let run_id = staging.run_id().to_string();
     let mut exceptions = Exceptions::create(&staging)?;
     let mut changes = Changes::create(&staging)?;
     let mut tables = Vec::new();
     let mut inputs = Vec::new();
+    let mut measures = HashMap::new();
     for (input, source) in config.inputs.iter().zip(sources) {
         let t = Instant::now();
         let job = TableJob {
@@ -102,7 +106,9 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
             exceptions: &mut exceptions,
             changes: &mut changes,
         };
-        let (table, input_report) = process_table(&set, &config, &fixes, job, &staging, sinks, opts.batch_rows)?;
+        let (table, input_report, measured) =
+            process_table(&set, &config, &fixes, job, &staging, sinks, opts.batch_rows)?;
+        measures.extend(measured);
         timings.insert(format!("table_{}_ms", input.table), t.elapsed().as_millis() as u64);
         tracing::info!(table = %input.table, rows = table.rows_in, corrected = table.corrected, rejected = table.rejected, ms = t.elapsed().as_millis() as u64, "table checked");
         if table.rows_in != table.corrected + table.rejected {
@@ -115,43 +121,58 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         inputs.push(input_report);
     }
     for (ri, reason) in &related.not_run {
-        let rule = &set.rules[*ri];
-        let table = &set.tables[rule.table];
-        let Some(report) = tables.iter_mut().find(|t| t.table == table.name) else {
-            continue;
-        };
-        let columns = rule
-            .columns
-            .iter()
-            .map(|&c| table.columns[c].header.as_str())
-            .collect::<Vec<_>>()
-            .join("; ");
         let message = format!(
             "Not checked: {reason}, so this rule could not run on any row. ({})",
-            rule.message
+            set.rules[*ri].message
         );
-        let file = config
-            .inputs
-            .iter()
-            .find(|i| i.table == table.name)
-            .map(|i| i.path.display().to_string())
-            .unwrap_or_default();
-        let row = Exception {
-            line: None,
-            key: "",
-            rule_id: &rule.id,
-            severity: rule.severity,
-            columns: &columns,
-            value: "",
-            message: &message,
-            state: State::NotChecked,
-        };
-        exceptions.write(report, &file, row)?;
+        write_table_level(
+            &set,
+            &config,
+            &mut exceptions,
+            &mut tables,
+            *ri,
+            State::NotChecked,
+            "",
+            &message,
+        )?;
+    }
+    let judged = returns::judge(&set, &tables, &measures, &previous);
+    for (ri, outcome) in &judged {
+        let rule = &set.rules[*ri];
+        match outcome {
+            returns::Outcome::Pass(_) => {}
+            returns::Outcome::Breach { figure, limit } => {
+                let message = format!("{} ({figure}; the limit is {limit}.)", rule.message);
+                write_table_level(
+                    &set,
+                    &config,
+                    &mut exceptions,
+                    &mut tables,
+                    *ri,
+                    State::Open,
+                    figure,
+                    &message,
+                )?;
+            }
+            returns::Outcome::NotChecked(why) => {
+                let message = format!("Not checked: {why}. ({})", rule.message);
+                write_table_level(
+                    &set,
+                    &config,
+                    &mut exceptions,
+                    &mut tables,
+                    *ri,
+                    State::NotChecked,
+                    "",
+                    &message,
+                )?;
+            }
+        }
     }
     let counts = exceptions.finish(&staging)?;
     let change_counts = changes.finish(&staging)?;
 
-    let rules_report = rule_counts(&set, &counts, &related.not_run);
+    let rules_report = rule_counts(&set, &counts, &related.not_run, &judged);
     let corrections_report = correction_counts(&set, &change_counts, &fixes.not_run);
     let with_input: Vec<&str> = config.inputs.iter().map(|i| i.table.as_str()).collect();
     let t = Instant::now();
@@ -194,6 +215,48 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     drop(json);
     let run_dir = staging.commit()?;
     Ok(RunOutcome { run_dir, report })
+}
+
+/// Write a finding about a whole table (no line) to the exceptions.
+#[allow(clippy::too_many_arguments)]
+fn write_table_level(
+    set: &RuleSet,
+    config: &Config,
+    exceptions: &mut Exceptions,
+    tables: &mut [TableReport],
+    rule: usize,
+    state: State,
+    value: &str,
+    message: &str,
+) -> Result<()> {
+    let rule = &set.rules[rule];
+    let table = &set.tables[rule.table];
+    let Some(report) = tables.iter_mut().find(|t| t.table == table.name) else {
+        return Ok(());
+    };
+    let columns = rule
+        .columns
+        .iter()
+        .map(|&c| table.columns[c].header.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let file = config
+        .inputs
+        .iter()
+        .find(|i| i.table == table.name)
+        .map(|i| i.path.display().to_string())
+        .unwrap_or_default();
+    let row = Exception {
+        line: None,
+        key: "",
+        rule_id: &rule.id,
+        severity: rule.severity,
+        columns: &columns,
+        value,
+        message,
+        state,
+    };
+    exceptions.write(report, &file, row)
 }
 
 /// Open every export and match its header before any row is checked, so one
@@ -539,6 +602,9 @@ impl Hasher for Identity {
 }
 type SeenMap = HashMap<u64, u64, BuildHasherDefault<Identity>>;
 
+/// Per `share` rule of a table: (rule, [rows it applies to, rows meeting it, rows not evaluable]).
+type Measured = Vec<(usize, [u64; 3])>;
+
 /// One export to check, with what the relate stage found in it.
 struct TableJob<'a> {
     input: &'a Input,
@@ -555,7 +621,7 @@ fn process_table(
     staging: &Staging,
     sinks: Sinks,
     batch_rows: usize,
-) -> Result<(TableReport, InputReport)> {
+) -> Result<(TableReport, InputReport, Measured)> {
     let Sinks { exceptions, changes } = sinks;
     let TableJob {
         input,
@@ -598,6 +664,7 @@ fn process_table(
         conflicts: 0,
     };
     let mut fields_1252 = 0;
+    let mut measured: Vec<(usize, [u64; 3])> = plan.measures.iter().map(|m| (m.rule, [0; 3])).collect();
     let mut dup_seen = SeenMap::default();
     let mut unique_seen: Vec<SeenMap> = plan.uniques.iter().map(|_| SeenMap::default()).collect();
 
@@ -651,6 +718,11 @@ fn process_table(
             } = fixed;
             let (mut next_change, mut next_resolved) = (0, 0);
             fields_1252 += c.raw.fields_1252;
+            for ((_, total), m) in measured.iter_mut().zip(&c.measures) {
+                for k in 0..3 {
+                    total[k] += m[k];
+                }
+            }
             let n = c.raw.num_rows();
             let lines = &c.raw.lines;
             // Order-dependent checks, in file order.
@@ -952,7 +1024,7 @@ fn process_table(
             .map(|&i| header.names[i].trim().to_string())
             .collect(),
     };
-    Ok((report, input_report))
+    Ok((report, input_report, measured))
 }
 
 fn delimiter_name(d: u8) -> String {
@@ -1036,7 +1108,12 @@ fn describe<'a>(
     (rule.id.as_str(), columns, value, message)
 }
 
-fn rule_counts(set: &RuleSet, counts: &Counts, not_run: &[(usize, String)]) -> Vec<RuleCount> {
+fn rule_counts(
+    set: &RuleSet,
+    counts: &Counts,
+    not_run: &[(usize, String)],
+    judged: &[(usize, returns::Outcome)],
+) -> Vec<RuleCount> {
     let mut out: Vec<RuleCount> = set
         .rules
         .iter()
@@ -1052,7 +1129,20 @@ fn rule_counts(set: &RuleSet, counts: &Counts, not_run: &[(usize, String)]) -> V
             not_run: not_run
                 .iter()
                 .find(|(i, _)| set.rules[*i].id == r.id)
-                .map(|(_, why)| why.clone()),
+                .map(|(_, why)| why.clone())
+                .or_else(|| {
+                    judged
+                        .iter()
+                        .find(|(i, _)| set.rules[*i].id == r.id)
+                        .and_then(|(_, o)| match o {
+                            returns::Outcome::NotChecked(why) => Some(why.clone()),
+                            _ => None,
+                        })
+                }),
+            measured: judged
+                .iter()
+                .find(|(i, _)| set.rules[*i].id == r.id)
+                .and_then(|(_, o)| o.figure().map(str::to_string)),
         })
         .collect();
     for (id, message) in [
@@ -1076,6 +1166,7 @@ fn rule_counts(set: &RuleSet, counts: &Counts, not_run: &[(usize, String)]) -> V
             not_checked: 0,
             corrected: 0,
             not_run: None,
+            measured: None,
         });
     }
     out

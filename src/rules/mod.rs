@@ -207,6 +207,39 @@ pub enum Check {
     Related(Related),
     /// Periods within a group must not overlap (nor leave gaps, if continuous).
     Periods(Periods),
+    /// The share of rows meeting a condition (a return-level rule).
+    Share(Share),
+    /// The number of rows, and its change from the last run (a return-level rule).
+    RowCount(RowCount),
+}
+
+impl Check {
+    /// Return-level rules report once for the whole table, never on a row.
+    pub fn is_return_level(&self) -> bool {
+        matches!(self, Check::Share(_) | Check::RowCount(_))
+    }
+}
+
+/// A share of rows, as a fraction, must be within bounds.
+#[derive(Debug, Clone)]
+pub struct Share {
+    /// The rows counted.
+    pub check: Expr,
+    pub reads: Vec<usize>,
+    /// The rows counted among (default: all).
+    pub when: Option<Expr>,
+    pub when_reads: Vec<usize>,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+}
+
+/// Bounds on a table's number of records.
+#[derive(Debug, Clone)]
+pub struct RowCount {
+    pub min: Option<u64>,
+    pub max: Option<u64>,
+    /// Largest change from the last run, as a fraction of its count.
+    pub max_change: Option<f64>,
 }
 
 /// Date periods per group, e.g. a child's plans or care episodes.

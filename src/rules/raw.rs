@@ -119,6 +119,9 @@ pub struct RawRule {
     /// For `periods`: also report gaps between consecutive periods.
     #[serde(default)]
     pub continuous: Option<Spanned<bool>>,
+    /// For `row_count`: the largest change from the last run, as a percentage.
+    #[serde(default)]
+    pub max_change: Option<Spanned<Bound>>,
     /// A correction for what this rule finds.
     #[serde(default)]
     pub fix: Option<RawCorrection>,
@@ -224,6 +227,7 @@ impl RawRule {
         add("start", self.start.as_ref().map(span));
         add("end", self.end.as_ref().map(span));
         add("continuous", self.continuous.as_ref().map(span));
+        add("max_change", self.max_change.as_ref().map(span));
         out
     }
 }

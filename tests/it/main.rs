@@ -14,4 +14,5 @@ mod cross_table;
 mod demo;
 mod messy_inputs;
 mod publish;
+mod returns;
 mod util;

@@ -21,6 +21,8 @@ pub mod range;
 pub mod reference;
 pub mod related;
 pub mod required;
+pub mod row_count;
+pub mod share;
 pub mod type_check;
 pub mod unique;
 
@@ -51,6 +53,8 @@ pub static KINDS: &[&dyn Kind] = &[
     &reference::ReferenceKind,
     &related::RelatedKind,
     &periods::PeriodsKind,
+    &share::ShareKind,
+    &row_count::RowCountKind,
     &unique::Unique,
     &duplicate_rows::DuplicateRows,
 ];
@@ -381,6 +385,8 @@ pub fn compile_rule(
         Check::Reference(r) => r.columns.clone(),
         Check::Related(r) => r.key.columns.clone(),
         Check::Periods(p) => vec![p.start, p.end],
+        Check::Share(s) => s.reads.clone(),
+        Check::RowCount(_) => Vec::new(),
     };
     Ok(Rule {
         id: raw.id.value.clone(),
