@@ -71,6 +71,9 @@ cases! {
     date_compared_with_text: "bad-sql" at "7:12";
     several_problems: "unknown-kind" at "7:11", help "did you mean `required`?";
     no_close_name: "unknown-table" at "6:12", help "tables: plans";
+    // A sequence is put in order by a date or a number, never by text.
+    order_by_text: "bad-order-by" at "8:15", help "order by a column with `type: date` or `type: integer`";
+    order_by_unknown_column: "unknown-column" at "8:15", help "did you mean `plan_start_date`?";
 }
 
 #[test]
