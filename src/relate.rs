@@ -7,6 +7,9 @@
 //! DataFusion, and runs each rule as a plan (an anti-join: rows whose key has
 //! no match), never as per-row lookups. Its findings, keyed by line, are
 //! merged into the routing pass, so a row rejected here is rejected there.
+//! Rules over groups of rows of one table (`periods`, `sequence`,
+//! `consistent`) need the whole table too, and run here the same way, as
+//! window functions and aggregates over each group.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -236,69 +239,12 @@ pub fn relate(set: &RuleSet, config: &Config, batch_rows: usize) -> Result<Relat
         }
     }
     for (ri, s) in sequences {
-        let rule = &set.rules[ri];
-        let table = rule.table;
-        let mut reads = sequence_reads(s);
-        reads.retain(|&c| can_fail(set, table, c));
-        let exclude = any_failed(&set.tables[table], &reads).map(|e| !e);
-        let not_checked = runtime
-            .block_on(unparsed(&ctx, set, table, &reads))
-            .map_err(|e| internal(set, table, e))?;
-        let steps = runtime
-            .block_on(out_of_sequence(&ctx, set, table, s, exclude))
-            .map_err(|e| internal(set, table, e))?;
-        let found = related.findings.entry(table).or_default();
-        found.extend(
-            not_checked
-                .into_iter()
-                .map(|(line, column)| finding(line, ri, rule.severity, Some(column), Detail::Unparsed { column })),
-        );
-        found.extend(steps.into_iter().map(|(line, previous)| {
-            let detail = Detail::ContradictedBy { table, line: previous };
-            finding(line, ri, rule.severity, None, detail)
-        }));
+        let found = sequence_findings(&ctx, &runtime, set, ri, s)?;
+        related.findings.entry(set.rules[ri].table).or_default().extend(found);
     }
     for (ri, c) in consistents {
-        let rule = &set.rules[ri];
-        let table = rule.table;
-        let this = &set.tables[table];
-        let group_reads: Vec<usize> = c.group.iter().copied().filter(|&g| can_fail(set, table, g)).collect();
-        // A row whose group did not parse is reported once, not once per column.
-        let not_checked = runtime
-            .block_on(unparsed(&ctx, set, table, &group_reads))
-            .map_err(|e| internal(set, table, e))?;
-        let mut found: Vec<(u64, Finding)> = not_checked
-            .into_iter()
-            .map(|(line, column)| finding(line, ri, rule.severity, Some(column), Detail::Unparsed { column }))
-            .collect();
-        for &column in &c.columns {
-            let mut reads = group_reads.clone();
-            if can_fail(set, table, column) {
-                reads.push(column);
-                let failed = ident(failed_name(&this.columns[column].name));
-                let only_column = match any_failed(this, &group_reads) {
-                    Some(group_failed) => failed.and(!group_failed),
-                    None => failed,
-                };
-                let lines = runtime
-                    .block_on(lines_where(&ctx, this, only_column))
-                    .map_err(|e| internal(set, table, e))?;
-                found.extend(
-                    lines
-                        .into_iter()
-                        .map(|line| finding(line, ri, rule.severity, Some(column), Detail::Unparsed { column })),
-                );
-            }
-            let exclude = any_failed(this, &reads).map(|e| !e);
-            let differing = runtime
-                .block_on(inconsistent(&ctx, this, &c.group, column, exclude))
-                .map_err(|e| internal(set, table, e))?;
-            found.extend(differing.into_iter().map(|(line, usual)| {
-                let detail = Detail::ContradictedBy { table, line: usual };
-                finding(line, ri, rule.severity, Some(column), detail)
-            }));
-        }
-        related.findings.entry(table).or_default().extend(found);
+        let found = consistent_findings(&ctx, &runtime, set, ri, c)?;
+        related.findings.entry(set.rules[ri].table).or_default().extend(found);
     }
     for f in related.findings.values_mut() {
         f.sort_by_key(|(line, f)| (*line, f.rule));
@@ -507,6 +453,87 @@ async fn clashes(
     Ok(out)
 }
 
+/// A sequence rule's findings: rows it could not check, and rows that break it.
+fn sequence_findings(
+    ctx: &SessionContext,
+    runtime: &tokio::runtime::Runtime,
+    set: &RuleSet,
+    ri: usize,
+    s: &Sequence,
+) -> Result<Vec<(u64, Finding)>> {
+    let rule = &set.rules[ri];
+    let table = rule.table;
+    let mut reads = sequence_reads(s);
+    reads.retain(|&c| can_fail(set, table, c));
+    let exclude = any_failed(&set.tables[table], &reads).map(|e| !e);
+    let not_checked = runtime
+        .block_on(unparsed(ctx, set, table, &reads))
+        .map_err(|e| internal(set, table, e))?;
+    let steps = runtime
+        .block_on(out_of_sequence(ctx, set, table, s, exclude))
+        .map_err(|e| internal(set, table, e))?;
+    let mut found: Vec<(u64, Finding)> = not_checked
+        .into_iter()
+        .map(|(line, column)| finding(line, ri, rule.severity, Some(column), Detail::Unparsed { column }))
+        .collect();
+    found.extend(steps.into_iter().map(|(line, previous)| {
+        let detail = Detail::ContradictedBy { table, line: previous };
+        finding(line, ri, rule.severity, None, detail)
+    }));
+    Ok(found)
+}
+
+/// A consistency rule's findings, column by column: values it could not
+/// check, and values that differ from their group's usual one.
+fn consistent_findings(
+    ctx: &SessionContext,
+    runtime: &tokio::runtime::Runtime,
+    set: &RuleSet,
+    ri: usize,
+    c: &Consistent,
+) -> Result<Vec<(u64, Finding)>> {
+    let rule = &set.rules[ri];
+    let table = rule.table;
+    let this = &set.tables[table];
+    let group_reads: Vec<usize> = c.group.iter().copied().filter(|&g| can_fail(set, table, g)).collect();
+    // A row whose group did not parse is reported once, not once per column.
+    let not_checked = runtime
+        .block_on(unparsed(ctx, set, table, &group_reads))
+        .map_err(|e| internal(set, table, e))?;
+    let mut found: Vec<(u64, Finding)> = not_checked
+        .into_iter()
+        .map(|(line, column)| finding(line, ri, rule.severity, Some(column), Detail::Unparsed { column }))
+        .collect();
+    for &column in &c.columns {
+        let mut reads = group_reads.clone();
+        if can_fail(set, table, column) {
+            reads.push(column);
+            let failed = ident(failed_name(&this.columns[column].name));
+            let only_column = match any_failed(this, &group_reads) {
+                Some(group_failed) => failed.and(!group_failed),
+                None => failed,
+            };
+            let lines = runtime
+                .block_on(lines_where(ctx, this, only_column))
+                .map_err(|e| internal(set, table, e))?;
+            found.extend(
+                lines
+                    .into_iter()
+                    .map(|line| finding(line, ri, rule.severity, Some(column), Detail::Unparsed { column })),
+            );
+        }
+        let exclude = any_failed(this, &reads).map(|e| !e);
+        let differing = runtime
+            .block_on(inconsistent(ctx, this, &c.group, column, exclude))
+            .map_err(|e| internal(set, table, e))?;
+        found.extend(differing.into_iter().map(|(line, usual)| {
+            let detail = Detail::ContradictedBy { table, line: usual };
+            finding(line, ri, rule.severity, Some(column), detail)
+        }));
+    }
+    Ok(found)
+}
+
 /// Every column a sequence rule reads: a row where one did not parse cannot
 /// take its place in the order, nor be compared.
 fn sequence_reads(s: &Sequence) -> Vec<usize> {
@@ -592,8 +619,9 @@ async fn out_of_sequence(
 
 /// Pairs of lines (row, the earliest line holding the usual value) of rows
 /// whose `column` differs from the most common value in their group (on a
-/// tie, the value seen first). Aggregates per (group, value), ranks them per
-/// group with a window, and joins the winner back to the rows.
+/// tie, the value seen first). Aggregates per (group, value), ranks the values
+/// of groups that hold more than one with a window, and joins the winner back
+/// to the rows.
 async fn inconsistent(
     ctx: &SessionContext,
     this: &crate::rules::Table,
@@ -611,13 +639,26 @@ async fn inconsistent(
         rows = rows.filter(ident(name(c)).is_not_null())?;
     }
     let keys: Vec<Expr> = group.iter().map(|&c| ident(name(c))).collect();
-    let renamed: Vec<String> = (0..group.len()).map(|i| format!("__group{i}")).collect();
-    let usual = rows
+    let key_names: Vec<&str> = group.iter().map(|&c| name(c)).collect();
+    let renamed = |prefix: &str| -> Vec<String> { (0..group.len()).map(|i| format!("{prefix}{i}")).collect() };
+    let as_names = |v: &[String]| -> Vec<Expr> { keys.iter().zip(v).map(|(k, r)| k.clone().alias(r)).collect() };
+    // How often each group holds each value, and from which line.
+    let counts = rows.clone().aggregate(
+        keys.iter().cloned().chain([ident(name(column))]).collect(),
+        vec![count(lit(1)).alias("__rows"), min(col(LINE)).alias("__first")],
+    )?;
+    // Only groups holding more than one value can have a row that differs, and
+    // they are usually few: the plans below build on them (the smaller side
+    // first, as the hash join's build side) and stream the rows through.
+    let (mixed, usual) = (renamed("__mixed"), renamed("__group"));
+    let mixed_groups = counts
         .clone()
-        .aggregate(
-            keys.iter().cloned().chain([ident(name(column))]).collect(),
-            vec![count(lit(1)).alias("__rows"), min(col(LINE)).alias("__first")],
-        )?
+        .aggregate(keys.clone(), vec![count(lit(1)).alias("__values")])?
+        .filter(col("__values").gt(lit(1i64)))?
+        .select(as_names(&mixed))?;
+    let mixed_names: Vec<&str> = mixed.iter().map(String::as_str).collect();
+    let usual_values = mixed_groups
+        .join(counts, JoinType::RightSemi, &mixed_names, &key_names, None)?
         .window(vec![
             row_number()
                 .partition_by(keys.clone())
@@ -627,16 +668,14 @@ async fn inconsistent(
         ])?
         .filter(col("__rank").eq(lit(1u64)))?
         .select(
-            keys.iter()
-                .zip(&renamed)
-                .map(|(k, r)| k.clone().alias(r))
+            as_names(&usual)
+                .into_iter()
                 .chain([ident(name(column)).alias("__usual"), col("__first")])
                 .collect::<Vec<Expr>>(),
         )?;
-    let left: Vec<&str> = group.iter().map(|&c| name(c)).collect();
-    let right: Vec<&str> = renamed.iter().map(String::as_str).collect();
-    let rows = rows
-        .join(usual, JoinType::Inner, &left, &right, None)?
+    let usual_names: Vec<&str> = usual.iter().map(String::as_str).collect();
+    let rows = usual_values
+        .join(rows, JoinType::Inner, &usual_names, &key_names, None)?
         .filter(ident(name(column)).not_eq(col("__usual")))?
         .select(vec![col(LINE), col("__first")])?
         .collect()

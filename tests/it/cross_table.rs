@@ -728,6 +728,34 @@ fn the_usual_value_is_the_most_common_and_on_a_tie_the_first() {
 }
 
 #[test]
+fn a_group_may_be_several_columns() {
+    let dir = Dir::new();
+    dir.write(
+        "pack.yaml",
+        CONSISTENT_PACK
+            .replace("columns: [born, gender]", "columns: [born]")
+            .replace(
+                "group: [child_id]\n    columns",
+                "group: [child_id, gender]\n    columns",
+            ),
+    );
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: contacts, file: contacts.csv }\n",
+    );
+    dir.write(
+        "contacts.csv",
+        "Child ID,Date of Contact,Date of Birth,Gender\n\
+         C1,01/01/2024,01/01/2020,a) Male\n\
+         C1,02/01/2024,02/02/2020,b) Female\n\
+         C1,03/01/2024,03/03/2020,a) Male\n",
+    );
+    dir.run(&[]).expect_code(0);
+    // Line 3 is a group of its own; line 4 shares line 2's.
+    assert_eq!(pointed(&dir.latest(), "SAME-CHILD"), [(4, 2)]);
+}
+
+#[test]
 fn consistency_skips_blank_groups_and_reports_unparsed_values_as_not_checked() {
     let (_dir, out) = consistent_run(
         "Child ID,Date of Contact,Date of Birth,Gender\n\
