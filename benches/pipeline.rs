@@ -11,8 +11,12 @@
 //! cargo bench --bench pipeline -- --rows 10000000
 //! ```
 //!
-//! CPU time and peak memory come from the kernel's accounting of the child
-//! process (getrusage), so they cover every thread the run used.
+//! A second run checks as many child protection plans (List 7 shape) for
+//! overlapping periods and their order, the whole-table rules that use
+//! window functions.
+//!
+//! CPU time and peak memory come from the kernel's accounting of each child
+//! process (wait4), so they cover every thread the run used.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -65,24 +69,8 @@ fn main() {
     )
     .expect("write config");
     let out: PathBuf = data.join("out");
-    let _ = std::fs::remove_dir_all(&out);
-
-    let before = usage();
-    let t = Instant::now();
-    let status = Command::new(env!("CARGO_BIN_EXE_cleanse"))
-        .args(["--quiet", "run", "--config"])
-        .arg(&config)
-        .arg("--out")
-        .arg(&out)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("run cleanse");
-    let wall = t.elapsed().as_secs_f64();
-    let after = usage();
-    assert!(status.success(), "cleanse run failed: {status}");
-
-    let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("latest/run.json")).expect("run.json")).expect("json");
+    let run = measure(&config, &out);
+    let report = &run.report;
     let tables = report["tables"].as_array().expect("tables");
     let rows_in: u64 = tables.iter().map(|t| t["rows_in"].as_u64().expect("rows_in")).sum();
     let rules = report["rules"].as_array().map_or(0, |r| {
@@ -90,8 +78,14 @@ fn main() {
             .filter(|r| r["table"] == "contacts" || r["table"] == "children")
             .count()
     });
-    let cpu = (after.0 - before.0).max(1e-9);
-    println!("cleanse end-to-end benchmark: children and contacts, {rules} rules");
+    let fixes = report["corrections"].as_array().map_or(0, |r| {
+        r.iter()
+            .filter(|r| r["table"] == "contacts" || r["table"] == "children")
+            .count()
+    });
+    let changed: u64 = tables.iter().map(|t| t["cells_changed"].as_u64().unwrap_or(0)).sum();
+    let proposed: u64 = tables.iter().map(|t| t["changes_proposed"].as_u64().unwrap_or(0)).sum();
+    println!("cleanse end-to-end benchmark: children and contacts, {rules} rules, {fixes} corrections");
     for t in tables {
         println!(
             "  rows ({})  {}{}",
@@ -102,23 +96,159 @@ fn main() {
     }
     println!("  rows (all)           {rows_in}");
     println!("  input                {:.1} MB", bytes as f64 / 1e6);
-    println!("  wall time            {wall:.2} s");
-    println!("  CPU time             {cpu:.2} s (user + system, all threads)");
-    println!("  rows per second      {:.0}", rows_in as f64 / wall);
-    println!("  rows per CPU-second  {:.0}", rows_in as f64 / cpu);
-    println!("  peak memory (RSS)    {:.0} MB", after.1 as f64 / 1024.0);
+    run.print(rows_in);
     println!("  cross-table stage    {} ms wall", report["timings_ms"]["relate_ms"]);
+    println!(
+        "  fill lookups         {} ms wall",
+        report["timings_ms"]["fix_prepare_ms"]
+    );
+    println!("  cells corrected      {changed} ({proposed} more proposed for review)");
+
+    // Periods and sequences: child protection plans, one to three per child,
+    // checked for overlaps (CPP-009) and order (CPP-010) over the same number of rows.
+    let plans = root.join("target").join("bench-data").join(format!("plans-{rows}"));
+    if !plans.join("cp_plans.csv").is_file() {
+        write_plans(&plans, rows).expect("write plans");
+    }
+    let config = plans.join("cleanse.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "name: benchmark\nas_of: 2026-03-31\nrules: [{}]\ninputs:\n  - {{ table: cp_plans, file: cp_plans.csv }}\n",
+            root.join("rules/annex-a.yaml").display()
+        ),
+    )
+    .expect("write config");
+    let run = measure(&config, &plans.join("out"));
+    let rows_in = run.report["tables"][0]["rows_in"].as_u64().expect("rows_in");
+    let bytes = std::fs::metadata(plans.join("cp_plans.csv")).map_or(0, |m| m.len());
+    let found = |id: &str| {
+        run.report["rules"]
+            .as_array()
+            .and_then(|r| r.iter().find(|r| r["id"] == id))
+            .map_or(0, |r| r["findings"].as_u64().unwrap_or(0))
+    };
+    println!("\ncleanse end-to-end benchmark: child protection plans (periods and sequences)");
+    println!("  rows (cp_plans)      {rows_in}");
+    println!("  input                {:.1} MB", bytes as f64 / 1e6);
+    run.print(rows_in);
+    println!(
+        "  whole-table stage    {} ms wall",
+        run.report["timings_ms"]["relate_ms"]
+    );
+    println!("  overlaps found       {} (CPP-009)", found("CPP-009"));
     println!(
         "  cores                {}",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
 }
 
-/// (CPU seconds, peak RSS in KiB) of the waited-for child processes.
-fn usage() -> (f64, i64) {
-    // SAFETY: getrusage only writes into the struct we pass.
+/// One timed run of the release binary, with the kernel's accounting of it.
+struct Measured {
+    wall: f64,
+    cpu: f64,
+    peak_kib: i64,
+    report: serde_json::Value,
+}
+
+impl Measured {
+    fn print(&self, rows: u64) {
+        println!("  wall time            {:.2} s", self.wall);
+        println!("  CPU time             {:.2} s (user + system, all threads)", self.cpu);
+        println!("  rows per second      {:.0}", rows as f64 / self.wall);
+        println!("  rows per CPU-second  {:.0}", rows as f64 / self.cpu.max(1e-9));
+        println!("  peak memory (RSS)    {:.0} MB", self.peak_kib as f64 / 1024.0);
+    }
+}
+
+fn measure(config: &Path, out: &Path) -> Measured {
+    let _ = std::fs::remove_dir_all(out);
+    let t = Instant::now();
+    let child = Command::new(env!("CARGO_BIN_EXE_cleanse"))
+        .args(["--quiet", "run", "--config"])
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("run cleanse");
+    // wait4 gives this child's own usage (getrusage(RUSAGE_CHILDREN) would
+    // carry the largest peak of every earlier child over).
+    let mut status = 0;
+    // SAFETY: wait4 only writes into the struct and status we pass.
     let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut u) };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut u) };
+    let wall = t.elapsed().as_secs_f64();
+    assert!(pid > 0, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "cleanse run failed: {status}"
+    );
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    (secs(u.ru_utime) + secs(u.ru_stime), u.ru_maxrss)
+    let report = serde_json::from_slice(&std::fs::read(out.join("latest/run.json")).expect("run.json")).expect("json");
+    Measured {
+        wall,
+        cpu: secs(u.ru_utime) + secs(u.ru_stime),
+        peak_kib: u.ru_maxrss,
+        report,
+    }
+}
+
+/// `rows` child protection plans in the Annex A List 7 shape: each child has
+/// one to three consecutive plans (the last one sometimes still open), and
+/// one child in a hundred has two that overlap.
+fn write_plans(dir: &Path, rows: usize) -> std::io::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let mut w = std::io::BufWriter::new(std::fs::File::create(dir.join("cp_plans.csv"))?);
+    writeln!(
+        w,
+        "Child Unique ID,Gender,Ethnicity,Date of Birth,Age of Child (Years),Does the Child have a Disability,\
+Child Protection Plan Start Date,Initial Category of Abuse,Latest Category of Abuse,Date of the Last Statutory Visit,\
+Was the Child Seen Alone?,Date of latest review conference,Child Protection Plan End Date,\
+Subject to Emergency Protection Order or Protected Under Police Powers in Last Six Months (Y/N),\
+Number of Previous Child Protection Plans,Allocated Team,Allocated Worker"
+    )?;
+    let day = |d: i64| {
+        let date = chrono::NaiveDate::from_ymd_opt(2016, 1, 1).expect("date") + chrono::Days::new(d as u64);
+        date.format("%d/%m/%Y").to_string()
+    };
+    let (mut written, mut child) = (0usize, 0u64);
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    while written < rows {
+        child += 1;
+        let plans = 1 + (next() % 3) as usize;
+        let overlap = next() % 100 == 0 && plans > 1;
+        let mut start = (next() % 1200) as i64;
+        for j in 0..plans.min(rows - written) {
+            let length = 120 + (next() % 300) as i64;
+            let last = j + 1 == plans;
+            let end = if last && next() % 2 == 0 {
+                String::new()
+            } else if overlap && j == 0 {
+                day(start + length + 200)
+            } else {
+                day(start + length)
+            };
+            let gender = ["a) Male", "b) Female"][(child % 2) as usize];
+            writeln!(
+                w,
+                "NF{child:07},{gender},a) WBRI,01/06/2012,9,b) No,{},a) Neglect,a) Neglect,{},a) Yes,{},{end},b) No,{j},Safeguarding {},Worker {}",
+                day(start),
+                day(start + 20),
+                day(start + 30),
+                child % 7,
+                child % 50
+            )?;
+            written += 1;
+            start += length + 60 + (next() % 100) as i64;
+        }
+    }
+    w.flush()
 }

@@ -19,9 +19,12 @@
 //! Ground-truth `line`s are physical lines (header = 1, a quoted newline counts). Note that the
 //! csv crate's `Position::line` runs one behind after a CRLF terminator, so a reader that reports
 //! it must correct for that in `referrals.csv` and `assessments.csv`. A child's clean plans never
-//! overlap (each ends on or before the day the next starts). A planted row may trip
+//! overlap (each ends on or before the day the next starts), and each counts the child's plans
+//! before it (CPP-010); a child's contacts agree on date of birth and gender (CON-009, CON-010).
+//! CPP-010 is planted as a new plan after the child's last, ended one. A planted row may trip
 //! other rules as a consequence (an exact copy also repeats its key, so CHI-001, CON-005 and
-//! CPP-005 fire next to CHI-007, CON-006 and CPP-006); the ground truth lists only the plant.
+//! CPP-005 fire next to CHI-007, CON-006 and CPP-006; a start date that is not a date leaves the
+//! plan rules that read it not checked); the ground truth lists only the plant.
 //!
 //! Two problems span tables: a referral whose child id is one digit off a real one (REF-006) and a
 //! plan for a child with no assessment (CPP-007). Every other row's child is in `children.csv`,
@@ -536,6 +539,8 @@ enum Kind {
     Con005,
     Con006,
     Con007,
+    Con009,
+    Con010,
     ConDateType,
     ConDateRequired,
     ConSourceType,
@@ -568,6 +573,7 @@ enum Kind {
     Cpp006,
     Cpp007,
     Cpp009,
+    Cpp010,
     CppStartType,
     CppCategoryType,
 }
@@ -594,12 +600,12 @@ const fn info(table: usize, rule: &'static str, finding: bool, base: usize, note
 
 impl Kind {
     #[rustfmt::skip]
-    const ALL: [Kind; 52] = [
+    const ALL: [Kind; 55] = [
         Kind::Chi001, Kind::Chi002, Kind::Chi003, Kind::Chi004, Kind::Chi005, Kind::Chi006,
         Kind::Chi007, Kind::ChiDobType, Kind::ChiDobRequired, Kind::ChiSexType,
         Kind::ChiSexCodeForm,
         Kind::Con001, Kind::Con002, Kind::Con003, Kind::Con004, Kind::Con005, Kind::Con006,
-        Kind::Con007, Kind::ConDateType, Kind::ConDateRequired, Kind::ConSourceType,
+        Kind::Con007, Kind::Con009, Kind::Con010, Kind::ConDateType, Kind::ConDateRequired, Kind::ConSourceType,
         Kind::ConGenderCodeForm, Kind::ConEthnicityRequired, Kind::ConAltDate, Kind::ConLeapDay,
         Kind::Ref001, Kind::Ref002, Kind::Ref003, Kind::Ref004, Kind::Ref005, Kind::Ref006,
         Kind::RefCountType, Kind::RefNfaType, Kind::RefTeamRequired, Kind::RefRagged,
@@ -607,7 +613,7 @@ impl Kind {
         Kind::Ass001, Kind::Ass002, Kind::Ass003, Kind::Ass004, Kind::AssSeenType,
         Kind::AssMultilineTeam,
         Kind::Cpp001, Kind::Cpp002, Kind::Cpp003, Kind::Cpp004, Kind::Cpp005, Kind::Cpp006,
-        Kind::Cpp007, Kind::Cpp009, Kind::CppStartType, Kind::CppCategoryType,
+        Kind::Cpp007, Kind::Cpp009, Kind::Cpp010, Kind::CppStartType, Kind::CppCategoryType,
     ];
 
     /// Ground-truth lines per plant: an overlap (CPP-009) is a pair of rows, both flagged.
@@ -640,6 +646,8 @@ impl Kind {
             Con005 => info(n, "CON-005", true, 3, "same child, date and source as the previous row, written differently"),
             Con006 => info(n, "CON-006", true, 3, "exact copy of the previous row"),
             Con007 => info(n, "CON-007", true, 2, "child id with a stray space"),
+            Con009 => info(n, "CON-009", true, 2, "date of birth differs from the child's other contacts"),
+            Con010 => info(n, "CON-010", true, 2, "gender differs from the child's other contacts"),
             ConDateType => info(n, "contacts.contact_date.type", true, 3, "contact date is not a date"),
             ConDateRequired => info(n, "contacts.contact_date.required", true, 2, "contact date is blank"),
             ConSourceType => info(n, "contacts.contact_source.type", true, 2, "contact source is not a source code"),
@@ -672,6 +680,7 @@ impl Kind {
             Cpp006 => info(p, "CPP-006", true, 2, "exact copy of the previous row"),
             Cpp007 => info(p, "CPP-007", true, 2, "plan for a child with no assessment at all"),
             Cpp009 => info(p, "CPP-009", true, 2, "two of the child's plans overlap (both rows listed)"),
+            Cpp010 => info(p, "CPP-010", true, 2, "counts no more previous plans than the child's plan before it"),
             CppStartType => info(p, "cp_plans.plan_start_date.type", true, 2, "plan start date is not a date"),
             CppCategoryType => info(p, "cp_plans.initial_category.type", true, 2, "initial category is not an abuse category code"),
         }
@@ -1501,6 +1510,9 @@ fn gen_plans(ctx: &Ctx, i: usize, c: &Child, assessments: &[Assessment], out: &m
         };
         let upto = end.unwrap_or(ctx.as_of);
         let span = upto - start;
+        // The first plan in the list may follow one from before the list's period; each later
+        // plan counts the child's plans before it (CPP-010).
+        let before = j.checked_sub(1).map(|k| out[k].previous);
         let p = &mut out[j];
         p.end = end;
         p.review = if span < 90 && rng.chance(400) {
@@ -1510,7 +1522,7 @@ fn gen_plans(ctx: &Ctx, i: usize, c: &Child, assessments: &[Assessment], out: &m
         };
         p.visit = Some(upto - rng.days(span.min(42) + 1));
         p.seen_alone = [Some(YES), Some(YES), Some(YES), Some(NO), Some(2), None][rng.below(6) as usize];
-        p.previous = (j as i64 + rng.below(2) as i64).min(3);
+        p.previous = before.map_or_else(|| rng.below(2) as i64, |n| n + 1);
     }
 }
 
@@ -1671,12 +1683,16 @@ fn write_contacts(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, contacts: &[Conta
         Kind::Con002 => c.dob >= ctx.earliest + 31,
         Kind::Con004 => c.dob <= ctx.ten_years_ago,
         Kind::ConLeapDay => leap_contact_date(ctx, c, contacts, v).is_some(),
+        // The odd one out needs other contacts to differ from.
+        Kind::Con009 | Kind::Con010 => contacts.len() >= 2,
         _ => true,
     });
     let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + CONTACTS as u64);
     let target = plant.map(|(k, _)| match k {
         Kind::Con002 | Kind::Con004 | Kind::ConLeapDay => 0,
         Kind::Con001 => contacts.len() - 1,
+        // Not the first: with two contacts, the first one's value is the usual one.
+        Kind::Con009 | Kind::Con010 => 1 + rng.below(contacts.len() as u64 - 1) as usize,
         _ => rng.below(contacts.len() as u64) as usize,
     });
     for (r, e) in contacts.iter().enumerate() {
@@ -1744,6 +1760,30 @@ fn write_contacts(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, contacts: &[Conta
                 o.plant_same_key(kind, &values, &again)?;
             }
             Kind::Con006 => o.plant_copy(kind, &values)?,
+            Kind::Con009 => {
+                // A mistyped year or day, earlier than the real one (so still before the
+                // contact), with the age worked out from it.
+                let dob = nd(c.dob);
+                let wrong = if v.is_multiple_of(2) {
+                    dob.with_year(dob.year() - 1)
+                        .unwrap_or_else(|| dob - chrono::Days::new(366))
+                } else {
+                    dob - chrono::Days::new(1 + rng.below(27))
+                };
+                if !matches!(values[4], V::Empty) {
+                    values[4] = V::Int(age_years(day(wrong), e.date), IntForm::Plain);
+                }
+                values[3] = V::Date(day(wrong), DateForm::Dmy);
+                o.plant(kind, &values, 3)?;
+            }
+            Kind::Con010 => {
+                let other = match c.sex {
+                    0 => 1,
+                    _ => 0,
+                };
+                values[1] = V::Code(GENDER[other]);
+                o.plant(kind, &values, 1)?;
+            }
             Kind::Con007 => {
                 let id = rendered(&values[0]);
                 let bad = if v.is_multiple_of(2) {
@@ -1991,6 +2031,29 @@ fn orphan_plan(ctx: &Ctx, c: &Child, rng: &mut Rng) -> Plan {
     }
 }
 
+/// A clean, open plan starting within 60 days of the day `last` (which has ended) ends: a child
+/// back on a plan (CPP-010 plants its count).
+fn later_plan(ctx: &Ctx, last: &Plan, rng: &mut Rng) -> Plan {
+    let end = last.end.expect("the last plan has ended");
+    let start = end + rng.days((ctx.as_of - end).min(60) + 1);
+    let span = ctx.as_of - start;
+    let initial = rng.weighted(&ABUSE_W) as u8;
+    Plan {
+        start,
+        end: None,
+        review: (span >= 90).then(|| start + rng.days(span + 1)),
+        visit: Some(ctx.as_of - rng.days(span.min(42) + 1)),
+        seen_alone: Some(YES),
+        initial,
+        latest: initial,
+        emergency: NO,
+        previous: last.previous + 1,
+        team: last.team,
+        worker: last.worker,
+        forms: Forms::draw(rng),
+    }
+}
+
 /// The day after the last on which a second plan could start inside `e` (CPP-009): its end,
 /// or the day after as_of if it is open. Room needs two days: the start is excluded, and a plan
 /// starting on the day another ends does not overlap it.
@@ -2007,11 +2070,15 @@ fn write_plans(
     plans: &[Plan],
 ) -> io::Result<()> {
     // A child without plans gets one only as CPP-007, and only if they have no assessment.
-    // CPP-009 needs a plan with room for a second one to start inside it.
+    // CPP-009 needs a plan with room for a second one to start inside it; CPP-010 a last plan
+    // that has ended, for a new one to follow.
     let room = |e: &Plan| overlap_limit(ctx, e) - e.start >= 2;
     let plant = if !plans.is_empty() {
-        o.planter.take(i, |k, _| {
-            k != Kind::Cpp007 && (k != Kind::Cpp009 || plans.iter().any(room))
+        o.planter.take(i, |k, _| match k {
+            Kind::Cpp007 => false,
+            Kind::Cpp009 => plans.iter().any(room),
+            Kind::Cpp010 => plans.last().is_some_and(|p| p.end.is_some()),
+            _ => true,
         })
     } else if assessments.is_empty() {
         o.planter.take(i, |k, _| k == Kind::Cpp007)
@@ -2034,6 +2101,11 @@ fn write_plans(
         match kind {
             // A future end date on any but the last plan would also overlap the next (CPP-009).
             Kind::Cpp001 if !v.is_multiple_of(2) => plans.len() - 1,
+            // 25 previous plans on any but the last plan would make the next one's count look
+            // too small (CPP-010).
+            Kind::Cpp004 => plans.len() - 1,
+            // A row of its own, after the child's plans.
+            Kind::Cpp010 => plans.len(),
             Kind::Cpp009 => {
                 let roomy: Vec<usize> = (0..plans.len()).filter(|&j| room(&plans[j])).collect();
                 roomy[r % roomy.len()]
@@ -2041,28 +2113,11 @@ fn write_plans(
             _ => r,
         }
     });
+    // Plans planted as a second, overlapping plan (CPP-009) that later plans count.
+    let mut added = 0;
     for (r, e) in plans.iter().enumerate() {
         let f = e.forms;
-        let date = |d: Option<Day>, slot| d.map_or(V::Empty, |d| V::Date(d, f.date(slot)));
-        let mut values = [
-            V::Id(c.num),
-            V::Code(GENDER[c.sex as usize]),
-            V::Code(ETHNICITY[c.eth as usize]),
-            V::Date(c.dob, f.date(0)),
-            f.age(age_years(c.dob, e.start)),
-            V::Code(YNU[c.disability as usize]),
-            V::Date(e.start, f.date(1)),
-            V::Code(ABUSE[e.initial as usize]),
-            V::Code(ABUSE[e.latest as usize]),
-            date(e.visit, 2),
-            e.seen_alone.map_or(V::Empty, |s| V::Code(YNU[s as usize])),
-            date(e.review, 3),
-            date(e.end, 4),
-            V::Code(YNU[e.emergency as usize]),
-            V::Int(e.previous, f.int(1)),
-            V::Text(e.team),
-            V::Text(e.worker),
-        ];
+        let mut values = plan_values(c, e, e.previous + added);
         let Some((kind, v)) = plant.filter(|_| target == Some(r)) else {
             o.t.write_row(&values)?;
             continue;
@@ -2108,6 +2163,9 @@ fn write_plans(
                 again[6] = V::Date(start, f.date(1));
                 again[9] = V::Date(upto - rng.days(span.min(42) + 1), f.date(2));
                 again[11] = V::Date(start + rng.days(span + 1), f.date(3));
+                // It counts this plan among its previous ones, and later plans count it.
+                again[14] = V::Int(e.previous + 1, f.int(1));
+                added = 1;
                 o.plant(kind, &values, 6)?;
                 o.plant(kind, &again, 6)?;
             }
@@ -2122,7 +2180,41 @@ fn write_plans(
             _ => unreachable!("{kind:?} is not a cp_plans problem"),
         }
     }
+    if let Some((kind @ Kind::Cpp010, v)) = plant {
+        // A new plan after the last one, with its count carried over from it or left at nought.
+        let last = plans.last().expect("taken only by children with a plan");
+        let next = later_plan(ctx, last, &mut rng);
+        let count = if v.is_multiple_of(2) { last.previous } else { 0 };
+        let mut values = plan_values(c, &next, count);
+        values[14] = V::Int(count, IntForm::Plain);
+        o.plant(kind, &values, 14)?;
+    }
     Ok(())
+}
+
+/// A plan's row, counting `previous` plans before it.
+fn plan_values(c: &Child, e: &Plan, previous: i64) -> [V<'static>; 17] {
+    let f = e.forms;
+    let date = |d: Option<Day>, slot| d.map_or(V::Empty, |d| V::Date(d, f.date(slot)));
+    [
+        V::Id(c.num),
+        V::Code(GENDER[c.sex as usize]),
+        V::Code(ETHNICITY[c.eth as usize]),
+        V::Date(c.dob, f.date(0)),
+        f.age(age_years(c.dob, e.start)),
+        V::Code(YNU[c.disability as usize]),
+        V::Date(e.start, f.date(1)),
+        V::Code(ABUSE[e.initial as usize]),
+        V::Code(ABUSE[e.latest as usize]),
+        date(e.visit, 2),
+        e.seen_alone.map_or(V::Empty, |s| V::Code(YNU[s as usize])),
+        date(e.review, 3),
+        date(e.end, 4),
+        V::Code(YNU[e.emergency as usize]),
+        V::Int(previous, f.int(1)),
+        V::Text(e.team),
+        V::Text(e.worker),
+    ]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2576,6 +2668,14 @@ mod tests {
             && rest[1..].iter().all(u8::is_ascii_alphanumeric)
     }
 
+    /// A code with case and spacing ignored.
+    fn squash(s: &str) -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect()
+    }
+
     fn clean_text(s: &str) -> bool {
         s == s.trim() && !s.contains("  ")
     }
@@ -2608,6 +2708,10 @@ mod tests {
         let (children_ids, assessed_ids) = (child_ids("children"), child_ids("assessments"));
         // CPP-009: each plan's (child, start, end, line), for rows whose dates all parse.
         let mut periods: Vec<(String, NaiveDate, Option<NaiveDate>, usize)> = Vec::new();
+        // CPP-010: each plan's (child, start, line, count), for rows whose start and count parse.
+        let mut counts: Vec<(String, NaiveDate, usize, Option<i64>)> = Vec::new();
+        // CON-009 and CON-010: (rule, child, line, typed value) of every non-blank value.
+        let mut held: Vec<(&str, String, usize, String)> = Vec::new();
         for table in TABLE_NAMES {
             if !dir.0.join(format!("{table}.csv")).exists() {
                 continue;
@@ -2643,12 +2747,6 @@ mod tests {
                         "integer" => parse_int(v).is_err(),
                         "code" => {
                             let list = &pack.code_lists[&c.codes];
-                            let squash = |s: &str| {
-                                s.chars()
-                                    .filter(|c| !c.is_whitespace())
-                                    .flat_map(char::to_lowercase)
-                                    .collect::<String>()
-                            };
                             if !list.iter().any(|x| x == v) {
                                 if list.iter().any(|x| squash(x) == squash(v)) {
                                     hits.push(format!("{table}.{}.code_form", c.name));
@@ -2730,6 +2828,32 @@ mod tests {
                         if !clean_text(raw("child_id")) {
                             hits.push("CON-007".into());
                         }
+                        // Typed: a date as a date, a code as the code it matches loosely.
+                        let gender = |v: &str| {
+                            let list = &pack.code_lists["gender"];
+                            list.iter().find(|x| squash(x) == squash(v)).cloned().ok_or(())
+                        };
+                        let id = raw("child_id").trim().to_string();
+                        for (rule, typed) in [
+                            (
+                                "CON-009",
+                                parse_date(raw("date_of_birth")).map(|d| d.map(|d| d.to_string())),
+                            ),
+                            (
+                                "CON-010",
+                                Some(raw("gender"))
+                                    .filter(|v| !v.trim().is_empty())
+                                    .map(gender)
+                                    .transpose(),
+                            ),
+                        ] {
+                            match typed {
+                                // Not checked, whatever the child.
+                                Err(()) => hits.push(rule.into()),
+                                Ok(Some(value)) if !id.is_empty() => held.push((rule, id.clone(), line, value)),
+                                Ok(_) => {}
+                            }
+                        }
                     }
                     "referrals" => {
                         if after("referral_date") {
@@ -2788,6 +2912,12 @@ mod tests {
                             hits.push("CPP-007".into());
                         }
                         let id = raw("child_id").trim();
+                        match (parse_date(raw("plan_start_date")), parse_int(raw("previous_plans"))) {
+                            // A value CPP-010 reads did not parse: not checked, whatever the child.
+                            (Err(()), _) | (_, Err(())) => hits.push("CPP-010".into()),
+                            (Ok(Some(s)), Ok(n)) if !id.is_empty() => counts.push((id.to_string(), s, line, n)),
+                            _ => {}
+                        }
                         if let (false, Ok(Some(s)), Ok(end)) = (
                             id.is_empty(),
                             parse_date(raw("plan_start_date")),
@@ -2813,6 +2943,35 @@ mod tests {
                     for l in [a.3, b.3] {
                         found.insert(("cp_plans".to_string(), l, "CPP-009".into()));
                     }
+                }
+            }
+        }
+        // CPP-010: a child's plans in order of start (then line): each plan after the first that
+        // starts on another day must count more previous plans than the one before it.
+        counts.sort_by(|a, b| (&a.0, a.1, a.2).cmp(&(&b.0, b.1, b.2)));
+        for w in counts.windows(2) {
+            let (before, plan) = (&w[0], &w[1]);
+            if before.0 == plan.0 && before.1 != plan.1 && matches!((before.3, plan.3), (Some(a), Some(b)) if b <= a) {
+                found.insert(("cp_plans".to_string(), plan.2, "CPP-010".into()));
+            }
+        }
+        // CON-009, CON-010: per child, every value must be the one most of their contacts hold
+        // (on a tie, the one on the earliest line).
+        let mut groups: HashMap<(&str, &str), Vec<(usize, &str)>> = HashMap::new();
+        for (rule, id, line, value) in &held {
+            groups.entry((rule, id)).or_default().push((*line, value));
+        }
+        for ((rule, _), rows) in groups {
+            let mut tally: HashMap<&str, (usize, std::cmp::Reverse<usize>)> = HashMap::new();
+            for &(line, value) in &rows {
+                let t = tally.entry(value).or_insert((0, std::cmp::Reverse(line)));
+                t.0 += 1;
+                t.1 = t.1.max(std::cmp::Reverse(line));
+            }
+            let usual = tally.iter().max_by_key(|(_, t)| **t).map(|(v, _)| *v).unwrap();
+            for (line, value) in rows {
+                if value != usual {
+                    found.insert(("contacts".to_string(), line, rule.to_string()));
                 }
             }
         }
@@ -2991,6 +3150,40 @@ mod tests {
             .collect();
         assert_eq!(overlaps.len(), 4);
         assert!(overlaps.chunks(2).all(|p| p[0][0] == p[1][0] && p[0][6] != p[1][6]));
+        // Each CPP-010 plant is a child's later plan; each CON-009/CON-010 plant has other
+        // contacts of the child to differ from, all holding the same value.
+        for (kind, table, col) in [
+            (Kind::Cpp010, "cp_plans", 6),
+            (Kind::Con009, "contacts", 3),
+            (Kind::Con010, "contacts", 1),
+        ] {
+            let plants: Vec<usize> = truth.iter().filter(|t| t.kind == kind).map(|t| t.line).collect();
+            assert_eq!(plants.len(), 2, "{kind:?}");
+            for line in plants {
+                let sheet = &sheets[table];
+                let row = sheet.at(line);
+                let others: Vec<&String> = sheet
+                    .rows
+                    .iter()
+                    .filter(|(l, r)| *l != line && r[0] == row[0])
+                    .map(|(_, r)| &r[col])
+                    .collect();
+                assert!(!others.is_empty(), "{kind:?} line {line}");
+                if kind == Kind::Cpp010 {
+                    let start = |v: &str| parse_date(v).unwrap().unwrap();
+                    assert!(others.iter().all(|o| start(o) <= start(&row[col])), "line {line}");
+                } else {
+                    // As Cleanse compares them: dates as dates, codes ignoring case and spacing.
+                    let value = |v: &str| match col {
+                        3 => parse_date(v).unwrap().unwrap().to_string(),
+                        _ => squash(v),
+                    };
+                    let usual: HashSet<String> = others.iter().map(|o| value(o)).collect();
+                    assert_eq!(usual.len(), 1, "{kind:?} line {line}: {others:?}");
+                    assert!(!usual.contains(&value(&row[col])), "{kind:?} line {line}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -7,6 +7,9 @@
 //! DataFusion, and runs each rule as a plan (an anti-join: rows whose key has
 //! no match), never as per-row lookups. Its findings, keyed by line, are
 //! merged into the routing pass, so a row rejected here is rejected there.
+//! Rules over groups of rows of one table (`periods`, `sequence`,
+//! `consistent`) need the whole table too, and run here the same way, as
+//! window functions and aggregates over each group.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -17,7 +20,8 @@ use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Column, JoinType, TableReference};
 use datafusion::datasource::MemTable;
 use datafusion::functions_aggregate::expr_fn::{bool_and, bool_or, count, min};
-use datafusion::logical_expr::{Expr, col, ident, lit, when};
+use datafusion::functions_window::expr_fn::{lag, row_number};
+use datafusion::logical_expr::{Expr, ExprFunctionExt, col, ident, lit, when};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::check::{Detail, Finding, typed_column};
@@ -26,7 +30,8 @@ use crate::error::{Error, Result};
 use crate::fix::Fixes;
 use crate::ingest::CsvSource;
 use crate::rules::kinds::related::OTHER;
-use crate::rules::{Check, Periods, Reference, Related as RelatedRows, RuleSet};
+use crate::rules::kinds::sequence::PREVIOUS;
+use crate::rules::{Check, Consistent, Periods, Reference, Related as RelatedRows, RuleSet, Sequence};
 
 /// Name of the line-number column in the projections.
 const LINE: &str = "__line";
@@ -96,6 +101,34 @@ pub fn relate(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
             .or_default()
             .extend(p.group.iter().chain([&p.start, &p.end]).copied());
     }
+    // Sequence and consistency rules read one table too.
+    let sequences: Vec<(usize, &Sequence)> = set
+        .rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match &r.check {
+            Check::Sequence(s) if input_of(r.table).is_some() => Some((i, s)),
+            _ => None,
+        })
+        .collect();
+    for &(ri, s) in &sequences {
+        needed.entry(set.rules[ri].table).or_default().extend(sequence_reads(s));
+    }
+    let consistents: Vec<(usize, &Consistent)> = set
+        .rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match &r.check {
+            Check::Consistent(c) if input_of(r.table).is_some() => Some((i, c)),
+            _ => None,
+        })
+        .collect();
+    for &(ri, c) in &consistents {
+        needed
+            .entry(set.rules[ri].table)
+            .or_default()
+            .extend(c.group.iter().chain(&c.columns).copied());
+    }
     for &(ri, cross) in &rules {
         let r = cross.key();
         let table = set.rules[ri].table;
@@ -122,7 +155,7 @@ pub fn relate(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
         }
         runnable.push((ri, cross));
     }
-    if runnable.is_empty() && periods.is_empty() {
+    if runnable.is_empty() && periods.is_empty() && sequences.is_empty() && consistents.is_empty() {
         return Ok(related);
     }
     let ctx = SessionContext::new_with_config(
@@ -207,6 +240,14 @@ pub fn relate(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
                 found.push(finding(at, ri, rule.severity, Some(p.start), detail));
             }
         }
+    }
+    for (ri, s) in sequences {
+        let found = sequence_findings(&ctx, &runtime, set, ri, s)?;
+        related.findings.entry(set.rules[ri].table).or_default().extend(found);
+    }
+    for (ri, c) in consistents {
+        let found = consistent_findings(&ctx, &runtime, set, ri, c)?;
+        related.findings.entry(set.rules[ri].table).or_default().extend(found);
     }
     for f in related.findings.values_mut() {
         f.sort_by_key(|(line, f)| (*line, f.rule));
@@ -413,6 +454,260 @@ async fn clashes(
         out.extend((0..b.num_rows()).map(|i| (line.value(i), prev.value(i) as u64)));
     }
     Ok(out)
+}
+
+/// A sequence rule's findings: rows it could not check, and rows that break it.
+fn sequence_findings(
+    ctx: &SessionContext,
+    runtime: &tokio::runtime::Runtime,
+    set: &RuleSet,
+    ri: usize,
+    s: &Sequence,
+) -> Result<Vec<(u64, Finding)>> {
+    let rule = &set.rules[ri];
+    let table = rule.table;
+    let mut reads = sequence_reads(s);
+    reads.retain(|&c| can_fail(set, table, c));
+    let exclude = any_failed(&set.tables[table], &reads).map(|e| !e);
+    let not_checked = runtime
+        .block_on(unparsed(ctx, set, table, &reads))
+        .map_err(|e| internal(set, table, e))?;
+    let steps = runtime
+        .block_on(out_of_sequence(ctx, set, table, s, exclude))
+        .map_err(|e| internal(set, table, e))?;
+    let mut found: Vec<(u64, Finding)> = not_checked
+        .into_iter()
+        .map(|(line, column)| finding(line, ri, rule.severity, Some(column), Detail::Unparsed { column }))
+        .collect();
+    found.extend(steps.into_iter().map(|(line, previous)| {
+        let detail = Detail::ContradictedBy { table, line: previous };
+        finding(line, ri, rule.severity, None, detail)
+    }));
+    Ok(found)
+}
+
+/// A consistency rule's findings, column by column: values it could not
+/// check, and values that differ from their group's usual one.
+fn consistent_findings(
+    ctx: &SessionContext,
+    runtime: &tokio::runtime::Runtime,
+    set: &RuleSet,
+    ri: usize,
+    c: &Consistent,
+) -> Result<Vec<(u64, Finding)>> {
+    let rule = &set.rules[ri];
+    let table = rule.table;
+    let this = &set.tables[table];
+    let group_reads: Vec<usize> = c.group.iter().copied().filter(|&g| can_fail(set, table, g)).collect();
+    // A row whose group did not parse is reported once, not once per column.
+    let not_checked = runtime
+        .block_on(unparsed(ctx, set, table, &group_reads))
+        .map_err(|e| internal(set, table, e))?;
+    let mut found: Vec<(u64, Finding)> = not_checked
+        .into_iter()
+        .map(|(line, column)| finding(line, ri, rule.severity, Some(column), Detail::Unparsed { column }))
+        .collect();
+    for &column in &c.columns {
+        let mut reads = group_reads.clone();
+        if can_fail(set, table, column) {
+            reads.push(column);
+            let failed = ident(failed_name(&this.columns[column].name));
+            let only_column = match any_failed(this, &group_reads) {
+                Some(group_failed) => failed.and(!group_failed),
+                None => failed,
+            };
+            let lines = runtime
+                .block_on(lines_where(ctx, this, only_column))
+                .map_err(|e| internal(set, table, e))?;
+            found.extend(
+                lines
+                    .into_iter()
+                    .map(|line| finding(line, ri, rule.severity, Some(column), Detail::Unparsed { column })),
+            );
+        }
+        let exclude = any_failed(this, &reads).map(|e| !e);
+        let differing = runtime
+            .block_on(inconsistent(ctx, this, &c.group, column, exclude))
+            .map_err(|e| internal(set, table, e))?;
+        found.extend(differing.into_iter().map(|(line, usual)| {
+            let detail = Detail::ContradictedBy { table, line: usual };
+            finding(line, ri, rule.severity, Some(column), detail)
+        }));
+    }
+    Ok(found)
+}
+
+/// Every column a sequence rule reads: a row where one did not parse cannot
+/// take its place in the order, nor be compared.
+fn sequence_reads(s: &Sequence) -> Vec<usize> {
+    let mut reads: Vec<usize> = s
+        .group
+        .iter()
+        .chain([&s.order_by])
+        .chain(&s.reads)
+        .chain(&s.previous_reads)
+        .chain(&s.when_reads)
+        .copied()
+        .collect();
+    reads.sort_unstable();
+    reads.dedup();
+    reads
+}
+
+/// Name of the previous row's value of `column` in the sequence window.
+fn previous_name(column: &str) -> String {
+    format!("__previous_{column}")
+}
+
+/// Pairs of lines (row, the row before it in its group) where the row breaks
+/// the sequence's condition. One window over the table: the previous row's
+/// values come from LAG over each group ordered by `order_by`, then line.
+async fn out_of_sequence(
+    ctx: &SessionContext,
+    set: &RuleSet,
+    table: usize,
+    s: &Sequence,
+    exclude: Option<Expr>,
+) -> datafusion::common::Result<Vec<(u64, u64)>> {
+    let t = &set.tables[table];
+    let name = |c: usize| t.columns[c].name.as_str();
+    let mut rows = ctx.table(TableReference::bare(t.name.as_str())).await?;
+    if let Some(keep) = exclude {
+        rows = rows.filter(keep)?;
+    }
+    if let Some(when) = &s.when {
+        rows = rows.filter(when.clone())?;
+    }
+    for &c in s.group.iter().chain([&s.order_by]) {
+        rows = rows.filter(ident(name(c)).is_not_null())?;
+    }
+    let over = |e: Expr| {
+        e.partition_by(s.group.iter().map(|&c| ident(name(c))).collect())
+            .order_by(vec![
+                ident(name(s.order_by)).sort(true, false),
+                col(LINE).sort(true, false),
+            ])
+            .build()
+    };
+    let previous_line = previous_name(LINE);
+    let mut windows = vec![over(lag(col(LINE), Some(1), None))?.alias(&previous_line)];
+    for &c in &s.previous_reads {
+        windows.push(over(lag(ident(name(c)), Some(1), None))?.alias(previous_name(name(c))));
+    }
+    // `previous.x` in the condition is the window's LAG of x.
+    let condition = s
+        .condition
+        .clone()
+        .transform_up(|e| match e {
+            Expr::Column(c) if c.relation.as_ref().is_some_and(|r| r.table() == PREVIOUS) => {
+                Ok(Transformed::yes(ident(previous_name(&c.name))))
+            }
+            e => Ok(Transformed::no(e)),
+        })?
+        .data;
+    let rows = rows
+        .window(windows)?
+        // The first row of a group has no previous row; NULL (a blank value) is not a failure.
+        .filter(ident(&previous_line).is_not_null().and(condition.is_false()))?
+        .select(vec![col(LINE), ident(&previous_line)])?
+        .collect()
+        .await?;
+    let mut out = Vec::new();
+    for b in rows {
+        let (line, previous) = (line_numbers(&b, 0), line_numbers(&b, 1));
+        out.extend((0..b.num_rows()).map(|i| (line.value(i), previous.value(i))));
+    }
+    Ok(out)
+}
+
+/// Pairs of lines (row, the earliest line holding the usual value) of rows
+/// whose `column` differs from the most common value in their group (on a
+/// tie, the value seen first). Aggregates per (group, value), ranks the values
+/// of groups that hold more than one with a window, and joins the winner back
+/// to the rows.
+async fn inconsistent(
+    ctx: &SessionContext,
+    this: &crate::rules::Table,
+    group: &[usize],
+    column: usize,
+    exclude: Option<Expr>,
+) -> datafusion::common::Result<Vec<(u64, u64)>> {
+    let name = |c: usize| this.columns[c].name.as_str();
+    let mut rows = ctx.table(TableReference::bare(this.name.as_str())).await?;
+    if let Some(keep) = exclude {
+        rows = rows.filter(keep)?;
+    }
+    // Blank values, and rows with a blank group, are left to `required`.
+    for &c in group.iter().chain([&column]) {
+        rows = rows.filter(ident(name(c)).is_not_null())?;
+    }
+    let keys: Vec<Expr> = group.iter().map(|&c| ident(name(c))).collect();
+    let key_names: Vec<&str> = group.iter().map(|&c| name(c)).collect();
+    let renamed = |prefix: &str| -> Vec<String> { (0..group.len()).map(|i| format!("{prefix}{i}")).collect() };
+    let as_names = |v: &[String]| -> Vec<Expr> { keys.iter().zip(v).map(|(k, r)| k.clone().alias(r)).collect() };
+    // How often each group holds each value, and from which line.
+    let counts = rows.clone().aggregate(
+        keys.iter().cloned().chain([ident(name(column))]).collect(),
+        vec![count(lit(1)).alias("__rows"), min(col(LINE)).alias("__first")],
+    )?;
+    // Only groups holding more than one value can have a row that differs, and
+    // they are usually few: the plans below build on them (the smaller side
+    // first, as the hash join's build side) and stream the rows through.
+    let (mixed, usual) = (renamed("__mixed"), renamed("__group"));
+    let mixed_groups = counts
+        .clone()
+        .aggregate(keys.clone(), vec![count(lit(1)).alias("__values")])?
+        .filter(col("__values").gt(lit(1i64)))?
+        .select(as_names(&mixed))?;
+    let mixed_names: Vec<&str> = mixed.iter().map(String::as_str).collect();
+    let usual_values = mixed_groups
+        .join(counts, JoinType::RightSemi, &mixed_names, &key_names, None)?
+        .window(vec![
+            row_number()
+                .partition_by(keys.clone())
+                .order_by(vec![col("__rows").sort(false, false), col("__first").sort(true, false)])
+                .build()?
+                .alias("__rank"),
+        ])?
+        .filter(col("__rank").eq(lit(1u64)))?
+        .select(
+            as_names(&usual)
+                .into_iter()
+                .chain([ident(name(column)).alias("__usual"), col("__first")])
+                .collect::<Vec<Expr>>(),
+        )?;
+    let usual_names: Vec<&str> = usual.iter().map(String::as_str).collect();
+    let rows = usual_values
+        .join(rows, JoinType::Inner, &usual_names, &key_names, None)?
+        .filter(ident(name(column)).not_eq(col("__usual")))?
+        .select(vec![col(LINE), col("__first")])?
+        .collect()
+        .await?;
+    let mut out = Vec::new();
+    for b in rows {
+        let (line, first) = (line_numbers(&b, 0), line_numbers(&b, 1));
+        out.extend((0..b.num_rows()).map(|i| (line.value(i), first.value(i))));
+    }
+    Ok(out)
+}
+
+/// Lines of this table's rows where `filter` (over its projected columns) holds.
+async fn lines_where(
+    ctx: &SessionContext,
+    this: &crate::rules::Table,
+    filter: Expr,
+) -> datafusion::common::Result<Vec<u64>> {
+    let rows = ctx
+        .table(TableReference::bare(this.name.as_str()))
+        .await?
+        .filter(filter)?
+        .select(vec![col(LINE)])?
+        .collect()
+        .await?;
+    Ok(rows
+        .iter()
+        .flat_map(|b| line_numbers(b, 0).values().iter().copied().collect::<Vec<_>>())
+        .collect())
 }
 
 /// A whole-table finding, keyed by the line of its row.

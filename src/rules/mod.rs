@@ -211,6 +211,12 @@ pub enum Check {
     Share(Share),
     /// The number of rows, and its change from the last run (a return-level rule).
     RowCount(RowCount),
+    /// Each row of a group, in order, against the row before it (evaluated
+    /// by the `relate` stage).
+    Sequence(Sequence),
+    /// Columns must hold one value within each group (evaluated by the
+    /// `relate` stage).
+    Consistent(Consistent),
 }
 
 impl Check {
@@ -240,6 +246,32 @@ pub struct RowCount {
     pub max: Option<u64>,
     /// Largest change from the last run, as a fraction of its count.
     pub max_change: Option<f64>,
+}
+
+/// Consecutive rows of a group, e.g. a child's plans by start date: each row
+/// after the first must satisfy a condition over it and the row before it.
+#[derive(Debug, Clone)]
+pub struct Sequence {
+    pub group: Vec<usize>,
+    /// A date or integer column; rows with equal values are ordered by line.
+    pub order_by: usize,
+    /// Over this row's columns (unqualified) and the previous row's
+    /// (`previous.x`, see [`kinds::sequence::PREVIOUS`]).
+    pub condition: Expr,
+    /// Columns the condition reads from this row, and from the previous row.
+    pub reads: Vec<usize>,
+    pub previous_reads: Vec<usize>,
+    /// Rows that take part in the sequence, over this table's typed columns.
+    pub when: Option<Expr>,
+    pub when_reads: Vec<usize>,
+}
+
+/// Columns that must hold the same value in every row of a group (e.g. a
+/// child's date of birth on each of their contacts). Blank values are ignored.
+#[derive(Debug, Clone)]
+pub struct Consistent {
+    pub group: Vec<usize>,
+    pub columns: Vec<usize>,
 }
 
 /// Date periods per group, e.g. a child's plans or care episodes.

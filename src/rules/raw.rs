@@ -108,9 +108,12 @@ pub struct RawRule {
     /// `any` or `all` related rows must satisfy `check`.
     #[serde(default)]
     pub quantifier: Option<Spanned<String>>,
-    /// For `periods`: the columns that group rows (e.g. the child).
+    /// For `periods`, `sequence` and `consistent`: the columns that group rows (e.g. the child).
     #[serde(default)]
     pub group: Option<Spanned<Vec<Spanned<String>>>>,
+    /// For `sequence`: the column that orders rows within a group.
+    #[serde(default)]
+    pub order_by: Option<Spanned<String>>,
     /// For `periods`: the start and end date columns.
     #[serde(default)]
     pub start: Option<Spanned<String>>,
@@ -224,6 +227,7 @@ impl RawRule {
         add("to", self.to.as_ref().map(span));
         add("quantifier", self.quantifier.as_ref().map(span));
         add("group", self.group.as_ref().map(span));
+        add("order_by", self.order_by.as_ref().map(span));
         add("start", self.start.as_ref().map(span));
         add("end", self.end.as_ref().map(span));
         add("continuous", self.continuous.as_ref().map(span));

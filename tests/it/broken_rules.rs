@@ -79,6 +79,9 @@ cases! {
     fix_key_not_for_kind: "key-not-for-kind" at "9:29", help "`map` takes: synonyms, synonyms_file";
     synonym_chain: "synonym-chain" at "8:26", help "map `CP Team` straight to `Safeguarding`";
     set_wrong_type: "wrong-type" at "8:12";
+    // A sequence is put in order by a date or a number, never by text.
+    order_by_text: "bad-order-by" at "8:15", help "order by a column with `type: date` or `type: integer`";
+    order_by_unknown_column: "unknown-column" at "8:15", help "did you mean `plan_start_date`?";
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Rules between tables: `reference` (a key must exist in another table).
+//! Rules over whole tables: `reference` (a key must exist in another table),
+//! `related`, `periods`, `sequence` and `consistent`.
 
 use crate::util::Dir;
 
@@ -447,5 +448,362 @@ fn identical_periods_are_compared_once_and_unparsed_dates_are_not_checked() {
         f.message.starts_with("Not checked: Start is not a valid date"),
         "{}",
         f.message
+    );
+}
+
+const SEQUENCE_PACK: &str = r#"pack: sequence
+version: 1.0.0
+tables:
+  plans:
+    key: [child_id, start]
+    columns:
+      - { name: child_id, header: Child ID, required: true }
+      - { name: start, header: Start, type: date, required: true }
+      - { name: previous_plans, header: Previous Plans, type: integer }
+      - { name: status, header: Status }
+rules:
+  - id: PLAN-COUNT
+    table: plans
+    kind: sequence
+    group: [child_id]
+    order_by: start
+    check: start = previous.start OR previous_plans > previous.previous_plans
+    when: coalesce(status, '') <> 'draft'
+    message: The plan counts no more previous plans than the child's plan before it.
+"#;
+
+/// A run of the sequence pack; its outputs live as long as the `Dir`.
+fn sequence_run(plans: &str) -> (Dir, crate::util::Outputs) {
+    let dir = Dir::new();
+    dir.write("pack.yaml", SEQUENCE_PACK);
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: plans, file: plans.csv }\n",
+    );
+    dir.write("plans.csv", plans);
+    dir.run(&[]).expect_code(0);
+    let out = dir.latest();
+    (dir, out)
+}
+
+/// Lines with a finding of `rule`, each with the line its message points to (0: none).
+fn pointed(out: &crate::util::Outputs, rule: &str) -> Vec<(u64, u64)> {
+    let mut v: Vec<(u64, u64)> = out
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == rule)
+        .map(|f| {
+            let to = f
+                .message
+                .strip_suffix(".)")
+                .and_then(|m| m.rsplit_once(" line "))
+                .map_or(0, |(_, l)| l.parse().expect("a line number"));
+            (f.line, to)
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_row_out_of_sequence_is_rejected_naming_the_row_before_it() {
+    let (_dir, out) = sequence_run(
+        "Child ID,Start,Previous Plans,Status\n\
+         C1,01/06/2024,2,open\n\
+         C1,01/01/2024,0,open\n\
+         C1,2024-03-01,0,open\n\
+         C2,01/01/2024,1,open\n\
+         C2,01/02/2024,1,draft\n\
+         C2,01/03/2024,2,open\n",
+    );
+    // C1 in date order is lines 3, 4, 2: line 4 (written another way) counts no more
+    // plans than line 3. Line 2 follows line 4 and counts more. C2's draft on line 6 is
+    // outside the rule (`when`), so line 7 follows line 5.
+    assert_eq!(pointed(&out, "PLAN-COUNT"), [(4, 3)]);
+    let f = out.finding("plans", 4, "PLAN-COUNT");
+    assert_eq!(f.severity, "error");
+    assert_eq!(f.columns, "Start; Previous Plans");
+    assert_eq!(f.value, "Start=2024-03-01; Previous Plans=0");
+    assert_eq!(
+        f.message,
+        "The plan counts no more previous plans than the child's plan before it. (see plans line 3.)"
+    );
+    let rejected = out.rejected("plans");
+    let lines: Vec<&str> = rejected.rows.iter().map(|r| r[1].as_str()).collect();
+    assert_eq!(lines, ["4"], "only the later row of the pair is rejected");
+    assert_eq!(out.corrected("plans").rows.len(), 5);
+}
+
+#[test]
+fn rows_of_a_sequence_on_the_same_date_keep_file_order() {
+    let (_dir, out) = sequence_run(
+        "Child ID,Start,Previous Plans,Status\n\
+         C3,01/01/2024,1,\n\
+         C3,01/01/2024,0,\n\
+         C3,01/02/2024,1,\n\
+         C4,01/01/2024,0,\n\
+         C4,01/01/2024,1,\n\
+         C4,01/02/2024,1,\n",
+    );
+    // The tied rows are compared in file order (and pass: the same start). The row
+    // after them follows the later of the two: C3's line 4 counts more than line 3,
+    // C4's line 7 no more than line 6.
+    assert_eq!(pointed(&out, "PLAN-COUNT"), [(7, 6)]);
+}
+
+#[test]
+fn a_sequence_skips_blank_groups_and_dates_and_reports_unparsed_values_as_not_checked() {
+    let (_dir, out) = sequence_run(
+        "Child ID,Start,Previous Plans,Status\n\
+         C1,01/01/2024,0,\n\
+         C1,,0,\n\
+         ,01/01/2024,5,\n\
+         ,01/02/2024,0,\n\
+         C5,01/01/2024,,\n\
+         C5,01/02/2024,0,\n\
+         C6,01/01/2024,0,\n\
+         C6,01/02/2024,two,\n\
+         C6,01/03/2024,0,\n\
+         C6,31/02/2024,5,\n",
+    );
+    // Blank start (line 3) and blank child (lines 4, 5) are left to `required`; a blank
+    // count (line 6) cannot be compared. C6's line 9 and 11 did not parse: they are not
+    // checked, and are left out, so line 10 follows line 8 and counts no more than it.
+    assert_eq!(
+        pointed(&out, "PLAN-COUNT"),
+        [(9, 0), (10, 8), (11, 0)],
+        "{:#?}",
+        out.findings
+    );
+    let f = out.finding("plans", 9, "PLAN-COUNT");
+    assert!(
+        f.message
+            .starts_with("Not checked: Previous Plans is not a whole number"),
+        "{}",
+        f.message
+    );
+    assert_eq!(f.value, "two");
+    let f = out.finding("plans", 11, "PLAN-COUNT");
+    assert!(
+        f.message.starts_with("Not checked: Start is not a valid date"),
+        "{}",
+        f.message
+    );
+    let rule = out.run_json["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "PLAN-COUNT")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (rule["findings"].as_u64(), rule["not_checked"].as_u64()),
+        (Some(1), Some(2))
+    );
+}
+
+#[test]
+fn sequence_mistakes_in_rules_files_are_positioned() {
+    let dir = Dir::new();
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: plans, file: plans.csv }\n",
+    );
+    dir.write("plans.csv", "Child ID,Start,Previous Plans,Status\n");
+    let broken = |from: &str, to: &str| {
+        assert!(SEQUENCE_PACK.contains(from));
+        dir.write("pack.yaml", SEQUENCE_PACK.replace(from, to));
+        dir.run(&[]).expect_code(2).stderr
+    };
+    // A typo after `previous.` points at it and suggests the column.
+    let err = broken("previous.previous_plans", "previous.previous_plan");
+    assert!(
+        err.contains("error[unknown-column]: table `plans` has no column `previous_plan`\n  --> pack.yaml:17:55\n"),
+        "{err}"
+    );
+    assert!(err.contains("help: did you mean `previous_plans`?"), "{err}");
+    // A misspelt `previous` names a real column: say how to name the rows instead.
+    let err = broken("previous.previous_plans", "prev.previous_plans");
+    assert!(
+        err.contains("error[unknown-column]: `prev` is not a row this check can read\n  --> pack.yaml:17:55\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "help: write `previous_plans` for this row's value or `previous.previous_plans` for the previous row's"
+        ),
+        "{err}"
+    );
+    let err = broken("group: [child_id]", "group: []");
+    assert!(err.contains("error[empty-columns]: `group` is empty"), "{err}");
+}
+
+const CONSISTENT_PACK: &str = r#"pack: consistent
+version: 1.0.0
+code_lists:
+  gender: ["a) Male", "b) Female"]
+tables:
+  contacts:
+    key: [child_id, contact_date]
+    columns:
+      - { name: child_id, header: Child ID, required: true }
+      - { name: contact_date, header: Date of Contact, type: date }
+      - { name: born, header: Date of Birth, type: date }
+      - { name: gender, header: Gender, type: code, codes: gender }
+rules:
+  - id: SAME-CHILD
+    table: contacts
+    kind: consistent
+    group: [child_id]
+    columns: [born, gender]
+    message: The child's details differ between their contacts.
+"#;
+
+/// A run of the consistency pack; its outputs live as long as the `Dir`.
+fn consistent_run(contacts: &str) -> (Dir, crate::util::Outputs) {
+    let dir = Dir::new();
+    dir.write("pack.yaml", CONSISTENT_PACK);
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: contacts, file: contacts.csv }\n",
+    );
+    dir.write("contacts.csv", contacts);
+    dir.run(&[]).expect_code(0);
+    let out = dir.latest();
+    (dir, out)
+}
+
+#[test]
+fn a_value_that_differs_within_a_group_is_rejected_naming_the_usual_one() {
+    let (_dir, out) = consistent_run(
+        "Child ID,Date of Contact,Date of Birth,Gender\n\
+         C1,01/01/2024,01/02/2020,a) Male\n\
+         C1,02/01/2024,2020-02-01, A) MALE\n\
+         C1,03/01/2024,02/01/2020,b) Female\n\
+         C1,04/01/2024,,\n\
+         C2,01/01/2024,01/01/2019,b) Female\n\
+         C2,02/01/2024,01/01/2019,b) Female\n",
+    );
+    // Line 3 holds line 2's values written another way; line 5's blanks are left to
+    // `required`. Line 4 differs in both columns: one finding each, naming line 2.
+    assert_eq!(pointed(&out, "SAME-CHILD"), [(4, 2), (4, 2)]);
+    let mut found: Vec<(String, String)> = out
+        .on_line("contacts", 4)
+        .iter()
+        .map(|f| (f.columns.clone(), f.value.clone()))
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            ("Date of Birth".to_string(), "02/01/2020".to_string()),
+            ("Gender".to_string(), "b) Female".to_string())
+        ]
+    );
+    assert!(
+        out.on_line("contacts", 4)
+            .iter()
+            .all(|f| f.message == "The child's details differ between their contacts. (see contacts line 2.)"),
+        "{:#?}",
+        out.findings
+    );
+    let rejected = out.rejected("contacts");
+    assert_eq!(rejected.rows.len(), 1);
+    assert_eq!(rejected.rows[0][1], "4");
+}
+
+#[test]
+fn the_usual_value_is_the_most_common_and_on_a_tie_the_first() {
+    let (_dir, out) = consistent_run(
+        "Child ID,Date of Contact,Date of Birth,Gender\n\
+         C2,01/01/2024,01/01/2019,\n\
+         C2,02/01/2024,01/01/2018,\n\
+         C3,01/01/2024,05/05/2015,\n\
+         C3,02/01/2024,06/06/2016,\n\
+         C3,03/01/2024,06/06/2016,\n",
+    );
+    // C2: one of each, so the first line's value is usual. C3: line 4 differs from the
+    // value most lines hold, first held on line 5.
+    assert_eq!(pointed(&out, "SAME-CHILD"), [(3, 2), (4, 5)]);
+}
+
+#[test]
+fn a_group_may_be_several_columns() {
+    let dir = Dir::new();
+    dir.write(
+        "pack.yaml",
+        CONSISTENT_PACK
+            .replace("columns: [born, gender]", "columns: [born]")
+            .replace(
+                "group: [child_id]\n    columns",
+                "group: [child_id, gender]\n    columns",
+            ),
+    );
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: contacts, file: contacts.csv }\n",
+    );
+    dir.write(
+        "contacts.csv",
+        "Child ID,Date of Contact,Date of Birth,Gender\n\
+         C1,01/01/2024,01/01/2020,a) Male\n\
+         C1,02/01/2024,02/02/2020,b) Female\n\
+         C1,03/01/2024,03/03/2020,a) Male\n",
+    );
+    dir.run(&[]).expect_code(0);
+    // Line 3 is a group of its own; line 4 shares line 2's.
+    assert_eq!(pointed(&dir.latest(), "SAME-CHILD"), [(4, 2)]);
+}
+
+#[test]
+fn consistency_skips_blank_groups_and_reports_unparsed_values_as_not_checked() {
+    let (_dir, out) = consistent_run(
+        "Child ID,Date of Contact,Date of Birth,Gender\n\
+         ,01/01/2024,01/01/2010,a) Male\n\
+         ,02/01/2024,01/01/2011,b) Female\n\
+         C4,01/01/2024,31/02/2020,a) Male\n\
+         C4,02/01/2024,01/01/2020,a) Male\n\
+         C4,03/01/2024,01/01/2020,Monkey\n",
+    );
+    // Rows with no child are not one child. Line 4's date of birth and line 6's gender
+    // did not parse: each is not checked in that column, and checked in the other.
+    assert_eq!(pointed(&out, "SAME-CHILD"), [(4, 0), (6, 0)], "{:#?}", out.findings);
+    let f = out.finding("contacts", 4, "SAME-CHILD");
+    assert!(
+        f.message.starts_with("Not checked: Date of Birth is not a valid date"),
+        "{}",
+        f.message
+    );
+    let f = out.finding("contacts", 6, "SAME-CHILD");
+    assert!(
+        f.message.starts_with("Not checked: Gender is not one of"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn consistency_mistakes_in_rules_files_are_positioned() {
+    let dir = Dir::new();
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: contacts, file: contacts.csv }\n",
+    );
+    dir.write("contacts.csv", "Child ID,Date of Contact,Date of Birth,Gender\n");
+    dir.write(
+        "pack.yaml",
+        CONSISTENT_PACK
+            .replace("group: [child_id]", "group: [chld_id]")
+            .replace("columns: [born, gender]", "columns: [born, gendr]"),
+    );
+    let err = dir.run(&[]).expect_code(2).stderr;
+    assert!(
+        err.contains("error[unknown-column]: table `contacts` has no column `chld_id`\n  --> pack.yaml:17:13\n"),
+        "{err}"
+    );
+    assert!(err.contains("help: did you mean `child_id`?"), "{err}");
+    assert!(
+        err.contains("error[unknown-column]: table `contacts` has no column `gendr`\n  --> pack.yaml:18:21\n"),
+        "{err}"
     );
 }

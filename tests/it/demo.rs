@@ -193,7 +193,7 @@ fn demo_outputs_have_the_documented_shape() {
     assert!(dir.join(published).join("summary.md").is_file());
     assert!(run.stdout.contains("latest out/latest"), "{}", run.stdout);
     assert!(
-        run.stdout.starts_with("Checked 6,657 rows in 5 tables"),
+        run.stdout.starts_with("Checked 6,659 rows in 5 tables"),
         "{}",
         run.stdout
     );

@@ -13,6 +13,7 @@ pub mod age;
 pub mod check;
 pub mod clean_text;
 pub mod code_form;
+pub mod consistent;
 pub mod duplicate_rows;
 pub mod length;
 pub mod pattern;
@@ -22,6 +23,7 @@ pub mod reference;
 pub mod related;
 pub mod required;
 pub mod row_count;
+pub mod sequence;
 pub mod share;
 pub mod type_check;
 pub mod unique;
@@ -55,6 +57,8 @@ pub static KINDS: &[&dyn Kind] = &[
     &periods::PeriodsKind,
     &share::ShareKind,
     &row_count::RowCountKind,
+    &sequence::SequenceKind,
+    &consistent::ConsistentKind,
     &unique::Unique,
     &duplicate_rows::DuplicateRows,
 ];
@@ -100,6 +104,13 @@ pub const WHEN: Param = Param {
     name: "when",
     required: false,
     doc: "SQL condition: the rule applies only to rows where it is true.",
+};
+
+/// The grouping key of the kinds that compare rows within a group.
+pub const GROUP: Param = Param {
+    name: "group",
+    required: true,
+    doc: "The columns that group rows, e.g. `[child_id]`.",
 };
 
 /// Everything a kind needs to compile one rule.
@@ -149,6 +160,18 @@ impl RuleCx<'_> {
             }
         }
         if diags.is_empty() { Ok(out) } else { Err(diags) }
+    }
+
+    /// The rule's `group` (a required key), resolved: at least one column.
+    pub fn group(&self) -> Result<Vec<usize>, Vec<Diagnostic>> {
+        let group = self.raw.group.as_ref().expect("required key checked");
+        if group.value.is_empty() {
+            return Err(vec![
+                self.error("empty-columns", span(group), "`group` is empty")
+                    .label("name the columns that group rows, e.g. [child_id]"),
+            ]);
+        }
+        self.resolve(&group.value)
     }
 
     /// The date `today` means.
@@ -387,6 +410,10 @@ pub fn compile_rule(
         Check::Periods(p) => vec![p.start, p.end],
         Check::Share(s) => s.reads.clone(),
         Check::RowCount(_) => Vec::new(),
+        // What a broken sequence's report shows: the values the check read on this row.
+        Check::Sequence(s) if !s.reads.is_empty() => s.reads.clone(),
+        Check::Sequence(s) => vec![s.order_by],
+        Check::Consistent(c) => c.columns.clone(),
     };
     Ok(Rule {
         id: raw.id.value.clone(),

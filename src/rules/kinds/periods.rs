@@ -1,6 +1,6 @@
 //! `periods`: date periods within a group must not overlap (or leave gaps).
 
-use super::{Check, Kind, KindDoc, Param, RuleCx};
+use super::{Check, GROUP, Kind, KindDoc, Param, RuleCx};
 use crate::diag::Diagnostic;
 use crate::rules::{ColumnType, Periods};
 use crate::yaml::span;
@@ -13,11 +13,7 @@ static DOC: KindDoc = KindDoc {
     why: "A child cannot be on two child protection plans, or in two care episodes, at once; overlaps and gaps mean an end date was not recorded or a period was entered twice, and they distort every duration and count built on the list.",
     example: "- id: CPP-009\n  table: cp_plans\n  kind: periods\n  group: [child_id]\n  start: plan_start_date\n  end: plan_end_date\n  severity: error\n  message: The child's protection plans overlap.",
     params: &[
-        Param {
-            name: "group",
-            required: true,
-            doc: "The columns that group rows, e.g. `[child_id]`.",
-        },
+        GROUP,
         Param {
             name: "start",
             required: true,
