@@ -24,7 +24,10 @@
 //!               batches)  in stages)   in parallel)
 //!                            │
 //!                            ▼
-//!                          run (order-dependent checks, route each row)
+//!                         route (order-dependent checks, route each row)
+//!                            │
+//!                            ▼
+//!                         returns (rules about whole tables, judged once)
 //!                            │
 //!                            ▼
 //!                 report ──► publish (staging dir, atomic rename)
@@ -44,8 +47,9 @@
 //! - [`fix`]: apply declared corrections to a batch's text, recording every
 //!   change; correction kinds live in [`fix`], one file each.
 //! - [`check`]: type the batch's columns and evaluate the plan over it.
-//! - [`run`]: resolve `unique` and `duplicate_rows` in file order, route each
-//!   row to corrected or rejected, and write the exceptions.
+//! - [`route`]: resolve `unique` and `duplicate_rows` in file order, route
+//!   each row to corrected or rejected, and write the exceptions and changes.
+//! - [`run`]: the orchestration the binary and the tests call.
 //! - [`returns`]: judge rules about whole tables (shares, row counts, the
 //!   change since the last run) once every table is done.
 //! - [`report`]: `run.json` and the manager's `summary.md`.
@@ -64,6 +68,7 @@ pub mod publish;
 pub mod relate;
 pub mod report;
 pub mod returns;
+pub mod route;
 pub mod rules;
 pub mod run;
 pub mod values;

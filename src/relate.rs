@@ -160,24 +160,35 @@ pub fn relate(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
     }
     let ctx = SessionContext::new_with_config(
         SessionConfig::new()
-            // One partition: the build side is collected once and this table
-            // streams through it. Hash-repartitioning both sides over two
-            // cores was ~25% faster but copied the larger table (+150 MB at 10M rows).
+            // Joins run in one partition: the build side is collected once and
+            // this table streams through it. Hash-repartitioning both sides over
+            // two cores was ~25% faster but copied the larger table (+150 MB at 10M rows).
             .with_target_partitions(1)
             .with_batch_size(batch_rows.max(1024)),
     );
     for (&t, cols) in &needed {
+        let started = std::time::Instant::now();
         let input = input_of(t).expect("checked above");
         let (schema, batches) = project(set, t, cols, input, config.pivot, fixes, batch_rows)?;
         let mem = MemTable::try_new(schema, vec![batches]).map_err(|e| internal(set, t, e))?;
         ctx.register_table(TableReference::bare(set.tables[t].name.as_str()), Arc::new(mem))
             .map_err(|e| internal(set, t, e))?;
+        tracing::debug!(table = %set.tables[t].name, columns = cols.len(), ms = started.elapsed().as_millis() as u64, "read for rules over whole tables");
     }
+    // Window queries (periods, sequences, consistency) sort whole tables by
+    // group: partitioned by group over every core they take ~40% less time.
+    // Same tables (the catalog is shared), other settings.
+    let windows = {
+        let mut state = ctx.state();
+        state.config_mut().options_mut().execution.target_partitions = rayon::current_num_threads().max(1);
+        SessionContext::new_with_state(state)
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(rayon::current_num_threads().max(1))
         .build()
         .map_err(|e| Error::Internal(format!("starting the query runtime: {e}")))?;
     for (ri, cross) in runnable {
+        let _timer = RuleTimer::start(&set.rules[ri].id);
         let rule = &set.rules[ri];
         let r = cross.key();
         // This table's columns the rule reads that can fail to parse.
@@ -217,6 +228,7 @@ pub fn relate(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
         }));
     }
     for (ri, p) in periods {
+        let _timer = RuleTimer::start(&set.rules[ri].id);
         let rule = &set.rules[ri];
         let table = rule.table;
         let mut reads: Vec<usize> = p.group.iter().chain([&p.start, &p.end]).copied().collect();
@@ -226,7 +238,7 @@ pub fn relate(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
             .block_on(unparsed(&ctx, set, table, &reads))
             .map_err(|e| internal(set, table, e))?;
         let pairs = runtime
-            .block_on(clashes(&ctx, set, table, p, exclude))
+            .block_on(clashes(&windows, set, table, p, exclude))
             .map_err(|e| internal(set, table, e))?;
         let found = related.findings.entry(table).or_default();
         found.extend(not_checked.into_iter().map(|(line, column)| {
@@ -242,17 +254,44 @@ pub fn relate(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
         }
     }
     for (ri, s) in sequences {
-        let found = sequence_findings(&ctx, &runtime, set, ri, s)?;
+        let _timer = RuleTimer::start(&set.rules[ri].id);
+        let found = sequence_findings(&windows, &runtime, set, ri, s)?;
         related.findings.entry(set.rules[ri].table).or_default().extend(found);
     }
     for (ri, c) in consistents {
-        let found = consistent_findings(&ctx, &runtime, set, ri, c)?;
+        let _timer = RuleTimer::start(&set.rules[ri].id);
+        let found = consistent_findings(&windows, &runtime, set, ri, c)?;
         related.findings.entry(set.rules[ri].table).or_default().extend(found);
     }
     for f in related.findings.values_mut() {
         f.sort_by_key(|(line, f)| (*line, f.rule));
     }
     Ok(related)
+}
+
+/// Logs how long a whole-table rule took (at debug level, `-v`) when dropped.
+struct RuleTimer<'a> {
+    id: &'a str,
+    started: std::time::Instant,
+}
+
+impl<'a> RuleTimer<'a> {
+    fn start(id: &'a str) -> Self {
+        RuleTimer {
+            id,
+            started: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Drop for RuleTimer<'_> {
+    fn drop(&mut self) {
+        tracing::debug!(
+            rule = self.id,
+            ms = self.started.elapsed().as_millis() as u64,
+            "rule over whole tables"
+        );
+    }
 }
 
 fn internal(set: &RuleSet, t: usize, e: impl std::fmt::Display) -> Error {
