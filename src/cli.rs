@@ -195,8 +195,9 @@ fn generate_command(args: GenerateArgs) -> i32 {
                 );
             }
             println!(
-                "{:>12} planted problems listed in {}",
+                "{:>12} planted problems and {} expected corrections listed in {}",
                 count(summary.planted as u64),
+                count(summary.changes as u64),
                 args.out.join("ground_truth.csv").display()
             );
             0
