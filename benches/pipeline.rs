@@ -38,10 +38,8 @@ fn main() {
         }
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let data = root
-        .join("target")
-        .join("bench-data")
-        .join(format!("children-contacts-{rows}"));
+    let cache = root.join("target").join("bench-data");
+    let data = cache.join(format!("children-contacts-{rows}-{}", generator_version()));
     if !data.join("contacts.csv").is_file() || !data.join("children.csv").is_file() {
         let t = Instant::now();
         let opts = cleanse::generate::GenOptions {
@@ -106,7 +104,7 @@ fn main() {
 
     // Periods and sequences: child protection plans, one to three per child,
     // checked for overlaps (CPP-009) and order (CPP-010) over the same number of rows.
-    let plans = root.join("target").join("bench-data").join(format!("plans-{rows}"));
+    let plans = cache.join(format!("plans-{rows}-{}", generator_version()));
     if !plans.join("cp_plans.csv").is_file() {
         write_plans(&plans, rows).expect("write plans");
     }
@@ -163,6 +161,16 @@ impl Measured {
 
 // The child is reaped with wait4, which std's `Child::wait` cannot report usage for.
 #[allow(clippy::zombie_processes)]
+/// Generated data is cached; a change to either generator makes a new cache entry, so the
+/// figures are never for data an older generator wrote.
+fn generator_version() -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    include_str!("../src/generate.rs").hash(&mut h);
+    include_str!("pipeline.rs").hash(&mut h);
+    format!("{:08x}", h.finish() as u32)
+}
+
 fn measure(config: &Path, out: &Path) -> Measured {
     let _ = std::fs::remove_dir_all(out);
     let t = Instant::now();
