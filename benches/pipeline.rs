@@ -174,6 +174,10 @@ fn generator_version() -> String {
 fn measure(config: &Path, out: &Path) -> Measured {
     let _ = std::fs::remove_dir_all(out);
     let t = Instant::now();
+    #[allow(
+        clippy::zombie_processes,
+        reason = "reaped by wait4 below, which also gives its usage"
+    )]
     let child = Command::new(env!("CARGO_BIN_EXE_cleanse"))
         .args(["--quiet", "run", "--config"])
         .arg(config)
