@@ -701,38 +701,15 @@ pub fn compile(
         return Err(diags);
     };
     let doc = kind.doc();
-    for (name, at) in raw.present_params() {
-        if !doc.params.iter().any(|p| p.name == name) {
-            let takes: Vec<&str> = doc.params.iter().map(|p| p.name).collect();
-            diags.push(
-                Diagnostic::new(
-                    "key-not-for-kind",
-                    file,
-                    at,
-                    format!("correction kind `{}` does not take `{name}`", doc.name),
-                )
-                .label("not used by this kind")
-                .help(if takes.is_empty() {
-                    format!("`{}` takes no settings beyond {}", doc.name, COMMON.join(", "))
-                } else {
-                    format!("`{}` takes: {}", doc.name, takes.join(", "))
-                }),
-            );
-        }
-    }
-    let present: Vec<&str> = raw.present_params().iter().map(|(n, _)| *n).collect();
-    for p in doc.params.iter().filter(|p| p.required && !present.contains(&p.name)) {
-        diags.push(
-            Diagnostic::new(
-                "missing-key",
-                file,
-                span(&raw.kind),
-                format!("correction kind `{}` needs `{}`", doc.name, p.name),
-            )
-            .label(format!("`{}` is missing", p.name))
-            .help(format!("add `{}`: {}", p.name, p.doc)),
-        );
-    }
+    crate::rules::kinds::check_params(
+        doc,
+        "correction",
+        &COMMON.join(", "),
+        &raw.present_params(),
+        span(&raw.kind),
+        file,
+        &mut diags,
+    );
     let t = &tables[ti];
     let columns: Vec<usize> = match (&raw.columns, rule) {
         (Some(cols), _) => cols

@@ -243,6 +243,55 @@ impl RuleCx<'_> {
     }
 }
 
+/// The keys a rule or correction sets against its kind's parameters: a key the kind does not
+/// take (`key-not-for-kind`), and a required one that is missing (`missing-key`). Shared by rule
+/// kinds and correction kinds (`what`: "rule" or "correction"; `common`: the keys every one takes).
+pub(crate) fn check_params(
+    doc: &KindDoc,
+    what: &str,
+    common: &str,
+    present: &[(&'static str, Range<usize>)],
+    kind_span: Range<usize>,
+    file: &Arc<SourceFile>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (name, at) in present {
+        if !doc.params.iter().any(|p| p.name == *name) {
+            let takes: Vec<&str> = doc.params.iter().map(|p| p.name).collect();
+            diags.push(
+                Diagnostic::new(
+                    "key-not-for-kind",
+                    file,
+                    at.clone(),
+                    format!("{what} kind `{}` does not take `{name}`", doc.name),
+                )
+                .label("not used by this kind")
+                .help(if takes.is_empty() {
+                    format!("`{}` takes no settings beyond {common}", doc.name)
+                } else {
+                    format!("`{}` takes: {}", doc.name, takes.join(", "))
+                }),
+            );
+        }
+    }
+    for p in doc
+        .params
+        .iter()
+        .filter(|p| p.required && !present.iter().any(|(n, _)| *n == p.name))
+    {
+        diags.push(
+            Diagnostic::new(
+                "missing-key",
+                file,
+                kind_span.clone(),
+                format!("{what} kind `{}` needs `{}`", doc.name, p.name),
+            )
+            .label(format!("`{}` is missing from this {what}", p.name))
+            .help(format!("add `{}`: {}", p.name, p.doc)),
+        );
+    }
+}
+
 /// Validate the parts every rule shares, then hand it to its kind.
 pub fn compile_rule(
     raw: &RawRule,
@@ -334,41 +383,15 @@ pub fn compile_rule(
         return Err(diags);
     };
     let doc = kind.doc();
-    for (name, at) in raw.present_params() {
-        if !doc.params.iter().any(|p| p.name == name) {
-            let takes: Vec<&str> = doc.params.iter().map(|p| p.name).collect();
-            diags.push(
-                Diagnostic::new(
-                    "key-not-for-kind",
-                    file,
-                    at,
-                    format!("rule kind `{}` does not take `{name}`", doc.name),
-                )
-                .label("not used by this kind")
-                .help(if takes.is_empty() {
-                    format!(
-                        "`{}` takes no settings beyond id, table, kind, severity, message and docs",
-                        doc.name
-                    )
-                } else {
-                    format!("`{}` takes: {}", doc.name, takes.join(", "))
-                }),
-            );
-        }
-    }
-    let present: Vec<&str> = raw.present_params().iter().map(|(n, _)| *n).collect();
-    for p in doc.params.iter().filter(|p| p.required && !present.contains(&p.name)) {
-        diags.push(
-            Diagnostic::new(
-                "missing-key",
-                file,
-                span(&raw.kind),
-                format!("rule kind `{}` needs `{}`", doc.name, p.name),
-            )
-            .label(format!("`{}` is missing from this rule", p.name))
-            .help(format!("add `{}`: {}", p.name, p.doc)),
-        );
-    }
+    check_params(
+        doc,
+        "rule",
+        "id, table, kind, severity, message and docs",
+        &raw.present_params(),
+        span(&raw.kind),
+        file,
+        &mut diags,
+    );
     // Keys out of place make the kind's own checks meaningless; a bad severity,
     // id or message does not, so report the kind's problems alongside those.
     if diags
