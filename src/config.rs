@@ -58,9 +58,31 @@ pub struct Config {
     pub inputs: Vec<Input>,
 }
 
+/// What a configuration must be able to reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// A run: its rule packs and its exports.
+    PacksAndData,
+    /// `cleanse check`: its rule packs only (CI checks rules where the data is not).
+    Packs,
+}
+
 impl Config {
+    /// Read a configuration for a run: every problem, or a configuration whose files exist.
     pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
-        let (raw, file) = yaml::load::<RawConfig>(path)?;
+        match Config::parse(path, Reach::PacksAndData) {
+            (Some(config), diags) if diags.is_empty() => Ok(config),
+            (_, diags) => Err(diags),
+        }
+    }
+
+    /// Read a configuration, keeping what could be read beside the problems, so `cleanse check`
+    /// can go on to the rule packs that do exist. `None` only if the YAML itself is unusable.
+    pub fn parse(path: &Path, reach: Reach) -> (Option<Config>, Vec<Diagnostic>) {
+        let (raw, file) = match yaml::load::<RawConfig>(path) {
+            Ok(loaded) => loaded,
+            Err(diags) => return (None, diags),
+        };
         let base = path.parent().unwrap_or(Path::new("."));
         let mut diags = Vec::new();
         let as_of = raw.as_of.as_ref().and_then(|a| {
@@ -121,7 +143,7 @@ impl Config {
         let mut inputs: Vec<Input> = Vec::new();
         for i in &raw.inputs {
             let path = base.join(&i.file.value);
-            if !path.is_file() {
+            if reach == Reach::PacksAndData && !path.is_file() {
                 diags.push(
                     Diagnostic::new(
                         "missing-file",
@@ -190,16 +212,14 @@ impl Config {
                 table_at: (file.clone(), span(&i.table)),
             });
         }
-        if !diags.is_empty() {
-            return Err(diags);
-        }
-        Ok(Config {
+        let config = Config {
             path: path.to_path_buf(),
             name: raw.name.unwrap_or_else(|| "Cleanse run".to_string()),
             as_of,
             pivot,
             rules,
             inputs,
-        })
+        };
+        (Some(config), diags)
     }
 }

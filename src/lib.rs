@@ -54,12 +54,16 @@
 //!   change since the last run) once every table is done.
 //! - [`report`]: `run.json` and the manager's `summary.md`.
 //! - [`publish`]: write outputs so that nobody sees half a run.
+//!
+//! Beside the pipeline, [`validate`] is what `cleanse check` runs: the validation a run starts
+//! with, over configurations and rule packs, without any data (for CI).
 
 pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod error;
+pub mod examples;
 pub mod fix;
 pub mod generate;
 pub mod ingest;
@@ -71,6 +75,7 @@ pub mod returns;
 pub mod route;
 pub mod rules;
 pub mod run;
+pub mod validate;
 pub mod values;
 pub(crate) mod yaml;
 

@@ -9,7 +9,6 @@ use std::time::Instant;
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
-use crate::diag::{Diagnostic, did_you_mean};
 use crate::error::{Error, Result};
 use crate::fix;
 use crate::ingest::CsvSource;
@@ -18,7 +17,7 @@ use crate::relate::relate;
 use crate::report::{self, RuleCount, RunReport, TableReport};
 use crate::returns;
 use crate::route::{ChangeCounts, Changes, Counts, Exception, Exceptions, Sinks, State, TableJob, process_table};
-use crate::rules::{self, RuleSet, Semantics, Severity};
+use crate::rules::{RuleSet, Severity};
 
 pub struct RunOptions {
     pub config: PathBuf,
@@ -55,31 +54,47 @@ pub mod ingest_rules {
     pub const ENCODING: &str = "ingest.encoding";
 }
 
+/// Run the configuration `opts` names: validate it and its packs, then check its exports.
 pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
-    let started = chrono::Utc::now();
     let t0 = Instant::now();
-    let mut timings = BTreeMap::new();
     let config = Config::load(&opts.config).map_err(Error::Rules)?;
     let as_of = opts
         .as_of
         .or(config.as_of)
         .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let set = rules::load(&config.rules, Semantics { as_of }).map_err(Error::Rules)?;
-    check_inputs(&config, &set)?;
-    timings.insert("rules_ms".to_string(), t0.elapsed().as_millis() as u64);
+    let set = crate::validate::packs_for(&config, as_of).map_err(Error::Rules)?;
     tracing::info!(
         packs = set.packs.len(),
         tables = set.tables.len(),
         rules = set.rules.len(),
         "rules loaded"
     );
+    let loaded = BTreeMap::from([("rules_ms".to_string(), t0.elapsed().as_millis() as u64)]);
+    run_loaded(opts, &config, &set, as_of, loaded)
+}
 
-    let sources = open_inputs(&config, &set)?;
+/// Check a configuration's exports against rules already loaded and validated (the rule packs
+/// were compiled with `today` = `as_of`). `cleanse test` runs each example this way, with only
+/// the rule or correction under test.
+pub fn run_with(opts: &RunOptions, config: &Config, set: &RuleSet, as_of: chrono::NaiveDate) -> Result<RunOutcome> {
+    run_loaded(opts, config, set, as_of, BTreeMap::new())
+}
+
+fn run_loaded(
+    opts: &RunOptions,
+    config: &Config,
+    set: &RuleSet,
+    as_of: chrono::NaiveDate,
+    mut timings: BTreeMap<String, u64>,
+) -> Result<RunOutcome> {
+    let started = chrono::Utc::now();
+    let t0 = Instant::now();
+    let sources = open_inputs(config, set)?;
     let t = Instant::now();
-    let fixes = fix::prepare(&set, &config, opts.apply_review, opts.batch_rows)?;
+    let fixes = fix::prepare(set, config, opts.apply_review, opts.batch_rows)?;
     timings.insert("fix_prepare_ms".to_string(), t.elapsed().as_millis() as u64);
     let t = Instant::now();
-    let mut related = relate(&set, &config, &fixes, opts.batch_rows)?;
+    let mut related = relate(set, config, &fixes, opts.batch_rows)?;
     timings.insert("relate_ms".to_string(), t.elapsed().as_millis() as u64);
     // Before this run replaces `latest`: what `row_count` compares with.
     let previous = returns::Previous::read(&opts.out);
@@ -102,7 +117,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
             changes: &mut changes,
         };
         let (table, input_report, measured) =
-            process_table(&set, &config, &fixes, job, &staging, sinks, opts.batch_rows)?;
+            process_table(set, config, &fixes, job, &staging, sinks, opts.batch_rows)?;
         measures.extend(measured);
         timings.insert(format!("table_{}_ms", input.table), t.elapsed().as_millis() as u64);
         tracing::info!(table = %input.table, rows = table.rows_in, corrected = table.corrected, rejected = table.rejected, ms = t.elapsed().as_millis() as u64, "table checked");
@@ -121,8 +136,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
             set.rules[*ri].message
         );
         write_table_level(
-            &set,
-            &config,
+            set,
+            config,
             &mut exceptions,
             &mut tables,
             *ri,
@@ -131,7 +146,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
             &message,
         )?;
     }
-    let judged = returns::judge(&set, &tables, &measures, &previous);
+    let judged = returns::judge(set, &tables, &measures, &previous);
     for (ri, outcome) in &judged {
         let rule = &set.rules[*ri];
         match outcome {
@@ -139,8 +154,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
             returns::Outcome::Breach { figure, limit } => {
                 let message = format!("{} ({figure}; the limit is {limit}.)", rule.message);
                 write_table_level(
-                    &set,
-                    &config,
+                    set,
+                    config,
                     &mut exceptions,
                     &mut tables,
                     *ri,
@@ -152,8 +167,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
             returns::Outcome::NotChecked(why) => {
                 let message = format!("Not checked: {why}. ({})", rule.message);
                 write_table_level(
-                    &set,
-                    &config,
+                    set,
+                    config,
                     &mut exceptions,
                     &mut tables,
                     *ri,
@@ -167,8 +182,8 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let counts = exceptions.finish(&staging)?;
     let change_counts = changes.finish(&staging)?;
 
-    let rules_report = rule_counts(&set, &counts, &related.not_run, &judged);
-    let corrections_report = correction_counts(&set, &change_counts, &fixes.not_run);
+    let rules_report = rule_counts(set, &counts, &related.not_run, &judged);
+    let corrections_report = correction_counts(set, &change_counts, &fixes.not_run);
     let with_input: Vec<&str> = config.inputs.iter().map(|i| i.table.as_str()).collect();
     let t = Instant::now();
     let mut report = RunReport {
@@ -200,9 +215,10 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     report
         .timings_ms
         .insert("report_ms".to_string(), t.elapsed().as_millis() as u64);
+    let loading = report.timings_ms.get("rules_ms").copied().unwrap_or(0);
     report
         .timings_ms
-        .insert("total_ms".to_string(), t0.elapsed().as_millis() as u64);
+        .insert("total_ms".to_string(), loading + t0.elapsed().as_millis() as u64);
     report.finished = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let mut json = staging.file("run.json")?;
     serde_json::to_writer_pretty(&mut json, &report).map_err(|e| Error::Internal(format!("writing run.json: {e}")))?;
@@ -271,31 +287,6 @@ fn open_inputs(config: &Config, set: &RuleSet) -> Result<Vec<CsvSource<std::fs::
         Ok(sources)
     } else {
         Err(Error::Input(problems))
-    }
-}
-
-/// Every input must name a declared table: checked before any output is made.
-fn check_inputs(config: &Config, set: &RuleSet) -> Result<()> {
-    let diags: Vec<Diagnostic> = config
-        .inputs
-        .iter()
-        .filter(|i| set.table(&i.table).is_none())
-        .map(|i| {
-            let (file, span) = &i.table_at;
-            Diagnostic::new(
-                "unknown-table",
-                file,
-                span.clone(),
-                format!("no rule pack declares a table `{}`", i.table),
-            )
-            .label("unknown table")
-            .maybe_help(did_you_mean(&i.table, set.tables.iter().map(|t| t.name.as_str())))
-        })
-        .collect();
-    if diags.is_empty() {
-        Ok(())
-    } else {
-        Err(Error::Rules(diags))
     }
 }
 

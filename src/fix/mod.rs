@@ -76,7 +76,7 @@ pub enum Apply {
 }
 
 /// A declared correction, validated and compiled.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Correction {
     pub id: String,
     pub table: usize,
@@ -90,7 +90,7 @@ pub struct Correction {
     /// Rows it applies to, over the row's typed values at the start of its stage.
     pub when: Option<Arc<dyn PhysicalExpr>>,
     pub docs: String,
-    pub fix: Box<dyn Fix>,
+    pub fix: Arc<dyn Fix>,
 }
 
 /// A correction kind: its documentation and how to compile one.
@@ -772,7 +772,7 @@ pub fn compile(
             .docs
             .as_ref()
             .map_or_else(|| doc.summary.to_string(), |d| d.value.trim().to_string()),
-        fix,
+        fix: Arc::from(fix),
     })
 }
 

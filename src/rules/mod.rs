@@ -11,6 +11,7 @@
 //! rule expressions are fixed before any data is read, so the check stage
 //! only evaluates.
 
+pub mod examples;
 pub mod kinds;
 pub mod raw;
 pub mod sql;
@@ -135,7 +136,7 @@ impl ColumnType {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Column {
     /// The name rules use (snake_case).
     pub name: String,
@@ -154,7 +155,7 @@ pub fn raw_name(column: &str) -> String {
     format!("raw:{column}")
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Table {
     pub name: String,
     pub description: String,
@@ -327,6 +328,9 @@ pub struct PackInfo {
     pub version: String,
     pub path: PathBuf,
     pub sha256: String,
+    /// What `today` means when `cleanse test` runs the pack's examples.
+    #[serde(skip)]
+    pub examples_as_of: Option<chrono::NaiveDate>,
 }
 
 /// Every table and rule of the configured packs, validated and compiled.
@@ -337,11 +341,32 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
     /// In declaration order (the order ties within a stage are broken in).
     pub corrections: Vec<crate::fix::Correction>,
+    /// The examples rules and corrections carry, for `cleanse test`.
+    pub examples: Vec<examples::Examples>,
 }
 
 impl RuleSet {
     pub fn table(&self, name: &str) -> Option<usize> {
         self.tables.iter().position(|t| t.name == name)
+    }
+
+    /// The same tables with only the rule or correction an example is about: what `cleanse
+    /// test` runs, so an example shows what its subject does and nothing else.
+    pub fn only(&self, subject: &examples::Subject) -> RuleSet {
+        use examples::Subject;
+        RuleSet {
+            packs: self.packs.clone(),
+            tables: self.tables.clone(),
+            rules: match subject {
+                Subject::Rule(id) => self.rules.iter().filter(|r| &r.id == id).cloned().collect(),
+                Subject::Correction(_) => Vec::new(),
+            },
+            corrections: match subject {
+                Subject::Correction(id) => self.corrections.iter().filter(|c| &c.id == id).cloned().collect(),
+                Subject::Rule(_) => Vec::new(),
+            },
+            examples: Vec::new(),
+        }
     }
 }
 
@@ -361,16 +386,29 @@ pub fn load(paths: &[PathBuf], sem: Semantics) -> Result<RuleSet, Vec<Diagnostic
         tables: Vec::new(),
         rules: Vec::new(),
         corrections: Vec::new(),
+        examples: Vec::new(),
     };
     let mut parsed = Vec::new();
     for path in paths {
         match yaml::load::<RawPack>(path) {
             Ok((pack, file)) => {
+                let examples_as_of = pack.examples_as_of.as_ref().and_then(|d| {
+                    let date = chrono::NaiveDate::parse_from_str(d.value.trim(), "%Y-%m-%d");
+                    date.map_err(|_| {
+                        diags.push(
+                            Diagnostic::new("bad-date", &file, span(d), format!("`{}` is not a date", d.value))
+                                .label("expected yyyy-mm-dd")
+                                .help("write the date the examples assume as e.g. 2026-03-31"),
+                        )
+                    })
+                    .ok()
+                });
                 set.packs.push(PackInfo {
                     name: pack.pack.value.clone(),
                     version: pack.version.value.clone(),
                     path: path.clone(),
                     sha256: crate::sha256_hex(file.text.as_bytes()),
+                    examples_as_of,
                 });
                 parsed.push((pack, file));
             }
@@ -466,6 +504,7 @@ pub fn load(paths: &[PathBuf], sem: Semantics) -> Result<RuleSet, Vec<Diagnostic
     }
     if diags.is_empty() {
         add_column_rules(&mut set);
+        examples::compile(&parsed, &mut set, &mut diags);
     }
     if diags.is_empty() { Ok(set) } else { Err(diags) }
 }

@@ -26,6 +26,10 @@ pub struct RawPack {
     /// Corrections not attached to a rule.
     #[serde(default)]
     pub corrections: Vec<RawCorrection>,
+    /// The date `today` means when `cleanse test` runs this pack's examples, so examples about
+    /// "the future" stay true as time passes (default: the day of the test).
+    #[serde(default)]
+    pub examples_as_of: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,6 +132,9 @@ pub struct RawRule {
     /// A correction for what this rule finds.
     #[serde(default)]
     pub fix: Option<RawCorrection>,
+    /// Rows the rule must pass and must report, run by `cleanse test`.
+    #[serde(default)]
+    pub examples: Vec<Spanned<RawExample>>,
 }
 
 /// A correction as written: standalone under `corrections:`, or a rule's
@@ -172,6 +179,9 @@ pub struct RawCorrection {
     /// For `fill`: the other table's key columns (default: the same names as `key`).
     #[serde(default)]
     pub to: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Values before and after the correction, run by `cleanse test`.
+    #[serde(default)]
+    pub examples: Vec<Spanned<RawExample>>,
 }
 
 impl RawCorrection {
@@ -193,6 +203,72 @@ impl RawCorrection {
         add("key", self.key.as_ref().map(span));
         add("to", self.to.as_ref().map(span));
         out
+    }
+}
+
+/// One example, as written. A rule's example is one of: `pass: {row}` (a row the rule must not
+/// report), `fail: {row}` (a row it must report), or `rows: [...]` with `fail: [n, ...]` (which of
+/// several rows it reports; `fail: true` or `false` for a rule about the whole table). A
+/// correction's is `in: value` with `out: value` (a one-column correction), or `row: {row}` with
+/// `out: {column: value}`. Any may add `other: {table: [rows]}`, rows of the other tables read.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExample {
+    #[serde(default)]
+    pub pass: Option<RawRow>,
+    #[serde(default)]
+    pub fail: Option<RawFail>,
+    #[serde(default)]
+    pub rows: Option<Vec<RawRow>>,
+    #[serde(default)]
+    pub other: BTreeMap<String, Vec<RawRow>>,
+    #[serde(default, rename = "in")]
+    pub input: Option<Cell>,
+    #[serde(default)]
+    pub row: Option<RawRow>,
+    #[serde(default)]
+    pub out: Option<RawOut>,
+}
+
+/// An example row: column name to the text the export would hold.
+pub type RawRow = BTreeMap<String, Cell>;
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawFail {
+    Row(RawRow),
+    Rows(Vec<u32>),
+    Whole(bool),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawOut {
+    Row(RawRow),
+    Value(Cell),
+}
+
+/// A value in an example, as the export would hold it: YAML numbers and booleans are written
+/// as text, and `~` (or nothing) is a blank cell.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Cell {
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Blank(()),
+}
+
+impl Cell {
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Int(n) => n.to_string(),
+            Cell::Float(x) => x.to_string(),
+            Cell::Bool(b) => b.to_string(),
+            Cell::Blank(()) => String::new(),
+        }
     }
 }
 
