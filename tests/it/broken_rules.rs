@@ -68,7 +68,8 @@ cases! {
     key_not_for_kind: "key-not-for-kind" at "9:14", help "`range` takes: columns, min, max, when";
     missing_required_key: "missing-key" at "6:11";
     bad_range_bound: "bad-bound" at "8:10";
-    date_compared_with_text: "bad-sql" at "7:12";
+    // A quoted date that is not one: said plainly, pointing at the quoted text.
+    date_compared_with_text: "bad-date" at "7:29";
     several_problems: "unknown-kind" at "7:11", help "did you mean `required`?";
     no_close_name: "unknown-table" at "6:12", help "tables: plans";
     // Corrections.
@@ -147,7 +148,7 @@ fn no_far_fetched_suggestions() {
         ),
         "{err}"
     );
-    assert!(err.contains("Invalid function 'frobnicate'"), "{err}");
+    assert!(err.contains("unknown function `frobnicate`"), "{err}");
     assert!(err.contains("error: 4 problems found\n"), "{err}");
 }
 
