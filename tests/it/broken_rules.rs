@@ -47,7 +47,8 @@ macro_rules! cases {
 }
 
 cases! {
-    yaml_syntax: "yaml-syntax" at "8:12";
+    // An unclosed list: the parser notices a line later; point at the `[`.
+    yaml_syntax: "yaml-syntax" at "7:14", help "close it with `]` on the same line";
     tab_indent: "yaml-syntax" at "6:1", help "YAML indents with spaces, never tabs";
     unknown_top_level_key: "unknown-key" at "3:1",
         help "the keys allowed here are: pack, version, description, code_lists, tables, rules, corrections";
