@@ -86,9 +86,7 @@ fn from_yaml_error(file: &Arc<SourceFile>, e: &serde_saphyr::Error) -> Diagnosti
             && theirs > mine
             && !help.starts_with("did you mean")
         {
-            help = format!(
-                "{help}; if `{unknown}` belongs with `{above_key}` above it, indent it by {theirs} spaces"
-            );
+            help = format!("{help}; if `{unknown}` belongs with `{above_key}` above it, indent it by {theirs} spaces");
         }
         return Diagnostic::new("unknown-key", file, span, format!("unknown key `{unknown}`"))
             .label("not a key this section takes")
@@ -112,9 +110,14 @@ fn from_yaml_error(file: &Arc<SourceFile>, e: &serde_saphyr::Error) -> Diagnosti
         return d;
     }
     if msg.contains("mapping values are not allowed") {
-        return Diagnostic::new("yaml-syntax", file, at..at + 1, "a `: ` here would start a key, which is not allowed here")
-            .label("here")
-            .help("if this is text containing `: `, put the whole text in quotes");
+        return Diagnostic::new(
+            "yaml-syntax",
+            file,
+            at..at + 1,
+            "a `: ` here would start a key, which is not allowed here",
+        )
+        .label("here")
+        .help("if this is text containing `: `, put the whole text in quotes");
     }
     Diagnostic::new("yaml-syntax", file, at..at, msg).label("here")
 }
@@ -124,7 +127,9 @@ fn structural(file: &Arc<SourceFile>, e: &serde_saphyr::Error, at: usize) -> Opt
     use serde_saphyr::Error as E;
     let text = &file.text;
     let key = key_of(text, at);
-    let named = key.as_deref().map_or_else(|| "this value".to_string(), |k| format!("`{k}`"));
+    let named = key
+        .as_deref()
+        .map_or_else(|| "this value".to_string(), |k| format!("`{k}`"));
     let value = value_text(text, at);
     let at_value = at..at + value.len().max(1);
     let d = match e {
@@ -318,7 +323,14 @@ fn missing(file: &Arc<SourceFile>, at: usize, field: &str) -> Diagnostic {
         .help(format!("add `{field}: ...`, lined up with the entry's other keys"))
 }
 
-fn misaligned(file: &Arc<SourceFile>, at: usize, key: &str, is: usize, should: usize, above: Option<&str>) -> Diagnostic {
+fn misaligned(
+    file: &Arc<SourceFile>,
+    at: usize,
+    key: &str,
+    is: usize,
+    should: usize,
+    above: Option<&str>,
+) -> Diagnostic {
     let like = above.map_or_else(String::new, |a| format!(", like `{a}` above it"));
     Diagnostic::new(
         "bad-indentation",
@@ -353,8 +365,12 @@ fn duplicate(file: &Arc<SourceFile>, at: usize, key: &str) -> Diagnostic {
             at..at + key.len(),
             format!("the keys under `{parent}:` are not indented under it"),
         )
-        .label(format!("`{key}` is read as a second `{key}` of the entry, not part of `{parent}`"))
-        .help(format!("indent the lines that belong to `{parent}` by two more spaces than `{parent}`"));
+        .label(format!(
+            "`{key}` is read as a second `{key}` of the entry, not part of `{parent}`"
+        ))
+        .help(format!(
+            "indent the lines that belong to `{parent}` by two more spaces than `{parent}`"
+        ));
     }
     let first = same
         .iter()
@@ -427,9 +443,14 @@ fn unclosed(file: &Arc<SourceFile>, at: usize) -> Option<Diagnostic> {
         if let Some(&(i, c)) = depth.first() {
             let close = if c == '[' { ']' } else { '}' };
             return Some(
-                Diagnostic::new("yaml-syntax", file, s + i..s + i + 1, format!("this `{c}` is never closed"))
-                    .label("opened here")
-                    .help(format!("close it with `{close}` on the same line")),
+                Diagnostic::new(
+                    "yaml-syntax",
+                    file,
+                    s + i..s + i + 1,
+                    format!("this `{c}` is never closed"),
+                )
+                .label("opened here")
+                .help(format!("close it with `{close}` on the same line")),
             );
         }
     }

@@ -80,12 +80,14 @@ impl FixKind for Fill {
             return Err(vec![
                 cx.error("unknown-table", part(t), format!("unknown table `{t}`"))
                     .label("no table with this name")
-                    .help(did_you_mean(t, cx.tables.iter().map(|x| x.name.as_str())).unwrap_or_else(|| {
-                        format!(
-                            "tables: {}",
-                            cx.tables.iter().map(|x| x.name.as_str()).collect::<Vec<_>>().join(", ")
-                        )
-                    })),
+                    .help(
+                        did_you_mean(t, cx.tables.iter().map(|x| x.name.as_str())).unwrap_or_else(|| {
+                            format!(
+                                "tables: {}",
+                                cx.tables.iter().map(|x| x.name.as_str()).collect::<Vec<_>>().join(", ")
+                            )
+                        }),
+                    ),
             ]);
         };
         let ot = &cx.tables[other];
@@ -93,12 +95,18 @@ impl FixKind for Fill {
             return Err(vec![
                 cx.error("unknown-column", part(c), format!("table `{t}` has no column `{c}`"))
                     .label("unknown column")
-                    .help(did_you_mean(c, ot.columns.iter().map(|x| x.name.as_str())).unwrap_or_else(|| {
-                        format!(
-                            "columns of `{t}`: {}",
-                            ot.columns.iter().map(|x| x.name.as_str()).collect::<Vec<_>>().join(", ")
-                        )
-                    })),
+                    .help(
+                        did_you_mean(c, ot.columns.iter().map(|x| x.name.as_str())).unwrap_or_else(|| {
+                            format!(
+                                "columns of `{t}`: {}",
+                                ot.columns
+                                    .iter()
+                                    .map(|x| x.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }),
+                    ),
             ]);
         };
         let key_names = cx.raw.key.as_ref().expect("required key checked");
@@ -106,7 +114,9 @@ impl FixKind for Fill {
             return Err(vec![
                 cx.error("empty-columns", span(key_names), "`key` is empty")
                     .label("name the columns that find the row in the other table")
-                    .help(format!("e.g. `key: [child_id]`: the value is copied from the `{t}` row with the same key")),
+                    .help(format!(
+                        "e.g. `key: [child_id]`: the value is copied from the `{t}` row with the same key"
+                    )),
             ]);
         }
         let key = resolve(cx.file, cx.table, key_names)?;

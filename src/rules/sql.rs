@@ -275,7 +275,8 @@ fn sql_error(sql: &str, e: &DataFusionError) -> SqlError {
         let rest = text.split_once(marker)?.1;
         Some(rest.split_once('\'')?.0.to_string())
     };
-    let function_hint = quoted_after(&message, "Invalid function '").map(|f| (f, quoted_after(&message, "Did you mean '")));
+    let function_hint =
+        quoted_after(&message, "Invalid function '").map(|f| (f, quoted_after(&message, "Did you mean '")));
     let message = message.lines().next().unwrap_or_default();
     let message = message.strip_prefix("ParserError(\"").unwrap_or(message);
     let message = message
@@ -327,7 +328,14 @@ fn sql_error(sql: &str, e: &DataFusionError) -> SqlError {
             return not_a_date(&value, at.unwrap_or(0..sql.len()));
         }
         return SqlError {
-            message: format!("`{quoted}` is not {}", if ty.starts_with("Int") { "a whole number" } else { "a number" }),
+            message: format!(
+                "`{quoted}` is not {}",
+                if ty.starts_with("Int") {
+                    "a whole number"
+                } else {
+                    "a number"
+                }
+            ),
             span: at,
             help: Some("compare a number with a number, written without quotes (e.g. 0)".into()),
             unknown_column: None,

@@ -593,7 +593,9 @@ fn qualified_unknown(
                 ),
             )
         };
-        return Diagnostic::new("unknown-table", file, q_at, message).label(label).help(help);
+        return Diagnostic::new("unknown-table", file, q_at, message)
+            .label(label)
+            .help(help);
     }
     Diagnostic::new("unknown-table", file, q_at, format!("unknown table `{q}`"))
         .label("not a table this check can read")
