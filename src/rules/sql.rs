@@ -57,10 +57,15 @@ impl SqlContext {
     }
 
     /// Parse `sql` against `schema`, type-check it, and fold constants such as `today()`.
-    pub fn parse(&self, sql: &str, schema: &Arc<DFSchema>) -> Result<Expr, SqlError> {
-        let expr = self.ctx.parse_sql_expr(sql, schema).map_err(|e| sql_error(sql, &e))?;
-        self.check_comparisons(sql, schema)?;
-        self.simplify(expr, schema).map_err(|e| sql_error(sql, &e))
+    pub fn parse(&self, sql: &str, schema: &Arc<DFSchema>) -> Result<Expr, Box<SqlError>> {
+        let expr = self
+            .ctx
+            .parse_sql_expr(sql, schema)
+            .map_err(|e| Box::new(sql_error(sql, &e)))?;
+        if let Some(e) = self.check_comparisons(sql, schema) {
+            return Err(Box::new(e));
+        }
+        self.simplify(expr, schema).map_err(|e| Box::new(sql_error(sql, &e)))
     }
 
     /// Comparisons between values of different types: DataFusion would cast one
@@ -68,28 +73,28 @@ impl SqlContext {
     /// fails or gives NULL on each row), so they are mistakes in a rules file.
     /// A quoted literal is fine where it reads as the other side's type
     /// (`plan_end_date >= '2024-04-01'`); where it does not, that is said plainly.
-    fn check_comparisons(&self, sql: &str, schema: &Arc<DFSchema>) -> Result<(), SqlError> {
+    fn check_comparisons(&self, sql: &str, schema: &Arc<DFSchema>) -> Option<SqlError> {
         use datafusion::sql::sqlparser::ast::{self, BinaryOperator, visit_expressions};
         let state = self.ctx.state();
         let dialect = state.config().options().sql_parser.dialect;
         let Ok(ast) = state.sql_to_expr(sql, &dialect) else {
-            return Ok(());
+            return None;
         };
         let mut found = None;
         let _ = visit_expressions(&ast, |e| {
             let pairs: Vec<(&ast::Expr, &ast::Expr)> = match e {
-                ast::Expr::BinaryOp { left, op, right }
-                    if matches!(
-                        op,
+                ast::Expr::BinaryOp {
+                    left,
+                    op:
                         BinaryOperator::Eq
-                            | BinaryOperator::NotEq
-                            | BinaryOperator::Lt
-                            | BinaryOperator::LtEq
-                            | BinaryOperator::Gt
-                            | BinaryOperator::GtEq
-                            | BinaryOperator::Spaceship
-                    ) =>
-                {
+                        | BinaryOperator::NotEq
+                        | BinaryOperator::Lt
+                        | BinaryOperator::LtEq
+                        | BinaryOperator::Gt
+                        | BinaryOperator::GtEq
+                        | BinaryOperator::Spaceship,
+                    right,
+                } => {
                     vec![(left, right)]
                 }
                 ast::Expr::IsDistinctFrom(a, b) | ast::Expr::IsNotDistinctFrom(a, b) => vec![(a, b)],
@@ -107,7 +112,7 @@ impl SqlContext {
             }
             std::ops::ControlFlow::Continue(())
         });
-        found.map_or(Ok(()), Err)
+        found
     }
 
     /// The problem with comparing `a` and `b`, if there is one.
