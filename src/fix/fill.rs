@@ -66,22 +66,59 @@ impl FixKind for Fill {
                 .help("e.g. `from: children.date_of_birth`"),
             ]);
         };
+        let (t, c) = (t.trim(), c.trim());
+        // Point at the table or the column within `from`, when the text is plain.
+        let at = span(from);
+        let part = |name: &str| {
+            cx.file
+                .text
+                .get(at.clone())
+                .and_then(|text| crate::rules::sql::find_word(text, name))
+                .map_or_else(|| at.clone(), |r| at.start + r.start..at.start + r.end)
+        };
         let Some(other) = cx.tables.iter().position(|x| x.name == t) else {
             return Err(vec![
-                cx.error("unknown-table", span(from), format!("unknown table `{t}`"))
+                cx.error("unknown-table", part(t), format!("unknown table `{t}`"))
                     .label("no table with this name")
-                    .maybe_help(did_you_mean(t, cx.tables.iter().map(|x| x.name.as_str()))),
+                    .help(
+                        did_you_mean(t, cx.tables.iter().map(|x| x.name.as_str())).unwrap_or_else(|| {
+                            format!(
+                                "tables: {}",
+                                cx.tables.iter().map(|x| x.name.as_str()).collect::<Vec<_>>().join(", ")
+                            )
+                        }),
+                    ),
             ]);
         };
         let ot = &cx.tables[other];
         let Some(value) = ot.column(c) else {
             return Err(vec![
-                cx.error("unknown-column", span(from), format!("table `{t}` has no column `{c}`"))
+                cx.error("unknown-column", part(c), format!("table `{t}` has no column `{c}`"))
                     .label("unknown column")
-                    .maybe_help(did_you_mean(c, ot.columns.iter().map(|x| x.name.as_str()))),
+                    .help(
+                        did_you_mean(c, ot.columns.iter().map(|x| x.name.as_str())).unwrap_or_else(|| {
+                            format!(
+                                "columns of `{t}`: {}",
+                                ot.columns
+                                    .iter()
+                                    .map(|x| x.name.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }),
+                    ),
             ]);
         };
         let key_names = cx.raw.key.as_ref().expect("required key checked");
+        if key_names.value.is_empty() {
+            return Err(vec![
+                cx.error("empty-columns", span(key_names), "`key` is empty")
+                    .label("name the columns that find the row in the other table")
+                    .help(format!(
+                        "e.g. `key: [child_id]`: the value is copied from the `{t}` row with the same key"
+                    )),
+            ]);
+        }
         let key = resolve(cx.file, cx.table, key_names)?;
         let to = match &cx.raw.to {
             Some(to) => resolve(cx.file, ot, to)?,

@@ -11,6 +11,7 @@ use crate::diag::Diagnostic;
 use crate::error::Result;
 use crate::rules::ColumnType;
 use crate::rules::kinds::{KindDoc, Param, sql_in};
+use crate::rules::sql::value_kind;
 use crate::yaml::span;
 
 pub struct Set;
@@ -130,17 +131,5 @@ impl Fix for Setter {
             }
         }
         Ok(())
-    }
-}
-
-/// A value's type in a data officer's words.
-fn value_kind(t: &DataType) -> &'static str {
-    match t {
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => "text",
-        DataType::Date32 | DataType::Date64 => "a date",
-        DataType::Boolean => "true or false",
-        t if t.is_integer() => "a whole number",
-        t if t.is_numeric() => "a number",
-        _ => "a value of another type",
     }
 }

@@ -499,9 +499,9 @@ pub fn load(paths: &[PathBuf], sem: Semantics) -> Result<RuleSet, Vec<Diagnostic
             }
         }
     }
-    if diags.is_empty() {
-        corrections(&parsed, &mut set, &sql, &mut diags);
-    }
+    // Corrections are checked even when rules have problems, so one run lists
+    // every problem; a fix on a rule that did not compile is checked with it later.
+    corrections(&parsed, &mut set, &sql, &table_origin, &mut diags);
     if diags.is_empty() {
         add_column_rules(&mut set);
         examples::compile(&parsed, &mut set, &mut diags);
@@ -514,6 +514,7 @@ fn corrections(
     parsed: &[(RawPack, Arc<SourceFile>)],
     set: &mut RuleSet,
     sql: &sql::SqlContext,
+    declared: &HashMap<String, (Arc<SourceFile>, std::ops::Range<usize>)>,
     diags: &mut Vec<Diagnostic>,
 ) {
     let mut seen: HashMap<String, (Arc<SourceFile>, std::ops::Range<usize>)> = HashMap::new();
@@ -555,7 +556,15 @@ fn corrections(
                     seen.insert(c.id.clone(), (Arc::clone(file), at));
                     compiled.push(c);
                 }
-                Err(d) => diags.extend(d),
+                // As for rules: a declared table with problems of its own is not
+                // also "unknown" to its corrections.
+                Err(d) => diags.extend(d.into_iter().filter(|d| {
+                    !(d.code == "unknown-table"
+                        && raw
+                            .table
+                            .as_ref()
+                            .is_some_and(|t| d.span == span(t) && declared.contains_key(&t.value)))
+                })),
             }
         }
         set.corrections.extend(compiled);

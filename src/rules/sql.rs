@@ -30,6 +30,12 @@ pub struct SqlError {
     pub help: Option<String>,
     /// The unknown name, for a "did you mean" against the table's columns.
     pub unknown_column: Option<String>,
+    /// What the unknown name was qualified with (`other` in `other.x`), if anything.
+    pub qualifier: Option<String>,
+    /// A diagnostic code more precise than `bad-sql` (e.g. `type-mismatch`).
+    pub code: Option<&'static str>,
+    /// The text under the underline, when more precise than "here".
+    pub label: Option<String>,
 }
 
 pub struct SqlContext {
@@ -51,9 +57,185 @@ impl SqlContext {
     }
 
     /// Parse `sql` against `schema`, type-check it, and fold constants such as `today()`.
-    pub fn parse(&self, sql: &str, schema: &Arc<DFSchema>) -> Result<Expr, SqlError> {
-        let expr = self.ctx.parse_sql_expr(sql, schema).map_err(|e| sql_error(sql, &e))?;
-        self.simplify(expr, schema).map_err(|e| sql_error(sql, &e))
+    pub fn parse(&self, sql: &str, schema: &Arc<DFSchema>) -> Result<Expr, Box<SqlError>> {
+        let expr = self
+            .ctx
+            .parse_sql_expr(sql, schema)
+            .map_err(|e| Box::new(sql_error(sql, &e)))?;
+        if let Some(e) = self.check_comparisons(sql, schema) {
+            return Err(Box::new(e));
+        }
+        self.simplify(expr, schema).map_err(|e| Box::new(sql_error(sql, &e)))
+    }
+
+    /// Comparisons between values of different types: DataFusion would cast one
+    /// side silently (`plan_end_date >= team` reads every team as a date, and
+    /// fails or gives NULL on each row), so they are mistakes in a rules file.
+    /// A quoted literal is fine where it reads as the other side's type
+    /// (`plan_end_date >= '2024-04-01'`); where it does not, that is said plainly.
+    fn check_comparisons(&self, sql: &str, schema: &Arc<DFSchema>) -> Option<SqlError> {
+        use datafusion::sql::sqlparser::ast::{self, BinaryOperator, visit_expressions};
+        let state = self.ctx.state();
+        let dialect = state.config().options().sql_parser.dialect;
+        let Ok(ast) = state.sql_to_expr(sql, &dialect) else {
+            return None;
+        };
+        let mut found = None;
+        let _ = visit_expressions(&ast, |e| {
+            let pairs: Vec<(&ast::Expr, &ast::Expr)> = match e {
+                ast::Expr::BinaryOp {
+                    left,
+                    op:
+                        BinaryOperator::Eq
+                        | BinaryOperator::NotEq
+                        | BinaryOperator::Lt
+                        | BinaryOperator::LtEq
+                        | BinaryOperator::Gt
+                        | BinaryOperator::GtEq
+                        | BinaryOperator::Spaceship,
+                    right,
+                } => {
+                    vec![(left, right)]
+                }
+                ast::Expr::IsDistinctFrom(a, b) | ast::Expr::IsNotDistinctFrom(a, b) => vec![(a, b)],
+                ast::Expr::Between { expr, low, high, .. } => vec![(expr, low), (expr, high)],
+                ast::Expr::InList { expr, list, .. } => list.iter().map(|x| (expr.as_ref(), x)).collect(),
+                _ => Vec::new(),
+            };
+            // In a list, point at the item; elsewhere at the whole comparison.
+            let in_list = matches!(e, ast::Expr::InList { .. });
+            for (a, b) in pairs {
+                if let Some(err) = self.compare(sql, schema, a, b, in_list, &state) {
+                    found = Some(err);
+                    return std::ops::ControlFlow::Break(());
+                }
+            }
+            std::ops::ControlFlow::Continue(())
+        });
+        found
+    }
+
+    /// The problem with comparing `a` and `b`, if there is one.
+    fn compare(
+        &self,
+        sql: &str,
+        schema: &Arc<DFSchema>,
+        a: &datafusion::sql::sqlparser::ast::Expr,
+        b: &datafusion::sql::sqlparser::ast::Expr,
+        in_list: bool,
+        state: &datafusion::execution::SessionState,
+    ) -> Option<SqlError> {
+        let dialect = state.config().options().sql_parser.dialect;
+        let operand = |x: &datafusion::sql::sqlparser::ast::Expr| -> Option<Operand> {
+            let at = span_of(sql, x)?;
+            let text = sql[at.clone()].trim().to_string();
+            // The recorded span is not always the whole node (`DATE '2024-04-01'`
+            // records only the quoted text): use it only if it reads back the same.
+            if state.sql_to_expr(&text, &dialect).ok().as_ref() != Some(x) {
+                return None;
+            }
+            let expr = self.ctx.parse_sql_expr(&text, schema).ok()?;
+            let ty = self.data_type(&expr, schema)?;
+            Some(Operand {
+                class: Class::of(&ty)?,
+                ty,
+                literal: quoted(x),
+                column: matches!(
+                    x,
+                    datafusion::sql::sqlparser::ast::Expr::Identifier(_)
+                        | datafusion::sql::sqlparser::ast::Expr::CompoundIdentifier(_)
+                ),
+                text,
+                at,
+            })
+        };
+        let (a, b) = (operand(a)?, operand(b)?);
+        if a.class == b.class {
+            return None;
+        }
+        // A quoted value against a date or a number: fine if it reads as one.
+        for (typed, text) in [(&a, &b), (&b, &a)] {
+            let Some(lit) = &text.literal else { continue };
+            if text.class != Class::Text || typed.class == Class::Text {
+                continue;
+            }
+            if ScalarValue::Utf8(Some(lit.clone())).cast_to(&typed.ty).is_ok() {
+                return None;
+            }
+            return Some(match typed.class {
+                Class::Date => not_a_date(lit, text.at.clone()),
+                _ => SqlError {
+                    message: format!("`{}` is not a number", text.text),
+                    span: Some(text.at.clone()),
+                    help: Some(format!(
+                        "`{}` is {}: compare it with a number, written without quotes (e.g. `{} > 0`)",
+                        typed.text,
+                        typed.class.describe_typed(&typed.ty),
+                        typed.text
+                    )),
+                    unknown_column: None,
+                    qualifier: None,
+                    code: Some("type-mismatch"),
+                    label: Some("not a number".into()),
+                },
+            });
+        }
+        // The help is about the side that is not text, unless only the text side is a
+        // column (`team = 3`: the value should be quoted).
+        let (keep, other) = match (a.class, b.class) {
+            (Class::Text, _) if a.column && !b.column => (&a, &b),
+            (_, Class::Text) if b.column && !a.column => (&b, &a),
+            (Class::Text, _) => (&b, &a),
+            _ => (&a, &b),
+        };
+        let mut help = match keep.class {
+            Class::Date => format!(
+                "compare `{}` with a date: a date column, a date in quotes written yyyy-mm-dd (e.g. '2024-04-01'), or today()",
+                keep.text
+            ),
+            Class::Number => format!(
+                "compare `{}` with a number: a number column, or a number without quotes (e.g. 0)",
+                keep.text
+            ),
+            Class::Text => format!(
+                "compare `{}` with text: a text column, or text in single quotes (e.g. '{}')",
+                keep.text, other.text
+            ),
+        };
+        if other.column && other.class == Class::Text && keep.class != Class::Text {
+            help.push_str(&format!(
+                "; if `{}` holds {}s, declare it with `type: {}`",
+                other.text,
+                match keep.class {
+                    Class::Date => "date",
+                    _ => "number",
+                },
+                match keep.class {
+                    Class::Date => "date",
+                    _ if keep.ty.is_integer() => "integer",
+                    _ => "decimal",
+                }
+            ));
+        }
+        Some(SqlError {
+            message: format!(
+                "`{}` is {} but `{}` is {}",
+                a.text,
+                a.class.describe_typed(&a.ty),
+                b.text,
+                b.class.describe_typed(&b.ty)
+            ),
+            span: Some(if in_list { b.at.clone() } else { a.at.start..b.at.end }),
+            help: Some(help),
+            unknown_column: None,
+            qualifier: None,
+            code: Some("type-mismatch"),
+            label: Some(format!(
+                "{} compared with {}",
+                a.class.describe_typed(&a.ty),
+                b.class.describe_typed(&b.ty)
+            )),
+        })
     }
 
     fn simplify(&self, expr: Expr, schema: &Arc<DFSchema>) -> datafusion::common::Result<Expr> {
@@ -98,7 +280,8 @@ fn sql_error(sql: &str, e: &DataFusionError) -> SqlError {
         let rest = text.split_once(marker)?.1;
         Some(rest.split_once('\'')?.0.to_string())
     };
-    let function_hint = quoted_after(&message, "Invalid function '").zip(quoted_after(&message, "Did you mean '"));
+    let function_hint =
+        quoted_after(&message, "Invalid function '").map(|f| (f, quoted_after(&message, "Did you mean '")));
     let message = message.lines().next().unwrap_or_default();
     let message = message.strip_prefix("ParserError(\"").unwrap_or(message);
     let message = message
@@ -122,17 +305,49 @@ fn sql_error(sql: &str, e: &DataFusionError) -> SqlError {
             span = to_range(sql, l, c, l, c + 1);
         }
     }
-    let unknown_column = match root {
+    let (unknown_column, qualifier) = match root {
         DataFusionError::SchemaError(err, _) => match err.as_ref() {
-            datafusion::common::SchemaError::FieldNotFound { field, .. } => Some(field.name().to_string()),
-            _ => None,
+            datafusion::common::SchemaError::FieldNotFound { field, .. } => (
+                Some(field.name().to_string()),
+                field.relation.as_ref().map(|r| r.table().to_string()),
+            ),
+            _ => (None, None),
         },
-        _ => None,
+        _ => (None, None),
     };
     if span.is_none()
         && let Some(name) = &unknown_column
     {
         span = find_word(sql, name);
+    }
+    // A quoted value that cannot be read as the type it is compared with, where
+    // the comparison check above did not see it (e.g. inside a function call).
+    if let Some((value, ty)) = message
+        .split_once("Cannot cast string '")
+        .and_then(|(_, rest)| rest.split_once("' to value of "))
+        .map(|(v, rest)| (v.to_string(), rest.split(' ').next().unwrap_or_default().to_string()))
+    {
+        let quoted = format!("'{value}'");
+        let at = sql.find(&quoted).map(|i| i..i + quoted.len()).or(span);
+        if ty.starts_with("Date") || ty.starts_with("Timestamp") {
+            return not_a_date(&value, at.unwrap_or(0..sql.len()));
+        }
+        return SqlError {
+            message: format!(
+                "`{quoted}` is not {}",
+                if ty.starts_with("Int") {
+                    "a whole number"
+                } else {
+                    "a number"
+                }
+            ),
+            span: at,
+            help: Some("compare a number with a number, written without quotes (e.g. 0)".into()),
+            unknown_column: None,
+            qualifier: None,
+            code: Some("type-mismatch"),
+            label: Some("not a number".into()),
+        };
     }
     let mut message = message.split(" at Line: ").next().unwrap_or_default().to_string();
     let mut help = diag.and_then(|d| d.helps.first()).map(|h| h.message.clone());
@@ -144,16 +359,120 @@ fn sql_error(sql: &str, e: &DataFusionError) -> SqlError {
         help = Some(message[i + 1..].to_string());
         message.truncate(i);
     }
-    if help.is_none()
-        && let Some((name, suggested)) = function_hint
-    {
-        help = crate::diag::did_you_mean(&name, [suggested.as_str()]);
+    let mut label = None;
+    if let Some((name, suggested)) = function_hint {
+        message = format!("unknown function `{name}`");
+        label = Some("not a SQL function".to_string());
+        help = crate::diag::did_you_mean(&name, suggested.as_deref()).or_else(|| {
+            Some(
+                "Cleanse knows DataFusion's SQL functions (lower, trim, length, coalesce, date_part…) and adds today() and age_years(born, at)"
+                    .into(),
+            )
+        });
     }
     SqlError {
         message,
         span,
         help,
         unknown_column,
+        qualifier,
+        code: None,
+        label,
+    }
+}
+
+/// One side of a comparison.
+struct Operand {
+    /// As written.
+    text: String,
+    at: Range<usize>,
+    ty: DataType,
+    class: Class,
+    /// The text of a single-quoted literal.
+    literal: Option<String>,
+    /// A column name (possibly qualified), not an expression.
+    column: bool,
+}
+
+/// The kinds of value a data officer tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Date,
+    Number,
+    Text,
+}
+
+impl Class {
+    fn of(t: &DataType) -> Option<Class> {
+        match t {
+            DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => Some(Class::Date),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Some(Class::Text),
+            t if t.is_numeric() => Some(Class::Number),
+            _ => None,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Class::Date => "a date",
+            Class::Number => "a number",
+            Class::Text => "text",
+        }
+    }
+
+    fn describe_typed(self, t: &DataType) -> &'static str {
+        match self {
+            Class::Number if t.is_integer() => "a whole number",
+            c => c.describe(),
+        }
+    }
+}
+
+/// A value's type in a data officer's words.
+pub fn value_kind(t: &DataType) -> &'static str {
+    match t {
+        DataType::Boolean => "true or false",
+        t => Class::of(t).map_or("a value of another type", |c| c.describe_typed(t)),
+    }
+}
+
+/// Where a parsed expression is in `sql`, if the parser recorded it.
+fn span_of(sql: &str, e: &datafusion::sql::sqlparser::ast::Expr) -> Option<Range<usize>> {
+    use datafusion::sql::sqlparser::ast::Spanned;
+    let s = e.span();
+    let r = to_range(sql, s.start.line, s.start.column, s.end.line, s.end.column)?;
+    (!r.is_empty()).then_some(r)
+}
+
+/// The text of a single-quoted string literal.
+fn quoted(e: &datafusion::sql::sqlparser::ast::Expr) -> Option<String> {
+    use datafusion::sql::sqlparser::ast::{Expr, Value};
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `'next tuesday'` or `'01/04/2024'` where a date is wanted.
+fn not_a_date(text: &str, at: Range<usize>) -> SqlError {
+    let uk = values::parse_date(text, values::DateForms::ALL, values::DEFAULT_PIVOT);
+    SqlError {
+        message: format!("`'{text}'` is not a date"),
+        span: Some(at),
+        help: Some(match uk {
+            Some(d) => format!(
+                "in SQL, write a date as yyyy-mm-dd: '{}'",
+                values::format_iso(d)
+            ),
+            None => "write a date in quotes as yyyy-mm-dd (e.g. '2024-04-01'), or use today() (e.g. today() - INTERVAL '6 months')".into(),
+        }),
+        unknown_column: None,
+        qualifier: None,
+        code: Some("bad-date"),
+        label: Some("not a date".into()),
     }
 }
 

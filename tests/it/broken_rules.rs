@@ -47,7 +47,8 @@ macro_rules! cases {
 }
 
 cases! {
-    yaml_syntax: "yaml-syntax" at "8:12";
+    // An unclosed list: the parser notices a line later; point at the `[`.
+    yaml_syntax: "yaml-syntax" at "7:14", help "close it with `]` on the same line";
     tab_indent: "yaml-syntax" at "6:1", help "YAML indents with spaces, never tabs";
     unknown_top_level_key: "unknown-key" at "3:1",
         help "the keys allowed here are: pack, version, description, code_lists, tables, rules, corrections, examples_as_of";
@@ -68,7 +69,31 @@ cases! {
     key_not_for_kind: "key-not-for-kind" at "9:14", help "`range` takes: columns, min, max, when";
     missing_required_key: "missing-key" at "6:11";
     bad_range_bound: "bad-bound" at "8:10";
-    date_compared_with_text: "bad-sql" at "7:12";
+    // A quoted date that is not one: said plainly, pointing at the quoted text.
+    date_compared_with_text: "bad-date" at "7:29";
+    // Comparing values of different types, and names SQL cannot read.
+    type_mismatch_date_text: "type-mismatch" at "7:12", help "compare `plan_end_date` with a date: a date column, a date in quotes written yyyy-mm-dd (e.g. '2024-04-01'), or today(); if `team` holds dates, declare it with `type: date`";
+    date_literal_uk_form: "bad-date" at "7:31", help "in SQL, write a date as yyyy-mm-dd: '2024-04-01'";
+    number_compared_with_text: "type-mismatch" at "7:29", help "`previous_plans` is a whole number: compare it with a number, written without quotes (e.g. `previous_plans > 0`)";
+    today_without_brackets: "unknown-column" at "7:31", help "write `today()`, with brackets, for the run's date";
+    qualified_column_in_check: "unknown-table" at "7:12";
+    unknown_function_in_when: "bad-sql" at "8:11", help "did you mean `length`?";
+    // Tables between rules.
+    reference_unknown_table: "unknown-table" at "14:17", help "did you mean `children`?";
+    related_unknown_table: "unknown-table" at "14:17", help "did you mean `children`?";
+    related_other_misspelt: "unknown-table" at "15:12", help "did you mean `other`?";
+    // Wrong types, bad indentation and other YAML mistakes.
+    periods_empty_group: "empty-columns" at "7:12";
+    columns_not_a_list: "wrong-type" at "7:14", help "write a list in brackets: `columns: [team]`";
+    severity_as_list: "wrong-type" at "8:15", help "write `severity: warning`";
+    range_bound_not_a_number: "bad-bound" at "8:10";
+    continuous_not_true_or_false: "wrong-type" at "10:17", help "write `continuous: true` or `continuous: false`";
+    key_indented_too_far: "bad-indentation" at "6:7", help "indent `kind` by 4 spaces, like `table`; keys of one entry line up";
+    key_indented_too_little: "bad-indentation" at "6:3", help "indent `kind` by 4 spaces, like `table` above it";
+    fix_keys_not_indented: "bad-indentation" at "10:5", help "indent the lines that belong to `fix` by two more spaces than `fix`";
+    duplicate_key: "duplicate-key" at "8:5", help "the first is on line 6; keep one";
+    missing_message: "missing-key" at "4:5", help "add `message: ...`, lined up with the entry's other keys";
+    duplicate_id_across_packs: "duplicate-rule-id" at "4:9", help "first used at base.yaml:17; rule ids must be unique across all packs";
     several_problems: "unknown-kind" at "7:11", help "did you mean `required`?";
     no_close_name: "unknown-table" at "6:12", help "tables: plans";
     // Corrections.
@@ -82,6 +107,12 @@ cases! {
     // A sequence is put in order by a date or a number, never by text.
     order_by_text: "bad-order-by" at "8:15", help "order by a column with `type: date` or `type: integer`";
     order_by_unknown_column: "unknown-column" at "8:15", help "did you mean `plan_start_date`?";
+    // More corrections.
+    apply_yes: "unknown-apply" at "8:12";
+    fill_unknown_table: "unknown-table" at "14:11", help "did you mean `children`?";
+    fix_id_reused: "duplicate-correction-id" at "11:9", help "first used at fix_id_reused.yaml:9; correction ids must be unique";
+    correction_when_unknown_column: "unknown-column" at "9:11", help "did you mean `plan_end_date`?";
+    correction_value_unknown_column: "unknown-column" at "8:21", help "did you mean `previous_plans`?";
 }
 
 #[test]
@@ -147,7 +178,7 @@ fn no_far_fetched_suggestions() {
         ),
         "{err}"
     );
-    assert!(err.contains("Invalid function 'frobnicate'"), "{err}");
+    assert!(err.contains("unknown function `frobnicate`"), "{err}");
     assert!(err.contains("error: 4 problems found\n"), "{err}");
 }
 

@@ -506,9 +506,16 @@ pub fn sql_in(
                 (Some(b), Some(r)) => b + r.start..b + r.end.max(r.start + 1),
                 _ => at,
             };
+            if let (Some(name), Some(q)) = (&e.unknown_column, &e.qualifier) {
+                return Err(qualified_unknown(file, table, schema, span, q, name));
+            }
             let mut help = e.help.clone();
             if let Some(name) = &e.unknown_column {
-                help = did_you_mean(name, table.columns.iter().map(|c| c.name.as_str())).or_else(|| {
+                help = did_you_mean(name, table.columns.iter().map(|c| c.name.as_str()));
+                if name == "today" {
+                    help = Some("write `today()`, with brackets, for the run's date".into());
+                }
+                help = help.or_else(|| {
                     Some(format!(
                         "columns of `{}`: {}",
                         table.name,
@@ -525,13 +532,83 @@ pub fn sql_in(
                 Some(name) => (
                     "unknown-column",
                     format!("table `{}` has no column `{name}`", table.name),
-                    "unknown column",
+                    "unknown column".to_string(),
                 ),
-                None => ("bad-sql", e.message, "here"),
+                None => (
+                    e.code.unwrap_or("bad-sql"),
+                    e.message,
+                    e.label.unwrap_or_else(|| "here".into()),
+                ),
             };
             Err(Diagnostic::new(code, file, span, message).label(label).maybe_help(help))
         }
     }
+}
+
+/// `q.name` where `name` was not found: either `q` is not a row the expression
+/// can read (`othr.x`, `plan.x`), or that row has no column `name`.
+fn qualified_unknown(
+    file: &Arc<SourceFile>,
+    table: &Table,
+    schema: &DFSchema,
+    span: Range<usize>,
+    q: &str,
+    name: &str,
+) -> Diagnostic {
+    let mut qualifiers: Vec<&str> = schema.iter().filter_map(|(r, _)| r.map(|r| r.table())).collect();
+    qualifiers.dedup();
+    if qualifiers.contains(&q) {
+        let columns: Vec<&str> = schema
+            .iter()
+            .filter(|(r, _)| r.is_some_and(|r| r.table() == q))
+            .map(|(_, f)| f.name().as_str())
+            .collect();
+        return Diagnostic::new("unknown-column", file, span, format!("`{q}` has no column `{name}`"))
+            .label("unknown column")
+            .help(
+                did_you_mean(name, columns.iter().copied())
+                    .unwrap_or_else(|| format!("columns of `{q}`: {}", columns.join(", "))),
+            );
+    }
+    // Point at the qualifier alone when the text is plain `q.name`.
+    let q_at = match file.text.get(span.clone()) {
+        Some(t) if t.starts_with(q) => span.start..span.start + q.len(),
+        _ => span.clone(),
+    };
+    if qualifiers.is_empty() {
+        // A check over one row: names are the row's own columns.
+        let (message, label, help) = if q == table.name {
+            (
+                format!("write `{name}`, not `{q}.{name}`: this check reads the row's own columns by name"),
+                format!("leave out `{q}.`"),
+                "only `related` checks (`other.<column>`) and `sequence` checks (`previous.<column>`) name another row"
+                    .to_string(),
+            )
+        } else {
+            (
+                format!("unknown table `{q}`"),
+                "not a table this check can read".to_string(),
+                format!(
+                    "this check reads the row's own columns by name (e.g. `{name}`); to compare with another table, use a `related` rule"
+                ),
+            )
+        };
+        return Diagnostic::new("unknown-table", file, q_at, message)
+            .label(label)
+            .help(help);
+    }
+    Diagnostic::new("unknown-table", file, q_at, format!("unknown table `{q}`"))
+        .label("not a table this check can read")
+        .help(did_you_mean(q, qualifiers.iter().copied()).unwrap_or_else(|| {
+            format!(
+                "this check can read: {}",
+                qualifiers
+                    .iter()
+                    .map(|q| format!("`{q}.<column>`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }))
 }
 
 /// As [`sql_in`], for a condition: it must give true or false.
@@ -551,7 +628,10 @@ pub fn condition_in(
             "not-a-condition",
             file,
             span(value),
-            format!("this expression gives a {other} value, not true or false"),
+            format!(
+                "this expression gives {}, not true or false",
+                super::sql::value_kind(&other)
+            ),
         )
         .label("must be a condition")
         .help("compare it with something, e.g. `a >= b` or `x IS NOT NULL`")),

@@ -39,8 +39,7 @@ impl Kind for PeriodsKind {
 
     fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
         let mut diags = Vec::new();
-        let group = cx.raw.group.as_ref().expect("required key checked");
-        let group = cx.resolve(&group.value).map_err(|d| diags.extend(d)).ok();
+        let group = cx.group().map_err(|d| diags.extend(d)).ok();
         let mut date = |name: &crate::yaml::Spanned<String>| -> Option<usize> {
             let c = cx
                 .resolve(std::slice::from_ref(name))

@@ -85,8 +85,13 @@ impl Kind for RelatedKind {
         let check = cx.raw.check.as_ref().expect("required key checked");
         let (condition, _) = cx.condition_over(check, &Arc::new(schema)).map_err(|d| {
             let ambiguous = d.message.contains("mbiguous");
+            let other_prefix = format!("`{OTHER}` has no column ");
             vec![if ambiguous {
                 d.help(format!("both tables have this column: write `{}.<column>` for this row's value or `other.<column>` for the related row's", cx.table.name))
+            } else if let Some(name) = d.message.strip_prefix(&other_prefix) {
+                // Name the table the related rows come from.
+                let message = format!("table `{}` has no column {name}", other.name);
+                Diagnostic { message, ..d }
             } else {
                 d
             }]

@@ -137,13 +137,25 @@ impl Kind for SequenceKind {
 /// `prev.x` or `cp_plans.x` where `x` is a real column: say how to name the
 /// two rows, rather than that the table has no `x`.
 fn wrong_row(cx: &RuleCx, d: Diagnostic) -> Diagnostic {
-    let text = cx.file.text.get(d.span.clone()).unwrap_or_default();
+    if let Some(rest) = d.message.strip_prefix(&format!("`{PREVIOUS}` has no column ")) {
+        let message = format!("table `{}` has no column {rest}", cx.table.name);
+        return Diagnostic { message, ..d };
+    }
+    // The whole dotted name, from where the problem starts.
+    let from = &cx.file.text[d.span.start.min(cx.file.text.len())..];
+    let len = from
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '"')))
+        .unwrap_or(from.len());
+    let text = &from[..len];
     match text.rsplit_once('.') {
-        Some((row, name)) if d.code == "unknown-column" && cx.table.column(name.trim_matches('"')).is_some() => {
+        Some((row, name))
+            if matches!(d.code, "unknown-column" | "unknown-table")
+                && cx.table.column(name.trim_matches('"')).is_some() =>
+        {
             let name = name.trim_matches('"');
             cx.error(
                 "unknown-column",
-                d.span,
+                d.span.start..d.span.start + len,
                 format!("`{row}` is not a row this check can read"),
             )
             .label("unknown row")
