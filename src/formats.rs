@@ -213,7 +213,7 @@ impl Finding {
         Some(Finding {
             rule: "example-failed".to_string(),
             title: case.title(),
-            message: format!("{}: {}", case.title(), case.failure()?),
+            message: case.failure()?.to_string(),
             place: Place::of(&case.file, &case.span),
         })
     }
@@ -564,7 +564,7 @@ fn sarif(findings: Vec<Finding>) -> String {
                 "ruleId": f.rule,
                 "ruleIndex": rules.iter().position(|r| *r == f.rule),
                 "level": "error",
-                "message": { "text": f.message },
+                "message": { "text": sarif_text(f) },
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": { "uri": uri(&p.file) },
@@ -597,6 +597,16 @@ fn sarif(findings: Vec<Finding>) -> String {
         version: "2.1.0",
         runs: [run],
     })
+}
+
+/// SARIF has no title: when the rule id does not already say what failed
+/// (`example-failed`), the message starts with the title.
+fn sarif_text(f: &Finding) -> String {
+    if f.title == f.rule {
+        f.message.clone()
+    } else {
+        format!("{}: {}", f.title, f.message)
+    }
 }
 
 /// A relative URI reference for a path: forward slashes, and anything a URI
