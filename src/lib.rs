@@ -65,6 +65,7 @@ pub mod diag;
 pub mod error;
 pub mod examples;
 pub mod fix;
+pub mod formats;
 pub mod generate;
 pub mod ingest;
 pub mod plan;
