@@ -2,7 +2,8 @@
 //!
 //! Exit codes (ripgrep's convention): 0 the run completed; 1 it completed but
 //! found problems at or above `--fail-on`; 2 it could not be done, and then
-//! nothing was published.
+//! nothing was published. `check` and `test` follow the same shape: 0 no
+//! problems, 1 problems found (or an example failed), 2 could not run.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -10,6 +11,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::error::Error;
+use crate::formats::{self, Format};
 use crate::report::{count, plural};
 use crate::rules::Severity;
 use crate::run::{RunOptions, run};
@@ -31,8 +33,35 @@ pub struct Cli {
 pub enum Command {
     /// Check the exports named in a configuration and publish the results.
     Run(RunArgs),
+    /// Validate configurations and rule packs without reading any data (for CI).
+    Check(CheckArgs),
+    /// Run the examples in rule packs: the rules' and corrections' own tests.
+    Test(TestArgs),
     /// Write synthetic demo exports (never real data) with a ground-truth list of planted problems.
     Generate(GenerateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Configurations, rule packs, or folders of them [default: ./cleanse.yaml]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// How to report problems.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TestArgs {
+    /// Configurations, rule packs, or folders of them [default: ./cleanse.yaml]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// How to report results.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// The date `today` means in the examples, as yyyy-mm-dd [default: each pack's `examples_as_of`, else today].
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -98,6 +127,8 @@ fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
 pub fn main(cli: Cli) -> i32 {
     match cli.command {
         Command::Run(args) => run_command(args),
+        Command::Check(args) => check_command(args),
+        Command::Test(args) => test_command(args),
         Command::Generate(args) => generate_command(args),
     }
 }
@@ -177,6 +208,59 @@ fn run_command(args: RunArgs) -> i32 {
     }
 }
 
+fn check_command(args: CheckArgs) -> i32 {
+    let today = chrono::Local::now().date_naive();
+    match crate::validate::check(&args.paths, today) {
+        Ok(checked) => {
+            let report = formats::CheckReport {
+                files: &checked.files,
+                diagnostics: &checked.diagnostics,
+            };
+            print!("{}", formats::check(&report, args.format, stdout_color()));
+            i32::from(!checked.diagnostics.is_empty())
+        }
+        Err(e) => {
+            eprint!("{}", render_error(&e, use_color()));
+            2
+        }
+    }
+}
+
+fn test_command(args: TestArgs) -> i32 {
+    match crate::examples::test(&args.paths, args.as_of) {
+        Ok(run) => {
+            let cases: Vec<formats::TestCase> = run
+                .results
+                .into_iter()
+                .map(|t| formats::TestCase {
+                    suite: t.subject,
+                    name: t.name,
+                    file: t.file,
+                    span: t.span,
+                    outcome: match t.failure {
+                        None => formats::TestOutcome::Passed,
+                        Some(message) => formats::TestOutcome::Failed { message },
+                    },
+                })
+                .collect();
+            print!("{}", formats::tests(&cases, args.format, stdout_color()));
+            if !run.untested.is_empty() {
+                eprintln!(
+                    "note: {} with no examples: {}",
+                    plural(run.untested.len() as u64, "rule or correction", "rules and corrections"),
+                    run.untested.join(", ")
+                );
+            }
+            let failed = cases.iter().any(|c| c.outcome != formats::TestOutcome::Passed);
+            i32::from(failed)
+        }
+        Err(e) => {
+            eprint!("{}", render_error(&e, use_color()));
+            2
+        }
+    }
+}
+
 fn generate_command(args: GenerateArgs) -> i32 {
     let opts = crate::generate::GenOptions {
         seed: args.seed,
@@ -211,6 +295,10 @@ fn generate_command(args: GenerateArgs) -> i32 {
 
 fn use_color() -> bool {
     std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
+
+fn stdout_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stdout().is_terminal()
 }
 
 /// Render any error for a person: positioned diagnostics for files they wrote.

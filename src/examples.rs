@@ -370,20 +370,20 @@ rules:
         assert_eq!(
             got,
             [
-                ("FUTURE", "pass", None),
-                ("FUTURE", "fail", None),
-                ("FUTURE", "fail", Some("row 1 should be reported, but passed")),
+                ("FUTURE", "pass (line 19)", None),
+                ("FUTURE", "fail (line 20)", None),
+                ("FUTURE", "fail (line 21)", Some("row 1 should be reported, but passed")),
                 (
                     "FUTURE",
-                    "rows",
+                    "rows (line 22)",
                     Some(
                         "row 3: Not checked: Date of Birth is not a valid date (dd/mm/yyyy), so this rule could not be applied. (Born in the future.)"
                     )
                 ),
-                ("SPACES.fix", "` Theo` → `Theo`", None),
+                ("SPACES.fix", "` Theo` → `Theo` (line 37)", None),
                 (
                     "SPACES.fix",
-                    "`Theo  Smith` → `Theo  Smith`",
+                    "`Theo  Smith` → `Theo  Smith` (line 38)",
                     Some("`name`: wanted `Theo  Smith`, got `Theo Smith`")
                 ),
             ]

@@ -5,12 +5,16 @@ use tracing_subscriber::EnvFilter;
 
 fn main() {
     let cli = cleanse::cli::Cli::parse();
+    // A run logs its progress; `check` and `test` report through their output (a test runs
+    // many small runs, whose progress would drown the results).
     let default = if cli.quiet {
         "error"
     } else if cli.verbose {
         "cleanse=debug"
-    } else {
+    } else if matches!(cli.command, cleanse::cli::Command::Run(_)) {
         "cleanse=info"
+    } else {
+        "cleanse=warn"
     };
     let filter = EnvFilter::try_from_env("CLEANSE_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let ansi = std::env::var_os("NO_COLOR").is_none() && std::io::IsTerminal::is_terminal(&std::io::stderr());

@@ -80,14 +80,7 @@ impl FixKind for Fill {
             return Err(vec![
                 cx.error("unknown-table", part(t), format!("unknown table `{t}`"))
                     .label("no table with this name")
-                    .help(
-                        did_you_mean(t, cx.tables.iter().map(|x| x.name.as_str())).unwrap_or_else(|| {
-                            format!(
-                                "tables: {}",
-                                cx.tables.iter().map(|x| x.name.as_str()).collect::<Vec<_>>().join(", ")
-                            )
-                        }),
-                    ),
+                    .help(crate::rules::tables_help(t, cx.tables)),
             ]);
         };
         let ot = &cx.tables[other];

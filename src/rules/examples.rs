@@ -40,7 +40,7 @@ pub struct Examples {
 pub struct Example {
     pub file: Arc<SourceFile>,
     pub span: Range<usize>,
-    /// How the runner names it: `pass`, `fail`, `rows`, `in → out`, `row → out`.
+    /// How the runner names it: `pass`, `fail`, `rows`, `in → out` or `row → out`, and its line.
     pub name: String,
     /// Rows of the subject's table, in file order.
     pub rows: Vec<Vec<String>>,
@@ -135,6 +135,11 @@ struct Cx<'a> {
 }
 
 impl Cx<'_> {
+    /// What a test runner calls the example: its form and where it is written.
+    fn named(&self, form: &str, at: &Range<usize>) -> String {
+        format!("{form} (line {})", self.file.line_col(at.start).0)
+    }
+
     fn error(&self, at: Range<usize>, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new("bad-example", self.file, at, message)
     }
@@ -201,8 +206,8 @@ impl Cx<'_> {
         }
         Ok(Example {
             file: Arc::clone(self.file),
+            name: self.named(name, &at),
             span: at,
-            name: name.to_string(),
             rows,
             other,
             expect,
@@ -266,8 +271,8 @@ impl Cx<'_> {
         }
         Ok(Example {
             file: Arc::clone(self.file),
+            name: self.named(&name, &at),
             span: at,
-            name,
             rows: vec![row],
             other,
             expect: Expect::Values(values),
@@ -328,12 +333,13 @@ impl Cx<'_> {
         found
     }
 
-    /// Where `name` is written as a key inside the example, else the whole example.
+    /// Where `name` is first written as a key from the start of the example (whose span may
+    /// not cover all of it), else the example itself.
     fn find(&self, at: &Range<usize>, name: &str) -> Range<usize> {
-        let text = &self.file.text[at.clone()];
+        let text = &self.file.text[at.start..];
         let key = |i: usize| {
             let before = text[..i].chars().next_back();
-            let after = text[i + name.len()..].trim_start();
+            let after = text[i + name.len()..].trim_start_matches([' ', '"', '\'']);
             before.is_none_or(|c| !c.is_alphanumeric() && c != '_') && after.starts_with(':')
         };
         text.match_indices(name)

@@ -799,6 +799,18 @@ pub(crate) fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
+/// Help for a table name that is not declared: the close one, else the ones there are.
+pub(crate) fn tables_help(name: &str, tables: &[Table]) -> String {
+    let names = || tables.iter().map(|t| t.name.as_str());
+    did_you_mean(name, names()).unwrap_or_else(|| {
+        if tables.is_empty() {
+            "no rule pack here declares any tables: declare them under `tables:`".to_string()
+        } else {
+            format!("tables: {}", names().collect::<Vec<_>>().join(", "))
+        }
+    })
+}
+
 pub(crate) fn unknown_column(
     file: &Arc<SourceFile>,
     name: &Spanned<String>,

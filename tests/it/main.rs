@@ -15,4 +15,5 @@ mod demo;
 mod messy_inputs;
 mod publish;
 mod returns;
+mod rules_ci;
 mod util;

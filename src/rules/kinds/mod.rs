@@ -311,18 +311,7 @@ pub fn compile_rule(
                 format!("unknown table `{}`", raw.table.value),
             )
             .label("no table with this name")
-            .help(
-                did_you_mean(&raw.table.value, set.tables.iter().map(|t| t.name.as_str())).unwrap_or_else(|| {
-                    format!(
-                        "tables: {}",
-                        set.tables
-                            .iter()
-                            .map(|t| t.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                }),
-            ),
+            .help(super::tables_help(&raw.table.value, &set.tables)),
         );
     }
     let kind = KINDS.iter().find(|k| k.doc().name == raw.kind.value);

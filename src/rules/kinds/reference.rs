@@ -1,7 +1,7 @@
 //! `reference`: a key in this table must exist in another table.
 
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
-use crate::diag::{Diagnostic, did_you_mean};
+use crate::diag::Diagnostic;
 use crate::rules::{Reference, unknown_column};
 use crate::yaml::span;
 
@@ -56,14 +56,7 @@ pub(super) fn resolve(cx: &RuleCx) -> Result<Reference, Vec<Diagnostic>> {
                     format!("unknown table `{}`", target.value),
                 )
                 .label("no table with this name")
-                .help(
-                    did_you_mean(&target.value, cx.tables.iter().map(|t| t.name.as_str())).unwrap_or_else(|| {
-                        format!(
-                            "tables: {}",
-                            cx.tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", ")
-                        )
-                    }),
-                ),
+                .help(crate::rules::tables_help(&target.value, cx.tables)),
             ]);
         };
         let other_table = &cx.tables[other];
