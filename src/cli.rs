@@ -39,6 +39,27 @@ pub enum Command {
     Test(TestArgs),
     /// Write synthetic demo exports (never real data) with a ground-truth list of planted problems.
     Generate(GenerateArgs),
+    /// Explain a rule or correction of the configured packs, a rule kind, a correction kind or a diagnostic code.
+    Explain(ExplainArgs),
+    /// List the rules and corrections of the configured packs.
+    Rules(RulesArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// A rule or correction id (CON-001), a rule kind (range), a correction kind (map) or a diagnostic code (unknown-column).
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// The configuration whose rule packs are searched for ids [default: ./cleanse.yaml, if there is one].
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RulesArgs {
+    /// The configuration whose rule packs are listed [default: ./cleanse.yaml]
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -130,6 +151,8 @@ pub fn main(cli: Cli) -> i32 {
         Command::Check(args) => check_command(args),
         Command::Test(args) => test_command(args),
         Command::Generate(args) => generate_command(args),
+        Command::Explain(args) => explain_command(args),
+        Command::Rules(args) => rules_command(args),
     }
 }
 
@@ -291,6 +314,66 @@ fn generate_command(args: GenerateArgs) -> i32 {
             2
         }
     }
+}
+
+/// `cleanse explain`: 0 explained, 1 nothing has that name, 2 the configured packs do not load.
+fn explain_command(args: ExplainArgs) -> i32 {
+    // Kinds and codes need no configuration, so a missing default one is not an error here.
+    let config = args
+        .config
+        .or_else(|| Some(PathBuf::from("cleanse.yaml")).filter(|p| p.is_file()));
+    let set = match config.as_deref().map(configured_packs) {
+        None => None,
+        Some(Ok(set)) => Some(set),
+        Some(Err(diags)) => {
+            eprint!("{}", crate::diag::render(&diags, use_color()));
+            // Still explain a kind or code: often the very code the packs just failed with.
+            if let Ok(text) = crate::docs::explain(&args.name, None) {
+                print!("{text}");
+            }
+            eprintln!("The rule packs could not be loaded, so their rules and corrections were not searched.");
+            return 2;
+        }
+    };
+    match crate::docs::explain(&args.name, set.as_ref()) {
+        Ok(text) => {
+            print!("{text}");
+            0
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            1
+        }
+    }
+}
+
+/// `cleanse rules`: 0 listed, 2 the configured packs do not load.
+fn rules_command(args: RulesArgs) -> i32 {
+    let config = args.config.unwrap_or_else(|| PathBuf::from("cleanse.yaml"));
+    if !config.is_file() && config == std::path::Path::new("cleanse.yaml") {
+        eprintln!("error: there is no cleanse.yaml here; pass --config PATH");
+        return 2;
+    }
+    match configured_packs(&config) {
+        Ok(set) => {
+            print!("{}", crate::docs::rules_list(&set));
+            0
+        }
+        Err(diags) => {
+            eprint!("{}", crate::diag::render(&diags, use_color()));
+            2
+        }
+    }
+}
+
+/// A configuration's rule packs, validated as a run validates them, without reading its exports.
+fn configured_packs(config: &std::path::Path) -> Result<crate::rules::RuleSet, Vec<crate::diag::Diagnostic>> {
+    let config = match crate::config::Config::parse(config, crate::config::Reach::Packs) {
+        (Some(config), diags) if diags.is_empty() => config,
+        (_, diags) => return Err(diags),
+    };
+    let as_of = config.as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
+    crate::validate::packs_for(&config, as_of)
 }
 
 fn use_color() -> bool {

@@ -67,7 +67,7 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 /// One problem in a configuration or rules file.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
-    /// Stable code, e.g. `unknown-column`; documented in the README.
+    /// Stable code, e.g. `unknown-column`; every code is registered in [`CODES`].
     pub code: &'static str,
     pub message: String,
     pub file: Arc<SourceFile>,
@@ -115,6 +115,284 @@ impl Diagnostic {
     pub fn line_col(&self) -> (usize, usize) {
         self.file.line_col(self.span.start)
     }
+}
+
+/// A diagnostic code: what `error[code]` means.
+#[derive(Debug)]
+pub struct Code {
+    pub id: &'static str,
+    /// One sentence: what is wrong, and how to fix it.
+    pub summary: &'static str,
+}
+
+/// Every diagnostic code, so each has a stable, documented meaning (`cleanse explain <code>`,
+/// docs/diagnostics.md). A test checks this list against the codes the source uses.
+pub static CODES: &[Code] = &[
+    // Reading the files.
+    Code {
+        id: "unreadable-file",
+        summary: "A configuration or rules file could not be read (it is missing, or Cleanse may not open it); check the path and the file's permissions.",
+    },
+    Code {
+        id: "not-utf8",
+        summary: "A configuration or rules file is not saved as UTF-8; save it as UTF-8 (in most editors: File, Save As, Encoding) and run again.",
+    },
+    Code {
+        id: "yaml-syntax",
+        summary: "The file is not valid YAML (a tab used to indent, a bracket or quote never closed, a `: ` inside unquoted text); fix the text at the position shown.",
+    },
+    Code {
+        id: "bad-indentation",
+        summary: "A key is indented differently from the other keys of its entry, so it would be read as belonging somewhere else; line it up with the keys around it.",
+    },
+    Code {
+        id: "unknown-key",
+        summary: "A key is not one this part of the file takes, often because it is misspelt; use the suggested key or remove it.",
+    },
+    Code {
+        id: "duplicate-key",
+        summary: "The same key is written twice in one entry; keep one of them.",
+    },
+    Code {
+        id: "missing-key",
+        summary: "A key that is needed is missing, such as a setting the rule's kind requires or a correction's `id`, `table` or `columns`; add it.",
+    },
+    Code {
+        id: "wrong-type",
+        summary: "A value has the wrong form (one value where a list is expected or the other way round, text where `true` or `false` is expected), or a correction would write a value of the wrong type for its column; write it as the help shows.",
+    },
+    // The configuration.
+    Code {
+        id: "no-rules",
+        summary: "The configuration lists no rule packs under `rules`; add at least one, e.g. `rules/annex-a.yaml`.",
+    },
+    Code {
+        id: "missing-file",
+        summary: "A rules file or export named in the configuration does not exist; check the path, which is relative to the configuration file.",
+    },
+    Code {
+        id: "duplicate-input",
+        summary: "Two inputs in the configuration are for the same table; combine the exports into one file, or remove one input.",
+    },
+    Code {
+        id: "unknown-encoding",
+        summary: "An input's `encoding` is not one Cleanse reads; use `auto`, `utf-8` or `windows-1252`.",
+    },
+    Code {
+        id: "bad-delimiter",
+        summary: "An input's `delimiter` is not a single character; write one character such as `,` or `;`, or `tab`.",
+    },
+    Code {
+        id: "bad-pivot",
+        summary: "`two_digit_year_pivot` is not a number from 0 to 99; set it to e.g. `40` (00 to 39 read as 20xx, 40 to 99 as 19xx).",
+    },
+    Code {
+        id: "bad-date",
+        summary: "A date is not a real date in the form expected: `as_of`, `examples_as_of` and dates in SQL are written yyyy-mm-dd, e.g. `2026-03-31`.",
+    },
+    // Tables and columns.
+    Code {
+        id: "unknown-table",
+        summary: "A rule, correction, example or input names a table that no rule pack declares; correct the name (see the suggestion) or declare the table.",
+    },
+    Code {
+        id: "duplicate-table",
+        summary: "Two packs declare a table with the same name; declare each table once (another pack can still add rules to it).",
+    },
+    Code {
+        id: "unknown-column",
+        summary: "A rule, correction, key or SQL expression names a column the table does not declare; correct the name (see the suggestion) or declare the column.",
+    },
+    Code {
+        id: "duplicate-column",
+        summary: "A table declares the same column twice; remove one of the declarations.",
+    },
+    Code {
+        id: "bad-column-name",
+        summary: "A column name cannot be used in rules; use lower-case letters, digits and underscores, and put the export's header text in `header`.",
+    },
+    Code {
+        id: "unknown-type",
+        summary: "A column's `type` is not one Cleanse knows; use `text`, `date`, `integer`, `decimal` or `code`.",
+    },
+    Code {
+        id: "missing-codes",
+        summary: "A code column has no `codes`; name a code list from `code_lists`, or list the codes, e.g. `codes: [a) Yes, b) No]`.",
+    },
+    Code {
+        id: "unknown-code-list",
+        summary: "A column names a code list that its pack does not declare under `code_lists`; correct the name or declare the list.",
+    },
+    Code {
+        id: "empty-code-list",
+        summary: "A code list has no codes; add its codes, or remove the list.",
+    },
+    Code {
+        id: "codes-on-non-code",
+        summary: "A column has `codes` but is not a code column; add `type: code`, or remove `codes`.",
+    },
+    Code {
+        id: "unknown-date-format",
+        summary: "A date format is not one Cleanse knows (or, in a `date` correction, not one it writes); use one of the formats the help lists.",
+    },
+    Code {
+        id: "formats-on-non-date",
+        summary: "A column has `date_formats` but is not a date column; add `type: date`, or remove `date_formats`.",
+    },
+    // Rules.
+    Code {
+        id: "unknown-kind",
+        summary: "A rule's `kind` is not a rule kind; use one of the kinds in docs/rule-kinds.md (`cleanse explain <kind>` describes each).",
+    },
+    Code {
+        id: "key-not-for-kind",
+        summary: "A rule or correction sets a key its kind does not use; remove the key, or check that the `kind` is the one you meant.",
+    },
+    Code {
+        id: "unknown-severity",
+        summary: "A rule's `severity` is not `error`, `warning` or `info`; use one of those.",
+    },
+    Code {
+        id: "bad-rule-id",
+        summary: "A rule id is empty, longer than 64 characters, or has characters other than letters, digits, `.`, `-` and `_`; choose a short, stable id such as `CON-001`.",
+    },
+    Code {
+        id: "duplicate-rule-id",
+        summary: "Two rules have the same id, and ids must be unique across all packs; give one of them a new id.",
+    },
+    Code {
+        id: "duplicate-rule",
+        summary: "A table has a second `duplicate_rows` rule, which would report the same rows again; keep one.",
+    },
+    Code {
+        id: "empty-message",
+        summary: "A rule's `message` is empty; say what is wrong, in words a data officer can act on.",
+    },
+    Code {
+        id: "empty-columns",
+        summary: "A list of columns (`columns`, `group` or `key`) is empty; name at least one column.",
+    },
+    Code {
+        id: "one-column",
+        summary: "A kind that works on exactly one column (a `type` or `code_form` rule, a `set` or `fill` correction) names several; write one rule or correction per column.",
+    },
+    Code {
+        id: "type-on-text",
+        summary: "A `type` rule checks a text column, which every value is; give the column a `type`, or remove the rule.",
+    },
+    Code {
+        id: "not-a-code-column",
+        summary: "A `code_form` rule checks a column that is not a code column; give the column `type: code` and `codes`.",
+    },
+    Code {
+        id: "not-a-date-column",
+        summary: "An `age` or `periods` rule, or a `date` correction, names a column that is not a date column; give the column `type: date`.",
+    },
+    Code {
+        id: "pattern-on-typed",
+        summary: "A `pattern` rule checks a date or number column, whose values are checked by their type; use `range` to check their values.",
+    },
+    Code {
+        id: "range-on-text",
+        summary: "A `range` rule checks a text or code column, but ranges apply to dates and numbers; give the column `type: date`, `integer` or `decimal`.",
+    },
+    Code {
+        id: "bad-bound",
+        summary: "A `min`, `max` or `max_change` cannot be read for this rule (a date column needs a date or `today - 6 years`, a number column a number, `share` and `max_change` a percentage); write it as the help shows.",
+    },
+    Code {
+        id: "bad-length",
+        summary: "A `length` rule's `min` or `max` is not a whole number of characters; write e.g. `max: 10`.",
+    },
+    Code {
+        id: "bad-regex",
+        summary: "A `pattern` is not a valid regular expression; check its brackets and escapes (in single-quoted YAML a backslash is written once).",
+    },
+    Code {
+        id: "unknown-quantifier",
+        summary: "A `related` rule's `quantifier` is not `any` or `all`; use `any` (at least one related row) or `all` (every related row).",
+    },
+    Code {
+        id: "bad-order-by",
+        summary: "A `sequence` rule's `order_by` column cannot put rows in order; order by a column with `type: date` or `type: integer`.",
+    },
+    Code {
+        id: "key-length",
+        summary: "`to` names a different number of columns from `columns` (or a `fill` correction's `key`); name one column in the other table for each column here.",
+    },
+    Code {
+        id: "key-types-differ",
+        summary: "A key column and the column it is matched with in the other table have different types, so they could never match; declare both with the same type.",
+    },
+    // SQL in `check`, `when` and `value`.
+    Code {
+        id: "bad-sql",
+        summary: "An SQL expression in `check`, `when` or `value` cannot be read or evaluated; fix it at the position shown.",
+    },
+    Code {
+        id: "not-a-condition",
+        summary: "A `check` or `when` gives a value rather than true or false; compare it with something, e.g. `a >= b` or `x IS NOT NULL`.",
+    },
+    Code {
+        id: "type-mismatch",
+        summary: "SQL compares values of different kinds, such as a date with a number or a number column with quoted text; compare like with like (dates as '2024-04-01', numbers without quotes).",
+    },
+    // Corrections.
+    Code {
+        id: "unknown-correction-kind",
+        summary: "A correction's `kind` is not a correction kind; use one of the kinds in docs/correction-kinds.md (`cleanse explain <kind>` describes each).",
+    },
+    Code {
+        id: "unknown-apply",
+        summary: "A correction's `apply` is not `safe` or `review`; use `safe` (applied every run) or `review` (proposed until a run is given `--apply review`).",
+    },
+    Code {
+        id: "duplicate-correction-id",
+        summary: "Two corrections have the same id; give one of them a new id (a rule's `fix:` is called `<rule id>.fix`).",
+    },
+    Code {
+        id: "key-not-for-fix",
+        summary: "A rule's `fix:` sets `id` or `table`, which it takes from its rule; remove them.",
+    },
+    Code {
+        id: "unknown-case",
+        summary: "A `normalise` correction's `case` is not `upper`, `lower` or `title`; use one of those, or leave `case` out to keep the case.",
+    },
+    Code {
+        id: "bad-synonyms-file",
+        summary: "A `map` correction's `synonyms_file` cannot be read as a CSV file with a `from,to` header; check the path (relative to the rules file) and the file.",
+    },
+    Code {
+        id: "not-a-code",
+        summary: "A `map` correction on a code column maps a synonym to a value that is not one of the column's codes; map it to a code exactly as listed.",
+    },
+    Code {
+        id: "synonym-clash",
+        summary: "A `map` correction gives one synonym two different values (matching ignores case and spacing); keep one.",
+    },
+    Code {
+        id: "synonym-chain",
+        summary: "A `map` correction maps a value to something that it would then map again; map straight to the final value.",
+    },
+    Code {
+        id: "bad-from",
+        summary: "A `fill` correction's `from` is not `<table>.<column>`; write e.g. `from: children.date_of_birth`.",
+    },
+    // Examples, for `cleanse test`.
+    Code {
+        id: "bad-example",
+        summary: "A rule's or correction's example is not one `cleanse test` can run; give a rule `pass`, `fail` or `rows`, and a correction `in` and `out` or `row` and `out`.",
+    },
+    // Cleanse itself.
+    Code {
+        id: "internal",
+        summary: "Cleanse could not build a check from a rule it had accepted; this is a bug in Cleanse: please report it with the rules file.",
+    },
+];
+
+/// A diagnostic code's documentation.
+pub fn code(id: &str) -> Option<&'static Code> {
+    CODES.iter().find(|c| c.id == id)
 }
 
 /// Render diagnostics like rustc: `error[code]: message`, the file, line and
@@ -179,6 +457,67 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn code_ids_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for c in CODES {
+            assert!(seen.insert(c.id), "code `{}` is registered twice", c.id);
+        }
+    }
+
+    /// The code literals the source passes to `Diagnostic::new(`, a kind's `cx.error(` (which
+    /// forwards to it) and SQL errors' `code: Some(`; calls may span lines.
+    fn codes_in_source() -> std::collections::BTreeMap<String, String> {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).expect("read src") {
+                let path = entry.expect("dir entry").path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut files);
+        let mut found = std::collections::BTreeMap::new();
+        // This file names the calls it looks for, and raises no diagnostics itself.
+        for path in files.into_iter().filter(|p| !p.ends_with("src/diag.rs")) {
+            let text = std::fs::read_to_string(&path).expect("read source");
+            for call in ["Diagnostic::new(", ".error(", "code: Some("] {
+                for (at, _) in text.match_indices(call) {
+                    let rest = text[at + call.len()..].trim_start();
+                    // Not a literal: `Diagnostic::new(code, …)` forwards one found elsewhere.
+                    let Some(rest) = rest.strip_prefix('"') else { continue };
+                    let literal = &rest[..rest.find('"').expect("closing quote")];
+                    let line = text[..at].matches('\n').count() + 1;
+                    found
+                        .entry(literal.to_string())
+                        .or_insert_with(|| format!("{}:{line}", path.display()));
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_code_used_is_registered_and_every_registered_code_is_used() {
+        let used = codes_in_source();
+        for (id, at) in &used {
+            assert!(
+                code(id).is_some(),
+                "`{id}` ({at}) is not registered in diag::CODES: add it with a one-sentence summary"
+            );
+        }
+        for c in CODES {
+            assert!(
+                used.contains_key(c.id),
+                "`{}` is registered in diag::CODES but never used",
+                c.id
+            );
+        }
+    }
 
     #[test]
     fn suggestions_are_close_or_absent() {

@@ -57,11 +57,15 @@
 //!
 //! Beside the pipeline, [`validate`] is what `cleanse check` runs: the validation a run starts
 //! with, over configurations and rule packs, without any data (for CI).
+//!
+//! [`docs`] renders the documentation kept beside each rule kind, correction kind and
+//! diagnostic code, for `cleanse explain`, `cleanse rules` and the pages in `docs/`.
 
 pub mod check;
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod docs;
 pub mod error;
 pub mod examples;
 pub mod fix;

@@ -91,6 +91,8 @@ pub struct Correction {
     pub when: Option<Arc<dyn PhysicalExpr>>,
     pub docs: String,
     pub fix: Arc<dyn Fix>,
+    /// Where it is written: its `id`, or a rule's `fix:`.
+    pub declared: crate::rules::Declared,
 }
 
 /// A correction kind: its documentation and how to compile one.
@@ -773,6 +775,7 @@ pub fn compile(
             .as_ref()
             .map_or_else(|| doc.summary.to_string(), |d| d.value.trim().to_string()),
         fix: Arc::from(fix),
+        declared: crate::rules::Declared::at(file, raw.id.as_ref().map_or_else(|| span(&raw.kind), span).start),
     })
 }
 

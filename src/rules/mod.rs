@@ -320,6 +320,25 @@ pub struct Rule {
     pub columns: Vec<usize>,
     pub check: Check,
     pub pack: String,
+    /// Where the rule is written; `None` for the rules a column declaration implies.
+    pub declared: Option<Declared>,
+}
+
+/// Where a rule or correction is written in its pack, so `cleanse explain` can send a reader there.
+#[derive(Debug, Clone)]
+pub struct Declared {
+    pub path: PathBuf,
+    /// 1-based.
+    pub line: usize,
+}
+
+impl Declared {
+    pub fn at(file: &SourceFile, offset: usize) -> Declared {
+        Declared {
+            path: file.path.clone(),
+            line: file.line_col(offset).0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -856,6 +875,7 @@ fn add_column_rules(set: &mut RuleSet) {
                 columns: vec![ci],
                 check,
                 pack: table.pack.clone(),
+                declared: None,
             };
             if col.required && !declared("required", ci) {
                 let check = kinds::required::presence(table, ci);

@@ -12,6 +12,7 @@ mod conservation;
 mod corrections;
 mod cross_table;
 mod demo;
+mod docs;
 mod messy_inputs;
 mod publish;
 mod returns;

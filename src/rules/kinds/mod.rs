@@ -440,6 +440,7 @@ pub fn compile_rule(
         columns,
         check,
         pack: pack.to_string(),
+        declared: Some(super::Declared::at(file, span(&raw.id).start)),
     })
 }
 
