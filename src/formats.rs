@@ -686,7 +686,7 @@ mod tests {
             .label("unknown column")
             .help("did you mean `referral_date`?"),
             Diagnostic::new(
-                "bad-check",
+                "not-a-condition",
                 &rules,
                 at(&rules, "<= today"),
                 "50% of \"a < b & c\", then: more,\nand a bell \u{7}",
