@@ -71,6 +71,7 @@ pub mod examples;
 pub mod fix;
 pub mod formats;
 pub mod generate;
+pub mod history;
 pub mod ingest;
 pub mod plan;
 pub mod publish;

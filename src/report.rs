@@ -8,11 +8,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::rules::{PackInfo, Severity};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunReport {
     pub run_id: String,
     pub name: String,
@@ -29,10 +29,40 @@ pub struct RunReport {
     pub corrections: Vec<CorrectionCount>,
     /// Declared tables this run had no export for.
     pub tables_without_input: Vec<String>,
+    /// Findings by a dimension the configuration names (e.g. allocated team).
+    #[serde(default)]
+    pub breakdown: Vec<Breakdown>,
     pub timings_ms: BTreeMap<String, u64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A table's records and findings by the values of one column the configuration names, such as
+/// the allocated team or the contact source: where problems are concentrated.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Breakdown {
+    pub table: String,
+    /// The column's header in the export.
+    pub column: String,
+    /// What the configuration calls it, e.g. "allocated team".
+    pub label: String,
+    /// The values are personal data (e.g. workers' names): shown as "Group 1", "Group 2"...
+    /// in order of findings, never as the values.
+    pub personal: bool,
+    /// Most findings first.
+    pub groups: Vec<Group>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Group {
+    /// The value, or its pseudonym when the values are personal; "(blank)" for no value.
+    pub value: String,
+    pub records: u64,
+    /// Records with at least one error (held back).
+    pub rejected: u64,
+    /// Open findings on its records.
+    pub findings: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InputReport {
     pub table: String,
     pub file: String,
@@ -48,7 +78,7 @@ pub struct InputReport {
     pub extra_columns: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TableReport {
     pub table: String,
     pub rows_in: u64,
@@ -65,7 +95,7 @@ pub struct TableReport {
     pub conflicts: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleCount {
     pub id: String,
     pub table: String,
@@ -86,7 +116,7 @@ pub struct RuleCount {
     pub measured: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CorrectionCount {
     pub id: String,
     pub table: String,
@@ -121,7 +151,7 @@ pub fn count(n: u64) -> String {
     out
 }
 
-fn percent(part: u64, whole: u64) -> String {
+pub fn percent(part: u64, whole: u64) -> String {
     if whole == 0 {
         "0%".to_string()
     } else {
@@ -393,12 +423,12 @@ pub fn summary_markdown(r: &RunReport) -> String {
 }
 
 /// Rules about a whole table, reported in their own section of the summary.
-fn is_return_level(c: &RuleCount) -> bool {
+pub fn is_return_level(c: &RuleCount) -> bool {
     matches!(c.kind.as_str(), "share" | "row_count")
 }
 
 /// A correction kind in a manager's words.
-fn correction_kind_label(kind: &str) -> String {
+pub fn correction_kind_label(kind: &str) -> String {
     match kind {
         "normalise" => "Stray spaces and case tidied".into(),
         "map" => "Codes and wording mapped to the standard codes".into(),

@@ -205,6 +205,7 @@ fn run_loaded(
             .map(|t| t.name.clone())
             .filter(|t| !with_input.contains(&t.as_str()))
             .collect(),
+        breakdown: Vec::new(),
         timings_ms: timings,
     };
     let mut summary = staging.file("summary.md")?;

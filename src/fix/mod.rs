@@ -68,7 +68,7 @@ pub enum Stage {
 }
 
 /// Whether a correction is applied by every run or only when asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Apply {
     Safe,

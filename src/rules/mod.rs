@@ -31,7 +31,7 @@ use crate::yaml::{self, Spanned, span};
 use raw::{CodesRef, RawColumn, RawPack, RawTable};
 
 /// How much a finding matters. An `error` rejects the row; the others keep it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -341,7 +341,7 @@ impl Declared {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PackInfo {
     pub name: String,
     pub version: String,
