@@ -24,6 +24,36 @@ struct RawConfig {
     two_digit_year_pivot: Option<Spanned<u8>>,
     rules: Vec<Spanned<String>>,
     inputs: Vec<RawInput>,
+    #[serde(default)]
+    history: Option<RawHistory>,
+    #[serde(default)]
+    summary: Option<RawSummary>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHistory {
+    /// Days of runs to keep (by as-of date).
+    keep_days: Spanned<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSummary {
+    #[serde(default)]
+    breakdown: Vec<RawBreakdown>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBreakdown {
+    table: Spanned<String>,
+    column: Spanned<String>,
+    #[serde(default)]
+    label: Option<String>,
+    /// Whether the column's values are personal data (a worker's name): required, so nobody
+    /// puts names in a manager's summary by leaving it out.
+    personal: Spanned<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -56,6 +86,22 @@ pub struct Config {
     pub pivot: u8,
     pub rules: Vec<PathBuf>,
     pub inputs: Vec<Input>,
+    /// Days of runs the history keeps.
+    pub keep_days: u32,
+    /// Dimensions the summary breaks findings down by.
+    pub breakdown: Vec<BreakdownSpec>,
+}
+
+/// A column to break the summary's findings down by, checked against the packs once they load.
+#[derive(Debug, Clone)]
+pub struct BreakdownSpec {
+    pub table: String,
+    pub column: String,
+    pub label: String,
+    pub personal: bool,
+    /// Where `table:` and `column:` are written, for errors once the packs load.
+    pub table_at: (std::sync::Arc<crate::diag::SourceFile>, std::ops::Range<usize>),
+    pub column_at: std::ops::Range<usize>,
 }
 
 /// What a configuration must be able to reach.
@@ -212,6 +258,36 @@ impl Config {
                 table_at: (file.clone(), span(&i.table)),
             });
         }
+        let keep_days = match &raw.history {
+            None => crate::history::DEFAULT_KEEP_DAYS,
+            Some(h) if h.keep_days.value == 0 => {
+                diags.push(
+                    Diagnostic::new(
+                        "bad-keep-days",
+                        &file,
+                        span(&h.keep_days),
+                        "the history must keep at least one day",
+                    )
+                    .label("zero days")
+                    .help("write e.g. `keep_days: 400` (the default)"),
+                );
+                1
+            }
+            Some(h) => h.keep_days.value,
+        };
+        let breakdown = raw
+            .summary
+            .iter()
+            .flat_map(|s| &s.breakdown)
+            .map(|b| BreakdownSpec {
+                table: b.table.value.clone(),
+                column: b.column.value.clone(),
+                label: b.label.clone().unwrap_or_else(|| b.column.value.replace('_', " ")),
+                personal: b.personal.value,
+                table_at: (file.clone(), span(&b.table)),
+                column_at: span(&b.column),
+            })
+            .collect();
         let config = Config {
             path: path.to_path_buf(),
             name: raw.name.unwrap_or_else(|| "Cleanse run".to_string()),
@@ -219,6 +295,8 @@ impl Config {
             pivot,
             rules,
             inputs,
+            keep_days,
+            breakdown,
         };
         (Some(config), diags)
     }

@@ -187,6 +187,10 @@ pub static CODES: &[Code] = &[
         summary: "`two_digit_year_pivot` is not a number from 0 to 99; set it to e.g. `40` (00 to 39 read as 20xx, 40 to 99 as 19xx).",
     },
     Code {
+        id: "bad-keep-days",
+        summary: "`history: keep_days` is zero; the history must keep at least one day (the default is 400).",
+    },
+    Code {
         id: "bad-date",
         summary: "A date is not a real date in the form expected: `as_of`, `examples_as_of` and dates in SQL are written yyyy-mm-dd, e.g. `2026-03-31`.",
     },

@@ -129,6 +129,8 @@ fn run_one(
         pivot: crate::values::DEFAULT_PIVOT,
         rules: Vec::new(),
         inputs,
+        keep_days: crate::history::DEFAULT_KEEP_DAYS,
+        breakdown: Vec::new(),
     };
     let mut opts = RunOptions::new(&config.path, dir.0.join("out"));
     opts.as_of = Some(as_of);

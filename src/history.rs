@@ -225,11 +225,11 @@ impl History {
         let mut out: HashMap<String, BTreeMap<String, u64>> = HashMap::new();
         for b in &batches {
             let (run, table) = (strings(b, 0), strings(b, 1));
-            let n = b
-                .column(2)
+            let n = datafusion::arrow::compute::cast(b.column(2), &DataType::Int64).map_err(arrow_error)?;
+            let n = n
                 .as_any()
                 .downcast_ref::<Int64Array>()
-                .expect("COUNT is Int64");
+                .ok_or_else(|| Error::Internal("history: COUNT is not a number".into()))?;
             for i in 0..b.num_rows() {
                 out.entry(run.value(i).to_string())
                     .or_default()
@@ -444,18 +444,21 @@ fn block_on<T>(f: impl std::future::Future<Output = datafusion::error::Result<T>
         .map_err(|e| Error::Internal(format!("history query: {e}")))
 }
 
-fn strings(b: &RecordBatch, i: usize) -> &StringArray {
-    b.column(i)
-        .as_any()
+/// A text column as read back (Parquet text may come back as a string view), as plain strings.
+fn strings(b: &RecordBatch, i: usize) -> StringArray {
+    let col = datafusion::arrow::compute::cast(b.column(i), &DataType::Utf8).unwrap_or_else(|_| b.column(i).clone());
+    col.as_any()
         .downcast_ref::<StringArray>()
-        .expect("history text column")
+        .cloned()
+        .unwrap_or_else(|| StringArray::from(vec![""; b.num_rows()]))
 }
 
-fn dates(b: &RecordBatch, i: usize) -> &Date32Array {
-    b.column(i)
-        .as_any()
+fn dates(b: &RecordBatch, i: usize) -> Date32Array {
+    let col = datafusion::arrow::compute::cast(b.column(i), &DataType::Date32).unwrap_or_else(|_| b.column(i).clone());
+    col.as_any()
         .downcast_ref::<Date32Array>()
-        .expect("history date column")
+        .cloned()
+        .unwrap_or_else(|| Date32Array::from(vec![0; b.num_rows()]))
 }
 
 const UNIX_EPOCH_CE: i32 = 719_163;

@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use crate::history::Insight;
 use crate::rules::{PackInfo, Severity};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -163,7 +164,7 @@ pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", count(n), if n == 1 { one } else { many })
 }
 
-pub fn summary_markdown(r: &RunReport) -> String {
+pub fn summary_markdown(r: &RunReport, insight: &Insight) -> String {
     let rows = r.total(|t| t.rows_in);
     let clean = r.total(|t| t.corrected);
     let held = r.total(|t| t.rejected);
@@ -214,6 +215,7 @@ pub fn summary_markdown(r: &RunReport) -> String {
         s,
         "Errors hold a record back; warnings are worth fixing but the record is still used; notes are for information.\n"
     );
+    since_previous_markdown(&mut s, insight);
     let _ = writeln!(s, "## By list\n");
     let _ = writeln!(s, "| List | Records | Clean | Held back | Errors | Warnings |");
     let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|");
@@ -230,17 +232,7 @@ pub fn summary_markdown(r: &RunReport) -> String {
             count(t.warnings)
         );
     }
-    let mut top: Vec<_> = r
-        .rules
-        .iter()
-        .filter(|c| c.findings > 0 && !is_return_level(c))
-        .collect();
-    top.sort_by(|a, b| {
-        b.findings
-            .cmp(&a.findings)
-            .then(b.severity.cmp(&a.severity))
-            .then(a.id.cmp(&b.id))
-    });
+    let top = top_rules(r);
     if !top.is_empty() {
         let _ = writeln!(s, "\n## The most common problems\n");
         let _ = writeln!(s, "| Problem | List | Severity | Found |");
@@ -321,17 +313,7 @@ pub fn summary_markdown(r: &RunReport) -> String {
         let _ = writeln!(s, "\n| Kind of correction | Applied | Proposed | Conflicts |");
         let _ = writeln!(s, "|---|---:|---:|---:|");
         // In the order corrections run.
-        for kind in crate::fix::FIXES.iter().map(|k| k.doc().name) {
-            let mut n = [0u64; 3];
-            let of_kind: Vec<_> = r.corrections.iter().filter(|c| c.kind == kind).collect();
-            if of_kind.is_empty() {
-                continue;
-            }
-            for c in of_kind {
-                n[0] += c.applied;
-                n[1] += c.proposed;
-                n[2] += c.conflicts;
-            }
+        for (kind, n) in corrections_by_kind(r) {
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} |",
@@ -346,6 +328,24 @@ pub fn summary_markdown(r: &RunReport) -> String {
             "\nEvery change is listed in `changes.csv` (old and new value, rule, file and line) so it can be made in the case-management system too."
         );
     }
+    breakdown_markdown(&mut s, r);
+    let notes = notes(r);
+    if !notes.is_empty() {
+        let _ = writeln!(s, "\n## Notes\n");
+        for n in notes {
+            let _ = writeln!(s, "- {n}");
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n---\nProduced by Cleanse {}. Record-level detail is in `exceptions.csv`, `rejected/` and `corrected/`; this summary holds no names, dates of birth or identifiers.",
+        r.tool_version
+    );
+    s
+}
+
+/// Things a manager should know that are not problems in the records.
+fn notes(r: &RunReport) -> Vec<String> {
     let mut notes = Vec::new();
     // Rules that could not run at all have their own note below.
     let not_checked: u64 = r
@@ -408,18 +408,187 @@ pub fn summary_markdown(r: &RunReport) -> String {
             r.tables_without_input.join(", ")
         ));
     }
-    if !notes.is_empty() {
-        let _ = writeln!(s, "\n## Notes\n");
-        for n in notes {
-            let _ = writeln!(s, "- {n}");
+    notes
+}
+
+/// Rules that found problems on rows, most findings first.
+pub fn top_rules(r: &RunReport) -> Vec<&RuleCount> {
+    let mut top: Vec<_> = r
+        .rules
+        .iter()
+        .filter(|c| c.findings > 0 && !is_return_level(c))
+        .collect();
+    top.sort_by(|a, b| {
+        b.findings
+            .cmp(&a.findings)
+            .then(b.severity.cmp(&a.severity))
+            .then(a.id.cmp(&b.id))
+    });
+    top
+}
+
+/// Cells applied, proposed and in conflict per correction kind, in the order kinds run.
+pub fn corrections_by_kind(r: &RunReport) -> Vec<(&'static str, [u64; 3])> {
+    let mut out = Vec::new();
+    for kind in crate::fix::FIXES.iter().map(|k| k.doc().name) {
+        let of_kind: Vec<_> = r.corrections.iter().filter(|c| c.kind == kind).collect();
+        if of_kind.is_empty() {
+            continue;
         }
+        let mut n = [0u64; 3];
+        for c in of_kind {
+            n[0] += c.applied;
+            n[1] += c.proposed;
+            n[2] += c.conflicts;
+        }
+        out.push((kind, n));
     }
+    out
+}
+
+fn since_previous_markdown(s: &mut String, insight: &Insight) {
+    let Some(previous) = &insight.previous else {
+        let _ = writeln!(
+            s,
+            "## Since the last run\n\nThis is the first run in the history: from the next run on, this section says which problems are new, which were resolved and which are still open.\n"
+        );
+        return;
+    };
+    let _ = writeln!(s, "## Since the last run ({})\n", long_date(&previous.as_of));
+    let _ = writeln!(s, "- **{}** new.", plural(insight.new, "problem", "problems"));
+    let _ = writeln!(s, "- **{}** resolved.", plural(insight.resolved, "problem", "problems"));
     let _ = writeln!(
         s,
-        "\n---\nProduced by Cleanse {}. Record-level detail is in `exceptions.csv`, `rejected/` and `corrected/`; this summary holds no names, dates of birth or identifiers.",
-        r.tool_version
+        "- **{}** still open.",
+        plural(insight.still_open, "problem", "problems")
     );
-    s
+    if insight.from_new_rules > 0 {
+        let _ = writeln!(
+            s,
+            "- **{}** found by rules that did not run last time (not counted as new).",
+            plural(insight.from_new_rules, "problem", "problems")
+        );
+    }
+    if !insight.by_table.is_empty() {
+        let _ = writeln!(s, "\n| List | New | Resolved | Still open |\n|---|---:|---:|---:|");
+        for t in &insight.by_table {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                t.table,
+                count(t.new),
+                count(t.resolved),
+                count(t.still_open)
+            );
+        }
+    }
+    if insight.trend.len() > 1 {
+        let _ = writeln!(s, "\nOpen problems over the last {} runs:\n", insight.trend.len());
+        let _ = writeln!(s, "| Records as of | Open problems |\n|---|---:|");
+        for p in insight.trend.iter().rev().take(10).rev() {
+            let _ = writeln!(s, "| {} | {} |", long_date(&p.as_of), count(p.open));
+        }
+        if insight.trend.len() > 10 {
+            let _ = writeln!(
+                s,
+                "\n(The last 10 shown; `summary.html` draws all {}.)",
+                insight.trend.len()
+            );
+        }
+    }
+    let _ = writeln!(s);
+}
+
+fn breakdown_markdown(s: &mut String, r: &RunReport) {
+    for b in &r.breakdown {
+        let _ = writeln!(s, "\n## {} by {}\n", capitalise(&b.table), b.label);
+        if b.personal {
+            let _ = writeln!(
+                s,
+                "The {} values are personal data, so they are not shown: each group is one value, numbered by how many problems it has.\n",
+                b.label
+            );
+        }
+        let _ = writeln!(
+            s,
+            "| {} | Records | Held back | Problems |\n|---|---:|---:|---:|",
+            capitalise(&b.label)
+        );
+        for g in b.groups.iter().take(15) {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                g.value.replace('|', "/"),
+                count(g.records),
+                count(g.rejected),
+                count(g.findings)
+            );
+        }
+        if b.groups.len() > 15 {
+            let _ = writeln!(
+                s,
+                "\n{} more; `summary.json` lists every one.",
+                count(b.groups.len() as u64 - 15)
+            );
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
+/// `2026-03-31` as "31 March 2026".
+pub fn long_date(iso: &str) -> String {
+    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d").map_or(iso.to_string(), |d| d.format("%-d %B %Y").to_string())
+}
+
+/// `summary.json`: the summary's figures for dashboards (counts and the packs' wording only).
+pub fn summary_json(r: &RunReport, insight: &Insight) -> serde_json::Value {
+    let rows = r.total(|t| t.rows_in);
+    let rule = |c: &RuleCount| {
+        serde_json::json!({
+            "id": c.id, "table": c.table, "severity": c.severity, "message": c.message, "findings": c.findings,
+        })
+    };
+    serde_json::json!({
+        "version": 1,
+        "name": r.name,
+        "run_id": r.run_id,
+        "as_of": r.as_of,
+        "rule_packs": r.rule_packs.iter().map(|p| serde_json::json!({"name": p.name, "version": p.version})).collect::<Vec<_>>(),
+        "records": rows,
+        "clean": r.total(|t| t.corrected),
+        "held_back": r.total(|t| t.rejected),
+        "problems": {"errors": r.total(|t| t.errors), "warnings": r.total(|t| t.warnings), "notes": r.total(|t| t.infos)},
+        "tables": r.tables.iter().map(|t| serde_json::json!({
+            "table": t.table, "records": t.rows_in, "clean": t.corrected, "held_back": t.rejected,
+            "errors": t.errors, "warnings": t.warnings, "notes": t.infos,
+        })).collect::<Vec<_>>(),
+        "rules": top_rules(r).into_iter().map(rule).collect::<Vec<_>>(),
+        "whole_list_checks": r.rules.iter().filter(|c| is_return_level(c)).map(|c| serde_json::json!({
+            "id": c.id, "table": c.table, "message": c.message, "measured": c.measured,
+            "outside_limit": c.not_run.is_none() && c.findings > 0, "not_checked": c.not_run,
+        })).collect::<Vec<_>>(),
+        "corrections": {
+            "applied": r.total(|t| t.cells_changed),
+            "proposed": r.total(|t| t.changes_proposed),
+            "conflicts": r.total(|t| t.conflicts),
+            "problems_resolved": r.rules.iter().map(|c| c.corrected).sum::<u64>(),
+            "by_kind": corrections_by_kind(r).into_iter().map(|(kind, n)| serde_json::json!({
+                "kind": kind, "label": correction_kind_label(kind), "applied": n[0], "proposed": n[1], "conflicts": n[2],
+            })).collect::<Vec<_>>(),
+        },
+        "since_previous": {
+            "previous": insight.previous, "new": insight.new, "resolved": insight.resolved,
+            "still_open": insight.still_open, "from_new_rules": insight.from_new_rules, "by_table": insight.by_table,
+        },
+        "trend": insight.trend,
+        "breakdown": r.breakdown,
+        "notes": notes(r),
+    })
 }
 
 /// Rules about a whole table, reported in their own section of the summary.

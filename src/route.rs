@@ -17,6 +17,7 @@ use crate::check::{Checked, Detail, Finding, check_batch};
 use crate::config::{Config, Input};
 use crate::error::{Error, Result};
 use crate::fix::{self, Change, Corrector};
+use crate::history::{self, Kept};
 use crate::ingest::{BadRowKind, CsvSource};
 use crate::plan::plan_table;
 use crate::publish::Staging;
@@ -46,7 +47,7 @@ pub(crate) enum State {
 impl State {
     fn as_str(self) -> &'static str {
         match self {
-            State::Open => "open",
+            State::Open => "new",
             State::NotChecked => "not checked",
             State::Corrected => "corrected",
         }
@@ -57,6 +58,11 @@ impl State {
 pub(crate) struct Exceptions {
     writer: csv::Writer<std::io::BufWriter<std::fs::File>>,
     counts: Counts,
+    /// Each open finding of the previous run, by fingerprint: its first day.
+    previous: HashMap<String, chrono::NaiveDate>,
+    as_of: chrono::NaiveDate,
+    /// This run's open findings, for the history.
+    kept: Vec<Kept>,
 }
 
 /// One line of `exceptions.csv`, less the table and file.
@@ -73,7 +79,7 @@ pub(crate) struct Exception<'a> {
 }
 
 impl Exceptions {
-    const HEADER: [&str; 10] = [
+    const HEADER: [&str; 11] = [
         "table",
         "source_file",
         "line",
@@ -81,12 +87,15 @@ impl Exceptions {
         "rule_id",
         "severity",
         "status",
+        "first_seen",
         "columns",
         "value",
         "message",
     ];
 
-    pub(crate) fn create(staging: &Staging) -> Result<Self> {
+    /// `previous`: the previous run's open findings (see [`crate::history`]), to tell a new
+    /// finding from one still open since an earlier run.
+    pub(crate) fn create(staging: &Staging, previous: history::Previous, as_of: chrono::NaiveDate) -> Result<Self> {
         let mut writer = csv::Writer::from_writer(staging.file("exceptions.csv")?);
         writer
             .write_record(Self::HEADER)
@@ -94,6 +103,9 @@ impl Exceptions {
         Ok(Exceptions {
             writer,
             counts: Counts::new(),
+            previous: previous.first_seen,
+            as_of,
+            kept: Vec::new(),
         })
     }
 
@@ -112,6 +124,25 @@ impl Exceptions {
             }
         }
         let line = e.line.map_or_else(String::new, |l| l.to_string());
+        // An open finding's life: new this run, or open since the day it was first found.
+        let (status, first_seen) = match e.state {
+            State::Open => {
+                let print = history::fingerprint(e.rule_id, &report.table, e.key, e.columns, e.line);
+                let (status, first) = match self.previous.get(&print) {
+                    Some(&day) => ("open", day),
+                    None => ("new", self.as_of),
+                };
+                self.kept.push(Kept {
+                    table: report.table.clone(),
+                    rule_id: e.rule_id.to_string(),
+                    severity: e.severity,
+                    fingerprint: print,
+                    first_seen: first,
+                });
+                (status, first.format("%Y-%m-%d").to_string())
+            }
+            other => (other.as_str(), String::new()),
+        };
         self.writer
             .write_record([
                 &report.table,
@@ -120,7 +151,8 @@ impl Exceptions {
                 e.key,
                 e.rule_id,
                 e.severity.as_str(),
-                e.state.as_str(),
+                status,
+                &first_seen,
                 e.columns,
                 e.value,
                 e.message,
@@ -128,9 +160,10 @@ impl Exceptions {
             .map_err(|err| Error::io(source_file, std::io::Error::other(err.to_string())))
     }
 
-    pub(crate) fn finish(mut self, staging: &Staging) -> Result<Counts> {
+    /// The per-rule counts, and this run's open findings for the history.
+    pub(crate) fn finish(mut self, staging: &Staging) -> Result<(Counts, Vec<Kept>)> {
         self.writer.flush().map_err(|e| Error::io(staging.dir(), e))?;
-        Ok(self.counts)
+        Ok((self.counts, self.kept))
     }
 }
 

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::fix;
+use crate::history::{History, Insight};
 use crate::ingest::CsvSource;
 use crate::publish::Staging;
 use crate::relate::relate;
@@ -100,7 +101,9 @@ fn run_loaded(
     let previous = returns::Previous::read(&opts.out);
     let staging = Staging::create(&opts.out, started)?;
     let run_id = staging.run_id().to_string();
-    let mut exceptions = Exceptions::create(&staging)?;
+    // The previous run's open findings, to tell new findings from ones still open.
+    let history = History::new(&opts.out);
+    let mut exceptions = Exceptions::create(&staging, history.previous(as_of)?, as_of)?;
     let mut changes = Changes::create(&staging)?;
     let mut tables = Vec::new();
     let mut inputs = Vec::new();
@@ -179,7 +182,7 @@ fn run_loaded(
             }
         }
     }
-    let counts = exceptions.finish(&staging)?;
+    let (counts, kept) = exceptions.finish(&staging)?;
     let change_counts = changes.finish(&staging)?;
 
     let rules_report = rule_counts(set, &counts, &related.not_run, &judged);
@@ -208,11 +211,8 @@ fn run_loaded(
         breakdown: Vec::new(),
         timings_ms: timings,
     };
-    let mut summary = staging.file("summary.md")?;
-    summary
-        .write_all(report::summary_markdown(&report).as_bytes())
-        .map_err(|e| Error::io(staging.dir(), e))?;
-    summary.flush().map_err(|e| Error::io(staging.dir(), e))?;
+    let insight = history.insight(&report, &kept)?;
+    write_summaries(&staging, &report, &insight)?;
     report
         .timings_ms
         .insert("report_ms".to_string(), t.elapsed().as_millis() as u64);
@@ -225,8 +225,25 @@ fn run_loaded(
     serde_json::to_writer_pretty(&mut json, &report).map_err(|e| Error::Internal(format!("writing run.json: {e}")))?;
     json.flush().map_err(|e| Error::io(staging.dir(), e))?;
     drop(json);
+    history.write(&report, &kept)?;
     let run_dir = staging.commit()?;
+    // The run is published; a history that cannot be kept must not undo that.
+    if let Err(e) = history.commit(&run_id, as_of, config.keep_days) {
+        tracing::warn!("this run could not be added to the history: {e}");
+    }
     Ok(RunOutcome { run_dir, report })
+}
+
+/// `summary.md` and `summary.json`: the same figures for people and for dashboards.
+pub(crate) fn write_summaries(staging: &Staging, report: &RunReport, insight: &Insight) -> Result<()> {
+    let mut md = staging.file("summary.md")?;
+    md.write_all(report::summary_markdown(report, insight).as_bytes())
+        .map_err(|e| Error::io(staging.dir(), e))?;
+    md.flush().map_err(|e| Error::io(staging.dir(), e))?;
+    let mut json = staging.file("summary.json")?;
+    serde_json::to_writer_pretty(&mut json, &report::summary_json(report, insight))
+        .map_err(|e| Error::Internal(format!("writing summary.json: {e}")))?;
+    json.flush().map_err(|e| Error::io(staging.dir(), e))
 }
 
 /// Write a finding about a whole table (no line) to the exceptions.

@@ -197,9 +197,9 @@ fn corrected_values_are_published_and_the_rules_run_on_them() {
     let status = |line: u64, rule: &str| out.finding("visits", line, rule).status.clone();
     assert_eq!(status(3, "visits.gender.code_form"), "corrected");
     assert_eq!(status(2, "VIS-WORKER"), "corrected");
-    assert_eq!(status(3, "VIS-AGE"), "open");
-    assert_eq!(status(6, "visits.born.type"), "open");
-    assert_eq!(status(6, "visits.gender.type"), "open");
+    assert_eq!(status(3, "VIS-AGE"), "new");
+    assert_eq!(status(6, "visits.born.type"), "new");
+    assert_eq!(status(6, "visits.gender.type"), "new");
     // Counts: resolved findings are not counted as warnings.
     let t = out.table_report("tables", "visits");
     assert_eq!(t["cells_changed"], 10);
@@ -283,7 +283,7 @@ fn corrections_that_disagree_are_both_withheld() {
     let rejected = out.rejected("visits");
     assert!(corrected.rows.is_empty() || corrected.rows.iter().all(|r| r[3] != "M"));
     assert_eq!(rejected.rows[0][6], "M");
-    assert_eq!(out.finding("visits", 2, "visits.gender.type").status, "open");
+    assert_eq!(out.finding("visits", 2, "visits.gender.type").status, "new");
     // Line 3 has one candidate only.
     assert_eq!(corrected.rows[0][3], "a) Male");
     assert_eq!(out.run_json["tables"][1]["conflicts"], 1);

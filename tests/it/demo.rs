@@ -131,7 +131,7 @@ fn demo_finds_every_planted_problem_and_nothing_else() {
     assert_eq!(
         whole,
         BTreeSet::from([
-            ("assessments", "ASS-R01", "open"),
+            ("assessments", "ASS-R01", "new"),
             ("contacts", "CON-R01", "not checked")
         ])
     );
@@ -416,16 +416,26 @@ fn a_second_run_gets_its_own_directory_and_moves_latest() {
         std::fs::read_to_string(first_dir.join("summary.md")).unwrap(),
         first_summary
     );
-    // The second run compared its row counts with the first (CON-R01); a third,
-    // on the same inputs, gives the same summary as the second.
+    // The second run compared its row counts with the first (CON-R01) and its
+    // findings: all still open. A third, on the same inputs, adds to the trend.
     let second_summary = dir.read("out/latest/summary.md");
     assert_ne!(second_summary, first_summary);
     assert!(
         second_summary.contains("2,954 at the last run (+0%) | within the limit"),
         "{second_summary}"
     );
+    assert!(
+        second_summary.contains("- **0 problems** new.\n- **0 problems** resolved.\n"),
+        "{second_summary}"
+    );
     dir.run(&[]).expect_code(0);
-    assert_eq!(dir.read("out/latest/summary.md"), second_summary);
+    let third_summary = dir.read("out/latest/summary.md");
+    assert!(
+        third_summary.contains("Open problems over the last 3 runs"),
+        "{third_summary}"
+    );
+    let at_a_glance = |s: &str| s[..s.find("## Since the last run").unwrap()].to_string();
+    assert_eq!(at_a_glance(&third_summary), at_a_glance(&second_summary));
     assert!(dir.staging_dirs("out").is_empty());
 }
 
@@ -477,7 +487,7 @@ fn demo_corrections_fix_what_they_should_and_record_every_change() {
     for (t, review) in &resolved {
         let status = |o: &Outputs| o.finding(&t.table, t.line, &t.rule_id).status.clone();
         let (by_default, when_asked) = (status(&out), status(&applied));
-        let want = if *review { "open" } else { "corrected" };
+        let want = if *review { "new" } else { "corrected" };
         assert_eq!(by_default, want, "{} line {} {}", t.table, t.line, t.rule_id);
         assert_eq!(when_asked, "corrected", "{} line {} {}", t.table, t.line, t.rule_id);
     }

@@ -64,7 +64,20 @@ fn assert_failed_run_changes_nothing(break_it: impl FnOnce(&Dir), expect_in_stde
         assert_eq!(&dir.read_bytes(format!("out/latest/{f}")), bytes, "{f} is intact");
     }
     assert_eq!(dir.list("out/runs").len(), 1, "no second run directory");
-    assert_eq!(dir.list("out"), ["latest", "runs"], "no staging directory left behind");
+    assert_eq!(
+        dir.list("out"),
+        ["history", "latest", "runs"],
+        "no staging directory left behind"
+    );
+    // Nor anything in the history: one run kept, no partial files.
+    for kind in ["runs", "findings"] {
+        assert_eq!(
+            dir.list(format!("out/history/{kind}")).len(),
+            1,
+            "{kind}: {:?}",
+            dir.list(format!("out/history/{kind}"))
+        );
+    }
 }
 
 #[test]

@@ -55,7 +55,7 @@ fn a_share_over_its_limit_is_reported_once_without_a_line() {
     dir.run(&[]).expect_code(0);
     let out = dir.latest();
     let f = out.finding("children", 0, "SEX-UNKNOWN");
-    assert_eq!((f.severity.as_str(), f.status.as_str()), ("warning", "open"));
+    assert_eq!((f.severity.as_str(), f.status.as_str()), ("warning", "new"));
     // Two of five are U; `?` is not a code, so it could not be evaluated.
     assert_eq!(f.value, "2 of 5 rows (40%); 1 could not be evaluated");
     assert_eq!(
@@ -128,7 +128,7 @@ fn row_count_compares_with_the_last_published_run() {
     dir.write("children.csv", "Child ID,Sex,Date of Birth\nC1,M,\nC2,M,\n");
     dir.run(&[]).expect_code(0);
     let f = dir.latest().finding("children", 0, "COUNT").clone();
-    assert_eq!(f.status, "open");
+    assert_eq!(f.status, "new");
     assert_eq!(f.value, "2 rows, 5 at the last run (-60%)");
     assert!(
         f.message.ends_with("the limit is a change of at most 50%.)"),

@@ -238,14 +238,18 @@ pub struct Finding {
     pub record_key: String,
     pub rule_id: String,
     pub severity: String,
-    /// `open`, `not checked`, or `corrected` (the export's value broke the rule; the corrected one does not).
+    /// `new` (first found by this run), `open` (found by the previous run too), `not checked`,
+    /// or `corrected` (the export's value broke the rule; the corrected one does not).
     pub status: String,
+    /// For `new` and `open`: the as-of date of the run that first found it.
+    pub first_seen: String,
     pub columns: String,
     pub value: String,
     pub message: String,
 }
 
-pub const EXCEPTIONS_HEADER: &str = "table,source_file,line,record_key,rule_id,severity,status,columns,value,message";
+pub const EXCEPTIONS_HEADER: &str =
+    "table,source_file,line,record_key,rule_id,severity,status,first_seen,columns,value,message";
 
 /// One line of `changes.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,7 +285,7 @@ impl Outputs {
             .rows
             .iter()
             .map(|r| {
-                assert_eq!(r.len(), 10, "exceptions row {r:?}");
+                assert_eq!(r.len(), 11, "exceptions row {r:?}");
                 Finding {
                     table: r[0].clone(),
                     source_file: r[1].clone(),
@@ -295,9 +299,10 @@ impl Outputs {
                     rule_id: r[4].clone(),
                     severity: r[5].clone(),
                     status: r[6].clone(),
-                    columns: r[7].clone(),
-                    value: r[8].clone(),
-                    message: r[9].clone(),
+                    first_seen: r[7].clone(),
+                    columns: r[8].clone(),
+                    value: r[9].clone(),
+                    message: r[10].clone(),
                 }
             })
             .collect();
