@@ -33,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Check the exports named in a configuration and publish the results.
     Run(RunArgs),
+    /// Rebuild a run's summaries from the history, without checking anything again.
+    Report(ReportArgs),
     /// Validate configurations and rule packs without reading any data (for CI).
     Check(CheckArgs),
     /// Run the examples in rule packs: the rules' and corrections' own tests.
@@ -60,6 +62,16 @@ pub struct RulesArgs {
     /// The configuration whose rule packs are listed [default: ./cleanse.yaml]
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The output root runs were published to (the history is DIR/history/).
+    #[arg(long, value_name = "DIR", default_value = "cleanse-out")]
+    pub out: PathBuf,
+    /// Which run [default: the latest in the history].
+    #[arg(long, value_name = "RUN-ID")]
+    pub run: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -148,6 +160,7 @@ fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
 pub fn main(cli: Cli) -> i32 {
     match cli.command {
         Command::Run(args) => run_command(args),
+        Command::Report(args) => report_command(args),
         Command::Check(args) => check_command(args),
         Command::Test(args) => test_command(args),
         Command::Generate(args) => generate_command(args),
@@ -226,6 +239,19 @@ fn run_command(args: RunArgs) -> i32 {
         Err(e) => {
             eprint!("{}", render_error(&e, use_color()));
             eprintln!("Nothing was published.");
+            2
+        }
+    }
+}
+
+fn report_command(args: ReportArgs) -> i32 {
+    match crate::run::rebuild_summary(&args.out, args.run.as_deref()) {
+        Ok(dir) => {
+            println!("Rebuilt the summaries in {} from the history.", dir.display());
+            0
+        }
+        Err(e) => {
+            eprint!("{}", render_error(&e, use_color()));
             2
         }
     }

@@ -240,13 +240,18 @@ impl History {
     }
 
     /// What a run found compared with the one before it, and the trend up to it. `current` is
-    /// the run's own open findings and report (not necessarily kept yet).
-    pub fn insight(&self, report: &RunReport, current: &[Kept]) -> Result<Insight> {
+    /// the run's own open findings and report (not necessarily kept yet); runs more than
+    /// `keep_days` before it are left out, as the history is about to forget them.
+    pub fn insight(&self, report: &RunReport, current: &[Kept], keep_days: u32) -> Result<Insight> {
         let as_of = parse_day(&report.as_of)?;
+        let oldest = as_of
+            .checked_sub_days(chrono::Days::new(u64::from(keep_days)))
+            .unwrap_or(chrono::NaiveDate::MIN);
         let runs: Vec<RunRow> = self
             .runs()?
             .into_iter()
             .filter(|r| r.run_id != report.run_id && (r.as_of, r.started.as_str()) <= (as_of, report.started.as_str()))
+            .filter(|r| r.as_of >= oldest)
             .collect();
         let mut insight = Insight::default();
         let counts = self.open_counts()?;
@@ -382,7 +387,9 @@ impl History {
             let (from, to) = (self.partial(kind, run_id), self.file(kind, run_id));
             std::fs::rename(&from, &to).map_err(|e| Error::io(&from, e))?;
         }
-        let cutoff = as_of - chrono::Days::new(u64::from(keep_days));
+        let cutoff = as_of
+            .checked_sub_days(chrono::Days::new(u64::from(keep_days)))
+            .unwrap_or(chrono::NaiveDate::MIN);
         for old in self.runs()?.into_iter().filter(|r| r.as_of < cutoff) {
             for kind in ["runs", "findings"] {
                 let path = self.file(kind, &old.run_id);

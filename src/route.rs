@@ -14,14 +14,14 @@ use datafusion::arrow::array::{Array, StringArray};
 use rayon::prelude::*;
 
 use crate::check::{Checked, Detail, Finding, check_batch};
-use crate::config::{Config, Input};
+use crate::config::{BreakdownSpec, Config, Input};
 use crate::error::{Error, Result};
 use crate::fix::{self, Change, Corrector};
 use crate::history::{self, Kept};
 use crate::ingest::{BadRowKind, CsvSource};
 use crate::plan::plan_table;
 use crate::publish::Staging;
-use crate::report::{InputReport, TableReport};
+use crate::report::{Breakdown, Group, InputReport, TableReport};
 use crate::rules::{RuleSet, Severity};
 use crate::run::ingest_rules;
 
@@ -358,6 +358,36 @@ type SeenMap = HashMap<u64, u64, BuildHasherDefault<Identity>>;
 /// Per `share` rule of a table: (rule, [rows it applies to, rows meeting it, rows not evaluable]).
 pub(crate) type Measured = Vec<(usize, [u64; 3])>;
 
+/// Per value of a breakdown column: records, records held back, open findings.
+type Tally = HashMap<String, [u64; 3]>;
+
+/// A breakdown's tallies as the summary shows them: most problems first, and personal values
+/// replaced by "Group 1", "Group 2"... in that order, so no name reaches the summary.
+fn breakdown(spec: &BreakdownSpec, header: &str, counts: Tally) -> Breakdown {
+    let mut groups: Vec<(String, [u64; 3])> = counts.into_iter().collect();
+    groups.sort_by(|a, b| b.1[2].cmp(&a.1[2]).then(b.1[0].cmp(&a.1[0])).then(a.0.cmp(&b.0)));
+    Breakdown {
+        table: spec.table.clone(),
+        column: header.trim().to_string(),
+        label: spec.label.clone(),
+        personal: spec.personal,
+        groups: groups
+            .into_iter()
+            .enumerate()
+            .map(|(i, (value, [records, rejected, findings]))| Group {
+                value: match (spec.personal, value.is_empty()) {
+                    (true, _) => format!("Group {}", i + 1),
+                    (false, true) => "(blank)".to_string(),
+                    (false, false) => value,
+                },
+                records,
+                rejected,
+                findings,
+            })
+            .collect(),
+    }
+}
+
 /// One export to check, with what the relate stage found in it.
 pub(crate) struct TableJob<'a> {
     pub(crate) input: &'a Input,
@@ -374,7 +404,7 @@ pub(crate) fn process_table(
     staging: &Staging,
     sinks: Sinks,
     batch_rows: usize,
-) -> Result<(TableReport, InputReport, Measured)> {
+) -> Result<(TableReport, InputReport, Measured, Vec<Breakdown>)> {
     let Sinks { exceptions, changes } = sinks;
     let TableJob {
         input,
@@ -416,6 +446,13 @@ pub(crate) fn process_table(
         changes_proposed: 0,
         conflicts: 0,
     };
+    // The breakdowns the configuration asks for on this table, by the column's place in a row.
+    let mut tallies: Vec<(&BreakdownSpec, usize, Tally)> = config
+        .breakdown
+        .iter()
+        .filter(|b| b.table == table.name)
+        .filter_map(|b| Some((b, header.columns[table.column(&b.column)?]?, HashMap::new())))
+        .collect();
     let mut fields_1252 = 0;
     let mut measured: Vec<(usize, [u64; 3])> = plan.measures.iter().map(|m| (m.rule, [0; 3])).collect();
     let mut dup_seen = SeenMap::default();
@@ -628,6 +665,7 @@ pub(crate) fn process_table(
                     record_key(table, &declared, row)
                 };
                 let mut has_error = false;
+                let mut open = 0;
                 row_ids.clear();
                 for f in findings {
                     has_error |= f.severity == Severity::Error;
@@ -636,6 +674,7 @@ pub(crate) fn process_table(
                     let state = if matches!(f.detail, Detail::Unparsed { .. } | Detail::EvalError(_)) {
                         State::NotChecked
                     } else {
+                        open += 1;
                         State::Open
                     };
                     exceptions.write(
@@ -727,6 +766,16 @@ pub(crate) fn process_table(
                         &rule_ids,
                     )?;
                 }
+                for (_, at, counts) in &mut tallies {
+                    let value = raws[*at].value(row).trim();
+                    let n = match counts.get_mut(value) {
+                        Some(n) => n,
+                        None => counts.entry(value.to_string()).or_default(),
+                    };
+                    n[0] += 1;
+                    n[1] += u64::from(has_error);
+                    n[2] += open;
+                }
                 if has_error {
                     report.rejected += 1;
                     let ids = row_ids.join(";");
@@ -774,7 +823,11 @@ pub(crate) fn process_table(
             .map(|&i| header.names[i].trim().to_string())
             .collect(),
     };
-    Ok((report, input_report, measured))
+    let breakdown = tallies
+        .into_iter()
+        .map(|(spec, at, counts)| breakdown(spec, &header.names[at], counts))
+        .collect();
+    Ok((report, input_report, measured, breakdown))
 }
 
 fn delimiter_name(d: u8) -> String {

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use sha2::{Digest, Sha256};
@@ -108,6 +108,7 @@ fn run_loaded(
     let mut tables = Vec::new();
     let mut inputs = Vec::new();
     let mut measures = HashMap::new();
+    let mut breakdown = Vec::new();
     for (input, source) in config.inputs.iter().zip(sources) {
         let t = Instant::now();
         let job = TableJob {
@@ -119,9 +120,10 @@ fn run_loaded(
             exceptions: &mut exceptions,
             changes: &mut changes,
         };
-        let (table, input_report, measured) =
+        let (table, input_report, measured, breakdowns) =
             process_table(set, config, &fixes, job, &staging, sinks, opts.batch_rows)?;
         measures.extend(measured);
+        breakdown.extend(breakdowns);
         timings.insert(format!("table_{}_ms", input.table), t.elapsed().as_millis() as u64);
         tracing::info!(table = %input.table, rows = table.rows_in, corrected = table.corrected, rejected = table.rejected, ms = t.elapsed().as_millis() as u64, "table checked");
         if table.rows_in != table.corrected + table.rejected {
@@ -208,11 +210,11 @@ fn run_loaded(
             .map(|t| t.name.clone())
             .filter(|t| !with_input.contains(&t.as_str()))
             .collect(),
-        breakdown: Vec::new(),
+        breakdown,
         timings_ms: timings,
     };
-    let insight = history.insight(&report, &kept)?;
-    write_summaries(&staging, &report, &insight)?;
+    let insight = history.insight(&report, &kept, config.keep_days)?;
+    write_summaries(staging.dir(), &report, &insight)?;
     report
         .timings_ms
         .insert("report_ms".to_string(), t.elapsed().as_millis() as u64);
@@ -234,16 +236,55 @@ fn run_loaded(
     Ok(RunOutcome { run_dir, report })
 }
 
-/// `summary.md` and `summary.json`: the same figures for people and for dashboards.
-pub(crate) fn write_summaries(staging: &Staging, report: &RunReport, insight: &Insight) -> Result<()> {
-    let mut md = staging.file("summary.md")?;
-    md.write_all(report::summary_markdown(report, insight).as_bytes())
-        .map_err(|e| Error::io(staging.dir(), e))?;
-    md.flush().map_err(|e| Error::io(staging.dir(), e))?;
-    let mut json = staging.file("summary.json")?;
-    serde_json::to_writer_pretty(&mut json, &report::summary_json(report, insight))
+/// `summary.md` and `summary.json` in `dir`: the same figures for people and for dashboards.
+/// Each file is written beside its final name and renamed, so a reader never sees half of one.
+pub(crate) fn write_summaries(dir: &Path, report: &RunReport, insight: &Insight) -> Result<()> {
+    let json = serde_json::to_string_pretty(&report::summary_json(report, insight))
         .map_err(|e| Error::Internal(format!("writing summary.json: {e}")))?;
-    json.flush().map_err(|e| Error::io(staging.dir(), e))
+    for (name, text) in [
+        ("summary.md", report::summary_markdown(report, insight)),
+        ("summary.json", json),
+    ] {
+        let (part, path) = (dir.join(format!("{name}.partial")), dir.join(name));
+        std::fs::write(&part, text).map_err(|e| Error::io(&part, e))?;
+        std::fs::rename(&part, &path).map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(())
+}
+
+/// `cleanse report`: rebuild a kept run's summaries from the history alone, without checking
+/// anything again (after an upgrade of Cleanse, or when the history has grown since). Returns
+/// the run's directory.
+pub fn rebuild_summary(out: &Path, run_id: Option<&str>) -> Result<PathBuf> {
+    let history = History::new(out);
+    let runs = history.runs()?;
+    let run = match run_id {
+        Some(id) => runs.iter().find(|r| r.run_id == id).ok_or_else(|| {
+            Error::io(
+                out.join("history"),
+                std::io::Error::new(std::io::ErrorKind::NotFound, format!("the history keeps no run `{id}`")),
+            )
+        })?,
+        None => runs.last().ok_or_else(|| {
+            Error::io(
+                out.join("history"),
+                std::io::Error::new(std::io::ErrorKind::NotFound, "the history keeps no runs yet"),
+            )
+        })?,
+    };
+    let dir = out.join("runs").join(&run.run_id);
+    if !dir.is_dir() {
+        return Err(Error::io(
+            &dir,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "the run's directory is gone"),
+        ));
+    }
+    let report = history.report(&run.run_id)?;
+    let kept = history.findings(&run.run_id)?;
+    // The history keeps only what its retention allowed; all of it counts.
+    let insight = history.insight(&report, &kept, u32::MAX)?;
+    write_summaries(&dir, &report, &insight)?;
+    Ok(dir)
 }
 
 /// Write a finding about a whole table (no line) to the exceptions.

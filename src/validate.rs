@@ -30,27 +30,43 @@ pub struct Checked {
 /// the tables those packs declare.
 pub fn packs_for(config: &Config, as_of: chrono::NaiveDate) -> std::result::Result<RuleSet, Vec<Diagnostic>> {
     let set = rules::load(&config.rules, Semantics { as_of })?;
-    let undeclared: Vec<Diagnostic> = config
+    let undeclared = |name: &str, at: &(std::sync::Arc<crate::diag::SourceFile>, std::ops::Range<usize>)| {
+        Diagnostic::new(
+            "unknown-table",
+            &at.0,
+            at.1.clone(),
+            format!("no rule pack declares a table `{name}`"),
+        )
+        .label("unknown table")
+        .maybe_help(did_you_mean(name, set.tables.iter().map(|t| t.name.as_str())))
+    };
+    let mut diags: Vec<Diagnostic> = config
         .inputs
         .iter()
         .filter(|i| set.table(&i.table).is_none())
-        .map(|i| {
-            let (file, span) = &i.table_at;
-            Diagnostic::new(
-                "unknown-table",
-                file,
-                span.clone(),
-                format!("no rule pack declares a table `{}`", i.table),
-            )
-            .label("unknown table")
-            .maybe_help(did_you_mean(&i.table, set.tables.iter().map(|t| t.name.as_str())))
-        })
+        .map(|i| undeclared(&i.table, &i.table_at))
         .collect();
-    if undeclared.is_empty() {
-        Ok(set)
-    } else {
-        Err(undeclared)
+    // What the summary breaks findings down by.
+    for b in &config.breakdown {
+        match set.table(&b.table) {
+            None => diags.push(undeclared(&b.table, &b.table_at)),
+            Some(ti) if set.tables[ti].column(&b.column).is_none() => {
+                let columns = &set.tables[ti].columns;
+                diags.push(
+                    Diagnostic::new(
+                        "unknown-column",
+                        &b.table_at.0,
+                        b.column_at.clone(),
+                        format!("table `{}` has no column `{}`", b.table, b.column),
+                    )
+                    .label("unknown column")
+                    .maybe_help(did_you_mean(&b.column, columns.iter().map(|c| c.name.as_str()))),
+                );
+            }
+            Some(_) => {}
+        }
     }
+    if diags.is_empty() { Ok(set) } else { Err(diags) }
 }
 
 /// Check the configurations and rule packs at `paths` (files, or folders searched for `.yaml`

@@ -372,6 +372,12 @@ fn demo_summary_is_readable_and_holds_no_personal_data() {
 
     let summary = summary.replace(&format!("Cleanse {}", env!("CARGO_PKG_VERSION")), "Cleanse [VERSION]");
     insta::assert_snapshot!(summary);
+
+    // The same figures for dashboards, with no value the summary does not have either.
+    let json = dir.read("out/latest/summary.json");
+    assert!(!child_id.is_match(&json) && !date.is_match(&json));
+    let run_id = regex::Regex::new(r"\d{8}T\d{6}Z(-\d+)?").unwrap();
+    insta::assert_snapshot!("summary_json", run_id.replace_all(&json, "[RUN-ID]"));
 }
 
 #[test]
