@@ -37,6 +37,25 @@ pub const TREND_RUNS: usize = 90;
 /// How long runs are kept, unless the configuration says otherwise.
 pub const DEFAULT_KEEP_DAYS: u32 = 400;
 
+impl Insight {
+    /// A run with no history to compare with: its own point of the trend.
+    pub fn alone(report: &RunReport, current: &[Kept]) -> Insight {
+        let mut by_table: BTreeMap<String, u64> = BTreeMap::new();
+        for k in current {
+            *by_table.entry(k.table.clone()).or_default() += 1;
+        }
+        Insight {
+            trend: vec![TrendPoint {
+                run_id: report.run_id.clone(),
+                as_of: report.as_of.clone(),
+                open: current.len() as u64,
+                by_table,
+            }],
+            ..Insight::default()
+        }
+    }
+}
+
 /// A finding's identity across runs: the same rule on the same record's column.
 pub fn fingerprint(rule_id: &str, table: &str, record_key: &str, column: &str, line: Option<u64>) -> String {
     let mut h = Sha256::new();
@@ -265,16 +284,7 @@ impl History {
                 by_table,
             });
         }
-        let mut mine: BTreeMap<String, u64> = BTreeMap::new();
-        for k in current {
-            *mine.entry(k.table.clone()).or_default() += 1;
-        }
-        insight.trend.push(TrendPoint {
-            run_id: report.run_id.clone(),
-            as_of: report.as_of.clone(),
-            open: current.len() as u64,
-            by_table: mine,
-        });
+        insight.trend.extend(Insight::alone(report, current).trend);
         let Some(prev) = runs.last() else { return Ok(insight) };
         insight.previous = Some(RunRef {
             run_id: prev.run_id.clone(),

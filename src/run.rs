@@ -103,7 +103,12 @@ fn run_loaded(
     let run_id = staging.run_id().to_string();
     // The previous run's open findings, to tell new findings from ones still open.
     let history = History::new(&opts.out);
-    let mut exceptions = Exceptions::create(&staging, history.previous(as_of)?, as_of)?;
+    // A history that cannot be read must not stop the nightly job: the run goes on as a first run.
+    let previous_run = history.previous(as_of).unwrap_or_else(|e| {
+        tracing::warn!("the history could not be read, so every finding counts as new: {e}");
+        Default::default()
+    });
+    let mut exceptions = Exceptions::create(&staging, previous_run, as_of)?;
     let mut changes = Changes::create(&staging)?;
     let mut tables = Vec::new();
     let mut inputs = Vec::new();
@@ -213,7 +218,10 @@ fn run_loaded(
         breakdown,
         timings_ms: timings,
     };
-    let insight = history.insight(&report, &kept, config.keep_days)?;
+    let insight = history.insight(&report, &kept, config.keep_days).unwrap_or_else(|e| {
+        tracing::warn!("the history could not be read, so the summary shows this run alone: {e}");
+        Insight::alone(&report, &kept)
+    });
     write_summaries(staging.dir(), &report, &insight)?;
     report
         .timings_ms

@@ -265,3 +265,20 @@ fn a_breakdown_must_name_a_declared_table_and_column() {
     let out = dir.run(&[]).expect_code(2);
     assert!(out.stderr.contains("personal"), "{}", out.stderr);
 }
+
+/// A history that cannot be read does not stop the nightly run: it is said in
+/// the log, and the run counts as a first run.
+#[test]
+fn a_broken_history_is_reported_but_does_not_stop_the_run() {
+    let dir = setup("Child ID,Name,Date of Birth,Team,Worker\nC1,A,01/01/2030,North,W\n");
+    run_on(&dir, "2026-03-01");
+    let kept = dir.list("out/history/runs");
+    dir.write(format!("out/history/runs/{}", kept[0]), "not parquet");
+    let out = dir
+        .cleanse()
+        .args(["run", "--out", "out", "--as-of", "2026-03-02"])
+        .output()
+        .expect_code(0);
+    assert!(out.stderr.contains("the history could not be read"), "{}", out.stderr);
+    assert_eq!(dir.latest().finding("children", 2, "FUTURE").status, "new");
+}
