@@ -142,6 +142,16 @@ pub struct GenerateArgs {
     /// Plant no problems.
     #[arg(long)]
     pub clean: bool,
+    /// Write N consecutive nightly extracts of the same council ending on --as-of, each in
+    /// DIR/<yyyy-mm-dd>/ with its ground truth and a cleanse.yaml: each night holds the records
+    /// dated up to it, and its planted problems (most still open the next night, some fixed,
+    /// a few new).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=crate::generate::MAX_NIGHTS as i64))]
+    pub nights: Option<u16>,
+    /// With --nights: the rule pack each night's cleanse.yaml names (relative to the night's
+    /// folder when it can be).
+    #[arg(long, value_name = "PATH", default_value = "rules/annex-a.yaml")]
+    pub rules: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -213,7 +223,7 @@ fn run_command(args: RunArgs) -> i32 {
             println!("     latest {}", args.out.join("latest").display());
             println!(
                 "Start with {} (for managers) or {} (for the data team).",
-                args.out.join("latest/summary.md").display(),
+                args.out.join("latest/summary.html").display(),
                 args.out.join("latest/exceptions.csv").display()
             );
             let worst = if errors > 0 {
@@ -318,6 +328,26 @@ fn generate_command(args: GenerateArgs) -> i32 {
         tables: args.tables,
         plant: !args.clean,
     };
+    if let Some(nights) = args.nights {
+        return match crate::generate::generate_nights(&opts, usize::from(nights), &args.rules, &args.out) {
+            Ok(written) => {
+                for (date, summary) in &written {
+                    let rows: usize = summary.rows.iter().map(|(_, n)| n).sum();
+                    println!(
+                        "{date}  {:>9} rows  {:>5} planted problems  {}",
+                        count(rows as u64),
+                        count(summary.planted as u64),
+                        args.out.join(date.to_string()).join("cleanse.yaml").display()
+                    );
+                }
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {}: {e}", args.out.display());
+                2
+            }
+        };
+    }
     match crate::generate::generate(&opts, &args.out) {
         Ok(summary) => {
             for (table, rows) in &summary.rows {

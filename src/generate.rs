@@ -86,6 +86,132 @@ pub fn generate(opts: &GenOptions, dir: &Path) -> io::Result<GenSummary> {
     run(opts, dir).map(|(summary, _)| summary)
 }
 
+/// The most nights [`generate_nights`] writes: the plants' dates are drawn against the last
+/// night, and hold (or are listed as `expect=none`) on nights up to this far before it.
+pub const MAX_NIGHTS: usize = 90;
+
+/// Write `nights` consecutive nightly extracts of the same council, the last on `opts.as_of`,
+/// each into `dir/<yyyy-mm-dd>/`: the CSV files and `ground_truth.csv` as [`generate`] writes
+/// them for that night, and a `cleanse.yaml` with that night's `as_of` and the rule pack at
+/// `rules` (named relative to the night's folder when the two share more than the file-system
+/// root, else absolute; a relative `rules` is taken from the current directory).
+///
+/// Each night holds the records dated on or before it, and the planted problems open that
+/// night: most are still open the next night, some are fixed and a few appear (see "Nights" in
+/// the source). With `nights = 1` the one night is what [`generate`] writes, plus the
+/// configuration.
+pub fn generate_nights(
+    opts: &GenOptions,
+    nights: usize,
+    rules: &Path,
+    dir: &Path,
+) -> io::Result<Vec<(NaiveDate, GenSummary)>> {
+    if !(1..=MAX_NIGHTS).contains(&nights) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("nights must be 1 to {MAX_NIGHTS}"),
+        ));
+    }
+    let first = opts
+        .as_of
+        .checked_sub_days(chrono::Days::new(nights as u64 - 1))
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "as_of is too early"))?;
+    let mut written = Vec::with_capacity(nights);
+    for (index, date) in first.iter_days().take(nights).enumerate() {
+        let night_dir = dir.join(date.format("%Y-%m-%d").to_string());
+        let (summary, _) = run_night(opts, Night { index, count: nights }, &night_dir)?;
+        fs::write(
+            night_dir.join("cleanse.yaml"),
+            night_config(opts, date, index, nights, rules, &night_dir)?,
+        )?;
+        written.push((date, summary));
+    }
+    Ok(written)
+}
+
+/// A night's `cleanse.yaml`: the repository's demo configuration, for this night's files.
+fn night_config(
+    opts: &GenOptions,
+    date: NaiveDate,
+    index: usize,
+    nights: usize,
+    rules: &Path,
+    night_dir: &Path,
+) -> io::Result<String> {
+    let mut y = format!(
+        "# Night {} of {nights} of the Northfield demo: the exports as extracted on {date}.\n\
+         # Written by `cleanse generate --nights`; paths are relative to this file.\n\
+         name: Northfield (fictional demo council)\n\
+         as_of: {date}\n\
+         rules:\n  - {}\n\
+         inputs:\n",
+        index + 1,
+        yaml_text(&path_from(night_dir, rules)?),
+    );
+    for table in TABLE_NAMES {
+        if !opts.tables.is_empty() && !opts.tables.iter().any(|t| t == table) {
+            continue;
+        }
+        y.push_str(&format!("  - table: {table}\n    file: {table}.csv\n"));
+        match table {
+            "referrals" => y.push_str("    encoding: auto          # Windows-1252 where a value is not UTF-8\n"),
+            "cp_plans" => y.push_str("    delimiter: \",\"\n"),
+            _ => {}
+        }
+    }
+    y.push_str(
+        "summary:\n  breakdown:\n\
+         \x20   - { table: referrals, column: allocated_team, label: allocated team, personal: false }\n\
+         \x20   - { table: contacts, column: contact_source, label: contact source, personal: false }\n\
+         \x20   - { table: referrals, column: allocated_worker, label: allocated worker, personal: true }\n\
+         history:\n  keep_days: 400\n",
+    );
+    Ok(y)
+}
+
+/// `target` as a path from the directory `from`: relative (with `/`) when the two share more
+/// than the root, else absolute. Relative paths are taken from the current directory, and
+/// `.` and `..` are resolved without reading the file system.
+fn path_from(from: &Path, target: &Path) -> io::Result<String> {
+    use std::path::Component;
+    let cwd = std::env::current_dir()?;
+    let absolute = |p: &Path| {
+        let mut out = std::path::PathBuf::new();
+        for c in cwd.join(p).components() {
+            match c {
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    out.pop();
+                }
+                c => out.push(c),
+            }
+        }
+        out
+    };
+    let (from, to) = (absolute(from), absolute(target));
+    let (from, to): (Vec<Component>, Vec<Component>) = (from.components().collect(), to.components().collect());
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    if !to[..common].iter().any(|c| matches!(c, Component::Normal(_))) {
+        return Ok(to.iter().collect::<std::path::PathBuf>().display().to_string());
+    }
+    let ups = std::iter::repeat_n("..".to_string(), from.len() - common);
+    let downs = to[common..]
+        .iter()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
+    Ok(ups.chain(downs).collect::<Vec<_>>().join("/"))
+}
+
+/// A YAML scalar for `s`: as is when plainly safe, else double-quoted.
+fn yaml_text(s: &str) -> String {
+    let plain =
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b)) && !s.starts_with('-');
+    if plain {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Randomness
 
@@ -154,6 +280,7 @@ const SALT_EXTRA_CHILD: u64 = 6;
 const SALT_MISTYPED_ID: u64 = 7;
 const SALT_PLANT_ROWS: u64 = 10; // + table index
 const SALT_SCHEDULE: u64 = 20; // + table index
+const SALT_LIFE: u64 = 30; // + table index
 
 // ---------------------------------------------------------------------------------------------
 // Code lists and fictional names (codes must match rules/annex-a.yaml exactly)
@@ -532,7 +659,7 @@ const EXPORTS: [Export; 5] = [
 // ---------------------------------------------------------------------------------------------
 // Planted problems
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Kind {
     Chi001,
     Chi002,
@@ -602,6 +729,9 @@ enum Kind {
     FixConDates,
     FixConAge,
     FixConDob,
+    // A plant on a night before it breaks its rule (see "Nights"): never scheduled (base 0).
+    Chi003NotYet,
+    Ass004NotYet,
 }
 
 /// What a ground-truth line says Cleanse must do on its row.
@@ -646,7 +776,7 @@ const fn info(table: usize, rule: &'static str, expect: Expect, base: usize, not
 
 impl Kind {
     #[rustfmt::skip]
-    const ALL: [Kind; 66] = [
+    const ALL: [Kind; 68] = [
         Kind::Chi001, Kind::Chi002, Kind::Chi003, Kind::Chi004, Kind::Chi005, Kind::Chi006,
         Kind::Chi007, Kind::ChiDobType, Kind::ChiDobRequired, Kind::ChiSexType,
         Kind::ChiSexCodeForm, Kind::ChiSexWording,
@@ -662,7 +792,7 @@ impl Kind {
         Kind::Cpp001, Kind::Cpp002, Kind::Cpp003, Kind::Cpp004, Kind::Cpp005, Kind::Cpp006,
         Kind::Cpp007, Kind::Cpp009, Kind::Cpp010, Kind::CppStartType, Kind::CppCategoryType,
         Kind::FixChiNames, Kind::FixChiSex, Kind::FixConId, Kind::FixConGender, Kind::FixConDates,
-        Kind::FixConAge, Kind::FixConDob,
+        Kind::FixConAge, Kind::FixConDob, Kind::Chi003NotYet, Kind::Ass004NotYet,
     ];
 
     /// Ground-truth lines per plant: an overlap (CPP-009) is a pair of rows, both flagged.
@@ -744,6 +874,8 @@ impl Kind {
             FixConDates => info(n, "FIX-CON-DATES", C, 0, "date rewritten as dd/mm/yyyy"),
             FixConAge => info(n, "CON-003.fix", C, 0, "age worked out from the date of birth (proposed for review)"),
             FixConDob => info(n, "FIX-CON-DOB", C, 0, "date of birth filled from the child's record (proposed for review)"),
+            Chi003NotYet => info(c, "CHI-003", N, 0, "date of birth makes the child 25 on this extract date: over 25 only on a later one"),
+            Ass004NotYet => info(a, "ASS-004", N, 0, "no authorisation date, but started 45 days or less before this extract date"),
         }
     }
 }
@@ -1254,7 +1386,14 @@ impl Out {
 struct Ctx {
     seed: u64,
     children: usize,
+    /// The world's last day: every clean event happens on or before it. With nights, the last
+    /// night's extract date; everything below except `night` is the same on every night.
     as_of: Day,
+    /// This night's extract date (`as_of` without nights): what the export can hold.
+    night: Day,
+    /// Which night this is, of how many.
+    night_index: usize,
+    nights: usize,
     /// Earliest clean contact date: a few days inside "today - 6 years", however that is counted.
     earliest: Day,
     seven_years_ago: Day,
@@ -1286,7 +1425,12 @@ fn inverse_mod(a: u64, m: u64) -> u64 {
 }
 
 impl Ctx {
+    #[cfg(test)]
     fn new(opts: &GenOptions) -> io::Result<Self> {
+        Self::on(opts, Night { index: 0, count: 1 })
+    }
+
+    fn on(opts: &GenOptions, night: Night) -> io::Result<Self> {
         let years_ago = |n: u32| {
             opts.as_of
                 .checked_sub_months(Months::new(12 * n))
@@ -1306,6 +1450,9 @@ impl Ctx {
             seed: opts.seed,
             children: opts.children,
             as_of,
+            night: as_of - (night.count - 1 - night.index) as Day,
+            night_index: night.index,
+            nights: night.count,
             earliest: years_ago(6)? + 3,
             seven_years_ago: years_ago(7)?,
             ten_years_ago: years_ago(10)?,
@@ -1377,6 +1524,108 @@ impl Ctx {
             disability: [NO, NO, NO, NO, NO, NO, NO, NO, YES, 2][rng.below(10) as usize],
             worker: rng.below(WORKERS.len() as u64) as u8,
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nights: the same council, extracted night after night (`generate_nights`)
+//
+// A night is a small layer over the generator above, which always builds the whole world up to
+// the last night's date (`Ctx::as_of`): the same children, events and planted problems, drawn
+// from the same streams, every night. A night then shows only what that night's extract can hold:
+//
+// * a record is in the export if its event (birth, contact, referral, assessment or plan start)
+//   is on or before the night's extract date, so each night has a few more rows than the one
+//   before; a date after it that a record already carries (an authorisation, a plan's end, review
+//   or visit) has not happened yet, and is blank (a visit steps back to the fortnightly visit
+//   before it);
+// * each planted problem has a life: the night it first appears (mostly before the first night,
+//   some on a later night) and the night the data team fixes it (each night after it appears,
+//   a 15% chance). On the nights in between it is planted as without nights; on the others the
+//   row is written as the clean row it stands in for. Rows that are the problem themselves (a
+//   copy, a second record on a key, a different child on an id, a second overlapping plan, a
+//   plan with a wrong count after the child's last one) are there only while it is open: fixing
+//   a duplicate removes it. Tolerated oddities (`expect=none`) are how the system exports: they
+//   have no life.
+//
+// Two rules read `today` in a way the plants' dates, drawn against the last night, do not always
+// satisfy on an earlier one: a date of birth 26 years before the last night may be 25 years
+// before an earlier one (CHI-003), and an assessment started 60 days before the last night may be
+// 45 or fewer days before an earlier one (ASS-004). The row is the same; the ground truth says
+// `expect=none` for it that night. A leap-day contact, a different child on an earlier child's
+// id, or a second overlapping plan dated after the night are not planted that night.
+// Everything else holds on every night by construction (a future date is after the last night
+// too, an authorisation is at most 44 days after its assessment's start, and so on); the tests'
+// independent checker confirms each night's ground truth.
+
+/// Night `index` (from 0) of `count` consecutive nightly extracts, the last on `as_of`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Night {
+    index: usize,
+    count: usize,
+}
+
+/// Chance in a thousand that a planted problem first appears after the first night.
+const NEW_PER_MILLE: u64 = 200;
+/// Chance in a thousand that an open problem is fixed by the next night.
+const FIX_PER_MILLE: u64 = 150;
+
+impl Ctx {
+    /// Is a record whose event is on `date` in this night's export?
+    fn recorded(&self, date: Day) -> bool {
+        date <= self.night
+    }
+
+    /// Is child `i`'s planted problem of kind `kind` in `table` open on this night? One problem
+    /// per child per table, so (child, table) names its life.
+    fn live(&self, i: usize, table: usize, kind: Kind) -> bool {
+        if self.nights == 1 || kind.info().expect != Expect::Finding {
+            return true;
+        }
+        let (first, fixed) = self.life(i, table);
+        (first..fixed).contains(&self.night_index)
+    }
+
+    /// The nights on which child `i`'s problem in `table` appears and is fixed (`nights` if it is
+    /// still open on the last).
+    fn life(&self, i: usize, table: usize) -> (usize, usize) {
+        let mut rng = Rng::stream(self.seed, i as u64, SALT_LIFE + table as u64);
+        let first = if rng.chance(NEW_PER_MILLE) {
+            1 + rng.below(self.nights as u64 - 1) as usize
+        } else {
+            0
+        };
+        let mut fixed = first + 1;
+        while fixed < self.nights && !rng.chance(FIX_PER_MILLE) {
+            fixed += 1;
+        }
+        (first, fixed)
+    }
+
+    /// An assessment as this night's export shows it, if it has started.
+    fn assessment_tonight(&self, a: &Assessment) -> Option<Assessment> {
+        self.recorded(a.start).then(|| Assessment {
+            auth: a.auth.filter(|&d| self.recorded(d)),
+            ..*a
+        })
+    }
+
+    /// A plan as this night's export shows it, if it has started: an end or review after the
+    /// night has not happened yet; a visit after it was preceded by one a fortnight earlier.
+    fn plan_tonight(&self, p: &Plan) -> Option<Plan> {
+        if !self.recorded(p.start) {
+            return None;
+        }
+        let visit = p.visit.and_then(|v| {
+            let back = (v - self.night).max(0);
+            Some(v - (back + 13) / 14 * 14).filter(|&v| v >= p.start)
+        });
+        Some(Plan {
+            end: p.end.filter(|&d| self.recorded(d)),
+            review: p.review.filter(|&d| self.recorded(d)),
+            visit,
+            ..*p
+        })
     }
 }
 
@@ -1659,6 +1908,10 @@ fn write_child(ctx: &Ctx, o: &mut Out, i: usize, c: &Child) -> io::Result<()> {
     let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PERSON);
     let p = Person::new(&mut rng, c.sex);
     let plant = o.planter.take(i, |k, _| k != Kind::Chi001 || i > 0);
+    if !ctx.recorded(c.dob) {
+        return Ok(());
+    }
+    let plant = plant.filter(|&(k, _)| ctx.live(i, CHILDREN, k));
     let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + CHILDREN as u64);
 
     let mut nhs_buf = [b' '; 12];
@@ -1694,6 +1947,10 @@ fn write_child(ctx: &Ctx, o: &mut Out, i: usize, c: &Child) -> io::Result<()> {
                 d if d > ctx.dob_min => d - 1,
                 d => d + 1,
             };
+            // Neither child born yet on this night: no child to take the id of, or to take it.
+            if !(ctx.recorded(dob) && ctx.recorded(same)) {
+                return Ok(());
+            }
             let mut nhs_buf = [b' '; 12];
             let nhs = nhs_text(&q, &mut nhs_buf);
             let postcode = std::str::from_utf8(&q.postcode).expect("ASCII");
@@ -1725,6 +1982,12 @@ fn write_child(ctx: &Ctx, o: &mut Out, i: usize, c: &Child) -> io::Result<()> {
                 }
             };
             values[3] = V::Date(dob, DateForm::Dmy);
+            // Drawn 26 or more years before the last night: maybe 25 on an earlier one.
+            let kind = if age_years(dob, ctx.night) > 25 {
+                kind
+            } else {
+                Kind::Chi003NotYet
+            };
             o.plant(kind, &values, 3)?;
             o.odd_dobs.push((i, true, Some(dob)));
         }
@@ -1826,6 +2089,7 @@ fn write_contacts(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, contacts: &[Conta
         Kind::Con009 | Kind::Con010 => contacts.len() >= 2,
         _ => true,
     });
+    let plant = plant.filter(|&(k, _)| ctx.live(i, CONTACTS, k));
     let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + CONTACTS as u64);
     let target = plant.map(|(k, _)| match k {
         Kind::Con002 | Kind::Con004 | Kind::ConLeapDay => 0,
@@ -1835,6 +2099,9 @@ fn write_contacts(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, contacts: &[Conta
         _ => rng.below(contacts.len() as u64) as usize,
     });
     for (r, e) in contacts.iter().enumerate() {
+        if !ctx.recorded(e.date) {
+            break;
+        }
         let f = e.forms;
         let age = age_years(c.dob, e.date);
         let mut values = [
@@ -1977,6 +2244,10 @@ fn write_contacts(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, contacts: &[Conta
             }
             Kind::ConLeapDay => {
                 let d = leap_contact_date(ctx, c, contacts, v).expect("checked when taken");
+                if !ctx.recorded(d) {
+                    o.write(&values)?;
+                    continue;
+                }
                 values[4] = V::Int(age_years(c.dob, d), IntForm::Plain);
                 values[5] = V::Date(d, DateForm::Dmy);
                 o.plant(kind, &values, 4)?;
@@ -1994,6 +2265,13 @@ fn write_referrals(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, referrals: &[Ref
     let plant = o
         .planter
         .take(i, |k, _| k != Kind::Ref006 || ctx.mistyped_id(i, &o.invented).is_some());
+    // The slip is made up when the problem is handed out, so every night gives it the same id.
+    let typo = plant.filter(|&(k, _)| k == Kind::Ref006).map(|_| {
+        let typo = ctx.mistyped_id(i, &o.invented).expect("checked when taken");
+        o.invented.push(typo);
+        typo
+    });
+    let plant = plant.filter(|&(k, _)| ctx.live(i, REFERRALS, k));
     let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + REFERRALS as u64);
     let target = plant.map(|(k, _)| match k {
         Kind::Ref002 => 0,
@@ -2001,6 +2279,9 @@ fn write_referrals(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, referrals: &[Ref
         _ => rng.below(referrals.len() as u64) as usize,
     });
     for (r, e) in referrals.iter().enumerate() {
+        if !ctx.recorded(e.date) {
+            break;
+        }
         let f = e.forms;
         let mut values = [
             V::Id(c.num),
@@ -2048,9 +2329,7 @@ fn write_referrals(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, referrals: &[Ref
                 o.plant(kind, &values, 10)?;
             }
             Kind::Ref006 => {
-                let typo = ctx.mistyped_id(i, &o.invented).expect("checked when taken");
-                o.invented.push(typo);
-                values[0] = V::Id(typo);
+                values[0] = V::Id(typo.expect("made up when taken"));
                 o.plant(kind, &values, 0)?;
             }
             Kind::RefCountType => {
@@ -2091,12 +2370,16 @@ fn write_assessments(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, assessments: &
     let plant = o
         .planter
         .take(i, |k, _| k != Kind::Ass004 || assessments.iter().any(old));
+    let plant = plant.filter(|&(k, _)| ctx.live(i, ASSESSMENTS, k));
     let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + ASSESSMENTS as u64);
     let target = plant.map(|(k, _)| match k {
         Kind::Ass004 => assessments.iter().position(old).unwrap_or(0),
         _ => rng.below(assessments.len() as u64) as usize,
     });
     for (r, e) in assessments.iter().enumerate() {
+        let Some(e) = ctx.assessment_tonight(e) else {
+            break;
+        };
         let f = e.forms;
         let further = match e.auth {
             Some(_) if e.seen == YES && f.bits(6) < 300 => V::Text("Yes"),
@@ -2148,6 +2431,12 @@ fn write_assessments(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, assessments: &
             Kind::Ass004 => {
                 values[8] = V::Empty;
                 values[9] = V::Empty;
+                // Started over 60 days before the last night: maybe not 45 before an earlier one.
+                let kind = if e.start < ctx.night - 45 {
+                    kind
+                } else {
+                    Kind::Ass004NotYet
+                };
                 o.plant(kind, &values, 8)?;
             }
             Kind::AssSeenType => {
@@ -2242,6 +2531,7 @@ fn write_plans(
     } else {
         None
     };
+    let plant = plant.filter(|&(k, _)| ctx.live(i, CP_PLANS, k));
     if plans.is_empty() && plant.is_none() {
         return Ok(());
     }
@@ -2273,8 +2563,11 @@ fn write_plans(
     // Plans planted as a second, overlapping plan (CPP-009) that later plans count.
     let mut added = 0;
     for (r, e) in plans.iter().enumerate() {
-        let f = e.forms;
-        let mut values = plan_values(c, e, e.previous + added);
+        // Values are drawn from the plan as it ends up (`e`), and written as tonight shows it.
+        let Some(tonight) = ctx.plan_tonight(e) else {
+            break;
+        };
+        let mut values = plan_values(c, &tonight, e.previous + added);
         let Some((kind, v)) = plant.filter(|_| target == Some(r)) else {
             o.write(&values)?;
             continue;
@@ -2317,13 +2610,18 @@ fn write_plans(
                 let start = e.start + 1 + rng.days(overlap_limit(ctx, e) - e.start - 1);
                 let upto = e.end.unwrap_or(ctx.as_of);
                 let span = upto - start;
-                let mut again = values;
-                again[4] = f.age(age_years(c.dob, start));
-                again[6] = V::Date(start, f.date(1));
-                again[9] = V::Date(upto - rng.days(span.min(42) + 1), f.date(2));
-                again[11] = V::Date(start + rng.days(span + 1), f.date(3));
+                let second = Plan {
+                    start,
+                    visit: Some(upto - rng.days(span.min(42) + 1)),
+                    review: Some(start + rng.days(span + 1)),
+                    ..*e
+                };
+                let Some(second) = ctx.plan_tonight(&second) else {
+                    o.write(&values)?;
+                    continue;
+                };
                 // It counts this plan among its previous ones, and later plans count it.
-                again[14] = V::Int(e.previous + 1, f.int(1));
+                let again = plan_values(c, &second, e.previous + 1);
                 added = 1;
                 o.plant(kind, &values, 6)?;
                 o.plant(kind, &again, 6)?;
@@ -2343,6 +2641,9 @@ fn write_plans(
         // A new plan after the last one, with its count carried over from it or left at nought.
         let last = plans.last().expect("taken only by children with a plan");
         let next = later_plan(ctx, last, &mut rng);
+        let Some(next) = ctx.plan_tonight(&next) else {
+            return Ok(());
+        };
         let count = if v.is_multiple_of(2) { last.previous } else { 0 };
         let mut values = plan_values(c, &next, count);
         values[14] = V::Int(count, IntForm::Plain);
@@ -2380,6 +2681,10 @@ fn plan_values(c: &Child, e: &Plan, previous: i64) -> [V<'static>; 17] {
 // Driver
 
 fn run(opts: &GenOptions, dir: &Path) -> io::Result<(GenSummary, Vec<Truth>)> {
+    run_night(opts, Night { index: 0, count: 1 }, dir)
+}
+
+fn run_night(opts: &GenOptions, night: Night, dir: &Path) -> io::Result<(GenSummary, Vec<Truth>)> {
     let mut want = [opts.tables.is_empty(); 5];
     for name in &opts.tables {
         let index = TABLE_NAMES.iter().position(|t| t == name).ok_or_else(|| {
@@ -2390,7 +2695,7 @@ fn run(opts: &GenOptions, dir: &Path) -> io::Result<(GenSummary, Vec<Truth>)> {
         })?;
         want[index] = true;
     }
-    let ctx = Ctx::new(opts)?;
+    let ctx = Ctx::on(opts, night)?;
     fs::create_dir_all(dir)?;
     let mut outs: Vec<Option<Out>> = Vec::with_capacity(5);
     for (index, &wanted) in want.iter().enumerate() {
@@ -3326,6 +3631,123 @@ mod tests {
                 assert_eq!(summary.planted, want, "seed {seed}");
             }
         }
+    }
+
+    /// Night `index` of `count` ending on `o.as_of`, with its extract date.
+    fn gen_night(
+        o: &GenOptions,
+        index: usize,
+        count: usize,
+        name: &str,
+    ) -> (Scratch, NaiveDate, GenSummary, Vec<Truth>) {
+        let dir = Scratch::new(name);
+        let (summary, truth) = run_night(o, Night { index, count }, &dir.0).unwrap();
+        let date = o.as_of - chrono::Days::new((count - 1 - index) as u64);
+        (dir, date, summary, truth)
+    }
+
+    #[test]
+    fn every_night_matches_its_ground_truth() {
+        // The shipped nights' shape, and a month of nights. (A plant drawn against the last night
+        // that breaks no rule yet on an earlier one is listed as `expect=none`: rare at this size.)
+        for (seed, children, count, as_of) in [
+            (42, 1000, 7, as_of()),
+            (9, 1000, 30, as_of()),
+            (3, 300, 7, NaiveDate::from_ymd_opt(2028, 3, 2).unwrap()),
+        ] {
+            let o = GenOptions {
+                as_of,
+                ..opts(seed, children)
+            };
+            for index in 0..count {
+                let (dir, date, _, truth) = gen_night(&o, index, count, &format!("night-{seed}-{index}"));
+                assert_truth_matches(&dir, &truth, date);
+            }
+        }
+    }
+
+    #[test]
+    fn problems_stay_open_some_are_fixed_and_a_few_appear() {
+        const COUNT: usize = 7;
+        let o = opts(42, 1000);
+        // Each night's open problems, named by table, rule and the child id on their row.
+        let mut open: Vec<HashSet<(usize, &str, String)>> = Vec::new();
+        let mut rows: Vec<HashMap<String, usize>> = Vec::new();
+        for index in 0..COUNT {
+            let (dir, _, summary, truth) = gen_night(&o, index, COUNT, &format!("life-{index}"));
+            let sheets: HashMap<&str, Sheet> = TABLE_NAMES.iter().map(|&t| (t, Sheet::read(&dir, t))).collect();
+            open.push(
+                truth
+                    .iter()
+                    .filter(|t| t.kind.info().expect == Expect::Finding)
+                    .map(|t| {
+                        (
+                            t.table,
+                            t.kind.info().rule,
+                            sheets[TABLE_NAMES[t.table]].at(t.line)[0].clone(),
+                        )
+                    })
+                    .collect(),
+            );
+            rows.push(summary.rows.into_iter().collect());
+        }
+        let mut appeared = 0;
+        for w in open.windows(2) {
+            let (before, after) = (&w[0], &w[1]);
+            let fixed = before.difference(after).count() as f64 / before.len() as f64;
+            assert!((0.05..=0.3).contains(&fixed), "{fixed}");
+            appeared += after.difference(before).count();
+        }
+        assert!(appeared >= 5, "{appeared}");
+        assert!(
+            open[COUNT - 1].len() * 10 < open[0].len() * 7,
+            "{} → {}",
+            open[0].len(),
+            open[COUNT - 1].len()
+        );
+        // More recorded each night; the same children every night.
+        for table in ["contacts", "referrals"] {
+            assert!(rows[COUNT - 1][table] > rows[0][table], "{table}");
+        }
+        assert!(rows.iter().all(|r| r["children"] >= 1000));
+    }
+
+    #[test]
+    fn one_night_is_the_plain_generator_and_configs_name_the_pack_from_their_folder() {
+        let o = opts(8, 200);
+        let (plain, ..) = gen_in(&o, "plain");
+        let nights = Scratch::new("nights");
+        let written = generate_nights(&o, 1, Path::new("rules/annex-a.yaml"), &nights.0).unwrap();
+        assert_eq!(written.len(), 1);
+        let night = nights.0.join("2026-03-31");
+        for name in TABLE_NAMES
+            .iter()
+            .map(|t| format!("{t}.csv"))
+            .chain(["ground_truth.csv".into()])
+        {
+            assert_eq!(file(&plain, &name), fs::read(night.join(&name)).unwrap(), "{name}");
+        }
+        let config = fs::read_to_string(night.join("cleanse.yaml")).unwrap();
+        assert!(config.contains("as_of: 2026-03-31\n"), "{config}");
+        assert!(
+            config.contains("    file: referrals.csv\n    encoding: auto"),
+            "{config}"
+        );
+        assert!(generate_nights(&o, 0, Path::new("r.yaml"), &nights.0).is_err());
+        assert!(generate_nights(&o, MAX_NIGHTS + 1, Path::new("r.yaml"), &nights.0).is_err());
+
+        let from = |a: &str, b: &str| path_from(Path::new(a), Path::new(b)).unwrap();
+        assert_eq!(
+            from("/w/repo/fixtures/nights/2026-03-31", "/w/repo/rules/a.yaml"),
+            "../../../rules/a.yaml"
+        );
+        assert_eq!(from("/w/repo/x/./y/../z", "/w/repo/rules/a.yaml"), "../../rules/a.yaml");
+        assert_eq!(
+            from("/tmp/out/2026-03-31", "/w/repo/rules/a.yaml"),
+            "/w/repo/rules/a.yaml"
+        );
+        assert_eq!(yaml_text("../rules/annex-a.yaml"), "../rules/annex-a.yaml");
+        assert_eq!(yaml_text("/my rules/a \"b\".yaml"), "\"/my rules/a \\\"b\\\".yaml\"");
     }
 
     #[test]

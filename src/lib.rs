@@ -30,7 +30,10 @@
 //!                         returns (rules about whole tables, judged once)
 //!                            │
 //!                            ▼
-//!                 report ──► publish (staging dir, atomic rename)
+//!                         history (new, open, resolved since the last run; the trend)
+//!                            │
+//!                            ▼
+//!      report + summary_html ──► publish (staging dir, atomic rename)
 //! ```
 //!
 //! Each stage has one contract:
@@ -52,7 +55,12 @@
 //! - [`run`]: the orchestration the binary and the tests call.
 //! - [`returns`]: judge rules about whole tables (shares, row counts, the
 //!   change since the last run) once every table is done.
-//! - [`report`]: `run.json` and the manager's `summary.md`.
+//! - [`history`]: each run's counts and finding fingerprints under the
+//!   output root (Parquet, read with DataFusion): what is new, still open or
+//!   resolved since the last run, and the trend.
+//! - [`report`]: `run.json`, and the manager's `summary.md` and
+//!   `summary.json`; [`summary_html`] draws the same figures as one
+//!   self-contained page.
 //! - [`publish`]: write outputs so that nobody sees half a run.
 //!
 //! Beside the pipeline, [`validate`] is what `cleanse check` runs: the validation a run starts
@@ -81,6 +89,7 @@ pub mod returns;
 pub mod route;
 pub mod rules;
 pub mod run;
+pub mod summary_html;
 pub mod validate;
 pub mod values;
 pub(crate) mod yaml;

@@ -103,6 +103,9 @@ pub struct RuleCount {
     pub kind: String,
     pub severity: Severity,
     pub message: String,
+    /// What the rule means in practice, in the pack's words (`docs`); empty when it has none.
+    #[serde(default)]
+    pub docs: String,
     /// Rows that broke the rule.
     pub findings: u64,
     /// Rows the rule could not be checked on, because a value it reads did not parse.
@@ -344,8 +347,9 @@ pub fn summary_markdown(r: &RunReport, insight: &Insight) -> String {
     s
 }
 
-/// Things a manager should know that are not problems in the records.
-fn notes(r: &RunReport) -> Vec<String> {
+/// Things a manager should know that are not problems in the records (Markdown: file and rule
+/// names in backticks).
+pub fn notes(r: &RunReport) -> Vec<String> {
     let mut notes = Vec::new();
     // Rules that could not run at all have their own note below.
     let not_checked: u64 = r
@@ -469,6 +473,10 @@ fn since_previous_markdown(s: &mut String, insight: &Insight) {
             plural(insight.from_new_rules, "problem", "problems")
         );
     }
+    let _ = writeln!(
+        s,
+        "\nOpen problems are those still in the records: values this run corrected, and checks that could not be made, are not counted."
+    );
     if !insight.by_table.is_empty() {
         let _ = writeln!(s, "\n| List | New | Resolved | Still open |\n|---|---:|---:|---:|");
         for t in &insight.by_table {
@@ -514,7 +522,7 @@ fn breakdown_markdown(s: &mut String, r: &RunReport) {
             "| {} | Records | Held back | Problems |\n|---|---:|---:|---:|",
             capitalise(&b.label)
         );
-        for g in b.groups.iter().take(15) {
+        for g in b.groups.iter().take(BREAKDOWN_ROWS) {
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} |",
@@ -524,11 +532,11 @@ fn breakdown_markdown(s: &mut String, r: &RunReport) {
                 count(g.findings)
             );
         }
-        if b.groups.len() > 15 {
+        if b.groups.len() > BREAKDOWN_ROWS {
             let _ = writeln!(
                 s,
                 "\n{} more; `summary.json` lists every one.",
-                count(b.groups.len() as u64 - 15)
+                count((b.groups.len() - BREAKDOWN_ROWS) as u64)
             );
         }
     }
@@ -590,6 +598,9 @@ pub fn summary_json(r: &RunReport, insight: &Insight) -> serde_json::Value {
         "notes": notes(r),
     })
 }
+
+/// Groups of a breakdown the summaries show (most problems first); `summary.json` has them all.
+pub const BREAKDOWN_ROWS: usize = 10;
 
 /// Rules about a whole table, reported in their own section of the summary.
 pub fn is_return_level(c: &RuleCount) -> bool {

@@ -244,13 +244,15 @@ fn run_loaded(
     Ok(RunOutcome { run_dir, report })
 }
 
-/// `summary.md` and `summary.json` in `dir`: the same figures for people and for dashboards.
+/// `summary.md`, `summary.html` and `summary.json` in `dir`: the same figures for people and for
+/// dashboards.
 /// Each file is written beside its final name and renamed, so a reader never sees half of one.
 pub(crate) fn write_summaries(dir: &Path, report: &RunReport, insight: &Insight) -> Result<()> {
     let json = serde_json::to_string_pretty(&report::summary_json(report, insight))
         .map_err(|e| Error::Internal(format!("writing summary.json: {e}")))?;
     for (name, text) in [
         ("summary.md", report::summary_markdown(report, insight)),
+        ("summary.html", crate::summary_html::summary_html(report, insight)),
         ("summary.json", json),
     ] {
         let (part, path) = (dir.join(format!("{name}.partial")), dir.join(name));
@@ -372,6 +374,13 @@ fn rule_counts(
             kind: r.kind.to_string(),
             severity: r.severity,
             message: r.message.clone(),
+            // A rule with no words of its own (or implied by a column's declaration, whose docs
+            // say how it is written) is explained by why its kind matters.
+            docs: if r.docs.is_empty() || r.declared.is_none() {
+                crate::rules::kinds::doc(r.kind).map_or_else(String::new, |d| d.why.to_string())
+            } else {
+                r.docs.clone()
+            },
             findings: counts.get(&r.id).map_or(0, |c| c[0]),
             not_checked: counts.get(&r.id).map_or(0, |c| c[1]),
             corrected: counts.get(&r.id).map_or(0, |c| c[2]),
@@ -394,15 +403,21 @@ fn rule_counts(
                 .and_then(|(_, o)| o.figure().map(str::to_string)),
         })
         .collect();
-    for (id, message) in [
+    for (id, message, docs) in [
         (
             ingest_rules::RAGGED,
             "Rows with a different number of fields from the header.",
+            "Values on such a row may sit under the wrong headings, so the whole row is held back rather than read into the wrong columns; it usually means a stray delimiter or line break in the export.",
         ),
-        (ingest_rules::BLANK, "Entirely blank rows."),
+        (
+            ingest_rules::BLANK,
+            "Entirely blank rows.",
+            "A blank row carries no record; it is kept among the rejected rows so the row count still adds up.",
+        ),
         (
             ingest_rules::ENCODING,
             "Values that are not valid in the declared encoding.",
+            "Characters that cannot be read may be a name or a code mangled by the export; they were read with replacement characters, so the record is held back until the export's encoding is put right (or `encoding: auto` is set).",
         ),
     ] {
         out.push(RuleCount {
@@ -411,6 +426,7 @@ fn rule_counts(
             kind: "ingest".to_string(),
             severity: Severity::Error,
             message: message.to_string(),
+            docs: docs.to_string(),
             findings: counts.get(id).map_or(0, |c| c[0]),
             not_checked: 0,
             corrected: 0,

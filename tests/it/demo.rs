@@ -7,7 +7,7 @@ use crate::util::{Csv, Dir, EXCEPTIONS_HEADER, Outputs};
 
 const TABLES: [&str; 5] = ["children", "contacts", "referrals", "assessments", "cp_plans"];
 
-struct Truth {
+pub(crate) struct Truth {
     table: String,
     line: u64,
     rule_id: String,
@@ -15,7 +15,7 @@ struct Truth {
     note: String,
 }
 
-fn ground_truth(path: &std::path::Path) -> Vec<Truth> {
+pub(crate) fn ground_truth(path: &std::path::Path) -> Vec<Truth> {
     let csv = Csv::read(path);
     assert_eq!(csv.header, ["table", "line", "rule_id", "column", "expect", "note"]);
     csv.rows
@@ -58,7 +58,7 @@ fn export(dir: &Dir, table: &str) -> (Vec<String>, usize) {
 /// Every planted problem is found, nothing is found where nothing was
 /// planted, tolerated oddities (`expect=none`) are not reported, and the
 /// corrections change exactly the listed cells (`expect=change`).
-fn check_against_ground_truth(truth: &[Truth], out: &Outputs) {
+pub(crate) fn check_against_ground_truth(truth: &[Truth], out: &Outputs) {
     let found: BTreeSet<(&str, u64, &str)> = out
         .findings
         .iter()

@@ -144,7 +144,8 @@ fn report_rebuilds_the_summaries_from_the_history_alone() {
     let dir = setup("Child ID,Name,Date of Birth,Team,Worker\nC1,A,01/01/2030,North,W\n");
     run_on(&dir, "2026-03-01");
     run_on(&dir, "2026-03-02");
-    let (md, json) = (dir.read("out/latest/summary.md"), dir.read("out/latest/summary.json"));
+    let read = |f: &str| dir.read(format!("out/latest/{f}"));
+    let (md, json, html) = (read("summary.md"), read("summary.json"), read("summary.html"));
     // Even with the exports gone.
     std::fs::remove_file(dir.join("children.csv")).unwrap();
     std::fs::remove_file(dir.join("out/latest/summary.md")).unwrap();
@@ -156,6 +157,7 @@ fn report_rebuilds_the_summaries_from_the_history_alone() {
     );
     assert_eq!(dir.read("out/latest/summary.md"), md);
     assert_eq!(dir.read("out/latest/summary.json"), json);
+    assert_eq!(dir.read("out/latest/summary.html"), html);
     let out = dir
         .cleanse()
         .args(["report", "--out", "out", "--run", "nope"])

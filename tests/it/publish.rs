@@ -224,7 +224,7 @@ fn the_log_goes_to_stderr_and_the_results_to_stdout() {
     assert!(first.starts_with("Checked 2 rows in 1 table"), "{first}");
     assert!(first.contains(": 2 clean, 0 rejected; 0 errors, 1 warning"), "{first}");
     assert!(
-        out.stdout.contains("Start with out/latest/summary.md"),
+        out.stdout.contains("Start with out/latest/summary.html"),
         "{}",
         out.stdout
     );
