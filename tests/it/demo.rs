@@ -376,6 +376,13 @@ fn demo_summary_is_readable_and_holds_no_personal_data() {
     // The same figures for dashboards, with no value the summary does not have either.
     let json = dir.read("out/latest/summary.json");
     assert!(!child_id.is_match(&json) && !date.is_match(&json));
+    let html = dir.read("out/latest/summary.html");
+    assert!(!child_id.is_match(&html) && !date.is_match(&html));
+    let html_words: BTreeSet<&str> = html
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-'))
+        .collect();
+    let leaked: Vec<&String> = names.iter().filter(|n| html_words.contains(n.as_str())).collect();
+    assert!(leaked.is_empty(), "summary.html names children: {leaked:?}");
     let run_id = regex::Regex::new(r"\d{8}T\d{6}Z(-\d+)?").unwrap();
     insta::assert_snapshot!("summary_json", run_id.replace_all(&json, "[RUN-ID]"));
 }
@@ -518,4 +525,100 @@ fn demo_corrections_fix_what_they_should_and_record_every_change() {
         out.changes.len(),
         "the same cells, now all applied"
     );
+}
+
+/// Append a copy of an export's first record with some fields replaced (by header), keeping the
+/// file's line ending.
+fn plant_record(dir: &Dir, table: &str, replace: &[(&str, &str)]) {
+    let path = format!("fixtures/demo/{table}.csv");
+    let bytes = dir.read_bytes(&path);
+    let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    let mut r = csv::ReaderBuilder::new().has_headers(false).from_reader(body);
+    let mut records = r.byte_records().map(|r| r.unwrap());
+    let header = records.next().unwrap();
+    let mut record: Vec<Vec<u8>> = records.next().unwrap().iter().map(<[u8]>::to_vec).collect();
+    for (name, value) in replace {
+        let i = header
+            .iter()
+            .position(|h| h == name.as_bytes())
+            .unwrap_or_else(|| panic!("{table}: {name}"));
+        record[i] = value.as_bytes().to_vec();
+    }
+    let crlf = bytes.windows(2).any(|w| w == b"\r\n");
+    let mut w = csv::WriterBuilder::new()
+        .terminator(if crlf {
+            csv::Terminator::CRLF
+        } else {
+            csv::Terminator::Any(b'\n')
+        })
+        .from_writer(Vec::new());
+    w.write_record(&record).unwrap();
+    let mut out = bytes.clone();
+    out.extend(w.into_inner().unwrap());
+    dir.write(&path, out);
+}
+
+/// Distinctive names, an id, a date of birth and a worker's name planted in the demo exports
+/// reach no summary (Markdown, HTML or JSON), no run.json, no history file and no log line at
+/// debug level, over two runs; they are in the record-level outputs, where they belong.
+#[test]
+fn names_and_identifiers_planted_in_the_demo_reach_no_summary_history_or_log() {
+    let dir = Dir::new().with_demo();
+    plant_record(
+        &dir,
+        "children",
+        &[
+            ("Child Unique ID", "ZQX918273"),
+            ("First Name", "Zebedee"),
+            ("Surname", "Quasimodo"),
+            ("Date of Birth", "31/02/2015"),
+            ("Postcode", "ZZ9 9QX"),
+            ("NHS Number", "943 476 5919"),
+        ],
+    );
+    plant_record(
+        &dir,
+        "referrals",
+        &[
+            ("Child Unique ID", "ZQX918273"),
+            ("Date of Birth", "31/02/2015"),
+            ("Allocated Worker", "Xanthippe Wolstenholme"),
+        ],
+    );
+    let mut texts = Vec::new();
+    for day in ["2026-03-30", "2026-03-31"] {
+        let out = dir
+            .cleanse()
+            .args(["--verbose", "run", "--out", "out", "--as-of", day])
+            .output()
+            .expect_code(0);
+        texts.extend([out.stdout, out.stderr]);
+        for f in ["summary.md", "summary.json", "summary.html", "run.json"] {
+            texts.push(dir.read(format!("out/latest/{f}")));
+        }
+    }
+    let rebuilt = dir.cleanse().args(["report", "--out", "out"]).output().expect_code(0);
+    texts.extend([rebuilt.stdout, rebuilt.stderr]);
+    for kind in ["runs", "findings"] {
+        for f in dir.list(format!("out/history/{kind}")) {
+            texts.push(String::from_utf8_lossy(&dir.read_bytes(format!("out/history/{kind}/{f}"))).into_owned());
+        }
+    }
+    let secrets = [
+        "ZQX918273",
+        "Zebedee",
+        "Quasimodo",
+        "31/02/2015",
+        "ZZ9 9QX",
+        "943 476 5919",
+        "Xanthippe",
+        "Wolstenholme",
+    ];
+    for text in &texts {
+        for s in secrets {
+            assert!(!text.contains(s), "`{s}` leaked into:\n{text}");
+        }
+    }
+    let exceptions = dir.read("out/latest/exceptions.csv");
+    assert!(exceptions.contains("ZQX918273") && exceptions.contains("31/02/2015"));
 }
