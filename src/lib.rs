@@ -72,6 +72,7 @@
 pub mod check;
 pub mod cli;
 pub mod config;
+pub mod dedupe;
 pub mod diag;
 pub mod docs;
 pub mod error;

@@ -1,0 +1,665 @@
+//! Comparisons: each looks at one aspect of two records and says how far they agree, as a
+//! *level* (exact, a short form, one letter out, different...), or gives no evidence when a value
+//! is missing. Scoring turns each level into a weight; explanations turn it into words a
+//! caseworker reads ("surname differs by one letter (Smyth/Smith)").
+//!
+//! Each kind is small and documented where it is defined, and registered in [`COMPARISONS`].
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Datelike;
+
+use super::person::{Person, uk_date};
+
+/// A level: an index into the kind's `levels`. `None` is no evidence (weight 0).
+pub type Level = Option<u8>;
+
+/// What the comparisons share: the nickname list.
+pub struct Cx {
+    pub nicknames: Nicknames,
+}
+
+pub trait Comparison: Sync {
+    /// The name a rules file uses.
+    fn name(&self) -> &'static str;
+    /// Why it matters, for `cleanse explain` and the docs.
+    fn doc(&self) -> &'static str;
+    /// Level names, strongest agreement first.
+    fn levels(&self) -> &'static [&'static str];
+    fn compare(&self, a: &Person, b: &Person, cx: &Cx) -> Level;
+    /// The level in a caseworker's words, with the values where they help.
+    fn explain(&self, level: Level, a: &Person, b: &Person) -> String;
+    /// The value whose frequency adjusts an exact agreement (a common surname is weaker
+    /// evidence than a rare one).
+    fn frequency_key<'a>(&self, _p: &'a Person) -> Option<&'a str> {
+        None
+    }
+    fn frequency_adjusted(&self) -> bool {
+        false
+    }
+    /// Fixed weights by level, for comparisons whose evidence is not independent of the others
+    /// (so cannot be estimated): `None` to estimate.
+    fn fixed_weights(&self) -> Option<&'static [f64]> {
+        None
+    }
+}
+
+/// Every comparison kind, in the order scores and explanations list them.
+pub static COMPARISONS: &[&dyn Comparison] = &[
+    &FirstName,
+    &Surname,
+    &DateOfBirth,
+    &PreBirth,
+    &Sex,
+    &Postcode,
+    &NhsNumber,
+    &Upn,
+    &Household,
+];
+
+/// Index of a kind in [`COMPARISONS`].
+pub fn index(name: &str) -> Option<usize> {
+    COMPARISONS.iter().position(|c| c.name() == name)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names
+
+/// Known short forms, nicknames and spelling variants of first names (`rules/nicknames.csv`):
+/// pairs, both ways.
+pub struct Nicknames(HashSet<(String, String)>);
+
+impl Nicknames {
+    /// The shipped list.
+    pub fn shipped() -> Nicknames {
+        Nicknames::parse(include_str!("../../rules/nicknames.csv"))
+    }
+
+    /// `name,variant` lines after a header.
+    pub fn parse(csv: &str) -> Nicknames {
+        let mut set = HashSet::new();
+        for line in csv.lines().skip(1) {
+            if let Some((a, b)) = line.split_once(',') {
+                let (a, b) = (super::person::fold(a), super::person::fold(b));
+                if !a.is_empty() && !b.is_empty() {
+                    set.insert((a.clone(), b.clone()));
+                    set.insert((b, a));
+                }
+            }
+        }
+        Nicknames(set)
+    }
+
+    pub fn related(&self, a: &str, b: &str) -> bool {
+        self.0.contains(&(a.to_string(), b.to_string()))
+    }
+}
+
+/// Two spellings one slip apart: one edit (Damerau–Levenshtein: a letter changed, added, dropped
+/// or two swapped), or close by Jaro–Winkler for names long enough for it to mean something.
+fn alike(a: &str, b: &str) -> bool {
+    if a.len().min(b.len()) < 3 {
+        return false;
+    }
+    strsim::damerau_levenshtein(a, b) <= 1 || (a.len().min(b.len()) >= 5 && strsim::jaro_winkler(a, b) >= 0.94)
+}
+
+/// How two names differ, in words: "differs by one letter" when it does.
+fn slip(a: &str, b: &str) -> &'static str {
+    if strsim::damerau_levenshtein(a, b) <= 1 {
+        "differs by one letter"
+    } else {
+        "is spelt differently"
+    }
+}
+
+fn swapped(a: &Person, b: &Person) -> bool {
+    !a.first.is_empty() && a.first != a.surname && a.first == b.surname && a.surname == b.first
+}
+
+/// First names: the same, a known short form (Jon/Jonathan), one slip apart (Jaden/Jayden), a
+/// middle name used as the first, swapped with the surname, or different. A pre-birth record has
+/// no first name to compare.
+pub struct FirstName;
+
+impl Comparison for FirstName {
+    fn name(&self) -> &'static str {
+        "first_name"
+    }
+    fn doc(&self) -> &'static str {
+        "A second record is often typed from a conversation: a short form, a misspelling, or the middle name the child goes by."
+    }
+    fn levels(&self) -> &'static [&'static str] {
+        &[
+            "exact",
+            "short form",
+            "one slip",
+            "middle name",
+            "swapped with surname",
+            "different",
+        ]
+    }
+    fn compare(&self, a: &Person, b: &Person, cx: &Cx) -> Level {
+        if a.first.is_empty() || b.first.is_empty() {
+            return None;
+        }
+        Some(if a.first == b.first {
+            0
+        } else if cx.nicknames.related(&a.first, &b.first) {
+            1
+        } else if alike(&a.first, &b.first) {
+            2
+        } else if a.others.contains(&b.first) || b.others.contains(&a.first) {
+            3
+        } else if swapped(a, b) {
+            4
+        } else {
+            5
+        })
+    }
+    fn explain(&self, level: Level, a: &Person, b: &Person) -> String {
+        let (x, y) = (&a.shown_first, &b.shown_first);
+        match level {
+            Some(0) => format!("same first name ({x})"),
+            Some(1) => format!("first name is a short form ({x}/{y})"),
+            Some(2) => format!("first name {} ({x}/{y})", slip(&a.first, &b.first)),
+            Some(3) => format!("a middle name used as first name ({x}/{y})"),
+            Some(4) => "first name and surname swapped".to_string(),
+            Some(_) => format!("different first names ({x}/{y})"),
+            None if a.pre_birth || b.pre_birth => "no first name on the pre-birth record".to_string(),
+            None => "first name missing on one".to_string(),
+        }
+    }
+    fn frequency_key<'a>(&self, p: &'a Person) -> Option<&'a str> {
+        Some(p.first.as_str()).filter(|s| !s.is_empty())
+    }
+    fn frequency_adjusted(&self) -> bool {
+        true
+    }
+}
+
+/// Surnames: the same, one slip apart (Smyth/Smith), one part of the other's double surname
+/// (a surname changed or joined, Smith/Smith-Jones), swapped with the first name, or different.
+pub struct Surname;
+
+impl Comparison for Surname {
+    fn name(&self) -> &'static str {
+        "surname"
+    }
+    fn doc(&self) -> &'static str {
+        "Children's surnames change with their parents' (marriage, separation, double-barrelling), and are misheard on the phone."
+    }
+    fn levels(&self) -> &'static [&'static str] {
+        &[
+            "exact",
+            "one slip",
+            "part of a double surname",
+            "swapped with first name",
+            "different",
+        ]
+    }
+    fn compare(&self, a: &Person, b: &Person, _cx: &Cx) -> Level {
+        if a.surname.is_empty() || b.surname.is_empty() {
+            return None;
+        }
+        Some(if a.surname == b.surname {
+            0
+        } else if alike(&a.surname, &b.surname) {
+            1
+        } else if a.surname_parts.contains(&b.surname) || b.surname_parts.contains(&a.surname) {
+            2
+        } else if swapped(a, b) {
+            3
+        } else {
+            4
+        })
+    }
+    fn explain(&self, level: Level, a: &Person, b: &Person) -> String {
+        let (x, y) = (&a.shown_surname, &b.shown_surname);
+        match level {
+            Some(0) => format!("same surname ({x})"),
+            Some(1) => format!("surname {} ({x}/{y})", slip(&a.surname, &b.surname)),
+            Some(2) => format!("surname is part of the other's double surname ({x}/{y})"),
+            Some(3) => "surname and first name swapped".to_string(),
+            Some(_) => format!("different surnames ({x}/{y})"),
+            None => "surname missing on one".to_string(),
+        }
+    }
+    fn frequency_key<'a>(&self, p: &'a Person) -> Option<&'a str> {
+        Some(p.surname.as_str()).filter(|s| !s.is_empty())
+    }
+    fn frequency_adjusted(&self) -> bool {
+        true
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates
+
+/// Dates of birth: the same, day and month swapped (03/07/2013 for 07/03/2013, the commonest
+/// slip between US- and UK-format systems), one digit wrong, the year one out, or different.
+pub struct DateOfBirth;
+
+/// dd, mm, yyyy as the eight digits a person types.
+fn digits(d: chrono::NaiveDate) -> [u8; 8] {
+    let (day, month, year) = (d.day(), d.month(), d.year().rem_euclid(10_000) as u32);
+    [
+        (day / 10) as u8,
+        (day % 10) as u8,
+        (month / 10) as u8,
+        (month % 10) as u8,
+        (year / 1000) as u8,
+        (year / 100 % 10) as u8,
+        (year / 10 % 10) as u8,
+        (year % 10) as u8,
+    ]
+}
+
+impl Comparison for DateOfBirth {
+    fn name(&self) -> &'static str {
+        "date_of_birth"
+    }
+    fn doc(&self) -> &'static str {
+        "A date of birth is the strongest everyday identifier, and its typing slips are few and recognisable."
+    }
+    fn levels(&self) -> &'static [&'static str] {
+        &[
+            "exact",
+            "day and month swapped",
+            "one digit wrong",
+            "year one out",
+            "different",
+        ]
+    }
+    fn compare(&self, a: &Person, b: &Person, _cx: &Cx) -> Level {
+        let (x, y) = (a.dob?, b.dob?);
+        Some(if x == y {
+            0
+        } else if x.day() == y.month() && x.month() == y.day() && x.year() == y.year() {
+            1
+        } else if digits(x).iter().zip(digits(y)).filter(|(p, q)| **p != *q).count() == 1 {
+            2
+        } else if x.day() == y.day() && x.month() == y.month() && (x.year() - y.year()).abs() == 1 {
+            3
+        } else {
+            4
+        })
+    }
+    fn explain(&self, level: Level, a: &Person, b: &Person) -> String {
+        let both = || {
+            format!(
+                "{}/{}",
+                a.dob.map_or(String::new(), uk_date),
+                b.dob.map_or(String::new(), uk_date)
+            )
+        };
+        match level {
+            Some(0) => "same date of birth".to_string(),
+            Some(1) => format!("date of birth with day and month swapped ({})", both()),
+            Some(2) => format!("date of birth differs by one digit ({})", both()),
+            Some(3) => format!("year of birth one out ({})", both()),
+            Some(_) => format!("different dates of birth ({})", both()),
+            None if a.pre_birth || b.pre_birth => "a pre-birth record (no date of birth)".to_string(),
+            None => "date of birth missing on one".to_string(),
+        }
+    }
+}
+
+/// A record made before birth ("Unborn Smith", expected 01/03/2014) against a registered child
+/// born near that date, or against another pre-birth record: how near the dates are.
+pub struct PreBirth;
+
+impl PreBirth {
+    fn days_apart(a: &Person, b: &Person) -> Option<i64> {
+        if !(a.pre_birth || b.pre_birth) {
+            return None;
+        }
+        Some((a.birth()? - b.birth()?).num_days().abs())
+    }
+}
+
+impl Comparison for PreBirth {
+    fn name(&self) -> &'static str {
+        "pre_birth"
+    }
+    fn doc(&self) -> &'static str {
+        "Work often starts before a baby is born; the pre-birth record is rarely linked to the registered child, which splits the child's history from its first day."
+    }
+    fn levels(&self) -> &'static [&'static str] {
+        &[
+            "born within 3 weeks of the expected date",
+            "born within 2 months",
+            "further apart",
+        ]
+    }
+    fn compare(&self, a: &Person, b: &Person, _cx: &Cx) -> Level {
+        let days = Self::days_apart(a, b)?;
+        Some(match days {
+            0..=21 => 0,
+            22..=62 => 1,
+            _ => 2,
+        })
+    }
+    fn explain(&self, level: Level, a: &Person, b: &Person) -> String {
+        let (pre, other) = if a.pre_birth { (a, b) } else { (b, a) };
+        let (Some(expected), Some(born)) = (pre.expected, other.birth()) else {
+            return "a pre-birth record with no expected date".to_string();
+        };
+        let days = (born - expected).num_days();
+        let when = match days {
+            0 => "on the expected date".to_string(),
+            d if d > 0 => format!("{d} days after it"),
+            d => format!("{} days before it", -d),
+        };
+        match level {
+            Some(2) => format!(
+                "pre-birth record expected {}, far from {} ({when})",
+                uk_date(expected),
+                uk_date(born)
+            ),
+            _ if other.pre_birth => format!(
+                "two pre-birth records, expected {} and {}",
+                uk_date(expected),
+                uk_date(born)
+            ),
+            _ => format!(
+                "pre-birth record expected {}; born {} ({when})",
+                uk_date(expected),
+                uk_date(born)
+            ),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other fields
+
+/// Recorded sex: the same or different (missing, not stated and unknown give no evidence).
+pub struct Sex;
+
+impl Comparison for Sex {
+    fn name(&self) -> &'static str {
+        "sex"
+    }
+    fn doc(&self) -> &'static str {
+        "Different recorded sex is some evidence of different children, but it is mistyped and can change, so it never decides alone."
+    }
+    fn levels(&self) -> &'static [&'static str] {
+        &["same", "different"]
+    }
+    fn compare(&self, a: &Person, b: &Person, _cx: &Cx) -> Level {
+        Some(u8::from(a.sex? != b.sex?))
+    }
+    fn explain(&self, level: Level, _a: &Person, _b: &Person) -> String {
+        match level {
+            Some(0) => "same sex recorded",
+            Some(_) => "different sex recorded",
+            None => "sex not recorded on one",
+        }
+        .to_string()
+    }
+}
+
+/// Postcodes: the same, the same sector (a move round the corner), the same district, or
+/// different (families move; a different postcode is weak evidence).
+pub struct Postcode;
+
+impl Comparison for Postcode {
+    fn name(&self) -> &'static str {
+        "postcode"
+    }
+    fn doc(&self) -> &'static str {
+        "Children move, often nearby; the same postcode is strong evidence, a different one weak evidence against."
+    }
+    fn levels(&self) -> &'static [&'static str] {
+        &["exact", "same sector", "same district", "different"]
+    }
+    fn compare(&self, a: &Person, b: &Person, _cx: &Cx) -> Level {
+        let (x, y) = (a.postcode.as_ref()?, b.postcode.as_ref()?);
+        Some(if x.full == y.full {
+            0
+        } else if x.sector() == y.sector() {
+            1
+        } else if x.district() == y.district() {
+            2
+        } else {
+            3
+        })
+    }
+    fn explain(&self, level: Level, a: &Person, b: &Person) -> String {
+        let both = || {
+            format!(
+                "{}/{}",
+                a.postcode.as_ref().map_or(String::new(), |p| p.display()),
+                b.postcode.as_ref().map_or(String::new(), |p| p.display())
+            )
+        };
+        match level {
+            Some(0) => "same postcode".to_string(),
+            Some(1) => format!("postcodes in the same sector ({})", both()),
+            Some(2) => format!("postcodes in the same district ({})", both()),
+            Some(_) => format!("different postcodes ({})", both()),
+            None => "postcode missing on one".to_string(),
+        }
+    }
+}
+
+/// NHS numbers, only when both are valid by their check digit: the same is near-certain
+/// evidence of one child; two different valid numbers, strong evidence of two.
+pub struct NhsNumber;
+
+impl Comparison for NhsNumber {
+    fn name(&self) -> &'static str {
+        "nhs_number"
+    }
+    fn doc(&self) -> &'static str {
+        "An NHS number is unique to a child; a number that fails its check digit is a typing slip and carries no weight."
+    }
+    fn levels(&self) -> &'static [&'static str] {
+        &["same", "different"]
+    }
+    fn compare(&self, a: &Person, b: &Person, _cx: &Cx) -> Level {
+        Some(u8::from(a.nhs? != b.nhs?))
+    }
+    fn explain(&self, level: Level, a: &Person, b: &Person) -> String {
+        match level {
+            Some(0) => "same NHS number".to_string(),
+            Some(_) => "different NHS numbers (both valid)".to_string(),
+            None if (a.nhs_given && a.nhs.is_none()) || (b.nhs_given && b.nhs.is_none()) => {
+                "an NHS number that fails its check digit (no weight)".to_string()
+            }
+            None if a.nhs.is_some() || b.nhs.is_some() => "NHS number missing on one".to_string(),
+            None => "no NHS numbers".to_string(),
+        }
+    }
+}
+
+/// Unique pupil numbers, only when both have a valid check letter.
+pub struct Upn;
+
+impl Comparison for Upn {
+    fn name(&self) -> &'static str {
+        "upn"
+    }
+    fn doc(&self) -> &'static str {
+        "A UPN identifies a pupil across schools; a wrong check letter marks a typing slip, which carries no weight."
+    }
+    fn levels(&self) -> &'static [&'static str] {
+        &["same", "different"]
+    }
+    fn compare(&self, a: &Person, b: &Person, _cx: &Cx) -> Level {
+        Some(u8::from(a.upn? != b.upn?))
+    }
+    fn explain(&self, level: Level, a: &Person, b: &Person) -> String {
+        match level {
+            Some(0) => "same UPN".to_string(),
+            Some(_) => "different UPNs (both valid)".to_string(),
+            None if (a.upn_given && a.upn.is_none()) || (b.upn_given && b.upn.is_none()) => {
+                "a UPN that fails its check letter (no weight)".to_string()
+            }
+            None if a.upn.is_some() || b.upn.is_some() => "UPN missing on one".to_string(),
+            None => "no UPNs".to_string(),
+        }
+    }
+}
+
+/// Twins and siblings: the same date of birth and household (surname or postcode) with first
+/// names that are not variants of each other. Each of those agreements alone says "same
+/// person"; together with unrelated first names they say "twins". The weight is fixed, not
+/// estimated: it corrects the other comparisons' independence, which the data cannot measure.
+pub struct Household;
+
+/// Enough to pull the strongest agreement of birth, surname and postcode out of the "same
+/// person" band, but not to outweigh the same NHS number or UPN.
+const TWINS: f64 = -24.0;
+
+impl Comparison for Household {
+    fn name(&self) -> &'static str {
+        "household"
+    }
+    fn doc(&self) -> &'static str {
+        "Twins share a date of birth, a surname and an address; merging them would be a dangerous mistake, so unrelated first names in one household count against a match."
+    }
+    fn levels(&self) -> &'static [&'static str] {
+        &["same birth and household, unrelated first names"]
+    }
+    fn compare(&self, a: &Person, b: &Person, cx: &Cx) -> Level {
+        let same_birth = a.dob.is_some() && a.dob == b.dob;
+        let same_home = (!a.surname.is_empty() && a.surname == b.surname)
+            || a.postcode.as_ref().is_some_and(|p| Some(p) == b.postcode.as_ref());
+        let unrelated = FirstName.compare(a, b, cx) == Some(5);
+        (same_birth && same_home && unrelated).then_some(0)
+    }
+    fn explain(&self, _level: Level, _a: &Person, _b: &Person) -> String {
+        "same date of birth and household but unrelated first names: likely twins".to_string()
+    }
+    fn fixed_weights(&self) -> Option<&'static [f64]> {
+        Some(&[TWINS])
+    }
+}
+
+/// How often each value of a frequency-adjusted comparison occurs, as a share of records.
+pub fn frequencies(people: &[Person], c: &dyn Comparison) -> HashMap<String, f64> {
+    let mut counts: HashMap<&str, u64> = HashMap::new();
+    let mut n = 0u64;
+    for p in people {
+        if let Some(k) = c.frequency_key(p) {
+            *counts.entry(k).or_default() += 1;
+            n += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v as f64 / n.max(1) as f64))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::person::Fields;
+    use super::*;
+
+    fn person(first: &str, surname: &str, dob: &str, postcode: &str, nhs: &str) -> Person {
+        Person::new(
+            &Fields {
+                first_name: first,
+                surname,
+                date_of_birth: dob,
+                postcode,
+                nhs_number: nhs,
+                ..Fields::default()
+            },
+            40,
+        )
+    }
+
+    fn cx() -> Cx {
+        Cx {
+            nicknames: Nicknames::parse("name,variant\nJonathan,Jon\nWilliam,Bill\n"),
+        }
+    }
+
+    #[test]
+    fn names_dates_and_postcodes_fall_into_their_levels() {
+        let cx = cx();
+        let a = person("Jayden", "Smith", "07/03/2013", "B18 2JP", "");
+        let b = person("Jaden", "Smyth", "03/07/2013", "B18 2QT", "");
+        assert_eq!(FirstName.compare(&a, &b, &cx), Some(2));
+        assert_eq!(Surname.compare(&a, &b, &cx), Some(1));
+        assert_eq!(DateOfBirth.compare(&a, &b, &cx), Some(1));
+        assert_eq!(Postcode.compare(&a, &b, &cx), Some(1));
+        assert_eq!(
+            Surname.explain(Some(1), &b, &a),
+            "surname differs by one letter (Smyth/Smith)"
+        );
+        assert_eq!(
+            DateOfBirth.explain(Some(1), &a, &b),
+            "date of birth with day and month swapped (07/03/2013/03/07/2013)"
+        );
+        let c = person("Jon", "Smith", "07/03/2014", "B1 1AA", "");
+        let d = person("Jonathan", "Smith", "07/03/2013", "B2 1AA", "");
+        assert_eq!(FirstName.compare(&c, &d, &cx), Some(1));
+        assert_eq!(
+            FirstName.explain(Some(1), &c, &d),
+            "first name is a short form (Jon/Jonathan)"
+        );
+        assert_eq!(DateOfBirth.compare(&c, &d, &cx), Some(2), "2014/2013: one digit");
+        assert_eq!(Postcode.compare(&c, &d, &cx), Some(3));
+        let e = person("Smith", "Jon", "17/03/2013", "", "");
+        assert_eq!(FirstName.compare(&c, &e, &cx), Some(4));
+        assert_eq!(Surname.compare(&c, &e, &cx), Some(3));
+        assert_eq!(Postcode.compare(&c, &e, &cx), None);
+        assert_eq!(Postcode.explain(None, &c, &e), "postcode missing on one");
+    }
+
+    #[test]
+    fn invalid_nhs_numbers_carry_no_weight_and_different_valid_ones_count_against() {
+        let cx = cx();
+        let a = person("A", "B", "", "", "943 476 5919");
+        let b = person("A", "B", "", "", "943 476 5918");
+        let c = person("A", "B", "", "", "");
+        let d = person("A", "B", "", "", "401 023 2137");
+        assert_eq!(NhsNumber.compare(&a, &b, &cx), None);
+        assert_eq!(
+            NhsNumber.explain(None, &a, &b),
+            "an NHS number that fails its check digit (no weight)"
+        );
+        assert_eq!(NhsNumber.explain(None, &a, &c), "NHS number missing on one");
+        assert_eq!(NhsNumber.compare(&a, &a, &cx), Some(0));
+        assert_eq!(NhsNumber.compare(&a, &d, &cx), Some(1));
+    }
+
+    #[test]
+    fn twins_are_flagged_and_short_forms_are_not_twins() {
+        let cx = cx();
+        let a = person("Olivia", "Patel", "01/02/2015", "NF1 4DX", "");
+        let b = person("Amelia", "Patel", "01/02/2015", "NF1 4DX", "");
+        let c = person("Bill", "Patel", "01/02/2015", "NF1 4DX", "");
+        let d = person("William", "Patel", "01/02/2015", "NF9 9ZZ", "");
+        assert_eq!(Household.compare(&a, &b, &cx), Some(0));
+        assert_eq!(Household.compare(&c, &d, &cx), None);
+    }
+
+    #[test]
+    fn a_pre_birth_record_is_compared_with_the_childs_birth() {
+        let cx = cx();
+        let unborn = Person::new(
+            &Fields {
+                first_name: "Unborn",
+                surname: "Smith",
+                expected_date_of_birth: "01/03/2014",
+                ..Fields::default()
+            },
+            40,
+        );
+        let child = person("Ava", "Smith", "09/03/2014", "", "");
+        assert_eq!(PreBirth.compare(&unborn, &child, &cx), Some(0));
+        assert_eq!(FirstName.compare(&unborn, &child, &cx), None);
+        assert_eq!(DateOfBirth.compare(&unborn, &child, &cx), None);
+        assert_eq!(
+            PreBirth.explain(Some(0), &unborn, &child),
+            "pre-birth record expected 01/03/2014; born 09/03/2014 (8 days after it)"
+        );
+        assert_eq!(PreBirth.compare(&child, &child, &cx), None, "two born children");
+    }
+}
