@@ -191,6 +191,30 @@ pub static CODES: &[Code] = &[
         summary: "`history: keep_days` is zero; the history must keep at least one day (the default is 400).",
     },
     Code {
+        id: "person-too-few-fields",
+        summary: "A `same_person` rule's `person` declares too few fields to match people on: it needs a name (`surname` or `first_name`) and a date of birth (or `expected_date_of_birth`).",
+    },
+    Code {
+        id: "unknown-comparison",
+        summary: "A `same_person` rule's `comparisons` names a comparison Cleanse does not have; `cleanse explain same_person` lists them.",
+    },
+    Code {
+        id: "comparison-needs-field",
+        summary: "A `same_person` comparison reads a person field the rule's `person` does not declare (e.g. `postcode` with no postcode column); declare the field or leave the comparison out.",
+    },
+    Code {
+        id: "unknown-blocking",
+        summary: "A `same_person` rule's `blocking` names a blocking rule Cleanse does not have; `cleanse explain same_person` lists them.",
+    },
+    Code {
+        id: "blocking-needs-field",
+        summary: "A `same_person` blocking rule reads a person field the rule's `person` does not declare; declare the field or leave the blocking rule out.",
+    },
+    Code {
+        id: "bad-threshold",
+        summary: "A `same_person` threshold is not a probability strictly between 0 and 1, or `possible` is not below `same`.",
+    },
+    Code {
         id: "bad-date",
         summary: "A date is not a real date in the form expected: `as_of`, `examples_as_of` and dates in SQL are written yyyy-mm-dd, e.g. `2026-03-31`.",
     },

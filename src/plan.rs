@@ -96,8 +96,12 @@ pub fn plan_table(set: &RuleSet, table: usize, pivot: u8) -> Result<TablePlan> {
             // Needs only the table's row count, which the run keeps.
             Check::RowCount(_) => {}
             // Evaluated over whole tables by the relate stage.
-            Check::Reference(_) | Check::Related(_) | Check::Periods(_) | Check::Sequence(_) | Check::Consistent(_) => {
-            }
+            Check::Reference(_)
+            | Check::Related(_)
+            | Check::Periods(_)
+            | Check::Sequence(_)
+            | Check::Consistent(_)
+            | Check::SamePerson(_) => {}
             Check::DuplicateRows => {
                 if plan.duplicate_rows.is_none() {
                     plan.duplicate_rows = Some(ri);

@@ -907,6 +907,28 @@ fn describe<'a>(
         Detail::ContradictedBy { table, line } => {
             format!("{} (see {} line {line}.)", rule.message, set.tables[*table].name)
         }
+        Detail::SamePerson {
+            line,
+            key,
+            same,
+            probability,
+            explanation,
+        } => {
+            let other = if key.is_empty() {
+                format!("line {line}")
+            } else {
+                format!("line {line} ({key})")
+            };
+            let band = if *same {
+                "the same person as"
+            } else {
+                "possibly the same person as"
+            };
+            format!(
+                "{} Likely {band} {other}, match probability {:.3}: {explanation}.",
+                rule.message, probability
+            )
+        }
     };
     (rule.id.as_str(), columns, value, message)
 }

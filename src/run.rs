@@ -97,6 +97,15 @@ fn run_loaded(
     let t = Instant::now();
     let mut related = relate(set, config, &fixes, opts.batch_rows)?;
     timings.insert("relate_ms".to_string(), t.elapsed().as_millis() as u64);
+    let t = Instant::now();
+    let mut people = crate::dedupe::stage::dedupe(set, config, &fixes, opts.batch_rows)?;
+    timings.insert("dedupe_ms".to_string(), t.elapsed().as_millis() as u64);
+    // Routing reads one list of whole-table findings per table, in line order.
+    for (table, mut found) in std::mem::take(&mut people.findings) {
+        let all = related.findings.entry(table).or_default();
+        all.append(&mut found);
+        all.sort_by_key(|(line, f)| (*line, f.rule));
+    }
     // Before this run replaces `latest`: what `row_count` compares with.
     let previous = returns::Previous::read(&opts.out);
     let staging = Staging::create(&opts.out, started)?;
@@ -189,6 +198,7 @@ fn run_loaded(
             }
         }
     }
+    crate::dedupe::stage::write_outputs(staging.dir(), set, config, &people)?;
     let (counts, kept) = exceptions.finish(&staging)?;
     let change_counts = changes.finish(&staging)?;
 

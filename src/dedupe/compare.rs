@@ -26,8 +26,12 @@ pub trait Comparison: Sync {
     fn doc(&self) -> &'static str;
     /// Level names, strongest agreement first.
     fn levels(&self) -> &'static [&'static str];
+    /// How often true duplicates fall at each level, before the data says otherwise: where
+    /// estimation starts, and what is used when a table is too small to estimate from.
+    fn m_prior(&self) -> &'static [f64];
     fn compare(&self, a: &Person, b: &Person, cx: &Cx) -> Level;
-    /// The level in a caseworker's words, with the values where they help.
+    /// The level in a caseworker's words, with the values where they help; empty when there is
+    /// nothing worth saying (neither record has the value).
     fn explain(&self, level: Level, a: &Person, b: &Person) -> String;
     /// The value whose frequency adjusts an exact agreement (a common surname is weaker
     /// evidence than a rare one).
@@ -123,6 +127,9 @@ fn swapped(a: &Person, b: &Person) -> bool {
 pub struct FirstName;
 
 impl Comparison for FirstName {
+    fn m_prior(&self) -> &'static [f64] {
+        &[0.80, 0.06, 0.06, 0.02, 0.01, 0.05]
+    }
     fn name(&self) -> &'static str {
         "first_name"
     }
@@ -183,6 +190,9 @@ impl Comparison for FirstName {
 pub struct Surname;
 
 impl Comparison for Surname {
+    fn m_prior(&self) -> &'static [f64] {
+        &[0.85, 0.06, 0.03, 0.01, 0.05]
+    }
     fn name(&self) -> &'static str {
         "surname"
     }
@@ -256,6 +266,9 @@ fn digits(d: chrono::NaiveDate) -> [u8; 8] {
 }
 
 impl Comparison for DateOfBirth {
+    fn m_prior(&self) -> &'static [f64] {
+        &[0.88, 0.03, 0.04, 0.02, 0.03]
+    }
     fn name(&self) -> &'static str {
         "date_of_birth"
     }
@@ -319,6 +332,9 @@ impl PreBirth {
 }
 
 impl Comparison for PreBirth {
+    fn m_prior(&self) -> &'static [f64] {
+        &[0.85, 0.10, 0.05]
+    }
     fn name(&self) -> &'static str {
         "pre_birth"
     }
@@ -378,6 +394,9 @@ impl Comparison for PreBirth {
 pub struct Sex;
 
 impl Comparison for Sex {
+    fn m_prior(&self) -> &'static [f64] {
+        &[0.97, 0.03]
+    }
     fn name(&self) -> &'static str {
         "sex"
     }
@@ -390,11 +409,12 @@ impl Comparison for Sex {
     fn compare(&self, a: &Person, b: &Person, _cx: &Cx) -> Level {
         Some(u8::from(a.sex? != b.sex?))
     }
-    fn explain(&self, level: Level, _a: &Person, _b: &Person) -> String {
+    fn explain(&self, level: Level, a: &Person, b: &Person) -> String {
         match level {
             Some(0) => "same sex recorded",
             Some(_) => "different sex recorded",
-            None => "sex not recorded on one",
+            None if a.sex.is_some() || b.sex.is_some() => "sex not recorded on one",
+            None => "",
         }
         .to_string()
     }
@@ -405,6 +425,9 @@ impl Comparison for Sex {
 pub struct Postcode;
 
 impl Comparison for Postcode {
+    fn m_prior(&self) -> &'static [f64] {
+        &[0.70, 0.05, 0.08, 0.17]
+    }
     fn name(&self) -> &'static str {
         "postcode"
     }
@@ -439,7 +462,8 @@ impl Comparison for Postcode {
             Some(1) => format!("postcodes in the same sector ({})", both()),
             Some(2) => format!("postcodes in the same district ({})", both()),
             Some(_) => format!("different postcodes ({})", both()),
-            None => "postcode missing on one".to_string(),
+            None if a.postcode.is_some() || b.postcode.is_some() => "postcode missing on one".to_string(),
+            None => String::new(),
         }
     }
 }
@@ -449,6 +473,9 @@ impl Comparison for Postcode {
 pub struct NhsNumber;
 
 impl Comparison for NhsNumber {
+    fn m_prior(&self) -> &'static [f64] {
+        &[0.99, 0.01]
+    }
     fn name(&self) -> &'static str {
         "nhs_number"
     }
@@ -469,7 +496,7 @@ impl Comparison for NhsNumber {
                 "an NHS number that fails its check digit (no weight)".to_string()
             }
             None if a.nhs.is_some() || b.nhs.is_some() => "NHS number missing on one".to_string(),
-            None => "no NHS numbers".to_string(),
+            None => String::new(),
         }
     }
 }
@@ -478,6 +505,9 @@ impl Comparison for NhsNumber {
 pub struct Upn;
 
 impl Comparison for Upn {
+    fn m_prior(&self) -> &'static [f64] {
+        &[0.99, 0.01]
+    }
     fn name(&self) -> &'static str {
         "upn"
     }
@@ -498,7 +528,7 @@ impl Comparison for Upn {
                 "a UPN that fails its check letter (no weight)".to_string()
             }
             None if a.upn.is_some() || b.upn.is_some() => "UPN missing on one".to_string(),
-            None => "no UPNs".to_string(),
+            None => String::new(),
         }
     }
 }
@@ -514,6 +544,9 @@ pub struct Household;
 const TWINS: f64 = -24.0;
 
 impl Comparison for Household {
+    fn m_prior(&self) -> &'static [f64] {
+        &[0.01]
+    }
     fn name(&self) -> &'static str {
         "household"
     }

@@ -21,6 +21,7 @@
 
 pub mod compare;
 pub mod person;
+pub mod stage;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};
@@ -235,36 +236,47 @@ pub fn find(people: &[Person], s: &Settings, cx: &Cx) -> Outcome {
         .collect();
     let groups: Vec<Vec<Vec<u32>>> = keys.iter().map(|k| groups_of(k)).collect();
 
-    // Pass 1: how often each pattern of levels occurs, per block.
+    // Pass 1: how often each pattern of levels occurs, per block: over all of the block's pairs
+    // (what EM learns from: a block's pairs are chosen by its key alone), and over the pairs
+    // it is the first to bring together (each candidate pair counted once, for the prior).
     let mut by_block = Vec::new();
-    let mut patterns: Vec<HashMap<u64, u64>> = Vec::new();
+    let mut own: Vec<HashMap<u64, u64>> = Vec::new();
+    let mut first: Vec<HashMap<u64, u64>> = Vec::new();
     for (bi, block) in s.blocks.iter().enumerate() {
         let (compared, skipped): (Vec<&Vec<u32>>, Vec<&Vec<u32>>) =
             groups[bi].iter().partition(|g| g.len() <= s.max_block);
-        let counts = compared
+        let empty = || (HashMap::new(), HashMap::new());
+        let (all, once) = compared
             .par_iter()
-            .fold(HashMap::new, |mut acc: HashMap<u64, u64>, g| {
-                each_pair(g, bi, &keys, |a, b| {
-                    *acc.entry(pattern(&kinds, &people[a as usize], &people[b as usize], cx))
-                        .or_default() += 1;
-                });
-                acc
-            })
-            .reduce(HashMap::new, merge);
+            .fold(
+                empty,
+                |(mut all, mut once): (HashMap<u64, u64>, HashMap<u64, u64>), g| {
+                    each_pair(g, bi, &keys, |a, b, earlier| {
+                        let p = pattern(&kinds, &people[a as usize], &people[b as usize], cx);
+                        *all.entry(p).or_default() += 1;
+                        if !earlier {
+                            *once.entry(p).or_default() += 1;
+                        }
+                    });
+                    (all, once)
+                },
+            )
+            .reduce(empty, |(a1, o1), (a2, o2)| (merge(a1, a2), merge(o1, o2)));
         by_block.push(BlockStats {
             block: *block,
-            pairs: counts.values().sum(),
+            pairs: once.values().sum(),
             skipped_blocks: skipped.len() as u64,
             skipped_records: skipped.iter().map(|g| g.len() as u64).sum(),
         });
-        patterns.push(counts);
+        own.push(all);
+        first.push(once);
     }
     let u = estimate_u(people, &kinds, cx, s.random_pairs);
     let m = match anchored_m(people, &kinds, cx) {
         Some(m) => m,
-        None => estimate_m(&kinds, &s.blocks, &patterns, &u),
+        None => estimate_m(&kinds, &s.blocks, &own, &u),
     };
-    let all: HashMap<u64, u64> = patterns.iter().cloned().fold(HashMap::new(), merge);
+    let all: HashMap<u64, u64> = first.into_iter().fold(HashMap::new(), merge);
     let prior = estimate_prior(&kinds, &all, &m, &u, people.len());
     let weights = Weights {
         w: kinds
@@ -298,7 +310,10 @@ pub fn find(people: &[Person], s: &Settings, cx: &Cx) -> Outcome {
                 .map(move |g| (bi, g))
         })
         .fold(Vec::new, |mut acc, (bi, g)| {
-            each_pair(g, bi, &keys, |a, b| {
+            each_pair(g, bi, &keys, |a, b, earlier| {
+                if earlier {
+                    return;
+                }
                 let (pa, pb) = (&people[a as usize], &people[b as usize]);
                 let levels: Vec<Level> = kinds.iter().map(|k| k.compare(pa, pb, cx)).collect();
                 let weight = score(&kinds, &weights, &levels, pa);
@@ -369,16 +384,14 @@ fn groups_of(keys: &[Option<u64>]) -> Vec<Vec<u32>> {
         .collect()
 }
 
-/// Every pair of a block's group not already brought together by an earlier block.
-fn each_pair(group: &[u32], block: usize, keys: &[Vec<Option<u64>>], mut f: impl FnMut(u32, u32)) {
+/// Every pair of a block's group, and whether an earlier block brought it together already.
+fn each_pair(group: &[u32], block: usize, keys: &[Vec<Option<u64>>], mut f: impl FnMut(u32, u32, bool)) {
     for (i, &a) in group.iter().enumerate() {
         for &b in &group[i + 1..] {
             let earlier = keys[..block]
                 .iter()
                 .any(|k| k[a as usize].is_some() && k[a as usize] == k[b as usize]);
-            if !earlier {
-                f(a, b);
-            }
+            f(a, b, earlier);
         }
     }
 }
@@ -434,10 +447,10 @@ fn estimate_u(people: &[Person], kinds: &[&dyn Comparison], cx: &Cx, samples: us
         .collect()
 }
 
-/// Comparisons on identifiers: their m is known, not estimated. A valid NHS number or UPN is
-/// one person's; true duplicates that both carry one nearly always carry the same.
+/// Comparisons on identifiers: their m is known (their prior), not estimated. A valid NHS
+/// number or UPN is one person's; true duplicates that both carry one nearly always carry the
+/// same.
 const IDENTIFIERS: [&str; 2] = ["nhs_number", "upn"];
-const IDENTIFIER_M: [f64; 2] = [0.99, 0.01];
 /// Anchor pairs needed before their levels are trusted as m.
 const MIN_ANCHORS: usize = 50;
 
@@ -476,7 +489,7 @@ fn anchored_m(people: &[Person], kinds: &[&dyn Comparison], cx: &Cx) -> Option<V
             .zip(counts)
             .map(|(k, row)| {
                 if IDENTIFIERS.contains(&k.name()) {
-                    return IDENTIFIER_M.to_vec();
+                    return k.m_prior().to_vec();
                 }
                 // Half a pair per level: a level no anchor shows is rare, not impossible.
                 let total: f64 = row.iter().sum::<f64>() + 0.5 * row.len() as f64;
@@ -495,26 +508,18 @@ fn estimate_m(
     patterns: &[HashMap<u64, u64>],
     u: &[Vec<f64>],
 ) -> Vec<Vec<f64>> {
-    let initial: Vec<Vec<f64>> = kinds
-        .iter()
-        .map(|k| {
-            let n = k.levels().len();
-            // Agreement likely, disagreement rare, until the data says otherwise.
-            (0..n)
-                .map(|l| match l {
-                    0 => 0.8,
-                    l if l + 1 == n => 0.05,
-                    _ => 0.15 / (n.saturating_sub(2).max(1)) as f64,
-                })
-                .collect()
-        })
-        .collect();
+    let initial: Vec<Vec<f64>> = kinds.iter().map(|k| k.m_prior().to_vec()).collect();
     let mut sum: Vec<Vec<f64>> = kinds.iter().map(|k| vec![0.0; k.levels().len()]).collect();
     let mut weight: Vec<f64> = vec![0.0; kinds.len()];
     for (block, counts) in blocks.iter().zip(patterns) {
         let active: Vec<bool> = kinds
             .iter()
             .map(|k| k.fixed_weights().is_none() && !block.fixes().contains(&k.name()))
+            .collect();
+        // Identifiers' m is known (their prior), so they steer the estimate without being
+        // re-estimated: twins, with two valid NHS numbers, cannot pass for duplicates.
+        let learn: Vec<bool> = (0..kinds.len())
+            .map(|c| active[c] && !IDENTIFIERS.contains(&kinds[c].name()))
             .collect();
         let mut m = initial.clone();
         let mut lambda: f64 = 0.1;
@@ -545,14 +550,14 @@ fn estimate_m(
             }
             lambda = (matches / total).clamp(1e-9, 1.0 - 1e-9);
             expected = matches;
-            for c in (0..kinds.len()).filter(|&c| active[c]) {
+            for c in (0..kinds.len()).filter(|&c| learn[c]) {
                 let t: f64 = acc[c].iter().sum::<f64>() + 1e-3 * acc[c].len() as f64;
                 if t > 1e-3 * acc[c].len() as f64 {
                     m[c] = acc[c].iter().map(|&a| (a + 1e-3) / t).collect();
                 }
             }
         }
-        for c in (0..kinds.len()).filter(|&c| active[c]) {
+        for c in (0..kinds.len()).filter(|&c| learn[c]) {
             for (l, v) in m[c].iter().enumerate() {
                 sum[c][l] += v * expected;
             }

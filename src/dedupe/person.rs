@@ -6,6 +6,19 @@
 
 use chrono::{Datelike, NaiveDate};
 
+/// The person fields a rules file maps to columns, in [`Fields`] order.
+pub const ROLES: [&str; 9] = [
+    "first_name",
+    "other_names",
+    "surname",
+    "date_of_birth",
+    "expected_date_of_birth",
+    "sex",
+    "postcode",
+    "nhs_number",
+    "upn",
+];
+
 /// The text of one record's person fields, as exported.
 #[derive(Debug, Default, Clone)]
 pub struct Fields<'a> {
@@ -54,6 +67,23 @@ pub struct Person {
 
 /// First names a case-management system gives a child before birth.
 const PLACEHOLDERS: [&str; 6] = ["BABY", "UNBORN", "UNBORNBABY", "BABYOF", "UNBORNCHILD", "NEWBORN"];
+
+impl<'a> Fields<'a> {
+    /// From values in [`ROLES`] order (blank where a role has no column).
+    pub fn from_roles(v: [&'a str; 9]) -> Fields<'a> {
+        Fields {
+            first_name: v[0],
+            other_names: v[1],
+            surname: v[2],
+            date_of_birth: v[3],
+            expected_date_of_birth: v[4],
+            sex: v[5],
+            postcode: v[6],
+            nhs_number: v[7],
+            upn: v[8],
+        }
+    }
+}
 
 impl Person {
     pub fn new(f: &Fields, pivot: u8) -> Person {

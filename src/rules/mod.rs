@@ -218,6 +218,9 @@ pub enum Check {
     /// Columns must hold one value within each group (evaluated by the
     /// `relate` stage).
     Consistent(Consistent),
+    /// Records that are the same person under different ids (evaluated by
+    /// the `dedupe` stage).
+    SamePerson(Box<kinds::same_person::SamePerson>),
 }
 
 impl Check {

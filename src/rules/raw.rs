@@ -129,12 +129,76 @@ pub struct RawRule {
     /// For `row_count`: the largest change from the last run, as a percentage.
     #[serde(default)]
     pub max_change: Option<Spanned<Bound>>,
+    /// For `same_person`: which columns hold the person's fields.
+    #[serde(default)]
+    pub person: Option<Spanned<RawPerson>>,
+    /// For `same_person`: the blocking rules (which records are compared).
+    #[serde(default)]
+    pub blocking: Option<Spanned<Vec<Spanned<String>>>>,
+    /// For `same_person`: the comparisons scored.
+    #[serde(default)]
+    pub comparisons: Option<Spanned<Vec<Spanned<String>>>>,
+    /// For `same_person`: the match probabilities that split pairs into bands.
+    #[serde(default)]
+    pub thresholds: Option<Spanned<RawThresholds>>,
     /// A correction for what this rule finds.
     #[serde(default)]
     pub fix: Option<RawCorrection>,
     /// Rows the rule must pass and must report, run by `cleanse test`.
     #[serde(default)]
     pub examples: Vec<Spanned<RawExample>>,
+}
+
+/// The person fields of a `same_person` rule: each names a column of the rule's table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPerson {
+    #[serde(default)]
+    pub first_name: Option<Spanned<String>>,
+    #[serde(default)]
+    pub other_names: Option<Spanned<String>>,
+    #[serde(default)]
+    pub surname: Option<Spanned<String>>,
+    #[serde(default)]
+    pub date_of_birth: Option<Spanned<String>>,
+    #[serde(default)]
+    pub expected_date_of_birth: Option<Spanned<String>>,
+    #[serde(default)]
+    pub sex: Option<Spanned<String>>,
+    #[serde(default)]
+    pub postcode: Option<Spanned<String>>,
+    #[serde(default)]
+    pub nhs_number: Option<Spanned<String>>,
+    #[serde(default)]
+    pub upn: Option<Spanned<String>>,
+}
+
+impl RawPerson {
+    /// Each field in [`crate::dedupe::person::ROLES`] order.
+    pub fn fields(&self) -> [Option<&Spanned<String>>; 9] {
+        [
+            self.first_name.as_ref(),
+            self.other_names.as_ref(),
+            self.surname.as_ref(),
+            self.date_of_birth.as_ref(),
+            self.expected_date_of_birth.as_ref(),
+            self.sex.as_ref(),
+            self.postcode.as_ref(),
+            self.nhs_number.as_ref(),
+            self.upn.as_ref(),
+        ]
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThresholds {
+    /// At or above: the same person.
+    #[serde(default)]
+    pub same: Option<Spanned<f64>>,
+    /// At or above: a possible match, for review.
+    #[serde(default)]
+    pub possible: Option<Spanned<f64>>,
 }
 
 /// A correction as written: standalone under `corrections:`, or a rule's
@@ -308,6 +372,10 @@ impl RawRule {
         add("end", self.end.as_ref().map(span));
         add("continuous", self.continuous.as_ref().map(span));
         add("max_change", self.max_change.as_ref().map(span));
+        add("person", self.person.as_ref().map(span));
+        add("blocking", self.blocking.as_ref().map(span));
+        add("comparisons", self.comparisons.as_ref().map(span));
+        add("thresholds", self.thresholds.as_ref().map(span));
         out
     }
 }

@@ -113,6 +113,11 @@ cases! {
     fix_id_reused: "duplicate-correction-id" at "11:9", help "first used at fix_id_reused.yaml:9; correction ids must be unique";
     correction_when_unknown_column: "unknown-column" at "9:11", help "did you mean `plan_end_date`?";
     correction_value_unknown_column: "unknown-column" at "8:21", help "did you mean `previous_plans`?";
+    unknown_comparison: "unknown-comparison" at "18:31", help "did you mean `surname`?";
+    person_unknown_field: "unknown-key" at "17:57", help "did you mean `date_of_birth`?";
+    possible_above_same: "bad-threshold" at "18:40";
+    comparison_needs_field: "comparison-needs-field" at "18:31",
+        help "declare `postcode` under `person`, or leave this comparison out";
 }
 
 #[test]

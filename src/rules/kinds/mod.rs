@@ -23,6 +23,7 @@ pub mod reference;
 pub mod related;
 pub mod required;
 pub mod row_count;
+pub mod same_person;
 pub mod sequence;
 pub mod share;
 pub mod type_check;
@@ -61,6 +62,7 @@ pub static KINDS: &[&dyn Kind] = &[
     &consistent::ConsistentKind,
     &unique::Unique,
     &duplicate_rows::DuplicateRows,
+    &same_person::SamePersonKind,
 ];
 
 /// A kind's documentation: the source of `cleanse explain` and the reference docs.
@@ -426,6 +428,7 @@ pub fn compile_rule(
         Check::Sequence(s) if !s.reads.is_empty() => s.reads.clone(),
         Check::Sequence(s) => vec![s.order_by],
         Check::Consistent(c) => c.columns.clone(),
+        Check::SamePerson(p) => p.fields.iter().flatten().copied().collect(),
     };
     Ok(Rule {
         id: raw.id.value.clone(),

@@ -1,0 +1,251 @@
+//! `same_person`: records of one table that are the same person under different ids.
+//!
+//! The rule declares which columns hold the person's fields; matching itself (blocking,
+//! comparisons, weights) is the [`crate::dedupe`] stage's, run over the whole table.
+
+use super::{Check, Kind, KindDoc, Param, RuleCx};
+use crate::dedupe::compare::COMPARISONS;
+use crate::dedupe::person::ROLES;
+use crate::dedupe::{Block, Settings};
+use crate::diag::{Diagnostic, did_you_mean};
+use crate::yaml::span;
+
+pub struct SamePersonKind;
+
+/// A compiled `same_person` rule.
+#[derive(Debug, Clone)]
+pub struct SamePerson {
+    /// The column of each role in [`ROLES`], if declared.
+    pub fields: [Option<usize>; 9],
+    pub settings: Settings,
+}
+
+static DOC: KindDoc = KindDoc {
+    name: "same_person",
+    summary: "Finds records of the table that are the same person under different ids, by comparing names (short forms, one-letter slips, swapped or middle names), dates of birth (exact, day and month swapped, one digit or the year out), postcodes (exact, sector, district), NHS numbers and UPNs (only when their check digit holds), and pre-birth records against the registered child. Weights are estimated from the data (Fellegi–Sunter); pairs at or above `thresholds.same` are the same person, pairs at or above `thresholds.possible` are queued for review. Each pair is reported on the later record, naming the other and explaining the match; `duplicates.csv` lists every pair and `person_clusters.csv` a person id for every record.",
+    why: "The same child recorded twice under two ids splits their history: a second referral looks like a first, a repeat contact is missed, a plan is attached to the wrong record. Exact key checks cannot find them, because the second record was typed by someone else.",
+    example: "- id: CHI-PERSON\n  table: children\n  kind: same_person\n  severity: warning\n  message: This record may be the same child as another record.\n  person:\n    first_name: first_name\n    surname: surname\n    date_of_birth: date_of_birth\n    sex: gender\n    postcode: postcode\n    nhs_number: nhs_number\n  thresholds: { same: 0.999, possible: 0.5 }",
+    params: &[PERSON, BLOCKING, COMPARISONS_PARAM, THRESHOLDS],
+};
+
+const PERSON: Param = Param {
+    name: "person",
+    required: true,
+    doc: "Which column holds each person field: `first_name`, `other_names`, `surname`, `date_of_birth`, `expected_date_of_birth` (pre-birth records), `sex`, `postcode`, `nhs_number`, `upn`. Declare those the table has; at least a surname or first name and a date of birth.",
+};
+const BLOCKING: Param = Param {
+    name: "blocking",
+    required: false,
+    doc: "Which records are compared: `date_of_birth`, `surname_initial`, `first_name_year`, `surname_year`, `name_pair`, `postcode`, `nhs_number`, `upn` (default: every one the declared fields allow).",
+};
+const COMPARISONS_PARAM: Param = Param {
+    name: "comparisons",
+    required: false,
+    doc: "Which comparisons score a pair: `first_name`, `surname`, `date_of_birth`, `pre_birth`, `sex`, `postcode`, `nhs_number`, `upn`, `household` (default: every one the declared fields allow).",
+};
+const THRESHOLDS: Param = Param {
+    name: "thresholds",
+    required: false,
+    doc: "Match probabilities: `same` (default 0.999) and `possible` (default 0.5); `possible` must be below `same`.",
+};
+
+/// The fields a comparison reads (any one of each inner list).
+fn needs(comparison: &str) -> &'static [&'static [&'static str]] {
+    match comparison {
+        "first_name" => &[&["first_name"]],
+        "surname" => &[&["surname"]],
+        "date_of_birth" => &[&["date_of_birth"]],
+        "pre_birth" => &[
+            &["date_of_birth", "expected_date_of_birth"],
+            &["first_name", "expected_date_of_birth"],
+        ],
+        "sex" => &[&["sex"]],
+        "postcode" => &[&["postcode"]],
+        "nhs_number" => &[&["nhs_number"]],
+        "upn" => &[&["upn"]],
+        "household" => &[&["date_of_birth"], &["first_name"], &["surname", "postcode"]],
+        _ => &[],
+    }
+}
+
+fn block_name(b: Block) -> &'static str {
+    match b {
+        Block::DateOfBirth => "date_of_birth",
+        Block::SurnameInitial => "surname_initial",
+        Block::FirstNameYear => "first_name_year",
+        Block::SurnameYear => "surname_year",
+        Block::NamePair => "name_pair",
+        Block::Postcode => "postcode",
+        Block::NhsNumber => "nhs_number",
+        Block::Upn => "upn",
+    }
+}
+
+fn block_needs(b: Block) -> &'static [&'static [&'static str]] {
+    match b {
+        Block::DateOfBirth => &[&["date_of_birth", "expected_date_of_birth"]],
+        Block::SurnameInitial | Block::NamePair => &[&["surname"], &["first_name"]],
+        Block::FirstNameYear => &[&["first_name"], &["date_of_birth", "expected_date_of_birth"]],
+        Block::SurnameYear => &[&["surname"], &["date_of_birth", "expected_date_of_birth"]],
+        Block::Postcode => &[&["postcode"]],
+        Block::NhsNumber => &[&["nhs_number"]],
+        Block::Upn => &[&["upn"]],
+    }
+}
+
+impl Kind for SamePersonKind {
+    fn doc(&self) -> &'static KindDoc {
+        &DOC
+    }
+
+    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let raw = cx.raw.person.as_ref().expect("required key checked");
+        let mut diags = Vec::new();
+        let mut fields = [None; 9];
+        for (i, name) in raw.value.fields().into_iter().enumerate() {
+            if let Some(name) = name {
+                match cx.resolve(std::slice::from_ref(name)) {
+                    Ok(c) => fields[i] = Some(c[0]),
+                    Err(d) => diags.extend(d),
+                }
+            }
+        }
+        let has = |role: &str| raw.value.fields()[ROLES.iter().position(|r| *r == role).expect("a role")].is_some();
+        let allowed = |needs: &[&[&str]]| needs.iter().all(|any| any.iter().any(|r| has(r)));
+        if !(has("surname") || has("first_name")) || !(has("date_of_birth") || has("expected_date_of_birth")) {
+            diags.push(
+                cx.error(
+                    "person-too-few-fields",
+                    span(raw),
+                    "too few person fields to match people on",
+                )
+                .label("declare at least a name and a date of birth")
+                .help("add `surname` (or `first_name`) and `date_of_birth`, naming this table's columns"),
+            );
+        }
+        let mut settings = Settings::default();
+        match &cx.raw.comparisons {
+            None => {
+                settings.comparisons = (0..COMPARISONS.len())
+                    .filter(|&i| allowed(needs(COMPARISONS[i].name())))
+                    .collect();
+            }
+            Some(list) => {
+                settings.comparisons.clear();
+                for c in &list.value {
+                    match COMPARISONS.iter().position(|k| k.name() == c.value) {
+                        Some(i) if allowed(needs(&c.value)) => settings.comparisons.push(i),
+                        Some(_) => diags.push(
+                            cx.error(
+                                "comparison-needs-field",
+                                span(c),
+                                format!("comparison `{}` has no field to read", c.value),
+                            )
+                            .label("its field is not under `person`")
+                            .help(format!(
+                                "declare {} under `person`, or leave this comparison out",
+                                needs(&c.value)
+                                    .iter()
+                                    .map(|any| format!("`{}`", any.join("` or `")))
+                                    .collect::<Vec<_>>()
+                                    .join(" and ")
+                            )),
+                        ),
+                        None => {
+                            let names = COMPARISONS.iter().map(|k| k.name());
+                            diags.push(
+                                cx.error(
+                                    "unknown-comparison",
+                                    span(c),
+                                    format!("unknown comparison `{}`", c.value),
+                                )
+                                .label("not a comparison")
+                                .help(
+                                    did_you_mean(&c.value, names.clone()).unwrap_or_else(|| {
+                                        format!("comparisons: {}", names.collect::<Vec<_>>().join(", "))
+                                    }),
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        match &cx.raw.blocking {
+            None => settings.blocks = Block::ALL.into_iter().filter(|&b| allowed(block_needs(b))).collect(),
+            Some(list) => {
+                settings.blocks.clear();
+                for b in &list.value {
+                    match Block::ALL.into_iter().find(|&x| block_name(x) == b.value) {
+                        Some(x) if allowed(block_needs(x)) => settings.blocks.push(x),
+                        Some(_) => diags.push(
+                            cx.error(
+                                "blocking-needs-field",
+                                span(b),
+                                format!("blocking rule `{}` has no field to read", b.value),
+                            )
+                            .label("its fields are not under `person`"),
+                        ),
+                        None => {
+                            let names = Block::ALL.map(block_name);
+                            diags.push(
+                                cx.error(
+                                    "unknown-blocking",
+                                    span(b),
+                                    format!("unknown blocking rule `{}`", b.value),
+                                )
+                                .label("not a blocking rule")
+                                .help(
+                                    did_you_mean(&b.value, names)
+                                        .unwrap_or_else(|| format!("blocking rules: {}", names.join(", "))),
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(t) = &cx.raw.thresholds {
+            if let Some(v) = &t.value.same {
+                settings.same = v.value;
+            }
+            if let Some(v) = &t.value.possible {
+                settings.possible = v.value;
+            }
+            for v in [&t.value.same, &t.value.possible].into_iter().flatten() {
+                if !(v.value > 0.0 && v.value < 1.0) {
+                    diags.push(
+                        cx.error(
+                            "bad-threshold",
+                            span(v),
+                            format!("{} is not a probability between 0 and 1", v.value),
+                        )
+                        .label("a match probability, e.g. 0.999"),
+                    );
+                }
+            }
+            if settings.possible >= settings.same {
+                let at = t.value.possible.as_ref().map_or_else(|| span(t), span);
+                diags.push(
+                    cx.error("bad-threshold", at, "`possible` must be below `same`")
+                        .label(format!("possible {} ≥ same {}", settings.possible, settings.same)),
+                );
+            }
+        }
+        if settings.comparisons.is_empty() || settings.blocks.is_empty() {
+            let at = span(raw);
+            if diags.is_empty() {
+                diags.push(cx.error(
+                    "person-too-few-fields",
+                    at,
+                    "no comparison or blocking rule can run on these fields",
+                ));
+            }
+        }
+        if diags.is_empty() {
+            Ok(Check::SamePerson(Box::new(SamePerson { fields, settings })))
+        } else {
+            Err(diags)
+        }
+    }
+}
