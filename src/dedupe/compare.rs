@@ -14,6 +14,9 @@ use super::person::{Person, uk_date};
 /// A level: an index into the kind's `levels`. `None` is no evidence (weight 0).
 pub type Level = Option<u8>;
 
+/// How many counted random pairs a comparison's [`Comparison::u_prior`] weighs as.
+pub const U_PRIOR_PAIRS: f64 = 10_000.0;
+
 /// What the comparisons share: the nickname list.
 pub struct Cx {
     pub nicknames: Nicknames,
@@ -29,6 +32,9 @@ pub trait Comparison: Sync {
     /// How often true duplicates fall at each level, before the data says otherwise: where
     /// estimation starts, and what is used when a table is too small to estimate from.
     fn m_prior(&self) -> &'static [f64];
+    /// How often two unrelated records fall at each level, before counting: it keeps a small
+    /// table's weights sensible, and weighs as much as [`U_PRIOR_PAIRS`] counted pairs.
+    fn u_prior(&self) -> &'static [f64];
     fn compare(&self, a: &Person, b: &Person, cx: &Cx) -> Level;
     /// The level in a caseworker's words, with the values where they help; empty when there is
     /// nothing worth saying (neither record has the value).
@@ -127,6 +133,9 @@ fn swapped(a: &Person, b: &Person) -> bool {
 pub struct FirstName;
 
 impl Comparison for FirstName {
+    fn u_prior(&self) -> &'static [f64] {
+        &[0.02, 0.001, 0.004, 0.001, 0.0001, 0.9739]
+    }
     fn m_prior(&self) -> &'static [f64] {
         &[0.80, 0.06, 0.06, 0.02, 0.01, 0.05]
     }
@@ -190,6 +199,9 @@ impl Comparison for FirstName {
 pub struct Surname;
 
 impl Comparison for Surname {
+    fn u_prior(&self) -> &'static [f64] {
+        &[0.01, 0.003, 0.0005, 0.0001, 0.9864]
+    }
     fn m_prior(&self) -> &'static [f64] {
         &[0.85, 0.06, 0.03, 0.01, 0.05]
     }
@@ -266,6 +278,9 @@ fn digits(d: chrono::NaiveDate) -> [u8; 8] {
 }
 
 impl Comparison for DateOfBirth {
+    fn u_prior(&self) -> &'static [f64] {
+        &[0.00015, 0.00005, 0.003, 0.00015, 0.99665]
+    }
     fn m_prior(&self) -> &'static [f64] {
         &[0.88, 0.03, 0.04, 0.02, 0.03]
     }
@@ -301,7 +316,7 @@ impl Comparison for DateOfBirth {
     fn explain(&self, level: Level, a: &Person, b: &Person) -> String {
         let both = || {
             format!(
-                "{}/{}",
+                "{} and {}",
                 a.dob.map_or(String::new(), uk_date),
                 b.dob.map_or(String::new(), uk_date)
             )
@@ -332,6 +347,9 @@ impl PreBirth {
 }
 
 impl Comparison for PreBirth {
+    fn u_prior(&self) -> &'static [f64] {
+        &[0.02, 0.04, 0.94]
+    }
     fn m_prior(&self) -> &'static [f64] {
         &[0.85, 0.10, 0.05]
     }
@@ -394,6 +412,9 @@ impl Comparison for PreBirth {
 pub struct Sex;
 
 impl Comparison for Sex {
+    fn u_prior(&self) -> &'static [f64] {
+        &[0.5, 0.5]
+    }
     fn m_prior(&self) -> &'static [f64] {
         &[0.97, 0.03]
     }
@@ -425,6 +446,9 @@ impl Comparison for Sex {
 pub struct Postcode;
 
 impl Comparison for Postcode {
+    fn u_prior(&self) -> &'static [f64] {
+        &[0.0005, 0.003, 0.03, 0.9665]
+    }
     fn m_prior(&self) -> &'static [f64] {
         &[0.70, 0.05, 0.08, 0.17]
     }
@@ -452,7 +476,7 @@ impl Comparison for Postcode {
     fn explain(&self, level: Level, a: &Person, b: &Person) -> String {
         let both = || {
             format!(
-                "{}/{}",
+                "{} and {}",
                 a.postcode.as_ref().map_or(String::new(), |p| p.display()),
                 b.postcode.as_ref().map_or(String::new(), |p| p.display())
             )
@@ -473,6 +497,9 @@ impl Comparison for Postcode {
 pub struct NhsNumber;
 
 impl Comparison for NhsNumber {
+    fn u_prior(&self) -> &'static [f64] {
+        &[0.00001, 0.99999]
+    }
     fn m_prior(&self) -> &'static [f64] {
         &[0.99, 0.01]
     }
@@ -505,6 +532,9 @@ impl Comparison for NhsNumber {
 pub struct Upn;
 
 impl Comparison for Upn {
+    fn u_prior(&self) -> &'static [f64] {
+        &[0.00001, 0.99999]
+    }
     fn m_prior(&self) -> &'static [f64] {
         &[0.99, 0.01]
     }
@@ -544,6 +574,9 @@ pub struct Household;
 const TWINS: f64 = -24.0;
 
 impl Comparison for Household {
+    fn u_prior(&self) -> &'static [f64] {
+        &[0.0001]
+    }
     fn m_prior(&self) -> &'static [f64] {
         &[0.01]
     }
@@ -571,6 +604,10 @@ impl Comparison for Household {
     }
 }
 
+/// Records a value's frequency is shrunk towards the comparison's prior as if they were counted
+/// too: in a small table every name looks common.
+pub const FREQUENCY_PRIOR_RECORDS: f64 = 1_000.0;
+
 /// How often each value of a frequency-adjusted comparison occurs, as a share of records.
 pub fn frequencies(people: &[Person], c: &dyn Comparison) -> HashMap<String, f64> {
     let mut counts: HashMap<&str, u64> = HashMap::new();
@@ -581,9 +618,13 @@ pub fn frequencies(people: &[Person], c: &dyn Comparison) -> HashMap<String, f64
             n += 1;
         }
     }
+    let prior = c.u_prior()[0];
     counts
         .into_iter()
-        .map(|(k, v)| (k.to_string(), v as f64 / n.max(1) as f64))
+        .map(|(k, v)| {
+            let share = (v as f64 + prior * FREQUENCY_PRIOR_RECORDS) / (n as f64 + FREQUENCY_PRIOR_RECORDS);
+            (k.to_string(), share)
+        })
         .collect()
 }
 
@@ -627,7 +668,7 @@ mod tests {
         );
         assert_eq!(
             DateOfBirth.explain(Some(1), &a, &b),
-            "date of birth with day and month swapped (07/03/2013/03/07/2013)"
+            "date of birth with day and month swapped (07/03/2013 and 03/07/2013)"
         );
         let c = person("Jon", "Smith", "07/03/2014", "B1 1AA", "");
         let d = person("Jonathan", "Smith", "07/03/2013", "B2 1AA", "");

@@ -409,12 +409,27 @@ fn level_of(pattern: u64, c: usize) -> Option<usize> {
     (l != NULL).then_some(l as usize)
 }
 
-/// u per comparison and level: shares among random pairs (a pseudo-count keeps unseen levels,
-/// such as the same NHS number, from weighing infinitely).
+/// u per comparison and level: shares among random pairs (every pair, when there are fewer
+/// than `samples`), with each comparison's prior counted as [`compare::U_PRIOR_PAIRS`] pairs so
+/// unseen levels, such as the same NHS number, never weigh infinitely and small tables stay sane.
 fn estimate_u(people: &[Person], kinds: &[&dyn Comparison], cx: &Cx, samples: usize) -> Vec<Vec<f64>> {
     let n = people.len() as u64;
     let mut counts: Vec<Vec<f64>> = kinds.iter().map(|k| vec![0.0; k.levels().len()]).collect();
-    if n >= 2 {
+    let mut count = |a: u64, b: u64| {
+        let p = pattern(kinds, &people[a as usize], &people[b as usize], cx);
+        for (c, row) in counts.iter_mut().enumerate() {
+            if let Some(l) = level_of(p, c) {
+                row[l] += 1.0;
+            }
+        }
+    };
+    if n.saturating_mul(n.saturating_sub(1)) / 2 <= samples as u64 {
+        for a in 0..n {
+            for b in a + 1..n {
+                count(a, b);
+            }
+        }
+    } else {
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = || {
             // splitmix64: a fixed sequence, so a run is repeatable.
@@ -425,24 +440,21 @@ fn estimate_u(people: &[Person], kinds: &[&dyn Comparison], cx: &Cx, samples: us
             z ^ (z >> 31)
         };
         for _ in 0..samples {
-            let a = next() % n;
-            let b = next() % n;
-            if a == b {
-                continue;
-            }
-            let p = pattern(kinds, &people[a as usize], &people[b as usize], cx);
-            for (c, row) in counts.iter_mut().enumerate() {
-                if let Some(l) = level_of(p, c) {
-                    row[l] += 1.0;
-                }
+            let (a, b) = (next() % n, next() % n);
+            if a != b {
+                count(a, b);
             }
         }
     }
-    counts
-        .into_iter()
-        .map(|row| {
-            let total: f64 = row.iter().sum::<f64>() + row.len() as f64;
-            row.iter().map(|&c| (c + 1.0) / total).collect()
+    kinds
+        .iter()
+        .zip(counts)
+        .map(|(k, row)| {
+            let total: f64 = row.iter().sum::<f64>() + compare::U_PRIOR_PAIRS;
+            row.iter()
+                .zip(k.u_prior())
+                .map(|(&c, &prior)| (c + prior * compare::U_PRIOR_PAIRS) / total)
+                .collect()
         })
         .collect()
 }
@@ -453,6 +465,10 @@ fn estimate_u(people: &[Person], kinds: &[&dyn Comparison], cx: &Cx, samples: us
 const IDENTIFIERS: [&str; 2] = ["nhs_number", "upn"];
 /// Anchor pairs needed before their levels are trusted as m.
 const MIN_ANCHORS: usize = 50;
+/// Candidate pairs a block needs before EM learns from it, and before the prior is estimated.
+const MIN_EM_PAIRS: u64 = 1_000;
+/// The share of records with a duplicate assumed when a table is too small to estimate it.
+const DUPLICATE_SHARE: f64 = 0.1;
 
 /// m per comparison and level counted on *anchor* pairs: records sharing a valid NHS number or
 /// UPN, which are the same child whatever else differs. Chosen by identifier alone, their names,
@@ -512,6 +528,10 @@ fn estimate_m(
     let mut sum: Vec<Vec<f64>> = kinds.iter().map(|k| vec![0.0; k.levels().len()]).collect();
     let mut weight: Vec<f64> = vec![0.0; kinds.len()];
     for (block, counts) in blocks.iter().zip(patterns) {
+        // Too few pairs to learn from: the priors stand.
+        if counts.values().sum::<u64>() < MIN_EM_PAIRS {
+            continue;
+        }
         let active: Vec<bool> = kinds
             .iter()
             .map(|k| k.fixed_weights().is_none() && !block.fixes().contains(&k.name()))
@@ -582,8 +602,12 @@ fn estimate_m(
 fn estimate_prior(kinds: &[&dyn Comparison], all: &HashMap<u64, u64>, m: &[Vec<f64>], u: &[Vec<f64>], n: usize) -> f64 {
     let total: f64 = all.values().map(|&c| c as f64).sum();
     let pairs = (n as f64) * (n as f64 - 1.0) / 2.0;
-    if total == 0.0 || pairs <= 0.0 {
+    if pairs <= 0.0 {
         return 1e-9;
+    }
+    // A small table says too little: assume one record in ten has a duplicate.
+    if total < MIN_EM_PAIRS as f64 {
+        return (DUPLICATE_SHARE / (n as f64 - 1.0).max(1.0)).min(0.5);
     }
     let mut lambda: f64 = 0.1;
     for _ in 0..40 {
