@@ -18,9 +18,12 @@
 //! CPU time and peak memory come from the kernel's accounting of each child
 //! process (wait4), so they cover every thread the run used.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
+
+use common::measure;
 
 fn main() {
     let mut rows: usize = 1_000_000;
@@ -141,26 +144,6 @@ fn main() {
     );
 }
 
-/// One timed run of the release binary, with the kernel's accounting of it.
-struct Measured {
-    wall: f64,
-    cpu: f64,
-    peak_kib: i64,
-    report: serde_json::Value,
-}
-
-impl Measured {
-    fn print(&self, rows: u64) {
-        println!("  wall time            {:.2} s", self.wall);
-        println!("  CPU time             {:.2} s (user + system, all threads)", self.cpu);
-        println!("  rows per second      {:.0}", rows as f64 / self.wall);
-        println!("  rows per CPU-second  {:.0}", rows as f64 / self.cpu.max(1e-9));
-        println!("  peak memory (RSS)    {:.0} MB", self.peak_kib as f64 / 1024.0);
-    }
-}
-
-// The child is reaped with wait4, which std's `Child::wait` cannot report usage for.
-#[allow(clippy::zombie_processes)]
 /// Generated data is cached; a change to either generator makes a new cache entry, so the
 /// figures are never for data an older generator wrote.
 fn generator_version() -> String {
@@ -169,43 +152,6 @@ fn generator_version() -> String {
     include_str!("../src/generate.rs").hash(&mut h);
     include_str!("pipeline.rs").hash(&mut h);
     format!("{:08x}", h.finish() as u32)
-}
-
-fn measure(config: &Path, out: &Path) -> Measured {
-    let _ = std::fs::remove_dir_all(out);
-    let t = Instant::now();
-    #[allow(
-        clippy::zombie_processes,
-        reason = "reaped by wait4 below, which also gives its usage"
-    )]
-    let child = Command::new(env!("CARGO_BIN_EXE_cleanse"))
-        .args(["--quiet", "run", "--config"])
-        .arg(config)
-        .arg("--out")
-        .arg(out)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("run cleanse");
-    // wait4 gives this child's own usage (getrusage(RUSAGE_CHILDREN) would
-    // carry the largest peak of every earlier child over).
-    let mut status = 0;
-    // SAFETY: wait4 only writes into the struct and status we pass.
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut u) };
-    let wall = t.elapsed().as_secs_f64();
-    assert!(pid > 0, "wait4 failed");
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "cleanse run failed: {status}"
-    );
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    let report = serde_json::from_slice(&std::fs::read(out.join("latest/run.json")).expect("run.json")).expect("json");
-    Measured {
-        wall,
-        cpu: secs(u.ru_utime) + secs(u.ru_stime),
-        peak_kib: u.ru_maxrss,
-        report,
-    }
 }
 
 /// `rows` child protection plans in the Annex A List 7 shape: each child has

@@ -123,8 +123,14 @@ fn slip(a: &str, b: &str) -> &'static str {
     }
 }
 
+/// First name and surname swapped between the records, allowing a slip in either.
 fn swapped(a: &Person, b: &Person) -> bool {
-    !a.first.is_empty() && a.first != a.surname && a.first == b.surname && a.surname == b.first
+    let same = |x: &str, y: &str| x == y || alike(x, y);
+    !a.first.is_empty()
+        && !a.surname.is_empty()
+        && a.first != a.surname
+        && same(&a.first, &b.surname)
+        && same(&a.surname, &b.first)
 }
 
 /// First names: the same, a known short form (Jon/Jonathan), one slip apart (Jaden/Jayden), a
@@ -351,7 +357,7 @@ impl Comparison for PreBirth {
         &[0.02, 0.04, 0.94]
     }
     fn m_prior(&self) -> &'static [f64] {
-        &[0.85, 0.10, 0.05]
+        &[0.88, 0.1195, 0.0005]
     }
     fn name(&self) -> &'static str {
         "pre_birth"
@@ -563,44 +569,61 @@ impl Comparison for Upn {
     }
 }
 
-/// Twins and siblings: the same date of birth and household (surname or postcode) with first
-/// names that are not variants of each other. Each of those agreements alone says "same
-/// person"; together with unrelated first names they say "twins". The weight is fixed, not
-/// estimated: it corrects the other comparisons' independence, which the data cannot measure.
+/// Twins and siblings: the same household (surname or postcode) with first names that are not
+/// variants of each other, born on the same day (twins) or on different days (siblings). Each
+/// shared fact alone says "same person"; together with unrelated first names they say "brother
+/// or sister". The weights are fixed, not estimated: they correct the other comparisons'
+/// independence, which the data cannot measure.
 pub struct Household;
 
 /// Enough to pull the strongest agreement of birth, surname and postcode out of the "same
 /// person" band, but not to outweigh the same NHS number or UPN.
 const TWINS: f64 = -24.0;
+/// Siblings' dates of birth differ, which counts against them already; a year or a digit apart
+/// (a slip, as far as the date comparison can tell) it may not count enough.
+const SIBLINGS: f64 = -14.0;
 
 impl Comparison for Household {
     fn u_prior(&self) -> &'static [f64] {
-        &[0.0001]
+        &[0.0001, 0.001]
     }
     fn m_prior(&self) -> &'static [f64] {
-        &[0.01]
+        &[0.001, 0.01]
     }
     fn name(&self) -> &'static str {
         "household"
     }
     fn doc(&self) -> &'static str {
-        "Twins share a date of birth, a surname and an address; merging them would be a dangerous mistake, so unrelated first names in one household count against a match."
+        "Twins share a date of birth, a surname and an address, and siblings all but the date; merging them would be a dangerous mistake, so unrelated first names in one household count against a match."
     }
     fn levels(&self) -> &'static [&'static str] {
-        &["same birth and household, unrelated first names"]
+        &[
+            "twins: same birth and household, unrelated first names",
+            "siblings: same household, unrelated first names",
+        ]
     }
     fn compare(&self, a: &Person, b: &Person, cx: &Cx) -> Level {
-        let same_birth = a.dob.is_some() && a.dob == b.dob;
         let same_home = (!a.surname.is_empty() && a.surname == b.surname)
             || a.postcode.as_ref().is_some_and(|p| Some(p) == b.postcode.as_ref());
-        let unrelated = FirstName.compare(a, b, cx) == Some(5);
-        (same_birth && same_home && unrelated).then_some(0)
+        if !same_home || FirstName.compare(a, b, cx) != Some(5) {
+            return None;
+        }
+        match (a.dob, b.dob) {
+            (Some(x), Some(y)) if x == y => Some(0),
+            (Some(_), Some(_)) => Some(1),
+            _ => None,
+        }
     }
-    fn explain(&self, _level: Level, _a: &Person, _b: &Person) -> String {
-        "same date of birth and household but unrelated first names: likely twins".to_string()
+    fn explain(&self, level: Level, _a: &Person, _b: &Person) -> String {
+        match level {
+            Some(0) => "same date of birth and household but unrelated first names: likely twins",
+            Some(_) => "same household but unrelated first names and dates of birth: likely brother or sister",
+            None => "",
+        }
+        .to_string()
     }
     fn fixed_weights(&self) -> Option<&'static [f64]> {
-        Some(&[TWINS])
+        Some(&[TWINS, SIBLINGS])
     }
 }
 

@@ -34,6 +34,8 @@ use person::Person;
 
 /// Comparisons a pair is scored on, at most this many (their levels pack into a u64).
 const MAX_COMPARISONS: usize = 15;
+/// Seed of the blocking keys' hash: fixed, so a run is repeatable.
+const BLOCK_SEED: u64 = 0x5eed;
 /// A level's slot value for "no evidence".
 const NULL: u64 = 0xF;
 
@@ -83,6 +85,12 @@ impl Block {
             Block::NhsNumber => &["nhs_number"],
             Block::Upn => &["upn"],
         }
+    }
+
+    /// The record's key in this block, hashed as matching hashes it; `None` when the record
+    /// has no such key. (For measuring blocking: which true pairs a block brings together.)
+    pub fn key_of(self, p: &Person) -> Option<u64> {
+        self.key(p, &foldhash::fast::FixedState::with_seed(BLOCK_SEED))
     }
 
     /// The record's key in this block, hashed; `None` when the record has no such key.
@@ -166,11 +174,16 @@ pub struct Pair {
     pub probability: f64,
     /// Per comparison in [`Settings::comparisons`].
     pub levels: Vec<Level>,
+    /// A link for a person to confirm, never made automatically, however strong: one record
+    /// is a pre-birth record (twins share the expected date), or the two carry different valid
+    /// NHS numbers or UPNs (a check digit catches every single-digit slip, so two valid numbers
+    /// are two people, or one record holds a parent's number).
+    pub review_only: bool,
 }
 
 impl Pair {
     pub fn same(&self, s: &Settings) -> bool {
-        self.probability >= s.same
+        self.probability >= s.same && !self.review_only
     }
 }
 
@@ -228,7 +241,7 @@ struct Weights {
 pub fn find(people: &[Person], s: &Settings, cx: &Cx) -> Outcome {
     assert!(s.comparisons.len() <= MAX_COMPARISONS);
     let kinds: Vec<&dyn Comparison> = s.comparisons.iter().map(|&i| COMPARISONS[i]).collect();
-    let hasher = foldhash::fast::FixedState::with_seed(0x5eed);
+    let hasher = foldhash::fast::FixedState::with_seed(BLOCK_SEED);
     let keys: Vec<Vec<Option<u64>>> = s
         .blocks
         .iter()
@@ -325,6 +338,10 @@ pub fn find(people: &[Person], s: &Settings, cx: &Cx) -> Outcome {
                         weight,
                         probability,
                         levels,
+                        review_only: pa.pre_birth
+                            || pb.pre_birth
+                            || pa.nhs.zip(pb.nhs).is_some_and(|(x, y)| x != y)
+                            || pa.upn.zip(pb.upn).is_some_and(|(x, y)| x != y),
                     });
                 }
             });
@@ -465,6 +482,8 @@ fn estimate_u(people: &[Person], kinds: &[&dyn Comparison], cx: &Cx, samples: us
 const IDENTIFIERS: [&str; 2] = ["nhs_number", "upn"];
 /// Anchor pairs needed before their levels are trusted as m.
 const MIN_ANCHORS: usize = 50;
+/// How many anchor pairs a comparison's m prior weighs as.
+const ANCHOR_PRIOR_PAIRS: f64 = 20.0;
 /// Candidate pairs a block needs before EM learns from it, and before the prior is estimated.
 const MIN_EM_PAIRS: u64 = 1_000;
 /// The share of records with a duplicate assumed when a table is too small to estimate it.
@@ -475,7 +494,7 @@ const DUPLICATE_SHARE: f64 = 0.1;
 /// dates and postcodes vary as true duplicates' do. `None` when there are too few anchors (then
 /// m is estimated by EM).
 fn anchored_m(people: &[Person], kinds: &[&dyn Comparison], cx: &Cx) -> Option<Vec<Vec<f64>>> {
-    let hasher = foldhash::fast::FixedState::with_seed(0x5eed);
+    let hasher = foldhash::fast::FixedState::with_seed(BLOCK_SEED);
     let mut anchors: Vec<(u32, u32)> = Vec::new();
     for block in [Block::NhsNumber, Block::Upn] {
         let keys: Vec<Option<u64>> = people.iter().map(|p| block.key(p, &hasher)).collect();
@@ -507,9 +526,14 @@ fn anchored_m(people: &[Person], kinds: &[&dyn Comparison], cx: &Cx) -> Option<V
                 if IDENTIFIERS.contains(&k.name()) {
                     return k.m_prior().to_vec();
                 }
-                // Half a pair per level: a level no anchor shows is rare, not impossible.
-                let total: f64 = row.iter().sum::<f64>() + 0.5 * row.len() as f64;
-                row.iter().map(|&c| (c + 0.5) / total).collect()
+                // The prior counts as a few anchors: a level no anchor shows is rare, not
+                // impossible, and a comparison anchors never reach (pre-birth records carry no
+                // NHS number) keeps its prior.
+                let total: f64 = row.iter().sum::<f64>() + ANCHOR_PRIOR_PAIRS;
+                row.iter()
+                    .zip(k.m_prior())
+                    .map(|(&c, &prior)| (c + prior * ANCHOR_PRIOR_PAIRS) / total)
+                    .collect()
             })
             .collect(),
     )

@@ -222,7 +222,7 @@ pub fn write_outputs(dir: &Path, set: &RuleSet, config: &Config, people: &People
             };
             w.write_record([
                 set.rules[m.rule].id.as_str(),
-                if p.probability >= m.same {
+                if p.probability >= m.same && !p.review_only {
                     "same person"
                 } else {
                     "possible"

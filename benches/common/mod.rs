@@ -1,0 +1,62 @@
+//! What the benchmarks share: one timed run of the release binary, with the kernel's
+//! accounting of its CPU time and peak memory.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+/// One timed run of the release binary, with the kernel's accounting of it.
+pub struct Measured {
+    pub wall: f64,
+    pub cpu: f64,
+    pub peak_kib: i64,
+    pub report: serde_json::Value,
+}
+
+impl Measured {
+    pub fn print(&self, rows: u64) {
+        println!("  wall time            {:.2} s", self.wall);
+        println!("  CPU time             {:.2} s (user + system, all threads)", self.cpu);
+        println!("  rows per second      {:.0}", rows as f64 / self.wall);
+        println!("  rows per CPU-second  {:.0}", rows as f64 / self.cpu.max(1e-9));
+        println!("  peak memory (RSS)    {:.0} MB", self.peak_kib as f64 / 1024.0);
+    }
+}
+
+/// Run `cleanse run --config CONFIG --out OUT` and wait for it.
+pub fn measure(config: &Path, out: &Path) -> Measured {
+    let _ = std::fs::remove_dir_all(out);
+    let t = Instant::now();
+    #[allow(
+        clippy::zombie_processes,
+        reason = "reaped by wait4 below, which also gives its usage"
+    )]
+    let child = Command::new(env!("CARGO_BIN_EXE_cleanse"))
+        .args(["--quiet", "run", "--config"])
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("run cleanse");
+    // wait4 gives this child's own usage (getrusage(RUSAGE_CHILDREN) would
+    // carry the largest peak of every earlier child over).
+    let mut status = 0;
+    // SAFETY: wait4 only writes into the struct and status we pass.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut u) };
+    let wall = t.elapsed().as_secs_f64();
+    assert!(pid > 0, "wait4 failed");
+    assert!(
+        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        "cleanse run failed: {status}"
+    );
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let report = serde_json::from_slice(&std::fs::read(out.join("latest/run.json")).expect("run.json")).expect("json");
+    Measured {
+        wall,
+        cpu: secs(u.ru_utime) + secs(u.ru_stime),
+        peak_kib: u.ru_maxrss,
+        report,
+    }
+}
