@@ -34,6 +34,12 @@ pub enum Detail {
     DuplicateOf { line: u64 },
     /// A related row in another table contradicts the rule: the table and its line.
     ContradictedBy { table: usize, line: u64 },
+    /// The record is merged into the record on `line`, the same person's surviving record.
+    MergedInto {
+        line: u64,
+        key: String,
+        explanation: String,
+    },
     /// The record may be (or is) the same person as the record on `line`, for the reasons given.
     SamePerson {
         line: u64,

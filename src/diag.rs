@@ -211,6 +211,18 @@ pub static CODES: &[Code] = &[
         summary: "A `same_person` blocking rule reads a person field the rule's `person` does not declare; declare the field or leave the blocking rule out.",
     },
     Code {
+        id: "merge-needs-key",
+        summary: "A `same_person` rule merges records, which re-points references to the surviving record's id, so its table needs a one-column `key` (the id).",
+    },
+    Code {
+        id: "unknown-survivor-rule",
+        summary: "A `same_person` rule's `merge: survivor` names a survivorship rule Cleanse does not have: `most_complete`, `most_recent` or `preferred_source`.",
+    },
+    Code {
+        id: "bad-reference",
+        summary: "A `merge: references` entry is not written `<table>.<column>`, e.g. `contacts.child_id`.",
+    },
+    Code {
         id: "bad-threshold",
         summary: "A `same_person` threshold is not a probability strictly between 0 and 1, or `possible` is not below `same`.",
     },

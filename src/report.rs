@@ -434,7 +434,12 @@ pub fn top_rules(r: &RunReport) -> Vec<&RuleCount> {
 /// Cells applied, proposed and in conflict per correction kind, in the order kinds run.
 pub fn corrections_by_kind(r: &RunReport) -> Vec<(&'static str, [u64; 3])> {
     let mut out = Vec::new();
-    for kind in crate::fix::FIXES.iter().map(|k| k.doc().name) {
+    // Merges (a `same_person` rule's) are corrections too, made last.
+    let kinds = crate::fix::FIXES
+        .iter()
+        .map(|k| k.doc().name)
+        .chain([crate::fix::merge::KIND]);
+    for kind in kinds {
         let of_kind: Vec<_> = r.corrections.iter().filter(|c| c.kind == kind).collect();
         if of_kind.is_empty() {
             continue;
@@ -615,6 +620,7 @@ pub fn correction_kind_label(kind: &str) -> String {
         "date" => "Dates rewritten in the standard form".into(),
         "set" => "Values derived from other values on the record".into(),
         "fill" => "Missing values filled from the child's record".into(),
+        "merge" => "Duplicate records merged (references re-pointed, blanks filled)".into(),
         other => other.to_string(),
     }
 }

@@ -907,6 +907,17 @@ fn describe<'a>(
         Detail::ContradictedBy { table, line } => {
             format!("{} (see {} line {line}.)", rule.message, set.tables[*table].name)
         }
+        Detail::MergedInto { line, key, explanation } => {
+            let other = if key.is_empty() {
+                format!("line {line}")
+            } else {
+                format!("line {line} ({key})")
+            };
+            format!(
+                "{} Merged into {other}, the same person's surviving record: {explanation}. References to this record now point there.",
+                rule.message
+            )
+        }
         Detail::SamePerson {
             line,
             key,

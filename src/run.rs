@@ -92,7 +92,7 @@ fn run_loaded(
     let t0 = Instant::now();
     let sources = open_inputs(config, set)?;
     let t = Instant::now();
-    let fixes = fix::prepare(set, config, opts.apply_review, opts.batch_rows)?;
+    let mut fixes = fix::prepare(set, config, opts.apply_review, opts.batch_rows)?;
     timings.insert("fix_prepare_ms".to_string(), t.elapsed().as_millis() as u64);
     let t = Instant::now();
     let mut related = relate(set, config, &fixes, opts.batch_rows)?;
@@ -100,6 +100,23 @@ fn run_loaded(
     let t = Instant::now();
     let mut people = crate::dedupe::stage::dedupe(set, config, &fixes, opts.batch_rows)?;
     timings.insert("dedupe_ms".to_string(), t.elapsed().as_millis() as u64);
+    // Merges are made by their corrections, which need to know who survives.
+    for plan in &people.merges {
+        let rule = &set.rules[plan.rule];
+        for (ci, c) in set.corrections.iter().enumerate() {
+            if c.kind != fix::merge::KIND || c.rule.as_deref() != Some(rule.id.as_str()) {
+                continue;
+            }
+            let lookup: fix::Lookup = if c.table == rule.table {
+                plan.fills.get(&c.columns[0]).map_or_else(Default::default, |m| {
+                    m.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect()
+                })
+            } else {
+                plan.repoint.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect()
+            };
+            fixes.lookups.insert(ci, lookup);
+        }
+    }
     // Routing reads one list of whole-table findings per table, in line order.
     for (table, mut found) in std::mem::take(&mut people.findings) {
         let all = related.findings.entry(table).or_default();

@@ -76,8 +76,8 @@ pub fn index(name: &str) -> Option<usize> {
 // Names
 
 /// Known short forms, nicknames and spelling variants of first names (`rules/nicknames.csv`):
-/// pairs, both ways.
-pub struct Nicknames(HashSet<(String, String)>);
+/// pairs, both ways, looked up without allocating (the pair loop runs millions of times).
+pub struct Nicknames(HashMap<String, HashSet<String>>);
 
 impl Nicknames {
     /// The shipped list.
@@ -87,31 +87,58 @@ impl Nicknames {
 
     /// `name,variant` lines after a header.
     pub fn parse(csv: &str) -> Nicknames {
-        let mut set = HashSet::new();
+        let mut map: HashMap<String, HashSet<String>> = HashMap::new();
         for line in csv.lines().skip(1) {
             if let Some((a, b)) = line.split_once(',') {
                 let (a, b) = (super::person::fold(a), super::person::fold(b));
-                if !a.is_empty() && !b.is_empty() {
-                    set.insert((a.clone(), b.clone()));
-                    set.insert((b, a));
+                if !a.is_empty() && !b.is_empty() && a != b {
+                    map.entry(a.clone()).or_default().insert(b.clone());
+                    map.entry(b).or_default().insert(a);
                 }
             }
         }
-        Nicknames(set)
+        Nicknames(map)
     }
 
     pub fn related(&self, a: &str, b: &str) -> bool {
-        self.0.contains(&(a.to_string(), b.to_string()))
+        self.0.get(a).is_some_and(|v| v.contains(b))
     }
 }
 
-/// Two spellings one slip apart: one edit (Damerau–Levenshtein: a letter changed, added, dropped
-/// or two swapped), or close by Jaro–Winkler for names long enough for it to mean something.
+/// Two spellings one slip apart: one edit (Damerau–Levenshtein distance 1: a letter changed,
+/// added, dropped, or two neighbours swapped), or close by Jaro–Winkler for names long enough
+/// for it to mean something and starting with the same letter (below 0.94 otherwise).
 fn alike(a: &str, b: &str) -> bool {
     if a.len().min(b.len()) < 3 {
         return false;
     }
-    strsim::damerau_levenshtein(a, b) <= 1 || (a.len().min(b.len()) >= 5 && strsim::jaro_winkler(a, b) >= 0.94)
+    one_edit(a.as_bytes(), b.as_bytes())
+        || (a.len().min(b.len()) >= 5 && a.as_bytes()[0] == b.as_bytes()[0] && strsim::jaro_winkler(a, b) >= 0.94)
+}
+
+/// Damerau–Levenshtein distance of at most one, without allocating (the pair loop runs this
+/// millions of times; `strsim::damerau_levenshtein` builds a table per call). The tests check
+/// it against strsim.
+fn one_edit(a: &[u8], b: &[u8]) -> bool {
+    let (a, b) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    if b.len() - a.len() > 1 {
+        return false;
+    }
+    let start = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if start == a.len() {
+        return true;
+    }
+    if a.len() == b.len() {
+        // One letter changed, or two neighbours swapped.
+        a[start + 1..] == b[start + 1..]
+            || (start + 1 < a.len()
+                && a[start] == b[start + 1]
+                && a[start + 1] == b[start]
+                && a[start + 2..] == b[start + 2..])
+    } else {
+        // One letter added to the shorter.
+        a[start..] == b[start + 1..]
+    }
 }
 
 /// How two names differ, in words: "differs by one letter" when it does.
@@ -707,6 +734,23 @@ mod tests {
         assert_eq!(Surname.compare(&c, &e, &cx), Some(3));
         assert_eq!(Postcode.compare(&c, &e, &cx), None);
         assert_eq!(Postcode.explain(None, &c, &e), "postcode missing on one");
+    }
+
+    #[test]
+    fn one_edit_agrees_with_strsim() {
+        let names = [
+            "SMITH", "SMYTH", "SMITHE", "SMIHT", "MSITH", "SMIT", "JAYDEN", "JADEN", "AB", "BA", "A", "", "ABC", "ACB",
+            "XYZ",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(
+                    one_edit(a.as_bytes(), b.as_bytes()),
+                    strsim::damerau_levenshtein(a, b) <= 1,
+                    "{a} {b}"
+                );
+            }
+        }
     }
 
     #[test]

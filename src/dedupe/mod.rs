@@ -43,13 +43,16 @@ const NULL: u64 = 0xF;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Block {
-    /// The same date of birth (or expected date, for pre-birth records).
+    /// The same date of birth (or expected date, for pre-birth records), day and month in either
+    /// order.
     DateOfBirth,
     /// The same surname and first initial.
     SurnameInitial,
-    /// The same first name and year of birth (surname changed or misspelt).
+    /// First names that sound alike (Soundex) and the same year of birth (surname changed or
+    /// misspelt).
     FirstNameYear,
-    /// The same surname and year of birth (date mistyped; a pre-birth record and its child).
+    /// Surnames that sound alike and the same year of birth (date mistyped; a pre-birth record
+    /// and its child).
     SurnameYear,
     /// The same two names in either order (first name and surname swapped).
     NamePair,
@@ -103,18 +106,23 @@ impl Block {
         };
         let year = p.birth().map(|d| d.year());
         match self {
-            Block::DateOfBirth => p.birth().map(|d| h(&|s| d.hash(s))),
+            // Day and month in either order: a swapped date meets the real one here.
+            Block::DateOfBirth => p.birth().map(|d| {
+                let (x, y) = (d.day().min(d.month()), d.day().max(d.month()));
+                h(&|s| (d.year(), x, y).hash(s))
+            }),
             Block::SurnameInitial => {
                 let initial = p.first.as_bytes().first()?;
                 (!p.surname.is_empty()).then(|| h(&|s| (&p.surname, initial).hash(s)))
             }
+            // Names by how they sound, so a misspelt name meets the right one.
             Block::FirstNameYear => {
                 let year = year?;
-                (!p.first.is_empty()).then(|| h(&|s| (&p.first, year).hash(s)))
+                (!p.first.is_empty()).then(|| h(&|s| (soundex(&p.first), year).hash(s)))
             }
             Block::SurnameYear => {
                 let year = year?;
-                (!p.surname.is_empty()).then(|| h(&|s| (&p.surname, year).hash(s)))
+                (!p.surname.is_empty()).then(|| h(&|s| (soundex(&p.surname), year).hash(s)))
             }
             Block::NamePair => {
                 if p.first.is_empty() || p.surname.is_empty() {
@@ -132,6 +140,40 @@ impl Block {
             Block::Upn => p.upn.map(|u| h(&|s| u.hash(s))),
         }
     }
+}
+
+/// American Soundex of a folded name (capital letters only): its first letter and three digits
+/// for the consonants that follow, so Smith and Smyth, Jayden and Jaden, share a code.
+pub fn soundex(name: &str) -> [u8; 4] {
+    let code = |c: u8| match c {
+        b'B' | b'F' | b'P' | b'V' => b'1',
+        b'C' | b'G' | b'J' | b'K' | b'Q' | b'S' | b'X' | b'Z' => b'2',
+        b'D' | b'T' => b'3',
+        b'L' => b'4',
+        b'M' | b'N' => b'5',
+        b'R' => b'6',
+        _ => b'0',
+    };
+    let b = name.as_bytes();
+    let mut out = [b'0'; 4];
+    let Some(&first) = b.first() else { return out };
+    out[0] = first;
+    let (mut n, mut last) = (1, code(first));
+    for &c in &b[1..] {
+        let d = code(c);
+        if d != b'0' && d != last {
+            out[n] = d;
+            n += 1;
+            if n == 4 {
+                break;
+            }
+        }
+        // H and W do not separate two letters of one code; vowels do.
+        if c != b'H' && c != b'W' {
+            last = d;
+        }
+    }
+    out
 }
 
 /// How to match, as a rules file declares it.
@@ -258,26 +300,34 @@ pub fn find(people: &[Person], s: &Settings, cx: &Cx) -> Outcome {
     for (bi, block) in s.blocks.iter().enumerate() {
         let (compared, skipped): (Vec<&Vec<u32>>, Vec<&Vec<u32>>) =
             groups[bi].iter().partition(|g| g.len() <= s.max_block);
-        let empty = || (HashMap::new(), HashMap::new());
-        let (all, once) = compared
+        // Patterns are counted on a fixed sample of at most EM_SAMPLE_PAIRS pairs a block
+        // (each standing for `step`): enough to estimate from, and cheap at a million people.
+        let total: u64 = compared.iter().map(|g| (g.len() * (g.len() - 1) / 2) as u64).sum();
+        let step = total.div_ceil(EM_SAMPLE_PAIRS).max(1);
+        type Counts = (HashMap<u64, u64>, HashMap<u64, u64>, u64);
+        let empty = || (HashMap::new(), HashMap::new(), 0);
+        let (all, once, first_pairs) = compared
             .par_iter()
-            .fold(
-                empty,
-                |(mut all, mut once): (HashMap<u64, u64>, HashMap<u64, u64>), g| {
-                    each_pair(g, bi, &keys, |a, b, earlier| {
-                        let p = pattern(&kinds, &people[a as usize], &people[b as usize], cx);
-                        *all.entry(p).or_default() += 1;
-                        if !earlier {
-                            *once.entry(p).or_default() += 1;
-                        }
-                    });
-                    (all, once)
-                },
-            )
-            .reduce(empty, |(a1, o1), (a2, o2)| (merge(a1, a2), merge(o1, o2)));
+            .fold(empty, |(mut all, mut once, mut n): Counts, g| {
+                each_pair(g, bi, &keys, |a, b, earlier| {
+                    n += u64::from(!earlier);
+                    if step > 1 && !sample_hash(a, b).is_multiple_of(step) {
+                        return;
+                    }
+                    let p = pattern(&kinds, &people[a as usize], &people[b as usize], cx);
+                    *all.entry(p).or_default() += step;
+                    if !earlier {
+                        *once.entry(p).or_default() += step;
+                    }
+                });
+                (all, once, n)
+            })
+            .reduce(empty, |(a1, o1, n1), (a2, o2, n2)| {
+                (merge(a1, a2), merge(o1, o2), n1 + n2)
+            });
         by_block.push(BlockStats {
             block: *block,
-            pairs: once.values().sum(),
+            pairs: first_pairs,
             skipped_blocks: skipped.len() as u64,
             skipped_records: skipped.iter().map(|g| g.len() as u64).sum(),
         });
@@ -328,10 +378,11 @@ pub fn find(people: &[Person], s: &Settings, cx: &Cx) -> Outcome {
                     return;
                 }
                 let (pa, pb) = (&people[a as usize], &people[b as usize]);
-                let levels: Vec<Level> = kinds.iter().map(|k| k.compare(pa, pb, cx)).collect();
-                let weight = score(&kinds, &weights, &levels, pa);
+                let p = pattern(&kinds, pa, pb, cx);
+                let weight = score(&kinds, &weights, p, pa);
                 let probability = probability(weight + weights.prior_odds);
                 if probability >= threshold {
+                    let levels: Vec<Level> = (0..kinds.len()).map(|c| level_of(p, c).map(|l| l as u8)).collect();
                     acc.push(Pair {
                         a,
                         b,
@@ -484,6 +535,17 @@ const IDENTIFIERS: [&str; 2] = ["nhs_number", "upn"];
 const MIN_ANCHORS: usize = 50;
 /// How many anchor pairs a comparison's m prior weighs as.
 const ANCHOR_PRIOR_PAIRS: f64 = 20.0;
+/// Pairs per block whose patterns are counted for estimation; a larger block is sampled.
+const EM_SAMPLE_PAIRS: u64 = 2_000_000;
+
+/// A pair's place in the sample: a fixed mix of its two records, so a run is repeatable.
+fn sample_hash(a: u32, b: u32) -> u64 {
+    let mut z = (u64::from(a) << 32 | u64::from(b)).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// Candidate pairs a block needs before EM learns from it, and before the prior is estimated.
 const MIN_EM_PAIRS: u64 = 1_000;
 /// The share of records with a duplicate assumed when a table is too small to estimate it.
@@ -654,11 +716,12 @@ fn estimate_prior(kinds: &[&dyn Comparison], all: &HashMap<u64, u64>, m: &[Vec<f
     (lambda * total / pairs).clamp(1e-12, 0.5)
 }
 
-fn score(kinds: &[&dyn Comparison], w: &Weights, levels: &[Level], a: &Person) -> f64 {
+/// A pair's weight from its pattern of levels (and, for names agreeing exactly, how common the
+/// name is).
+fn score(kinds: &[&dyn Comparison], w: &Weights, pattern: u64, a: &Person) -> f64 {
     let mut total = 0.0;
-    for (c, (k, level)) in kinds.iter().zip(levels).enumerate() {
-        let Some(l) = level else { continue };
-        let l = usize::from(*l);
+    for (c, k) in kinds.iter().enumerate() {
+        let Some(l) = level_of(pattern, c) else { continue };
         total += match (&w.tf[c], w.m_exact[c], l) {
             // Agreeing on a common value is weaker evidence than agreeing on a rare one.
             (Some(tf), Some(m), 0) => {

@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::fix::Fixes;
 use crate::ingest::CsvSource;
+use crate::rules::kinds::same_person::{Merge, Survivor};
 use crate::rules::{Check, RuleSet};
 
 /// What one `same_person` rule found.
@@ -39,6 +40,30 @@ pub struct People {
     /// Per table: findings with the line of their row, sorted by line.
     pub findings: HashMap<usize, Vec<(u64, Finding)>>,
     pub matched: Vec<Matched>,
+    pub merges: Vec<MergePlan>,
+}
+
+/// What a `same_person` rule's `merge:` changes, for its corrections' lookups
+/// (see [`crate::fix::merge`]).
+pub struct MergePlan {
+    pub rule: usize,
+    /// A merged record's id → the survivor's id.
+    pub repoint: HashMap<String, String>,
+    /// Per person-field column: the survivor's id → the value to fill its blank cell with.
+    pub fills: HashMap<usize, HashMap<String, String>>,
+}
+
+/// What survivorship reads of a record, beyond its person fields.
+#[derive(Default)]
+struct Standing {
+    /// Person fields filled.
+    filled: u8,
+    /// The `most_recent` column's date, as days.
+    recent: Option<i32>,
+    /// Rank of the record's source in `preferred_source` (lower is preferred).
+    source: usize,
+    /// The person fields' text, for filling the survivor.
+    fields: [String; 9],
 }
 
 pub fn dedupe(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) -> Result<People> {
@@ -58,6 +83,7 @@ pub fn dedupe(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
         let mut source = CsvSource::open(&input.path, table, input.encoding, input.delimiter)?;
         let corrector = fixes.corrector(set, rule.table, &source.header.columns, config.pivot);
         let (mut lines, mut keys, mut people) = (Vec::new(), Vec::new(), Vec::new());
+        let mut standing: Vec<Standing> = Vec::new();
         while let Some(mut raw) = source.next_batch(batch_rows)? {
             corrector.apply(&mut raw)?;
             let text = |c: Option<usize>| -> Option<&StringArray> {
@@ -66,10 +92,40 @@ pub fn dedupe(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
             };
             let roles: Vec<Option<&StringArray>> = spec.fields.iter().map(|&c| text(c)).collect();
             let key_cols: Vec<Option<&StringArray>> = table.key.iter().map(|&k| text(Some(k))).collect();
+            let (recent, source) = match &spec.merge {
+                Some(m) => (
+                    m.survivor.iter().find_map(|s| match s {
+                        Survivor::MostRecent(c) => text(Some(*c)),
+                        _ => None,
+                    }),
+                    m.survivor.iter().find_map(|s| match s {
+                        Survivor::PreferredSource { column, sources } => text(Some(*column)).map(|a| (a, sources)),
+                        _ => None,
+                    }),
+                ),
+                None => (None, None),
+            };
             for row in 0..raw.num_rows() {
                 let v = |i: usize| roles[i].map_or("", |a| a.value(row));
                 let fields = Fields::from_roles(std::array::from_fn(v));
                 people.push(Person::new(&fields, config.pivot));
+                if spec.merge.is_some() {
+                    let all: [&str; 9] = std::array::from_fn(v);
+                    standing.push(Standing {
+                        filled: all.iter().filter(|t| !t.trim().is_empty()).count() as u8,
+                        recent: recent.and_then(|a| {
+                            crate::values::parse_date(a.value(row), crate::values::DateForms::ALL, config.pivot)
+                        }),
+                        source: source.map_or(0, |(a, sources)| {
+                            let s = a.value(row).trim();
+                            sources
+                                .iter()
+                                .position(|x| x.eq_ignore_ascii_case(s))
+                                .unwrap_or(sources.len())
+                        }),
+                        fields: all.map(|t| t.trim().to_string()),
+                    });
+                }
                 lines.push(raw.lines[row]);
                 keys.push(
                     key_cols
@@ -108,9 +164,37 @@ pub fn dedupe(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
             .map(|p| (explain(&p), p))
             .map(|(e, p)| (p, e))
             .collect();
-        // The later record of each pair carries the finding, naming the earlier one.
+        let clusters = clusters(
+            people.len(),
+            pairs.iter().filter(|(p, _)| p.same(&spec.settings)).map(|(p, _)| p),
+        );
+        // The later record of each pair carries the finding, naming the earlier one; with
+        // `merge:`, a "same person" pair is a merge instead, reported on the merged record.
         let findings = out.findings.entry(rule.table).or_default();
+        if let Some(m) = &spec.merge {
+            let (plan, survivors) = merge_plan(ri, m, &spec.fields, &clusters, &standing, &keys);
+            for (&merged, (survivor, why)) in &merge_links(&pairs, &spec.settings, &clusters, &survivors) {
+                findings.push((
+                    lines[merged as usize],
+                    Finding {
+                        rule: ri,
+                        row: 0,
+                        column: None,
+                        severity: crate::rules::Severity::Error,
+                        detail: Detail::MergedInto {
+                            line: lines[*survivor as usize],
+                            key: keys[*survivor as usize].clone(),
+                            explanation: why.clone(),
+                        },
+                    },
+                ));
+            }
+            out.merges.push(plan);
+        }
         for (p, why) in &pairs {
+            if spec.merge.is_some() && p.same(&spec.settings) {
+                continue;
+            }
             let (first, later) = if lines[p.a as usize] < lines[p.b as usize] {
                 (p.a, p.b)
             } else {
@@ -133,10 +217,6 @@ pub fn dedupe(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
                 },
             ));
         }
-        let clusters = clusters(
-            people.len(),
-            pairs.iter().filter(|(p, _)| p.same(&spec.settings)).map(|(p, _)| p),
-        );
         out.matched.push(Matched {
             rule: ri,
             table: rule.table,
@@ -272,4 +352,101 @@ pub fn write_outputs(dir: &Path, set: &RuleSet, config: &Config, people: &People
         .map_err(|e| Error::Internal(format!("writing match_weights.json: {e}")))?;
     f.flush().map_err(|e| Error::io(&path, e))?;
     Ok(())
+}
+
+/// The survivor of each person with more than one record ("same person" pairs), and what
+/// merging changes: references to re-point, and the survivor's blank fields to fill.
+fn merge_plan(
+    rule: usize,
+    m: &Merge,
+    fields: &[Option<usize>; 9],
+    clusters: &[u32],
+    standing: &[Standing],
+    keys: &[String],
+) -> (MergePlan, HashMap<u32, u32>) {
+    let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (i, &c) in clusters.iter().enumerate() {
+        members.entry(c).or_default().push(i as u32);
+    }
+    let mut uses: HashMap<&str, u32> = HashMap::new();
+    for k in keys {
+        *uses.entry(k.as_str()).or_default() += 1;
+    }
+    let mut plan = MergePlan {
+        rule,
+        repoint: HashMap::new(),
+        fills: HashMap::new(),
+    };
+    let mut survivors = HashMap::new();
+    let mut people: Vec<(u32, Vec<u32>)> = members.into_iter().filter(|(_, r)| r.len() > 1).collect();
+    people.sort_unstable();
+    for (person, mut records) in people {
+        records.sort_by(|&a, &b| prefer(m, standing, a, b));
+        let survivor = records[0];
+        survivors.insert(person, survivor);
+        let id = &keys[survivor as usize];
+        for &r in &records[1..] {
+            let old = &keys[r as usize];
+            if !old.is_empty() && old != id {
+                plan.repoint.insert(old.clone(), id.clone());
+            }
+        }
+        // Fill by id only where the id names this one record.
+        if id.is_empty() || uses[id.as_str()] > 1 {
+            continue;
+        }
+        for (role, column) in fields.iter().enumerate() {
+            let Some(column) = column else { continue };
+            if !standing[survivor as usize].fields[role].is_empty() {
+                continue;
+            }
+            let from = records[1..]
+                .iter()
+                .map(|&r| &standing[r as usize].fields[role])
+                .find(|v| !v.is_empty());
+            if let Some(value) = from {
+                plan.fills.entry(*column).or_default().insert(id.clone(), value.clone());
+            }
+        }
+    }
+    (plan, survivors)
+}
+
+/// Survivorship: which of two records of one person is preferred, by the rules in order, then
+/// the earlier line.
+fn prefer(m: &Merge, standing: &[Standing], a: u32, b: u32) -> std::cmp::Ordering {
+    let (x, y) = (&standing[a as usize], &standing[b as usize]);
+    for rule in &m.survivor {
+        let order = match rule {
+            Survivor::MostComplete => y.filled.cmp(&x.filled),
+            Survivor::MostRecent(_) => y.recent.cmp(&x.recent),
+            Survivor::PreferredSource { .. } => x.source.cmp(&y.source),
+        };
+        if order.is_ne() {
+            return order;
+        }
+    }
+    a.cmp(&b)
+}
+
+/// Each merged record, its survivor, and why they are one person: the "same person" pair of
+/// the two if there is one, else the strongest that joined the record to its person.
+fn merge_links(
+    pairs: &[(Pair, String)],
+    settings: &super::Settings,
+    clusters: &[u32],
+    survivors: &HashMap<u32, u32>,
+) -> std::collections::BTreeMap<u32, (u32, String)> {
+    let mut links = std::collections::BTreeMap::new();
+    for direct in [true, false] {
+        for (p, why) in pairs.iter().filter(|(p, _)| p.same(settings)) {
+            for (x, y) in [(p.a, p.b), (p.b, p.a)] {
+                let survivor = survivors[&clusters[x as usize]];
+                if x != survivor && (!direct || y == survivor) {
+                    links.entry(x).or_insert_with(|| (survivor, why.clone()));
+                }
+            }
+        }
+    }
+    links
 }

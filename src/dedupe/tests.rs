@@ -125,6 +125,24 @@ fn population(dups_carry_nhs: bool) -> (Vec<Rec>, Vec<(u32, u32)>) {
 }
 
 #[test]
+fn soundex_codes_names_by_sound() {
+    for (name, code) in [
+        ("ROBERT", b"R163"),
+        ("RUPERT", b"R163"),
+        ("ASHCRAFT", b"A261"),
+        ("TYMCZAK", b"T522"),
+        ("PFISTER", b"P236"),
+        ("SMITH", b"S530"),
+        ("SMYTH", b"S530"),
+        ("JAYDEN", b"J350"),
+        ("JADEN", b"J350"),
+        ("LEE", b"L000"),
+    ] {
+        assert_eq!(&soundex(name), code, "{name}");
+    }
+}
+
+#[test]
 fn duplicates_are_found_and_twins_are_not_merged() {
     // With identifiers shared by some duplicates, m is counted on them; without, estimated by EM.
     for dups_carry_nhs in [true, false] {

@@ -28,6 +28,7 @@
 pub mod date;
 pub mod fill;
 pub mod map;
+pub mod merge;
 pub mod normalise;
 pub mod set;
 

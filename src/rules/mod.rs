@@ -525,10 +525,56 @@ pub fn load(paths: &[PathBuf], sem: Semantics) -> Result<RuleSet, Vec<Diagnostic
     // every problem; a fix on a rule that did not compile is checked with it later.
     corrections(&parsed, &mut set, &sql, &table_origin, &mut diags);
     if diags.is_empty() {
+        merge_corrections(&mut set);
         add_column_rules(&mut set);
         examples::compile(&parsed, &mut set, &mut diags);
     }
     if diags.is_empty() { Ok(set) } else { Err(diags) }
+}
+
+/// The corrections a `same_person` rule's `merge:` makes: re-pointing each reference to the
+/// person table, and filling each person field of the survivor (see [`crate::fix::merge`]).
+/// They run last, after every declared correction.
+fn merge_corrections(set: &mut RuleSet) {
+    use crate::fix::merge::{KIND, MergeFix};
+    let mut added = Vec::new();
+    for rule in &set.rules {
+        let Check::SamePerson(p) = &rule.check else { continue };
+        let (Some(m), Some(declared)) = (&p.merge, &rule.declared) else {
+            continue;
+        };
+        let key = set.tables[rule.table].key[0];
+        let correction = |table: usize, column: usize, fix: MergeFix, docs: &str| crate::fix::Correction {
+            id: format!("{}.merge", rule.id),
+            table,
+            columns: vec![column],
+            kind: KIND,
+            stage: crate::fix::Stage::Set,
+            apply: crate::fix::Apply::Safe,
+            rule: Some(rule.id.clone()),
+            when: None,
+            docs: docs.to_string(),
+            fix: Arc::new(fix),
+            declared: declared.clone(),
+        };
+        for &(t, c) in &m.references {
+            added.push(correction(
+                t,
+                c,
+                MergeFix::Repoint,
+                "A reference to a merged record, re-pointed to the record that survives.",
+            ));
+        }
+        for &c in p.fields.iter().flatten() {
+            added.push(correction(
+                rule.table,
+                c,
+                MergeFix::Fill { key },
+                "A blank field of the surviving record, filled from a record merged into it.",
+            ));
+        }
+    }
+    set.corrections.extend(added);
 }
 
 /// Compile every correction: rules' `fix:` entries, then each pack's `corrections:`.

@@ -141,6 +141,9 @@ pub struct RawRule {
     /// For `same_person`: the match probabilities that split pairs into bands.
     #[serde(default)]
     pub thresholds: Option<Spanned<RawThresholds>>,
+    /// For `same_person`: merge the records of one person (the "same person" band).
+    #[serde(default)]
+    pub merge: Option<Spanned<RawMerge>>,
     /// A correction for what this rule finds.
     #[serde(default)]
     pub fix: Option<RawCorrection>,
@@ -188,6 +191,29 @@ impl RawPerson {
             self.upn.as_ref(),
         ]
     }
+}
+
+/// How a `same_person` rule merges the records of one person.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMerge {
+    /// How the surviving record is chosen, in order, each breaking the ties of the one before:
+    /// `most_complete`, `most_recent: <date column>`, `preferred_source: <column>` with
+    /// `sources: [...]`. The earliest line breaks any tie left.
+    #[serde(default)]
+    pub survivor: Vec<Spanned<String>>,
+    /// For `most_recent`: the date column.
+    #[serde(default)]
+    pub recent: Option<Spanned<String>>,
+    /// For `preferred_source`: the column naming the record's source, and the sources, most
+    /// trusted first.
+    #[serde(default)]
+    pub source: Option<Spanned<String>>,
+    #[serde(default)]
+    pub sources: Vec<Spanned<String>>,
+    /// Columns of other tables that hold this table's key: re-pointed to the survivor's.
+    #[serde(default)]
+    pub references: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -376,6 +402,7 @@ impl RawRule {
         add("blocking", self.blocking.as_ref().map(span));
         add("comparisons", self.comparisons.as_ref().map(span));
         add("thresholds", self.thresholds.as_ref().map(span));
+        add("merge", self.merge.as_ref().map(span));
         out
     }
 }

@@ -18,14 +18,43 @@ pub struct SamePerson {
     /// The column of each role in [`ROLES`], if declared.
     pub fields: [Option<usize>; 9],
     pub settings: Settings,
+    pub merge: Option<Merge>,
 }
+
+/// How the records of one person are merged.
+#[derive(Debug, Clone)]
+pub struct Merge {
+    /// In order; the earliest line breaks any tie left.
+    pub survivor: Vec<Survivor>,
+    /// Columns of other tables (table, column) holding this table's key.
+    pub references: Vec<(usize, usize)>,
+}
+
+/// A survivorship rule: which record of a person's records survives.
+#[derive(Debug, Clone)]
+pub enum Survivor {
+    /// The one with most person fields filled.
+    MostComplete,
+    /// The one with the latest date in this column.
+    MostRecent(usize),
+    /// The one whose source (this column) comes first in the list.
+    PreferredSource { column: usize, sources: Vec<String> },
+}
+
+const SURVIVOR_RULES: [&str; 3] = ["most_complete", "most_recent", "preferred_source"];
 
 static DOC: KindDoc = KindDoc {
     name: "same_person",
     summary: "Finds records of the table that are the same person under different ids, by comparing names (short forms, one-letter slips, swapped or middle names), dates of birth (exact, day and month swapped, one digit or the year out), postcodes (exact, sector, district), NHS numbers and UPNs (only when their check digit holds), and pre-birth records against the registered child. Weights are estimated from the data (Fellegi–Sunter); pairs at or above `thresholds.same` are the same person, pairs at or above `thresholds.possible` are queued for review. Each pair is reported on the later record, naming the other and explaining the match; `duplicates.csv` lists every pair and `person_clusters.csv` a person id for every record.",
     why: "The same child recorded twice under two ids splits their history: a second referral looks like a first, a repeat contact is missed, a plan is attached to the wrong record. Exact key checks cannot find them, because the second record was typed by someone else.",
     example: "- id: CHI-PERSON\n  table: children\n  kind: same_person\n  severity: warning\n  message: This record may be the same child as another record.\n  person:\n    first_name: first_name\n    surname: surname\n    date_of_birth: date_of_birth\n    sex: gender\n    postcode: postcode\n    nhs_number: nhs_number\n  thresholds: { same: 0.999, possible: 0.5 }",
-    params: &[PERSON, BLOCKING, COMPARISONS_PARAM, THRESHOLDS],
+    params: &[PERSON, BLOCKING, COMPARISONS_PARAM, THRESHOLDS, MERGE],
+};
+
+const MERGE: Param = Param {
+    name: "merge",
+    required: false,
+    doc: "Merge each person's records (the \"same person\" band only): `survivor`, the rules choosing the record that survives, in order (`most_complete`, `most_recent` with `recent: <date column>`, `preferred_source` with `source: <column>` and `sources: [...]`, most trusted first); `references`, columns of other tables holding this table's key (`contacts.child_id`), re-pointed to the survivor. The survivor's blank person fields are filled from the merged records; merged records are rejected, pointing at the survivor; every change is in `changes.csv`. The table's `key` must be one column.",
 };
 
 const PERSON: Param = Param {
@@ -242,10 +271,135 @@ impl Kind for SamePersonKind {
                 ));
             }
         }
+        let merge = match &cx.raw.merge {
+            Some(m) => match merge(cx, m) {
+                Ok(m) => Some(m),
+                Err(d) => {
+                    diags.extend(d);
+                    None
+                }
+            },
+            None => None,
+        };
         if diags.is_empty() {
-            Ok(Check::SamePerson(Box::new(SamePerson { fields, settings })))
+            Ok(Check::SamePerson(Box::new(SamePerson {
+                fields,
+                settings,
+                merge,
+            })))
         } else {
             Err(diags)
         }
+    }
+}
+
+fn merge(cx: &RuleCx, raw: &crate::yaml::Spanned<crate::rules::raw::RawMerge>) -> Result<Merge, Vec<Diagnostic>> {
+    let m = &raw.value;
+    let mut diags = Vec::new();
+    if cx.table.key.len() != 1 {
+        diags.push(
+            cx.error(
+                "merge-needs-key",
+                span(raw),
+                format!("table `{}` has no one-column key to merge by", cx.table.name),
+            )
+            .label("merging re-points references to the surviving record's id")
+            .help("give the table `key: [<id column>]`"),
+        );
+    }
+    let column = |name: &crate::yaml::Spanned<String>, diags: &mut Vec<Diagnostic>| match cx
+        .resolve(std::slice::from_ref(name))
+    {
+        Ok(c) => Some(c[0]),
+        Err(d) => {
+            diags.extend(d);
+            None
+        }
+    };
+    let mut survivor = Vec::new();
+    for rule in &m.survivor {
+        match rule.value.as_str() {
+            "most_complete" => survivor.push(Survivor::MostComplete),
+            "most_recent" => match &m.recent {
+                Some(c) => {
+                    if let Some(c) = column(c, &mut diags) {
+                        survivor.push(Survivor::MostRecent(c));
+                    }
+                }
+                None => diags.push(
+                    cx.error("missing-key", span(rule), "`most_recent` needs `recent`")
+                        .label("most recent by which date?")
+                        .help("add `recent: <date column>` under `merge`"),
+                ),
+            },
+            "preferred_source" => match &m.source {
+                Some(c) if !m.sources.is_empty() => {
+                    if let Some(c) = column(c, &mut diags) {
+                        survivor.push(Survivor::PreferredSource {
+                            column: c,
+                            sources: m.sources.iter().map(|s| s.value.trim().to_string()).collect(),
+                        });
+                    }
+                }
+                _ => diags.push(
+                    cx.error(
+                        "missing-key",
+                        span(rule),
+                        "`preferred_source` needs `source` and `sources`",
+                    )
+                    .label("preferred by which column, in which order?")
+                    .help("add `source: <column>` and `sources: [most trusted, ...]` under `merge`"),
+                ),
+            },
+            other => diags.push(
+                cx.error(
+                    "unknown-survivor-rule",
+                    span(rule),
+                    format!("unknown survivorship rule `{other}`"),
+                )
+                .label("not a survivorship rule")
+                .help(
+                    did_you_mean(other, SURVIVOR_RULES)
+                        .unwrap_or_else(|| format!("survivorship rules: {}", SURVIVOR_RULES.join(", "))),
+                ),
+            ),
+        }
+    }
+    let mut references = Vec::new();
+    for r in &m.references {
+        let Some((t, c)) = r.value.trim().split_once('.') else {
+            diags.push(
+                cx.error(
+                    "bad-reference",
+                    span(r),
+                    format!("`{}` is not `<table>.<column>`", r.value),
+                )
+                .label("name the table and its column, e.g. contacts.child_id"),
+            );
+            continue;
+        };
+        let Some(ti) = cx.tables.iter().position(|x| x.name == t) else {
+            diags.push(
+                cx.error("unknown-table", span(r), format!("unknown table `{t}`"))
+                    .label("no table with this name")
+                    .help(crate::rules::tables_help(t, cx.tables)),
+            );
+            continue;
+        };
+        match cx.tables[ti].column(c) {
+            Some(ci) => references.push((ti, ci)),
+            None => {
+                let named = crate::yaml::Spanned {
+                    value: c.to_string(),
+                    ..r.clone()
+                };
+                diags.push(crate::rules::unknown_column(cx.file, &named, t, &cx.tables[ti].columns));
+            }
+        }
+    }
+    if diags.is_empty() {
+        Ok(Merge { survivor, references })
+    } else {
+        Err(diags)
     }
 }

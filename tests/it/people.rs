@@ -1,0 +1,179 @@
+//! Duplicate people: `same_person` rules find records of one person under different ids,
+//! explain each pair, keep twins apart, and (with `merge:`) merge the "same person" band with
+//! every change recorded.
+
+use crate::util::{Csv, Dir};
+
+const PACK: &str = r#"pack: local
+version: 1.0.0
+tables:
+  children:
+    key: [child_id]
+    columns:
+      - { name: child_id, header: Child ID, required: true }
+      - { name: first_name, header: First Name }
+      - { name: surname, header: Surname }
+      - { name: date_of_birth, header: Date of Birth, type: date }
+      - { name: postcode, header: Postcode }
+      - { name: nhs_number, header: NHS Number }
+      - { name: updated, header: Last Updated, type: date }
+  contacts:
+    key: [child_id, contact_date]
+    columns:
+      - { name: child_id, header: Child ID, required: true }
+      - { name: contact_date, header: Contact Date, type: date }
+rules:
+  - id: CHI-SAME
+    table: children
+    kind: same_person
+    severity: warning
+    message: This record may be the same child as another record.
+    person: { first_name: first_name, surname: surname, date_of_birth: date_of_birth, postcode: postcode, nhs_number: nhs_number }
+"#;
+
+const MERGE: &str = r#"    merge:
+      survivor: [most_recent, most_complete]
+      recent: updated
+      references: [contacts.child_id]
+"#;
+
+/// Jayden Smith and Jaden Smyth are one child typed twice (the later record more recent and with
+/// an NHS number); Amelia and Ola Okafor are twins; Olivia Patel is on her own.
+const CHILDREN: &str = "Child ID,First Name,Surname,Date of Birth,Postcode,NHS Number,Last Updated\n\
+    C1,Jayden,Smith,07/03/2013,B18 2JP,,01/01/2024\n\
+    C2,Olivia,Patel,14/06/2015,NF1 4DX,,01/01/2024\n\
+    C3,Jaden,Smyth,03/07/2013,,943 476 5919,01/06/2025\n\
+    C4,Amelia,Okafor,14/06/2015,NF1 4DX,,\n\
+    C5,Ola,Okafor,14/06/2015,NF1 4DX,,\n";
+
+fn setup(merge: bool) -> Dir {
+    let dir = Dir::new();
+    dir.write(
+        "pack.yaml",
+        if merge {
+            format!("{PACK}{MERGE}")
+        } else {
+            PACK.to_string()
+        },
+    );
+    dir.write("children.csv", CHILDREN);
+    dir.write(
+        "contacts.csv",
+        "Child ID,Contact Date\nC1,01/02/2024\nC3,01/03/2025\nC2,05/05/2024\n",
+    );
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: children, file: children.csv }\n  - { table: contacts, file: contacts.csv }\n",
+    );
+    dir.run(&[]).expect_code(0);
+    dir
+}
+
+#[test]
+fn a_child_typed_twice_is_found_explained_and_twins_are_kept_apart() {
+    let dir = setup(false);
+    let pairs = Csv::read(&dir.join("out/latest/duplicates.csv"));
+    assert_eq!(pairs.rows.len(), 1, "{:?}", pairs.rows);
+    let p = &pairs.rows[0];
+    assert_eq!(
+        (
+            pairs.get(p, "line_a"),
+            pairs.get(p, "record_key_a"),
+            pairs.get(p, "line_b"),
+            pairs.get(p, "record_key_b")
+        ),
+        ("2", "C1", "4", "C3")
+    );
+    assert_eq!(pairs.get(p, "band"), "same person");
+    assert_eq!(
+        pairs.get(p, "explanation"),
+        "first name differs by one letter (Jayden/Jaden); surname differs by one letter (Smith/Smyth); \
+         date of birth with day and month swapped (07/03/2013 and 03/07/2013); postcode missing on one; \
+         NHS number missing on one"
+    );
+    // The later record carries the finding, a warning: both rows stay in the corrected output.
+    let out = dir.latest();
+    let f = out.finding("children", 4, "CHI-SAME");
+    assert_eq!(f.severity, "warning");
+    assert!(
+        f.message.contains("Likely the same person as line 2 (C1)"),
+        "{}",
+        f.message
+    );
+    assert_eq!(out.corrected("children").rows.len(), 5);
+    // One person number per record; the twins are two people.
+    let clusters = Csv::read(&dir.join("out/latest/person_clusters.csv"));
+    let person: Vec<&str> = clusters.rows.iter().map(|r| clusters.get(r, "person")).collect();
+    assert_eq!(person, ["1", "2", "1", "3", "4"]);
+    // The weights the run estimated are kept beside the outputs.
+    let weights: serde_json::Value = serde_json::from_str(&dir.read("out/latest/match_weights.json")).unwrap();
+    assert_eq!(weights[0]["rule_id"], "CHI-SAME");
+    assert!(weights[0]["model"]["comparisons"].as_array().unwrap().len() >= 5);
+}
+
+#[test]
+fn merging_rejects_the_merged_record_fills_the_survivor_and_repoints_references() {
+    let dir = setup(true);
+    let out = dir.latest();
+    // C3 is the more recent record, so it survives; C1 is rejected, pointing at it.
+    let rejected = out.rejected("children");
+    assert_eq!(rejected.rows.len(), 1);
+    assert_eq!(rejected.get(&rejected.rows[0], "Child ID"), "C1");
+    let f = out.finding("children", 2, "CHI-SAME");
+    assert_eq!(f.severity, "error");
+    assert!(f.message.contains("Merged into line 4 (C3)"), "{}", f.message);
+    // Its blank postcode is filled from the merged record, and the contact re-pointed: both in
+    // changes.csv.
+    let corrected = out.corrected("children");
+    let c3 = corrected
+        .rows
+        .iter()
+        .find(|r| corrected.get(r, "Child ID") == "C3")
+        .unwrap();
+    assert_eq!(corrected.get(c3, "Postcode"), "B18 2JP");
+    let contacts = out.corrected("contacts");
+    let ids: Vec<&str> = contacts.rows.iter().map(|r| contacts.get(r, "Child ID")).collect();
+    assert_eq!(ids, ["C3", "C3", "C2"]);
+    let changes: Vec<(String, u64, String, String, String, String)> = out
+        .changes
+        .iter()
+        .map(|c| {
+            (
+                c.table.clone(),
+                c.line,
+                c.column.clone(),
+                c.old_value.clone(),
+                c.new_value.clone(),
+                c.correction_id.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            (
+                "children".into(),
+                4,
+                "Postcode".into(),
+                "".into(),
+                "B18 2JP".into(),
+                "CHI-SAME.merge".into()
+            ),
+            (
+                "contacts".into(),
+                2,
+                "Child ID".into(),
+                "C1".into(),
+                "C3".into(),
+                "CHI-SAME.merge".into()
+            ),
+        ]
+    );
+    // Nothing lost: every row is in exactly one output.
+    assert_eq!(out.corrected("children").rows.len() + rejected.rows.len(), 5);
+    let summary = dir.read("out/latest/summary.md");
+    assert!(
+        summary.contains("| Duplicate records merged (references re-pointed, blanks filled) | 2 | 0 | 0 |"),
+        "{summary}"
+    );
+}
