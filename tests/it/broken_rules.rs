@@ -116,6 +116,7 @@ cases! {
     unknown_comparison: "unknown-comparison" at "18:31", help "did you mean `surname`?";
     person_unknown_field: "unknown-key" at "17:57", help "did you mean `date_of_birth`?";
     possible_above_same: "bad-threshold" at "18:40";
+    unknown_survivor_rule: "unknown-survivor-rule" at "19:18", help "did you mean `most_recent`?";
     comparison_needs_field: "comparison-needs-field" at "18:31",
         help "declare `postcode` under `person`, or leave this comparison out";
 }
