@@ -152,7 +152,7 @@ fn slip(a: &str, b: &str) -> &'static str {
 
 /// First name and surname swapped between the records, allowing a slip in either.
 fn swapped(a: &Person, b: &Person) -> bool {
-    let same = |x: &str, y: &str| x == y || alike(x, y);
+    let same = |x: &str, y: &str| x == y || x.len() >= 3 && one_edit(x.as_bytes(), y.as_bytes());
     !a.first.is_empty()
         && !a.surname.is_empty()
         && a.first != a.surname
@@ -161,16 +161,16 @@ fn swapped(a: &Person, b: &Person) -> bool {
 }
 
 /// First names: the same, a known short form (Jon/Jonathan), one slip apart (Jaden/Jayden), a
-/// middle name used as the first, swapped with the surname, or different. A pre-birth record has
-/// no first name to compare.
+/// middle name used as the first, or different. A pre-birth record has no first name to
+/// compare, and names swapped with the surname are the surname comparison's to weigh.
 pub struct FirstName;
 
 impl Comparison for FirstName {
     fn u_prior(&self) -> &'static [f64] {
-        &[0.02, 0.001, 0.004, 0.001, 0.0001, 0.9739]
+        &[0.02, 0.001, 0.004, 0.001, 0.974]
     }
     fn m_prior(&self) -> &'static [f64] {
-        &[0.80, 0.06, 0.06, 0.02, 0.01, 0.05]
+        &[0.80, 0.06, 0.06, 0.02, 0.06]
     }
     fn name(&self) -> &'static str {
         "first_name"
@@ -179,14 +179,7 @@ impl Comparison for FirstName {
         "A second record is often typed from a conversation: a short form, a misspelling, or the middle name the child goes by."
     }
     fn levels(&self) -> &'static [&'static str] {
-        &[
-            "exact",
-            "short form",
-            "one slip",
-            "middle name",
-            "swapped with surname",
-            "different",
-        ]
+        &["exact", "short form", "one slip", "middle name", "different"]
     }
     fn compare(&self, a: &Person, b: &Person, cx: &Cx) -> Level {
         if a.first.is_empty() || b.first.is_empty() {
@@ -201,9 +194,10 @@ impl Comparison for FirstName {
         } else if a.others.contains(&b.first) || b.others.contains(&a.first) {
             3
         } else if swapped(a, b) {
-            4
+            // The surname comparison weighs a swap, once.
+            return None;
         } else {
-            5
+            4
         })
     }
     fn explain(&self, level: Level, a: &Person, b: &Person) -> String {
@@ -213,8 +207,8 @@ impl Comparison for FirstName {
             Some(1) => format!("first name is a short form ({x}/{y})"),
             Some(2) => format!("first name {} ({x}/{y})", slip(&a.first, &b.first)),
             Some(3) => format!("a middle name used as first name ({x}/{y})"),
-            Some(4) => "first name and surname swapped".to_string(),
             Some(_) => format!("different first names ({x}/{y})"),
+            None if swapped(a, b) => String::new(),
             None if a.pre_birth || b.pre_birth => "no first name on the pre-birth record".to_string(),
             None => "first name missing on one".to_string(),
         }
@@ -275,7 +269,10 @@ impl Comparison for Surname {
             Some(0) => format!("same surname ({x})"),
             Some(1) => format!("surname {} ({x}/{y})", slip(&a.surname, &b.surname)),
             Some(2) => format!("surname is part of the other's double surname ({x}/{y})"),
-            Some(3) => "surname and first name swapped".to_string(),
+            Some(3) => format!(
+                "first name and surname swapped ({} {}/{} {})",
+                a.shown_first, x, b.shown_first, y
+            ),
             Some(_) => format!("different surnames ({x}/{y})"),
             None => "surname missing on one".to_string(),
         }
@@ -632,7 +629,7 @@ impl Comparison for Household {
     fn compare(&self, a: &Person, b: &Person, cx: &Cx) -> Level {
         let same_home = (!a.surname.is_empty() && a.surname == b.surname)
             || a.postcode.as_ref().is_some_and(|p| Some(p) == b.postcode.as_ref());
-        if !same_home || FirstName.compare(a, b, cx) != Some(5) {
+        if !same_home || FirstName.compare(a, b, cx) != Some(4) {
             return None;
         }
         match (a.dob, b.dob) {
@@ -730,7 +727,11 @@ mod tests {
         assert_eq!(DateOfBirth.compare(&c, &d, &cx), Some(2), "2014/2013: one digit");
         assert_eq!(Postcode.compare(&c, &d, &cx), Some(3));
         let e = person("Smith", "Jon", "17/03/2013", "", "");
-        assert_eq!(FirstName.compare(&c, &e, &cx), Some(4));
+        assert_eq!(
+            FirstName.compare(&c, &e, &cx),
+            None,
+            "a swap is the surname comparison's to weigh"
+        );
         assert_eq!(Surname.compare(&c, &e, &cx), Some(3));
         assert_eq!(Postcode.compare(&c, &e, &cx), None);
         assert_eq!(Postcode.explain(None, &c, &e), "postcode missing on one");

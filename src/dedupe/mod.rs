@@ -217,9 +217,10 @@ pub struct Pair {
     /// Per comparison in [`Settings::comparisons`].
     pub levels: Vec<Level>,
     /// A link for a person to confirm, never made automatically, however strong: one record
-    /// is a pre-birth record (twins share the expected date), or the two carry different valid
+    /// is a pre-birth record (twins share the expected date); the two carry different valid
     /// NHS numbers or UPNs (a check digit catches every single-digit slip, so two valid numbers
-    /// are two people, or one record holds a parent's number).
+    /// are two people, or one record holds a parent's number); or one's first name is the
+    /// other's middle name, with the same birth and household (twins named after each other).
     pub review_only: bool,
 }
 
@@ -362,6 +363,14 @@ pub fn find(people: &[Person], s: &Settings, cx: &Cx) -> Outcome {
         prior_odds: (prior / (1.0 - prior)).log2(),
     };
 
+    // One record's first name is the other's middle name, born the same day in one household:
+    // the same child known by another name, or twins named after each other. Only a person can
+    // tell.
+    let at = |name: &str| kinds.iter().position(|k| k.name() == name);
+    let (first, born, surname, postcode) = (at("first_name"), at("date_of_birth"), at("surname"), at("postcode"));
+    let is = |p: u64, c: Option<usize>, l: usize| c.is_some_and(|c| level_of(p, c) == Some(l));
+    let twin_by_middle_name = |p: u64| is(p, first, 3) && is(p, born, 0) && (is(p, surname, 0) || is(p, postcode, 0));
+
     // Pass 2: score every candidate pair, keep those worth a person's attention.
     let threshold = s.possible;
     let mut pairs: Vec<Pair> = (0..s.blocks.len())
@@ -392,7 +401,8 @@ pub fn find(people: &[Person], s: &Settings, cx: &Cx) -> Outcome {
                         review_only: pa.pre_birth
                             || pb.pre_birth
                             || pa.nhs.zip(pb.nhs).is_some_and(|(x, y)| x != y)
-                            || pa.upn.zip(pb.upn).is_some_and(|(x, y)| x != y),
+                            || pa.upn.zip(pb.upn).is_some_and(|(x, y)| x != y)
+                            || twin_by_middle_name(p),
                     });
                 }
             });
