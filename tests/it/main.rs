@@ -16,6 +16,7 @@ mod docs;
 mod history;
 mod messy_inputs;
 mod nights;
+mod people_gen;
 mod publish;
 mod returns;
 mod rules_ci;
