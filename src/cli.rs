@@ -152,6 +152,10 @@ pub struct GenerateArgs {
     /// folder when it can be).
     #[arg(long, value_name = "PATH", default_value = "rules/annex-a.yaml")]
     pub rules: PathBuf,
+    /// Instead of the demo tables, write people.csv (records of N people, about 12% of them
+    /// with duplicate records) and people_truth.csv (which records are the same person).
+    #[arg(long, value_name = "N", conflicts_with_all = ["children", "tables", "clean", "nights"])]
+    pub people: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -321,6 +325,30 @@ fn test_command(args: TestArgs) -> i32 {
 }
 
 fn generate_command(args: GenerateArgs) -> i32 {
+    if let Some(people) = args.people {
+        let opts = crate::generate::people::PeopleOptions {
+            seed: args.seed,
+            people,
+            as_of: args.as_of,
+        };
+        return match crate::generate::people::generate_people(&opts, &args.out) {
+            Ok(s) => {
+                println!(
+                    "Wrote {} records of {} people ({} true duplicate pairs) to {}; truth in {}",
+                    count(s.records as u64),
+                    count(s.people as u64),
+                    count(s.true_pairs),
+                    args.out.join("people.csv").display(),
+                    args.out.join("people_truth.csv").display()
+                );
+                0
+            }
+            Err(e) => {
+                eprintln!("error: {}: {e}", args.out.display());
+                2
+            }
+        };
+    }
     let opts = crate::generate::GenOptions {
         seed: args.seed,
         children: args.children,

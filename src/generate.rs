@@ -47,6 +47,8 @@ use std::path::Path;
 
 use chrono::{Datelike, Months, NaiveDate};
 
+pub mod people;
+
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GenOptions {

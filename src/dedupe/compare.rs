@@ -204,7 +204,7 @@ impl Comparison for FirstName {
         let (x, y) = (&a.shown_first, &b.shown_first);
         match level {
             Some(0) => format!("same first name ({x})"),
-            Some(1) => format!("first name is a short form ({x}/{y})"),
+            Some(1) => format!("first name is a short form or variant ({x}/{y})"),
             Some(2) => format!("first name {} ({x}/{y})", slip(&a.first, &b.first)),
             Some(3) => format!("a middle name used as first name ({x}/{y})"),
             Some(_) => format!("different first names ({x}/{y})"),
@@ -722,7 +722,7 @@ mod tests {
         assert_eq!(FirstName.compare(&c, &d, &cx), Some(1));
         assert_eq!(
             FirstName.explain(Some(1), &c, &d),
-            "first name is a short form (Jon/Jonathan)"
+            "first name is a short form or variant (Jon/Jonathan)"
         );
         assert_eq!(DateOfBirth.compare(&c, &d, &cx), Some(2), "2014/2013: one digit");
         assert_eq!(Postcode.compare(&c, &d, &cx), Some(3));

@@ -17,6 +17,7 @@ mod history;
 mod messy_inputs;
 mod nights;
 mod people;
+mod people_gen;
 mod publish;
 mod returns;
 mod rules_ci;
