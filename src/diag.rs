@@ -211,6 +211,10 @@ pub static CODES: &[Code] = &[
         summary: "A `same_person` blocking rule reads a person field the rule's `person` does not declare; declare the field or leave the blocking rule out.",
     },
     Code {
+        id: "wrong-weight-count",
+        summary: "A `same_person` rule's `weights` gives a comparison a different number of weights from its levels; give one per level, in the order `cleanse explain same_person` lists them.",
+    },
+    Code {
         id: "merge-needs-key",
         summary: "A `same_person` rule merges records, which re-points references to the surviving record's id, so its table needs a one-column `key` (the id).",
     },

@@ -191,6 +191,9 @@ pub struct Settings {
     pub max_block: usize,
     /// Random pairs counted to estimate u.
     pub random_pairs: usize,
+    /// Weights per level the rules file fixes, by index into [`COMPARISONS`]: used instead of
+    /// the estimates.
+    pub fixed: HashMap<usize, Vec<f64>>,
 }
 
 impl Default for Settings {
@@ -202,6 +205,7 @@ impl Default for Settings {
             possible: 0.5,
             max_block: 5_000,
             random_pairs: 2_000_000,
+            fixed: HashMap::new(),
         }
     }
 }
@@ -346,15 +350,17 @@ pub fn find(people: &[Person], s: &Settings, cx: &Cx) -> Outcome {
         w: kinds
             .iter()
             .enumerate()
-            .map(|(c, k)| match k.fixed_weights() {
-                Some(w) => w.to_vec(),
-                None => (0..k.levels().len()).map(|l| (m[c][l] / u[c][l]).log2()).collect(),
+            .map(|(c, k)| match (s.fixed.get(&s.comparisons[c]), k.fixed_weights()) {
+                (Some(w), _) => w.clone(),
+                (None, Some(w)) => w.to_vec(),
+                (None, None) => (0..k.levels().len()).map(|l| (m[c][l] / u[c][l]).log2()).collect(),
             })
             .collect(),
+        // A weight the rules file fixes is used as written, with no frequency adjustment.
         m_exact: kinds
             .iter()
             .enumerate()
-            .map(|(c, k)| k.fixed_weights().is_none().then(|| m[c][0]))
+            .map(|(c, k)| (k.fixed_weights().is_none() && !s.fixed.contains_key(&s.comparisons[c])).then(|| m[c][0]))
             .collect(),
         tf: kinds
             .iter()
@@ -414,6 +420,8 @@ pub fn find(people: &[Person], s: &Settings, cx: &Cx) -> Outcome {
         });
     pairs.sort_by(|x, y| y.weight.total_cmp(&x.weight).then((x.a, x.b).cmp(&(y.a, y.b))));
 
+    let estimated =
+        |c: usize, k: &&dyn Comparison| k.fixed_weights().is_none() && !s.fixed.contains_key(&s.comparisons[c]);
     let model = Model {
         prior,
         comparisons: kinds
@@ -427,8 +435,8 @@ pub fn find(people: &[Person], s: &Settings, cx: &Cx) -> Outcome {
                     .enumerate()
                     .map(|(l, &level)| LevelModel {
                         level,
-                        m: k.fixed_weights().is_none().then(|| m[c][l]),
-                        u: k.fixed_weights().is_none().then(|| u[c][l]),
+                        m: estimated(c, k).then(|| m[c][l]),
+                        u: estimated(c, k).then(|| u[c][l]),
                         weight: weights.w[c][l],
                     })
                     .collect(),

@@ -141,6 +141,10 @@ pub struct RawRule {
     /// For `same_person`: the match probabilities that split pairs into bands.
     #[serde(default)]
     pub thresholds: Option<Spanned<RawThresholds>>,
+    /// For `same_person`: weights fixed by the rules file instead of estimated, per comparison,
+    /// one per level.
+    #[serde(default)]
+    pub weights: Option<Spanned<BTreeMap<String, Spanned<Vec<f64>>>>>,
     /// For `same_person`: merge the records of one person (the "same person" band).
     #[serde(default)]
     pub merge: Option<Spanned<RawMerge>>,
@@ -403,6 +407,7 @@ impl RawRule {
         add("comparisons", self.comparisons.as_ref().map(span));
         add("thresholds", self.thresholds.as_ref().map(span));
         add("merge", self.merge.as_ref().map(span));
+        add("weights", self.weights.as_ref().map(span));
         out
     }
 }

@@ -117,6 +117,7 @@ cases! {
     person_unknown_field: "unknown-key" at "17:57", help "did you mean `date_of_birth`?";
     possible_above_same: "bad-threshold" at "18:40";
     unknown_survivor_rule: "unknown-survivor-rule" at "19:18", help "did you mean `most_recent`?";
+    wrong_weight_count: "wrong-weight-count" at "19:19", help "one weight per level, in order: same, different";
     comparison_needs_field: "comparison-needs-field" at "18:31",
         help "declare `postcode` under `person`, or leave this comparison out";
 }

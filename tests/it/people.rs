@@ -242,3 +242,41 @@ fn the_shipped_person_list_is_matched_against_its_truth() {
     assert!(f1 >= 0.95, "F1 {f1:.4} (precision {precision:.4}, recall {recall:.4})");
     assert!(auto >= 0.999, "same-person precision {auto:.5}");
 }
+
+/// Weights the rules file fixes are used as written (and reported as fixed), not estimated.
+#[test]
+fn weights_fixed_in_the_rules_file_are_used_as_written() {
+    let dir = Dir::new();
+    dir.write(
+        "pack.yaml",
+        format!("{PACK}    weights:\n      nhs_number: [20, -30]\n      postcode: [9, 2, 1, -1]\n"),
+    );
+    dir.write("children.csv", CHILDREN);
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: children, file: children.csv }\n",
+    );
+    dir.run(&[]).expect_code(0);
+    let weights: serde_json::Value = serde_json::from_str(&dir.read("out/latest/match_weights.json")).unwrap();
+    let comparison = |name: &str| {
+        weights[0]["model"]["comparisons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["comparison"] == name)
+            .unwrap()
+            .clone()
+    };
+    let nhs = comparison("nhs_number");
+    assert_eq!(
+        (nhs["levels"][0]["weight"].as_f64(), nhs["levels"][1]["weight"].as_f64()),
+        (Some(20.0), Some(-30.0))
+    );
+    assert!(
+        nhs["levels"][0]["m"].is_null() && nhs["levels"][0]["u"].is_null(),
+        "{nhs}"
+    );
+    assert_eq!(comparison("postcode")["levels"][3]["weight"].as_f64(), Some(-1.0));
+    // Not fixed: estimated, with its m and u.
+    assert!(comparison("surname")["levels"][0]["m"].is_number());
+}

@@ -48,8 +48,40 @@ static DOC: KindDoc = KindDoc {
     summary: "Finds records of the table that are the same person under different ids, by comparing names (short forms, one-letter slips, swapped or middle names), dates of birth (exact, day and month swapped, one digit or the year out), postcodes (exact, sector, district), NHS numbers and UPNs (only when their check digit holds), and pre-birth records against the registered child. Weights are estimated from the data (Fellegi–Sunter); pairs at or above `thresholds.same` are the same person, pairs at or above `thresholds.possible` are queued for review. Each pair is reported on the later record, naming the other and explaining the match; `duplicates.csv` lists every pair and `person_clusters.csv` a person id for every record.",
     why: "The same child recorded twice under two ids splits their history: a second referral looks like a first, a repeat contact is missed, a plan is attached to the wrong record. Exact key checks cannot find them, because the second record was typed by someone else.",
     example: "- id: CHI-PERSON\n  table: children\n  kind: same_person\n  severity: warning\n  message: This record may be the same child as another record.\n  person:\n    first_name: first_name\n    surname: surname\n    date_of_birth: date_of_birth\n    sex: gender\n    postcode: postcode\n    nhs_number: nhs_number\n  thresholds: { same: 0.999, possible: 0.5 }",
-    params: &[PERSON, BLOCKING, COMPARISONS_PARAM, THRESHOLDS, MERGE],
+    params: &[PERSON, BLOCKING, COMPARISONS_PARAM, THRESHOLDS, WEIGHTS, MERGE],
 };
+
+const WEIGHTS: Param = Param {
+    name: "weights",
+    required: false,
+    doc: "Weights fixed here instead of estimated from the data, per comparison, one per level, in order (log₂ of how much likelier the level is for one person than for two), e.g. `nhs_number: [14, -12]`; comparisons not named are estimated. The levels: `first_name` exact, short form or variant, one slip, middle name, different; `surname` exact, one slip, part of a double surname, swapped with first name, different; `date_of_birth` exact, day and month swapped, one digit wrong, year one out, different; `pre_birth` born within 3 weeks of the expected date, born within 2 months, further apart; `sex` same, different; `postcode` exact, same sector, same district, different; `nhs_number` same, different; `upn` same, different; `household` twins, siblings.",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_weights_doc_lists_every_comparisons_levels_in_order() {
+        let doc = WEIGHTS.doc;
+        for k in COMPARISONS {
+            let at = doc
+                .find(&format!("`{}` ", k.name()))
+                .unwrap_or_else(|| panic!("{} not listed", k.name()));
+            let listed = &doc[at..];
+            let mut from = 0;
+            for level in k.levels() {
+                let word = level.split([' ', ':']).next().unwrap();
+                let i = listed[from..]
+                    .find(word)
+                    .unwrap_or_else(|| panic!("{}: `{level}` not in order", k.name()));
+                from += i + word.len();
+            }
+            assert_eq!(k.levels().len(), k.m_prior().len(), "{}", k.name());
+            assert_eq!(k.levels().len(), k.u_prior().len(), "{}", k.name());
+        }
+    }
+}
 
 const MERGE: Param = Param {
     name: "merge",
@@ -269,6 +301,40 @@ impl Kind for SamePersonKind {
                     at,
                     "no comparison or blocking rule can run on these fields",
                 ));
+            }
+        }
+        if let Some(w) = &cx.raw.weights {
+            for (name, levels) in &w.value {
+                let Some(i) = COMPARISONS.iter().position(|k| k.name() == name) else {
+                    let names = COMPARISONS.iter().map(|k| k.name());
+                    diags.push(
+                        cx.error(
+                            "unknown-comparison",
+                            span(levels),
+                            format!("unknown comparison `{name}`"),
+                        )
+                        .label("weights for a comparison Cleanse does not have")
+                        .help(
+                            did_you_mean(name, names.clone())
+                                .unwrap_or_else(|| format!("comparisons: {}", names.collect::<Vec<_>>().join(", "))),
+                        ),
+                    );
+                    continue;
+                };
+                let want = COMPARISONS[i].levels();
+                if levels.value.len() != want.len() {
+                    diags.push(
+                        cx.error(
+                            "wrong-weight-count",
+                            span(levels),
+                            format!("`{name}` has {} levels, so it needs {} weights", want.len(), want.len()),
+                        )
+                        .label(format!("{} given", levels.value.len()))
+                        .help(format!("one weight per level, in order: {}", want.join(", "))),
+                    );
+                    continue;
+                }
+                settings.fixed.insert(i, levels.value.clone());
             }
         }
         let merge = match &cx.raw.merge {
