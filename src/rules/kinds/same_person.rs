@@ -57,32 +57,6 @@ const WEIGHTS: Param = Param {
     doc: "Weights fixed here instead of estimated from the data, per comparison, one per level, in order (log₂ of how much likelier the level is for one person than for two), e.g. `nhs_number: [14, -12]`; comparisons not named are estimated. The levels: `first_name` exact, short form or variant, one slip, middle name, different; `surname` exact, one slip, part of a double surname, swapped with first name, different; `date_of_birth` exact, day and month swapped, one digit wrong, year one out, different; `pre_birth` born within 3 weeks of the expected date, born within 2 months, further apart; `sex` same, different; `postcode` exact, same sector, same district, different; `nhs_number` same, different; `upn` same, different; `household` twins, siblings.",
 };
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_weights_doc_lists_every_comparisons_levels_in_order() {
-        let doc = WEIGHTS.doc;
-        for k in COMPARISONS {
-            let at = doc
-                .find(&format!("`{}` ", k.name()))
-                .unwrap_or_else(|| panic!("{} not listed", k.name()));
-            let listed = &doc[at..];
-            let mut from = 0;
-            for level in k.levels() {
-                let word = level.split([' ', ':']).next().unwrap();
-                let i = listed[from..]
-                    .find(word)
-                    .unwrap_or_else(|| panic!("{}: `{level}` not in order", k.name()));
-                from += i + word.len();
-            }
-            assert_eq!(k.levels().len(), k.m_prior().len(), "{}", k.name());
-            assert_eq!(k.levels().len(), k.u_prior().len(), "{}", k.name());
-        }
-    }
-}
-
 const MERGE: Param = Param {
     name: "merge",
     required: false,
@@ -467,5 +441,31 @@ fn merge(cx: &RuleCx, raw: &crate::yaml::Spanned<crate::rules::raw::RawMerge>) -
         Ok(Merge { survivor, references })
     } else {
         Err(diags)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_weights_doc_lists_every_comparisons_levels_in_order() {
+        let doc = WEIGHTS.doc;
+        for k in COMPARISONS {
+            let at = doc
+                .find(&format!("`{}` ", k.name()))
+                .unwrap_or_else(|| panic!("{} not listed", k.name()));
+            let listed = &doc[at..];
+            let mut from = 0;
+            for level in k.levels() {
+                let word = level.split([' ', ':']).next().unwrap();
+                let i = listed[from..]
+                    .find(word)
+                    .unwrap_or_else(|| panic!("{}: `{level}` not in order", k.name()));
+                from += i + word.len();
+            }
+            assert_eq!(k.levels().len(), k.m_prior().len(), "{}", k.name());
+            assert_eq!(k.levels().len(), k.u_prior().len(), "{}", k.name());
+        }
     }
 }
