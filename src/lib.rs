@@ -17,6 +17,8 @@
 //!                                                 │
 //!  exports ──► relate (rules between tables: DataFusion joins over
 //!     │         the corrected columns they need; findings keyed by line)
+//!     │       dedupe (same_person rules: blocking, comparisons, weights;
+//!     │         pairs keyed by line, merges handed to fix as lookups)
 //!     │            │
 //!     └──► ingest ──► fix ──────► check ─────────────┘
 //!              (bytes →  (declared    (type columns, evaluate every
@@ -45,6 +47,9 @@
 //! - [`plan`]: turn a table's rules into physical expressions.
 //! - [`relate`]: evaluate rules between tables over whole tables, before any
 //!   row is routed.
+//! - [`dedupe`]: find records of one person under different ids
+//!   (Fellegi–Sunter, weights estimated from the data), explain each pair,
+//!   and plan merges.
 //! - [`ingest`]: read an export as text batches; set aside rows that are not
 //!   records, never drop them.
 //! - [`fix`]: apply declared corrections to a batch's text, recording every
