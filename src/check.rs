@@ -42,6 +42,7 @@ pub enum Detail {
     },
     /// The record may be (or is) the same person as the record on `line`, for the reasons given.
     SamePerson {
+        table: usize,
         line: u64,
         key: String,
         same: bool,

@@ -878,6 +878,17 @@ fn describe<'a>(
     let header = |c: usize| table.columns[c].header.as_str();
     let value_of = |c: usize| declared[c].value(row);
     let cols: Vec<usize> = match f.column {
+        // A rule of another table reporting here (`same_person`'s `also`): this table's person
+        // fields.
+        _ if set.tables[rule.table].name != table.name => match &rule.check {
+            crate::rules::Check::SamePerson(p) => p
+                .also
+                .iter()
+                .find(|a| set.tables[a.table].name == table.name)
+                .map(|a| a.fields.iter().flatten().copied().collect())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        },
         Some(c) if rule.kind != "check" => vec![c],
         Some(c) if rule.columns.is_empty() => vec![c],
         _ => rule.columns.clone(),
@@ -919,17 +930,19 @@ fn describe<'a>(
             )
         }
         Detail::SamePerson {
+            table: other_table,
             line,
             key,
             same,
             probability,
             explanation,
         } => {
-            let other = if key.is_empty() {
+            let at = if set.tables[*other_table].name == table.name {
                 format!("line {line}")
             } else {
-                format!("line {line} ({key})")
+                format!("{} line {line}", set.tables[*other_table].name)
             };
+            let other = if key.is_empty() { at } else { format!("{at} ({key})") };
             let band = if *same {
                 "the same person as"
             } else {

@@ -11,7 +11,7 @@ use datafusion::arrow::array::{Array, StringArray};
 
 use super::compare::{COMPARISONS, Cx, Nicknames};
 use super::person::{Fields, Person};
-use super::{Model, Pair, find};
+use super::{Model, Pair, Settings, find};
 use crate::check::{Detail, Finding};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -23,7 +23,8 @@ use crate::rules::{Check, RuleSet};
 /// What one `same_person` rule found.
 pub struct Matched {
     pub rule: usize,
-    pub table: usize,
+    /// Per record: its table (the rule's, or one of its `also` tables).
+    pub tables: Vec<usize>,
     /// Per record: its line and its key, as the exceptions report names it.
     pub lines: Vec<u64>,
     pub keys: Vec<String>,
@@ -66,6 +67,101 @@ struct Standing {
     fields: [String; 9],
 }
 
+/// Every record matching reads, from the rule's table and then its `also` tables.
+#[derive(Default)]
+struct Records {
+    people: Vec<Person>,
+    lines: Vec<u64>,
+    /// The record's key as the exceptions report names it.
+    keys: Vec<String>,
+    /// The person's id: the rule's table's key, or an `also` row's id column.
+    ids: Vec<String>,
+    tables: Vec<usize>,
+    /// For merging, the rule's table's records only.
+    standing: Vec<Standing>,
+}
+
+/// Read one table's rows into `into`, corrected as every rule sees them. `id`: the column of an
+/// `also` table holding the person's id (`None`: the table's own key). False when the table has
+/// no export.
+#[allow(clippy::too_many_arguments)]
+fn read(
+    set: &RuleSet,
+    config: &Config,
+    fixes: &Fixes,
+    batch_rows: usize,
+    t: usize,
+    fields: &[Option<usize>; 9],
+    id: Option<usize>,
+    merge: Option<&Merge>,
+    into: &mut Records,
+) -> Result<bool> {
+    let table = &set.tables[t];
+    let Some(input) = config.inputs.iter().find(|i| i.table == table.name) else {
+        return Ok(false);
+    };
+    let mut source = CsvSource::open(&input.path, table, input.encoding, input.delimiter)?;
+    let corrector = fixes.corrector(set, t, &source.header.columns, config.pivot);
+    while let Some(mut raw) = source.next_batch(batch_rows)? {
+        corrector.apply(&mut raw)?;
+        let text = |c: Option<usize>| -> Option<&StringArray> {
+            let i = source.header.columns[c?]?;
+            raw.columns[i].as_any().downcast_ref::<StringArray>()
+        };
+        let roles: Vec<Option<&StringArray>> = fields.iter().map(|&c| text(c)).collect();
+        let key_cols: Vec<Option<&StringArray>> = table.key.iter().map(|&k| text(Some(k))).collect();
+        let id_col = id.map(|c| text(Some(c)));
+        let (recent, source) = match merge {
+            Some(m) => (
+                m.survivor.iter().find_map(|s| match s {
+                    Survivor::MostRecent(c) => text(Some(*c)),
+                    _ => None,
+                }),
+                m.survivor.iter().find_map(|s| match s {
+                    Survivor::PreferredSource { column, sources } => text(Some(*column)).map(|a| (a, sources)),
+                    _ => None,
+                }),
+            ),
+            None => (None, None),
+        };
+        for row in 0..raw.num_rows() {
+            let v = |i: usize| roles[i].map_or("", |a| a.value(row));
+            into.people
+                .push(Person::new(&Fields::from_roles(std::array::from_fn(v)), config.pivot));
+            if merge.is_some() {
+                let all: [&str; 9] = std::array::from_fn(v);
+                into.standing.push(Standing {
+                    filled: all.iter().filter(|t| !t.trim().is_empty()).count() as u8,
+                    recent: recent.and_then(|a| {
+                        crate::values::parse_date(a.value(row), crate::values::DateForms::ALL, config.pivot)
+                    }),
+                    source: source.map_or(0, |(a, sources)| {
+                        let s = a.value(row).trim();
+                        sources
+                            .iter()
+                            .position(|x| x.eq_ignore_ascii_case(s))
+                            .unwrap_or(sources.len())
+                    }),
+                    fields: all.map(|t| t.trim().to_string()),
+                });
+            }
+            into.lines.push(raw.lines[row]);
+            let key = key_cols
+                .iter()
+                .map(|a| a.map_or("", |a| a.value(row).trim()))
+                .collect::<Vec<_>>()
+                .join(" | ");
+            into.ids.push(match id_col {
+                Some(c) => c.map_or("", |a| a.value(row).trim()).to_string(),
+                None => key.clone(),
+            });
+            into.keys.push(key);
+            into.tables.push(t);
+        }
+    }
+    Ok(true)
+}
+
 pub fn dedupe(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) -> Result<People> {
     let mut out = People::default();
     let cx = Cx {
@@ -75,72 +171,41 @@ pub fn dedupe(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
         let Check::SamePerson(spec) = &rule.check else {
             continue;
         };
-        let table = &set.tables[rule.table];
+        let mut r = Records::default();
         // A table with no export is reported by the run like any rule with nothing to check.
-        let Some(input) = config.inputs.iter().find(|i| i.table == table.name) else {
+        let merge = spec.merge.as_ref();
+        if !read(
+            set,
+            config,
+            fixes,
+            batch_rows,
+            rule.table,
+            &spec.fields,
+            None,
+            merge,
+            &mut r,
+        )? {
             continue;
-        };
-        let mut source = CsvSource::open(&input.path, table, input.encoding, input.delimiter)?;
-        let corrector = fixes.corrector(set, rule.table, &source.header.columns, config.pivot);
-        let (mut lines, mut keys, mut people) = (Vec::new(), Vec::new(), Vec::new());
-        let mut standing: Vec<Standing> = Vec::new();
-        while let Some(mut raw) = source.next_batch(batch_rows)? {
-            corrector.apply(&mut raw)?;
-            let text = |c: Option<usize>| -> Option<&StringArray> {
-                let i = source.header.columns[c?]?;
-                raw.columns[i].as_any().downcast_ref::<StringArray>()
-            };
-            let roles: Vec<Option<&StringArray>> = spec.fields.iter().map(|&c| text(c)).collect();
-            let key_cols: Vec<Option<&StringArray>> = table.key.iter().map(|&k| text(Some(k))).collect();
-            let (recent, source) = match &spec.merge {
-                Some(m) => (
-                    m.survivor.iter().find_map(|s| match s {
-                        Survivor::MostRecent(c) => text(Some(*c)),
-                        _ => None,
-                    }),
-                    m.survivor.iter().find_map(|s| match s {
-                        Survivor::PreferredSource { column, sources } => text(Some(*column)).map(|a| (a, sources)),
-                        _ => None,
-                    }),
-                ),
-                None => (None, None),
-            };
-            for row in 0..raw.num_rows() {
-                let v = |i: usize| roles[i].map_or("", |a| a.value(row));
-                let fields = Fields::from_roles(std::array::from_fn(v));
-                people.push(Person::new(&fields, config.pivot));
-                if spec.merge.is_some() {
-                    let all: [&str; 9] = std::array::from_fn(v);
-                    standing.push(Standing {
-                        filled: all.iter().filter(|t| !t.trim().is_empty()).count() as u8,
-                        recent: recent.and_then(|a| {
-                            crate::values::parse_date(a.value(row), crate::values::DateForms::ALL, config.pivot)
-                        }),
-                        source: source.map_or(0, |(a, sources)| {
-                            let s = a.value(row).trim();
-                            sources
-                                .iter()
-                                .position(|x| x.eq_ignore_ascii_case(s))
-                                .unwrap_or(sources.len())
-                        }),
-                        fields: all.map(|t| t.trim().to_string()),
-                    });
-                }
-                lines.push(raw.lines[row]);
-                keys.push(
-                    key_cols
-                        .iter()
-                        .map(|a| a.map_or("", |a| a.value(row).trim()))
-                        .collect::<Vec<_>>()
-                        .join(" | "),
-                );
-            }
+        }
+        let own = r.people.len();
+        for a in &spec.also {
+            read(
+                set,
+                config,
+                fixes,
+                batch_rows,
+                a.table,
+                &a.fields,
+                Some(a.id),
+                None,
+                &mut r,
+            )?;
         }
         let t = std::time::Instant::now();
-        let found = find(&people, &spec.settings, &cx);
+        let found = find(&r.people, &spec.settings, &cx);
         tracing::info!(
             rule = %rule.id,
-            records = people.len(),
+            records = r.people.len(),
             pairs_compared = found.model.pairs_compared,
             pairs_kept = found.pairs.len(),
             ms = t.elapsed().as_millis() as u64,
@@ -148,7 +213,7 @@ pub fn dedupe(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
         );
         let kinds: Vec<_> = spec.settings.comparisons.iter().map(|&i| COMPARISONS[i]).collect();
         let explain = |p: &Pair| {
-            let (a, b) = (&people[p.a as usize], &people[p.b as usize]);
+            let (a, b) = (&r.people[p.a as usize], &r.people[p.b as usize]);
             kinds
                 .iter()
                 .zip(&p.levels)
@@ -158,32 +223,49 @@ pub fn dedupe(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
                 .collect::<Vec<_>>()
                 .join("; ")
         };
+        // Rows of other tables are about a person, not records of one: they are reported only
+        // against this table's records, and only under another id than the record's.
+        let reported = |p: &Pair| {
+            let (a, b) = (p.a as usize, p.b as usize);
+            a < own && b < own || (a < own) != (b < own) && r.ids[a] != r.ids[b]
+        };
         let pairs: Vec<(Pair, String)> = found
             .pairs
             .into_iter()
+            .filter(|p| reported(p))
             .map(|p| (explain(&p), p))
             .map(|(e, p)| (p, e))
             .collect();
         let clusters = clusters(
-            people.len(),
+            r.people.len(),
             pairs.iter().filter(|(p, _)| p.same(&spec.settings)).map(|(p, _)| p),
         );
-        // The later record of each pair carries the finding, naming the earlier one; with
-        // `merge:`, a "same person" pair is a merge instead, reported on the merged record.
-        let findings = out.findings.entry(rule.table).or_default();
+        // With `merge:`, a "same person" pair of this table's records is a merge, reported on
+        // the merged record.
         if let Some(m) = &spec.merge {
-            let (plan, survivors) = merge_plan(ri, m, &spec.fields, &clusters, &standing, &keys);
-            for (&merged, (survivor, why)) in &merge_links(&pairs, &spec.settings, &clusters, &survivors) {
+            let own_same = pairs
+                .iter()
+                .filter(|(p, _)| p.same(&spec.settings) && (p.a as usize) < own && (p.b as usize) < own)
+                .map(|(p, _)| p);
+            let own_clusters = self::clusters(own, own_same);
+            let own_pairs: Vec<(Pair, String)> = pairs
+                .iter()
+                .filter(|(p, _)| (p.a as usize) < own && (p.b as usize) < own)
+                .cloned()
+                .collect();
+            let (plan, survivors) = merge_plan(ri, m, &spec.fields, &own_clusters, &r.standing, &r.keys[..own]);
+            let findings = out.findings.entry(rule.table).or_default();
+            for (&merged, (survivor, why)) in &merge_links(&own_pairs, &spec.settings, &own_clusters, &survivors) {
                 findings.push((
-                    lines[merged as usize],
+                    r.lines[merged as usize],
                     Finding {
                         rule: ri,
                         row: 0,
                         column: None,
                         severity: crate::rules::Severity::Error,
                         detail: Detail::MergedInto {
-                            line: lines[*survivor as usize],
-                            key: keys[*survivor as usize].clone(),
+                            line: r.lines[*survivor as usize],
+                            key: r.keys[*survivor as usize].clone(),
                             explanation: why.clone(),
                         },
                     },
@@ -191,25 +273,29 @@ pub fn dedupe(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
             }
             out.merges.push(plan);
         }
+        // Each other pair is reported once: on the other table's row, or the later record.
         for (p, why) in &pairs {
-            if spec.merge.is_some() && p.same(&spec.settings) {
+            let (a, b) = (p.a as usize, p.b as usize);
+            if spec.merge.is_some() && p.same(&spec.settings) && a < own && b < own {
                 continue;
             }
-            let (first, later) = if lines[p.a as usize] < lines[p.b as usize] {
-                (p.a, p.b)
-            } else {
-                (p.b, p.a)
+            let (named, carrier) = match (a < own, b < own) {
+                (true, false) => (a, b),
+                (false, true) => (b, a),
+                _ if r.lines[a] < r.lines[b] => (a, b),
+                _ => (b, a),
             };
-            findings.push((
-                lines[later as usize],
+            out.findings.entry(r.tables[carrier]).or_default().push((
+                r.lines[carrier],
                 Finding {
                     rule: ri,
                     row: 0,
                     column: None,
                     severity: rule.severity,
                     detail: Detail::SamePerson {
-                        line: lines[first as usize],
-                        key: keys[first as usize].clone(),
+                        table: r.tables[named],
+                        line: r.lines[named],
+                        key: r.keys[named].clone(),
                         same: p.same(&spec.settings),
                         probability: p.probability,
                         explanation: why.clone(),
@@ -219,9 +305,9 @@ pub fn dedupe(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
         }
         out.matched.push(Matched {
             rule: ri,
-            table: rule.table,
-            lines,
-            keys,
+            tables: r.tables,
+            lines: r.lines,
+            keys: r.keys,
             pairs,
             clusters,
             model: found.model,
@@ -283,38 +369,46 @@ pub fn write_outputs(dir: &Path, set: &RuleSet, config: &Config, people: &People
         "band",
         "probability",
         "weight",
-        "table",
-        "source_file",
+        "table_a",
+        "source_file_a",
         "line_a",
         "record_key_a",
+        "table_b",
+        "source_file_b",
         "line_b",
         "record_key_b",
         "explanation",
     ])
     .map_err(|e| csv_err(&path, e))?;
     for m in &people.matched {
-        let file = source(m.table);
         for (p, why) in &m.pairs {
-            let (a, b) = if m.lines[p.a as usize] < m.lines[p.b as usize] {
+            let order = |i: u32| (m.tables[i as usize] != set.rules[m.rule].table, m.lines[i as usize]);
+            let (a, b) = if order(p.a) <= order(p.b) {
                 (p.a, p.b)
             } else {
                 (p.b, p.a)
             };
+            let (a, b) = (a as usize, b as usize);
             w.write_record([
                 set.rules[m.rule].id.as_str(),
-                if p.probability >= m.same && !p.review_only {
+                if p.same(&Settings {
+                    same: m.same,
+                    ..Settings::default()
+                }) {
                     "same person"
                 } else {
                     "possible"
                 },
                 &format!("{:.6}", p.probability),
                 &format!("{:.2}", p.weight),
-                &set.tables[m.table].name,
-                &file,
-                &m.lines[a as usize].to_string(),
-                &m.keys[a as usize],
-                &m.lines[b as usize].to_string(),
-                &m.keys[b as usize],
+                &set.tables[m.tables[a]].name,
+                &source(m.tables[a]),
+                &m.lines[a].to_string(),
+                &m.keys[a],
+                &set.tables[m.tables[b]].name,
+                &source(m.tables[b]),
+                &m.lines[b].to_string(),
+                &m.keys[b],
                 why,
             ])
             .map_err(|e| csv_err(&path, e))?;
@@ -326,14 +420,14 @@ pub fn write_outputs(dir: &Path, set: &RuleSet, config: &Config, people: &People
     w.write_record(["rule_id", "person", "table", "source_file", "line", "record_key"])
         .map_err(|e| csv_err(&path, e))?;
     for m in &people.matched {
-        let file = source(m.table);
         let id = set.rules[m.rule].id.as_str();
         for (i, c) in m.clusters.iter().enumerate() {
+            let t = m.tables[i];
             w.write_record([
                 id,
                 &c.to_string(),
-                &set.tables[m.table].name,
-                &file,
+                &set.tables[t].name,
+                &source(t),
                 &m.lines[i].to_string(),
                 &m.keys[i],
             ])
@@ -345,7 +439,7 @@ pub fn write_outputs(dir: &Path, set: &RuleSet, config: &Config, people: &People
     let models: Vec<serde_json::Value> = people
         .matched
         .iter()
-        .map(|m| serde_json::json!({ "rule_id": set.rules[m.rule].id, "table": set.tables[m.table].name, "model": m.model }))
+        .map(|m| serde_json::json!({ "rule_id": set.rules[m.rule].id, "table": set.tables[set.rules[m.rule].table].name, "model": m.model }))
         .collect();
     let mut f = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
     serde_json::to_writer_pretty(&mut f, &models)

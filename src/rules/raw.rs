@@ -132,6 +132,9 @@ pub struct RawRule {
     /// For `same_person`: which columns hold the person's fields.
     #[serde(default)]
     pub person: Option<Spanned<RawPerson>>,
+    /// For `same_person`: other tables whose rows carry a person's fields (and their id).
+    #[serde(default)]
+    pub also: Option<Spanned<Vec<Spanned<RawAlso>>>>,
     /// For `same_person`: the blocking rules (which records are compared).
     #[serde(default)]
     pub blocking: Option<Spanned<Vec<Spanned<String>>>>,
@@ -195,6 +198,17 @@ impl RawPerson {
             self.upn.as_ref(),
         ]
     }
+}
+
+/// Another table a `same_person` rule compares with its own: rows that carry a person's fields
+/// under the id in `id` (e.g. contacts, with the child's name and date of birth).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAlso {
+    pub table: Spanned<String>,
+    /// The column holding the person's id, as the rule's table's key.
+    pub id: Spanned<String>,
+    pub person: Spanned<RawPerson>,
 }
 
 /// How a `same_person` rule merges the records of one person.
@@ -408,6 +422,7 @@ impl RawRule {
         add("thresholds", self.thresholds.as_ref().map(span));
         add("merge", self.merge.as_ref().map(span));
         add("weights", self.weights.as_ref().map(span));
+        add("also", self.also.as_ref().map(span));
         out
     }
 }

@@ -280,3 +280,61 @@ fn weights_fixed_in_the_rules_file_are_used_as_written() {
     // Not fixed: estimated, with its m and u.
     assert!(comparison("surname")["levels"][0]["m"].is_number());
 }
+
+/// `also`: rows of another table carrying a person's fields (a contact's child's name and date of
+/// birth) are compared with the person records; a row that looks like a record under another
+/// id is reported on that row, and rows agreeing with their own record are not.
+#[test]
+fn rows_of_another_table_that_look_like_a_record_under_another_id_are_reported() {
+    let dir = Dir::new();
+    let pack = PACK
+        .replace(
+            "      - { name: contact_date, header: Contact Date, type: date }\n",
+            "      - { name: contact_date, header: Contact Date, type: date }\n      - { name: first_name, header: First Name }\n      - { name: surname, header: Surname }\n      - { name: date_of_birth, header: Date of Birth, type: date }\n",
+        )
+        + "    also:\n      - { table: contacts, id: child_id, person: { first_name: first_name, surname: surname, date_of_birth: date_of_birth } }\n";
+    dir.write("pack.yaml", pack);
+    dir.write("children.csv", CHILDREN);
+    dir.write(
+        "contacts.csv",
+        "Child ID,Contact Date,First Name,Surname,Date of Birth\n\
+         C2,01/02/2024,Olivia,Patel,14/06/2015\n\
+         C2,01/03/2025,Jayden,Smith,07/03/2013\n\
+         C4,05/05/2024,Amelia,Okafor,14/06/2015\n",
+    );
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: children, file: children.csv }\n  - { table: contacts, file: contacts.csv }\n",
+    );
+    dir.run(&[]).expect_code(0);
+    let out = dir.latest();
+    // The contact on line 3 is Jayden Smith's (C1, and C3 typed twice), recorded against C2.
+    let on_contacts: Vec<(u64, &str)> = out
+        .findings
+        .iter()
+        .filter(|f| f.table == "contacts" && f.rule_id == "CHI-SAME")
+        .map(|f| (f.line, f.message.as_str()))
+        .collect();
+    assert!(
+        !on_contacts.is_empty() && on_contacts.iter().all(|(l, _)| *l == 3),
+        "{on_contacts:?}"
+    );
+    assert!(on_contacts[0].1.contains("children line 2 (C1)"), "{on_contacts:?}");
+    let pairs = Csv::read(&dir.join("out/latest/duplicates.csv"));
+    let cross: Vec<(&str, &str, &str, &str)> = pairs
+        .rows
+        .iter()
+        .filter(|r| pairs.get(r, "table_b") == "contacts")
+        .map(|r| {
+            (
+                pairs.get(r, "table_a"),
+                pairs.get(r, "record_key_a"),
+                pairs.get(r, "line_b"),
+                pairs.get(r, "record_key_b"),
+            )
+        })
+        .collect();
+    assert!(cross.contains(&("children", "C1", "3", "C2 | 01/03/2025")), "{cross:?}");
+    // Both contacts' own rows agree with their records: not reported; the rows are kept.
+    assert_eq!(out.corrected("contacts").rows.len(), 3);
+}

@@ -19,6 +19,16 @@ pub struct SamePerson {
     pub fields: [Option<usize>; 9],
     pub settings: Settings,
     pub merge: Option<Merge>,
+    /// Other tables compared with this one: (table, its id column, its person fields).
+    pub also: Vec<Also>,
+}
+
+/// Another table whose rows carry a person's fields under an id.
+#[derive(Debug, Clone)]
+pub struct Also {
+    pub table: usize,
+    pub id: usize,
+    pub fields: [Option<usize>; 9],
 }
 
 /// How the records of one person are merged.
@@ -48,7 +58,13 @@ static DOC: KindDoc = KindDoc {
     summary: "Finds records of the table that are the same person under different ids, by comparing names (short forms, one-letter slips, swapped or middle names), dates of birth (exact, day and month swapped, one digit or the year out), postcodes (exact, sector, district), NHS numbers and UPNs (only when their check digit holds), and pre-birth records against the registered child. Weights are estimated from the data (Fellegi–Sunter); pairs at or above `thresholds.same` are the same person, pairs at or above `thresholds.possible` are queued for review. Each pair is reported on the later record, naming the other and explaining the match; `duplicates.csv` lists every pair and `person_clusters.csv` a person id for every record.",
     why: "The same child recorded twice under two ids splits their history: a second referral looks like a first, a repeat contact is missed, a plan is attached to the wrong record. Exact key checks cannot find them, because the second record was typed by someone else.",
     example: "- id: CHI-PERSON\n  table: children\n  kind: same_person\n  severity: warning\n  message: This record may be the same child as another record.\n  person:\n    first_name: first_name\n    surname: surname\n    date_of_birth: date_of_birth\n    sex: gender\n    postcode: postcode\n    nhs_number: nhs_number\n  thresholds: { same: 0.999, possible: 0.5 }",
-    params: &[PERSON, BLOCKING, COMPARISONS_PARAM, THRESHOLDS, WEIGHTS, MERGE],
+    params: &[PERSON, ALSO, BLOCKING, COMPARISONS_PARAM, THRESHOLDS, WEIGHTS, MERGE],
+};
+
+const ALSO: Param = Param {
+    name: "also",
+    required: false,
+    doc: "Other tables whose rows carry a person's fields under an id, compared with this table's records: `- { table: contacts, id: child_id, person: { first_name: ..., date_of_birth: ... } }`. A row is reported when it looks like a record of this table under a different id (a contact recorded against the wrong or a duplicate child); rows of one other table are not compared with each other.",
 };
 
 const WEIGHTS: Param = Param {
@@ -311,6 +327,41 @@ impl Kind for SamePersonKind {
                 settings.fixed.insert(i, levels.value.clone());
             }
         }
+        let mut also = Vec::new();
+        for a in cx.raw.also.iter().flat_map(|a| &a.value) {
+            let a = &a.value;
+            let Some(ti) = cx.tables.iter().position(|t| t.name == a.table.value) else {
+                diags.push(
+                    cx.error(
+                        "unknown-table",
+                        span(&a.table),
+                        format!("unknown table `{}`", a.table.value),
+                    )
+                    .label("no table with this name")
+                    .help(crate::rules::tables_help(&a.table.value, cx.tables)),
+                );
+                continue;
+            };
+            let other = &cx.tables[ti];
+            let column =
+                |name: &crate::yaml::Spanned<String>, diags: &mut Vec<Diagnostic>| match other.column(&name.value) {
+                    Some(c) => Some(c),
+                    None => {
+                        diags.push(crate::rules::unknown_column(cx.file, name, &other.name, &other.columns));
+                        None
+                    }
+                };
+            let id = column(&a.id, &mut diags);
+            let mut fields = [None; 9];
+            for (i, name) in a.person.value.fields().into_iter().enumerate() {
+                if let Some(name) = name {
+                    fields[i] = column(name, &mut diags);
+                }
+            }
+            if let Some(id) = id {
+                also.push(Also { table: ti, id, fields });
+            }
+        }
         let merge = match &cx.raw.merge {
             Some(m) => match merge(cx, m) {
                 Ok(m) => Some(m),
@@ -326,6 +377,7 @@ impl Kind for SamePersonKind {
                 fields,
                 settings,
                 merge,
+                also,
             })))
         } else {
             Err(diags)
