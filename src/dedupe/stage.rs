@@ -81,9 +81,9 @@ struct Records {
     standing: Vec<Standing>,
 }
 
-/// Read one table's rows into `into`, corrected as every rule sees them. `id`: the column of an
-/// `also` table holding the person's id (`None`: the table's own key). False when the table has
-/// no export.
+/// Read one table's rows into `into`, corrected as every rule sees them. `id`: the column holding
+/// the person's id (an `also` table's, or `person: local_id`; `None`: the table's own key). False
+/// when the table has no export.
 #[allow(clippy::too_many_arguments)]
 fn read(
     set: &RuleSet,
@@ -181,7 +181,7 @@ pub fn dedupe(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
             batch_rows,
             rule.table,
             &spec.fields,
-            None,
+            spec.local_id,
             merge,
             &mut r,
         )? {
@@ -253,7 +253,7 @@ pub fn dedupe(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
                 .filter(|(p, _)| (p.a as usize) < own && (p.b as usize) < own)
                 .cloned()
                 .collect();
-            let (plan, survivors) = merge_plan(ri, m, &spec.fields, &own_clusters, &r.standing, &r.keys[..own]);
+            let (plan, survivors) = merge_plan(ri, m, &spec.fields, &own_clusters, &r.standing, &r.ids[..own]);
             let findings = out.findings.entry(rule.table).or_default();
             for (&merged, (survivor, why)) in &merge_links(&own_pairs, &spec.settings, &own_clusters, &survivors) {
                 findings.push((

@@ -543,7 +543,8 @@ fn merge_corrections(set: &mut RuleSet) {
         let (Some(m), Some(declared)) = (&p.merge, &rule.declared) else {
             continue;
         };
-        let key = set.tables[rule.table].key[0];
+        // The id merges go by: `person: local_id`, else the table's one-column key.
+        let key = p.local_id.unwrap_or_else(|| set.tables[rule.table].key[0]);
         let correction = |table: usize, column: usize, fix: MergeFix, docs: &str| crate::fix::Correction {
             id: format!("{}.merge", rule.id),
             table,

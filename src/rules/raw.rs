@@ -181,6 +181,9 @@ pub struct RawPerson {
     pub nhs_number: Option<Spanned<String>>,
     #[serde(default)]
     pub upn: Option<Spanned<String>>,
+    /// The record's id in the case-management system (default: the table's key).
+    #[serde(default)]
+    pub local_id: Option<Spanned<String>>,
 }
 
 impl RawPerson {

@@ -338,3 +338,29 @@ fn rows_of_another_table_that_look_like_a_record_under_another_id_are_reported()
     // Both contacts' own rows agree with their records: not reported; the rows are kept.
     assert_eq!(out.corrected("contacts").rows.len(), 3);
 }
+
+/// `person: local_id` names the id merges go by when the table's key is not one column.
+#[test]
+fn merging_goes_by_local_id_when_the_key_is_not_one_column() {
+    let dir = Dir::new();
+    let pack = format!("{PACK}{MERGE}")
+        .replacen("    key: [child_id]\n", "    key: [child_id, first_name]\n", 1)
+        .replace(
+            "person: { first_name: first_name,",
+            "person: { local_id: child_id, first_name: first_name,",
+        );
+    dir.write("pack.yaml", &pack);
+    dir.write("children.csv", CHILDREN);
+    dir.write("contacts.csv", "Child ID,Contact Date\nC1,01/02/2024\n");
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: children, file: children.csv }\n  - { table: contacts, file: contacts.csv }\n",
+    );
+    dir.run(&[]).expect_code(0);
+    let contacts = dir.latest().corrected("contacts");
+    assert_eq!(contacts.get(&contacts.rows[0], "Child ID"), "C3");
+    // Without it, the two-column key cannot be merged by.
+    dir.write("pack.yaml", pack.replace("local_id: child_id, ", ""));
+    let out = dir.run(&[]).expect_code(2);
+    assert!(out.stderr.contains("error[merge-needs-key]"), "{}", out.stderr);
+}

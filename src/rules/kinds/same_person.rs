@@ -21,6 +21,8 @@ pub struct SamePerson {
     pub merge: Option<Merge>,
     /// Other tables compared with this one: (table, its id column, its person fields).
     pub also: Vec<Also>,
+    /// The column holding the record's id (`person: local_id`); `None`: the table's key.
+    pub local_id: Option<usize>,
 }
 
 /// Another table whose rows carry a person's fields under an id.
@@ -82,7 +84,7 @@ const MERGE: Param = Param {
 const PERSON: Param = Param {
     name: "person",
     required: true,
-    doc: "Which column holds each person field: `first_name`, `other_names`, `surname`, `date_of_birth`, `expected_date_of_birth` (pre-birth records), `sex`, `postcode`, `nhs_number`, `upn`. Declare those the table has; at least a surname or first name and a date of birth.",
+    doc: "Which column holds each person field: `first_name`, `other_names`, `surname`, `date_of_birth`, `expected_date_of_birth` (pre-birth records), `sex`, `postcode`, `nhs_number`, `upn`, and `local_id` (the record's id in the case-management system; default: the table's key). Declare those the table has; at least a surname or first name and a date of birth.",
 };
 const BLOCKING: Param = Param {
     name: "blocking",
@@ -161,6 +163,17 @@ impl Kind for SamePersonKind {
                 }
             }
         }
+        let local_id = raw
+            .value
+            .local_id
+            .as_ref()
+            .and_then(|name| match cx.resolve(std::slice::from_ref(name)) {
+                Ok(c) => Some(c[0]),
+                Err(d) => {
+                    diags.extend(d);
+                    None
+                }
+            });
         let has = |role: &str| raw.value.fields()[ROLES.iter().position(|r| *r == role).expect("a role")].is_some();
         let allowed = |needs: &[&[&str]]| needs.iter().all(|any| any.iter().any(|r| has(r)));
         if !(has("surname") || has("first_name")) || !(has("date_of_birth") || has("expected_date_of_birth")) {
@@ -363,7 +376,7 @@ impl Kind for SamePersonKind {
             }
         }
         let merge = match &cx.raw.merge {
-            Some(m) => match merge(cx, m) {
+            Some(m) => match merge(cx, m, local_id.is_some()) {
                 Ok(m) => Some(m),
                 Err(d) => {
                     diags.extend(d);
@@ -378,6 +391,7 @@ impl Kind for SamePersonKind {
                 settings,
                 merge,
                 also,
+                local_id,
             })))
         } else {
             Err(diags)
@@ -385,10 +399,14 @@ impl Kind for SamePersonKind {
     }
 }
 
-fn merge(cx: &RuleCx, raw: &crate::yaml::Spanned<crate::rules::raw::RawMerge>) -> Result<Merge, Vec<Diagnostic>> {
+fn merge(
+    cx: &RuleCx,
+    raw: &crate::yaml::Spanned<crate::rules::raw::RawMerge>,
+    has_local_id: bool,
+) -> Result<Merge, Vec<Diagnostic>> {
     let m = &raw.value;
     let mut diags = Vec::new();
-    if cx.table.key.len() != 1 {
+    if cx.table.key.len() != 1 && !has_local_id {
         diags.push(
             cx.error(
                 "merge-needs-key",
@@ -396,7 +414,7 @@ fn merge(cx: &RuleCx, raw: &crate::yaml::Spanned<crate::rules::raw::RawMerge>) -
                 format!("table `{}` has no one-column key to merge by", cx.table.name),
             )
             .label("merging re-points references to the surviving record's id")
-            .help("give the table `key: [<id column>]`"),
+            .help("give the table `key: [<id column>]`, or name the id column as `person: local_id`"),
         );
     }
     let column = |name: &crate::yaml::Spanned<String>, diags: &mut Vec<Diagnostic>| match cx
