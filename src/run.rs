@@ -112,7 +112,7 @@ fn run_loaded(
                     m.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect()
                 })
             } else {
-                plan.repoint.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect()
+                plan.repoint.clone()
             };
             fixes.lookups.insert(ci, lookup);
         }

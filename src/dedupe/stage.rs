@@ -48,8 +48,9 @@ pub struct People {
 /// (see [`crate::fix::merge`]).
 pub struct MergePlan {
     pub rule: usize,
-    /// A merged record's id → the survivor's id.
-    pub repoint: HashMap<String, String>,
+    /// A merged record's id → the survivor's id; `None` when records sharing that id were
+    /// merged into different survivors (their references are left alone).
+    pub repoint: HashMap<String, Option<String>>,
     /// Per person-field column: the survivor's id → the value to fill its blank cell with.
     pub fills: HashMap<usize, HashMap<String, String>>,
 }
@@ -482,7 +483,14 @@ fn merge_plan(
         for &r in &records[1..] {
             let old = &keys[r as usize];
             if !old.is_empty() && old != id {
-                plan.repoint.insert(old.clone(), id.clone());
+                plan.repoint
+                    .entry(old.clone())
+                    .and_modify(|to| {
+                        if to.as_ref() != Some(id) {
+                            *to = None;
+                        }
+                    })
+                    .or_insert_with(|| Some(id.clone()));
             }
         }
         // Fill by id only where the id names this one record.
