@@ -5,11 +5,12 @@
 //! its data can be moved together.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::diag::{Diagnostic, did_you_mean};
-use crate::ingest::Encoding;
+use crate::diag::{Diagnostic, SourceFile, did_you_mean};
+use crate::ingest::{Dialect, Encoding};
 use crate::yaml::{self, Spanned, span};
 
 #[derive(Debug, Deserialize)]
@@ -65,6 +66,10 @@ struct RawInput {
     encoding: Option<Spanned<String>>,
     #[serde(default)]
     delimiter: Option<Spanned<String>>,
+    #[serde(default)]
+    skip_lines: Option<u32>,
+    #[serde(default)]
+    max_value_lines: Option<Spanned<u32>>,
 }
 
 /// One export to read.
@@ -74,8 +79,24 @@ pub struct Input {
     pub path: PathBuf,
     pub encoding: Encoding,
     pub delimiter: u8,
+    /// Lines above the header to pass over (a report's title).
+    pub skip_lines: u32,
+    /// How many lines one quoted value may run over before its quote is taken to be unclosed.
+    pub max_value_lines: u32,
     /// Where `table:` is written, for "unknown table" errors after the packs load.
     pub table_at: (std::sync::Arc<crate::diag::SourceFile>, std::ops::Range<usize>),
+}
+
+impl Input {
+    /// How the export is laid out, for the reader.
+    pub fn dialect(&self) -> Dialect {
+        Dialect {
+            encoding: self.encoding,
+            delimiter: self.delimiter,
+            skip_lines: self.skip_lines,
+            max_value_lines: self.max_value_lines,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -173,15 +194,7 @@ impl Config {
                 if p.is_file() {
                     Some(p)
                 } else {
-                    diags.push(
-                        Diagnostic::new(
-                            "missing-file",
-                            &file,
-                            span(r),
-                            format!("rules file `{}` does not exist", p.display()),
-                        )
-                        .label("no such file"),
-                    );
+                    diags.push(not_a_file(&file, span(r), "rules file", &p));
                     None
                 }
             })
@@ -190,15 +203,7 @@ impl Config {
         for i in &raw.inputs {
             let path = base.join(&i.file.value);
             if reach == Reach::PacksAndData && !path.is_file() {
-                diags.push(
-                    Diagnostic::new(
-                        "missing-file",
-                        &file,
-                        span(&i.file),
-                        format!("input file `{}` does not exist", path.display()),
-                    )
-                    .label("no such file"),
-                );
+                diags.push(not_a_file(&file, span(&i.file), "input file", &path));
             }
             if inputs.iter().any(|x| x.table == i.table.value) {
                 diags.push(
@@ -250,11 +255,33 @@ impl Config {
                     }
                 },
             };
+            let max_value_lines = match &i.max_value_lines {
+                None => Dialect::DEFAULT_MAX_VALUE_LINES,
+                Some(m) if m.value == 0 => {
+                    diags.push(
+                        Diagnostic::new(
+                            "bad-max-value-lines",
+                            &file,
+                            span(m),
+                            "a value must be allowed at least one line",
+                        )
+                        .label("zero lines")
+                        .help(format!(
+                            "write e.g. `max_value_lines: {}` (the default), more if the export has long notes",
+                            Dialect::DEFAULT_MAX_VALUE_LINES
+                        )),
+                    );
+                    Dialect::DEFAULT_MAX_VALUE_LINES
+                }
+                Some(m) => m.value,
+            };
             inputs.push(Input {
                 table: i.table.value.clone(),
                 path,
                 encoding,
                 delimiter,
+                skip_lines: i.skip_lines.unwrap_or(0),
+                max_value_lines,
                 table_at: (file.clone(), span(&i.table)),
             });
         }
@@ -299,5 +326,28 @@ impl Config {
             breakdown,
         };
         (Some(config), diags)
+    }
+}
+
+/// A configured path that is missing, or is something other than a file: a folder, or a device
+/// or pipe (`/dev/zero` would never end).
+fn not_a_file(file: &Arc<SourceFile>, at: std::ops::Range<usize>, what: &str, path: &Path) -> Diagnostic {
+    if path.exists() {
+        Diagnostic::new(
+            "missing-file",
+            file,
+            at,
+            format!("{what} `{}` is not a regular file", path.display()),
+        )
+        .label("not a file")
+        .help("name a file here: a folder, device or pipe cannot be read as one")
+    } else {
+        Diagnostic::new(
+            "missing-file",
+            file,
+            at,
+            format!("{what} `{}` does not exist", path.display()),
+        )
+        .label("no such file")
     }
 }

@@ -187,6 +187,10 @@ pub static CODES: &[Code] = &[
         summary: "`two_digit_year_pivot` is not a number from 0 to 99; set it to e.g. `40` (00 to 39 read as 20xx, 40 to 99 as 19xx).",
     },
     Code {
+        id: "bad-max-value-lines",
+        summary: "An input's `max_value_lines` is zero; a value needs at least one line (the default, 200, suits notes typed with line breaks).",
+    },
+    Code {
         id: "bad-keep-days",
         summary: "`history: keep_days` is zero; the history must keep at least one day (the default is 400).",
     },
@@ -240,8 +244,12 @@ pub static CODES: &[Code] = &[
         summary: "A rule, correction, example or input names a table that no rule pack declares; correct the name (see the suggestion) or declare the table.",
     },
     Code {
+        id: "bad-table-name",
+        summary: "A table's name cannot become a file name (it has `/`, `..`, spaces or other characters, or names a device); table names become `corrected/<table>.csv`, so use letters, digits, `_` and `-`, starting with a letter.",
+    },
+    Code {
         id: "duplicate-table",
-        summary: "Two packs declare a table with the same name; declare each table once (another pack can still add rules to it).",
+        summary: "Two packs declare a table with the same name, or two names that differ only in case (they would be one file on Windows and macOS); declare each table once (another pack can still add rules to it).",
     },
     Code {
         id: "unknown-column",
@@ -404,7 +412,7 @@ pub static CODES: &[Code] = &[
     },
     Code {
         id: "bad-synonyms-file",
-        summary: "A `map` correction's `synonyms_file` cannot be read as a CSV file with a `from,to` header; check the path (relative to the rules file) and the file.",
+        summary: "A `map` correction's `synonyms_file` cannot be read as a CSV file with a `from,to` header, or lies outside the rules file's folder (an absolute path, `..`, or a link leading out, which shared packs may not use); check the path (relative to the rules file) and the file.",
     },
     Code {
         id: "not-a-code",

@@ -72,6 +72,20 @@ pub enum InputErrorKind {
     Utf16,
     #[error("could not read CSV: {0}")]
     Csv(String),
+    #[error("this is not a text file{}; export the table as CSV (in Excel: File, Save As, CSV UTF-8)", looks_like.map(|w| format!(": it looks like {w}")).unwrap_or_default())]
+    NotText { looks_like: Option<&'static str> },
+    #[error(
+        "the header seems to start on line {line}: the lines above it look like a title or notes. Add `skip_lines: {skip}` to this input in the configuration to pass over them"
+    )]
+    HeaderFurtherDown { line: u64, skip: u64 },
+    #[error(
+        "the header `{header}` appears twice, in columns {first} and {second}; remove or rename one of them in the export"
+    )]
+    RepeatedHeader {
+        header: String,
+        first: usize,
+        second: usize,
+    },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

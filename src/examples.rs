@@ -119,6 +119,8 @@ fn run_one(
             path,
             encoding: Encoding::Utf8,
             delimiter: b',',
+            skip_lines: 0,
+            max_value_lines: crate::ingest::Dialect::DEFAULT_MAX_VALUE_LINES,
             table_at: (Arc::clone(&example.file), example.span.clone()),
         });
     }

@@ -44,6 +44,33 @@ impl Encoding {
     }
 }
 
+/// How an export is laid out: the configuration's settings for one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    pub encoding: Encoding,
+    pub delimiter: u8,
+    /// Lines above the header to pass over (a report's title, a blank line).
+    pub skip_lines: u32,
+    /// The most lines one value may run over before its opening quote is taken to be unclosed.
+    pub max_value_lines: u32,
+}
+
+impl Dialect {
+    /// Longer than any note typed into a case-management form, far shorter than an export.
+    pub const DEFAULT_MAX_VALUE_LINES: u32 = 200;
+}
+
+impl Default for Dialect {
+    fn default() -> Self {
+        Dialect {
+            encoding: Encoding::Auto,
+            delimiter: b',',
+            skip_lines: 0,
+            max_value_lines: Dialect::DEFAULT_MAX_VALUE_LINES,
+        }
+    }
+}
+
 /// Why a row was set aside before any rule ran.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BadRowKind {
@@ -51,6 +78,10 @@ pub enum BadRowKind {
     Ragged { found: usize, expected: usize, lines: u64 },
     /// Every field is blank.
     Blank,
+    /// A quoted value opened on line `opened` ran over `lines` more lines: past the end of the
+    /// file (`to_end`), or further than [`Dialect::max_value_lines`]. The records on those lines
+    /// were read as part of the value, so they were never checked.
+    UnclosedQuote { opened: u64, lines: u64, to_end: bool },
 }
 
 #[derive(Debug, Clone)]
@@ -102,28 +133,38 @@ pub struct Header {
 pub struct Tracked<R> {
     inner: R,
     sha: Sha256,
-    /// Offset and length (1, or 2 for CRLF) of line breaks read but not yet passed by a record.
-    breaks: VecDeque<(u64, u64)>,
+    /// Offset, length (1, or 2 for CRLF) and `"` bytes before it, of each line break read but
+    /// not yet passed by a record.
+    breaks: VecDeque<(u64, u64, u64)>,
     breaks_passed: u64,
     pos: u64,
     prev_cr: bool,
+    /// `"` bytes read so far, and before the start of the record last asked for: an odd count
+    /// between a record's start and the end of the file means its quote never closed.
+    quotes: u64,
+    quotes_at_record: u64,
+    /// The reader has returned end of file.
+    eof: bool,
 }
 
 impl<R: Read> Read for Tracked<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
+        self.eof |= n == 0 && !buf.is_empty();
         let chunk = &buf[..n];
         self.sha.update(chunk);
         for (i, &b) in chunk.iter().enumerate() {
             // CRLF counts once, at the CR; a lone CR (old Mac exports) or LF counts too.
             let at = self.pos + i as u64;
             if b == b'\r' || (b == b'\n' && !self.prev_cr) {
-                self.breaks.push_back((at, 1));
+                self.breaks.push_back((at, 1, self.quotes));
             } else if b == b'\n'
                 && let Some(cr) = self.breaks.back_mut()
                 && cr.0 + 1 == at
             {
                 cr.1 = 2;
+            } else if b == b'"' {
+                self.quotes += 1;
             }
             self.prev_cr = b == b'\r';
         }
@@ -139,14 +180,21 @@ impl<R> Tracked<R> {
     /// any blank lines it skipped, so those breaks are passed too.
     fn line_at(&mut self, byte: u64) -> u64 {
         let mut start = byte;
-        while let Some(&(at, len)) = self.breaks.front()
+        while let Some(&(at, len, quotes)) = self.breaks.front()
             && at <= start
         {
             self.breaks.pop_front();
             self.breaks_passed += 1;
+            self.quotes_at_record = quotes;
             start = start.max(at + len);
         }
         self.breaks_passed + 1
+    }
+
+    /// Whether the record last asked for by [`Tracked::line_at`], ending at `end`, ran to the
+    /// end of the file inside a quote.
+    fn open_to_end(&self, end: u64) -> bool {
+        self.eof && end == self.pos && (self.quotes - self.quotes_at_record) % 2 == 1
     }
 }
 
@@ -154,8 +202,13 @@ pub struct CsvSource<R> {
     path: PathBuf,
     reader: csv::Reader<BufReader<Tracked<R>>>,
     encoding: Encoding,
+    max_value_lines: u32,
+    /// Bytes passed over before the csv reader started (`skip_lines`): its offsets start there.
+    skipped: u64,
     record: csv::ByteRecord,
     pub header: Header,
+    /// The line the header is on (1, unless lines were skipped).
+    pub header_line: u64,
     pub rows_read: u64,
 }
 
@@ -168,15 +221,82 @@ pub fn normalise_header(h: &str) -> String {
 }
 
 impl CsvSource<File> {
-    pub fn open(path: &Path, table: &Table, encoding: Encoding, delimiter: u8) -> Result<Self> {
+    pub fn open(path: &Path, table: &Table, dialect: Dialect) -> Result<Self> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        CsvSource::open_reader(path, file, table, encoding, delimiter)
+        CsvSource::open_reader(path, file, table, dialect)
     }
+}
+
+/// What the first bytes of a file say it is, when it is not text: a workbook, an image, an
+/// archive. Checked before any header matching, so a renamed file gets one clear refusal.
+fn not_text(head: &[u8]) -> Option<Option<&'static str>> {
+    const SIGNATURES: &[(&[u8], &str)] = &[
+        (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip archive"),
+        (
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            "an old Excel workbook (.xls) or another Office file",
+        ),
+        (b"\x89PNG", "a PNG image"),
+        (b"\xFF\xD8\xFF", "a JPEG image"),
+        (b"GIF8", "a GIF image"),
+        (b"%PDF", "a PDF document"),
+        (b"PAR1", "a Parquet file"),
+        (b"\x1F\x8B", "a gzip archive"),
+        (b"SQLite format 3\0", "an SQLite database"),
+    ];
+    if let Some((_, what)) = SIGNATURES.iter().find(|(sig, _)| head.starts_with(sig)) {
+        return Some(Some(what));
+    }
+    // Text in UTF-8 or Windows-1252 has no NUL bytes and few other control characters.
+    let sample = &head[..head.len().min(8192)];
+    let controls = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
+        .count();
+    (sample.contains(&0) || controls * 100 > sample.len()).then_some(None)
+}
+
+/// Pass over `n` physical lines (CRLF, LF or CR each end one); returns the bytes passed over,
+/// or `None` if the file ends first.
+fn skip_lines<R: Read>(reader: &mut BufReader<R>, n: u32) -> std::io::Result<Option<u64>> {
+    let mut skipped = 0u64;
+    for _ in 0..n {
+        loop {
+            let buf = reader.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            match buf.iter().position(|&b| b == b'\n' || b == b'\r') {
+                Some(i) => {
+                    let cr = buf[i] == b'\r';
+                    reader.consume(i + 1);
+                    skipped += i as u64 + 1;
+                    if cr && reader.fill_buf()?.first() == Some(&b'\n') {
+                        reader.consume(1);
+                        skipped += 1;
+                    }
+                    break;
+                }
+                None => {
+                    let len = buf.len();
+                    reader.consume(len);
+                    skipped += len as u64;
+                }
+            }
+        }
+    }
+    Ok(Some(skipped))
 }
 
 impl<R: Read> CsvSource<R> {
     /// Read the header from `reader` (the contents of `path`) and match it to `table`.
-    pub fn open_reader(path: &Path, reader: R, table: &Table, encoding: Encoding, delimiter: u8) -> Result<Self> {
+    pub fn open_reader(path: &Path, reader: R, table: &Table, dialect: Dialect) -> Result<Self> {
+        let Dialect {
+            encoding,
+            delimiter,
+            skip_lines: skip,
+            max_value_lines,
+        } = dialect;
         let err = |line, column, kind| {
             Error::Input(vec![InputError {
                 file: path.to_path_buf(),
@@ -192,12 +312,22 @@ impl<R: Read> CsvSource<R> {
             breaks_passed: 0,
             pos: 0,
             prev_cr: false,
+            quotes: 0,
+            quotes_at_record: 0,
+            eof: false,
         };
         let mut buffered = BufReader::with_capacity(1 << 20, tracked);
         let head = buffered.fill_buf().map_err(|e| Error::io(path, e))?;
         if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
             return Err(err(1, None, InputErrorKind::Utf16));
         }
+        if let Some(looks_like) = not_text(head) {
+            return Err(err(1, None, InputErrorKind::NotText { looks_like }));
+        }
+        let skipped = match skip_lines(&mut buffered, skip).map_err(|e| Error::io(path, e))? {
+            Some(bytes) => bytes,
+            None => return Err(err(1, None, InputErrorKind::Empty)),
+        };
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -211,31 +341,50 @@ impl<R: Read> CsvSource<R> {
         if !got {
             return Err(err(1, None, InputErrorKind::Empty));
         }
+        let byte = record.position().map_or(0, |p| p.byte()) + skipped;
+        let header_line = reader.get_mut().get_mut().line_at(byte);
         let mut names: Vec<String> = record.iter().map(|f| decode_lossy(f, encoding)).collect();
         if let Some(first) = names.first_mut()
             && let Some(rest) = first.strip_prefix('\u{feff}')
         {
             *first = rest.to_string();
         }
-        let header = match_header(&names, table).map_err(|problems| {
-            Error::Input(
-                problems
-                    .into_iter()
-                    .map(|(column, kind)| InputError {
-                        file: path.to_path_buf(),
-                        line: 1,
-                        column,
-                        kind,
-                    })
-                    .collect(),
-            )
-        })?;
+        let header = match match_header(&names, table) {
+            Ok(header) => header,
+            Err(problems) => {
+                // A report's title above the header: say where the header is, once, rather
+                // than calling every column missing.
+                if problems.len() > 1
+                    && let Some(line) = header_further_down(&mut reader, &mut record, table, encoding, skipped)
+                {
+                    return Err(err(
+                        header_line,
+                        None,
+                        InputErrorKind::HeaderFurtherDown { line, skip: line - 1 },
+                    ));
+                }
+                return Err(Error::Input(
+                    problems
+                        .into_iter()
+                        .map(|(column, kind)| InputError {
+                            file: path.to_path_buf(),
+                            line: header_line,
+                            column,
+                            kind,
+                        })
+                        .collect(),
+                ));
+            }
+        };
         Ok(CsvSource {
             path: path.to_path_buf(),
             reader,
             encoding,
+            max_value_lines,
+            skipped,
             record,
             header,
+            header_line,
             rows_read: 0,
         })
     }
@@ -275,8 +424,15 @@ impl<R: Read> CsvSource<R> {
             }
             records += 1;
             self.rows_read += 1;
-            let byte = self.record.position().map_or(0, |p| p.byte());
+            let byte = self.record.position().map_or(0, |p| p.byte()) + self.skipped;
             let line = self.reader.get_mut().get_mut().line_at(byte);
+            if memchr::memchr2(b'\n', b'\r', self.record.as_slice()).is_some()
+                && let Some(kind) = self.unclosed_quote(line)
+            {
+                let fields = self.record.iter().map(|f| decode_lossy(f, self.encoding)).collect();
+                batch.bad.push(BadRow { line, kind, fields });
+                continue;
+            }
             if self.record.len() != width {
                 let fields: Vec<String> = self.record.iter().map(|f| decode_lossy(f, self.encoding)).collect();
                 let lines = 1 + fields.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
@@ -329,6 +485,65 @@ impl<R: Read> CsvSource<R> {
             .collect();
         Ok(Some(batch))
     }
+}
+
+impl<R: Read> CsvSource<R> {
+    /// Whether the record just read, which starts on `line` and runs over line breaks, is a
+    /// quote that was never closed: it ran to the end of the file still inside the quote, or
+    /// over more lines than `max_value_lines`. Legitimate notes with line breaks (Alt+Enter in
+    /// Excel, a pasted email) are shorter and closed.
+    fn unclosed_quote(&self, line: u64) -> Option<BadRowKind> {
+        let breaks = |f: &[u8]| {
+            let lf = memchr::memchr_iter(b'\n', f).count();
+            let cr = memchr::memchr_iter(b'\r', f).count();
+            let crlf = memchr::memmem::find_iter(f, b"\r\n").count();
+            (lf + cr - crlf) as u64
+        };
+        let mut lines: u64 = self.record.iter().map(breaks).sum();
+        let end = self.reader.position().byte() + self.skipped;
+        let to_end = self.reader.get_ref().get_ref().open_to_end(end);
+        if to_end && matches!(self.record.as_slice().last(), Some(b'\n' | b'\r')) {
+            // The file's last line break ends the last hidden line; it hides no line of its own.
+            lines -= 1;
+        }
+        if !to_end && lines <= u64::from(self.max_value_lines) {
+            return None;
+        }
+        // The quote opened on the line where the first value with a line break starts.
+        let before: u64 = self
+            .record
+            .iter()
+            .take_while(|f| memchr::memchr2(b'\n', b'\r', f).is_none())
+            .map(breaks)
+            .sum();
+        Some(BadRowKind::UnclosedQuote {
+            opened: line + before,
+            lines,
+            to_end,
+        })
+    }
+}
+
+/// The line of a record among the next few that matches `table`'s header, when the first
+/// line did not: the real header below a title or notes.
+fn header_further_down<R: Read>(
+    reader: &mut csv::Reader<BufReader<Tracked<R>>>,
+    record: &mut csv::ByteRecord,
+    table: &Table,
+    encoding: Encoding,
+    skipped: u64,
+) -> Option<u64> {
+    for _ in 0..30 {
+        if !reader.read_byte_record(record).ok()? {
+            return None;
+        }
+        let names: Vec<String> = record.iter().map(|f| decode_lossy(f, encoding)).collect();
+        if match_header(&names, table).is_ok() {
+            let byte = record.position().map_or(0, |p| p.byte()) + skipped;
+            return Some(reader.get_mut().get_mut().line_at(byte));
+        }
+    }
+    None
 }
 
 enum Decoded<'a> {
@@ -412,14 +627,20 @@ pub fn match_header(
             }
             [a, b, ..] => {
                 columns.push(None);
-                problems.push((
-                    Some(b as u64 + 1),
+                let kind = if normal[a] == normal[b] {
+                    InputErrorKind::RepeatedHeader {
+                        header: names[b].trim().to_string(),
+                        first: a + 1,
+                        second: b + 1,
+                    }
+                } else {
                     InputErrorKind::AmbiguousColumn {
                         header: col.header.clone(),
                         first: a + 1,
                         second: b + 1,
-                    },
-                ));
+                    }
+                };
+                problems.push((Some(b as u64 + 1), kind));
             }
         }
     }

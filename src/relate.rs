@@ -854,7 +854,7 @@ fn project(
             .map(|&c| Field::new(failed_name(&table.columns[c].name), DataType::Boolean, false)),
     );
     let schema: SchemaRef = Arc::new(Schema::new(fields));
-    let mut source = CsvSource::open(&input.path, table, input.encoding, input.delimiter)?;
+    let mut source = CsvSource::open(&input.path, table, input.dialect())?;
     let corrector = fixes.corrector(set, t, &source.header.columns, pivot);
     let mut batches = Vec::new();
     while let Some(mut raw) = source.next_batch(batch_rows)? {

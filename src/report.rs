@@ -70,6 +70,11 @@ pub struct InputReport {
     pub sha256: String,
     pub rows: u64,
     pub fields_read_as_windows_1252: u64,
+    /// Quotes opened and never closed, and the lines they hid from every check.
+    #[serde(default)]
+    pub unclosed_quotes: u64,
+    #[serde(default)]
+    pub lines_in_unclosed_quotes: u64,
     /// Reading and decoding (on its own thread, overlapping the others).
     pub ingest_ms: u64,
     /// Typing and evaluating rules (wall time of the parallel stage).
@@ -365,6 +370,15 @@ pub fn notes(r: &RunReport) -> Vec<String> {
         ));
     }
     for i in &r.inputs {
+        if i.unclosed_quotes > 0 {
+            notes.push(format!(
+                "The {} export has {} never closed: {} after {} were read as part of one value, so the records on them were not checked and are not in the counts above. `exceptions.csv` names the line (`ingest.unclosed_quote`); fix the export and run again.",
+                i.table,
+                plural(i.unclosed_quotes, "quote that is", "quotes that are"),
+                plural(i.lines_in_unclosed_quotes, "line", "lines"),
+                if i.unclosed_quotes == 1 { "it" } else { "them" }
+            ));
+        }
         if i.fields_read_as_windows_1252 > 0 {
             notes.push(format!("The {} export is not UTF-8: {} were read as Windows-1252. Nothing was lost, but exporting as UTF-8 avoids the guesswork.", i.table, plural(i.fields_read_as_windows_1252, "value", "values")));
         }

@@ -24,6 +24,7 @@ use crate::publish::Staging;
 use crate::report::{Breakdown, Group, InputReport, TableReport};
 use crate::rules::{RuleSet, Severity};
 use crate::run::ingest_rules;
+use crate::sheet::SheetWriter;
 
 pub(crate) fn csv_io(path: &Path, e: csv::Error) -> Error {
     Error::io(path, std::io::Error::other(e.to_string()))
@@ -56,7 +57,7 @@ impl State {
 
 /// `exceptions.csv`, and the per-rule counts that go into run.json.
 pub(crate) struct Exceptions {
-    writer: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    writer: SheetWriter<std::io::BufWriter<std::fs::File>>,
     counts: Counts,
     /// Each open finding of the previous run, by fingerprint: its first day.
     previous: HashMap<String, chrono::NaiveDate>,
@@ -96,7 +97,7 @@ impl Exceptions {
     /// `previous`: the previous run's open findings (see [`crate::history`]), to tell a new
     /// finding from one still open since an earlier run.
     pub(crate) fn create(staging: &Staging, previous: history::Previous, as_of: chrono::NaiveDate) -> Result<Self> {
-        let mut writer = csv::Writer::from_writer(staging.file("exceptions.csv")?);
+        let mut writer = SheetWriter::from_writer(staging.file("exceptions.csv")?);
         writer
             .write_record(Self::HEADER)
             .map_err(|e| csv_io(staging.dir(), e))?;
@@ -172,7 +173,7 @@ pub(crate) type ChangeCounts = HashMap<usize, [u64; 3]>;
 
 /// `changes.csv`: one row per cell a correction changed or proposes to.
 pub(crate) struct Changes {
-    writer: csv::Writer<std::io::BufWriter<std::fs::File>>,
+    writer: SheetWriter<std::io::BufWriter<std::fs::File>>,
     counts: ChangeCounts,
     /// (line, column) of the last conflict written.
     last_conflict: Option<(u64, usize)>,
@@ -193,7 +194,7 @@ impl Changes {
     ];
 
     pub(crate) fn create(staging: &Staging) -> Result<Self> {
-        let mut writer = csv::Writer::from_writer(staging.file("changes.csv")?);
+        let mut writer = SheetWriter::from_writer(staging.file("changes.csv")?);
         writer
             .write_record(Self::HEADER)
             .map_err(|e| csv_io(staging.dir(), e))?;
@@ -420,12 +421,10 @@ pub(crate) fn process_table(
     let source_file = input.path.display().to_string();
     let out_err = |e: csv::Error| csv_io(staging.dir(), e);
 
-    let mut corrected = csv::Writer::from_writer(staging.file(&format!("corrected/{}.csv", table.name))?);
+    let mut corrected = SheetWriter::from_writer(staging.file(&format!("corrected/{}.csv", table.name))?);
     corrected.write_record(&header.names).map_err(out_err)?;
     // Flexible: a ragged row keeps all its fields, however many.
-    let mut rejected = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(staging.file(&format!("rejected/{}.csv", table.name))?);
+    let mut rejected = SheetWriter::flexible(staging.file(&format!("rejected/{}.csv", table.name))?);
     rejected
         .write_record(
             ["source_file", "line", "rule_ids"]
@@ -454,6 +453,7 @@ pub(crate) fn process_table(
         .filter_map(|b| Some((b, header.columns[table.column(&b.column)?]?, HashMap::new())))
         .collect();
     let mut fields_1252 = 0;
+    let (mut unclosed_quotes, mut lines_hidden) = (0u64, 0u64);
     let mut measured: Vec<(usize, [u64; 3])> = plan.measures.iter().map(|m| (m.rule, [0; 3])).collect();
     let mut dup_seen = SeenMap::default();
     let mut unique_seen: Vec<SeenMap> = plan.uniques.iter().map(|_| SeenMap::default()).collect();
@@ -603,6 +603,23 @@ pub(crate) fn process_table(
                             },
                         ),
                         BadRowKind::Blank => (ingest_rules::BLANK, "The row is entirely blank.".to_string()),
+                        BadRowKind::UnclosedQuote { opened, lines, to_end } => {
+                            unclosed_quotes += 1;
+                            lines_hidden += lines;
+                            let message = if *to_end {
+                                format!(
+                                    "A quote opened on line {opened} is never closed: the {} after it, to the end of the file, were read as one value, so the records on them were not checked. Close the quote in the export (or remove it) and run again.",
+                                    plural_lines(*lines)
+                                )
+                            } else {
+                                format!(
+                                    "A quote opened on line {opened} runs over {}, more than `max_value_lines` ({}) allows: it is probably not closed where it should be, so the records on those lines were read as one value and not checked. Close the quote in the export, or raise `max_value_lines` for this input if a value really is that long.",
+                                    plural_lines(*lines),
+                                    input.max_value_lines
+                                )
+                            };
+                            (ingest_rules::UNCLOSED_QUOTE, message)
+                        }
                     };
                     let value = b.fields.join(&(input.delimiter as char).to_string());
                     exceptions.write(
@@ -814,6 +831,8 @@ pub(crate) fn process_table(
         sha256,
         rows: report.rows_in,
         fields_read_as_windows_1252: fields_1252,
+        unclosed_quotes,
+        lines_in_unclosed_quotes: lines_hidden,
         ingest_ms: ingest_time.as_millis() as u64,
         check_ms: check_time.as_millis() as u64,
         route_and_write_ms: route_time.as_millis() as u64,
@@ -955,4 +974,12 @@ fn describe<'a>(
         }
     };
     (rule.id.as_str(), columns, value, message)
+}
+
+fn plural_lines(n: u64) -> String {
+    if n == 1 {
+        "1 line".to_string()
+    } else {
+        format!("{n} lines")
+    }
 }

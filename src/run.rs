@@ -52,6 +52,7 @@ pub struct RunOutcome {
 pub mod ingest_rules {
     pub const RAGGED: &str = "ingest.ragged_row";
     pub const BLANK: &str = "ingest.blank_row";
+    pub const UNCLOSED_QUOTE: &str = "ingest.unclosed_quote";
     pub const ENCODING: &str = "ingest.encoding";
 }
 
@@ -373,7 +374,7 @@ fn open_inputs(config: &Config, set: &RuleSet) -> Result<Vec<CsvSource<std::fs::
     let mut problems = Vec::new();
     for input in &config.inputs {
         let table = &set.tables[set.table(&input.table).expect("inputs checked")];
-        match CsvSource::open(&input.path, table, input.encoding, input.delimiter) {
+        match CsvSource::open(&input.path, table, input.dialect()) {
             Ok(s) => sources.push(s),
             Err(Error::Input(p)) => problems.extend(p),
             Err(e) => return Err(e),
@@ -440,6 +441,11 @@ fn rule_counts(
             ingest_rules::BLANK,
             "Entirely blank rows.",
             "A blank row carries no record; it is kept among the rejected rows so the row count still adds up.",
+        ),
+        (
+            ingest_rules::UNCLOSED_QUOTE,
+            "Quotes that are opened and never closed.",
+            "An unclosed quote makes the export's later lines read as one long value: the records on them are not checked at all until the quote is closed in the export. The finding names the line the quote opened on and how many lines it hid.",
         ),
         (
             ingest_rules::ENCODING,

@@ -16,7 +16,7 @@ use crate::diag::{Diagnostic, SourceFile, did_you_mean};
 
 /// Read and parse a YAML file into `T`.
 pub fn load<T: DeserializeOwned>(path: &Path) -> Result<(T, Arc<SourceFile>), Vec<Diagnostic>> {
-    let bytes = std::fs::read(path).map_err(|e| vec![unreadable(path, &e)])?;
+    let bytes = read_capped(path).map_err(|e| vec![unreadable(path, &e)])?;
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -41,6 +41,29 @@ pub fn load<T: DeserializeOwned>(path: &Path) -> Result<(T, Arc<SourceFile>), Ve
         Ok(v) => Ok((v, file)),
         Err(e) => Err(vec![from_yaml_error(&file, &e)]),
     }
+}
+
+/// The largest configuration or rules file read. The shipped Annex A pack is about 60 KB; a
+/// limit keeps a wrong path (a device, an export named by mistake) from filling memory.
+const MAX_FILE_BYTES: u64 = 16 << 20;
+
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other(
+            "it is not a regular file (a folder, device or pipe)",
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "it is larger than {} MiB, more than any configuration or rules file needs; is it the right file?",
+            MAX_FILE_BYTES >> 20
+        )));
+    }
+    Ok(bytes)
 }
 
 fn unreadable(path: &Path, e: &std::io::Error) -> Diagnostic {

@@ -101,7 +101,7 @@ fn read(
     let Some(input) = config.inputs.iter().find(|i| i.table == table.name) else {
         return Ok(false);
     };
-    let mut source = CsvSource::open(&input.path, table, input.encoding, input.delimiter)?;
+    let mut source = CsvSource::open(&input.path, table, input.dialect())?;
     let corrector = fixes.corrector(set, t, &source.header.columns, config.pivot);
     while let Some(mut raw) = source.next_batch(batch_rows)? {
         corrector.apply(&mut raw)?;
@@ -364,7 +364,9 @@ pub fn write_outputs(dir: &Path, set: &RuleSet, config: &Config, people: &People
     };
     let csv_err = |path: &Path, e: csv::Error| Error::io(path, std::io::Error::other(e));
     let path = dir.join("duplicates.csv");
-    let mut w = csv::Writer::from_path(&path).map_err(|e| csv_err(&path, e))?;
+    let mut w = crate::sheet::SheetWriter::from_writer(std::io::BufWriter::new(
+        std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?,
+    ));
     w.write_record([
         "rule_id",
         "band",
@@ -417,7 +419,9 @@ pub fn write_outputs(dir: &Path, set: &RuleSet, config: &Config, people: &People
     }
     w.flush().map_err(|e| Error::io(&path, e))?;
     let path = dir.join("person_clusters.csv");
-    let mut w = csv::Writer::from_path(&path).map_err(|e| csv_err(&path, e))?;
+    let mut w = crate::sheet::SheetWriter::from_writer(std::io::BufWriter::new(
+        std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?,
+    ));
     w.write_record(["rule_id", "person", "table", "source_file", "line", "record_key"])
         .map_err(|e| csv_err(&path, e))?;
     for m in &people.matched {

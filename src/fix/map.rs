@@ -55,18 +55,16 @@ impl FixKind for Map {
             pairs.extend(s.value.iter().map(|(k, v)| (k.clone(), v.value.clone(), span(v))));
         }
         if let Some(f) = &cx.raw.synonyms_file {
-            let path = cx.dir().join(&f.value);
-            match read_synonyms(&path) {
+            let read = crate::paths::confined(cx.dir(), &f.value)
+                .map_err(|why| format!("`{}` cannot be used: {why}", f.value))
+                .and_then(|path| read_synonyms(&path).map_err(|e| format!("cannot read {}: {e}", path.display())));
+            match read {
                 Ok(p) => pairs.extend(p.into_iter().map(|(k, v)| (k, v, span(f)))),
-                Err(e) => diags.push(
-                    cx.error(
-                        "bad-synonyms-file",
-                        span(f),
-                        format!("cannot read {}: {e}", path.display()),
-                    )
-                    .label("synonyms file")
-                    .help("a CSV file with a header row `from,to`, one synonym per row, relative to this rules file"),
-                ),
+                Err(e) => {
+                    diags.push(cx.error("bad-synonyms-file", span(f), e).label("synonyms file").help(
+                        "a CSV file with a header row `from,to`, one synonym per row, relative to this rules file",
+                    ))
+                }
             }
         }
         if cx.raw.synonyms.is_none() && cx.raw.synonyms_file.is_none() {

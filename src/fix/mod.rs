@@ -527,7 +527,7 @@ pub fn prepare(set: &RuleSet, config: &Config, apply_review: bool, batch_rows: u
             continue;
         };
         let table = &set.tables[other];
-        let mut source = CsvSource::open(&input.path, table, input.encoding, input.delimiter)?;
+        let mut source = CsvSource::open(&input.path, table, input.dialect())?;
         let corrector = Corrector::new(
             set,
             other,

@@ -442,8 +442,44 @@ pub fn load(paths: &[PathBuf], sem: Semantics) -> Result<RuleSet, Vec<Diagnostic
     for (pack, file) in &parsed {
         let lists = code_lists(pack, file, &mut diags);
         for (name, raw) in &pack.tables {
+            let at = table_key_at(&file.text, name);
+            if let Err(why) = crate::paths::file_name_ok(name) {
+                // The name becomes `corrected/<name>.csv`: a pack shared between councils
+                // must not be able to write anywhere else.
+                diags.push(
+                    Diagnostic::new(
+                        "bad-table-name",
+                        file,
+                        at..at + name.len(),
+                        format!("table name `{}` cannot be used: {why}", name.escape_debug()),
+                    )
+                    .label("table name")
+                    .help(crate::paths::FILE_NAME_RULE),
+                );
+                continue;
+            }
+            let folded = name.to_ascii_lowercase();
+            if let Some((other_name, _)) = table_origin
+                .keys()
+                .find(|k| k.to_ascii_lowercase() == folded && *k != name)
+                .map(|k| (k.clone(), ()))
+            {
+                // `Contacts` and `contacts` would be one file on Windows and macOS.
+                diags.push(
+                    Diagnostic::new(
+                        "duplicate-table",
+                        file,
+                        at..at + name.len(),
+                        format!("table `{name}` differs from table `{other_name}` only in case"),
+                    )
+                    .label("declared again here")
+                    .help(
+                        "table names become file names, and some systems do not tell upper from lower case: rename one",
+                    ),
+                );
+                continue;
+            }
             if let Some((other, _)) = table_origin.get(name) {
-                let at = file.text.find(&format!("{name}:")).unwrap_or(0);
                 diags.push(
                     Diagnostic::new(
                         "duplicate-table",
@@ -455,7 +491,6 @@ pub fn load(paths: &[PathBuf], sem: Semantics) -> Result<RuleSet, Vec<Diagnostic
                 );
                 continue;
             }
-            let at = file.text.find(&format!("{name}:")).unwrap_or(0);
             table_origin.insert(name.clone(), (Arc::clone(file), at..at + name.len()));
             if let Some(t) = table(name, raw, &pack.pack.value, &lists, file, &mut diags) {
                 set.tables.push(t);
@@ -869,6 +904,17 @@ pub(crate) fn is_identifier(s: &str) -> bool {
 }
 
 /// Help for a table name that is not declared: the close one, else the ones there are.
+/// Where a table's name is written as a key (plain or quoted); the start of the file if not found.
+fn table_key_at(text: &str, name: &str) -> usize {
+    [format!("{name}:"), format!("\"{name}\":"), format!("'{name}':")]
+        .iter()
+        .find_map(|key| {
+            text.find(key.as_str())
+                .map(|at| at + usize::from(!key.starts_with(name)))
+        })
+        .unwrap_or(0)
+}
+
 pub(crate) fn tables_help(name: &str, tables: &[Table]) -> String {
     let names = || tables.iter().map(|t| t.name.as_str());
     did_you_mean(name, names()).unwrap_or_else(|| {

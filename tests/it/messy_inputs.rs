@@ -3,7 +3,7 @@
 
 use crate::util::{Dir, Outputs};
 
-const PACK: &str = r#"pack: messy
+pub(crate) const PACK: &str = r#"pack: messy
 version: 1.0.0
 tables:
   people:
@@ -32,11 +32,11 @@ rules:
     message: Number of Visits is outside 0 to 50.
 "#;
 
-const HEADER: &str = "Person ID,Full Name,Date of Birth,Date Seen,Number of Visits,Sex";
+pub(crate) const HEADER: &str = "Person ID,Full Name,Date of Birth,Date Seen,Number of Visits,Sex";
 
 /// A directory with the pack, a configuration reading `people.csv` (with
 /// extra input settings such as `encoding: utf-8`), and the export.
-fn setup(export: impl AsRef<[u8]>, input_settings: &str) -> Dir {
+pub(crate) fn setup(export: impl AsRef<[u8]>, input_settings: &str) -> Dir {
     let dir = Dir::new();
     dir.write("pack.yaml", PACK);
     let mut config = "rules: [pack.yaml]\ninputs:\n  - table: people\n    file: people.csv\n".to_string();
@@ -49,7 +49,7 @@ fn setup(export: impl AsRef<[u8]>, input_settings: &str) -> Dir {
 }
 
 /// Run and read the outputs; the run must succeed.
-fn run(dir: &Dir) -> Outputs {
+pub(crate) fn run(dir: &Dir) -> Outputs {
     dir.run(&[]).expect_code(0);
     dir.latest()
 }
@@ -259,8 +259,11 @@ fn ragged_rows_are_rejected_whole_and_the_run_goes_on() {
 }
 
 #[test]
-fn an_unclosed_quote_is_one_ragged_row_that_says_so() {
-    let export = format!("{HEADER}\nP1,Ann,01/02/2010,01/03/2020,3,a) Male\nP2,\"Bo,01/02/2010\nP3,Cy,x,y,z,w\n");
+fn a_quote_closed_a_line_later_is_one_ragged_row_that_says_so() {
+    // The quote opened on line 3 closes at the quote on line 4: one record of the wrong width.
+    let export = format!(
+        "{HEADER}\nP1,Ann,01/02/2010,01/03/2020,3,a) Male\nP2,\"Bo,01/02/2010\nP3,Cy,\"x\",y,z,w\nP4,Di,01/02/2010,01/03/2020,3,a) Male\n"
+    );
     let dir = setup(export, "");
     let out = run(&dir);
     let f = out.finding("people", 3, "ingest.ragged_row");
@@ -269,7 +272,7 @@ fn an_unclosed_quote_is_one_ragged_row_that_says_so() {
         "{}",
         f.message
     );
-    assert_eq!(out.table_report("tables", "people")["rows_in"], 2);
+    assert_eq!(out.table_report("tables", "people")["rows_in"], 3);
 }
 
 #[test]

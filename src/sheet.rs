@@ -1,0 +1,163 @@
+//! CSV outputs that are safe to open in a spreadsheet.
+//!
+//! Data officers open `exceptions.csv`, `corrected/` and `rejected/` in Excel. A cell that
+//! begins with `=`, `+`, `-` or `@` (or a tab or carriage return) is run there as a formula, so
+//! an export value such as `=HYPERLINK("http://…")` would become a live link, or worse
+//! (CSV injection). Following OWASP's advice, such a value is written with a single quote in
+//! front, which spreadsheets show as text and do not display.
+//!
+//! The exported value stays recoverable exactly: [`unguard`] removes the one quote again. To
+//! keep that true for values that themselves began with quotes, a value whose first character
+//! after any leading quotes is one of those is guarded too (`'=x` is written `''=x`). Plain
+//! numbers (`-5`, `+44`, `-0.5`) are left alone: a spreadsheet reads them as numbers, never as
+//! formulas.
+
+use std::io::Write;
+
+/// Characters that start a formula in Excel, LibreOffice or Google Sheets (OWASP's list).
+const TRIGGERS: &[u8] = b"=+-@\t\r";
+
+/// Whether `value` is written with a leading `'`.
+pub fn needs_guard(value: &[u8]) -> bool {
+    let rest = trim_quotes(value);
+    match rest.first() {
+        Some(c) if TRIGGERS.contains(c) => !is_plain_number(rest),
+        _ => false,
+    }
+}
+
+/// The value as written: with a leading `'` when [`needs_guard`] says so.
+pub fn guard(value: &str) -> std::borrow::Cow<'_, str> {
+    if needs_guard(value.as_bytes()) {
+        std::borrow::Cow::Owned(format!("'{value}"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
+/// The exported value back from a written one: the inverse of [`guard`].
+pub fn unguard(written: &str) -> &str {
+    match written.strip_prefix('\'') {
+        Some(rest) if needs_guard(rest.as_bytes()) => rest,
+        _ => written,
+    }
+}
+
+fn trim_quotes(value: &[u8]) -> &[u8] {
+    let n = value.iter().take_while(|&&b| b == b'\'').count();
+    &value[n..]
+}
+
+/// `-5`, `+44`, `-0.5`, `-.5`: a sign and digits with at most one decimal point.
+fn is_plain_number(v: &[u8]) -> bool {
+    let digits = &v[1..];
+    let mut point = false;
+    let mut any = false;
+    for &b in digits {
+        match b {
+            b'0'..=b'9' => any = true,
+            b'.' if !point => point = true,
+            _ => return false,
+        }
+    }
+    matches!(v[0], b'+' | b'-') && any
+}
+
+/// A `csv::Writer` that guards every field it writes.
+pub struct SheetWriter<W: Write> {
+    inner: csv::Writer<W>,
+    scratch: Vec<u8>,
+    /// Fields written with a leading `'`.
+    pub guarded: u64,
+}
+
+impl<W: Write> SheetWriter<W> {
+    pub fn new(inner: csv::Writer<W>) -> Self {
+        SheetWriter {
+            inner,
+            scratch: Vec::new(),
+            guarded: 0,
+        }
+    }
+
+    pub fn from_writer(w: W) -> Self {
+        SheetWriter::new(csv::Writer::from_writer(w))
+    }
+
+    /// A writer for rows of any length (a ragged row keeps all its fields).
+    pub fn flexible(w: W) -> Self {
+        SheetWriter::new(csv::WriterBuilder::new().flexible(true).from_writer(w))
+    }
+
+    pub fn write_record<I, T>(&mut self, record: I) -> csv::Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        for field in record {
+            let field = field.as_ref();
+            if needs_guard(field) {
+                self.guarded += 1;
+                self.scratch.clear();
+                self.scratch.push(b'\'');
+                self.scratch.extend_from_slice(field);
+                self.inner.write_field(&self.scratch)?;
+            } else {
+                self.inner.write_field(field)?;
+            }
+        }
+        self.inner.write_record(None::<&[u8]>)
+    }
+
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn formulas_are_guarded_and_numbers_are_not() {
+        for v in [
+            "=1+1",
+            "+cmd",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "=HYPERLINK(\"x\")",
+            "-",
+            "+44 7700 900123",
+        ] {
+            assert_eq!(guard(v), format!("'{v}"), "{v:?}");
+        }
+        for v in ["-5", "+44", "-0.5", "-.5", "a=b", "", "C123", "'quoted", "05/03/2024"] {
+            assert_eq!(guard(v), v, "{v:?}");
+        }
+        assert_eq!(guard("'=x"), "''=x");
+    }
+
+    #[test]
+    fn a_row_of_fields_is_written_guarded() {
+        let mut w = SheetWriter::from_writer(Vec::new());
+        w.write_record(["C1", "=2*3", "-1"]).unwrap();
+        assert_eq!(w.guarded, 1);
+        let bytes = w.inner.into_inner().unwrap();
+        assert_eq!(String::from_utf8(bytes).unwrap(), "C1,'=2*3,-1\n");
+    }
+
+    proptest! {
+        #[test]
+        fn unguard_recovers_every_value(v in "['=+@\\-\\t0-9a. ]{0,6}") {
+            let written = guard(&v);
+            prop_assert_eq!(unguard(&written), v.as_str());
+            // What a spreadsheet sees never starts a formula.
+            if let Some(c) = written.as_bytes().first() {
+                prop_assert!(!TRIGGERS.contains(c) || is_plain_number(written.as_bytes()));
+            }
+        }
+    }
+}
