@@ -17,6 +17,16 @@
 //!
 //! CPU time and peak memory come from the kernel's accounting of each child
 //! process (wait4), so they cover every thread the run used.
+//!
+//! `--wide` runs a third, hostile case instead: the same contacts with an extra
+//! `Case Notes` column holding a 1 MB value on every 1,000th row (10 GB of
+//! notes at 10,000,000 rows), to show memory does not grow with the size of
+//! a value: rows stream through in batches, and only one batch's values are
+//! held at a time.
+//!
+//! ```text
+//! cargo bench --bench pipeline -- --rows 10000000 --wide
+//! ```
 
 mod common;
 
@@ -27,9 +37,11 @@ use common::measure;
 
 fn main() {
     let mut rows: usize = 1_000_000;
+    let mut wide = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
+            "--wide" => wide = true,
             "--rows" => {
                 rows = args
                     .next()
@@ -60,6 +72,9 @@ fn main() {
         .iter()
         .map(|f| std::fs::metadata(data.join(f)).map_or(0, |m| m.len()))
         .sum();
+    if wide {
+        return run_wide(root, &data);
+    }
     let config = data.join("cleanse.yaml");
     std::fs::write(
         &config,
@@ -211,4 +226,71 @@ Number of Previous Child Protection Plans,Allocated Team,Allocated Worker"
         }
     }
     w.flush()
+}
+
+/// Size of the hostile value, and how often it comes.
+const WIDE_BYTES: usize = 1 << 20;
+const WIDE_EVERY: usize = 1000;
+
+/// The contacts of `data` with a `Case Notes` column: a 1 MB value (one line, quoted, with
+/// commas and quotes in it) on every 1,000th row, a short note elsewhere; run with the
+/// children as usual.
+fn run_wide(root: &Path, data: &Path) {
+    let wide = data.join("wide");
+    if !wide.join("contacts.csv").is_file() {
+        let t = Instant::now();
+        std::fs::create_dir_all(&wide).expect("create wide");
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_path(data.join("contacts.csv"))
+            .expect("read contacts");
+        let file = std::fs::File::create(wide.join("contacts.csv.partial")).expect("create");
+        let mut writer = csv::Writer::from_writer(std::io::BufWriter::with_capacity(1 << 20, file));
+        let mut big = String::with_capacity(WIDE_BYTES);
+        while big.len() < WIDE_BYTES {
+            big.push_str("Visited at home, \"all well\", next visit in two weeks; ");
+        }
+        big.truncate(WIDE_BYTES);
+        let mut record = csv::ByteRecord::new();
+        let mut n = 0usize;
+        while reader.read_byte_record(&mut record).expect("read") {
+            let note: &[u8] = if n == 0 {
+                b"Case Notes"
+            } else if n % WIDE_EVERY == 0 {
+                big.as_bytes()
+            } else {
+                b"Seen, no concerns"
+            };
+            record.push_field(note);
+            writer.write_byte_record(&record).expect("write");
+            n += 1;
+        }
+        writer.flush().expect("flush");
+        drop(writer);
+        std::fs::rename(wide.join("contacts.csv.partial"), wide.join("contacts.csv")).expect("rename");
+        eprintln!("wrote {} in {:.1}s", wide.display(), t.elapsed().as_secs_f64());
+    }
+    let bytes = std::fs::metadata(wide.join("contacts.csv")).map_or(0, |m| m.len())
+        + std::fs::metadata(data.join("children.csv")).map_or(0, |m| m.len());
+    let config = wide.join("cleanse.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "name: benchmark\nas_of: 2026-03-31\nrules: [{}]\ninputs:\n  - {{ table: children, file: ../children.csv }}\n  - {{ table: contacts, file: contacts.csv }}\n",
+            root.join("rules/annex-a.yaml").display()
+        ),
+    )
+    .expect("write config");
+    let run = measure(&config, &wide.join("out"));
+    let tables = run.report["tables"].as_array().expect("tables");
+    let rows_in: u64 = tables.iter().map(|t| t["rows_in"].as_u64().expect("rows_in")).sum();
+    println!(
+        "cleanse end-to-end benchmark: children and contacts with a {} MB `Case Notes` value on every {}th contact",
+        WIDE_BYTES >> 20,
+        WIDE_EVERY
+    );
+    println!("  rows (all)           {rows_in}");
+    println!("  input                {:.1} MB", bytes as f64 / 1e6);
+    run.print(rows_in);
+    let _ = std::fs::remove_dir_all(wide.join("out"));
 }
