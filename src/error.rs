@@ -86,6 +86,10 @@ pub enum InputErrorKind {
         first: usize,
         second: usize,
     },
+    #[error(
+        "the record starting on this line runs over more than {mib} MiB: a quote opened on it (or soon after) is probably never closed. Close it in the export and run again"
+    )]
+    RecordTooLarge { mib: u64 },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -145,10 +145,33 @@ pub struct Tracked<R> {
     quotes_at_record: u64,
     /// The reader has returned end of file.
     eof: bool,
+    /// Start of the record last asked for: a record may not run [`MAX_RECORD_BYTES`] past it.
+    record_start: u64,
 }
+
+/// The largest record read: a thousand times a long note, and far more than any real case
+/// record. A quote that never closes in a large export would otherwise make one record of
+/// the rest of the file, all in memory.
+pub const MAX_RECORD_BYTES: u64 = 64 << 20;
+
+/// The reader ran further than [`MAX_RECORD_BYTES`] past a record's start.
+#[derive(Debug)]
+struct RecordTooLarge;
+
+impl std::fmt::Display for RecordTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("record too large")
+    }
+}
+
+impl std::error::Error for RecordTooLarge {}
 
 impl<R: Read> Read for Tracked<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // Two buffers of read-ahead (the BufReader's and the csv reader's) are allowed for.
+        if self.pos.saturating_sub(self.record_start) > MAX_RECORD_BYTES + (4 << 20) {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, RecordTooLarge));
+        }
         let n = self.inner.read(buf)?;
         self.eof |= n == 0 && !buf.is_empty();
         let chunk = &buf[..n];
@@ -179,6 +202,7 @@ impl<R> Tracked<R> {
     /// after the previous record's terminator (on the LF of a CRLF) and before
     /// any blank lines it skipped, so those breaks are passed too.
     fn line_at(&mut self, byte: u64) -> u64 {
+        self.record_start = byte;
         let mut start = byte;
         while let Some(&(at, len, quotes)) = self.breaks.front()
             && at <= start
@@ -205,6 +229,9 @@ pub struct CsvSource<R> {
     max_value_lines: u32,
     /// Bytes passed over before the csv reader started (`skip_lines`): its offsets start there.
     skipped: u64,
+    /// Where the next record starts (just after the last one read), to name its line if it
+    /// cannot be read.
+    next_start: u64,
     record: csv::ByteRecord,
     pub header: Header,
     /// The line the header is on (1, unless lines were skipped).
@@ -315,6 +342,7 @@ impl<R: Read> CsvSource<R> {
             quotes: 0,
             quotes_at_record: 0,
             eof: false,
+            record_start: 0,
         };
         let mut buffered = BufReader::with_capacity(1 << 20, tracked);
         let head = buffered.fill_buf().map_err(|e| Error::io(path, e))?;
@@ -376,12 +404,14 @@ impl<R: Read> CsvSource<R> {
                 ));
             }
         };
+        let next_start = reader.position().byte() + skipped;
         Ok(CsvSource {
             path: path.to_path_buf(),
             reader,
             encoding,
             max_value_lines,
             skipped,
+            next_start,
             record,
             header,
             header_line,
@@ -410,21 +440,39 @@ impl<R: Read> CsvSource<R> {
         let mut scratch = String::new();
         let mut records = 0;
         while records < batch_rows {
-            let more = self.reader.read_byte_record(&mut self.record).map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                Error::Input(vec![InputError {
-                    file: self.path.clone(),
-                    line,
-                    column: None,
-                    kind: InputErrorKind::Csv(e.to_string()),
-                }])
-            })?;
+            let more = match self.reader.read_byte_record(&mut self.record) {
+                Ok(more) => more,
+                Err(e) => {
+                    let start = self.next_start;
+                    let tracked = self.reader.get_mut().get_mut();
+                    let (line, kind) = match e.kind() {
+                        csv::ErrorKind::Io(io) if io.get_ref().is_some_and(|e| e.is::<RecordTooLarge>()) => (
+                            tracked.line_at(start),
+                            InputErrorKind::RecordTooLarge {
+                                mib: MAX_RECORD_BYTES >> 20,
+                            },
+                        ),
+                        _ => (
+                            e.position().map_or_else(|| tracked.line_at(start), |p| p.line()),
+                            InputErrorKind::Csv(e.to_string()),
+                        ),
+                    };
+                    return Err(Error::Input(vec![InputError {
+                        file: self.path.clone(),
+                        line,
+                        column: None,
+                        kind,
+                    }]));
+                }
+            };
             if !more {
                 break;
             }
+            let start = self.next_start;
+            self.next_start = self.reader.position().byte() + self.skipped;
             records += 1;
             self.rows_read += 1;
-            let byte = self.record.position().map_or(0, |p| p.byte()) + self.skipped;
+            let byte = self.record.position().map_or(start, |p| p.byte() + self.skipped);
             let line = self.reader.get_mut().get_mut().line_at(byte);
             if memchr::memchr2(b'\n', b'\r', self.record.as_slice()).is_some()
                 && let Some(kind) = self.unclosed_quote(line)

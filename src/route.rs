@@ -155,7 +155,7 @@ impl Exceptions {
                 status,
                 &first_seen,
                 e.columns,
-                e.value,
+                &shorten(e.value),
                 e.message,
             ])
             .map_err(|err| Error::io(source_file, std::io::Error::other(err.to_string())))
@@ -981,5 +981,20 @@ fn plural_lines(n: u64) -> String {
         "1 line".to_string()
     } else {
         format!("{n} lines")
+    }
+}
+
+/// The most characters of a value `exceptions.csv` shows: a long note, or the rest of a file
+/// swallowed by an unclosed quote, would not fit a spreadsheet's cell (32,767 characters) or a
+/// reader's attention. The whole value is in `corrected/` or `rejected/`.
+pub const MAX_SHOWN_VALUE: usize = 1000;
+
+fn shorten(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(MAX_SHOWN_VALUE) {
+        None => std::borrow::Cow::Borrowed(value),
+        Some((cut, _)) => {
+            let rest = value[cut..].chars().count();
+            std::borrow::Cow::Owned(format!("{}… ({rest} more characters)", &value[..cut]))
+        }
     }
 }

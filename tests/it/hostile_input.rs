@@ -190,6 +190,13 @@ fn a_quote_never_closed_is_found_and_the_lines_it_hides_are_counted() {
     let rejected = out.rejected("people");
     assert_eq!(rejected.rows.len(), 1);
     assert!(rejected.rows[0].last().unwrap().contains("P50,Name 50"));
+    // exceptions.csv shows the start of it, enough to find it.
+    assert!(
+        f.value.starts_with("P3,Cy,01/02/2010,01/03/2020,3,a) Male\nP4,Name 4,"),
+        "{}",
+        f.value
+    );
+    assert!(f.value.ends_with(" more characters)"), "{}", f.value);
 }
 
 #[test]
@@ -357,4 +364,22 @@ fn outputs_written_as_text_still_parse_as_the_same_rows() {
         Csv::parse(&dir.read_bytes("out/latest/corrected/people.csv")).rows[0][1],
         "'-x"
     );
+}
+
+#[test]
+fn a_quote_never_closed_in_a_large_export_stops_the_run_before_it_fills_memory() {
+    // 80 MB after a quote that never closes: more than one record may hold (64 MiB).
+    let mut export = people(2);
+    export.push_str("P3,\"Cy,01/02/2010,01/03/2020,3,a) Male\n");
+    let line = format!("P9,Name 9,{ROW},{}\n", "x".repeat(60));
+    export.push_str(&line.repeat(80_000_000 / line.len()));
+    let dir = setup(export, "");
+    let out = dir.run(&[]).expect_code(2);
+    assert!(
+        out.stderr
+            .contains("people.csv:4: the record starting on this line runs over more than 64 MiB"),
+        "{}",
+        out.stderr
+    );
+    assert!(!dir.exists("out/latest"), "nothing published");
 }
