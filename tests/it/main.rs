@@ -14,6 +14,7 @@ mod cross_table;
 mod demo;
 mod docs;
 mod history;
+mod hostile_output;
 mod messy_inputs;
 mod nights;
 mod people;
