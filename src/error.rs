@@ -31,6 +31,11 @@ pub enum Error {
     /// A broken invariant that no user input should be able to cause.
     #[error("internal error: {0}")]
     Internal(String),
+
+    /// A path Cleanse will not read or write through: a symbolic link where it writes, a name
+    /// that would leave the output folder, a run id that is not one. Refused before any harm.
+    #[error("{}: {reason}", path.display())]
+    Refused { path: PathBuf, reason: String },
 }
 
 impl Error {

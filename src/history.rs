@@ -14,8 +14,11 @@
 //!                                         fingerprint, first_seen
 //! ```
 //!
-//! A run writes its files as `<run-id>.parquet.partial` and renames them once the run is
-//! published, so a failed run leaves nothing a query would read.
+//! A run writes its files as `<run-id>.parquet.partial` and renames them as it publishes, under
+//! the output root's lock ([`crate::publish::RootLock`]), which is also held while the history is
+//! read: two runs on one output root never read a file the other is pruning, and a failed or
+//! killed run leaves nothing a query would read (the next run clears its partial files). Run ids
+//! are the only names made into file names here, and are checked to be run ids.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -161,7 +164,7 @@ impl History {
         let Some(ctx) = self.session(&["runs"])? else {
             return Ok(Vec::new());
         };
-        let batches = block_on(async {
+        let batches = block_on(&self.dir, async {
             ctx.sql("SELECT run_id, as_of, started FROM runs ORDER BY as_of, started")
                 .await?
                 .collect()
@@ -171,6 +174,8 @@ impl History {
         for b in &batches {
             let (ids, dates, started) = (strings(b, 0), dates(b, 1), strings(b, 2));
             for i in 0..b.num_rows() {
+                // Run ids become file names: a damaged or planted file must not lead elsewhere.
+                crate::publish::check_run_id(ids.value(i), &self.dir.join("runs"))?;
                 out.push(RunRow {
                     run_id: ids.value(i).to_string(),
                     as_of: day(dates.value(i)),
@@ -183,9 +188,9 @@ impl History {
 
     /// A kept run's `run.json`.
     pub fn report(&self, run_id: &str) -> Result<RunReport> {
-        let path = self.file("runs", run_id);
+        let path = self.file("runs", run_id)?;
         let ctx = SessionContext::new();
-        let batches = block_on(async {
+        let batches = block_on(&path, async {
             ctx.read_parquet(path.to_string_lossy().as_ref(), ParquetReadOptions::default())
                 .await?
                 .collect()
@@ -195,18 +200,18 @@ impl History {
             .iter()
             .find(|b| b.num_rows() > 0)
             .map(|b| strings(b, 3).value(0).to_string())
-            .ok_or_else(|| Error::Internal(format!("{} holds no run", path.display())))?;
-        serde_json::from_str(&text).map_err(|e| Error::Internal(format!("{}: {e}", path.display())))
+            .ok_or_else(|| damaged(&path, "it holds no run"))?;
+        serde_json::from_str(&text).map_err(|e| damaged(&path, &format!("its run.json does not read ({e})")))
     }
 
     /// A kept run's open findings.
     pub fn findings(&self, run_id: &str) -> Result<Vec<Kept>> {
-        let path = self.file("findings", run_id);
+        let path = self.file("findings", run_id)?;
         if !path.is_file() {
             return Ok(Vec::new());
         }
         let ctx = SessionContext::new();
-        let batches = block_on(async {
+        let batches = block_on(&path, async {
             ctx.read_parquet(path.to_string_lossy().as_ref(), ParquetReadOptions::default())
                 .await?
                 .select_columns(&["table", "rule_id", "severity", "fingerprint", "first_seen"])?
@@ -235,7 +240,7 @@ impl History {
         let Some(ctx) = self.session(&["findings"])? else {
             return Ok(HashMap::new());
         };
-        let batches = block_on(async {
+        let batches = block_on(&self.dir, async {
             ctx.sql(r#"SELECT run_id, "table", COUNT(*) FROM findings GROUP BY run_id, "table""#)
                 .await?
                 .collect()
@@ -380,7 +385,7 @@ impl History {
         )
         .map_err(arrow_error)?;
         for (kind, batch) in [("runs", runs), ("findings", findings)] {
-            let path = self.partial(kind, &report.run_id);
+            let path = self.partial(kind, &report.run_id)?;
             let dir = path.parent().expect("under history/");
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
             let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
@@ -391,10 +396,11 @@ impl History {
         Ok(())
     }
 
-    /// Keep a published run's files, and forget runs older than `keep_days` before it.
+    /// Keep a run's files (as it publishes, under the root lock), and forget runs older than
+    /// `keep_days` before it.
     pub fn commit(&self, run_id: &str, as_of: chrono::NaiveDate, keep_days: u32) -> Result<()> {
         for kind in ["runs", "findings"] {
-            let (from, to) = (self.partial(kind, run_id), self.file(kind, run_id));
+            let (from, to) = (self.partial(kind, run_id)?, self.file(kind, run_id)?);
             std::fs::rename(&from, &to).map_err(|e| Error::io(&from, e))?;
         }
         let cutoff = as_of
@@ -402,7 +408,7 @@ impl History {
             .unwrap_or(chrono::NaiveDate::MIN);
         for old in self.runs()?.into_iter().filter(|r| r.as_of < cutoff) {
             for kind in ["runs", "findings"] {
-                let path = self.file(kind, &old.run_id);
+                let path = self.file(kind, &old.run_id)?;
                 if let Err(e) = std::fs::remove_file(&path)
                     && e.kind() != std::io::ErrorKind::NotFound
                 {
@@ -413,12 +419,15 @@ impl History {
         Ok(())
     }
 
-    fn file(&self, kind: &str, run_id: &str) -> PathBuf {
-        self.dir.join(kind).join(format!("{run_id}.parquet"))
+    /// A run's kept file; only a run id is made into a file name.
+    fn file(&self, kind: &str, run_id: &str) -> Result<PathBuf> {
+        crate::publish::check_run_id(run_id, &self.dir.join(kind))?;
+        Ok(self.dir.join(kind).join(format!("{run_id}.parquet")))
     }
 
-    fn partial(&self, kind: &str, run_id: &str) -> PathBuf {
-        self.dir.join(kind).join(format!("{run_id}.parquet.partial"))
+    fn partial(&self, kind: &str, run_id: &str) -> Result<PathBuf> {
+        crate::publish::check_run_id(run_id, &self.dir.join(kind))?;
+        Ok(self.dir.join(kind).join(format!("{run_id}.parquet.partial")))
     }
 
     /// A session with the kept files of these kinds registered as tables; `None` if there are none.
@@ -438,7 +447,7 @@ impl History {
             }
             let opts = ParquetReadOptions::default().file_extension(".parquet");
             let path = format!("{}/", dir.display());
-            block_on(ctx.register_parquet(*kind, &path, opts))?;
+            block_on(&dir, ctx.register_parquet(*kind, &path, opts))?;
         }
         Ok(Some(ctx))
     }
@@ -452,13 +461,23 @@ pub struct RunRow {
     pub started: String,
 }
 
-fn block_on<T>(f: impl std::future::Future<Output = datafusion::error::Result<T>>) -> Result<T> {
+/// Run a query over the history files at `path`. A query fails on files that are not what the
+/// history writes (damaged, truncated, put there by hand), so its error names them.
+fn block_on<T>(path: &Path, f: impl std::future::Future<Output = datafusion::error::Result<T>>) -> Result<T> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| Error::Internal(format!("could not start the query runtime: {e}")))?;
     runtime
         .block_on(f)
-        .map_err(|e| Error::Internal(format!("history query: {e}")))
+        .map_err(|e| damaged(path, &format!("the query failed ({e})")))
+}
+
+/// A history file (or folder) that does not read as the history writes it.
+fn damaged(path: &Path, what: &str) -> Error {
+    Error::io(
+        path,
+        std::io::Error::other(format!("the history does not read: {what}; the file may be damaged")),
+    )
 }
 
 /// A text column as read back (Parquet text may come back as a string view), as plain strings.

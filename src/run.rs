@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::fix;
 use crate::history::{History, Insight};
 use crate::ingest::CsvSource;
-use crate::publish::Staging;
+use crate::publish::{RootLock, Staging};
 use crate::relate::relate;
 use crate::report::{self, RuleCount, RunReport, TableReport};
 use crate::returns;
@@ -131,10 +131,13 @@ fn run_loaded(
     // The previous run's open findings, to tell new findings from ones still open.
     let history = History::new(&opts.out);
     // A history that cannot be read must not stop the nightly job: the run goes on as a first run.
-    let previous_run = history.previous(as_of).unwrap_or_else(|e| {
-        tracing::warn!("the history could not be read, so every finding counts as new: {e}");
-        Default::default()
-    });
+    let previous_run = {
+        let _root = RootLock::acquire(&opts.out)?;
+        history.previous(as_of).unwrap_or_else(|e| {
+            tracing::warn!("the history could not be read, so every finding counts as new: {e}");
+            Default::default()
+        })
+    };
     let mut exceptions = Exceptions::create(&staging, previous_run, as_of)?;
     let mut changes = Changes::create(&staging)?;
     let mut tables = Vec::new();
@@ -246,6 +249,9 @@ fn run_loaded(
         breakdown,
         timings_ms: timings,
     };
+    // From here to the `latest` switch, one run at a time: the history this run compares with is
+    // the one it joins, and no other run prunes it or switches `latest` meanwhile.
+    let root = RootLock::acquire(&opts.out)?;
     let insight = history.insight(&report, &kept, config.keep_days).unwrap_or_else(|e| {
         tracing::warn!("the history could not be read, so the summary shows this run alone: {e}");
         Insight::alone(&report, &kept)
@@ -264,11 +270,14 @@ fn run_loaded(
     json.flush().map_err(|e| Error::io(staging.dir(), e))?;
     drop(json);
     history.write(&report, &kept)?;
-    let run_dir = staging.commit()?;
-    // The run is published; a history that cannot be kept must not undo that.
+    // Kept before it is published, so the history has every published run even if this process
+    // dies in between (the next run then clears both, as this run never published). A history
+    // that cannot be kept must not stop the run being published.
     if let Err(e) = history.commit(&run_id, as_of, config.keep_days) {
         tracing::warn!("this run could not be added to the history: {e}");
     }
+    let run_dir = staging.commit(&root)?;
+    drop(root);
     Ok(RunOutcome { run_dir, report })
 }
 
@@ -294,7 +303,24 @@ pub(crate) fn write_summaries(dir: &Path, report: &RunReport, insight: &Insight)
 /// anything again (after an upgrade of Cleanse, or when the history has grown since). Returns
 /// the run's directory.
 pub fn rebuild_summary(out: &Path, run_id: Option<&str>) -> Result<PathBuf> {
+    // A name that is not a run id is never made into a path.
+    if let Some(id) = run_id.filter(|id| !crate::publish::is_run_id(id)) {
+        return Err(Error::Refused {
+            path: out.join("history"),
+            reason: format!(
+                "the history keeps no run `{}`: that is not a run id (run ids look like 20260331T070012Z or \
+                 20260331T070012Z-2)",
+                id.escape_debug()
+            ),
+        });
+    }
     let history = History::new(out);
+    // Not while a run is pruning the history (when there is an output folder to lock at all).
+    let _root = if out.join("history").is_dir() {
+        Some(RootLock::acquire(out)?)
+    } else {
+        None
+    };
     let runs = history.runs()?;
     let run = match run_id {
         Some(id) => runs.iter().find(|r| r.run_id == id).ok_or_else(|| {

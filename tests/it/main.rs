@@ -15,6 +15,7 @@ mod demo;
 mod docs;
 mod history;
 mod hostile_input;
+mod hostile_output;
 mod messy_inputs;
 mod nights;
 mod people;
