@@ -256,7 +256,7 @@ fn run_wide(root: &Path, data: &Path) {
         while reader.read_byte_record(&mut record).expect("read") {
             let note: &[u8] = if n == 0 {
                 b"Case Notes"
-            } else if n % WIDE_EVERY == 0 {
+            } else if n.is_multiple_of(WIDE_EVERY) {
                 big.as_bytes()
             } else {
                 b"Seen, no concerns"

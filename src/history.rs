@@ -482,6 +482,10 @@ fn damaged(path: &Path, what: &str) -> Error {
 
 /// A text column as read back (Parquet text may come back as a string view), as plain strings.
 fn strings(b: &RecordBatch, i: usize) -> StringArray {
+    if i >= b.num_columns() {
+        // A damaged or foreign file: read as blanks, which the callers report.
+        return StringArray::from(vec![""; b.num_rows()]);
+    }
     let col = datafusion::arrow::compute::cast(b.column(i), &DataType::Utf8).unwrap_or_else(|_| b.column(i).clone());
     col.as_any()
         .downcast_ref::<StringArray>()
@@ -490,6 +494,9 @@ fn strings(b: &RecordBatch, i: usize) -> StringArray {
 }
 
 fn dates(b: &RecordBatch, i: usize) -> Date32Array {
+    if i >= b.num_columns() {
+        return Date32Array::from(vec![0; b.num_rows()]);
+    }
     let col = datafusion::arrow::compute::cast(b.column(i), &DataType::Date32).unwrap_or_else(|_| b.column(i).clone());
     col.as_any()
         .downcast_ref::<Date32Array>()
@@ -509,7 +516,16 @@ fn day(days: i32) -> chrono::NaiveDate {
 }
 
 fn parse_day(s: &str) -> Result<chrono::NaiveDate> {
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| Error::Internal(format!("as-of date {s}: {e}")))
+    // Read back from a history file, which may be damaged: not a bug in Cleanse.
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| {
+        Error::io(
+            "history",
+            std::io::Error::other(format!(
+                "the history holds a run whose as-of date `{}` does not read ({e}); a file under history/runs may be damaged",
+                s.escape_debug()
+            )),
+        )
+    })
 }
 
 fn parquet_error(path: &Path, e: datafusion::parquet::errors::ParquetError) -> Error {

@@ -41,7 +41,31 @@ pub enum Previous {
 impl Previous {
     /// Read `OUT/latest/run.json`, before this run replaces it.
     pub fn read(out: &Path) -> Previous {
-        let path = out.join("latest").join("run.json");
+        // Only through a `latest` that points at one of this folder's runs, as Cleanse makes
+        // it: a link planted to lead elsewhere is not followed.
+        let latest = out.join("latest");
+        let run = match std::fs::read_link(&latest) {
+            Ok(target) => {
+                let mut parts = target.components();
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(std::path::Component::Normal(runs)), Some(std::path::Component::Normal(id)), None)
+                        if runs == "runs" && id.to_str().is_some_and(crate::publish::is_run_id) =>
+                    {
+                        out.join(target)
+                    }
+                    _ => {
+                        return Previous::Unreadable(format!(
+                            "{}: it does not point at a run in this output folder",
+                            latest.display()
+                        ));
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Previous::None,
+            // A real folder (where links cannot be made) is read as it is.
+            Err(_) => latest,
+        };
+        let path = run.join("run.json");
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Previous::None,
