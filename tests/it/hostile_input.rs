@@ -383,3 +383,23 @@ fn a_quote_never_closed_in_a_large_export_stops_the_run_before_it_fills_memory()
     );
     assert!(!dir.exists("out/latest"), "nothing published");
 }
+
+#[test]
+fn a_pack_name_is_a_label_never_a_path() {
+    let dir = setup(people(2), "");
+    dir.write("pack.yaml", PACK.replace("pack: messy", "pack: ../../../evil"));
+    std::fs::create_dir_all(dir.join("deep/er")).unwrap();
+    let out = dir
+        .cleanse()
+        .args(["--quiet", "run", "--out", "deep/er/out", "--as-of", "2026-03-31"])
+        .output()
+        .expect_code(0);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+    let outside: Vec<String> = tree(dir.path())
+        .into_iter()
+        .filter(|p| !p.starts_with("deep/er/out"))
+        .collect();
+    assert_eq!(outside, ["cleanse.yaml", "deep", "deep/er", "pack.yaml", "people.csv"]);
+    let run: serde_json::Value = serde_json::from_str(&dir.read("deep/er/out/latest/run.json")).unwrap();
+    assert_eq!(run["rule_packs"][0]["name"], "../../../evil");
+}
