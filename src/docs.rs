@@ -289,6 +289,16 @@ pub fn explain(name: &str, set: Option<&RuleSet>) -> Result<String, String> {
     if let Some(d) = crate::fix::doc(name) {
         return Ok(explain_kind(d, "correction"));
     }
+    if let Some(&(id, message, docs)) = crate::run::ingest_rules::ALL.iter().find(|(id, ..)| *id == name) {
+        let mut out = format!("{id}: a check every export gets as it is read (severity error)\n\n");
+        wrap_into(&mut out, message, "  ");
+        out.push('\n');
+        wrap_into(&mut out, docs, "  ");
+        if !out.ends_with('\n') {
+            out.push('\n');
+        }
+        return Ok(out);
+    }
     if let Some(c) = crate::diag::code(name) {
         let mut out = format!("error[{}]: a diagnostic code\n\n", c.id);
         wrap_into(&mut out, c.summary, "  ");
@@ -303,6 +313,7 @@ pub fn explain(name: &str, set: Option<&RuleSet>) -> Result<String, String> {
     names.extend(KINDS.iter().map(|k| k.doc().name));
     names.extend(FIXES.iter().map(|k| k.doc().name));
     names.extend(CODES.iter().map(|c| c.id));
+    names.extend(crate::run::ingest_rules::ALL.iter().map(|(id, ..)| *id));
     let mut message = match set {
         Some(_) => format!(
             "nothing is called `{name}`: it is not a rule or correction in the configured packs, a rule kind, a correction kind or a diagnostic code"

@@ -54,6 +54,31 @@ pub mod ingest_rules {
     pub const BLANK: &str = "ingest.blank_row";
     pub const UNCLOSED_QUOTE: &str = "ingest.unclosed_quote";
     pub const ENCODING: &str = "ingest.encoding";
+
+    /// Each with its message and what it means in practice, for run.json, the summary and
+    /// `cleanse explain`.
+    pub const ALL: &[(&str, &str, &str)] = &[
+        (
+            RAGGED,
+            "Rows with a different number of fields from the header.",
+            "Values on such a row may sit under the wrong headings, so the whole row is held back rather than read into the wrong columns; it usually means a stray delimiter or line break in the export.",
+        ),
+        (
+            BLANK,
+            "Entirely blank rows.",
+            "A blank row carries no record; it is kept among the rejected rows so the row count still adds up.",
+        ),
+        (
+            UNCLOSED_QUOTE,
+            "Quotes that are opened and never closed.",
+            "An unclosed quote makes the export's later lines read as one long value: the records on them are not checked at all until the quote is closed in the export. The finding names the line the quote opened on and how many lines it hid.",
+        ),
+        (
+            ENCODING,
+            "Values that are not valid in the declared encoding.",
+            "Characters that cannot be read may be a name or a code mangled by the export; they were read with replacement characters, so the record is held back until the export's encoding is put right (or `encoding: auto` is set).",
+        ),
+    ];
 }
 
 /// Run the configuration `opts` names: validate it and its packs, then check its exports.
@@ -457,28 +482,7 @@ fn rule_counts(
                 .and_then(|(_, o)| o.figure().map(str::to_string)),
         })
         .collect();
-    for (id, message, docs) in [
-        (
-            ingest_rules::RAGGED,
-            "Rows with a different number of fields from the header.",
-            "Values on such a row may sit under the wrong headings, so the whole row is held back rather than read into the wrong columns; it usually means a stray delimiter or line break in the export.",
-        ),
-        (
-            ingest_rules::BLANK,
-            "Entirely blank rows.",
-            "A blank row carries no record; it is kept among the rejected rows so the row count still adds up.",
-        ),
-        (
-            ingest_rules::UNCLOSED_QUOTE,
-            "Quotes that are opened and never closed.",
-            "An unclosed quote makes the export's later lines read as one long value: the records on them are not checked at all until the quote is closed in the export. The finding names the line the quote opened on and how many lines it hid.",
-        ),
-        (
-            ingest_rules::ENCODING,
-            "Values that are not valid in the declared encoding.",
-            "Characters that cannot be read may be a name or a code mangled by the export; they were read with replacement characters, so the record is held back until the export's encoding is put right (or `encoding: auto` is set).",
-        ),
-    ] {
+    for &(id, message, docs) in ingest_rules::ALL {
         out.push(RuleCount {
             id: id.to_string(),
             table: String::new(),

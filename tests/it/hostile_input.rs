@@ -403,3 +403,21 @@ fn a_pack_name_is_a_label_never_a_path() {
     let run: serde_json::Value = serde_json::from_str(&dir.read("deep/er/out/latest/run.json")).unwrap();
     assert_eq!(run["rule_packs"][0]["name"], "../../../evil");
 }
+
+#[test]
+fn the_checks_every_export_gets_are_explained() {
+    let dir = Dir::new();
+    for id in [
+        "ingest.unclosed_quote",
+        "ingest.ragged_row",
+        "ingest.blank_row",
+        "ingest.encoding",
+    ] {
+        let out = dir.cleanse().args(["explain", id]).output().expect_code(0);
+        assert!(
+            out.stdout.starts_with(&format!("{id}: a check every export gets")),
+            "{}",
+            out.stdout
+        );
+    }
+}
