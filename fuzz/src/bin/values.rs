@@ -1,0 +1,4 @@
+//! AFL++ target: see `cleanse_fuzz::values` and ../../README.md.
+fn main() {
+    afl::fuzz!(|data: &[u8]| cleanse_fuzz::values(data));
+}
