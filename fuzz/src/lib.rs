@@ -64,6 +64,18 @@ pub fn check_diagnostics(diags: &[Diagnostic]) {
     let _ = diag::render(diags, true);
 }
 
+/// Build what a target keeps between inputs (the fixed packs, the SQL context) before the fuzz
+/// loop starts, so the first input does not cover code the others never reach (AFL++ would see
+/// that as instability).
+pub fn init(target: &str) {
+    match target {
+        "csv" => drop(csv_table()),
+        "rules" => drop(rules_base()),
+        "sql" => drop(sql_context()),
+        _ => {}
+    }
+}
+
 // ---------------------------------------------------------------------------
 // CSV reader with line tracking
 
@@ -325,18 +337,21 @@ const RULES_BASE: &str = include_str!("../../tests/broken_rules/base.yaml");
 
 /// Input: a rules file, as bytes, loaded after `tests/broken_rules/base.yaml`.
 pub fn rules(data: &[u8]) {
-    static BASE: OnceLock<PathBuf> = OnceLock::new();
-    let base = BASE.get_or_init(|| {
-        let path = scratch().join("base.yaml");
-        std::fs::write(&path, RULES_BASE).expect("write base pack");
-        path
-    });
     let path = scratch().join("pack.yaml");
     std::fs::write(&path, data).expect("write rules file");
-    match rules::load(&[base.clone(), path], semantics()) {
+    match rules::load(&[rules_base().clone(), path], semantics()) {
         Ok(_) => {}
         Err(diags) => check_diagnostics(&diags),
     }
+}
+
+fn rules_base() -> &'static PathBuf {
+    static BASE: OnceLock<PathBuf> = OnceLock::new();
+    BASE.get_or_init(|| {
+        let path = scratch().join("base.yaml");
+        std::fs::write(&path, RULES_BASE).expect("write base pack");
+        path
+    })
 }
 
 // ---------------------------------------------------------------------------
