@@ -58,6 +58,19 @@ impl SqlContext {
 
     /// Parse `sql` against `schema`, type-check it, and fold constants such as `today()`.
     pub fn parse(&self, sql: &str, schema: &Arc<DFSchema>) -> Result<Expr, Box<SqlError>> {
+        if let Some(at) = past_operator_limit(sql) {
+            return Err(Box::new(SqlError {
+                message: format!("this expression is too long to check: it has more than {MAX_OPERATORS} operators"),
+                span: Some(at),
+                help: Some(
+                    "split it into several rules, or write a list of values as `column IN ('a', 'b', …)`".into(),
+                ),
+                unknown_column: None,
+                qualifier: None,
+                code: None,
+                label: Some(format!("operator {}", MAX_OPERATORS + 1)),
+            }));
+        }
         let expr = self
             .ctx
             .parse_sql_expr(sql, schema)
@@ -499,6 +512,52 @@ fn to_range(sql: &str, l1: u64, c1: u64, l2: u64, c2: u64) -> Option<Range<usize
     Some(start..end.min(sql.len()))
 }
 
+/// The most operators (and opening brackets) one SQL expression may have. DataFusion plans and
+/// simplifies an expression recursively, a few stack frames per level, so a long chain such as
+/// `a + a + … + a` (a thousand terms, 15 KB) overflowed the stack and aborted the process
+/// before this limit (found by fuzzing, see `fuzz/README.md`). No real check comes near it.
+pub const MAX_OPERATORS: usize = 200;
+
+/// Where `sql` passes [`MAX_OPERATORS`]: the operator that does. Counts, outside quotes, every
+/// run of operator characters (`+`, `>=`, `||`…), every `(` and the keyword operators (`AND`,
+/// `IS`, `LIKE`…). That bounds how deep the parsed expression can be, without building it.
+fn past_operator_limit(sql: &str) -> Option<Range<usize>> {
+    const OPERATOR: &[u8] = b"+-*/%|&^<>=!~#@";
+    const WORDS: &[&str] = &["and", "or", "not", "is", "in", "like", "ilike", "similar", "between"];
+    let b = sql.as_bytes();
+    let (mut count, mut i) = (0, 0);
+    while i < b.len() {
+        let start = i;
+        let c = b[i];
+        i += 1;
+        if matches!(c, b'\'' | b'"' | b'`') {
+            while i < b.len() && b[i] != c {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        } else if OPERATOR.contains(&c) {
+            while i < b.len() && OPERATOR.contains(&b[i]) {
+                i += 1;
+            }
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            if !WORDS.iter().any(|w| w.eq_ignore_ascii_case(&sql[start..i])) {
+                continue;
+            }
+        } else if c != b'(' {
+            continue;
+        }
+        count += 1;
+        if count > MAX_OPERATORS {
+            return Some(start..i);
+        }
+    }
+    None
+}
+
 /// Where `word` appears as a whole identifier in `sql` (case-insensitive).
 pub fn find_word(sql: &str, word: &str) -> Option<Range<usize>> {
     let lower = sql.to_lowercase();
@@ -572,6 +631,41 @@ impl ScalarUDFImpl for AgeYears {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_operators_outside_quotes() {
+        let chain = |n: usize, op: &str| vec!["a"; n].join(op);
+        assert_eq!(past_operator_limit(&chain(MAX_OPERATORS + 1, " + ")), None);
+        let at = past_operator_limit(&chain(MAX_OPERATORS + 2, " + ")).expect("too many");
+        assert_eq!(&chain(MAX_OPERATORS + 2, " + ")[at.clone()], "+");
+        assert_eq!(at.start, (MAX_OPERATORS + 1) * 4 - 2);
+        assert!(past_operator_limit(&chain(MAX_OPERATORS + 2, " and ")).is_some());
+        assert!(past_operator_limit(&chain(MAX_OPERATORS + 2, " >= ")).is_some());
+        // Inside quotes nothing counts, and words that only contain a keyword are names.
+        let list = format!("x IN ({})", vec!["'a + b - c'"; 500].join(", "));
+        assert_eq!(past_operator_limit(&list), None);
+        assert_eq!(past_operator_limit(&chain(500, " , island_")), None);
+        // Unterminated quotes and non-ASCII text are read without slicing inside a character.
+        assert_eq!(past_operator_limit("'é + é"), None);
+        assert!(past_operator_limit(&format!("é{}", chain(MAX_OPERATORS + 2, "é+"))).is_some());
+    }
+
+    #[test]
+    fn a_long_chain_is_refused_not_a_stack_overflow() {
+        // 1,000 terms overflowed the stack inside DataFusion's planner (found by fuzzing).
+        let ctx = SqlContext::new(chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap());
+        let schema = Arc::new(
+            DFSchema::try_from(datafusion::arrow::datatypes::Schema::new(vec![
+                datafusion::arrow::datatypes::Field::new("n", DataType::Int64, true),
+            ]))
+            .unwrap(),
+        );
+        let sql = format!("{} > 0", vec!["n"; 1000].join(" + "));
+        let err = ctx.parse(&sql, &schema).expect_err("refused");
+        assert!(err.message.contains("too long"), "{}", err.message);
+        let ok = format!("{} > 0", vec!["n"; 100].join(" + "));
+        assert!(ctx.parse(&ok, &schema).is_ok());
+    }
 
     #[test]
     fn finds_whole_words_only() {

@@ -13,6 +13,7 @@ mod corrections;
 mod cross_table;
 mod demo;
 mod docs;
+mod fuzz_regressions;
 mod history;
 mod hostile_input;
 mod hostile_output;
