@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use cleanse::diag::{self, Diagnostic};
-use cleanse::ingest::{BadRowKind, CsvSource, Encoding};
+use cleanse::ingest::{BadRowKind, CsvSource, Dialect, Encoding};
 use cleanse::rules::{self, RuleSet, Semantics, Table};
 use cleanse::values::{self, DateForms};
 
@@ -113,8 +113,18 @@ pub fn csv(data: &[u8]) {
     };
     let encoding = [Encoding::Auto, Encoding::Utf8, Encoding::Windows1252][usize::from(opts & 3) % 3];
     let batch_rows = 1 + usize::from(opts >> 2 & 7);
+    // Lines above the header to pass over, and a small value-line limit now and then, so
+    // `skip_lines` and the unclosed-quote rule are fuzzed too.
+    let skip = u32::from(opts >> 5 & 3);
+    let max_value_lines = if opts & 0x80 == 0 { Dialect::DEFAULT_MAX_VALUE_LINES } else { 2 };
+    let dialect = Dialect {
+        encoding,
+        delimiter,
+        skip_lines: skip,
+        max_value_lines,
+    };
     let path = Path::new("fuzz.csv");
-    let mut source = match CsvSource::open_reader(path, file, csv_table(), encoding, delimiter) {
+    let mut source = match CsvSource::open_reader(path, file, csv_table(), dialect) {
         Ok(s) => s,
         Err(e) => {
             let _ = e.to_string();
@@ -157,6 +167,10 @@ pub fn csv(data: &[u8]) {
                     assert_eq!(b.fields.len(), width);
                     assert!(b.fields.iter().all(|f| f.trim().is_empty()));
                 }
+                BadRowKind::UnclosedQuote { opened, lines, to_end } => {
+                    assert!(*opened >= b.line, "the quote opens on or after the row's first line");
+                    assert!(*to_end || *lines > u64::from(max_value_lines), "only past the limit or to the end");
+                }
             }
         }
         good.extend(batch.lines.iter().copied());
@@ -184,7 +198,7 @@ pub fn csv(data: &[u8]) {
         assert!(w[0] < w[1], "two rows start on line {}", w[0]);
     }
     for &l in &all {
-        assert!(l >= 2, "a record on line {l}, at or before the header");
+        assert!(l >= 2 + u64::from(skip), "a record on line {l}, at or before the header");
         assert!(
             l <= breaks.len() as u64 + 1,
             "line {l} past the end ({} breaks)",
@@ -196,7 +210,7 @@ pub fn csv(data: &[u8]) {
     // (A delimiter that is a line break, or a BOM the csv crate may strip before an empty
     // first line, changes what a line is: those files are left to the checks above.)
     let breaks_fields = delimiter == b'\n' || delimiter == b'\r';
-    if !file.contains(&b'"') && !breaks_fields && !file.starts_with(b"\xEF\xBB\xBF") {
+    if skip == 0 && !file.contains(&b'"') && !breaks_fields && !file.starts_with(b"\xEF\xBB\xBF") {
         let expected: Vec<u64> = physical_lines(file)
             .into_iter()
             .enumerate()
