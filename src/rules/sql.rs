@@ -38,6 +38,9 @@ pub struct SqlError {
     pub label: Option<String>,
 }
 
+/// Built-in functions rules may not call (see [`SqlContext::new`]).
+const UNBOUNDED_FUNCTIONS: &[&str] = &["repeat", "lpad", "rpad"];
+
 pub struct SqlContext {
     ctx: SessionContext,
     as_of: chrono::NaiveDate,
@@ -49,6 +52,11 @@ impl SqlContext {
         config.options_mut().sql_parser.collect_spans = true;
         let ctx = SessionContext::new_with_config(config);
         ctx.register_udf(ScalarUDF::from(AgeYears::new()));
+        // Functions whose output grows with a number they are given: a shared pack (or an
+        // export's value, fed to one) could ask for gigabytes per row. No check needs them.
+        for name in UNBOUNDED_FUNCTIONS {
+            ctx.deregister_udf(name);
+        }
         SqlContext { ctx, as_of }
     }
 
@@ -665,6 +673,27 @@ mod tests {
         assert!(err.message.contains("too long"), "{}", err.message);
         let ok = format!("{} > 0", vec!["n"; 100].join(" + "));
         assert!(ctx.parse(&ok, &schema).is_ok());
+    }
+
+    #[test]
+    fn functions_that_build_strings_of_any_size_are_not_offered() {
+        // `repeat('x', 2000000000)` took 2 GB while a pack loaded (found by fuzzing).
+        let ctx = SqlContext::new(chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap());
+        let schema = Arc::new(
+            DFSchema::try_from(datafusion::arrow::datatypes::Schema::new(vec![
+                datafusion::arrow::datatypes::Field::new("t", DataType::Utf8, true),
+            ]))
+            .unwrap(),
+        );
+        for sql in [
+            "repeat('x', 2000000000) = t",
+            "lpad(t, 2000000000) = t",
+            "rpad('x', 9) = t",
+        ] {
+            let err = ctx.parse(sql, &schema).expect_err(sql);
+            assert!(err.message.starts_with("unknown function"), "{sql}: {}", err.message);
+        }
+        assert!(ctx.parse("upper(trim(t)) = 'A'", &schema).is_ok());
     }
 
     #[test]
