@@ -240,7 +240,21 @@ impl Config {
                 None => b',',
                 Some(d) => match d.value.as_str() {
                     "\\t" | "tab" | "\t" => b'\t',
-                    s if s.len() == 1 && s.is_ascii() => s.as_bytes()[0],
+                    s if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\n" | "\r") => s.as_bytes()[0],
+                    s if matches!(s, "\"" | "\n" | "\r") => {
+                        // The quote and line breaks already mean something in a CSV file.
+                        diags.push(
+                            Diagnostic::new(
+                                "bad-delimiter",
+                                &file,
+                                span(d),
+                                "a quote or a line break cannot be the delimiter",
+                            )
+                            .label("already part of CSV")
+                            .help("write the character that separates values, such as `,`, `;`, `|` or `tab`"),
+                        );
+                        b','
+                    }
                     _ => {
                         diags.push(
                             Diagnostic::new(

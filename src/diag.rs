@@ -180,7 +180,7 @@ pub static CODES: &[Code] = &[
     },
     Code {
         id: "bad-delimiter",
-        summary: "An input's `delimiter` is not a single character; write one character such as `,` or `;`, or `tab`.",
+        summary: "An input's `delimiter` is not a single character, or is a quote or line break (which already mean something in CSV); write one character such as `,` or `;`, or `tab`.",
     },
     Code {
         id: "bad-pivot",

@@ -421,3 +421,15 @@ fn the_checks_every_export_gets_are_explained() {
         );
     }
 }
+
+#[test]
+fn a_quote_or_line_break_is_not_a_delimiter() {
+    let dir = setup(people(1), "delimiter: '\"'");
+    let out = dir.run(&[]).expect_code(2);
+    assert!(
+        out.stderr
+            .contains("error[bad-delimiter]: a quote or a line break cannot be the delimiter"),
+        "{}",
+        out.stderr
+    );
+}
