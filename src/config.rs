@@ -240,8 +240,7 @@ impl Config {
                 None => b',',
                 Some(d) => match d.value.as_str() {
                     "\\t" | "tab" | "\t" => b'\t',
-                    s if s.len() == 1 && s.is_ascii() && !matches!(s, "\"" | "\n" | "\r") => s.as_bytes()[0],
-                    s if matches!(s, "\"" | "\n" | "\r") => {
+                    "\"" | "\n" | "\r" => {
                         // The quote and line breaks already mean something in a CSV file.
                         diags.push(
                             Diagnostic::new(
@@ -255,6 +254,7 @@ impl Config {
                         );
                         b','
                     }
+                    s if s.len() == 1 && s.is_ascii() => s.as_bytes()[0],
                     _ => {
                         diags.push(
                             Diagnostic::new(
