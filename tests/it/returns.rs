@@ -160,3 +160,29 @@ fn share_bounds_must_be_percentages() {
         out.stderr
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_planted_latest_link_is_not_read_as_the_last_run() {
+    let dir = setup("Child ID,Sex,Date of Birth\nC1,M,\nC2,M,\nC3,F,\n");
+    // `latest` planted to lead out of the output folder, to a run.json of someone else's.
+    dir.write(
+        "elsewhere/run.json",
+        r#"{"tables": [{"table": "children", "rows_in": 1000}]}"#,
+    );
+    std::fs::create_dir_all(dir.join("out")).unwrap();
+    std::os::unix::fs::symlink("../elsewhere", dir.join("out/latest")).unwrap();
+    dir.run(&[]).expect_code(0);
+    let f = dir.latest().finding("children", 0, "COUNT").clone();
+    assert_eq!(f.status, "not checked", "{f:?}");
+    assert!(!f.message.contains("1000"), "{}", f.message);
+    assert!(
+        f.message.contains("does not point at a run in this output folder"),
+        "{}",
+        f.message
+    );
+    assert_eq!(
+        dir.read("elsewhere/run.json"),
+        r#"{"tables": [{"table": "children", "rows_in": 1000}]}"#
+    );
+}
