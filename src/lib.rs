@@ -68,6 +68,10 @@
 //!   self-contained page.
 //! - [`publish`]: write outputs so that nobody sees half a run.
 //!
+//! Two small modules guard the edges: [`paths`] checks the names and paths a shared rule pack
+//! gives before they reach the file system, and [`sheet`] writes CSV outputs so that no value
+//! runs as a spreadsheet formula.
+//!
 //! Beside the pipeline, [`validate`] is what `cleanse check` runs: the validation a run starts
 //! with, over configurations and rule packs, without any data (for CI).
 //!
