@@ -8,41 +8,11 @@ use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::publish::project;
 use crate::util::{AS_OF, Cmd, Dir, Outputs};
-
-const PACK: &str = r#"pack: tiny
-version: 1.0.0
-tables:
-  visits:
-    key: [child_id]
-    columns:
-      - { name: child_id, header: Child ID, required: true }
-      - { name: visit_date, header: Visit Date, type: date }
-rules:
-  - id: VISIT-FUTURE
-    table: visits
-    kind: range
-    columns: [visit_date]
-    max: today
-    severity: warning
-    message: The visit is dated in the future.
-"#;
 
 /// A run id far from any the tests' runs get.
 const OLD_ID: &str = "20200101T000000Z";
-
-/// A tiny project (one warning as of 31/03/2026) with a second configuration, `big.yaml`, whose
-/// export is big enough that a run of it can be killed half-way.
-fn project() -> Dir {
-    let dir = Dir::new();
-    dir.write("pack.yaml", PACK);
-    dir.write(
-        "cleanse.yaml",
-        "rules: [pack.yaml]\ninputs:\n  - table: visits\n    file: visits.csv\n",
-    );
-    dir.write("visits.csv", "Child ID,Visit Date\nC1,30/03/2026\nC2,01/04/2026\n");
-    dir
-}
 
 /// `cleanse run --out out --as-of AS_OF <args>` with the log at its default level (info).
 fn run_logged(dir: &Dir, args: &[&str]) -> crate::util::Output {

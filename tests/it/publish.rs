@@ -24,7 +24,7 @@ rules:
 const CONFIG: &str = "rules: [pack.yaml]\ninputs:\n  - table: visits\n    file: visits.csv\n";
 
 /// A tiny project whose run (as of 31/03/2026) gives one warning: a visit dated 01/04/2026.
-fn project() -> Dir {
+pub(crate) fn project() -> Dir {
     let dir = Dir::new();
     dir.write("pack.yaml", PACK);
     dir.write("cleanse.yaml", CONFIG);
