@@ -20,8 +20,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::Instant;
 
-use cleanse::dedupe::Settings;
-use cleanse::dedupe::person::{Fields, Person};
+use cleanse::people::Settings;
+use cleanse::people::person::{Fields, Person};
 
 fn main() {
     let mut sizes = vec![200_000usize, 1_000_000];

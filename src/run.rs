@@ -6,19 +6,19 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use sha2::{Digest, Sha256};
-
-use crate::config::Config;
-use crate::error::{Error, Result};
-use crate::fix;
-use crate::history::{History, Insight};
-use crate::ingest::CsvSource;
-use crate::publish::{RootLock, Staging};
-use crate::relate::relate;
-use crate::report::{self, RuleCount, RunReport, TableReport};
-use crate::returns;
-use crate::route::{ChangeCounts, Changes, Counts, Exception, Exceptions, Sinks, State, TableJob, process_table};
-use crate::rules::{RuleSet, Severity};
+use crate::engine::relate::relate;
+use crate::engine::returns;
+use crate::engine::route::{
+    ChangeCounts, Changes, Counts, Exception, Exceptions, Sinks, State, TableJob, process_table,
+};
+use crate::fixes;
+use crate::model::error::{Error, Result};
+use crate::output::history::{History, Insight};
+use crate::output::publish::{RootLock, Staging};
+use crate::output::report::{self, RuleCount, RunReport, TableReport};
+use crate::source::CsvSource;
+use crate::spec::config::Config;
+use crate::spec::rules::{RuleSet, Severity};
 
 pub struct RunOptions {
     pub config: PathBuf,
@@ -89,7 +89,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         .as_of
         .or(config.as_of)
         .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let set = crate::validate::packs_for(&config, as_of).map_err(Error::Rules)?;
+    let set = crate::spec::validate::packs_for(&config, as_of).map_err(Error::Rules)?;
     tracing::info!(
         packs = set.packs.len(),
         tables = set.tables.len(),
@@ -118,22 +118,22 @@ fn run_loaded(
     let t0 = Instant::now();
     let sources = open_inputs(config, set)?;
     let t = Instant::now();
-    let mut fixes = fix::prepare(set, config, opts.apply_review, opts.batch_rows)?;
+    let mut fixes = fixes::prepare(set, config, opts.apply_review, opts.batch_rows)?;
     timings.insert("fix_prepare_ms".to_string(), t.elapsed().as_millis() as u64);
     let t = Instant::now();
     let mut related = relate(set, config, &fixes, opts.batch_rows)?;
     timings.insert("relate_ms".to_string(), t.elapsed().as_millis() as u64);
     let t = Instant::now();
-    let mut people = crate::dedupe::stage::dedupe(set, config, &fixes, opts.batch_rows)?;
+    let mut people = crate::engine::people::dedupe(set, config, &fixes, opts.batch_rows)?;
     timings.insert("dedupe_ms".to_string(), t.elapsed().as_millis() as u64);
     // Merges are made by their corrections, which need to know who survives.
     for plan in &people.merges {
         let rule = &set.rules[plan.rule];
         for (ci, c) in set.corrections.iter().enumerate() {
-            if c.kind != fix::merge::KIND || c.rule.as_deref() != Some(rule.id.as_str()) {
+            if c.kind != fixes::merge::KIND || c.rule.as_deref() != Some(rule.id.as_str()) {
                 continue;
             }
-            let lookup: fix::Lookup = if c.table == rule.table {
+            let lookup: fixes::Lookup = if c.table == rule.table {
                 plan.fills.get(&c.columns[0]).map_or_else(Default::default, |m| {
                     m.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect()
                 })
@@ -244,7 +244,7 @@ fn run_loaded(
             }
         }
     }
-    crate::dedupe::stage::write_outputs(staging.dir(), set, config, &people)?;
+    crate::engine::people::write_outputs(staging.dir(), set, config, &people)?;
     let (counts, kept) = exceptions.finish(&staging)?;
     let change_counts = changes.finish(&staging)?;
 
@@ -314,7 +314,10 @@ pub(crate) fn write_summaries(dir: &Path, report: &RunReport, insight: &Insight)
         .map_err(|e| Error::Internal(format!("writing summary.json: {e}")))?;
     for (name, text) in [
         ("summary.md", report::summary_markdown(report, insight)),
-        ("summary.html", crate::summary_html::summary_html(report, insight)),
+        (
+            "summary.html",
+            crate::output::summary_html::summary_html(report, insight),
+        ),
         ("summary.json", json),
     ] {
         let (part, path) = (dir.join(format!("{name}.partial")), dir.join(name));
@@ -329,7 +332,7 @@ pub(crate) fn write_summaries(dir: &Path, report: &RunReport, insight: &Insight)
 /// the run's directory.
 pub fn rebuild_summary(out: &Path, run_id: Option<&str>) -> Result<PathBuf> {
     // A name that is not a run id is never made into a path.
-    if let Some(id) = run_id.filter(|id| !crate::publish::is_run_id(id)) {
+    if let Some(id) = run_id.filter(|id| !crate::output::publish::is_run_id(id)) {
         return Err(Error::Refused {
             path: out.join("history"),
             reason: format!(
@@ -456,7 +459,7 @@ fn rule_counts(
             // A rule with no words of its own (or implied by a column's declaration, whose docs
             // say how it is written) is explained by why its kind matters.
             docs: if r.docs.is_empty() || r.declared.is_none() {
-                crate::rules::kinds::doc(r.kind).map_or_else(String::new, |d| d.why.to_string())
+                crate::kinds::doc(r.kind).map_or_else(String::new, |d| d.why.to_string())
             } else {
                 r.docs.clone()
             },
@@ -504,13 +507,13 @@ fn correction_counts(
     set: &RuleSet,
     counts: &ChangeCounts,
     not_run: &[(usize, String)],
-) -> Vec<crate::report::CorrectionCount> {
+) -> Vec<crate::output::report::CorrectionCount> {
     set.corrections
         .iter()
         .enumerate()
         .map(|(i, c)| {
             let n = counts.get(&i).copied().unwrap_or_default();
-            crate::report::CorrectionCount {
+            crate::output::report::CorrectionCount {
                 id: c.id.clone(),
                 table: set.tables[c.table].name.clone(),
                 kind: c.kind.to_string(),
@@ -523,13 +526,4 @@ fn correction_counts(
             }
         })
         .collect()
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// SHA-256 of some bytes, as lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
 }

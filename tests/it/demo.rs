@@ -280,7 +280,7 @@ fn demo_outputs_have_the_documented_shape() {
         let sha = input["sha256"].as_str().expect("sha256");
         assert_eq!(
             sha,
-            cleanse::sha256_hex(&dir.read_bytes(format!("fixtures/demo/{table}.csv")))
+            cleanse::model::digest::sha256_hex(&dir.read_bytes(format!("fixtures/demo/{table}.csv")))
         );
         assert_eq!(n(&input["rows"]), records as u64);
         assert_eq!(input["file"], format!("fixtures/demo/{table}.csv"));

@@ -286,7 +286,7 @@ fn values_a_spreadsheet_would_run_are_written_as_text() {
         "'=x",
         "-2+3",
     ]) {
-        assert_eq!(cleanse::sheet::unguard(&row[1]), original);
+        assert_eq!(cleanse::output::sheet::unguard(&row[1]), original);
     }
     assert_eq!(corrected.rows.len() + out.rejected("people").rows.len(), 5);
 }

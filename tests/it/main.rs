@@ -7,6 +7,7 @@
 //! intended change: `INSTA_UPDATE=always cargo test --test it`, then review the
 //! `.snap` diffs before committing.
 
+mod architecture;
 mod broken_rules;
 mod conservation;
 mod corrections;

@@ -101,7 +101,7 @@ fn the_html_summary_shows_the_same_figures_as_run_json() {
             .as_array()
             .unwrap()
             .iter()
-            .take(cleanse::report::BREAKDOWN_ROWS)
+            .take(cleanse::output::report::BREAKDOWN_ROWS)
             .enumerate()
         {
             assert_eq!(f[&format!("breakdown:{k}:{i}:records")], n(&g["records"]));

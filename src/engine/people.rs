@@ -1,0 +1,562 @@
+//! The dedupe stage of a run: read each `same_person` rule's table (corrected values, as the
+//! other rules see them), match its records, and hand back findings keyed by line (merged into
+//! routing like the relate stage's) and the pairs and clusters for `duplicates.csv` and
+//! `person_clusters.csv`.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+use datafusion::arrow::array::{Array, StringArray};
+
+use crate::engine::check::{Detail, Finding};
+use crate::fixes::Fixes;
+use crate::kinds::same_person::{Merge, Survivor};
+use crate::model::error::{Error, Result};
+use crate::people::compare::{COMPARISONS, Cx, Nicknames};
+use crate::people::person::{Fields, Person};
+use crate::people::{Model, Pair, Settings, find};
+use crate::source::CsvSource;
+use crate::spec::config::Config;
+use crate::spec::rules::{Check, RuleSet};
+
+/// What one `same_person` rule found.
+pub struct Matched {
+    pub rule: usize,
+    /// Per record: its table (the rule's, or one of its `also` tables).
+    pub tables: Vec<usize>,
+    /// Per record: its line and its key, as the exceptions report names it.
+    pub lines: Vec<u64>,
+    pub keys: Vec<String>,
+    /// At or above the "possible" threshold, strongest first, with their explanations.
+    pub pairs: Vec<(Pair, String)>,
+    /// Per record: its person, numbered from 1 in file order of each person's first record.
+    pub clusters: Vec<u32>,
+    pub model: Model,
+    pub same: f64,
+}
+
+#[derive(Default)]
+pub struct People {
+    /// Per table: findings with the line of their row, sorted by line.
+    pub findings: HashMap<usize, Vec<(u64, Finding)>>,
+    pub matched: Vec<Matched>,
+    pub merges: Vec<MergePlan>,
+}
+
+/// What a `same_person` rule's `merge:` changes, for its corrections' lookups
+/// (see [`crate::fixes::merge`]).
+pub struct MergePlan {
+    pub rule: usize,
+    /// A merged record's id → the survivor's id; `None` when records sharing that id were
+    /// merged into different survivors (their references are left alone).
+    pub repoint: HashMap<String, Option<String>>,
+    /// Per person-field column: the survivor's id → the value to fill its blank cell with.
+    pub fills: HashMap<usize, HashMap<String, String>>,
+}
+
+/// What survivorship reads of a record, beyond its person fields.
+#[derive(Default)]
+struct Standing {
+    /// Person fields filled.
+    filled: u8,
+    /// The `most_recent` column's date, as days.
+    recent: Option<i32>,
+    /// Rank of the record's source in `preferred_source` (lower is preferred).
+    source: usize,
+    /// The person fields' text, for filling the survivor.
+    fields: [String; 9],
+}
+
+/// Every record matching reads, from the rule's table and then its `also` tables.
+#[derive(Default)]
+struct Records {
+    people: Vec<Person>,
+    lines: Vec<u64>,
+    /// The record's key as the exceptions report names it.
+    keys: Vec<String>,
+    /// The person's id: the rule's table's key, or an `also` row's id column.
+    ids: Vec<String>,
+    tables: Vec<usize>,
+    /// For merging, the rule's table's records only.
+    standing: Vec<Standing>,
+}
+
+/// Read one table's rows into `into`, corrected as every rule sees them. `id`: the column holding
+/// the person's id (an `also` table's, or `person: local_id`; `None`: the table's own key). False
+/// when the table has no export.
+#[allow(clippy::too_many_arguments)]
+fn read(
+    set: &RuleSet,
+    config: &Config,
+    fixes: &Fixes,
+    batch_rows: usize,
+    t: usize,
+    fields: &[Option<usize>; 9],
+    id: Option<usize>,
+    merge: Option<&Merge>,
+    into: &mut Records,
+) -> Result<bool> {
+    let table = &set.tables[t];
+    let Some(input) = config.inputs.iter().find(|i| i.table == table.name) else {
+        return Ok(false);
+    };
+    let mut source = CsvSource::open(&input.path, table, input.dialect())?;
+    let corrector = fixes.corrector(set, t, &source.header.columns, config.pivot);
+    while let Some(mut raw) = source.next_batch(batch_rows)? {
+        corrector.apply(&mut raw)?;
+        let text = |c: Option<usize>| -> Option<&StringArray> {
+            let i = source.header.columns[c?]?;
+            raw.columns[i].as_any().downcast_ref::<StringArray>()
+        };
+        let roles: Vec<Option<&StringArray>> = fields.iter().map(|&c| text(c)).collect();
+        let key_cols: Vec<Option<&StringArray>> = table.key.iter().map(|&k| text(Some(k))).collect();
+        let id_col = id.map(|c| text(Some(c)));
+        let (recent, source) = match merge {
+            Some(m) => (
+                m.survivor.iter().find_map(|s| match s {
+                    Survivor::MostRecent(c) => text(Some(*c)),
+                    _ => None,
+                }),
+                m.survivor.iter().find_map(|s| match s {
+                    Survivor::PreferredSource { column, sources } => text(Some(*column)).map(|a| (a, sources)),
+                    _ => None,
+                }),
+            ),
+            None => (None, None),
+        };
+        for row in 0..raw.num_rows() {
+            let v = |i: usize| roles[i].map_or("", |a| a.value(row));
+            into.people
+                .push(Person::new(&Fields::from_roles(std::array::from_fn(v)), config.pivot));
+            if merge.is_some() {
+                let all: [&str; 9] = std::array::from_fn(v);
+                into.standing.push(Standing {
+                    filled: all.iter().filter(|t| !t.trim().is_empty()).count() as u8,
+                    recent: recent.and_then(|a| {
+                        crate::model::values::parse_date(
+                            a.value(row),
+                            crate::model::values::DateForms::ALL,
+                            config.pivot,
+                        )
+                    }),
+                    source: source.map_or(0, |(a, sources)| {
+                        let s = a.value(row).trim();
+                        sources
+                            .iter()
+                            .position(|x| x.eq_ignore_ascii_case(s))
+                            .unwrap_or(sources.len())
+                    }),
+                    fields: all.map(|t| t.trim().to_string()),
+                });
+            }
+            into.lines.push(raw.lines[row]);
+            let key = key_cols
+                .iter()
+                .map(|a| a.map_or("", |a| a.value(row).trim()))
+                .collect::<Vec<_>>()
+                .join(" | ");
+            into.ids.push(match id_col {
+                Some(c) => c.map_or("", |a| a.value(row).trim()).to_string(),
+                None => key.clone(),
+            });
+            into.keys.push(key);
+            into.tables.push(t);
+        }
+    }
+    Ok(true)
+}
+
+pub fn dedupe(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) -> Result<People> {
+    let mut out = People::default();
+    let cx = Cx {
+        nicknames: Nicknames::shipped(),
+    };
+    for (ri, rule) in set.rules.iter().enumerate() {
+        let Check::SamePerson(spec) = &rule.check else {
+            continue;
+        };
+        let mut r = Records::default();
+        // A table with no export is reported by the run like any rule with nothing to check.
+        let merge = spec.merge.as_ref();
+        if !read(
+            set,
+            config,
+            fixes,
+            batch_rows,
+            rule.table,
+            &spec.fields,
+            spec.local_id,
+            merge,
+            &mut r,
+        )? {
+            continue;
+        }
+        let own = r.people.len();
+        for a in &spec.also {
+            read(
+                set,
+                config,
+                fixes,
+                batch_rows,
+                a.table,
+                &a.fields,
+                Some(a.id),
+                None,
+                &mut r,
+            )?;
+        }
+        let t = std::time::Instant::now();
+        let found = find(&r.people, &spec.settings, &cx);
+        tracing::info!(
+            rule = %rule.id,
+            records = r.people.len(),
+            pairs_compared = found.model.pairs_compared,
+            pairs_kept = found.pairs.len(),
+            ms = t.elapsed().as_millis() as u64,
+            "people matched"
+        );
+        let kinds: Vec<_> = spec.settings.comparisons.iter().map(|&i| COMPARISONS[i]).collect();
+        let explain = |p: &Pair| {
+            let (a, b) = (&r.people[p.a as usize], &r.people[p.b as usize]);
+            kinds
+                .iter()
+                .zip(&p.levels)
+                .filter(|(k, l)| l.is_some() || k.name() != "household" && k.name() != "pre_birth")
+                .map(|(k, l)| k.explain(*l, a, b))
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        // Rows of other tables are about a person, not records of one: they are reported only
+        // against this table's records, and only under another id than the record's.
+        let reported = |p: &Pair| {
+            let (a, b) = (p.a as usize, p.b as usize);
+            a < own && b < own || (a < own) != (b < own) && r.ids[a] != r.ids[b]
+        };
+        let pairs: Vec<(Pair, String)> = found
+            .pairs
+            .into_iter()
+            .filter(|p| reported(p))
+            .map(|p| (explain(&p), p))
+            .map(|(e, p)| (p, e))
+            .collect();
+        let clusters = clusters(
+            r.people.len(),
+            pairs.iter().filter(|(p, _)| p.same(&spec.settings)).map(|(p, _)| p),
+        );
+        // With `merge:`, a "same person" pair of this table's records is a merge, reported on
+        // the merged record.
+        if let Some(m) = &spec.merge {
+            let own_same = pairs
+                .iter()
+                .filter(|(p, _)| p.same(&spec.settings) && (p.a as usize) < own && (p.b as usize) < own)
+                .map(|(p, _)| p);
+            let own_clusters = self::clusters(own, own_same);
+            let own_pairs: Vec<(Pair, String)> = pairs
+                .iter()
+                .filter(|(p, _)| (p.a as usize) < own && (p.b as usize) < own)
+                .cloned()
+                .collect();
+            let (plan, survivors) = merge_plan(ri, m, &spec.fields, &own_clusters, &r.standing, &r.ids[..own]);
+            let findings = out.findings.entry(rule.table).or_default();
+            for (&merged, (survivor, why)) in &merge_links(&own_pairs, &spec.settings, &own_clusters, &survivors) {
+                findings.push((
+                    r.lines[merged as usize],
+                    Finding {
+                        rule: ri,
+                        row: 0,
+                        column: None,
+                        severity: crate::spec::rules::Severity::Error,
+                        detail: Detail::MergedInto {
+                            line: r.lines[*survivor as usize],
+                            key: r.keys[*survivor as usize].clone(),
+                            explanation: why.clone(),
+                        },
+                    },
+                ));
+            }
+            out.merges.push(plan);
+        }
+        // Each other pair is reported once: on the other table's row, or the later record.
+        for (p, why) in &pairs {
+            let (a, b) = (p.a as usize, p.b as usize);
+            if spec.merge.is_some() && p.same(&spec.settings) && a < own && b < own {
+                continue;
+            }
+            let (named, carrier) = match (a < own, b < own) {
+                (true, false) => (a, b),
+                (false, true) => (b, a),
+                _ if r.lines[a] < r.lines[b] => (a, b),
+                _ => (b, a),
+            };
+            out.findings.entry(r.tables[carrier]).or_default().push((
+                r.lines[carrier],
+                Finding {
+                    rule: ri,
+                    row: 0,
+                    column: None,
+                    severity: rule.severity,
+                    detail: Detail::SamePerson {
+                        table: r.tables[named],
+                        line: r.lines[named],
+                        key: r.keys[named].clone(),
+                        same: p.same(&spec.settings),
+                        probability: p.probability,
+                        explanation: why.clone(),
+                    },
+                },
+            ));
+        }
+        out.matched.push(Matched {
+            rule: ri,
+            tables: r.tables,
+            lines: r.lines,
+            keys: r.keys,
+            pairs,
+            clusters,
+            model: found.model,
+            same: spec.settings.same,
+        });
+    }
+    for f in out.findings.values_mut() {
+        f.sort_by_key(|(line, f)| (*line, f.rule));
+    }
+    Ok(out)
+}
+
+/// Person numbers: records joined by "same person" pairs share one, numbered from 1 in order of
+/// each person's first record.
+fn clusters<'a>(n: usize, same: impl Iterator<Item = &'a Pair>) -> Vec<u32> {
+    let mut parent: Vec<u32> = (0..n as u32).collect();
+    fn root(parent: &mut [u32], mut x: u32) -> u32 {
+        while parent[x as usize] != x {
+            parent[x as usize] = parent[parent[x as usize] as usize];
+            x = parent[x as usize];
+        }
+        x
+    }
+    for p in same {
+        let (a, b) = (root(&mut parent, p.a), root(&mut parent, p.b));
+        // The earlier record is the root, so numbering follows the file.
+        let (lo, hi) = (a.min(b), a.max(b));
+        parent[hi as usize] = lo;
+    }
+    let mut number: HashMap<u32, u32> = HashMap::new();
+    (0..n as u32)
+        .map(|i| {
+            let r = root(&mut parent, i);
+            let next = number.len() as u32 + 1;
+            *number.entry(r).or_insert(next)
+        })
+        .collect()
+}
+
+/// `duplicates.csv`, `person_clusters.csv` and `match_weights.json` in `dir`: every pair worth a
+/// look with its explanation, a person number for every record, and the weights the run
+/// estimated. Written only when a `same_person` rule ran.
+pub fn write_outputs(dir: &Path, set: &RuleSet, config: &Config, people: &People) -> Result<()> {
+    if people.matched.is_empty() {
+        return Ok(());
+    }
+    let source = |t: usize| {
+        config
+            .inputs
+            .iter()
+            .find(|i| i.table == set.tables[t].name)
+            .map_or(String::new(), |i| i.path.display().to_string())
+    };
+    let csv_err = |path: &Path, e: csv::Error| Error::io(path, std::io::Error::other(e));
+    let path = dir.join("duplicates.csv");
+    let mut w = crate::output::sheet::SheetWriter::from_writer(std::io::BufWriter::new(
+        std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?,
+    ));
+    w.write_record([
+        "rule_id",
+        "band",
+        "probability",
+        "weight",
+        "table_a",
+        "source_file_a",
+        "line_a",
+        "record_key_a",
+        "table_b",
+        "source_file_b",
+        "line_b",
+        "record_key_b",
+        "explanation",
+    ])
+    .map_err(|e| csv_err(&path, e))?;
+    for m in &people.matched {
+        for (p, why) in &m.pairs {
+            let order = |i: u32| (m.tables[i as usize] != set.rules[m.rule].table, m.lines[i as usize]);
+            let (a, b) = if order(p.a) <= order(p.b) {
+                (p.a, p.b)
+            } else {
+                (p.b, p.a)
+            };
+            let (a, b) = (a as usize, b as usize);
+            w.write_record([
+                set.rules[m.rule].id.as_str(),
+                if p.same(&Settings {
+                    same: m.same,
+                    ..Settings::default()
+                }) {
+                    "same person"
+                } else {
+                    "possible"
+                },
+                &format!("{:.6}", p.probability),
+                &format!("{:.2}", p.weight),
+                &set.tables[m.tables[a]].name,
+                &source(m.tables[a]),
+                &m.lines[a].to_string(),
+                &m.keys[a],
+                &set.tables[m.tables[b]].name,
+                &source(m.tables[b]),
+                &m.lines[b].to_string(),
+                &m.keys[b],
+                why,
+            ])
+            .map_err(|e| csv_err(&path, e))?;
+        }
+    }
+    w.flush().map_err(|e| Error::io(&path, e))?;
+    let path = dir.join("person_clusters.csv");
+    let mut w = crate::output::sheet::SheetWriter::from_writer(std::io::BufWriter::new(
+        std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?,
+    ));
+    w.write_record(["rule_id", "person", "table", "source_file", "line", "record_key"])
+        .map_err(|e| csv_err(&path, e))?;
+    for m in &people.matched {
+        let id = set.rules[m.rule].id.as_str();
+        for (i, c) in m.clusters.iter().enumerate() {
+            let t = m.tables[i];
+            w.write_record([
+                id,
+                &c.to_string(),
+                &set.tables[t].name,
+                &source(t),
+                &m.lines[i].to_string(),
+                &m.keys[i],
+            ])
+            .map_err(|e| csv_err(&path, e))?;
+        }
+    }
+    w.flush().map_err(|e| Error::io(&path, e))?;
+    let path = dir.join("match_weights.json");
+    let models: Vec<serde_json::Value> = people
+        .matched
+        .iter()
+        .map(|m| serde_json::json!({ "rule_id": set.rules[m.rule].id, "table": set.tables[set.rules[m.rule].table].name, "model": m.model }))
+        .collect();
+    let mut f = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
+    serde_json::to_writer_pretty(&mut f, &models)
+        .map_err(|e| Error::Internal(format!("writing match_weights.json: {e}")))?;
+    f.flush().map_err(|e| Error::io(&path, e))?;
+    Ok(())
+}
+
+/// The survivor of each person with more than one record ("same person" pairs), and what
+/// merging changes: references to re-point, and the survivor's blank fields to fill.
+fn merge_plan(
+    rule: usize,
+    m: &Merge,
+    fields: &[Option<usize>; 9],
+    clusters: &[u32],
+    standing: &[Standing],
+    keys: &[String],
+) -> (MergePlan, HashMap<u32, u32>) {
+    let mut members: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (i, &c) in clusters.iter().enumerate() {
+        members.entry(c).or_default().push(i as u32);
+    }
+    let mut uses: HashMap<&str, u32> = HashMap::new();
+    for k in keys {
+        *uses.entry(k.as_str()).or_default() += 1;
+    }
+    let mut plan = MergePlan {
+        rule,
+        repoint: HashMap::new(),
+        fills: HashMap::new(),
+    };
+    let mut survivors = HashMap::new();
+    let mut people: Vec<(u32, Vec<u32>)> = members.into_iter().filter(|(_, r)| r.len() > 1).collect();
+    people.sort_unstable();
+    for (person, mut records) in people {
+        records.sort_by(|&a, &b| prefer(m, standing, a, b));
+        let survivor = records[0];
+        survivors.insert(person, survivor);
+        let id = &keys[survivor as usize];
+        for &r in &records[1..] {
+            let old = &keys[r as usize];
+            if !old.is_empty() && old != id {
+                plan.repoint
+                    .entry(old.clone())
+                    .and_modify(|to| {
+                        if to.as_ref() != Some(id) {
+                            *to = None;
+                        }
+                    })
+                    .or_insert_with(|| Some(id.clone()));
+            }
+        }
+        // Fill by id only where the id names this one record.
+        if id.is_empty() || uses[id.as_str()] > 1 {
+            continue;
+        }
+        for (role, column) in fields.iter().enumerate() {
+            let Some(column) = column else { continue };
+            if !standing[survivor as usize].fields[role].is_empty() {
+                continue;
+            }
+            let from = records[1..]
+                .iter()
+                .map(|&r| &standing[r as usize].fields[role])
+                .find(|v| !v.is_empty());
+            if let Some(value) = from {
+                plan.fills.entry(*column).or_default().insert(id.clone(), value.clone());
+            }
+        }
+    }
+    (plan, survivors)
+}
+
+/// Survivorship: which of two records of one person is preferred, by the rules in order, then
+/// the earlier line.
+fn prefer(m: &Merge, standing: &[Standing], a: u32, b: u32) -> std::cmp::Ordering {
+    let (x, y) = (&standing[a as usize], &standing[b as usize]);
+    for rule in &m.survivor {
+        let order = match rule {
+            Survivor::MostComplete => y.filled.cmp(&x.filled),
+            Survivor::MostRecent(_) => y.recent.cmp(&x.recent),
+            Survivor::PreferredSource { .. } => x.source.cmp(&y.source),
+        };
+        if order.is_ne() {
+            return order;
+        }
+    }
+    a.cmp(&b)
+}
+
+/// Each merged record, its survivor, and why they are one person: the "same person" pair of
+/// the two if there is one, else the strongest that joined the record to its person.
+fn merge_links(
+    pairs: &[(Pair, String)],
+    settings: &crate::people::Settings,
+    clusters: &[u32],
+    survivors: &HashMap<u32, u32>,
+) -> std::collections::BTreeMap<u32, (u32, String)> {
+    let mut links = std::collections::BTreeMap::new();
+    for direct in [true, false] {
+        for (p, why) in pairs.iter().filter(|(p, _)| p.same(settings)) {
+            for (x, y) in [(p.a, p.b), (p.b, p.a)] {
+                let survivor = survivors[&clusters[x as usize]];
+                if x != survivor && (!direct || y == survivor) {
+                    links.entry(x).or_insert_with(|| (survivor, why.clone()));
+                }
+            }
+        }
+    }
+    links
+}

@@ -1,0 +1,182 @@
+//! Returns: rules about a whole table (`share`, `row_count`), measured as
+//! the rows are routed and judged once every table is done. Their findings
+//! are about the return, not a record, so they carry no line and reject no
+//! row.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::output::report::{TableReport, count};
+use crate::spec::rules::{Check, RuleSet};
+
+/// What a return-level rule found.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Within bounds; the figure measured.
+    Pass(String),
+    /// Out of bounds: the figure, and the bound it broke.
+    Breach { figure: String, limit: String },
+    /// It could not be judged, and why.
+    NotChecked(String),
+}
+
+impl Outcome {
+    pub fn figure(&self) -> Option<&str> {
+        match self {
+            Outcome::Pass(f) | Outcome::Breach { figure: f, .. } => Some(f),
+            Outcome::NotChecked(_) => None,
+        }
+    }
+}
+
+/// The row counts of the last published run, by table, if there is one.
+pub enum Previous {
+    Counts(HashMap<String, u64>),
+    /// No run has been published to this output directory yet.
+    None,
+    /// There is one, but its `run.json` could not be read: why.
+    Unreadable(String),
+}
+
+impl Previous {
+    /// Read `OUT/latest/run.json`, before this run replaces it.
+    pub fn read(out: &Path) -> Previous {
+        // Only through a `latest` that points at one of this folder's runs, as Cleanse makes
+        // it: a link planted to lead elsewhere is not followed.
+        let latest = out.join("latest");
+        let run = match std::fs::read_link(&latest) {
+            Ok(target) => {
+                let mut parts = target.components();
+                match (parts.next(), parts.next(), parts.next()) {
+                    (Some(std::path::Component::Normal(runs)), Some(std::path::Component::Normal(id)), None)
+                        if runs == "runs" && id.to_str().is_some_and(crate::output::publish::is_run_id) =>
+                    {
+                        out.join(target)
+                    }
+                    _ => {
+                        return Previous::Unreadable(format!(
+                            "{}: it does not point at a run in this output folder",
+                            latest.display()
+                        ));
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Previous::None,
+            // A real folder (where links cannot be made) is read as it is.
+            Err(_) => latest,
+        };
+        let path = run.join("run.json");
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Previous::None,
+            Err(e) => return Previous::Unreadable(format!("{}: {e}", path.display())),
+        };
+        let json: serde_json::Value = match serde_json::from_str(&text) {
+            Ok(j) => j,
+            Err(e) => return Previous::Unreadable(format!("{}: {e}", path.display())),
+        };
+        let mut counts = HashMap::new();
+        for t in json["tables"].as_array().into_iter().flatten() {
+            if let (Some(name), Some(n)) = (t["table"].as_str(), t["rows_in"].as_u64()) {
+                counts.insert(name.to_string(), n);
+            }
+        }
+        Previous::Counts(counts)
+    }
+}
+
+fn pct(f: f64) -> String {
+    let p = f * 100.0;
+    if (p - p.round()).abs() < 1e-9 {
+        format!("{p:.0}%")
+    } else {
+        format!("{p:.1}%")
+    }
+}
+
+/// Judge every return-level rule on a table that was read. `measures`: per
+/// `share` rule, (rows it applies to, rows meeting it, rows it could not evaluate).
+pub fn judge(
+    set: &RuleSet,
+    tables: &[TableReport],
+    measures: &HashMap<usize, [u64; 3]>,
+    previous: &Previous,
+) -> Vec<(usize, Outcome)> {
+    let mut out = Vec::new();
+    for (ri, rule) in set.rules.iter().enumerate() {
+        let name = &set.tables[rule.table].name;
+        let Some(t) = tables.iter().find(|t| &t.table == name) else {
+            continue;
+        };
+        let outcome = match &rule.check {
+            Check::Share(s) => {
+                let [rows, met, unknown] = measures.get(&ri).copied().unwrap_or_default();
+                if rows == 0 {
+                    Outcome::NotChecked("no rows to measure".into())
+                } else {
+                    let share = met as f64 / rows as f64;
+                    let mut figure = format!("{} of {} rows ({})", count(met), count(rows), pct(share));
+                    if unknown > 0 {
+                        figure.push_str(&format!("; {} could not be evaluated", count(unknown)));
+                    }
+                    match (s.min, s.max) {
+                        (Some(min), _) if share < min => Outcome::Breach {
+                            figure,
+                            limit: format!("at least {}", pct(min)),
+                        },
+                        (_, Some(max)) if share > max => Outcome::Breach {
+                            figure,
+                            limit: format!("at most {}", pct(max)),
+                        },
+                        _ => Outcome::Pass(figure),
+                    }
+                }
+            }
+            Check::RowCount(r) => {
+                let n = t.rows_in;
+                let mut figure = format!("{} rows", count(n));
+                let mut breach = match (r.min, r.max) {
+                    (Some(min), _) if n < min => Some(format!("at least {}", count(min))),
+                    (_, Some(max)) if n > max => Some(format!("at most {}", count(max))),
+                    _ => None,
+                };
+                let mut not_checked = None;
+                if let Some(limit) = r.max_change {
+                    match previous {
+                        Previous::Counts(c) => match c.get(name) {
+                            Some(&before) => {
+                                let change = if before == 0 {
+                                    if n == 0 { 0.0 } else { f64::INFINITY }
+                                } else {
+                                    (n as f64 - before as f64) / before as f64
+                                };
+                                figure.push_str(&format!(
+                                    ", {} at the last run ({}{})",
+                                    count(before),
+                                    if change >= 0.0 { "+" } else { "" },
+                                    if change.is_finite() { pct(change) } else { "new".into() }
+                                ));
+                                if breach.is_none() && change.abs() > limit {
+                                    breach = Some(format!("a change of at most {}", pct(limit)));
+                                }
+                            }
+                            None => not_checked = Some(format!("the last run had no `{name}` export to compare with")),
+                        },
+                        Previous::None => not_checked = Some("there is no earlier run to compare with".into()),
+                        Previous::Unreadable(why) => {
+                            not_checked = Some(format!("the last run's record could not be read ({why})"))
+                        }
+                    }
+                }
+                match (breach, not_checked) {
+                    (Some(limit), _) => Outcome::Breach { figure, limit },
+                    (None, Some(why)) => Outcome::NotChecked(why),
+                    (None, None) => Outcome::Pass(figure),
+                }
+            }
+            _ => continue,
+        };
+        out.push((ri, outcome));
+    }
+    out
+}

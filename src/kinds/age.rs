@@ -1,0 +1,126 @@
+//! `age`: a child's age on a date must lie between bounds.
+
+use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
+use crate::model::diag::Diagnostic;
+use crate::spec::raw::Bound;
+use crate::spec::rules::ColumnType;
+use crate::spec::rules::RowCheck;
+use crate::spec::yaml::{Spanned, span};
+
+pub struct Age;
+
+static DOC: KindDoc = KindDoc {
+    name: "age",
+    summary: "The age in whole years (UK birthday rule) from `date_of_birth` to `at` (a date column, or `today`, the default) must be at least `min` and at most `max`. Rows with either date blank are not checked.",
+    why: "Children's services work with children and young people up to 25; an age outside that, or a negative age at an event, means a date of birth or event date is wrong.",
+    example: "- id: CHI-003\n  table: children\n  kind: age\n  date_of_birth: date_of_birth\n  at: today\n  max: 25\n  severity: warning\n  message: The child would be over 25 today.",
+    params: &[
+        Param {
+            name: "date_of_birth",
+            required: true,
+            doc: "The date-of-birth column.",
+        },
+        Param {
+            name: "at",
+            required: false,
+            doc: "The date to measure age at: a date column or `today` (default).",
+        },
+        Param {
+            name: "min",
+            required: false,
+            doc: "Youngest allowed age in years.",
+        },
+        Param {
+            name: "max",
+            required: false,
+            doc: "Oldest allowed age in years.",
+        },
+        WHEN,
+    ],
+};
+
+impl Kind for Age {
+    fn doc(&self) -> &'static KindDoc {
+        &DOC
+    }
+
+    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        let dob_name = cx.raw.date_of_birth.as_ref().expect("required key checked");
+        let date_column = |n: &Spanned<String>, diags: &mut Vec<Diagnostic>| -> Option<usize> {
+            let c = cx.resolve(std::slice::from_ref(n)).map_err(|d| diags.extend(d)).ok()?[0];
+            if !matches!(cx.column(c).ty, ColumnType::Date(_)) {
+                diags.push(
+                    cx.error(
+                        "not-a-date-column",
+                        span(n),
+                        format!("column `{}` is not a date column", n.value),
+                    )
+                    .label("ages are measured between dates")
+                    .help("give the column `type: date`"),
+                );
+                return None;
+            }
+            Some(c)
+        };
+        let dob = date_column(dob_name, &mut diags);
+        let at = match &cx.raw.at {
+            Some(a) if !a.value.trim().eq_ignore_ascii_case("today") => date_column(a, &mut diags).map(Some),
+            _ => Some(None),
+        };
+        let years = |b: &Option<Spanned<Bound>>, diags: &mut Vec<Diagnostic>| -> Option<i64> {
+            match b.as_ref().map(|s| (s, &s.value)) {
+                None => None,
+                Some((_, Bound::Int(n))) => Some(*n),
+                Some((s, _)) => {
+                    diags.push(
+                        cx.error("bad-bound", span(s), "an age bound is a whole number of years")
+                            .label("not a whole number"),
+                    );
+                    None
+                }
+            }
+        };
+        let (min, max) = (years(&cx.raw.min, &mut diags), years(&cx.raw.max, &mut diags));
+        if cx.raw.min.is_none() && cx.raw.max.is_none() {
+            diags.push(
+                cx.error(
+                    "missing-key",
+                    span(&cx.raw.kind),
+                    "rule kind `age` needs `min`, `max` or both",
+                )
+                .label("no bounds"),
+            );
+        }
+        let (when, when_reads) = cx.when()?;
+        let (Some(dob), Some(at)) = (dob, at) else {
+            return Err(diags);
+        };
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        let at_sql = at.map_or_else(|| "today()".to_string(), |c| cx.column(c).name.clone());
+        let age = format!("age_years({}, {at_sql})", cx.column(dob).name);
+        let sql = match (min, max) {
+            (Some(a), Some(b)) => format!("{age} BETWEEN {a} AND {b}"),
+            (Some(a), None) => format!("{age} >= {a}"),
+            (None, Some(b)) => format!("{age} <= {b}"),
+            (None, None) => "true".to_string(),
+        };
+        let pass = cx.sql.parse(&sql, &cx.table.schema).map_err(|e| {
+            vec![cx.error(
+                "internal",
+                span(&cx.raw.kind),
+                format!("could not build the age check: {}", e.message),
+            )]
+        })?;
+        let reads = cx.reads(&pass);
+        Ok(Check::Row(vec![RowCheck {
+            column: Some(dob),
+            when,
+            pass,
+            reads,
+            when_reads,
+        }]))
+    }
+}

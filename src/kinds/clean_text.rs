@@ -1,0 +1,31 @@
+//! `clean_text`: no stray spaces around or inside a value.
+
+use datafusion::functions::expr_fn::regexp_like;
+use datafusion::logical_expr::lit;
+
+use super::{COLUMNS, Check, Kind, KindDoc, RuleCx, WHEN};
+use crate::model::diag::Diagnostic;
+
+pub struct CleanText;
+
+static DOC: KindDoc = KindDoc {
+    name: "clean_text",
+    summary: "The value as exported must not start or end with whitespace or contain doubled spaces or tabs (a line break inside a quoted value is not stray). Rules read values with surrounding spaces removed, so this is the rule that reports them.",
+    why: "Stray spaces stop ids and names matching across lists and between systems: `NF100234 ` and `NF100234` are two children to a join.",
+    example: "- id: CON-007\n  table: contacts\n  kind: clean_text\n  columns: [child_id]\n  severity: warning\n  message: Child Unique ID has stray spaces.",
+    params: &[COLUMNS, WHEN],
+};
+
+impl Kind for CleanText {
+    fn doc(&self) -> &'static KindDoc {
+        &DOC
+    }
+
+    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        cx.per_column(&cx.columns()?, |_, raw| {
+            let blank = regexp_like(raw.clone(), lit(r"^\s*$"), None);
+            let stray = regexp_like(raw, lit(r"^\s|\s$|[ \t][ \t]"), None);
+            blank.or(!stray)
+        })
+    }
+}

@@ -1,0 +1,43 @@
+//! `code_form`: a code must be written exactly as the code list has it.
+
+use super::{Check, Kind, KindDoc, Param, RuleCx, single_column};
+use crate::model::diag::Diagnostic;
+use crate::spec::rules::ColumnType;
+use crate::spec::yaml::span;
+
+pub struct CodeForm;
+
+static DOC: KindDoc = KindDoc {
+    name: "code_form",
+    summary: "A code that matches the list only when case and spacing are ignored (` a) male` for `a) Male`). Such values are read as the code, so other rules still work; this rule reports them so the source system can be fixed. Every code column has it as `<table>.<column>.code_form` (a warning).",
+    why: "Codes typed by hand drift in case and spacing; strict matchers reject them and loose ones (liiatools' substring match read `Monkey` as Male) accept nonsense. Matching exactly after normalising, and saying so, does neither.",
+    example: "- id: GENDER-FORM\n  table: contacts\n  kind: code_form\n  columns: [gender]\n  severity: info\n  message: Gender code is not in its standard form.",
+    params: &[Param {
+        name: "columns",
+        required: true,
+        doc: "The one code column to check.",
+    }],
+};
+
+impl Kind for CodeForm {
+    fn doc(&self) -> &'static KindDoc {
+        &DOC
+    }
+
+    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let column = single_column(cx)?;
+        if !matches!(cx.column(column).ty, ColumnType::Code(_)) {
+            let at = cx.raw.columns.as_ref().map(span).unwrap_or_default();
+            return Err(vec![
+                cx.error(
+                    "not-a-code-column",
+                    at,
+                    format!("column `{}` is not a code column", cx.column(column).name),
+                )
+                .label("code_form checks code columns")
+                .help("give the column `type: code` and `codes`"),
+            ]);
+        }
+        Ok(Check::CodeForm { column })
+    }
+}

@@ -1,0 +1,74 @@
+//! `length`: text must have between `min` and `max` characters.
+
+use datafusion::functions::expr_fn::character_length;
+use datafusion::logical_expr::lit;
+
+use super::{COLUMNS, Check, Kind, KindDoc, Param, RuleCx, WHEN};
+use crate::model::diag::Diagnostic;
+use crate::spec::raw::Bound;
+use crate::spec::yaml::{Spanned, span};
+
+pub struct Length;
+
+static DOC: KindDoc = KindDoc {
+    name: "length",
+    summary: "Text (with surrounding spaces ignored) must be at least `min` and at most `max` characters; blank values are left to `required`.",
+    why: "Over-long values are usually notes pasted into the wrong field, and receiving systems truncate them; too-short ones are usually initials or placeholders.",
+    example: "- id: REF-005\n  table: referrals\n  kind: length\n  columns: [allocated_worker]\n  max: 80\n  severity: warning\n  message: Value is too long to be a worker's name.",
+    params: &[
+        COLUMNS,
+        Param {
+            name: "min",
+            required: false,
+            doc: "Fewest characters allowed.",
+        },
+        Param {
+            name: "max",
+            required: false,
+            doc: "Most characters allowed.",
+        },
+        WHEN,
+    ],
+};
+
+impl Kind for Length {
+    fn doc(&self) -> &'static KindDoc {
+        &DOC
+    }
+
+    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let columns = cx.columns()?;
+        let bound = |b: &Option<Spanned<Bound>>| -> Result<Option<i64>, Vec<Diagnostic>> {
+            match b {
+                None => Ok(None),
+                Some(s) => match s.value {
+                    Bound::Int(n) if n >= 0 => Ok(Some(n)),
+                    _ => Err(vec![
+                        cx.error("bad-length", span(s), "a length must be a whole number of characters")
+                            .label("not a whole number"),
+                    ]),
+                },
+            }
+        };
+        let (min, max) = (bound(&cx.raw.min)?, bound(&cx.raw.max)?);
+        if min.is_none() && max.is_none() {
+            return Err(vec![
+                cx.error(
+                    "missing-key",
+                    span(&cx.raw.kind),
+                    "rule kind `length` needs `min`, `max` or both",
+                )
+                .label("no bounds"),
+            ]);
+        }
+        cx.per_column(&columns, |value, _| {
+            let len = character_length(value);
+            match (min, max) {
+                (Some(a), Some(b)) => len.between(lit(a), lit(b)),
+                (Some(a), None) => len.gt_eq(lit(a)),
+                (None, Some(b)) => len.lt_eq(lit(b)),
+                (None, None) => lit(true),
+            }
+        })
+    }
+}

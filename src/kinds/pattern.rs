@@ -1,0 +1,77 @@
+//! `pattern`: text must match a regular expression.
+
+use datafusion::functions::expr_fn::regexp_like;
+use datafusion::logical_expr::lit;
+
+use super::{COLUMNS, Check, Kind, KindDoc, Param, RuleCx, WHEN};
+use crate::model::diag::Diagnostic;
+use crate::spec::rules::ColumnType;
+use crate::spec::yaml::span;
+
+pub struct Pattern;
+
+static DOC: KindDoc = KindDoc {
+    name: "pattern",
+    summary: "Text (with surrounding spaces ignored) must match a regular expression; blank values are left to `required`.",
+    why: "Identifiers such as NHS numbers, UPNs and postcodes have fixed shapes; a value of the wrong shape cannot be matched with health, education or address records.",
+    example: "- id: CHI-004\n  table: children\n  kind: pattern\n  columns: [nhs_number]\n  pattern: '^\\d{3} ?\\d{3} ?\\d{4}$'\n  severity: warning\n  message: NHS Number is not ten digits.",
+    params: &[
+        COLUMNS,
+        Param {
+            name: "pattern",
+            required: true,
+            doc: "A regular expression (Rust regex syntax); anchor it with ^ and $ to match the whole value.",
+        },
+        WHEN,
+    ],
+};
+
+impl Kind for Pattern {
+    fn doc(&self) -> &'static KindDoc {
+        &DOC
+    }
+
+    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let columns = cx.columns()?;
+        let pat = cx.raw.pattern.as_ref().expect("required key checked");
+        if let Err(e) = regex::Regex::new(&pat.value) {
+            let detail = e.to_string();
+            let last = detail
+                .lines()
+                .rfind(|l| !l.trim().is_empty())
+                .unwrap_or("invalid")
+                .trim()
+                .trim_start_matches("error: ")
+                .to_string();
+            return Err(vec![
+                cx.error("bad-regex", span(pat), format!("invalid regular expression: {last}"))
+                    .label("does not compile")
+                    .help("check brackets and escapes; in single-quoted YAML a backslash is written once"),
+            ]);
+        }
+        let mut diags = Vec::new();
+        for &c in &columns {
+            if !matches!(cx.column(c).ty, ColumnType::Text | ColumnType::Code(_)) {
+                let at = cx.raw.columns.as_ref().map(span).unwrap_or_default();
+                diags.push(
+                    cx.error(
+                        "pattern-on-typed",
+                        at,
+                        format!(
+                            "column `{}` is a {} column; patterns apply to text",
+                            cx.column(c).name,
+                            cx.column(c).ty.name()
+                        ),
+                    )
+                    .label("not text")
+                    .help("dates and numbers are checked by their type; use `range` for their values"),
+                );
+            }
+        }
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        let p = pat.value.clone();
+        cx.per_column(&columns, |value, _| regexp_like(value, lit(p.clone()), None))
+    }
+}

@@ -1,0 +1,133 @@
+//! `reference`: a key in this table must exist in another table.
+
+use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
+use crate::model::diag::Diagnostic;
+use crate::spec::rules::{Reference, unknown_column};
+use crate::spec::yaml::span;
+
+pub struct ReferenceKind;
+
+static DOC: KindDoc = KindDoc {
+    name: "reference",
+    summary: "The row's key (`columns`) must match the key (`to`, by default the same column names) of at least one row of the table named in `references`. Keys compare as typed values (text trimmed, dates as dates). Rows with a blank key are left to `required`. If the run has no export for the other table, the rule is reported once as not checked.",
+    why: "Records that point at nothing are the commonest cross-list error: a referral for a child who is not on the system, a plan with no assessment behind it. Counts built on them are wrong, and the child's history is split.",
+    example: "- id: REF-006\n  table: referrals\n  kind: reference\n  columns: [child_id]\n  references: children\n  severity: error\n  message: The referral's child is not in the children table.",
+    params: &[KEY, REFERENCES, TO, WHEN],
+};
+
+/// The keys every rule between tables takes (shared with `related`).
+pub(super) const KEY: Param = Param {
+    name: "columns",
+    required: true,
+    doc: "This table's key: one column or several.",
+};
+pub(super) const REFERENCES: Param = Param {
+    name: "references",
+    required: true,
+    doc: "The other table.",
+};
+pub(super) const TO: Param = Param {
+    name: "to",
+    required: false,
+    doc: "That table's key columns, in the same order (default: the same names).",
+};
+
+impl Kind for ReferenceKind {
+    fn doc(&self) -> &'static KindDoc {
+        &DOC
+    }
+
+    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        resolve(cx).map(Check::Reference)
+    }
+}
+
+/// The keys (`columns`, `references`, `to`) and `when` of a rule between
+/// tables, checked: shared by `reference` and `related`.
+pub(super) fn resolve(cx: &RuleCx) -> Result<Reference, Vec<Diagnostic>> {
+    {
+        let columns = cx.columns()?;
+        let target = cx.raw.references.as_ref().expect("required key checked");
+        let Some(other) = cx.tables.iter().position(|t| t.name == target.value) else {
+            return Err(vec![
+                cx.error(
+                    "unknown-table",
+                    span(target),
+                    format!("unknown table `{}`", target.value),
+                )
+                .label("no table with this name")
+                .help(crate::spec::rules::tables_help(&target.value, cx.tables)),
+            ]);
+        };
+        let other_table = &cx.tables[other];
+        let (names, at) = match &cx.raw.to {
+            Some(to) => (to.value.clone(), span(to)),
+            None => (
+                cx.raw.columns.as_ref().expect("columns checked").value.clone(),
+                span(target),
+            ),
+        };
+        let mut diags = Vec::new();
+        let mut other_columns = Vec::new();
+        for n in &names {
+            match other_table.column(&n.value) {
+                Some(i) => other_columns.push(i),
+                None => {
+                    let mut d = unknown_column(cx.file, n, &other_table.name, &other_table.columns);
+                    if cx.raw.to.is_none() {
+                        d = d.help(format!(
+                            "`{}` has no column of that name: say which with `to: [...]`",
+                            other_table.name
+                        ));
+                    }
+                    diags.push(d);
+                }
+            }
+        }
+        if diags.is_empty() && other_columns.len() != columns.len() {
+            diags.push(
+                cx.error(
+                    "key-length",
+                    at.clone(),
+                    format!(
+                        "`to` names {} columns but `columns` names {}",
+                        other_columns.len(),
+                        columns.len()
+                    ),
+                )
+                .label("the two keys must pair up"),
+            );
+        }
+        for (&a, &b) in columns.iter().zip(&other_columns) {
+            let (x, y) = (cx.column(a), &other_table.columns[b]);
+            if x.ty.arrow() != y.ty.arrow() {
+                diags.push(
+                    cx.error(
+                        "key-types-differ",
+                        at.clone(),
+                        format!(
+                            "`{}` is {} but `{}.{}` is {}",
+                            x.name,
+                            x.ty.name(),
+                            other_table.name,
+                            y.name,
+                            y.ty.name()
+                        ),
+                    )
+                    .label("keys must have the same type to match"),
+                );
+            }
+        }
+        let (when, when_reads) = cx.when()?;
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        Ok(Reference {
+            columns,
+            other,
+            other_columns,
+            when,
+            when_reads,
+        })
+    }
+}

@@ -1,0 +1,79 @@
+//! `row_count`: the number of rows in a table must be within bounds, and
+//! must not change from the last run by more than a share. A return-level
+//! rule: reported once, with no row.
+
+use super::{Check, Kind, KindDoc, Param, RuleCx, share::percent};
+use crate::model::diag::Diagnostic;
+use crate::spec::raw::Bound;
+use crate::spec::rules::RowCount;
+use crate::spec::yaml::{Spanned, span};
+
+pub struct RowCountKind;
+
+static DOC: KindDoc = KindDoc {
+    name: "row_count",
+    summary: "The table's number of records must be at least `min` and at most `max`, and must not differ from the number in the last published run (`OUT/latest`) by more than `max_change` (a percentage of the last run's count). Reported once, with no line. On the first run there is nothing to compare with, and the rule says so.",
+    why: "An export that silently lost half its rows (a filter left on, a failed join in the report that produced it) passes every row-level check. A sudden change in the number of contacts is the first sign, and it is cheap to catch every night.",
+    example: "- id: CON-R01\n  table: contacts\n  kind: row_count\n  min: 1\n  max_change: 20%\n  severity: warning\n  message: The number of contacts differs from the last run by more than 20%.",
+    params: &[
+        Param {
+            name: "min",
+            required: false,
+            doc: "Fewest records allowed.",
+        },
+        Param {
+            name: "max",
+            required: false,
+            doc: "Most records allowed.",
+        },
+        Param {
+            name: "max_change",
+            required: false,
+            doc: "Largest change from the last run, as a percentage of its count (`20%`).",
+        },
+    ],
+};
+
+impl Kind for RowCountKind {
+    fn doc(&self) -> &'static KindDoc {
+        &DOC
+    }
+
+    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        if cx.raw.min.is_none() && cx.raw.max.is_none() && cx.raw.max_change.is_none() {
+            diags.push(
+                cx.error(
+                    "missing-key",
+                    span(&cx.raw.kind),
+                    "rule kind `row_count` needs `min`, `max` or `max_change`",
+                )
+                .label("nothing to check")
+                .help("e.g. `max_change: 20%`"),
+            );
+        }
+        let mut count = |b: &Spanned<Bound>| match b.value {
+            Bound::Int(n) if n >= 0 => Some(n as u64),
+            _ => {
+                diags.push(
+                    cx.error("bad-bound", span(b), "not a number of records")
+                        .label("expected a whole number")
+                        .help("e.g. `min: 1`"),
+                );
+                None
+            }
+        };
+        let min = cx.raw.min.as_ref().and_then(&mut count);
+        let max = cx.raw.max.as_ref().and_then(&mut count);
+        let max_change = cx
+            .raw
+            .max_change
+            .as_ref()
+            .and_then(|b| percent(cx, b).map_err(|d| diags.push(d)).ok());
+        if diags.is_empty() {
+            Ok(Check::RowCount(RowCount { min, max, max_change }))
+        } else {
+            Err(diags)
+        }
+    }
+}

@@ -1,0 +1,552 @@
+//! `same_person`: records of one table that are the same person under different ids.
+//!
+//! The rule declares which columns hold the person's fields; matching itself (blocking,
+//! comparisons, weights) is the [`crate::people`] stage's, run over the whole table.
+
+use super::{Check, Kind, KindDoc, Param, RuleCx};
+use crate::model::diag::{Diagnostic, did_you_mean};
+use crate::people::compare::COMPARISONS;
+use crate::people::person::ROLES;
+use crate::people::{Block, Settings};
+use crate::spec::yaml::span;
+
+pub struct SamePersonKind;
+
+/// A compiled `same_person` rule.
+#[derive(Debug, Clone)]
+pub struct SamePerson {
+    /// The column of each role in [`ROLES`], if declared.
+    pub fields: [Option<usize>; 9],
+    pub settings: Settings,
+    pub merge: Option<Merge>,
+    /// Other tables compared with this one: (table, its id column, its person fields).
+    pub also: Vec<Also>,
+    /// The column holding the record's id (`person: local_id`); `None`: the table's key.
+    pub local_id: Option<usize>,
+}
+
+/// Another table whose rows carry a person's fields under an id.
+#[derive(Debug, Clone)]
+pub struct Also {
+    pub table: usize,
+    pub id: usize,
+    pub fields: [Option<usize>; 9],
+}
+
+/// How the records of one person are merged.
+#[derive(Debug, Clone)]
+pub struct Merge {
+    /// In order; the earliest line breaks any tie left.
+    pub survivor: Vec<Survivor>,
+    /// Columns of other tables (table, column) holding this table's key.
+    pub references: Vec<(usize, usize)>,
+}
+
+/// A survivorship rule: which record of a person's records survives.
+#[derive(Debug, Clone)]
+pub enum Survivor {
+    /// The one with most person fields filled.
+    MostComplete,
+    /// The one with the latest date in this column.
+    MostRecent(usize),
+    /// The one whose source (this column) comes first in the list.
+    PreferredSource { column: usize, sources: Vec<String> },
+}
+
+const SURVIVOR_RULES: [&str; 3] = ["most_complete", "most_recent", "preferred_source"];
+
+static DOC: KindDoc = KindDoc {
+    name: "same_person",
+    summary: "Finds records of the table that are the same person under different ids, by comparing names (short forms, one-letter slips, swapped or middle names), dates of birth (exact, day and month swapped, one digit or the year out), postcodes (exact, sector, district), NHS numbers and UPNs (only when their check digit holds), and pre-birth records against the registered child. Weights are estimated from the data (Fellegi–Sunter), or fixed under `weights`; pairs at or above `thresholds.same` are the same person, pairs at or above `thresholds.possible` are queued for review. Each pair is reported on the later record, naming the other and explaining the match; `duplicates.csv` lists every pair and `person_clusters.csv` a person id for every record.",
+    why: "The same child recorded twice under two ids splits their history: a second referral looks like a first, a repeat contact is missed, a plan is attached to the wrong record. Exact key checks cannot find them, because the second record was typed by someone else.",
+    example: "- id: CHI-PERSON\n  table: children\n  kind: same_person\n  severity: warning\n  message: This record may be the same child as another record.\n  person:\n    first_name: first_name\n    surname: surname\n    date_of_birth: date_of_birth\n    sex: gender\n    postcode: postcode\n    nhs_number: nhs_number\n  thresholds: { same: 0.999, possible: 0.5 }",
+    params: &[PERSON, ALSO, BLOCKING, COMPARISONS_PARAM, THRESHOLDS, WEIGHTS, MERGE],
+};
+
+const ALSO: Param = Param {
+    name: "also",
+    required: false,
+    doc: "Other tables whose rows carry a person's fields under an id, compared with this table's records: `- { table: contacts, id: child_id, person: { first_name: ..., date_of_birth: ... } }`. A row is reported when it looks like a record of this table under a different id (a contact recorded against the wrong or a duplicate child); rows of one other table are not compared with each other.",
+};
+
+const WEIGHTS: Param = Param {
+    name: "weights",
+    required: false,
+    doc: "Weights fixed here instead of estimated from the data, per comparison, one per level, in order (log₂ of how much likelier the level is for one person than for two), e.g. `nhs_number: [14, -12]`; comparisons not named are estimated. The levels: `first_name` exact, short form or variant, one slip, middle name, different; `surname` exact, one slip, part of a double surname, swapped with first name, different; `date_of_birth` exact, day and month swapped, one digit wrong, year one out, different; `pre_birth` born within 3 weeks of the expected date, born within 2 months, further apart; `sex` same, different; `postcode` exact, same sector, same district, different; `nhs_number` same, different; `upn` same, different; `household` twins, siblings.",
+};
+
+const MERGE: Param = Param {
+    name: "merge",
+    required: false,
+    doc: "Merge each person's records (the \"same person\" band only): `survivor`, the rules choosing the record that survives, in order (`most_complete`, `most_recent` with `recent: <date column>`, `preferred_source` with `source: <column>` and `sources: [...]`, most trusted first); `references`, columns of other tables holding this table's key (`contacts.child_id`), re-pointed to the survivor. The survivor's blank person fields are filled from the merged records; merged records are rejected, pointing at the survivor; every change is in `changes.csv`. Merges go by `person: local_id`, else the table's key, which must then be one column.",
+};
+
+const PERSON: Param = Param {
+    name: "person",
+    required: true,
+    doc: "Which column holds each person field: `first_name`, `other_names`, `surname`, `date_of_birth`, `expected_date_of_birth` (pre-birth records), `sex`, `postcode`, `nhs_number`, `upn`, and `local_id` (the record's id in the case-management system; default: the table's key). Declare those the table has; at least a surname or first name and a date of birth.",
+};
+const BLOCKING: Param = Param {
+    name: "blocking",
+    required: false,
+    doc: "Which records are compared: `date_of_birth`, `surname_initial`, `first_name_year`, `surname_year`, `name_pair`, `postcode`, `nhs_number`, `upn` (default: every one the declared fields allow).",
+};
+const COMPARISONS_PARAM: Param = Param {
+    name: "comparisons",
+    required: false,
+    doc: "Which comparisons score a pair: `first_name`, `surname`, `date_of_birth`, `pre_birth`, `sex`, `postcode`, `nhs_number`, `upn`, `household` (default: every one the declared fields allow).",
+};
+const THRESHOLDS: Param = Param {
+    name: "thresholds",
+    required: false,
+    doc: "Match probabilities: `same` (default 0.999) and `possible` (default 0.5); `possible` must be below `same`.",
+};
+
+/// The fields a comparison reads (any one of each inner list).
+fn needs(comparison: &str) -> &'static [&'static [&'static str]] {
+    match comparison {
+        "first_name" => &[&["first_name"]],
+        "surname" => &[&["surname"]],
+        "date_of_birth" => &[&["date_of_birth"]],
+        "pre_birth" => &[
+            &["date_of_birth", "expected_date_of_birth"],
+            &["first_name", "expected_date_of_birth"],
+        ],
+        "sex" => &[&["sex"]],
+        "postcode" => &[&["postcode"]],
+        "nhs_number" => &[&["nhs_number"]],
+        "upn" => &[&["upn"]],
+        "household" => &[&["date_of_birth"], &["first_name"], &["surname", "postcode"]],
+        _ => &[],
+    }
+}
+
+fn block_name(b: Block) -> &'static str {
+    match b {
+        Block::DateOfBirth => "date_of_birth",
+        Block::SurnameInitial => "surname_initial",
+        Block::FirstNameYear => "first_name_year",
+        Block::SurnameYear => "surname_year",
+        Block::NamePair => "name_pair",
+        Block::Postcode => "postcode",
+        Block::NhsNumber => "nhs_number",
+        Block::Upn => "upn",
+    }
+}
+
+fn block_needs(b: Block) -> &'static [&'static [&'static str]] {
+    match b {
+        Block::DateOfBirth => &[&["date_of_birth", "expected_date_of_birth"]],
+        Block::SurnameInitial | Block::NamePair => &[&["surname"], &["first_name"]],
+        Block::FirstNameYear => &[&["first_name"], &["date_of_birth", "expected_date_of_birth"]],
+        Block::SurnameYear => &[&["surname"], &["date_of_birth", "expected_date_of_birth"]],
+        Block::Postcode => &[&["postcode"]],
+        Block::NhsNumber => &[&["nhs_number"]],
+        Block::Upn => &[&["upn"]],
+    }
+}
+
+impl Kind for SamePersonKind {
+    fn doc(&self) -> &'static KindDoc {
+        &DOC
+    }
+
+    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let raw = cx.raw.person.as_ref().expect("required key checked");
+        let mut diags = Vec::new();
+        let mut fields = [None; 9];
+        for (i, name) in raw.value.fields().into_iter().enumerate() {
+            if let Some(name) = name {
+                match cx.resolve(std::slice::from_ref(name)) {
+                    Ok(c) => fields[i] = Some(c[0]),
+                    Err(d) => diags.extend(d),
+                }
+            }
+        }
+        let local_id = raw
+            .value
+            .local_id
+            .as_ref()
+            .and_then(|name| match cx.resolve(std::slice::from_ref(name)) {
+                Ok(c) => Some(c[0]),
+                Err(d) => {
+                    diags.extend(d);
+                    None
+                }
+            });
+        let has = |role: &str| raw.value.fields()[ROLES.iter().position(|r| *r == role).expect("a role")].is_some();
+        let allowed = |needs: &[&[&str]]| needs.iter().all(|any| any.iter().any(|r| has(r)));
+        if !(has("surname") || has("first_name")) || !(has("date_of_birth") || has("expected_date_of_birth")) {
+            diags.push(
+                cx.error(
+                    "person-too-few-fields",
+                    span(raw),
+                    "too few person fields to match people on",
+                )
+                .label("declare at least a name and a date of birth")
+                .help("add `surname` (or `first_name`) and `date_of_birth`, naming this table's columns"),
+            );
+        }
+        let mut settings = Settings::default();
+        match &cx.raw.comparisons {
+            None => {
+                settings.comparisons = (0..COMPARISONS.len())
+                    .filter(|&i| allowed(needs(COMPARISONS[i].name())))
+                    .collect();
+            }
+            Some(list) => {
+                settings.comparisons.clear();
+                for c in &list.value {
+                    match COMPARISONS.iter().position(|k| k.name() == c.value) {
+                        Some(i) if allowed(needs(&c.value)) => settings.comparisons.push(i),
+                        Some(_) => diags.push(
+                            cx.error(
+                                "comparison-needs-field",
+                                span(c),
+                                format!("comparison `{}` has no field to read", c.value),
+                            )
+                            .label("its field is not under `person`")
+                            .help(format!(
+                                "declare {} under `person`, or leave this comparison out",
+                                needs(&c.value)
+                                    .iter()
+                                    .map(|any| format!("`{}`", any.join("` or `")))
+                                    .collect::<Vec<_>>()
+                                    .join(" and ")
+                            )),
+                        ),
+                        None => {
+                            let names = COMPARISONS.iter().map(|k| k.name());
+                            diags.push(
+                                cx.error(
+                                    "unknown-comparison",
+                                    span(c),
+                                    format!("unknown comparison `{}`", c.value),
+                                )
+                                .label("not a comparison")
+                                .help(
+                                    did_you_mean(&c.value, names.clone()).unwrap_or_else(|| {
+                                        format!("comparisons: {}", names.collect::<Vec<_>>().join(", "))
+                                    }),
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        match &cx.raw.blocking {
+            None => settings.blocks = Block::ALL.into_iter().filter(|&b| allowed(block_needs(b))).collect(),
+            Some(list) => {
+                settings.blocks.clear();
+                for b in &list.value {
+                    match Block::ALL.into_iter().find(|&x| block_name(x) == b.value) {
+                        Some(x) if allowed(block_needs(x)) => settings.blocks.push(x),
+                        Some(_) => diags.push(
+                            cx.error(
+                                "blocking-needs-field",
+                                span(b),
+                                format!("blocking rule `{}` has no field to read", b.value),
+                            )
+                            .label("its fields are not under `person`"),
+                        ),
+                        None => {
+                            let names = Block::ALL.map(block_name);
+                            diags.push(
+                                cx.error(
+                                    "unknown-blocking",
+                                    span(b),
+                                    format!("unknown blocking rule `{}`", b.value),
+                                )
+                                .label("not a blocking rule")
+                                .help(
+                                    did_you_mean(&b.value, names)
+                                        .unwrap_or_else(|| format!("blocking rules: {}", names.join(", "))),
+                                ),
+                            )
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(t) = &cx.raw.thresholds {
+            if let Some(v) = &t.value.same {
+                settings.same = v.value;
+            }
+            if let Some(v) = &t.value.possible {
+                settings.possible = v.value;
+            }
+            for v in [&t.value.same, &t.value.possible].into_iter().flatten() {
+                if !(v.value > 0.0 && v.value < 1.0) {
+                    diags.push(
+                        cx.error(
+                            "bad-threshold",
+                            span(v),
+                            format!("{} is not a probability between 0 and 1", v.value),
+                        )
+                        .label("a match probability, e.g. 0.999"),
+                    );
+                }
+            }
+            if settings.possible >= settings.same {
+                let at = t.value.possible.as_ref().map_or_else(|| span(t), span);
+                diags.push(
+                    cx.error("bad-threshold", at, "`possible` must be below `same`")
+                        .label(format!("possible {} ≥ same {}", settings.possible, settings.same)),
+                );
+            }
+        }
+        if settings.comparisons.is_empty() || settings.blocks.is_empty() {
+            let at = span(raw);
+            if diags.is_empty() {
+                diags.push(cx.error(
+                    "person-too-few-fields",
+                    at,
+                    "no comparison or blocking rule can run on these fields",
+                ));
+            }
+        }
+        if let Some(w) = &cx.raw.weights {
+            for (name, levels) in &w.value {
+                let Some(i) = COMPARISONS.iter().position(|k| k.name() == name) else {
+                    let names = COMPARISONS.iter().map(|k| k.name());
+                    diags.push(
+                        cx.error(
+                            "unknown-comparison",
+                            span(levels),
+                            format!("unknown comparison `{name}`"),
+                        )
+                        .label("weights for a comparison Cleanse does not have")
+                        .help(
+                            did_you_mean(name, names.clone())
+                                .unwrap_or_else(|| format!("comparisons: {}", names.collect::<Vec<_>>().join(", "))),
+                        ),
+                    );
+                    continue;
+                };
+                let want = COMPARISONS[i].levels();
+                if levels.value.len() != want.len() {
+                    diags.push(
+                        cx.error(
+                            "wrong-weight-count",
+                            span(levels),
+                            format!("`{name}` has {} levels, so it needs {} weights", want.len(), want.len()),
+                        )
+                        .label(format!("{} given", levels.value.len()))
+                        .help(format!("one weight per level, in order: {}", want.join(", "))),
+                    );
+                    continue;
+                }
+                settings.fixed.insert(i, levels.value.clone());
+            }
+        }
+        let mut also = Vec::new();
+        for a in cx.raw.also.iter().flat_map(|a| &a.value) {
+            let a = &a.value;
+            let Some(ti) = cx.tables.iter().position(|t| t.name == a.table.value) else {
+                diags.push(
+                    cx.error(
+                        "unknown-table",
+                        span(&a.table),
+                        format!("unknown table `{}`", a.table.value),
+                    )
+                    .label("no table with this name")
+                    .help(crate::spec::rules::tables_help(&a.table.value, cx.tables)),
+                );
+                continue;
+            };
+            let other = &cx.tables[ti];
+            let column = |name: &crate::spec::yaml::Spanned<String>, diags: &mut Vec<Diagnostic>| match other
+                .column(&name.value)
+            {
+                Some(c) => Some(c),
+                None => {
+                    diags.push(crate::spec::rules::unknown_column(
+                        cx.file,
+                        name,
+                        &other.name,
+                        &other.columns,
+                    ));
+                    None
+                }
+            };
+            let id = column(&a.id, &mut diags);
+            let mut fields = [None; 9];
+            for (i, name) in a.person.value.fields().into_iter().enumerate() {
+                if let Some(name) = name {
+                    fields[i] = column(name, &mut diags);
+                }
+            }
+            if let Some(id) = id {
+                also.push(Also { table: ti, id, fields });
+            }
+        }
+        let merge = match &cx.raw.merge {
+            Some(m) => match merge(cx, m, local_id.is_some()) {
+                Ok(m) => Some(m),
+                Err(d) => {
+                    diags.extend(d);
+                    None
+                }
+            },
+            None => None,
+        };
+        if diags.is_empty() {
+            Ok(Check::SamePerson(Box::new(SamePerson {
+                fields,
+                settings,
+                merge,
+                also,
+                local_id,
+            })))
+        } else {
+            Err(diags)
+        }
+    }
+}
+
+fn merge(
+    cx: &RuleCx,
+    raw: &crate::spec::yaml::Spanned<crate::spec::raw::RawMerge>,
+    has_local_id: bool,
+) -> Result<Merge, Vec<Diagnostic>> {
+    let m = &raw.value;
+    let mut diags = Vec::new();
+    if cx.table.key.len() != 1 && !has_local_id {
+        diags.push(
+            cx.error(
+                "merge-needs-key",
+                span(raw),
+                format!("table `{}` has no one-column key to merge by", cx.table.name),
+            )
+            .label("merging re-points references to the surviving record's id")
+            .help("give the table `key: [<id column>]`, or name the id column as `person: local_id`"),
+        );
+    }
+    let column = |name: &crate::spec::yaml::Spanned<String>, diags: &mut Vec<Diagnostic>| match cx
+        .resolve(std::slice::from_ref(name))
+    {
+        Ok(c) => Some(c[0]),
+        Err(d) => {
+            diags.extend(d);
+            None
+        }
+    };
+    let mut survivor = Vec::new();
+    for rule in &m.survivor {
+        match rule.value.as_str() {
+            "most_complete" => survivor.push(Survivor::MostComplete),
+            "most_recent" => match &m.recent {
+                Some(c) => {
+                    if let Some(c) = column(c, &mut diags) {
+                        survivor.push(Survivor::MostRecent(c));
+                    }
+                }
+                None => diags.push(
+                    cx.error("missing-key", span(rule), "`most_recent` needs `recent`")
+                        .label("most recent by which date?")
+                        .help("add `recent: <date column>` under `merge`"),
+                ),
+            },
+            "preferred_source" => match &m.source {
+                Some(c) if !m.sources.is_empty() => {
+                    if let Some(c) = column(c, &mut diags) {
+                        survivor.push(Survivor::PreferredSource {
+                            column: c,
+                            sources: m.sources.iter().map(|s| s.value.trim().to_string()).collect(),
+                        });
+                    }
+                }
+                _ => diags.push(
+                    cx.error(
+                        "missing-key",
+                        span(rule),
+                        "`preferred_source` needs `source` and `sources`",
+                    )
+                    .label("preferred by which column, in which order?")
+                    .help("add `source: <column>` and `sources: [most trusted, ...]` under `merge`"),
+                ),
+            },
+            other => diags.push(
+                cx.error(
+                    "unknown-survivor-rule",
+                    span(rule),
+                    format!("unknown survivorship rule `{other}`"),
+                )
+                .label("not a survivorship rule")
+                .help(
+                    did_you_mean(other, SURVIVOR_RULES)
+                        .unwrap_or_else(|| format!("survivorship rules: {}", SURVIVOR_RULES.join(", "))),
+                ),
+            ),
+        }
+    }
+    let mut references = Vec::new();
+    for r in &m.references {
+        let Some((t, c)) = r.value.trim().split_once('.') else {
+            diags.push(
+                cx.error(
+                    "bad-reference",
+                    span(r),
+                    format!("`{}` is not `<table>.<column>`", r.value),
+                )
+                .label("name the table and its column, e.g. contacts.child_id"),
+            );
+            continue;
+        };
+        let Some(ti) = cx.tables.iter().position(|x| x.name == t) else {
+            diags.push(
+                cx.error("unknown-table", span(r), format!("unknown table `{t}`"))
+                    .label("no table with this name")
+                    .help(crate::spec::rules::tables_help(t, cx.tables)),
+            );
+            continue;
+        };
+        match cx.tables[ti].column(c) {
+            Some(ci) => references.push((ti, ci)),
+            None => {
+                let named = crate::spec::yaml::Spanned {
+                    value: c.to_string(),
+                    ..r.clone()
+                };
+                diags.push(crate::spec::rules::unknown_column(
+                    cx.file,
+                    &named,
+                    t,
+                    &cx.tables[ti].columns,
+                ));
+            }
+        }
+    }
+    if diags.is_empty() {
+        Ok(Merge { survivor, references })
+    } else {
+        Err(diags)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_weights_doc_lists_every_comparisons_levels_in_order() {
+        let doc = WEIGHTS.doc;
+        for k in COMPARISONS {
+            let at = doc
+                .find(&format!("`{}` ", k.name()))
+                .unwrap_or_else(|| panic!("{} not listed", k.name()));
+            let listed = &doc[at..];
+            let mut from = 0;
+            for level in k.levels() {
+                let word = level.split([' ', ':']).next().unwrap();
+                let i = listed[from..]
+                    .find(word)
+                    .unwrap_or_else(|| panic!("{}: `{level}` not in order", k.name()));
+                from += i + word.len();
+            }
+            assert_eq!(k.levels().len(), k.m_prior().len(), "{}", k.name());
+            assert_eq!(k.levels().len(), k.u_prior().len(), "{}", k.name());
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! `sequence`: within a group, each row in order must satisfy a condition
+//! over it and the row before it.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::Field;
+use datafusion::common::{DFSchema, TableReference};
+
+use super::{Check, GROUP, Kind, KindDoc, Param, RuleCx, WHEN};
+use crate::model::diag::Diagnostic;
+use crate::spec::rules::{ColumnType, Sequence};
+use crate::spec::yaml::span;
+
+pub struct SequenceKind;
+
+/// How the condition names the previous row's columns.
+pub const PREVIOUS: &str = "previous";
+
+static DOC: KindDoc = KindDoc {
+    name: "sequence",
+    summary: "Within each group (e.g. per child), rows are put in order of `order_by` (rows with equal values in file order), and each row after the first must satisfy `check`, SQL over this row's columns by name and the row before it as `previous.<column>`. A row that fails is reported, naming the previous row's line. With `when`, only rows where it is true take part. Rows with a blank group or `order_by` are left to `required`; a row where a value the rule reads did not parse is reported as not checked and left out of the sequence.",
+    why: "Records of one child tell a story in order: each child protection plan counts the plans before it, a review follows the last one, a placement starts after the previous one ends. A step out of order means a date or a count was typed wrong, and every figure built on the sequence (repeat plans, timeliness) inherits it.",
+    example: "- id: CPP-010\n  table: cp_plans\n  kind: sequence\n  group: [child_id]\n  order_by: plan_start_date\n  check: plan_start_date = previous.plan_start_date OR previous_plans > previous.previous_plans\n  severity: warning\n  message: The plan counts no more previous plans than the child's earlier plan.",
+    params: &[
+        GROUP,
+        Param {
+            name: "order_by",
+            required: true,
+            doc: "The date or integer column that orders rows within a group; ties keep file order.",
+        },
+        Param {
+            name: "check",
+            required: true,
+            doc: "SQL condition over this row and the row before it (`previous.<column>`).",
+        },
+        WHEN,
+    ],
+};
+
+impl Kind for SequenceKind {
+    fn doc(&self) -> &'static KindDoc {
+        &DOC
+    }
+
+    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        let group = cx.group().map_err(|d| diags.extend(d)).ok();
+        let order = cx.raw.order_by.as_ref().expect("required key checked");
+        let order_by = match cx.resolve(std::slice::from_ref(order)) {
+            Ok(c) => match &cx.column(c[0]).ty {
+                ColumnType::Date(_) | ColumnType::Integer => Some(c[0]),
+                other => {
+                    diags.push(
+                        cx.error(
+                            "bad-order-by",
+                            span(order),
+                            format!(
+                                "column `{}` is a {} column, so it cannot order rows",
+                                order.value,
+                                other.name()
+                            ),
+                        )
+                        .label("needs a date or integer column")
+                        .help("order by a column with `type: date` or `type: integer`"),
+                    );
+                    None
+                }
+            },
+            Err(d) => {
+                diags.extend(d);
+                None
+            }
+        };
+        // This row's columns by name (as every other check sees them), the
+        // previous row's as `previous.<column>`.
+        let mut schema = cx.table.schema.as_ref().clone();
+        let previous = DFSchema::new_with_metadata(
+            cx.table
+                .columns
+                .iter()
+                .map(|c| {
+                    (
+                        Some(TableReference::bare(PREVIOUS)),
+                        Arc::new(Field::new(&c.name, c.ty.arrow(), true)),
+                    )
+                })
+                .collect(),
+            Default::default(),
+        )
+        .map_err(|e| {
+            vec![cx.error(
+                "internal",
+                span(&cx.raw.kind),
+                format!("building the previous-row schema: {e}"),
+            )]
+        })?;
+        // `merge`, not a new schema: DataFusion refuses a schema holding both
+        // `x` and `previous.x`, though it resolves a bare `x` to the unqualified
+        // field unambiguously once they are there.
+        schema.merge(&previous);
+        let check = cx.raw.check.as_ref().expect("required key checked");
+        let condition = cx
+            .condition_over(check, &Arc::new(schema))
+            .map(|(condition, _)| condition)
+            .map_err(|d| diags.push(wrong_row(cx, d)))
+            .ok();
+        let (when, when_reads) = cx.when().map_err(|d| diags.extend(d)).unwrap_or((None, Vec::new()));
+        let (Some(group), Some(order_by), Some(condition)) = (group, order_by, condition) else {
+            return Err(diags);
+        };
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        let (mut reads, mut previous_reads) = (Vec::new(), Vec::new());
+        for c in condition.column_refs() {
+            match &c.relation {
+                Some(r) if r.table() == PREVIOUS => previous_reads.extend(cx.table.column(&c.name)),
+                _ => reads.extend(cx.table.column(&c.name)),
+            }
+        }
+        for v in [&mut reads, &mut previous_reads] {
+            v.sort_unstable();
+            v.dedup();
+        }
+        Ok(Check::Sequence(Sequence {
+            group,
+            order_by,
+            condition,
+            reads,
+            previous_reads,
+            when,
+            when_reads,
+        }))
+    }
+}
+
+/// `prev.x` or `cp_plans.x` where `x` is a real column: say how to name the
+/// two rows, rather than that the table has no `x`.
+fn wrong_row(cx: &RuleCx, d: Diagnostic) -> Diagnostic {
+    if let Some(rest) = d.message.strip_prefix(&format!("`{PREVIOUS}` has no column ")) {
+        let message = format!("table `{}` has no column {rest}", cx.table.name);
+        return Diagnostic { message, ..d };
+    }
+    // The whole dotted name, from where the problem starts.
+    let from = &cx.file.text[d.span.start.min(cx.file.text.len())..];
+    let len = from
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '"')))
+        .unwrap_or(from.len());
+    let text = &from[..len];
+    match text.rsplit_once('.') {
+        Some((row, name))
+            if matches!(d.code, "unknown-column" | "unknown-table")
+                && cx.table.column(name.trim_matches('"')).is_some() =>
+        {
+            let name = name.trim_matches('"');
+            cx.error(
+                "unknown-column",
+                d.span.start..d.span.start + len,
+                format!("`{row}` is not a row this check can read"),
+            )
+            .label("unknown row")
+            .help(format!(
+                "write `{name}` for this row's value or `{PREVIOUS}.{name}` for the previous row's"
+            ))
+        }
+        _ => d,
+    }
+}

@@ -1,0 +1,43 @@
+//! `type`: the value must read as the column's declared type.
+
+use super::{Check, Kind, KindDoc, Param, RuleCx, single_column};
+use crate::model::diag::Diagnostic;
+use crate::spec::rules::ColumnType;
+use crate::spec::yaml::span;
+
+pub struct TypeCheck;
+
+static DOC: KindDoc = KindDoc {
+    name: "type",
+    summary: "The value must read as the column's type: a real UK date, a whole number, a number, or one of the column's codes. Every typed column has this rule as `<table>.<column>.type`; declare it yourself only to change its id, severity or message.",
+    why: "A value that does not read as its type cannot be counted, compared or reported; tools that blank it hide the problem instead of fixing it.",
+    example: "- id: CON-DATE\n  table: contacts\n  kind: type\n  columns: [contact_date]\n  severity: error\n  message: Date of Contact is not a valid date (use dd/mm/yyyy).",
+    params: &[Param {
+        name: "columns",
+        required: true,
+        doc: "The one column to check.",
+    }],
+};
+
+impl Kind for TypeCheck {
+    fn doc(&self) -> &'static KindDoc {
+        &DOC
+    }
+
+    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let column = single_column(cx)?;
+        if matches!(cx.column(column).ty, ColumnType::Text) {
+            let at = cx.raw.columns.as_ref().map(span).unwrap_or_default();
+            return Err(vec![
+                cx.error(
+                    "type-on-text",
+                    at,
+                    format!("column `{}` is text, which every value is", cx.column(column).name),
+                )
+                .label("a text column has no type to check")
+                .help("give the column a `type` (date, integer, decimal or code), or use `pattern`"),
+            ]);
+        }
+        Ok(Check::Type { column })
+    }
+}

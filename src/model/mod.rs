@@ -1,0 +1,6 @@
+//! Model: the leaf types every layer shares. Imports nothing of Cleanse.
+
+pub mod diag;
+pub mod digest;
+pub mod error;
+pub mod values;

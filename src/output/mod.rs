@@ -1,0 +1,7 @@
+//! Output: what a run writes: sinks, reports and summaries, history, and publishing.
+
+pub mod history;
+pub mod publish;
+pub mod report;
+pub mod sheet;
+pub mod summary_html;

@@ -1,0 +1,653 @@
+//! Report: what a run found, as `run.json` for machines and `summary.md` for
+//! a senior manager.
+//!
+//! The summary is built only from counts and the rule packs' own wording,
+//! never from record values, so it can go in an email without exposing a
+//! child's name, date of birth or identifier.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::{Deserialize, Serialize};
+
+use crate::output::history::Insight;
+use crate::spec::rules::{PackInfo, Severity};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunReport {
+    pub run_id: String,
+    pub name: String,
+    pub tool_version: String,
+    pub started: String,
+    pub finished: String,
+    /// The date `today` meant in rules.
+    pub as_of: String,
+    pub config: String,
+    pub inputs: Vec<InputReport>,
+    pub rule_packs: Vec<PackInfo>,
+    pub tables: Vec<TableReport>,
+    pub rules: Vec<RuleCount>,
+    pub corrections: Vec<CorrectionCount>,
+    /// Declared tables this run had no export for.
+    pub tables_without_input: Vec<String>,
+    /// Findings by a dimension the configuration names (e.g. allocated team).
+    #[serde(default)]
+    pub breakdown: Vec<Breakdown>,
+    pub timings_ms: BTreeMap<String, u64>,
+}
+
+/// A table's records and findings by the values of one column the configuration names, such as
+/// the allocated team or the contact source: where problems are concentrated.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Breakdown {
+    pub table: String,
+    /// The column's header in the export.
+    pub column: String,
+    /// What the configuration calls it, e.g. "allocated team".
+    pub label: String,
+    /// The values are personal data (e.g. workers' names): shown as "Group 1", "Group 2"...
+    /// in order of findings, never as the values.
+    pub personal: bool,
+    /// Most findings first.
+    pub groups: Vec<Group>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Group {
+    /// The value, or its pseudonym when the values are personal; "(blank)" for no value.
+    pub value: String,
+    pub records: u64,
+    /// Records with at least one error (held back).
+    pub rejected: u64,
+    /// Open findings on its records.
+    pub findings: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InputReport {
+    pub table: String,
+    pub file: String,
+    pub sha256: String,
+    pub rows: u64,
+    pub fields_read_as_windows_1252: u64,
+    /// Quotes opened and never closed, and the lines they hid from every check.
+    #[serde(default)]
+    pub unclosed_quotes: u64,
+    #[serde(default)]
+    pub lines_in_unclosed_quotes: u64,
+    /// Reading and decoding (on its own thread, overlapping the others).
+    pub ingest_ms: u64,
+    /// Typing and evaluating rules (wall time of the parallel stage).
+    pub check_ms: u64,
+    /// Order-dependent checks, routing and writing outputs.
+    pub route_and_write_ms: u64,
+    pub extra_columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TableReport {
+    pub table: String,
+    pub rows_in: u64,
+    pub corrected: u64,
+    pub rejected: u64,
+    pub errors: u64,
+    pub warnings: u64,
+    pub infos: u64,
+    /// Cells corrections changed.
+    pub cells_changed: u64,
+    /// Changes `review` corrections propose, not applied this run.
+    pub changes_proposed: u64,
+    /// Cells two corrections wanted to set differently; left as they were.
+    pub conflicts: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RuleCount {
+    pub id: String,
+    pub table: String,
+    pub kind: String,
+    pub severity: Severity,
+    pub message: String,
+    /// What the rule means in practice, in the pack's words (`docs`); empty when it has none.
+    #[serde(default)]
+    pub docs: String,
+    /// Rows that broke the rule.
+    pub findings: u64,
+    /// Rows the rule could not be checked on, because a value it reads did not parse.
+    pub not_checked: u64,
+    /// Rows whose export value broke the rule and whose corrected value does not.
+    pub corrected: u64,
+    /// Why the rule could not run at all this time (e.g. an export it compares with is missing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_run: Option<String>,
+    /// For rules about a whole table: what was measured (counts only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measured: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CorrectionCount {
+    pub id: String,
+    pub table: String,
+    pub kind: String,
+    pub apply: crate::fixes::Apply,
+    /// The rule it is attached to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    pub applied: u64,
+    pub proposed: u64,
+    pub conflicts: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_run: Option<String>,
+}
+
+impl RunReport {
+    pub fn total(&self, f: impl Fn(&TableReport) -> u64) -> u64 {
+        self.tables.iter().map(f).sum()
+    }
+}
+
+/// Thousands separators, as a manager expects to read counts.
+pub fn count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "0%".to_string()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+pub fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", count(n), if n == 1 { one } else { many })
+}
+
+pub fn summary_markdown(r: &RunReport, insight: &Insight) -> String {
+    let rows = r.total(|t| t.rows_in);
+    let clean = r.total(|t| t.corrected);
+    let held = r.total(|t| t.rejected);
+    let (errors, warnings, infos) = (r.total(|t| t.errors), r.total(|t| t.warnings), r.total(|t| t.infos));
+    let as_of = chrono::NaiveDate::parse_from_str(&r.as_of, "%Y-%m-%d")
+        .map_or(r.as_of.clone(), |d| d.format("%-d %B %Y").to_string());
+    let packs: Vec<String> = r
+        .rule_packs
+        .iter()
+        .map(|p| format!("{} {}", p.name, p.version))
+        .collect();
+    let mut s = String::new();
+    let _ = writeln!(s, "# Data quality summary: {}\n", r.name);
+    let _ = writeln!(
+        s,
+        "Records as of **{as_of}**, checked against {} ({}).\n",
+        plural(r.rule_packs.len() as u64, "rule pack", "rule packs"),
+        packs.join(", ")
+    );
+    let _ = writeln!(s, "## At a glance\n");
+    let _ = writeln!(
+        s,
+        "- **{}** checked in {}.",
+        plural(rows, "record", "records"),
+        plural(r.tables.len() as u64, "list", "lists")
+    );
+    let _ = writeln!(
+        s,
+        "- **{}** ({}) passed every error check and are in the corrected files.",
+        count(clean),
+        percent(clean, rows)
+    );
+    let _ = writeln!(
+        s,
+        "- **{}** ({}) have at least one error and were held back for the data team to fix.",
+        count(held),
+        percent(held, rows)
+    );
+    let _ = writeln!(
+        s,
+        "- **{}** found: {}, {} and {}.\n",
+        plural(errors + warnings + infos, "problem", "problems"),
+        plural(errors, "error", "errors"),
+        plural(warnings, "warning", "warnings"),
+        plural(infos, "note", "notes")
+    );
+    let _ = writeln!(
+        s,
+        "Errors hold a record back; warnings are worth fixing but the record is still used; notes are for information.\n"
+    );
+    since_previous_markdown(&mut s, insight);
+    let _ = writeln!(s, "## By list\n");
+    let _ = writeln!(s, "| List | Records | Clean | Held back | Errors | Warnings |");
+    let _ = writeln!(s, "|---|---:|---:|---:|---:|---:|");
+    for t in &r.tables {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} ({}) | {} | {} | {} |",
+            t.table,
+            count(t.rows_in),
+            count(t.corrected),
+            percent(t.corrected, t.rows_in),
+            count(t.rejected),
+            count(t.errors),
+            count(t.warnings)
+        );
+    }
+    let top = top_rules(r);
+    if !top.is_empty() {
+        let _ = writeln!(s, "\n## The most common problems\n");
+        let _ = writeln!(s, "| Problem | List | Severity | Found |");
+        let _ = writeln!(s, "|---|---|---|---:|");
+        for c in top.iter().take(10) {
+            let list = if c.table.is_empty() { "any" } else { c.table.as_str() };
+            let _ = writeln!(
+                s,
+                "| {} (`{}`) | {} | {} | {} |",
+                c.message.replace('|', "/"),
+                c.id,
+                list,
+                c.severity.as_str(),
+                count(c.findings)
+            );
+        }
+        if top.len() > 10 {
+            let _ = writeln!(
+                s,
+                "\n{} more rules found problems; `exceptions.csv` lists every one.",
+                count(top.len() as u64 - 10)
+            );
+        }
+    } else {
+        let _ = writeln!(s, "\nNo problems found.");
+    }
+    let whole: Vec<&RuleCount> = r.rules.iter().filter(|c| is_return_level(c)).collect();
+    if !whole.is_empty() {
+        let _ = writeln!(s, "\n## Whole-list checks\n");
+        let _ = writeln!(s, "| Check | List | Measured | Result |");
+        let _ = writeln!(s, "|---|---|---|---|");
+        for c in whole {
+            let measured = c.measured.as_deref().unwrap_or("");
+            let result = match &c.not_run {
+                Some(why) => format!("not checked: {why}"),
+                None if c.measured.is_none() => "not run: no export".to_string(),
+                None if c.findings > 0 => format!("**outside the limit** ({}, `{}`)", c.severity.as_str(), c.id),
+                None => "within the limit".to_string(),
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {measured} | {result} |",
+                c.message.replace('|', "/"),
+                c.table
+            );
+        }
+    }
+    if !r.corrections.is_empty() {
+        let _ = writeln!(s, "\n## Corrections\n");
+        let changed = r.total(|t| t.cells_changed);
+        let proposed = r.total(|t| t.changes_proposed);
+        let conflicts = r.total(|t| t.conflicts);
+        let fixed: u64 = r.rules.iter().map(|c| c.corrected).sum();
+        let _ = writeln!(
+            s,
+            "- **{}** {} corrected automatically, resolving {}.",
+            count(changed),
+            if changed == 1 { "value was" } else { "values were" },
+            plural(fixed, "problem", "problems")
+        );
+        if proposed > 0 {
+            let _ = writeln!(
+                s,
+                "- **{}** {} proposed for review and not applied (a run with `--apply review` applies them).",
+                count(proposed),
+                if proposed == 1 { "change is" } else { "changes are" }
+            );
+        }
+        if conflicts > 0 {
+            let _ = writeln!(
+                s,
+                "- **{}** {} left as they were because two corrections disagreed.",
+                count(conflicts),
+                if conflicts == 1 { "value was" } else { "values were" }
+            );
+        }
+        // By kind, never by value: what sort of fixing the data needed.
+        let _ = writeln!(s, "\n| Kind of correction | Applied | Proposed | Conflicts |");
+        let _ = writeln!(s, "|---|---:|---:|---:|");
+        // In the order corrections run.
+        for (kind, n) in corrections_by_kind(r) {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                correction_kind_label(kind),
+                count(n[0]),
+                count(n[1]),
+                count(n[2])
+            );
+        }
+        let _ = writeln!(
+            s,
+            "\nEvery change is listed in `changes.csv` (old and new value, rule, file and line) so it can be made in the case-management system too."
+        );
+    }
+    breakdown_markdown(&mut s, r);
+    let notes = notes(r);
+    if !notes.is_empty() {
+        let _ = writeln!(s, "\n## Notes\n");
+        for n in notes {
+            let _ = writeln!(s, "- {n}");
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n---\nProduced by Cleanse {}. Record-level detail is in `exceptions.csv`, `rejected/` and `corrected/`; this summary holds no names, dates of birth or identifiers.",
+        r.tool_version
+    );
+    s
+}
+
+/// Things a manager should know that are not problems in the records (Markdown: file and rule
+/// names in backticks).
+pub fn notes(r: &RunReport) -> Vec<String> {
+    let mut notes = Vec::new();
+    // Rules that could not run at all have their own note below.
+    let not_checked: u64 = r
+        .rules
+        .iter()
+        .filter(|c| c.not_run.is_none())
+        .map(|c| c.not_checked)
+        .sum();
+    if not_checked > 0 {
+        notes.push(format!(
+            "{} could not be made on a record because a value the rule reads is not a valid date, number or code; those values are counted above under their own problem, and `exceptions.csv` lists each check as \"Not checked\".",
+            plural(not_checked, "check", "checks")
+        ));
+    }
+    for i in &r.inputs {
+        if i.unclosed_quotes > 0 {
+            notes.push(format!(
+                "The {} export has {} never closed: {} after {} were read as part of one value, so the records on them were not checked and are not in the counts above. `exceptions.csv` names the line (`ingest.unclosed_quote`); fix the export and run again.",
+                i.table,
+                plural(i.unclosed_quotes, "quote that is", "quotes that are"),
+                plural(i.lines_in_unclosed_quotes, "line", "lines"),
+                if i.unclosed_quotes == 1 { "it" } else { "them" }
+            ));
+        }
+        if i.fields_read_as_windows_1252 > 0 {
+            notes.push(format!("The {} export is not UTF-8: {} were read as Windows-1252. Nothing was lost, but exporting as UTF-8 avoids the guesswork.", i.table, plural(i.fields_read_as_windows_1252, "value", "values")));
+        }
+        if !i.extra_columns.is_empty() {
+            notes.push(format!(
+                "The {} export has {} no rule pack declares; {} kept in the outputs unchecked.",
+                i.table,
+                plural(i.extra_columns.len() as u64, "column", "columns"),
+                if i.extra_columns.len() == 1 {
+                    "it is"
+                } else {
+                    "they are"
+                }
+            ));
+        }
+    }
+    let not_run: Vec<String> = r
+        .rules
+        .iter()
+        .filter(|c| !is_return_level(c))
+        .filter_map(|c| c.not_run.as_ref().map(|why| format!("`{}` ({why})", c.id)))
+        .collect();
+    if !not_run.is_empty() {
+        notes.push(format!(
+            "{} between lists could not run: {}. `exceptions.csv` lists each as not checked.",
+            plural(not_run.len() as u64, "rule", "rules"),
+            not_run.join(", ")
+        ));
+    }
+    let fix_not_run: Vec<String> = r
+        .corrections
+        .iter()
+        .filter_map(|c| c.not_run.as_ref().map(|why| format!("`{}` ({why})", c.id)))
+        .collect();
+    if !fix_not_run.is_empty() {
+        notes.push(format!(
+            "{} could not run: {}.",
+            plural(fix_not_run.len() as u64, "correction", "corrections"),
+            fix_not_run.join(", ")
+        ));
+    }
+    if !r.tables_without_input.is_empty() {
+        notes.push(format!(
+            "No export was given for: {}. Their rules did not run.",
+            r.tables_without_input.join(", ")
+        ));
+    }
+    notes
+}
+
+/// Rules that found problems on rows, most findings first.
+pub fn top_rules(r: &RunReport) -> Vec<&RuleCount> {
+    let mut top: Vec<_> = r
+        .rules
+        .iter()
+        .filter(|c| c.findings > 0 && !is_return_level(c))
+        .collect();
+    top.sort_by(|a, b| {
+        b.findings
+            .cmp(&a.findings)
+            .then(b.severity.cmp(&a.severity))
+            .then(a.id.cmp(&b.id))
+    });
+    top
+}
+
+/// Cells applied, proposed and in conflict per correction kind, in the order kinds run.
+pub fn corrections_by_kind(r: &RunReport) -> Vec<(&'static str, [u64; 3])> {
+    let mut out = Vec::new();
+    // Merges (a `same_person` rule's) are corrections too, made last.
+    let kinds = crate::fixes::FIXES
+        .iter()
+        .map(|k| k.doc().name)
+        .chain([crate::fixes::merge::KIND]);
+    for kind in kinds {
+        let of_kind: Vec<_> = r.corrections.iter().filter(|c| c.kind == kind).collect();
+        if of_kind.is_empty() {
+            continue;
+        }
+        let mut n = [0u64; 3];
+        for c in of_kind {
+            n[0] += c.applied;
+            n[1] += c.proposed;
+            n[2] += c.conflicts;
+        }
+        out.push((kind, n));
+    }
+    out
+}
+
+fn since_previous_markdown(s: &mut String, insight: &Insight) {
+    let Some(previous) = &insight.previous else {
+        let _ = writeln!(
+            s,
+            "## Since the last run\n\nThis is the first run in the history: from the next run on, this section says which problems are new, which were resolved and which are still open.\n"
+        );
+        return;
+    };
+    let _ = writeln!(s, "## Since the last run ({})\n", long_date(&previous.as_of));
+    let _ = writeln!(s, "- **{}** new.", plural(insight.new, "problem", "problems"));
+    let _ = writeln!(s, "- **{}** resolved.", plural(insight.resolved, "problem", "problems"));
+    let _ = writeln!(
+        s,
+        "- **{}** still open.",
+        plural(insight.still_open, "problem", "problems")
+    );
+    if insight.from_new_rules > 0 {
+        let _ = writeln!(
+            s,
+            "- **{}** found by rules that did not run last time (not counted as new).",
+            plural(insight.from_new_rules, "problem", "problems")
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nOpen problems are those still in the records: values this run corrected, and checks that could not be made, are not counted."
+    );
+    if !insight.by_table.is_empty() {
+        let _ = writeln!(s, "\n| List | New | Resolved | Still open |\n|---|---:|---:|---:|");
+        for t in &insight.by_table {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                t.table,
+                count(t.new),
+                count(t.resolved),
+                count(t.still_open)
+            );
+        }
+    }
+    if insight.trend.len() > 1 {
+        let _ = writeln!(s, "\nOpen problems over the last {} runs:\n", insight.trend.len());
+        let _ = writeln!(s, "| Records as of | Open problems |\n|---|---:|");
+        for p in insight.trend.iter().rev().take(10).rev() {
+            let _ = writeln!(s, "| {} | {} |", long_date(&p.as_of), count(p.open));
+        }
+        if insight.trend.len() > 10 {
+            let _ = writeln!(
+                s,
+                "\n(The last 10 shown; `summary.html` draws all {}.)",
+                insight.trend.len()
+            );
+        }
+    }
+    let _ = writeln!(s);
+}
+
+fn breakdown_markdown(s: &mut String, r: &RunReport) {
+    for b in &r.breakdown {
+        let _ = writeln!(s, "\n## {} by {}\n", capitalise(&b.table), b.label);
+        if b.personal {
+            let _ = writeln!(
+                s,
+                "The {} values are personal data, so they are not shown: each group is one value, numbered by how many problems it has.\n",
+                b.label
+            );
+        }
+        let _ = writeln!(
+            s,
+            "| {} | Records | Held back | Problems |\n|---|---:|---:|---:|",
+            capitalise(&b.label)
+        );
+        for g in b.groups.iter().take(BREAKDOWN_ROWS) {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                g.value.replace('|', "/"),
+                count(g.records),
+                count(g.rejected),
+                count(g.findings)
+            );
+        }
+        if b.groups.len() > BREAKDOWN_ROWS {
+            let _ = writeln!(
+                s,
+                "\n{} more; `summary.json` lists every one.",
+                count((b.groups.len() - BREAKDOWN_ROWS) as u64)
+            );
+        }
+    }
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
+/// `2026-03-31` as "31 March 2026".
+pub fn long_date(iso: &str) -> String {
+    chrono::NaiveDate::parse_from_str(iso, "%Y-%m-%d").map_or(iso.to_string(), |d| d.format("%-d %B %Y").to_string())
+}
+
+/// `summary.json`: the summary's figures for dashboards (counts and the packs' wording only).
+pub fn summary_json(r: &RunReport, insight: &Insight) -> serde_json::Value {
+    let rows = r.total(|t| t.rows_in);
+    let rule = |c: &RuleCount| {
+        serde_json::json!({
+            "id": c.id, "table": c.table, "severity": c.severity, "message": c.message, "findings": c.findings,
+        })
+    };
+    serde_json::json!({
+        "version": 1,
+        "name": r.name,
+        "run_id": r.run_id,
+        "as_of": r.as_of,
+        "rule_packs": r.rule_packs.iter().map(|p| serde_json::json!({"name": p.name, "version": p.version})).collect::<Vec<_>>(),
+        "records": rows,
+        "clean": r.total(|t| t.corrected),
+        "held_back": r.total(|t| t.rejected),
+        "problems": {"errors": r.total(|t| t.errors), "warnings": r.total(|t| t.warnings), "notes": r.total(|t| t.infos)},
+        "tables": r.tables.iter().map(|t| serde_json::json!({
+            "table": t.table, "records": t.rows_in, "clean": t.corrected, "held_back": t.rejected,
+            "errors": t.errors, "warnings": t.warnings, "notes": t.infos,
+        })).collect::<Vec<_>>(),
+        "rules": top_rules(r).into_iter().map(rule).collect::<Vec<_>>(),
+        "whole_list_checks": r.rules.iter().filter(|c| is_return_level(c)).map(|c| serde_json::json!({
+            "id": c.id, "table": c.table, "message": c.message, "measured": c.measured,
+            "outside_limit": c.not_run.is_none() && c.findings > 0, "not_checked": c.not_run,
+        })).collect::<Vec<_>>(),
+        "corrections": {
+            "applied": r.total(|t| t.cells_changed),
+            "proposed": r.total(|t| t.changes_proposed),
+            "conflicts": r.total(|t| t.conflicts),
+            "problems_resolved": r.rules.iter().map(|c| c.corrected).sum::<u64>(),
+            "by_kind": corrections_by_kind(r).into_iter().map(|(kind, n)| serde_json::json!({
+                "kind": kind, "label": correction_kind_label(kind), "applied": n[0], "proposed": n[1], "conflicts": n[2],
+            })).collect::<Vec<_>>(),
+        },
+        "since_previous": {
+            "previous": insight.previous, "new": insight.new, "resolved": insight.resolved,
+            "still_open": insight.still_open, "from_new_rules": insight.from_new_rules, "by_table": insight.by_table,
+        },
+        "trend": insight.trend,
+        "breakdown": r.breakdown,
+        "notes": notes(r),
+    })
+}
+
+/// Groups of a breakdown the summaries show (most problems first); `summary.json` has them all.
+pub const BREAKDOWN_ROWS: usize = 10;
+
+/// Rules about a whole table, reported in their own section of the summary.
+pub fn is_return_level(c: &RuleCount) -> bool {
+    matches!(c.kind.as_str(), "share" | "row_count")
+}
+
+/// A correction kind in a manager's words.
+pub fn correction_kind_label(kind: &str) -> String {
+    match kind {
+        "normalise" => "Stray spaces and case tidied".into(),
+        "map" => "Codes and wording mapped to the standard codes".into(),
+        "date" => "Dates rewritten in the standard form".into(),
+        "set" => "Values derived from other values on the record".into(),
+        "fill" => "Missing values filled from the child's record".into(),
+        "merge" => "Duplicate records merged (references re-pointed, blanks filled)".into(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(1234567), "1,234,567");
+    }
+}

@@ -1,0 +1,367 @@
+//! The run configuration (`cleanse.yaml`): which exports to read, as which
+//! tables, and which rule packs to apply.
+//!
+//! Paths in the file are relative to the file itself, so a configuration and
+//! its data can be moved together.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::model::diag::{Diagnostic, SourceFile, did_you_mean};
+use crate::source::{Dialect, Encoding};
+use crate::spec::yaml::{self, Spanned, span};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    name: Option<String>,
+    /// The date `today` means in rules (default: the day of the run).
+    #[serde(default)]
+    as_of: Option<Spanned<String>>,
+    #[serde(default)]
+    two_digit_year_pivot: Option<Spanned<u8>>,
+    rules: Vec<Spanned<String>>,
+    inputs: Vec<RawInput>,
+    #[serde(default)]
+    history: Option<RawHistory>,
+    #[serde(default)]
+    summary: Option<RawSummary>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHistory {
+    /// Days of runs to keep (by as-of date).
+    keep_days: Spanned<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSummary {
+    #[serde(default)]
+    breakdown: Vec<RawBreakdown>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBreakdown {
+    table: Spanned<String>,
+    column: Spanned<String>,
+    #[serde(default)]
+    label: Option<String>,
+    /// Whether the column's values are personal data (a worker's name): required, so nobody
+    /// puts names in a manager's summary by leaving it out.
+    personal: Spanned<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawInput {
+    table: Spanned<String>,
+    file: Spanned<String>,
+    #[serde(default)]
+    encoding: Option<Spanned<String>>,
+    #[serde(default)]
+    delimiter: Option<Spanned<String>>,
+    #[serde(default)]
+    skip_lines: Option<u32>,
+    #[serde(default)]
+    max_value_lines: Option<Spanned<u32>>,
+}
+
+/// One export to read.
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub table: String,
+    pub path: PathBuf,
+    pub encoding: Encoding,
+    pub delimiter: u8,
+    /// Lines above the header to pass over (a report's title).
+    pub skip_lines: u32,
+    /// How many lines one quoted value may run over before its quote is taken to be unclosed.
+    pub max_value_lines: u32,
+    /// Where `table:` is written, for "unknown table" errors after the packs load.
+    pub table_at: (std::sync::Arc<crate::model::diag::SourceFile>, std::ops::Range<usize>),
+}
+
+impl Input {
+    /// How the export is laid out, for the reader.
+    pub fn dialect(&self) -> Dialect {
+        Dialect {
+            encoding: self.encoding,
+            delimiter: self.delimiter,
+            skip_lines: self.skip_lines,
+            max_value_lines: self.max_value_lines,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub path: PathBuf,
+    pub name: String,
+    pub as_of: Option<chrono::NaiveDate>,
+    pub pivot: u8,
+    pub rules: Vec<PathBuf>,
+    pub inputs: Vec<Input>,
+    /// Days of runs the history keeps.
+    pub keep_days: u32,
+    /// Dimensions the summary breaks findings down by.
+    pub breakdown: Vec<BreakdownSpec>,
+}
+
+/// A column to break the summary's findings down by, checked against the packs once they load.
+#[derive(Debug, Clone)]
+pub struct BreakdownSpec {
+    pub table: String,
+    pub column: String,
+    pub label: String,
+    pub personal: bool,
+    /// Where `table:` and `column:` are written, for errors once the packs load.
+    pub table_at: (std::sync::Arc<crate::model::diag::SourceFile>, std::ops::Range<usize>),
+    pub column_at: std::ops::Range<usize>,
+}
+
+/// What a configuration must be able to reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// A run: its rule packs and its exports.
+    PacksAndData,
+    /// `cleanse check`: its rule packs only (CI checks rules where the data is not).
+    Packs,
+}
+
+impl Config {
+    /// Read a configuration for a run: every problem, or a configuration whose files exist.
+    pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
+        match Config::parse(path, Reach::PacksAndData) {
+            (Some(config), diags) if diags.is_empty() => Ok(config),
+            (_, diags) => Err(diags),
+        }
+    }
+
+    /// Read a configuration, keeping what could be read beside the problems, so `cleanse check`
+    /// can go on to the rule packs that do exist. `None` only if the YAML itself is unusable.
+    pub fn parse(path: &Path, reach: Reach) -> (Option<Config>, Vec<Diagnostic>) {
+        let (raw, file) = match yaml::load::<RawConfig>(path) {
+            Ok(loaded) => loaded,
+            Err(diags) => return (None, diags),
+        };
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut diags = Vec::new();
+        let as_of = raw.as_of.as_ref().and_then(|a| {
+            chrono::NaiveDate::parse_from_str(a.value.trim(), "%Y-%m-%d")
+                .map_err(|_| {
+                    diags.push(
+                        Diagnostic::new("bad-date", &file, span(a), format!("`{}` is not a date", a.value))
+                            .label("expected yyyy-mm-dd")
+                            .help("write the as-of date as e.g. 2026-03-31"),
+                    )
+                })
+                .ok()
+        });
+        let pivot = raw
+            .two_digit_year_pivot
+            .as_ref()
+            .map_or(crate::model::values::DEFAULT_PIVOT, |p| {
+                if p.value > 99 {
+                    diags.push(
+                        Diagnostic::new(
+                            "bad-pivot",
+                            &file,
+                            span(p),
+                            "the two-digit-year pivot is a number from 0 to 99",
+                        )
+                        .label("too large"),
+                    );
+                }
+                p.value
+            });
+        if raw.rules.is_empty() {
+            diags.push(
+                Diagnostic::new("no-rules", &file, 0..0, "no rule packs are listed under `rules`")
+                    .help("add e.g. `rules: [rules/annex-a.yaml]`"),
+            );
+        }
+        let rules = raw
+            .rules
+            .iter()
+            .filter_map(|r| {
+                let p = base.join(&r.value);
+                if p.is_file() {
+                    Some(p)
+                } else {
+                    diags.push(not_a_file(&file, span(r), "rules file", &p));
+                    None
+                }
+            })
+            .collect();
+        let mut inputs: Vec<Input> = Vec::new();
+        for i in &raw.inputs {
+            let path = base.join(&i.file.value);
+            if reach == Reach::PacksAndData && !path.is_file() {
+                diags.push(not_a_file(&file, span(&i.file), "input file", &path));
+            }
+            if inputs.iter().any(|x| x.table == i.table.value) {
+                diags.push(
+                    Diagnostic::new(
+                        "duplicate-input",
+                        &file,
+                        span(&i.table),
+                        format!("table `{}` has two inputs", i.table.value),
+                    )
+                    .label("second input for this table")
+                    .help("combine the exports into one file, or declare a second table"),
+                );
+            }
+            let encoding = match i.encoding.as_ref() {
+                None => Encoding::Auto,
+                Some(e) => Encoding::parse(&e.value).unwrap_or_else(|| {
+                    diags.push(
+                        Diagnostic::new(
+                            "unknown-encoding",
+                            &file,
+                            span(e),
+                            format!("unknown encoding `{}`", e.value),
+                        )
+                        .label("not an encoding Cleanse reads")
+                        .help(
+                            did_you_mean(&e.value, Encoding::NAMES.iter().copied())
+                                .unwrap_or_else(|| format!("encodings: {}", Encoding::NAMES.join(", "))),
+                        ),
+                    );
+                    Encoding::Auto
+                }),
+            };
+            let delimiter = match i.delimiter.as_ref() {
+                None => b',',
+                Some(d) => match d.value.as_str() {
+                    "\\t" | "tab" | "\t" => b'\t',
+                    "\"" | "\n" | "\r" => {
+                        // The quote and line breaks already mean something in a CSV file.
+                        diags.push(
+                            Diagnostic::new(
+                                "bad-delimiter",
+                                &file,
+                                span(d),
+                                "a quote or a line break cannot be the delimiter",
+                            )
+                            .label("already part of CSV")
+                            .help("write the character that separates values, such as `,`, `;`, `|` or `tab`"),
+                        );
+                        b','
+                    }
+                    s if s.len() == 1 && s.is_ascii() => s.as_bytes()[0],
+                    _ => {
+                        diags.push(
+                            Diagnostic::new(
+                                "bad-delimiter",
+                                &file,
+                                span(d),
+                                "the delimiter must be a single character (or `tab`)",
+                            )
+                            .label("not one character"),
+                        );
+                        b','
+                    }
+                },
+            };
+            let max_value_lines = match &i.max_value_lines {
+                None => Dialect::DEFAULT_MAX_VALUE_LINES,
+                Some(m) if m.value == 0 => {
+                    diags.push(
+                        Diagnostic::new(
+                            "bad-max-value-lines",
+                            &file,
+                            span(m),
+                            "a value must be allowed at least one line",
+                        )
+                        .label("zero lines")
+                        .help(format!(
+                            "write e.g. `max_value_lines: {}` (the default), more if the export has long notes",
+                            Dialect::DEFAULT_MAX_VALUE_LINES
+                        )),
+                    );
+                    Dialect::DEFAULT_MAX_VALUE_LINES
+                }
+                Some(m) => m.value,
+            };
+            inputs.push(Input {
+                table: i.table.value.clone(),
+                path,
+                encoding,
+                delimiter,
+                skip_lines: i.skip_lines.unwrap_or(0),
+                max_value_lines,
+                table_at: (file.clone(), span(&i.table)),
+            });
+        }
+        let keep_days = match &raw.history {
+            None => crate::output::history::DEFAULT_KEEP_DAYS,
+            Some(h) if h.keep_days.value == 0 => {
+                diags.push(
+                    Diagnostic::new(
+                        "bad-keep-days",
+                        &file,
+                        span(&h.keep_days),
+                        "the history must keep at least one day",
+                    )
+                    .label("zero days")
+                    .help("write e.g. `keep_days: 400` (the default)"),
+                );
+                1
+            }
+            Some(h) => h.keep_days.value,
+        };
+        let breakdown = raw
+            .summary
+            .iter()
+            .flat_map(|s| &s.breakdown)
+            .map(|b| BreakdownSpec {
+                table: b.table.value.clone(),
+                column: b.column.value.clone(),
+                label: b.label.clone().unwrap_or_else(|| b.column.value.replace('_', " ")),
+                personal: b.personal.value,
+                table_at: (file.clone(), span(&b.table)),
+                column_at: span(&b.column),
+            })
+            .collect();
+        let config = Config {
+            path: path.to_path_buf(),
+            name: raw.name.unwrap_or_else(|| "Cleanse run".to_string()),
+            as_of,
+            pivot,
+            rules,
+            inputs,
+            keep_days,
+            breakdown,
+        };
+        (Some(config), diags)
+    }
+}
+
+/// A configured path that is missing, or is something other than a file: a folder, or a device
+/// or pipe (`/dev/zero` would never end).
+fn not_a_file(file: &Arc<SourceFile>, at: std::ops::Range<usize>, what: &str, path: &Path) -> Diagnostic {
+    if path.exists() {
+        Diagnostic::new(
+            "missing-file",
+            file,
+            at,
+            format!("{what} `{}` is not a regular file", path.display()),
+        )
+        .label("not a file")
+        .help("name a file here: a folder, device or pipe cannot be read as one")
+    } else {
+        Diagnostic::new(
+            "missing-file",
+            file,
+            at,
+            format!("{what} `{}` does not exist", path.display()),
+        )
+        .label("no such file")
+    }
+}

@@ -1,0 +1,704 @@
+//! SQL expressions in rules: parsed by DataFusion against a table's typed
+//! schema, with positions kept so an error can point at the exact character.
+//!
+//! `today()` (DataFusion's alias of `current_date()`) is folded to the run's
+//! as-of date here, at planning time, so a re-run over the same exports gives
+//! the same findings.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, Date32Array, Int64Array};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::{DFSchema, DataFusionError, ScalarValue};
+use datafusion::logical_expr::simplify::SimplifyContext;
+use datafusion::logical_expr::{
+    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+use datafusion::optimizer::simplify_expressions::ExprSimplifier;
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+use crate::model::values;
+
+/// A SQL problem, positioned within the expression text.
+#[derive(Debug)]
+pub struct SqlError {
+    pub message: String,
+    /// Byte range within the SQL text, when DataFusion knows it.
+    pub span: Option<Range<usize>>,
+    pub help: Option<String>,
+    /// The unknown name, for a "did you mean" against the table's columns.
+    pub unknown_column: Option<String>,
+    /// What the unknown name was qualified with (`other` in `other.x`), if anything.
+    pub qualifier: Option<String>,
+    /// A diagnostic code more precise than `bad-sql` (e.g. `type-mismatch`).
+    pub code: Option<&'static str>,
+    /// The text under the underline, when more precise than "here".
+    pub label: Option<String>,
+}
+
+/// Built-in functions rules may not call (see [`SqlContext::new`]).
+const UNBOUNDED_FUNCTIONS: &[&str] = &["repeat", "lpad", "rpad"];
+
+pub struct SqlContext {
+    ctx: SessionContext,
+    as_of: chrono::NaiveDate,
+}
+
+impl SqlContext {
+    pub fn new(as_of: chrono::NaiveDate) -> Self {
+        let mut config = SessionConfig::new();
+        config.options_mut().sql_parser.collect_spans = true;
+        let ctx = SessionContext::new_with_config(config);
+        ctx.register_udf(ScalarUDF::from(AgeYears::new()));
+        // Functions whose output grows with a number they are given: a shared pack (or an
+        // export's value, fed to one) could ask for gigabytes per row. No check needs them.
+        for name in UNBOUNDED_FUNCTIONS {
+            ctx.deregister_udf(name);
+        }
+        SqlContext { ctx, as_of }
+    }
+
+    pub fn as_of(&self) -> chrono::NaiveDate {
+        self.as_of
+    }
+
+    /// Parse `sql` against `schema`, type-check it, and fold constants such as `today()`.
+    pub fn parse(&self, sql: &str, schema: &Arc<DFSchema>) -> Result<Expr, Box<SqlError>> {
+        if let Some(at) = past_operator_limit(sql) {
+            return Err(Box::new(SqlError {
+                message: format!("this expression is too long to check: it has more than {MAX_OPERATORS} operators"),
+                span: Some(at),
+                help: Some(
+                    "split it into several rules, or write a list of values as `column IN ('a', 'b', …)`".into(),
+                ),
+                unknown_column: None,
+                qualifier: None,
+                code: None,
+                label: Some(format!("operator {}", MAX_OPERATORS + 1)),
+            }));
+        }
+        let expr = self
+            .ctx
+            .parse_sql_expr(sql, schema)
+            .map_err(|e| Box::new(sql_error(sql, &e)))?;
+        if let Some(e) = self.check_comparisons(sql, schema) {
+            return Err(Box::new(e));
+        }
+        self.simplify(expr, schema).map_err(|e| Box::new(sql_error(sql, &e)))
+    }
+
+    /// Comparisons between values of different types: DataFusion would cast one
+    /// side silently (`plan_end_date >= team` reads every team as a date, and
+    /// fails or gives NULL on each row), so they are mistakes in a rules file.
+    /// A quoted literal is fine where it reads as the other side's type
+    /// (`plan_end_date >= '2024-04-01'`); where it does not, that is said plainly.
+    fn check_comparisons(&self, sql: &str, schema: &Arc<DFSchema>) -> Option<SqlError> {
+        use datafusion::sql::sqlparser::ast::{self, BinaryOperator, visit_expressions};
+        let state = self.ctx.state();
+        let dialect = state.config().options().sql_parser.dialect;
+        let Ok(ast) = state.sql_to_expr(sql, &dialect) else {
+            return None;
+        };
+        let mut found = None;
+        let _ = visit_expressions(&ast, |e| {
+            let pairs: Vec<(&ast::Expr, &ast::Expr)> = match e {
+                ast::Expr::BinaryOp {
+                    left,
+                    op:
+                        BinaryOperator::Eq
+                        | BinaryOperator::NotEq
+                        | BinaryOperator::Lt
+                        | BinaryOperator::LtEq
+                        | BinaryOperator::Gt
+                        | BinaryOperator::GtEq
+                        | BinaryOperator::Spaceship,
+                    right,
+                } => {
+                    vec![(left, right)]
+                }
+                ast::Expr::IsDistinctFrom(a, b) | ast::Expr::IsNotDistinctFrom(a, b) => vec![(a, b)],
+                ast::Expr::Between { expr, low, high, .. } => vec![(expr, low), (expr, high)],
+                ast::Expr::InList { expr, list, .. } => list.iter().map(|x| (expr.as_ref(), x)).collect(),
+                _ => Vec::new(),
+            };
+            // In a list, point at the item; elsewhere at the whole comparison.
+            let in_list = matches!(e, ast::Expr::InList { .. });
+            for (a, b) in pairs {
+                if let Some(err) = self.compare(sql, schema, a, b, in_list, &state) {
+                    found = Some(err);
+                    return std::ops::ControlFlow::Break(());
+                }
+            }
+            std::ops::ControlFlow::Continue(())
+        });
+        found
+    }
+
+    /// The problem with comparing `a` and `b`, if there is one.
+    fn compare(
+        &self,
+        sql: &str,
+        schema: &Arc<DFSchema>,
+        a: &datafusion::sql::sqlparser::ast::Expr,
+        b: &datafusion::sql::sqlparser::ast::Expr,
+        in_list: bool,
+        state: &datafusion::execution::SessionState,
+    ) -> Option<SqlError> {
+        let dialect = state.config().options().sql_parser.dialect;
+        let operand = |x: &datafusion::sql::sqlparser::ast::Expr| -> Option<Operand> {
+            let at = span_of(sql, x)?;
+            let text = sql[at.clone()].trim().to_string();
+            // The recorded span is not always the whole node (`DATE '2024-04-01'`
+            // records only the quoted text): use it only if it reads back the same.
+            if state.sql_to_expr(&text, &dialect).ok().as_ref() != Some(x) {
+                return None;
+            }
+            let expr = self.ctx.parse_sql_expr(&text, schema).ok()?;
+            let ty = self.data_type(&expr, schema)?;
+            Some(Operand {
+                class: Class::of(&ty)?,
+                ty,
+                literal: quoted(x),
+                column: matches!(
+                    x,
+                    datafusion::sql::sqlparser::ast::Expr::Identifier(_)
+                        | datafusion::sql::sqlparser::ast::Expr::CompoundIdentifier(_)
+                ),
+                text,
+                at,
+            })
+        };
+        let (a, b) = (operand(a)?, operand(b)?);
+        if a.class == b.class {
+            return None;
+        }
+        // A quoted value against a date or a number: fine if it reads as one.
+        for (typed, text) in [(&a, &b), (&b, &a)] {
+            let Some(lit) = &text.literal else { continue };
+            if text.class != Class::Text || typed.class == Class::Text {
+                continue;
+            }
+            if ScalarValue::Utf8(Some(lit.clone())).cast_to(&typed.ty).is_ok() {
+                return None;
+            }
+            return Some(match typed.class {
+                Class::Date => not_a_date(lit, text.at.clone()),
+                _ => SqlError {
+                    message: format!("`{}` is not a number", text.text),
+                    span: Some(text.at.clone()),
+                    help: Some(format!(
+                        "`{}` is {}: compare it with a number, written without quotes (e.g. `{} > 0`)",
+                        typed.text,
+                        typed.class.describe_typed(&typed.ty),
+                        typed.text
+                    )),
+                    unknown_column: None,
+                    qualifier: None,
+                    code: Some("type-mismatch"),
+                    label: Some("not a number".into()),
+                },
+            });
+        }
+        // The help is about the side that is not text, unless only the text side is a
+        // column (`team = 3`: the value should be quoted).
+        let (keep, other) = match (a.class, b.class) {
+            (Class::Text, _) if a.column && !b.column => (&a, &b),
+            (_, Class::Text) if b.column && !a.column => (&b, &a),
+            (Class::Text, _) => (&b, &a),
+            _ => (&a, &b),
+        };
+        let mut help = match keep.class {
+            Class::Date => format!(
+                "compare `{}` with a date: a date column, a date in quotes written yyyy-mm-dd (e.g. '2024-04-01'), or today()",
+                keep.text
+            ),
+            Class::Number => format!(
+                "compare `{}` with a number: a number column, or a number without quotes (e.g. 0)",
+                keep.text
+            ),
+            Class::Text => format!(
+                "compare `{}` with text: a text column, or text in single quotes (e.g. '{}')",
+                keep.text, other.text
+            ),
+        };
+        if other.column && other.class == Class::Text && keep.class != Class::Text {
+            help.push_str(&format!(
+                "; if `{}` holds {}s, declare it with `type: {}`",
+                other.text,
+                match keep.class {
+                    Class::Date => "date",
+                    _ => "number",
+                },
+                match keep.class {
+                    Class::Date => "date",
+                    _ if keep.ty.is_integer() => "integer",
+                    _ => "decimal",
+                }
+            ));
+        }
+        Some(SqlError {
+            message: format!(
+                "`{}` is {} but `{}` is {}",
+                a.text,
+                a.class.describe_typed(&a.ty),
+                b.text,
+                b.class.describe_typed(&b.ty)
+            ),
+            span: Some(if in_list { b.at.clone() } else { a.at.start..b.at.end }),
+            help: Some(help),
+            unknown_column: None,
+            qualifier: None,
+            code: Some("type-mismatch"),
+            label: Some(format!(
+                "{} compared with {}",
+                a.class.describe_typed(&a.ty),
+                b.class.describe_typed(&b.ty)
+            )),
+        })
+    }
+
+    fn simplify(&self, expr: Expr, schema: &Arc<DFSchema>) -> datafusion::common::Result<Expr> {
+        let start = self.as_of.and_hms_opt(12, 0, 0).expect("noon exists").and_utc();
+        let context = SimplifyContext::builder()
+            .with_schema(Arc::clone(schema))
+            .with_query_execution_start_time(Some(start))
+            .build();
+        let simplifier = ExprSimplifier::new(context);
+        let expr = simplifier.coerce(expr, schema)?;
+        simplifier.simplify(expr)
+    }
+
+    pub fn physical(&self, expr: &Expr, schema: &DFSchema) -> datafusion::common::Result<Arc<dyn PhysicalExpr>> {
+        self.ctx.create_physical_expr(expr.clone(), schema)
+    }
+
+    /// The type an expression gives, for "a check must be true or false".
+    pub fn data_type(&self, expr: &Expr, schema: &DFSchema) -> Option<DataType> {
+        use datafusion::logical_expr::ExprSchemable;
+        expr.get_type(schema).ok()
+    }
+}
+
+fn sql_error(sql: &str, e: &DataFusionError) -> SqlError {
+    let root = e.find_root();
+    let mut message = root.strip_backtrace();
+    for prefix in [
+        "Error during planning: ",
+        "Schema error: ",
+        "SQL error: ",
+        "sql parser error: ",
+        "Optimizer rule 'simplify_expressions' failed\ncaused by\n",
+    ] {
+        if let Some(rest) = message.strip_prefix(prefix) {
+            message = rest.to_string();
+        }
+    }
+    // DataFusion's "Invalid function 'x'.\nDid you mean 'y'?" always names some
+    // function, however far from `x`: keep the name for a "did you mean" below.
+    let quoted_after = |text: &str, marker: &str| {
+        let rest = text.split_once(marker)?.1;
+        Some(rest.split_once('\'')?.0.to_string())
+    };
+    let function_hint =
+        quoted_after(&message, "Invalid function '").map(|f| (f, quoted_after(&message, "Did you mean '")));
+    let message = message.lines().next().unwrap_or_default();
+    let message = message.strip_prefix("ParserError(\"").unwrap_or(message);
+    let message = message
+        .trim_end_matches("\")")
+        .replace("Expected: ", "expected ")
+        .replace(", found: ", ", found ");
+    let diag = e.diagnostic().or_else(|| root.diagnostic());
+    let mut span = diag
+        .and_then(|d| d.span)
+        .and_then(|s| to_range(sql, s.start.line, s.start.column, s.end.line, s.end.column));
+    // The parser's own errors carry "at Line: l, Column: c" in the text.
+    if span.is_none()
+        && let Some(at) = message.find("at Line: ")
+    {
+        let nums: Vec<u64> = message[at..]
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| s.parse().ok())
+            .collect();
+        if let [l, c, ..] = nums[..] {
+            span = to_range(sql, l, c, l, c + 1);
+        }
+    }
+    let (unknown_column, qualifier) = match root {
+        DataFusionError::SchemaError(err, _) => match err.as_ref() {
+            datafusion::common::SchemaError::FieldNotFound { field, .. } => (
+                Some(field.name().to_string()),
+                field.relation.as_ref().map(|r| r.table().to_string()),
+            ),
+            _ => (None, None),
+        },
+        _ => (None, None),
+    };
+    if span.is_none()
+        && let Some(name) = &unknown_column
+    {
+        span = find_word(sql, name);
+    }
+    // A quoted value that cannot be read as the type it is compared with, where
+    // the comparison check above did not see it (e.g. inside a function call).
+    if let Some((value, ty)) = message
+        .split_once("Cannot cast string '")
+        .and_then(|(_, rest)| rest.split_once("' to value of "))
+        .map(|(v, rest)| (v.to_string(), rest.split(' ').next().unwrap_or_default().to_string()))
+    {
+        let quoted = format!("'{value}'");
+        let at = sql.find(&quoted).map(|i| i..i + quoted.len()).or(span);
+        if ty.starts_with("Date") || ty.starts_with("Timestamp") {
+            return not_a_date(&value, at.unwrap_or(0..sql.len()));
+        }
+        return SqlError {
+            message: format!(
+                "`{quoted}` is not {}",
+                if ty.starts_with("Int") {
+                    "a whole number"
+                } else {
+                    "a number"
+                }
+            ),
+            span: at,
+            help: Some("compare a number with a number, written without quotes (e.g. 0)".into()),
+            unknown_column: None,
+            qualifier: None,
+            code: Some("type-mismatch"),
+            label: Some("not a number".into()),
+        };
+    }
+    let mut message = message.split(" at Line: ").next().unwrap_or_default().to_string();
+    let mut help = diag.and_then(|d| d.helps.first()).map(|h| h.message.clone());
+    if let Some(name) = &unknown_column {
+        message = format!("unknown column `{name}`");
+        help = None;
+    }
+    if let Some(i) = message.find(".Did you mean") {
+        help = Some(message[i + 1..].to_string());
+        message.truncate(i);
+    }
+    let mut label = None;
+    if let Some((name, suggested)) = function_hint {
+        message = format!("unknown function `{name}`");
+        label = Some("not a SQL function".to_string());
+        help = crate::model::diag::did_you_mean(&name, suggested.as_deref()).or_else(|| {
+            Some(
+                "Cleanse knows DataFusion's SQL functions (lower, trim, length, coalesce, date_part…) and adds today() and age_years(born, at)"
+                    .into(),
+            )
+        });
+    }
+    SqlError {
+        message,
+        span,
+        help,
+        unknown_column,
+        qualifier,
+        code: None,
+        label,
+    }
+}
+
+/// One side of a comparison.
+struct Operand {
+    /// As written.
+    text: String,
+    at: Range<usize>,
+    ty: DataType,
+    class: Class,
+    /// The text of a single-quoted literal.
+    literal: Option<String>,
+    /// A column name (possibly qualified), not an expression.
+    column: bool,
+}
+
+/// The kinds of value a data officer tells apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Date,
+    Number,
+    Text,
+}
+
+impl Class {
+    fn of(t: &DataType) -> Option<Class> {
+        match t {
+            DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => Some(Class::Date),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Some(Class::Text),
+            t if t.is_numeric() => Some(Class::Number),
+            _ => None,
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Class::Date => "a date",
+            Class::Number => "a number",
+            Class::Text => "text",
+        }
+    }
+
+    fn describe_typed(self, t: &DataType) -> &'static str {
+        match self {
+            Class::Number if t.is_integer() => "a whole number",
+            c => c.describe(),
+        }
+    }
+}
+
+/// A value's type in a data officer's words.
+pub fn value_kind(t: &DataType) -> &'static str {
+    match t {
+        DataType::Boolean => "true or false",
+        t => Class::of(t).map_or("a value of another type", |c| c.describe_typed(t)),
+    }
+}
+
+/// Where a parsed expression is in `sql`, if the parser recorded it.
+fn span_of(sql: &str, e: &datafusion::sql::sqlparser::ast::Expr) -> Option<Range<usize>> {
+    use datafusion::sql::sqlparser::ast::Spanned;
+    let s = e.span();
+    let r = to_range(sql, s.start.line, s.start.column, s.end.line, s.end.column)?;
+    (!r.is_empty()).then_some(r)
+}
+
+/// The text of a single-quoted string literal.
+fn quoted(e: &datafusion::sql::sqlparser::ast::Expr) -> Option<String> {
+    use datafusion::sql::sqlparser::ast::{Expr, Value};
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `'next tuesday'` or `'01/04/2024'` where a date is wanted.
+fn not_a_date(text: &str, at: Range<usize>) -> SqlError {
+    let uk = values::parse_date(text, values::DateForms::ALL, values::DEFAULT_PIVOT);
+    SqlError {
+        message: format!("`'{text}'` is not a date"),
+        span: Some(at),
+        help: Some(match uk {
+            Some(d) => format!(
+                "in SQL, write a date as yyyy-mm-dd: '{}'",
+                values::format_iso(d)
+            ),
+            None => "write a date in quotes as yyyy-mm-dd (e.g. '2024-04-01'), or use today() (e.g. today() - INTERVAL '6 months')".into(),
+        }),
+        unknown_column: None,
+        qualifier: None,
+        code: Some("bad-date"),
+        label: Some("not a date".into()),
+    }
+}
+
+fn to_range(sql: &str, l1: u64, c1: u64, l2: u64, c2: u64) -> Option<Range<usize>> {
+    if l1 == 0 {
+        return None;
+    }
+    let at = |l: u64, c: u64| -> usize {
+        let mut offset = 0;
+        for (i, line) in sql.split_inclusive('\n').enumerate() {
+            if i as u64 + 1 == l {
+                return offset
+                    + line
+                        .char_indices()
+                        .nth(c.saturating_sub(1) as usize)
+                        .map_or(line.len(), |(i, _)| i);
+            }
+            offset += line.len();
+        }
+        sql.len()
+    };
+    let start = at(l1, c1);
+    let end = at(l2, c2).max(start);
+    Some(start..end.min(sql.len()))
+}
+
+/// The most operators (and opening brackets) one SQL expression may have. DataFusion plans and
+/// simplifies an expression recursively, a few stack frames per level, so a long chain such as
+/// `a + a + … + a` (a thousand terms, 15 KB) overflowed the stack and aborted the process
+/// before this limit (found by fuzzing, see `fuzz/README.md`). No real check comes near it.
+pub const MAX_OPERATORS: usize = 200;
+
+/// Where `sql` passes [`MAX_OPERATORS`]: the operator that does. Counts, outside quotes, every
+/// run of operator characters (`+`, `>=`, `||`…), every `(` and the keyword operators (`AND`,
+/// `IS`, `LIKE`…). That bounds how deep the parsed expression can be, without building it.
+fn past_operator_limit(sql: &str) -> Option<Range<usize>> {
+    const OPERATOR: &[u8] = b"+-*/%|&^<>=!~#@";
+    const WORDS: &[&str] = &["and", "or", "not", "is", "in", "like", "ilike", "similar", "between"];
+    let b = sql.as_bytes();
+    let (mut count, mut i) = (0, 0);
+    while i < b.len() {
+        let start = i;
+        let c = b[i];
+        i += 1;
+        if matches!(c, b'\'' | b'"' | b'`') {
+            while i < b.len() && b[i] != c {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        } else if OPERATOR.contains(&c) {
+            while i < b.len() && OPERATOR.contains(&b[i]) {
+                i += 1;
+            }
+        } else if c.is_ascii_alphabetic() || c == b'_' {
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            if !WORDS.iter().any(|w| w.eq_ignore_ascii_case(&sql[start..i])) {
+                continue;
+            }
+        } else if c != b'(' {
+            continue;
+        }
+        count += 1;
+        if count > MAX_OPERATORS {
+            return Some(start..i);
+        }
+    }
+    None
+}
+
+/// Where `word` appears as a whole identifier in `sql` (case-insensitive).
+pub fn find_word(sql: &str, word: &str) -> Option<Range<usize>> {
+    let lower = sql.to_lowercase();
+    let w = word.to_lowercase();
+    let bytes = lower.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(&w) {
+        let s = from + i;
+        let e = s + w.len();
+        if (s == 0 || !is_ident(bytes[s - 1])) && (e >= bytes.len() || !is_ident(bytes[e])) {
+            return Some(s..e);
+        }
+        from = e;
+    }
+    None
+}
+
+/// `age_years(date_of_birth, at)`: whole years of age on a date, by the UK
+/// birthday rule. Annex A ages are the child's age on the event date.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct AgeYears {
+    signature: Signature,
+}
+
+impl AgeYears {
+    fn new() -> Self {
+        AgeYears {
+            signature: Signature::exact(vec![DataType::Date32, DataType::Date32], Volatility::Immutable),
+        }
+    }
+}
+
+impl ScalarUDFImpl for AgeYears {
+    fn name(&self) -> &str {
+        "age_years"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> datafusion::common::Result<DataType> {
+        Ok(DataType::Int64)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::common::Result<ColumnarValue> {
+        let n = args.number_rows;
+        let arrays: Vec<ArrayRef> = args
+            .args
+            .iter()
+            .map(|a| a.to_array(n))
+            .collect::<datafusion::common::Result<_>>()?;
+        let as_dates = |a: &ArrayRef| {
+            a.as_any()
+                .downcast_ref::<Date32Array>()
+                .cloned()
+                .ok_or_else(|| DataFusionError::Internal("age_years takes dates".into()))
+        };
+        let (born, at) = (as_dates(&arrays[0])?, as_dates(&arrays[1])?);
+        let out: Int64Array = born
+            .iter()
+            .zip(at.iter())
+            .map(|(b, a)| Some(values::age_years(b?, a?) as i64))
+            .collect();
+        let out: ArrayRef = Arc::new(out);
+        if args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
+            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?));
+        }
+        Ok(ColumnarValue::Array(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_operators_outside_quotes() {
+        let chain = |n: usize, op: &str| vec!["a"; n].join(op);
+        assert_eq!(past_operator_limit(&chain(MAX_OPERATORS + 1, " + ")), None);
+        let at = past_operator_limit(&chain(MAX_OPERATORS + 2, " + ")).expect("too many");
+        assert_eq!(&chain(MAX_OPERATORS + 2, " + ")[at.clone()], "+");
+        assert_eq!(at.start, (MAX_OPERATORS + 1) * 4 - 2);
+        assert!(past_operator_limit(&chain(MAX_OPERATORS + 2, " and ")).is_some());
+        assert!(past_operator_limit(&chain(MAX_OPERATORS + 2, " >= ")).is_some());
+        // Inside quotes nothing counts, and words that only contain a keyword are names.
+        let list = format!("x IN ({})", vec!["'a + b - c'"; 500].join(", "));
+        assert_eq!(past_operator_limit(&list), None);
+        assert_eq!(past_operator_limit(&chain(500, " , island_")), None);
+        // Unterminated quotes and non-ASCII text are read without slicing inside a character.
+        assert_eq!(past_operator_limit("'é + é"), None);
+        assert!(past_operator_limit(&format!("é{}", chain(MAX_OPERATORS + 2, "é+"))).is_some());
+    }
+
+    #[test]
+    fn a_long_chain_is_refused_not_a_stack_overflow() {
+        // 1,000 terms overflowed the stack inside DataFusion's planner (found by fuzzing).
+        let ctx = SqlContext::new(chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap());
+        let schema = Arc::new(
+            DFSchema::try_from(datafusion::arrow::datatypes::Schema::new(vec![
+                datafusion::arrow::datatypes::Field::new("n", DataType::Int64, true),
+            ]))
+            .unwrap(),
+        );
+        let sql = format!("{} > 0", vec!["n"; 1000].join(" + "));
+        let err = ctx.parse(&sql, &schema).expect_err("refused");
+        assert!(err.message.contains("too long"), "{}", err.message);
+        let ok = format!("{} > 0", vec!["n"; 100].join(" + "));
+        assert!(ctx.parse(&ok, &schema).is_ok());
+    }
+
+    #[test]
+    fn functions_that_build_strings_of_any_size_are_not_offered() {
+        // `repeat('x', 2000000000)` took 2 GB while a pack loaded (found by fuzzing).
+        let ctx = SqlContext::new(chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap());
+        let schema = Arc::new(
+            DFSchema::try_from(datafusion::arrow::datatypes::Schema::new(vec![
+                datafusion::arrow::datatypes::Field::new("t", DataType::Utf8, true),
+            ]))
+            .unwrap(),
+        );
+        for sql in [
+            "repeat('x', 2000000000) = t",
+            "lpad(t, 2000000000) = t",
+            "rpad('x', 9) = t",
+        ] {
+            let err = ctx.parse(sql, &schema).expect_err(sql);
+            assert!(err.message.starts_with("unknown function"), "{sql}: {}", err.message);
+        }
+        assert!(ctx.parse("upper(trim(t)) = 'A'", &schema).is_ok());
+    }
+
+    #[test]
+    fn finds_whole_words_only() {
+        assert_eq!(find_word("a_date >= date", "date"), Some(10..14));
+        assert_eq!(find_word("x > 1", "y"), None);
+    }
+}
