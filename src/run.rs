@@ -13,12 +13,13 @@ use crate::engine::route::{
 };
 use crate::fixes;
 use crate::model::error::{Error, Result};
+use crate::model::table::Severity;
 use crate::output::history::{History, Insight};
 use crate::output::publish::{RootLock, Staging};
-use crate::output::report::{self, RuleCount, RunReport, TableReport};
+use crate::output::report::{RuleCount, RunReport, TableReport};
 use crate::source::CsvSource;
 use crate::spec::config::Config;
-use crate::spec::rules::{RuleSet, Severity};
+use crate::spec::rules::RuleSet;
 
 pub struct RunOptions {
     pub config: PathBuf,
@@ -48,39 +49,6 @@ pub struct RunOutcome {
     pub report: RunReport,
 }
 
-/// Rules built into ingest: rows that could not be read as records.
-pub mod ingest_rules {
-    pub const RAGGED: &str = "ingest.ragged_row";
-    pub const BLANK: &str = "ingest.blank_row";
-    pub const UNCLOSED_QUOTE: &str = "ingest.unclosed_quote";
-    pub const ENCODING: &str = "ingest.encoding";
-
-    /// Each with its message and what it means in practice, for run.json, the summary and
-    /// `cleanse explain`.
-    pub const ALL: &[(&str, &str, &str)] = &[
-        (
-            RAGGED,
-            "Rows with a different number of fields from the header.",
-            "Values on such a row may sit under the wrong headings, so the whole row is held back rather than read into the wrong columns; it usually means a stray delimiter or line break in the export.",
-        ),
-        (
-            BLANK,
-            "Entirely blank rows.",
-            "A blank row carries no record; it is kept among the rejected rows so the row count still adds up.",
-        ),
-        (
-            UNCLOSED_QUOTE,
-            "Quotes that are opened and never closed.",
-            "An unclosed quote makes the export's later lines read as one long value: the records on them are not checked at all until the quote is closed in the export. The finding names the line the quote opened on and how many lines it hid.",
-        ),
-        (
-            ENCODING,
-            "Values that are not valid in the declared encoding.",
-            "Characters that cannot be read may be a name or a code mangled by the export; they were read with replacement characters, so the record is held back until the export's encoding is put right (or `encoding: auto` is set).",
-        ),
-    ];
-}
-
 /// Run the configuration `opts` names: validate it and its packs, then check its exports.
 pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let t0 = Instant::now();
@@ -89,7 +57,7 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
         .as_of
         .or(config.as_of)
         .unwrap_or_else(|| chrono::Local::now().date_naive());
-    let set = crate::spec::validate::packs_for(&config, as_of).map_err(Error::Rules)?;
+    let set = crate::spec::validate::packs_for(&config, as_of, &crate::kinds::REGISTRY).map_err(Error::Rules)?;
     tracing::info!(
         packs = set.packs.len(),
         tables = set.tables.len(),
@@ -118,7 +86,7 @@ fn run_loaded(
     let t0 = Instant::now();
     let sources = open_inputs(config, set)?;
     let t = Instant::now();
-    let mut fixes = fixes::prepare(set, config, opts.apply_review, opts.batch_rows)?;
+    let mut fixes = crate::engine::lookups::prepare(set, config, opts.apply_review, opts.batch_rows)?;
     timings.insert("fix_prepare_ms".to_string(), t.elapsed().as_millis() as u64);
     let t = Instant::now();
     let mut related = relate(set, config, &fixes, opts.batch_rows)?;
@@ -310,10 +278,10 @@ fn run_loaded(
 /// dashboards.
 /// Each file is written beside its final name and renamed, so a reader never sees half of one.
 pub(crate) fn write_summaries(dir: &Path, report: &RunReport, insight: &Insight) -> Result<()> {
-    let json = serde_json::to_string_pretty(&report::summary_json(report, insight))
+    let json = serde_json::to_string_pretty(&crate::output::summary::summary_json(report, insight))
         .map_err(|e| Error::Internal(format!("writing summary.json: {e}")))?;
     for (name, text) in [
-        ("summary.md", report::summary_markdown(report, insight)),
+        ("summary.md", crate::output::summary::summary_markdown(report, insight)),
         (
             "summary.html",
             crate::output::summary_html::summary_html(report, insight),
@@ -485,7 +453,7 @@ fn rule_counts(
                 .and_then(|(_, o)| o.figure().map(str::to_string)),
         })
         .collect();
-    for &(id, message, docs) in ingest_rules::ALL {
+    for &(id, message, docs) in crate::source::ingest_rules::ALL {
         out.push(RuleCount {
             id: id.to_string(),
             table: String::new(),

@@ -7,10 +7,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use cleanse::diag::{self, Diagnostic};
-use cleanse::ingest::{BadRowKind, CsvSource, Dialect, Encoding};
-use cleanse::rules::{self, RuleSet, Semantics, Table};
-use cleanse::values::{self, DateForms};
+use cleanse::model::diag::{self, Diagnostic};
+use cleanse::source::{BadRowKind, CsvSource};
+use cleanse::spec::config::{Dialect, Encoding};
+use cleanse::model::table::{Table};
+use cleanse::spec::rules::{self, RuleSet, Semantics};
+use cleanse::model::values::{self, DateForms};
 
 /// The as-of date every target loads rules with, so runs are repeatable.
 pub fn semantics() -> Semantics {
@@ -42,7 +44,7 @@ pub fn scratch() -> &'static Path {
 pub fn load_pack(name: &str, text: &[u8]) -> Result<RuleSet, Vec<Diagnostic>> {
     let path = scratch().join(name);
     std::fs::write(&path, text).expect("write rules file");
-    rules::load(&[path], semantics())
+    rules::load(&[path], semantics(), &cleanse::kinds::REGISTRY)
 }
 
 /// Render diagnostics both ways (rendering slices the file's text by each span) and check
@@ -183,7 +185,7 @@ pub fn csv(data: &[u8]) {
         "rows read = records + bad rows"
     );
     // The fingerprint covers every byte.
-    assert_eq!(source.sha256(), cleanse::sha256_hex(file), "SHA-256 of the whole file");
+    assert_eq!(source.sha256(), cleanse::model::digest::sha256_hex(file), "SHA-256 of the whole file");
     // Lines: after the header (line 1 at least), strictly increasing in file order, and no
     // further than the file goes.
     let breaks = line_breaks(file);
@@ -353,7 +355,7 @@ const RULES_BASE: &str = include_str!("../../tests/broken_rules/base.yaml");
 pub fn rules(data: &[u8]) {
     let path = scratch().join("pack.yaml");
     std::fs::write(&path, data).expect("write rules file");
-    match rules::load(&[rules_base().clone(), path], semantics()) {
+    match rules::load(&[rules_base().clone(), path], semantics(), &cleanse::kinds::REGISTRY) {
         Ok(_) => {}
         Err(diags) => check_diagnostics(&diags),
     }

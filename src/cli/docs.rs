@@ -9,8 +9,9 @@
 use std::fmt::Write as _;
 
 use crate::fixes::{Apply, Correction, FIXES};
-use crate::kinds::{KINDS, KindDoc};
+use crate::kinds::KINDS;
 use crate::model::diag::{CODES, did_you_mean};
+use crate::spec::kind::KindDoc;
 use crate::spec::rules::{Rule, RuleSet};
 
 /// How to rewrite the reference pages after changing a kind's or a code's documentation.
@@ -289,7 +290,7 @@ pub fn explain(name: &str, set: Option<&RuleSet>) -> Result<String, String> {
     if let Some(d) = crate::fixes::doc(name) {
         return Ok(explain_kind(d, "correction"));
     }
-    if let Some(&(id, message, docs)) = crate::run::ingest_rules::ALL.iter().find(|(id, ..)| *id == name) {
+    if let Some(&(id, message, docs)) = crate::source::ingest_rules::ALL.iter().find(|(id, ..)| *id == name) {
         let mut out = format!("{id}: a check every export gets as it is read (severity error)\n\n");
         wrap_into(&mut out, message, "  ");
         out.push('\n');
@@ -313,7 +314,7 @@ pub fn explain(name: &str, set: Option<&RuleSet>) -> Result<String, String> {
     names.extend(KINDS.iter().map(|k| k.doc().name));
     names.extend(FIXES.iter().map(|k| k.doc().name));
     names.extend(CODES.iter().map(|c| c.id));
-    names.extend(crate::run::ingest_rules::ALL.iter().map(|(id, ..)| *id));
+    names.extend(crate::source::ingest_rules::ALL.iter().map(|(id, ..)| *id));
     let mut message = match set {
         Some(_) => format!(
             "nothing is called `{name}`: it is not a rule or correction in the configured packs, a rule kind, a correction kind or a diagnostic code"

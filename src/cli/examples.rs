@@ -15,11 +15,12 @@ use rayon::prelude::*;
 
 use crate::model::diag::SourceFile;
 use crate::model::error::{Error, Result};
+use crate::model::table::Table;
 use crate::run::{RunOptions, run_with};
-use crate::source::Encoding;
+use crate::spec::config::Encoding;
 use crate::spec::config::{Config, Input};
 use crate::spec::examples::{Example, Expect, Subject};
-use crate::spec::rules::{self, RuleSet, Semantics, Table};
+use crate::spec::rules::{self, RuleSet, Semantics};
 
 /// One example's result.
 #[derive(Debug)]
@@ -51,6 +52,7 @@ pub fn test(paths: &[PathBuf], as_of: Option<chrono::NaiveDate>) -> Result<TestR
         Semantics {
             as_of: as_of.unwrap_or(today),
         },
+        &crate::kinds::REGISTRY,
     )
     .map_err(Error::Rules)?;
     // Rules compile `today` in, so each date the packs' examples assume needs its own load.
@@ -59,7 +61,7 @@ pub fn test(paths: &[PathBuf], as_of: Option<chrono::NaiveDate>) -> Result<TestR
     for e in &set.examples {
         let date = date_of(e.pack);
         if let std::collections::hash_map::Entry::Vacant(e) = sets.entry(date) {
-            e.insert(rules::load(&packs, Semantics { as_of: date }).map_err(Error::Rules)?);
+            e.insert(rules::load(&packs, Semantics { as_of: date }, &crate::kinds::REGISTRY).map_err(Error::Rules)?);
         }
     }
     let jobs: Vec<(&RuleSet, usize, usize, chrono::NaiveDate)> = set
@@ -120,7 +122,7 @@ fn run_one(
             encoding: Encoding::Utf8,
             delimiter: b',',
             skip_lines: 0,
-            max_value_lines: crate::source::Dialect::DEFAULT_MAX_VALUE_LINES,
+            max_value_lines: crate::spec::config::Dialect::DEFAULT_MAX_VALUE_LINES,
             table_at: (Arc::clone(&example.file), example.span.clone()),
         });
     }
@@ -131,7 +133,7 @@ fn run_one(
         pivot: crate::model::values::DEFAULT_PIVOT,
         rules: Vec::new(),
         inputs,
-        keep_days: crate::output::history::DEFAULT_KEEP_DAYS,
+        keep_days: crate::spec::config::DEFAULT_KEEP_DAYS,
         breakdown: Vec::new(),
     };
     let mut opts = RunOptions::new(&config.path, dir.0.join("out"));
@@ -434,6 +436,7 @@ rules:
             Semantics {
                 as_of: chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
             },
+            &crate::kinds::REGISTRY,
         )
         .unwrap();
         let table = &set.tables[0];

@@ -15,9 +15,9 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::model::error::Error;
+use crate::model::table::Severity;
 use crate::output::report::{count, plural};
 use crate::run::{RunOptions, run};
-use crate::spec::rules::Severity;
 use formats::Format;
 
 #[derive(Debug, Parser)]
@@ -277,7 +277,7 @@ fn report_command(args: ReportArgs) -> i32 {
 
 fn check_command(args: CheckArgs) -> i32 {
     let today = chrono::Local::now().date_naive();
-    match crate::spec::validate::check(&args.paths, today) {
+    match crate::spec::validate::check(&args.paths, today, &crate::kinds::REGISTRY) {
         Ok(checked) => {
             let report = formats::CheckReport {
                 files: &checked.files,
@@ -463,7 +463,7 @@ fn configured_packs(
         (_, diags) => return Err(diags),
     };
     let as_of = config.as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
-    crate::spec::validate::packs_for(&config, as_of)
+    crate::spec::validate::packs_for(&config, as_of, &crate::kinds::REGISTRY)
 }
 
 fn use_color() -> bool {

@@ -10,16 +10,15 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, PrimitiveBuilder, RecordBatch, StringArray,
-    StringBuilder,
+    Array, ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
 };
-use datafusion::arrow::datatypes::{ArrowPrimitiveType, Date32Type, Float64Type, Int64Type};
 use datafusion::physical_expr::PhysicalExpr;
 
 use crate::engine::plan::TablePlan;
-use crate::model::values;
+use crate::model::table::{Severity, Table};
+use crate::model::typed::{Typed, type_column};
 use crate::source::RawBatch;
-use crate::spec::rules::{ColumnType, RuleSet, Severity, Table};
+use crate::spec::rules::RuleSet;
 
 /// What a finding says beyond its rule's message.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,15 +74,6 @@ pub struct Checked {
     /// Per `share` rule (in plan order): rows it applies to, rows meeting
     /// its condition, rows where the condition could not be evaluated.
     pub measures: Vec<[u64; 3]>,
-}
-
-/// A declared column read as its type.
-struct Typed {
-    array: ArrayRef,
-    /// Rows whose non-blank value did not parse.
-    failed: Option<Vec<bool>>,
-    /// Rows whose code matched only ignoring case and spacing.
-    loose: Option<Vec<bool>>,
 }
 
 pub fn check_batch(
@@ -293,86 +283,6 @@ fn evaluate(expr: &Arc<dyn PhysicalExpr>, batch: &RecordBatch) -> Outcome {
                 })
                 .collect(),
         ),
-    }
-}
-
-/// A raw text column read as `ty`: what rules see. Used by the relate stage too.
-pub(crate) fn typed_column(raw: &StringArray, ty: &ColumnType, pivot: u8) -> ArrayRef {
-    type_column(raw, ty, pivot).array
-}
-
-fn type_column(raw: &StringArray, ty: &ColumnType, pivot: u8) -> Typed {
-    let n = raw.len();
-    match ty {
-        ColumnType::Text => {
-            let mut b = StringBuilder::with_capacity(n, raw.value_data().len());
-            for v in raw.iter() {
-                match v.map(str::trim) {
-                    Some(s) if !s.is_empty() => b.append_value(s),
-                    _ => b.append_null(),
-                }
-            }
-            Typed {
-                array: Arc::new(b.finish()),
-                failed: None,
-                loose: None,
-            }
-        }
-        ColumnType::Date(forms) => parsed::<Date32Type>(raw, |s| values::parse_date(s, *forms, pivot)),
-        ColumnType::Integer => parsed::<Int64Type>(raw, values::parse_integer),
-        ColumnType::Decimal => parsed::<Float64Type>(raw, values::parse_decimal),
-        ColumnType::Code(list) => {
-            let mut b = StringBuilder::with_capacity(n, n * 8);
-            let mut failed = vec![false; n];
-            let mut loose = vec![false; n];
-            let mut buf = String::new();
-            for (row, v) in raw.iter().enumerate() {
-                let v = v.unwrap_or("");
-                if let Some(&i) = list.exact.get(v) {
-                    b.append_value(&list.codes[i as usize]);
-                } else if values::is_blank(v) {
-                    b.append_null();
-                } else {
-                    values::normalise_code(v, &mut buf);
-                    match list.loose.get(buf.as_str()) {
-                        Some(&i) => {
-                            loose[row] = true;
-                            b.append_value(&list.codes[i as usize]);
-                        }
-                        None => {
-                            failed[row] = true;
-                            b.append_null();
-                        }
-                    }
-                }
-            }
-            Typed {
-                array: Arc::new(b.finish()),
-                failed: Some(failed),
-                loose: Some(loose),
-            }
-        }
-    }
-}
-
-/// Parse every non-blank value; blanks become NULL, failures NULL and flagged.
-fn parsed<T: ArrowPrimitiveType>(raw: &StringArray, parse: impl Fn(&str) -> Option<T::Native>) -> Typed {
-    let mut b = PrimitiveBuilder::<T>::with_capacity(raw.len());
-    let mut failed = vec![false; raw.len()];
-    for (row, v) in raw.iter().enumerate() {
-        let v = v.unwrap_or("");
-        if values::is_blank(v) {
-            b.append_null();
-        } else {
-            let p = parse(v);
-            failed[row] = p.is_none();
-            b.append_option(p);
-        }
-    }
-    Typed {
-        array: Arc::new(b.finish()),
-        failed: Some(failed),
-        loose: None,
     }
 }
 

@@ -104,7 +104,8 @@ fn read(
     let mut source = CsvSource::open(&input.path, table, input.dialect())?;
     let corrector = fixes.corrector(set, t, &source.header.columns, config.pivot);
     while let Some(mut raw) = source.next_batch(batch_rows)? {
-        corrector.apply(&mut raw)?;
+        let n = raw.num_rows();
+        corrector.apply(&mut raw.columns, n)?;
         let text = |c: Option<usize>| -> Option<&StringArray> {
             let i = source.header.columns[c?]?;
             raw.columns[i].as_any().downcast_ref::<StringArray>()
@@ -267,7 +268,7 @@ pub fn dedupe(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
                         rule: ri,
                         row: 0,
                         column: None,
-                        severity: crate::spec::rules::Severity::Error,
+                        severity: crate::model::table::Severity::Error,
                         detail: Detail::MergedInto {
                             line: r.lines[*survivor as usize],
                             key: r.keys[*survivor as usize].clone(),

@@ -24,11 +24,12 @@ use datafusion::functions_window::expr_fn::{lag, row_number};
 use datafusion::logical_expr::{Expr, ExprFunctionExt, col, ident, lit, when};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
-use crate::engine::check::{Detail, Finding, typed_column};
+use crate::engine::check::{Detail, Finding};
 use crate::fixes::Fixes;
 use crate::kinds::related::OTHER;
 use crate::kinds::sequence::PREVIOUS;
 use crate::model::error::{Error, Result};
+use crate::model::typed::typed_column;
 use crate::source::CsvSource;
 use crate::spec::config::Config;
 use crate::spec::rules::{Check, Consistent, Periods, Reference, Related as RelatedRows, RuleSet, Sequence};
@@ -340,7 +341,7 @@ async fn unmatched(
 /// is not blank, and (`exclude`) no value the rule reads failed to parse.
 async fn rows_in_scope(
     ctx: &SessionContext,
-    this: &crate::spec::rules::Table,
+    this: &crate::model::table::Table,
     r: &Reference,
     exclude: Option<Expr>,
 ) -> datafusion::common::Result<datafusion::dataframe::DataFrame> {
@@ -666,7 +667,7 @@ async fn out_of_sequence(
 /// to the rows.
 async fn inconsistent(
     ctx: &SessionContext,
-    this: &crate::spec::rules::Table,
+    this: &crate::model::table::Table,
     group: &[usize],
     column: usize,
     exclude: Option<Expr>,
@@ -733,7 +734,7 @@ async fn inconsistent(
 /// Lines of this table's rows where `filter` (over its projected columns) holds.
 async fn lines_where(
     ctx: &SessionContext,
-    this: &crate::spec::rules::Table,
+    this: &crate::model::table::Table,
     filter: Expr,
 ) -> datafusion::common::Result<Vec<u64>> {
     let rows = ctx
@@ -753,7 +754,7 @@ async fn lines_where(
 fn finding(
     line: u64,
     rule: usize,
-    severity: crate::spec::rules::Severity,
+    severity: crate::model::table::Severity,
     column: Option<usize>,
     detail: Detail,
 ) -> (u64, Finding) {
@@ -779,7 +780,7 @@ fn line_numbers(b: &RecordBatch, i: usize) -> &UInt64Array {
 
 /// Whether a column's values can fail to parse (every type but text can).
 fn can_fail(set: &RuleSet, t: usize, c: usize) -> bool {
-    !matches!(set.tables[t].columns[c].ty, crate::spec::rules::ColumnType::Text)
+    !matches!(set.tables[t].columns[c].ty, crate::model::table::ColumnType::Text)
 }
 
 fn failed_name(column: &str) -> String {
@@ -825,7 +826,7 @@ async fn unparsed(
 }
 
 /// `__failed_a OR __failed_b ...` over the columns of `cols` that can fail.
-fn any_failed(table: &crate::spec::rules::Table, cols: &[usize]) -> Option<Expr> {
+fn any_failed(table: &crate::model::table::Table, cols: &[usize]) -> Option<Expr> {
     cols.iter()
         .map(|&c| ident(failed_name(&table.columns[c].name)))
         .reduce(Expr::or)
@@ -858,7 +859,8 @@ fn project(
     let corrector = fixes.corrector(set, t, &source.header.columns, pivot);
     let mut batches = Vec::new();
     while let Some(mut raw) = source.next_batch(batch_rows)? {
-        corrector.apply(&mut raw)?;
+        let n = raw.num_rows();
+        corrector.apply(&mut raw.columns, n)?;
         let n = raw.num_rows();
         let mut arrays: Vec<ArrayRef> = vec![Arc::new(UInt64Array::from(raw.lines.clone()))];
         for &c in cols {

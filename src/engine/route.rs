@@ -17,14 +17,15 @@ use crate::engine::check::{Checked, Detail, Finding, check_batch};
 use crate::engine::plan::plan_table;
 use crate::fixes::{self, Change, Corrector};
 use crate::model::error::{Error, Result};
+use crate::model::table::Severity;
 use crate::output::history::{self, Kept};
 use crate::output::publish::Staging;
 use crate::output::report::{Breakdown, Group, InputReport, TableReport};
 use crate::output::sheet::SheetWriter;
-use crate::run::ingest_rules;
+use crate::source::ingest_rules;
 use crate::source::{BadRowKind, CsvSource};
 use crate::spec::config::{BreakdownSpec, Config, Input};
-use crate::spec::rules::{RuleSet, Severity};
+use crate::spec::rules::RuleSet;
 
 pub(crate) fn csv_io(path: &Path, e: csv::Error) -> Error {
     Error::io(path, std::io::Error::other(e.to_string()))
@@ -288,8 +289,9 @@ fn correct_and_check(
     mut raw: crate::source::RawBatch,
 ) -> datafusion::common::Result<Fixed> {
     let original = (!corrector.is_empty()).then(|| raw.columns.clone());
+    let n = raw.num_rows();
     let changes = corrector
-        .apply(&mut raw)
+        .apply(&mut raw.columns, n)
         .map_err(|e| datafusion::common::DataFusionError::External(Box::new(e)))?;
     let mut rows: Vec<u32> = changes
         .iter()
@@ -860,7 +862,7 @@ fn delimiter_name(d: u8) -> String {
 }
 
 /// The table's key values, identifying the record in the exceptions report.
-fn record_key(table: &crate::spec::rules::Table, declared: &[&StringArray], row: usize) -> String {
+fn record_key(table: &crate::model::table::Table, declared: &[&StringArray], row: usize) -> String {
     let mut out = String::new();
     for (i, &k) in table.key.iter().enumerate() {
         if i > 0 {
@@ -874,7 +876,7 @@ fn record_key(table: &crate::spec::rules::Table, declared: &[&StringArray], row:
 /// rule id, columns, value and message of one finding, for the exceptions report.
 fn describe<'a>(
     set: &'a RuleSet,
-    table: &crate::spec::rules::Table,
+    table: &crate::model::table::Table,
     file_headers: &[String],
     raws: &[&StringArray],
     declared: &[&StringArray],

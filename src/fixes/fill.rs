@@ -6,10 +6,10 @@ use std::sync::Arc;
 use datafusion::arrow::array::Array;
 
 use super::{Fix, FixBatch, FixCx, FixKind, KEY, Lookup, Stage, resolve};
-use crate::kinds::{KindDoc, Param};
 use crate::model::diag::{Diagnostic, did_you_mean};
 use crate::model::error::Result;
-use crate::spec::rules::ColumnType;
+use crate::model::table::ColumnType;
+use crate::spec::kind::{KindDoc, Param};
 use crate::spec::yaml::span;
 
 pub struct Fill;
@@ -40,7 +40,7 @@ struct Filler {
     key: Vec<usize>,
     to: Vec<usize>,
     value: usize,
-    codes: Option<Arc<crate::spec::rules::CodeList>>,
+    codes: Option<Arc<crate::model::table::CodeList>>,
 }
 
 impl FixKind for Fill {

@@ -4,11 +4,11 @@
 use std::collections::HashMap;
 
 use super::{Fix, FixBatch, FixCx, FixKind, Lookup, Stage};
-use crate::kinds::{KindDoc, Param};
 use crate::model::diag::{Diagnostic, did_you_mean};
 use crate::model::error::Result;
+use crate::model::table::ColumnType;
 use crate::model::values::normalise_code;
-use crate::spec::rules::ColumnType;
+use crate::spec::kind::{KindDoc, Param};
 use crate::spec::yaml::span;
 
 pub struct Map;

@@ -45,13 +45,12 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::physical_expr::PhysicalExpr;
 use serde::Serialize;
 
-use crate::kinds::{KindDoc, Param, condition_in};
 use crate::model::diag::{Diagnostic, SourceFile, did_you_mean};
 use crate::model::error::{Error, Result};
-use crate::source::{CsvSource, RawBatch};
-use crate::spec::config::Config;
+use crate::model::table::Table;
+use crate::spec::kind::{KindDoc, Param, condition_in};
 use crate::spec::raw::RawCorrection;
-use crate::spec::rules::{RuleSet, Table, unknown_column};
+use crate::spec::rules::{RuleSet, unknown_column};
 use crate::spec::sql::SqlContext;
 use crate::spec::yaml::{Spanned, span};
 
@@ -187,6 +186,17 @@ pub struct FixBatch<'a> {
 }
 
 impl<'a> FixBatch<'a> {
+    /// `text`: the current text of each declared column; `schema`: the table's typed schema.
+    pub fn new(table: &'a Table, text: &'a [ArrayRef], schema: &'a SchemaRef, pivot: u8) -> Self {
+        FixBatch {
+            table,
+            text,
+            schema,
+            pivot,
+            typed: OnceCell::new(),
+        }
+    }
+
     pub fn num_rows(&self) -> usize {
         self.text.first().map_or(0, |a| a.len())
     }
@@ -214,7 +224,7 @@ impl<'a> FixBatch<'a> {
             .columns
             .iter()
             .enumerate()
-            .map(|(c, col)| crate::engine::check::typed_column(self.text(c), &col.ty, self.pivot))
+            .map(|(c, col)| crate::model::typed::typed_column(self.text(c), &col.ty, self.pivot))
             .collect();
         columns.extend(self.text.iter().cloned());
         let batch = RecordBatch::try_new(Arc::clone(self.schema), columns)
@@ -343,19 +353,19 @@ impl<'a> Corrector<'a> {
         self.steps.is_empty()
     }
 
-    /// Correct the batch's cells in place; every change, applied or not, in row order.
-    pub fn apply(&self, raw: &mut RawBatch) -> Result<Vec<Change>> {
+    /// Correct a batch's cells in place (`columns`: one text column per file column, `n`
+    /// rows); every change, applied or not, in row order.
+    pub fn apply(&self, columns: &mut [ArrayRef], n: usize) -> Result<Vec<Change>> {
         let mut changes = Vec::new();
-        if self.steps.is_empty() || raw.num_rows() == 0 {
+        if self.steps.is_empty() || n == 0 {
             return Ok(changes);
         }
         let table = &self.set.tables[self.table];
-        let n = raw.num_rows();
         let mut text: Vec<ArrayRef> = self
             .header
             .iter()
             .map(|c| match c {
-                Some(i) => Arc::clone(&raw.columns[*i]),
+                Some(i) => Arc::clone(&columns[*i]),
                 None => Arc::new(StringArray::from(vec![""; n])) as ArrayRef,
             })
             .collect();
@@ -458,7 +468,7 @@ impl<'a> Corrector<'a> {
         }
         for (c, array) in text.into_iter().enumerate() {
             if let Some(i) = self.header[c] {
-                raw.columns[i] = array;
+                columns[i] = array;
             }
         }
         changes.sort_by_key(|c| (c.row, c.column, c.correction));
@@ -509,81 +519,6 @@ impl Fixes {
     ) -> Corrector<'a> {
         Corrector::new(set, table, header, &self.lookups, self.apply_review, pivot, None)
     }
-}
-
-/// Read every lookup the corrections need, each from its table's export
-/// corrected up to the `fill` stage. Corrections whose table has no export
-/// are left out, with the reason.
-pub fn prepare(set: &RuleSet, config: &Config, apply_review: bool, batch_rows: usize) -> Result<Fixes> {
-    let mut lookups = Lookups::new();
-    let mut not_run = Vec::new();
-    let none = Lookups::new();
-    for (ci, c) in set.corrections.iter().enumerate() {
-        let Some((other, key, value)) = c.fix.needs() else {
-            continue;
-        };
-        let Some(input) = config.inputs.iter().find(|i| i.table == set.tables[other].name) else {
-            not_run.push((ci, format!("no export was given for `{}`", set.tables[other].name)));
-            continue;
-        };
-        let table = &set.tables[other];
-        let mut source = CsvSource::open(&input.path, table, input.dialect())?;
-        let corrector = Corrector::new(
-            set,
-            other,
-            &source.header.columns,
-            &none,
-            apply_review,
-            config.pivot,
-            Some(Stage::Fill),
-        );
-        let schema: SchemaRef = Arc::new(table.schema.as_arrow().clone());
-        let mut lookup = Lookup::new();
-        let (mut k, mut v) = (String::new(), String::new());
-        while let Some(mut raw) = source.next_batch(batch_rows)? {
-            corrector.apply(&mut raw)?;
-            let n = raw.num_rows();
-            let text: Vec<ArrayRef> = source
-                .header
-                .columns
-                .iter()
-                .map(|c| match c {
-                    Some(i) => Arc::clone(&raw.columns[*i]),
-                    None => Arc::new(StringArray::from(vec![""; n])) as ArrayRef,
-                })
-                .collect();
-            let batch = FixBatch {
-                table,
-                text: &text,
-                schema: &schema,
-                pivot: config.pivot,
-                typed: OnceCell::new(),
-            };
-            let typed = batch.typed()?;
-            for row in 0..n {
-                v.clear();
-                if !batch.key(key, row, &mut k)? || !canonical(typed.column(value), row, &mut v) {
-                    continue;
-                }
-                match lookup.get_mut(k.as_str()) {
-                    None => {
-                        lookup.insert(k.clone(), Some(v.clone()));
-                    }
-                    Some(held) => {
-                        if held.as_deref() != Some(v.as_str()) {
-                            *held = None;
-                        }
-                    }
-                }
-            }
-        }
-        lookups.insert(ci, lookup);
-    }
-    Ok(Fixes {
-        lookups,
-        apply_review,
-        not_run,
-    })
 }
 
 /// The rule a `fix:` is attached to: what the correction inherits from it.
@@ -704,7 +639,7 @@ pub fn compile(
         return Err(diags);
     };
     let doc = kind.doc();
-    crate::kinds::check_params(
+    crate::spec::kind::check_params(
         doc,
         "correction",
         &COMMON.join(", "),

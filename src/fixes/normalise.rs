@@ -1,9 +1,9 @@
 //! `normalise`: trim, collapse runs of spaces, and optionally set the case.
 
 use super::{Fix, FixBatch, FixCx, FixKind, Lookup, Stage};
-use crate::kinds::{KindDoc, Param};
 use crate::model::diag::{Diagnostic, did_you_mean};
 use crate::model::error::Result;
+use crate::spec::kind::{KindDoc, Param};
 use crate::spec::yaml::span;
 
 pub struct Normalise;

@@ -7,10 +7,10 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::physical_expr::PhysicalExpr;
 
 use super::{Fix, FixBatch, FixCx, FixKind, Lookup, Stage, canonical};
-use crate::kinds::{KindDoc, Param, sql_in};
 use crate::model::diag::Diagnostic;
 use crate::model::error::Result;
-use crate::spec::rules::ColumnType;
+use crate::model::table::ColumnType;
+use crate::spec::kind::{KindDoc, Param, sql_in};
 use crate::spec::sql::value_kind;
 use crate::spec::yaml::span;
 
@@ -32,7 +32,7 @@ static DOC: KindDoc = KindDoc {
 struct Setter {
     value: Arc<dyn PhysicalExpr>,
     /// For code columns: only these may be written.
-    codes: Option<Arc<crate::spec::rules::CodeList>>,
+    codes: Option<Arc<crate::model::table::CodeList>>,
 }
 
 impl FixKind for Set {

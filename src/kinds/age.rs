@@ -2,8 +2,8 @@
 
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
+use crate::model::table::ColumnType;
 use crate::spec::raw::Bound;
-use crate::spec::rules::ColumnType;
 use crate::spec::rules::RowCheck;
 use crate::spec::yaml::{Spanned, span};
 

@@ -2,7 +2,7 @@
 
 use super::{Check, Kind, KindDoc, Param, RuleCx, single_column};
 use crate::model::diag::Diagnostic;
-use crate::spec::rules::ColumnType;
+use crate::model::table::{ColumnType, Severity, Table};
 use crate::spec::yaml::span;
 
 pub struct CodeForm;
@@ -39,5 +39,14 @@ impl Kind for CodeForm {
             ]);
         }
         Ok(Check::CodeForm { column })
+    }
+
+    /// Every code column reports codes written in another form.
+    fn implied(&self, table: &Table, column: usize) -> Option<(Severity, String, Check)> {
+        let col = &table.columns[column];
+        matches!(col.ty, ColumnType::Code(_)).then(|| {
+            let message = format!("{} matches a code only when case and spacing are ignored.", col.header);
+            (Severity::Warning, message, Check::CodeForm { column })
+        })
     }
 }

@@ -5,7 +5,7 @@ use datafusion::logical_expr::lit;
 
 use super::{COLUMNS, Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
-use crate::spec::rules::ColumnType;
+use crate::model::table::ColumnType;
 use crate::spec::yaml::span;
 
 pub struct Pattern;

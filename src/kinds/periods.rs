@@ -2,7 +2,8 @@
 
 use super::{Check, GROUP, Kind, KindDoc, Param, RuleCx};
 use crate::model::diag::Diagnostic;
-use crate::spec::rules::{ColumnType, Periods};
+use crate::model::table::ColumnType;
+use crate::spec::rules::Periods;
 use crate::spec::yaml::span;
 
 pub struct PeriodsKind;

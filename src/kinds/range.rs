@@ -6,9 +6,9 @@ use datafusion::logical_expr::lit;
 
 use super::{COLUMNS, Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
+use crate::model::table::ColumnType;
 use crate::model::values::{self, DateForms};
 use crate::spec::raw::Bound;
-use crate::spec::rules::ColumnType;
 use crate::spec::yaml::{Spanned, span};
 
 pub struct RangeKind;

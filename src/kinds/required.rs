@@ -5,7 +5,8 @@ use datafusion::logical_expr::{Expr, ident, lit};
 
 use super::{COLUMNS, Check, Kind, KindDoc, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
-use crate::spec::rules::{RowCheck, Table, raw_name};
+use crate::model::table::{Severity, Table, raw_name};
+use crate::spec::rules::RowCheck;
 
 pub struct Required;
 
@@ -25,6 +26,15 @@ impl Kind for Required {
     fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
         cx.per_column(&cx.columns()?, |_, raw| present(raw))
     }
+
+    /// `required: true` on a column's declaration.
+    fn implied(&self, table: &Table, column: usize) -> Option<(Severity, String, Check)> {
+        let col = &table.columns[column];
+        col.required.then(|| {
+            let message = format!("{} is missing.", col.header);
+            (Severity::Error, message, presence(table, column))
+        })
+    }
 }
 
 /// Presence is judged on the raw text, so a value that is present but
@@ -34,7 +44,7 @@ fn present(raw: Expr) -> Expr {
 }
 
 /// The check behind `required: true` on a column declaration.
-pub fn presence(table: &Table, column: usize) -> Check {
+fn presence(table: &Table, column: usize) -> Check {
     Check::Row(vec![RowCheck {
         column: Some(column),
         when: None,

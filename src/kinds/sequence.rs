@@ -8,7 +8,8 @@ use datafusion::common::{DFSchema, TableReference};
 
 use super::{Check, GROUP, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
-use crate::spec::rules::{ColumnType, Sequence};
+use crate::model::table::ColumnType;
+use crate::spec::rules::Sequence;
 use crate::spec::yaml::span;
 
 pub struct SequenceKind;

@@ -2,7 +2,7 @@
 
 use super::{Check, Kind, KindDoc, Param, RuleCx, single_column};
 use crate::model::diag::Diagnostic;
-use crate::spec::rules::ColumnType;
+use crate::model::table::{ColumnType, Severity, Table};
 use crate::spec::yaml::span;
 
 pub struct TypeCheck;
@@ -39,5 +39,14 @@ impl Kind for TypeCheck {
             ]);
         }
         Ok(Check::Type { column })
+    }
+
+    /// Every typed column has a type to check.
+    fn implied(&self, table: &Table, column: usize) -> Option<(Severity, String, Check)> {
+        let col = &table.columns[column];
+        (!matches!(col.ty, ColumnType::Text)).then(|| {
+            let message = format!("{} is not {}.", col.header, col.ty.describe());
+            (Severity::Error, message, Check::Type { column })
+        })
     }
 }

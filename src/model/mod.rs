@@ -3,4 +3,6 @@
 pub mod diag;
 pub mod digest;
 pub mod error;
+pub mod table;
+pub mod typed;
 pub mod values;

@@ -32,13 +32,11 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::model::error::{Error, Result};
+use crate::model::table::Severity;
 use crate::output::report::RunReport;
-use crate::spec::rules::Severity;
 
 /// How many runs the trend shows.
 pub const TREND_RUNS: usize = 90;
-/// How long runs are kept, unless the configuration says otherwise.
-pub const DEFAULT_KEEP_DAYS: u32 = 400;
 
 impl Insight {
     /// A run with no history to compare with: its own point of the trend.

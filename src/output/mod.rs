@@ -4,4 +4,5 @@ pub mod history;
 pub mod publish;
 pub mod report;
 pub mod sheet;
+pub mod summary;
 pub mod summary_html;

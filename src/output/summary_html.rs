@@ -11,12 +11,12 @@
 
 use std::fmt::Write as _;
 
+use crate::model::table::Severity;
 use crate::output::history::{Insight, TrendPoint};
 use crate::output::report::{
     BREAKDOWN_ROWS, RunReport, correction_kind_label, corrections_by_kind, count, is_return_level, long_date, notes,
     percent, plural, top_rules,
 };
-use crate::spec::rules::Severity;
 
 /// Colour-blind-safe line colours (Okabe–Ito), each with a dash pattern so lines stay apart
 /// when printed in grey.

@@ -17,58 +17,40 @@ use sha2::{Digest, Sha256};
 use std::collections::VecDeque;
 
 use crate::model::error::{Error, InputError, InputErrorKind, Result};
-use crate::spec::rules::Table;
+use crate::model::table::Table;
+use crate::spec::config::{Dialect, Encoding};
 
-/// How an export's bytes are turned into text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    /// UTF-8, except that a field that is not valid UTF-8 is read as
-    /// Windows-1252 (what Excel and most case-management systems write).
-    Auto,
-    /// UTF-8 only: an invalid field is read with replacement characters and
-    /// its row is rejected with an `ingest.encoding` finding.
-    Utf8,
-    Windows1252,
-}
+/// Rules built into ingest: rows that could not be read as records.
+pub mod ingest_rules {
+    pub const RAGGED: &str = "ingest.ragged_row";
+    pub const BLANK: &str = "ingest.blank_row";
+    pub const UNCLOSED_QUOTE: &str = "ingest.unclosed_quote";
+    pub const ENCODING: &str = "ingest.encoding";
 
-impl Encoding {
-    pub const NAMES: &[&str] = &["auto", "utf-8", "windows-1252"];
-
-    pub fn parse(s: &str) -> Option<Encoding> {
-        match s.to_ascii_lowercase().as_str() {
-            "auto" => Some(Encoding::Auto),
-            "utf-8" | "utf8" => Some(Encoding::Utf8),
-            "windows-1252" | "cp1252" | "latin1" | "iso-8859-1" => Some(Encoding::Windows1252),
-            _ => None,
-        }
-    }
-}
-
-/// How an export is laid out: the configuration's settings for one input.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Dialect {
-    pub encoding: Encoding,
-    pub delimiter: u8,
-    /// Lines above the header to pass over (a report's title, a blank line).
-    pub skip_lines: u32,
-    /// The most lines one value may run over before its opening quote is taken to be unclosed.
-    pub max_value_lines: u32,
-}
-
-impl Dialect {
-    /// Longer than any note typed into a case-management form, far shorter than an export.
-    pub const DEFAULT_MAX_VALUE_LINES: u32 = 200;
-}
-
-impl Default for Dialect {
-    fn default() -> Self {
-        Dialect {
-            encoding: Encoding::Auto,
-            delimiter: b',',
-            skip_lines: 0,
-            max_value_lines: Dialect::DEFAULT_MAX_VALUE_LINES,
-        }
-    }
+    /// Each with its message and what it means in practice, for run.json, the summary and
+    /// `cleanse explain`.
+    pub const ALL: &[(&str, &str, &str)] = &[
+        (
+            RAGGED,
+            "Rows with a different number of fields from the header.",
+            "Values on such a row may sit under the wrong headings, so the whole row is held back rather than read into the wrong columns; it usually means a stray delimiter or line break in the export.",
+        ),
+        (
+            BLANK,
+            "Entirely blank rows.",
+            "A blank row carries no record; it is kept among the rejected rows so the row count still adds up.",
+        ),
+        (
+            UNCLOSED_QUOTE,
+            "Quotes that are opened and never closed.",
+            "An unclosed quote makes the export's later lines read as one long value: the records on them are not checked at all until the quote is closed in the export. The finding names the line the quote opened on and how many lines it hid.",
+        ),
+        (
+            ENCODING,
+            "Values that are not valid in the declared encoding.",
+            "Characters that cannot be read may be a name or a code mangled by the export; they were read with replacement characters, so the record is held back until the export's encoding is put right (or `encoding: auto` is set).",
+        ),
+    ];
 }
 
 /// Why a row was set aside before any rule ran.

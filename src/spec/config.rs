@@ -10,7 +10,6 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use crate::model::diag::{Diagnostic, SourceFile, did_you_mean};
-use crate::source::{Dialect, Encoding};
 use crate::spec::yaml::{self, Spanned, span};
 
 #[derive(Debug, Deserialize)]
@@ -71,6 +70,61 @@ struct RawInput {
     #[serde(default)]
     max_value_lines: Option<Spanned<u32>>,
 }
+
+/// How an export's bytes are turned into text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8, except that a field that is not valid UTF-8 is read as
+    /// Windows-1252 (what Excel and most case-management systems write).
+    Auto,
+    /// UTF-8 only: an invalid field is read with replacement characters and
+    /// its row is rejected with an `ingest.encoding` finding.
+    Utf8,
+    Windows1252,
+}
+
+impl Encoding {
+    pub const NAMES: &[&str] = &["auto", "utf-8", "windows-1252"];
+
+    pub fn parse(s: &str) -> Option<Encoding> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Some(Encoding::Auto),
+            "utf-8" | "utf8" => Some(Encoding::Utf8),
+            "windows-1252" | "cp1252" | "latin1" | "iso-8859-1" => Some(Encoding::Windows1252),
+            _ => None,
+        }
+    }
+}
+
+/// How an export is laid out: the configuration's settings for one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    pub encoding: Encoding,
+    pub delimiter: u8,
+    /// Lines above the header to pass over (a report's title, a blank line).
+    pub skip_lines: u32,
+    /// The most lines one value may run over before its opening quote is taken to be unclosed.
+    pub max_value_lines: u32,
+}
+
+impl Dialect {
+    /// Longer than any note typed into a case-management form, far shorter than an export.
+    pub const DEFAULT_MAX_VALUE_LINES: u32 = 200;
+}
+
+impl Default for Dialect {
+    fn default() -> Self {
+        Dialect {
+            encoding: Encoding::Auto,
+            delimiter: b',',
+            skip_lines: 0,
+            max_value_lines: Dialect::DEFAULT_MAX_VALUE_LINES,
+        }
+    }
+}
+
+/// How long runs are kept, unless the configuration says otherwise.
+pub const DEFAULT_KEEP_DAYS: u32 = 400;
 
 /// One export to read.
 #[derive(Debug, Clone)]
@@ -300,7 +354,7 @@ impl Config {
             });
         }
         let keep_days = match &raw.history {
-            None => crate::output::history::DEFAULT_KEEP_DAYS,
+            None => DEFAULT_KEEP_DAYS,
             Some(h) if h.keep_days.value == 0 => {
                 diags.push(
                     Diagnostic::new(

@@ -6,8 +6,9 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::raw::{RawExample, RawFail, RawOut, RawPack, RawRow};
-use super::rules::{RuleSet, Table};
+use super::rules::RuleSet;
 use crate::model::diag::{Diagnostic, SourceFile, did_you_mean};
+use crate::model::table::Table;
 use crate::spec::yaml::{Spanned, span};
 
 /// What the examples are about.

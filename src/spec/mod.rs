@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod examples;
+pub mod kind;
 pub mod paths;
 pub mod raw;
 pub mod rules;

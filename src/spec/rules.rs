@@ -20,153 +20,12 @@ use datafusion::common::DFSchema;
 use datafusion::logical_expr::Expr;
 use serde::Serialize;
 
+use super::kind::Registry;
 use super::raw::{CodesRef, RawColumn, RawPack, RawTable};
 use crate::model::diag::{Diagnostic, SourceFile, did_you_mean};
-use crate::model::values::{self, DateForms};
+use crate::model::table::{CodeList, Column, ColumnType, Severity, Table, raw_name};
+use crate::model::values::DateForms;
 use crate::spec::yaml::{self, Spanned, span};
-
-/// How much a finding matters. An `error` rejects the row; the others keep it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub const NAMES: &[&str] = &["error", "warning", "info"];
-
-    pub fn parse(s: &str) -> Option<Severity> {
-        match s {
-            "error" => Some(Severity::Error),
-            "warning" => Some(Severity::Warning),
-            "info" => Some(Severity::Info),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "info",
-        }
-    }
-}
-
-/// A named list of allowed codes, with the lookups typing needs.
-#[derive(Debug)]
-pub struct CodeList {
-    pub name: String,
-    pub codes: Vec<String>,
-    /// Each code as written, to its index in `codes`.
-    pub exact: HashMap<String, u32>,
-    /// Normalised form (see [`values::normalise_code`]) to index in `codes`.
-    pub loose: HashMap<String, u32>,
-}
-
-impl CodeList {
-    fn new(name: String, codes: Vec<String>) -> Self {
-        let mut loose = HashMap::new();
-        let mut exact = HashMap::new();
-        let mut buf = String::new();
-        for (i, c) in codes.iter().enumerate() {
-            exact.entry(c.clone()).or_insert(i as u32);
-            values::normalise_code(c, &mut buf);
-            loose.entry(buf.clone()).or_insert(i as u32);
-        }
-        CodeList {
-            name,
-            codes,
-            exact,
-            loose,
-        }
-    }
-}
-
-/// The type a column's text is read as.
-#[derive(Debug, Clone)]
-pub enum ColumnType {
-    Text,
-    Date(DateForms),
-    Integer,
-    Decimal,
-    Code(Arc<CodeList>),
-}
-
-impl ColumnType {
-    pub const NAMES: &[&str] = &["text", "date", "integer", "decimal", "code"];
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            ColumnType::Text => "text",
-            ColumnType::Date(_) => "date",
-            ColumnType::Integer => "integer",
-            ColumnType::Decimal => "decimal",
-            ColumnType::Code(_) => "code",
-        }
-    }
-
-    /// The Arrow type rules see for this column.
-    pub fn arrow(&self) -> DataType {
-        match self {
-            ColumnType::Text | ColumnType::Code(_) => DataType::Utf8,
-            ColumnType::Date(_) => DataType::Date32,
-            ColumnType::Integer => DataType::Int64,
-            ColumnType::Decimal => DataType::Float64,
-        }
-    }
-
-    /// What a value should look like, for messages.
-    pub fn describe(&self) -> String {
-        match self {
-            ColumnType::Text => "text".into(),
-            ColumnType::Date(_) => "a valid date (dd/mm/yyyy)".into(),
-            ColumnType::Integer => "a whole number".into(),
-            ColumnType::Decimal => "a number".into(),
-            ColumnType::Code(l) if l.codes.len() <= 6 => format!("one of {}", l.codes.join(", ")),
-            ColumnType::Code(l) => format!("one of the {} `{}` codes", l.codes.len(), l.name),
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Column {
-    /// The name rules use (snake_case).
-    pub name: String,
-    /// The header the export is expected to have.
-    pub header: String,
-    pub aliases: Vec<String>,
-    pub ty: ColumnType,
-    /// The export may leave the column out.
-    pub optional: bool,
-    /// Values must not be blank (adds the `<table>.<column>.required` rule).
-    pub required: bool,
-}
-
-/// Name under which a column's untouched text is visible to checks.
-pub fn raw_name(column: &str) -> String {
-    format!("raw:{column}")
-}
-
-#[derive(Debug, Clone)]
-pub struct Table {
-    pub name: String,
-    pub description: String,
-    pub columns: Vec<Column>,
-    /// Indices of the columns that identify a record.
-    pub key: Vec<usize>,
-    /// What checks see: typed columns by name, then each column's raw text.
-    pub schema: Arc<DFSchema>,
-    pub pack: String,
-}
-
-impl Table {
-    pub fn column(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| c.name == name)
-    }
-}
 
 /// One check a rule makes, evaluated over a whole batch at once.
 #[derive(Debug, Clone)]
@@ -395,7 +254,7 @@ pub struct Semantics {
 }
 
 /// Load, validate and compile rule packs. Returns every problem found.
-pub fn load(paths: &[PathBuf], sem: Semantics) -> Result<RuleSet, Vec<Diagnostic>> {
+pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<RuleSet, Vec<Diagnostic>> {
     let sql = super::sql::SqlContext::new(sem.as_of);
     let mut diags = Vec::new();
     let mut set = RuleSet {
@@ -514,7 +373,7 @@ pub fn load(paths: &[PathBuf], sem: Semantics) -> Result<RuleSet, Vec<Diagnostic
                 continue;
             }
             seen_ids.insert(id.clone(), (Arc::clone(file), span(&raw.id)));
-            match crate::kinds::compile_rule(raw, &set, &pack.pack.value, file, &sql) {
+            match super::kind::compile_rule(registry, raw, &set, &pack.pack.value, file, &sql) {
                 Ok(rule) => {
                     if matches!(rule.check, Check::DuplicateRows)
                         && let Some(other) = set
@@ -556,7 +415,7 @@ pub fn load(paths: &[PathBuf], sem: Semantics) -> Result<RuleSet, Vec<Diagnostic
     corrections(&parsed, &mut set, &sql, &table_origin, &mut diags);
     if diags.is_empty() {
         merge_corrections(&mut set);
-        add_column_rules(&mut set);
+        add_column_rules(&mut set, registry);
         super::examples::compile(&parsed, &mut set, &mut diags);
     }
     if diags.is_empty() { Ok(set) } else { Err(diags) }
@@ -946,57 +805,31 @@ pub(crate) fn unknown_column(
 
 /// The rules every typed, code or required column carries without being
 /// written out, unless the pack declares that rule for the column itself.
-fn add_column_rules(set: &mut RuleSet) {
+fn add_column_rules(set: &mut RuleSet, registry: &Registry) {
     let mut implied = Vec::new();
     for (ti, table) in set.tables.iter().enumerate() {
-        let declared = |kind: &str, col: usize| {
-            set.rules
-                .iter()
-                .any(|r| r.table == ti && r.kind == kind && r.columns.contains(&col))
-        };
         for (ci, col) in table.columns.iter().enumerate() {
-            let id = |suffix: &str| format!("{}.{}.{suffix}", table.name, col.name);
-            let base = |id: String, kind: &'static str, severity, message: String, check| Rule {
-                id,
-                table: ti,
-                kind,
-                severity,
-                message,
-                docs: crate::kinds::doc(kind).map_or("", |d| d.summary).to_string(),
-                columns: vec![ci],
-                check,
-                pack: table.pack.clone(),
-                declared: None,
-            };
-            if col.required && !declared("required", ci) {
-                let check = crate::kinds::required::presence(table, ci);
-                implied.push(base(
-                    id("required"),
-                    "required",
-                    Severity::Error,
-                    format!("{} is missing.", col.header),
+            for kind in registry.kinds {
+                let name = kind.doc().name;
+                let declared = set
+                    .rules
+                    .iter()
+                    .any(|r| r.table == ti && r.kind == name && r.columns.contains(&ci));
+                let Some((severity, message, check)) = kind.implied(table, ci).filter(|_| !declared) else {
+                    continue;
+                };
+                implied.push(Rule {
+                    id: format!("{}.{}.{name}", table.name, col.name),
+                    table: ti,
+                    kind: name,
+                    severity,
+                    message,
+                    docs: kind.doc().summary.to_string(),
+                    columns: vec![ci],
                     check,
-                ));
-            }
-            if !matches!(col.ty, ColumnType::Text) && !declared("type", ci) {
-                let message = format!("{} is not {}.", col.header, col.ty.describe());
-                implied.push(base(
-                    id("type"),
-                    "type",
-                    Severity::Error,
-                    message,
-                    Check::Type { column: ci },
-                ));
-            }
-            if matches!(col.ty, ColumnType::Code(_)) && !declared("code_form", ci) {
-                let message = format!("{} matches a code only when case and spacing are ignored.", col.header);
-                implied.push(base(
-                    id("code_form"),
-                    "code_form",
-                    Severity::Warning,
-                    message,
-                    Check::CodeForm { column: ci },
-                ));
+                    pack: table.pack.clone(),
+                    declared: None,
+                });
             }
         }
     }

@@ -7,6 +7,7 @@
 //! tables cross-table rules and corrections name, rule ids unique across packs, and the inputs a
 //! configuration declares. Every problem is reported, not only the first.
 
+use crate::spec::kind::Registry;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -28,8 +29,12 @@ pub struct Checked {
 
 /// The validation every run starts with: the configuration's rule packs, then its inputs against
 /// the tables those packs declare.
-pub fn packs_for(config: &Config, as_of: chrono::NaiveDate) -> std::result::Result<RuleSet, Vec<Diagnostic>> {
-    let set = rules::load(&config.rules, Semantics { as_of })?;
+pub fn packs_for(
+    config: &Config,
+    as_of: chrono::NaiveDate,
+    registry: &Registry,
+) -> std::result::Result<RuleSet, Vec<Diagnostic>> {
+    let set = rules::load(&config.rules, Semantics { as_of }, registry)?;
     let undeclared = |name: &str, at: &(std::sync::Arc<crate::model::diag::SourceFile>, std::ops::Range<usize>)| {
         Diagnostic::new(
             "unknown-table",
@@ -76,7 +81,7 @@ pub fn packs_for(config: &Config, as_of: chrono::NaiveDate) -> std::result::Resu
 /// together, as one set (so ids must be unique across them, and a council's pack may add rules
 /// to a shipped pack's tables). `today` is used where a configuration sets no `as_of`.
 /// Fails only when a path cannot be read at all.
-pub fn check(paths: &[PathBuf], today: chrono::NaiveDate) -> Result<Checked> {
+pub fn check(paths: &[PathBuf], today: chrono::NaiveDate, registry: &Registry) -> Result<Checked> {
     let files = expand(paths)?;
     let (configs, packs): (Vec<PathBuf>, Vec<PathBuf>) = files.into_iter().partition(|f| is_config(f));
     let mut checked = Checked {
@@ -100,7 +105,7 @@ pub fn check(paths: &[PathBuf], today: chrono::NaiveDate) -> Result<Checked> {
                 checked.files.push(pack.clone());
             }
         }
-        match packs_for(&config, config.as_of.unwrap_or(today)) {
+        match packs_for(&config, config.as_of.unwrap_or(today), registry) {
             Ok(set) => count(&set, &mut checked),
             Err(diags) => checked.diagnostics.extend(diags),
         }
@@ -108,7 +113,7 @@ pub fn check(paths: &[PathBuf], today: chrono::NaiveDate) -> Result<Checked> {
     let loose: Vec<PathBuf> = packs.into_iter().filter(|p| !covered.contains(&identity(p))).collect();
     if !loose.is_empty() {
         checked.files.extend(loose.iter().cloned());
-        match rules::load(&loose, Semantics { as_of: today }) {
+        match rules::load(&loose, Semantics { as_of: today }, registry) {
             Ok(set) => count(&set, &mut checked),
             Err(diags) => checked.diagnostics.extend(diags),
         }
@@ -209,7 +214,12 @@ mod tests {
     #[test]
     fn the_shipped_configuration_and_packs_have_no_problems() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let checked = check(&[root.join("cleanse.yaml"), root.join("rules")], today()).unwrap();
+        let checked = check(
+            &[root.join("cleanse.yaml"), root.join("rules")],
+            today(),
+            &crate::kinds::REGISTRY,
+        )
+        .unwrap();
         assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
         // The configuration names annex-a.yaml: it is checked once, with it (people.yaml alone).
         assert_eq!(checked.files.len(), 3, "{:?}", checked.files);
@@ -218,7 +228,7 @@ mod tests {
 
     #[test]
     fn a_path_that_does_not_exist_cannot_be_checked() {
-        let err = check(&[PathBuf::from("no/such/rules.yaml")], today()).unwrap_err();
+        let err = check(&[PathBuf::from("no/such/rules.yaml")], today(), &crate::kinds::REGISTRY).unwrap_err();
         assert!(err.to_string().contains("no/such/rules.yaml"), "{err}");
     }
 }
