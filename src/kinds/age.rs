@@ -3,6 +3,7 @@
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::model::table::ColumnType;
+use crate::spec::kind::Sql;
 use crate::spec::raw::Bound;
 use crate::spec::rules::RowCheck;
 use crate::spec::yaml::{Spanned, span};
@@ -39,14 +40,31 @@ static DOC: KindDoc = KindDoc {
     ],
 };
 
+/// The keys a `age` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub date_of_birth: Spanned<String>,
+    #[serde(default)]
+    pub at: Option<Spanned<String>>,
+    #[serde(default)]
+    pub min: Option<Spanned<Bound>>,
+    #[serde(default)]
+    pub max: Option<Spanned<Bound>>,
+    #[serde(default)]
+    pub when: Option<Sql>,
+}
+
 impl Kind for Age {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
         let mut diags = Vec::new();
-        let dob_name = cx.raw.date_of_birth.as_ref().expect("required key checked");
+        let dob_name = &p.date_of_birth;
         let date_column = |n: &Spanned<String>, diags: &mut Vec<Diagnostic>| -> Option<usize> {
             let c = cx.resolve(std::slice::from_ref(n)).map_err(|d| diags.extend(d)).ok()?[0];
             if !matches!(cx.column(c).ty, ColumnType::Date(_)) {
@@ -64,7 +82,7 @@ impl Kind for Age {
             Some(c)
         };
         let dob = date_column(dob_name, &mut diags);
-        let at = match &cx.raw.at {
+        let at = match &p.at {
             Some(a) if !a.value.trim().eq_ignore_ascii_case("today") => date_column(a, &mut diags).map(Some),
             _ => Some(None),
         };
@@ -81,8 +99,8 @@ impl Kind for Age {
                 }
             }
         };
-        let (min, max) = (years(&cx.raw.min, &mut diags), years(&cx.raw.max, &mut diags));
-        if cx.raw.min.is_none() && cx.raw.max.is_none() {
+        let (min, max) = (years(&p.min, &mut diags), years(&p.max, &mut diags));
+        if p.min.is_none() && p.max.is_none() {
             diags.push(
                 cx.error(
                     "missing-key",
@@ -92,7 +110,7 @@ impl Kind for Age {
                 .label("no bounds"),
             );
         }
-        let (when, when_reads) = cx.when()?;
+        let (when, when_reads) = cx.when(&p.when)?;
         let (Some(dob), Some(at)) = (dob, at) else {
             return Err(diags);
         };

@@ -2,6 +2,7 @@
 
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
+use crate::spec::kind::{Columns, Sql};
 use crate::spec::rules::RowCheck;
 
 pub struct SqlCheck;
@@ -26,20 +27,39 @@ static DOC: KindDoc = KindDoc {
     ],
 };
 
+/// The keys a `check` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub check: Sql,
+    #[serde(default)]
+    pub when: Option<Sql>,
+    #[serde(default)]
+    pub columns: Option<Columns>,
+}
+
 impl Kind for SqlCheck {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
         let mut diags = Vec::new();
-        let when = cx.when().map_err(|d| diags.extend(d)).ok();
-        let check = cx
-            .condition(cx.raw.check.as_ref().expect("required key checked"))
-            .map_err(|d| diags.push(d))
-            .ok();
-        let columns = match &cx.raw.columns {
-            Some(c) => cx.resolve(&c.value).map_err(|d| diags.extend(d)).ok(),
+        let when = cx.when(&p.when).map_err(|d| diags.extend(d)).ok();
+        let check = cx.condition(&p.check).map_err(|d| diags.push(d)).ok();
+        let columns = match &p.columns {
+            Some(c) => match cx.resolve(&c.value) {
+                Ok(columns) => {
+                    cx.name_columns(&columns);
+                    Some(columns)
+                }
+                Err(d) => {
+                    diags.extend(d);
+                    None
+                }
+            },
             None => Some(Vec::new()),
         };
         let (Some((when, when_reads)), Some((pass, reads)), Some(columns)) = (when, check, columns) else {

@@ -5,6 +5,7 @@ use datafusion::logical_expr::lit;
 
 use super::{COLUMNS, Check, Kind, KindDoc, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
+use crate::spec::kind::{Columns, Sql};
 
 pub struct CleanText;
 
@@ -16,13 +17,24 @@ static DOC: KindDoc = KindDoc {
     params: &[COLUMNS, WHEN],
 };
 
+/// The keys a `clean_text` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub columns: Columns,
+    #[serde(default)]
+    pub when: Option<Sql>,
+}
+
 impl Kind for CleanText {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        cx.per_column(&cx.columns()?, |_, raw| {
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        cx.per_column(&cx.columns(&p.columns)?, &p.when, |_, raw| {
             let blank = regexp_like(raw.clone(), lit(r"^\s*$"), None);
             let stray = regexp_like(raw, lit(r"^\s|\s$|[ \t][ \t]"), None);
             blank.or(!stray)

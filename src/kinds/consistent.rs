@@ -2,6 +2,7 @@
 
 use super::{COLUMNS, Check, GROUP, Kind, KindDoc, RuleCx};
 use crate::model::diag::Diagnostic;
+use crate::spec::kind::Columns;
 use crate::spec::rules::Consistent;
 
 pub struct ConsistentKind;
@@ -14,14 +15,24 @@ static DOC: KindDoc = KindDoc {
     params: &[GROUP, COLUMNS],
 };
 
+/// The keys a `consistent` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub group: Columns,
+    pub columns: Columns,
+}
+
 impl Kind for ConsistentKind {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        let group = cx.group();
-        let columns = cx.columns();
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let group = cx.group(&p.group);
+        let columns = cx.columns(&p.columns);
         match (group, columns) {
             (Ok(group), Ok(columns)) => Ok(Check::Consistent(Consistent { group, columns })),
             (group, columns) => Err(group.err().into_iter().chain(columns.err()).flatten().collect()),

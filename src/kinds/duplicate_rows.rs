@@ -13,12 +13,19 @@ static DOC: KindDoc = KindDoc {
     params: &[],
 };
 
+/// A `duplicate_rows` rule takes no keys of its own.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {}
+
 impl Kind for DuplicateRows {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, _: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+    fn compile(&self, _: &Params, _: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
         Ok(Check::DuplicateRows)
     }
 }

@@ -5,6 +5,7 @@ use datafusion::logical_expr::lit;
 
 use super::{COLUMNS, Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
+use crate::spec::kind::{Columns, Sql};
 use crate::spec::raw::Bound;
 use crate::spec::yaml::{Spanned, span};
 
@@ -31,13 +32,28 @@ static DOC: KindDoc = KindDoc {
     ],
 };
 
+/// The keys a `length` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub columns: Columns,
+    #[serde(default)]
+    pub min: Option<Spanned<Bound>>,
+    #[serde(default)]
+    pub max: Option<Spanned<Bound>>,
+    #[serde(default)]
+    pub when: Option<Sql>,
+}
+
 impl Kind for Length {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        let columns = cx.columns()?;
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let columns = cx.columns(&p.columns)?;
         let bound = |b: &Option<Spanned<Bound>>| -> Result<Option<i64>, Vec<Diagnostic>> {
             match b {
                 None => Ok(None),
@@ -50,7 +66,7 @@ impl Kind for Length {
                 },
             }
         };
-        let (min, max) = (bound(&cx.raw.min)?, bound(&cx.raw.max)?);
+        let (min, max) = (bound(&p.min)?, bound(&p.max)?);
         if min.is_none() && max.is_none() {
             return Err(vec![
                 cx.error(
@@ -61,7 +77,7 @@ impl Kind for Length {
                 .label("no bounds"),
             ]);
         }
-        cx.per_column(&columns, |value, _| {
+        cx.per_column(&columns, &p.when, |value, _| {
             let len = character_length(value);
             match (min, max) {
                 (Some(a), Some(b)) => len.between(lit(a), lit(b)),

@@ -29,11 +29,11 @@ pub mod share;
 pub mod type_check;
 pub mod unique;
 
-use crate::spec::kind::{COLUMNS, GROUP, Kind, KindDoc, Param, Registry, RuleCx, WHEN, single_column};
+use crate::spec::kind::{AnyKind, COLUMNS, GROUP, Kind, KindDoc, Param, Registry, RuleCx, WHEN, single_column};
 use crate::spec::rules::Check;
 
 /// Every rule kind. The one place a kind is registered.
-pub static KINDS: &[&dyn Kind] = &[
+pub static KINDS: &[&dyn AnyKind] = &[
     &required::Required,
     &type_check::TypeCheck,
     &code_form::CodeForm,
@@ -61,4 +61,22 @@ pub static REGISTRY: Registry = Registry { kinds: KINDS };
 /// A kind's docs by name.
 pub fn doc(name: &str) -> Option<&'static KindDoc> {
     KINDS.iter().map(|k| k.doc()).find(|d| d.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A kind's documented keys are the keys its parameters take: the docs cannot drift.
+    #[test]
+    fn documented_keys_are_the_keys_each_kind_reads() {
+        for kind in KINDS {
+            let doc = kind.doc();
+            let mut documented: Vec<&str> = doc.params.iter().map(|p| p.name).collect();
+            let mut read: Vec<&str> = kind.keys().to_vec();
+            documented.sort_unstable();
+            read.sort_unstable();
+            assert_eq!(documented, read, "kind `{}`: docs and `Params` disagree", doc.name);
+        }
+    }
 }

@@ -6,6 +6,8 @@ use datafusion::logical_expr::lit;
 use super::{COLUMNS, Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::model::table::ColumnType;
+use crate::spec::kind::{Columns, Sql};
+use crate::spec::yaml::Spanned;
 use crate::spec::yaml::span;
 
 pub struct Pattern;
@@ -26,14 +28,26 @@ static DOC: KindDoc = KindDoc {
     ],
 };
 
+/// The keys a `pattern` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub columns: Columns,
+    pub pattern: Spanned<String>,
+    #[serde(default)]
+    pub when: Option<Sql>,
+}
+
 impl Kind for Pattern {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        let columns = cx.columns()?;
-        let pat = cx.raw.pattern.as_ref().expect("required key checked");
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let columns = cx.columns(&p.columns)?;
+        let pat = &p.pattern;
         if let Err(e) = regex::Regex::new(&pat.value) {
             let detail = e.to_string();
             let last = detail
@@ -52,7 +66,7 @@ impl Kind for Pattern {
         let mut diags = Vec::new();
         for &c in &columns {
             if !matches!(cx.column(c).ty, ColumnType::Text | ColumnType::Code(_)) {
-                let at = cx.raw.columns.as_ref().map(span).unwrap_or_default();
+                let at = span(&p.columns);
                 diags.push(
                     cx.error(
                         "pattern-on-typed",
@@ -71,7 +85,9 @@ impl Kind for Pattern {
         if !diags.is_empty() {
             return Err(diags);
         }
-        let p = pat.value.clone();
-        cx.per_column(&columns, |value, _| regexp_like(value, lit(p.clone()), None))
+        let regex = pat.value.clone();
+        cx.per_column(&columns, &p.when, |value, _| {
+            regexp_like(value, lit(regex.clone()), None)
+        })
     }
 }

@@ -3,8 +3,9 @@
 use super::{Check, GROUP, Kind, KindDoc, Param, RuleCx};
 use crate::model::diag::Diagnostic;
 use crate::model::table::ColumnType;
+use crate::spec::kind::Columns;
 use crate::spec::rules::Periods;
-use crate::spec::yaml::span;
+use crate::spec::yaml::{Spanned, span};
 
 pub struct PeriodsKind;
 
@@ -33,14 +34,27 @@ static DOC: KindDoc = KindDoc {
     ],
 };
 
+/// The keys a `periods` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub group: Columns,
+    pub start: Spanned<String>,
+    pub end: Spanned<String>,
+    #[serde(default)]
+    pub continuous: Option<Spanned<bool>>,
+}
+
 impl Kind for PeriodsKind {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
         let mut diags = Vec::new();
-        let group = cx.group().map_err(|d| diags.extend(d)).ok();
+        let group = cx.group(&p.group).map_err(|d| diags.extend(d)).ok();
         let mut date = |name: &crate::spec::yaml::Spanned<String>| -> Option<usize> {
             let c = cx
                 .resolve(std::slice::from_ref(name))
@@ -60,12 +74,12 @@ impl Kind for PeriodsKind {
             }
             Some(c)
         };
-        let start = date(cx.raw.start.as_ref().expect("required key checked"));
-        let end = date(cx.raw.end.as_ref().expect("required key checked"));
+        let start = date(&p.start);
+        let end = date(&p.end);
         let (Some(group), Some(start), Some(end)) = (group, start, end) else {
             return Err(diags);
         };
-        let continuous = cx.raw.continuous.as_ref().is_some_and(|c| c.value);
+        let continuous = p.continuous.as_ref().is_some_and(|c| c.value);
         Ok(Check::Periods(Periods {
             group,
             start,

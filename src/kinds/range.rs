@@ -8,6 +8,7 @@ use super::{COLUMNS, Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::model::table::ColumnType;
 use crate::model::values::{self, DateForms};
+use crate::spec::kind::{Columns, Sql};
 use crate::spec::raw::Bound;
 use crate::spec::yaml::{Spanned, span};
 
@@ -34,14 +35,29 @@ static DOC: KindDoc = KindDoc {
     ],
 };
 
+/// The keys a `range` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub columns: Columns,
+    #[serde(default)]
+    pub min: Option<Spanned<Bound>>,
+    #[serde(default)]
+    pub max: Option<Spanned<Bound>>,
+    #[serde(default)]
+    pub when: Option<Sql>,
+}
+
 impl Kind for RangeKind {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        let columns = cx.columns()?;
-        if cx.raw.min.is_none() && cx.raw.max.is_none() {
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let columns = cx.columns(&p.columns)?;
+        if p.min.is_none() && p.max.is_none() {
             return Err(vec![
                 cx.error(
                     "missing-key",
@@ -57,7 +73,7 @@ impl Kind for RangeKind {
         for &c in &columns {
             let ty = &cx.column(c).ty;
             if matches!(ty, ColumnType::Text | ColumnType::Code(_)) {
-                let at = cx.raw.columns.as_ref().map(span).unwrap_or_default();
+                let at = span(&p.columns);
                 diags.push(
                     cx.error(
                         "range-on-text",
@@ -85,13 +101,13 @@ impl Kind for RangeKind {
                         .ok()
                 })
             };
-            bounds.push((get(&cx.raw.min), get(&cx.raw.max)));
+            bounds.push((get(&p.min), get(&p.max)));
         }
         if !diags.is_empty() {
             return Err(diags);
         }
         let mut i = 0;
-        cx.per_column(&columns, |value, _| {
+        cx.per_column(&columns, &p.when, |value, _| {
             let (min, max) = bounds[i].clone();
             i += 1;
             match (min, max) {

@@ -2,7 +2,9 @@
 
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
+use crate::spec::kind::{Columns, Sql};
 use crate::spec::rules::{Reference, unknown_column};
+use crate::spec::yaml::Spanned;
 use crate::spec::yaml::span;
 
 pub struct ReferenceKind;
@@ -32,22 +34,41 @@ pub(super) const TO: Param = Param {
     doc: "That table's key columns, in the same order (default: the same names).",
 };
 
+/// The keys a `reference` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub columns: Columns,
+    pub references: Spanned<String>,
+    #[serde(default)]
+    pub to: Option<Columns>,
+    #[serde(default)]
+    pub when: Option<Sql>,
+}
+
 impl Kind for ReferenceKind {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        resolve(cx).map(Check::Reference)
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        resolve(cx, &p.columns, &p.references, &p.to, &p.when).map(Check::Reference)
     }
 }
 
 /// The keys (`columns`, `references`, `to`) and `when` of a rule between
 /// tables, checked: shared by `reference` and `related`.
-pub(super) fn resolve(cx: &RuleCx) -> Result<Reference, Vec<Diagnostic>> {
+pub(super) fn resolve(
+    cx: &RuleCx,
+    key: &Columns,
+    target: &Spanned<String>,
+    to: &Option<Columns>,
+    when: &Option<Sql>,
+) -> Result<Reference, Vec<Diagnostic>> {
     {
-        let columns = cx.columns()?;
-        let target = cx.raw.references.as_ref().expect("required key checked");
+        let columns = cx.columns(key)?;
         let Some(other) = cx.tables.iter().position(|t| t.name == target.value) else {
             return Err(vec![
                 cx.error(
@@ -60,12 +81,9 @@ pub(super) fn resolve(cx: &RuleCx) -> Result<Reference, Vec<Diagnostic>> {
             ]);
         };
         let other_table = &cx.tables[other];
-        let (names, at) = match &cx.raw.to {
+        let (names, at) = match to {
             Some(to) => (to.value.clone(), span(to)),
-            None => (
-                cx.raw.columns.as_ref().expect("columns checked").value.clone(),
-                span(target),
-            ),
+            None => (key.value.clone(), span(target)),
         };
         let mut diags = Vec::new();
         let mut other_columns = Vec::new();
@@ -74,7 +92,7 @@ pub(super) fn resolve(cx: &RuleCx) -> Result<Reference, Vec<Diagnostic>> {
                 Some(i) => other_columns.push(i),
                 None => {
                     let mut d = unknown_column(cx.file, n, &other_table.name, &other_table.columns);
-                    if cx.raw.to.is_none() {
+                    if to.is_none() {
                         d = d.help(format!(
                             "`{}` has no column of that name: say which with `to: [...]`",
                             other_table.name
@@ -118,7 +136,7 @@ pub(super) fn resolve(cx: &RuleCx) -> Result<Reference, Vec<Diagnostic>> {
                 );
             }
         }
-        let (when, when_reads) = cx.when()?;
+        let (when, when_reads) = cx.when(when)?;
         if !diags.is_empty() {
             return Err(diags);
         }

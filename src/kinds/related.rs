@@ -8,7 +8,9 @@ use datafusion::common::{DFSchema, TableReference};
 
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN, reference};
 use crate::model::diag::Diagnostic;
+use crate::spec::kind::{Columns, Sql};
 use crate::spec::rules::Related;
+use crate::spec::yaml::Spanned;
 use crate::spec::yaml::span;
 
 pub struct RelatedKind;
@@ -39,14 +41,31 @@ static DOC: KindDoc = KindDoc {
     ],
 };
 
+/// The keys a `related` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub columns: Columns,
+    pub references: Spanned<String>,
+    #[serde(default)]
+    pub to: Option<Columns>,
+    pub check: Sql,
+    #[serde(default)]
+    pub quantifier: Option<Spanned<String>>,
+    #[serde(default)]
+    pub when: Option<Sql>,
+}
+
 impl Kind for RelatedKind {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        let key = reference::resolve(cx)?;
-        let all = match cx.raw.quantifier.as_ref().map(|q| (q, q.value.trim())) {
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let key = reference::resolve(cx, &p.columns, &p.references, &p.to, &p.when)?;
+        let all = match p.quantifier.as_ref().map(|q| (q, q.value.trim())) {
             None | Some((_, "any")) => false,
             Some((_, "all")) => true,
             Some((q, other)) => {
@@ -82,7 +101,7 @@ impl Kind for RelatedKind {
                 format!("building the related-row schema: {e}"),
             )]
         })?;
-        let check = cx.raw.check.as_ref().expect("required key checked");
+        let check = &p.check;
         let (condition, _) = cx.condition_over(check, &Arc::new(schema)).map_err(|d| {
             let ambiguous = d.message.contains("mbiguous");
             let other_prefix = format!("`{OTHER}` has no column ");

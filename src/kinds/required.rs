@@ -6,6 +6,7 @@ use datafusion::logical_expr::{Expr, ident, lit};
 use super::{COLUMNS, Check, Kind, KindDoc, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::model::table::{Severity, Table, raw_name};
+use crate::spec::kind::{Columns, Sql};
 use crate::spec::rules::RowCheck;
 
 pub struct Required;
@@ -18,13 +19,24 @@ static DOC: KindDoc = KindDoc {
     params: &[COLUMNS, WHEN],
 };
 
+/// The keys a `required` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub columns: Columns,
+    #[serde(default)]
+    pub when: Option<Sql>,
+}
+
 impl Kind for Required {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        cx.per_column(&cx.columns()?, |_, raw| present(raw))
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        cx.per_column(&cx.columns(&p.columns)?, &p.when, |_, raw| present(raw))
     }
 
     /// `required: true` on a column's declaration.

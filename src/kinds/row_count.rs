@@ -34,14 +34,28 @@ static DOC: KindDoc = KindDoc {
     ],
 };
 
+/// The keys a `row_count` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    #[serde(default)]
+    pub min: Option<Spanned<Bound>>,
+    #[serde(default)]
+    pub max: Option<Spanned<Bound>>,
+    #[serde(default)]
+    pub max_change: Option<Spanned<Bound>>,
+}
+
 impl Kind for RowCountKind {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
         let mut diags = Vec::new();
-        if cx.raw.min.is_none() && cx.raw.max.is_none() && cx.raw.max_change.is_none() {
+        if p.min.is_none() && p.max.is_none() && p.max_change.is_none() {
             diags.push(
                 cx.error(
                     "missing-key",
@@ -63,10 +77,9 @@ impl Kind for RowCountKind {
                 None
             }
         };
-        let min = cx.raw.min.as_ref().and_then(&mut count);
-        let max = cx.raw.max.as_ref().and_then(&mut count);
-        let max_change = cx
-            .raw
+        let min = p.min.as_ref().and_then(&mut count);
+        let max = p.max.as_ref().and_then(&mut count);
+        let max_change = p
             .max_change
             .as_ref()
             .and_then(|b| percent(cx, b).map_err(|d| diags.push(d)).ok());

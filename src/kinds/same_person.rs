@@ -8,7 +8,9 @@ use crate::model::diag::{Diagnostic, did_you_mean};
 use crate::people::compare::COMPARISONS;
 use crate::people::person::ROLES;
 use crate::people::{Block, Settings};
-use crate::spec::yaml::span;
+use crate::spec::raw::{RawAlso, RawMerge, RawPerson, RawThresholds};
+use crate::spec::yaml::{Spanned, span};
+use std::collections::BTreeMap;
 
 pub struct SamePersonKind;
 
@@ -146,13 +148,34 @@ fn block_needs(b: Block) -> &'static [&'static [&'static str]] {
     }
 }
 
+/// The keys a `same_person` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub person: Spanned<RawPerson>,
+    #[serde(default)]
+    pub also: Option<Spanned<Vec<Spanned<RawAlso>>>>,
+    #[serde(default)]
+    pub blocking: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub comparisons: Option<Spanned<Vec<Spanned<String>>>>,
+    #[serde(default)]
+    pub thresholds: Option<Spanned<RawThresholds>>,
+    #[serde(default)]
+    pub weights: Option<Spanned<BTreeMap<String, Spanned<Vec<f64>>>>>,
+    #[serde(default)]
+    pub merge: Option<Spanned<RawMerge>>,
+}
+
 impl Kind for SamePersonKind {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        let raw = cx.raw.person.as_ref().expect("required key checked");
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let raw = &p.person;
         let mut diags = Vec::new();
         let mut fields = [None; 9];
         for (i, name) in raw.value.fields().into_iter().enumerate() {
@@ -188,7 +211,7 @@ impl Kind for SamePersonKind {
             );
         }
         let mut settings = Settings::default();
-        match &cx.raw.comparisons {
+        match &p.comparisons {
             None => {
                 settings.comparisons = (0..COMPARISONS.len())
                     .filter(|&i| allowed(needs(COMPARISONS[i].name())))
@@ -235,7 +258,7 @@ impl Kind for SamePersonKind {
                 }
             }
         }
-        match &cx.raw.blocking {
+        match &p.blocking {
             None => settings.blocks = Block::ALL.into_iter().filter(|&b| allowed(block_needs(b))).collect(),
             Some(list) => {
                 settings.blocks.clear();
@@ -269,7 +292,7 @@ impl Kind for SamePersonKind {
                 }
             }
         }
-        if let Some(t) = &cx.raw.thresholds {
+        if let Some(t) = &p.thresholds {
             if let Some(v) = &t.value.same {
                 settings.same = v.value;
             }
@@ -306,7 +329,7 @@ impl Kind for SamePersonKind {
                 ));
             }
         }
-        if let Some(w) = &cx.raw.weights {
+        if let Some(w) = &p.weights {
             for (name, levels) in &w.value {
                 let Some(i) = COMPARISONS.iter().position(|k| k.name() == name) else {
                     let names = COMPARISONS.iter().map(|k| k.name());
@@ -341,7 +364,7 @@ impl Kind for SamePersonKind {
             }
         }
         let mut also = Vec::new();
-        for a in cx.raw.also.iter().flat_map(|a| &a.value) {
+        for a in p.also.iter().flat_map(|a| &a.value) {
             let a = &a.value;
             let Some(ti) = cx.tables.iter().position(|t| t.name == a.table.value) else {
                 diags.push(
@@ -381,7 +404,7 @@ impl Kind for SamePersonKind {
                 also.push(Also { table: ti, id, fields });
             }
         }
-        let merge = match &cx.raw.merge {
+        let merge = match &p.merge {
             Some(m) => match merge(cx, m, local_id.is_some()) {
                 Ok(m) => Some(m),
                 Err(d) => {

@@ -9,7 +9,9 @@ use datafusion::common::{DFSchema, TableReference};
 use super::{Check, GROUP, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::model::table::ColumnType;
+use crate::spec::kind::{Columns, Sql};
 use crate::spec::rules::Sequence;
+use crate::spec::yaml::Spanned;
 use crate::spec::yaml::span;
 
 pub struct SequenceKind;
@@ -38,15 +40,28 @@ static DOC: KindDoc = KindDoc {
     ],
 };
 
+/// The keys a `sequence` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub group: Columns,
+    pub order_by: Spanned<String>,
+    pub check: Sql,
+    #[serde(default)]
+    pub when: Option<Sql>,
+}
+
 impl Kind for SequenceKind {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
         let mut diags = Vec::new();
-        let group = cx.group().map_err(|d| diags.extend(d)).ok();
-        let order = cx.raw.order_by.as_ref().expect("required key checked");
+        let group = cx.group(&p.group).map_err(|d| diags.extend(d)).ok();
+        let order = &p.order_by;
         let order_by = match cx.resolve(std::slice::from_ref(order)) {
             Ok(c) => match &cx.column(c[0]).ty {
                 ColumnType::Date(_) | ColumnType::Integer => Some(c[0]),
@@ -99,13 +114,16 @@ impl Kind for SequenceKind {
         // `x` and `previous.x`, though it resolves a bare `x` to the unqualified
         // field unambiguously once they are there.
         schema.merge(&previous);
-        let check = cx.raw.check.as_ref().expect("required key checked");
+        let check = &p.check;
         let condition = cx
             .condition_over(check, &Arc::new(schema))
             .map(|(condition, _)| condition)
             .map_err(|d| diags.push(wrong_row(cx, d)))
             .ok();
-        let (when, when_reads) = cx.when().map_err(|d| diags.extend(d)).unwrap_or((None, Vec::new()));
+        let (when, when_reads) = cx
+            .when(&p.when)
+            .map_err(|d| diags.extend(d))
+            .unwrap_or((None, Vec::new()));
         let (Some(group), Some(order_by), Some(condition)) = (group, order_by, condition) else {
             return Err(diags);
         };

@@ -3,6 +3,7 @@
 
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
+use crate::spec::kind::Sql;
 use crate::spec::raw::Bound;
 use crate::spec::rules::Share;
 use crate::spec::yaml::{Spanned, span};
@@ -34,14 +35,29 @@ static DOC: KindDoc = KindDoc {
     ],
 };
 
+/// The keys a `share` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub check: Sql,
+    #[serde(default)]
+    pub min: Option<Spanned<Bound>>,
+    #[serde(default)]
+    pub max: Option<Spanned<Bound>>,
+    #[serde(default)]
+    pub when: Option<Sql>,
+}
+
 impl Kind for ShareKind {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
         let mut diags = Vec::new();
-        if cx.raw.min.is_none() && cx.raw.max.is_none() {
+        if p.min.is_none() && p.max.is_none() {
             diags.push(
                 cx.error(
                     "missing-key",
@@ -52,19 +68,17 @@ impl Kind for ShareKind {
                 .help("e.g. `max: 2%`"),
             );
         }
-        let min = cx
-            .raw
+        let min = p
             .min
             .as_ref()
             .and_then(|b| percent(cx, b).map_err(|d| diags.push(d)).ok());
-        let max = cx
-            .raw
+        let max = p
             .max
             .as_ref()
             .and_then(|b| percent(cx, b).map_err(|d| diags.push(d)).ok());
-        let check = cx.raw.check.as_ref().expect("required key checked");
+        let check = &p.check;
         let check = cx.condition(check).map_err(|d| diags.push(d)).ok();
-        let when = cx.when().map_err(|d| diags.extend(d)).ok();
+        let when = cx.when(&p.when).map_err(|d| diags.extend(d)).ok();
         match (check, when) {
             (Some((check, reads)), Some((when, when_reads))) if diags.is_empty() => Ok(Check::Share(Share {
                 check,

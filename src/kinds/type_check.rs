@@ -3,6 +3,7 @@
 use super::{Check, Kind, KindDoc, Param, RuleCx, single_column};
 use crate::model::diag::Diagnostic;
 use crate::model::table::{ColumnType, Severity, Table};
+use crate::spec::kind::Columns;
 use crate::spec::yaml::span;
 
 pub struct TypeCheck;
@@ -19,15 +20,24 @@ static DOC: KindDoc = KindDoc {
     }],
 };
 
+/// The keys a `type_check` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub columns: Columns,
+}
+
 impl Kind for TypeCheck {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        let column = single_column(cx)?;
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let column = single_column(cx, &p.columns)?;
         if matches!(cx.column(column).ty, ColumnType::Text) {
-            let at = cx.raw.columns.as_ref().map(span).unwrap_or_default();
+            let at = span(&p.columns);
             return Err(vec![
                 cx.error(
                     "type-on-text",

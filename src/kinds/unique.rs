@@ -2,6 +2,7 @@
 
 use super::{Check, Kind, KindDoc, Param, RuleCx};
 use crate::model::diag::Diagnostic;
+use crate::spec::kind::Columns;
 
 pub struct Unique;
 
@@ -17,12 +18,23 @@ static DOC: KindDoc = KindDoc {
     }],
 };
 
+/// The keys a `unique` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub columns: Columns,
+}
+
 impl Kind for Unique {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
 
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        Ok(Check::Unique { columns: cx.columns()? })
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        Ok(Check::Unique {
+            columns: cx.columns(&p.columns)?,
+        })
     }
 }

@@ -12,6 +12,7 @@ use datafusion::logical_expr::{Expr, ident};
 
 use crate::model::diag::{Diagnostic, SourceFile, did_you_mean};
 use crate::model::table::{Column, Severity, Table, raw_name};
+use crate::spec::node::{ProblemKind, Problems};
 use crate::spec::raw::RawRule;
 use crate::spec::rules::{Check, RowCheck, Rule, RuleSet, unknown_column};
 use crate::spec::sql::SqlContext;
@@ -38,9 +39,17 @@ pub struct Param {
     pub doc: &'static str,
 }
 
+/// A rule kind: what a file in `kinds/` implements.
+///
+/// `Params` is the kind's own keys, a serde struct with `#[serde(deny_unknown_fields)]` and
+/// [`Spanned`] values: the loader reads a rule's keys into it (every unknown key and a
+/// missing one reported at its position, see [`super::node`]) before `compile` runs, so a
+/// kind never checks whether a key is there.
 pub trait Kind: Sync {
+    type Params: serde::de::DeserializeOwned;
+
     fn doc(&self) -> &'static KindDoc;
-    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>>;
+    fn compile(&self, params: &Self::Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>>;
 
     /// The rule a column's declaration implies (`required: true`, a type, a code list), as
     /// its severity, message and check; `None` when this kind implies none for the column.
@@ -49,15 +58,45 @@ pub trait Kind: Sync {
     }
 }
 
+/// A [`Kind`] as the registry holds it, whatever its parameters' type.
+pub trait AnyKind: Sync {
+    fn doc(&self) -> &'static KindDoc;
+    /// The keys its parameters take, as serde reads them (the docs must name the same).
+    fn keys(&self) -> &'static [&'static str];
+    /// Read the rule's keys into the kind's parameters, then compile.
+    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>>;
+    fn implied(&self, table: &Table, column: usize) -> Option<(Severity, String, Check)>;
+}
+
+impl<K: Kind> AnyKind for K {
+    fn doc(&self) -> &'static KindDoc {
+        Kind::doc(self)
+    }
+
+    fn keys(&self) -> &'static [&'static str] {
+        super::node::fields_of::<K::Params>()
+    }
+
+    fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let params = super::node::read::<K::Params>(&cx.raw.params, span(&cx.raw.kind), &cx.file.text)
+            .map_err(|p| cx.key_problems(Kind::doc(self), self.keys(), p))?;
+        Kind::compile(self, &params, cx)
+    }
+
+    fn implied(&self, table: &Table, column: usize) -> Option<(Severity, String, Check)> {
+        Kind::implied(self, table, column)
+    }
+}
+
 /// The kinds a pack may name. The loader is handed one by its caller, so that the kinds,
 /// which build on this layer, are registered in their own folder.
 pub struct Registry {
-    pub kinds: &'static [&'static dyn Kind],
+    pub kinds: &'static [&'static dyn AnyKind],
 }
 
 impl Registry {
     /// A kind by name.
-    pub fn kind(&self, name: &str) -> Option<&'static dyn Kind> {
+    pub fn kind(&self, name: &str) -> Option<&'static dyn AnyKind> {
         self.kinds.iter().copied().find(|k| k.doc().name == name)
     }
 
@@ -66,6 +105,14 @@ impl Registry {
         self.kind(name).map(|k| k.doc())
     }
 }
+
+/// How `help` names the keys every rule takes.
+const RULE_COMMON: &str = "id, table, kind, severity, message and docs";
+
+/// A rule's columns, as written: `columns: [a, b]`.
+pub type Columns = Spanned<Vec<Spanned<String>>>;
+/// A SQL expression or condition, as written.
+pub type Sql = Spanned<String>;
 
 /// Common parameter docs, shared so every kind words them the same way.
 pub const COLUMNS: Param = Param {
@@ -89,11 +136,15 @@ pub const GROUP: Param = Param {
 /// Everything a kind needs to compile one rule.
 pub struct RuleCx<'a> {
     pub raw: &'a RawRule,
+    /// Every kind, to tell a key another kind takes from a typo.
+    pub registry: &'a Registry,
     pub table: &'a Table,
     pub file: &'a Arc<SourceFile>,
     pub sql: &'a SqlContext,
     /// Every declared table, for cross-table kinds.
     pub tables: &'a [Table],
+    /// The columns the rule names (`columns`), once resolved: what its findings are about.
+    named: std::cell::RefCell<Option<Vec<usize>>>,
 }
 
 impl RuleCx<'_> {
@@ -101,26 +152,28 @@ impl RuleCx<'_> {
         Diagnostic::new(code, self.file, at, message)
     }
 
-    /// The rule's `columns`, resolved against its table.
-    pub fn columns(&self) -> Result<Vec<usize>, Vec<Diagnostic>> {
-        let Some(cols) = &self.raw.columns else {
-            return Err(vec![
-                self.error(
-                    "missing-key",
-                    span(&self.raw.kind),
-                    format!("rule kind `{}` needs `columns`", self.raw.kind.value),
-                )
-                .label("this kind checks columns")
-                .help("add `columns: [column_name]`"),
-            ]);
-        };
+    /// Where to point when a problem concerns the whole rule: its `kind`.
+    pub fn at(&self) -> Range<usize> {
+        span(&self.raw.kind)
+    }
+
+    /// The rule's `columns`, resolved against its table: at least one.
+    pub fn columns(&self, cols: &Columns) -> Result<Vec<usize>, Vec<Diagnostic>> {
         if cols.value.is_empty() {
             return Err(vec![
                 self.error("empty-columns", span(cols), "`columns` is empty")
                     .label("name at least one column"),
             ]);
         }
-        self.resolve(&cols.value)
+        let resolved = self.resolve(&cols.value)?;
+        self.name_columns(&resolved);
+        Ok(resolved)
+    }
+
+    /// Say which columns the rule's findings are about, when it names them (otherwise: the
+    /// columns its checks read).
+    pub fn name_columns(&self, columns: &[usize]) {
+        *self.named.borrow_mut() = Some(columns.to_vec());
     }
 
     pub fn resolve(&self, names: &[Spanned<String>]) -> Result<Vec<usize>, Vec<Diagnostic>> {
@@ -135,9 +188,8 @@ impl RuleCx<'_> {
         if diags.is_empty() { Ok(out) } else { Err(diags) }
     }
 
-    /// The rule's `group` (a required key), resolved: at least one column.
-    pub fn group(&self) -> Result<Vec<usize>, Vec<Diagnostic>> {
-        let group = self.raw.group.as_ref().expect("required key checked");
+    /// The rule's `group`, resolved: at least one column.
+    pub fn group(&self, group: &Columns) -> Result<Vec<usize>, Vec<Diagnostic>> {
         if group.value.is_empty() {
             return Err(vec![
                 self.error("empty-columns", span(group), "`group` is empty")
@@ -181,11 +233,75 @@ impl RuleCx<'_> {
     }
 
     /// The optional `when` condition.
-    pub fn when(&self) -> Result<(Option<Expr>, Vec<usize>), Vec<Diagnostic>> {
-        match &self.raw.when {
+    pub fn when(&self, when: &Option<Sql>) -> Result<(Option<Expr>, Vec<usize>), Vec<Diagnostic>> {
+        match when {
             None => Ok((None, Vec::new())),
             Some(w) => self.condition(w).map(|(e, r)| (Some(e), r)).map_err(|d| vec![d]),
         }
+    }
+
+    /// What was wrong with the rule's keys, as diagnostics: a key another kind takes
+    /// (`key-not-for-kind`), a key no kind takes (`unknown-key`, with the closest), a missing
+    /// one (`missing-key`), and values of the wrong type, each where it was written.
+    pub fn key_problems(&self, doc: &KindDoc, keys: &[&str], problems: Problems) -> Vec<Diagnostic> {
+        let file = self.file;
+        let takes = || -> String {
+            if keys.is_empty() {
+                format!("`{}` takes no settings beyond {RULE_COMMON}", doc.name)
+            } else {
+                format!("`{}` takes: {}", doc.name, keys.join(", "))
+            }
+        };
+        problems
+            .0
+            .into_iter()
+            .map(|p| {
+                let at = p.span.unwrap_or_else(|| self.at());
+                match p.kind {
+                    // The rule's own keys.
+                    ProblemKind::UnknownKey { key, expected } if expected == keys => {
+                        let elsewhere = self.registry.kinds.iter().any(|k| k.keys().contains(&key.as_str()));
+                        if elsewhere {
+                            // Underline what it was given, as the mistake is where the value went.
+                            let value = self
+                                .raw
+                                .params
+                                .iter()
+                                .find(|(k, _)| k.span == at)
+                                .map(|(_, v)| v.span.clone());
+                            Diagnostic::new(
+                                "key-not-for-kind",
+                                file,
+                                value.unwrap_or(at),
+                                format!("rule kind `{}` does not take `{key}`", doc.name),
+                            )
+                            .label("not used by this kind")
+                            .help(takes())
+                        } else {
+                            let allowed = keys.iter().chain(RawRule::COMMON).copied();
+                            crate::spec::yaml::unknown_key(file, at.start, &key, allowed)
+                        }
+                    }
+                    ProblemKind::UnknownKey { key, expected } => {
+                        crate::spec::yaml::unknown_key(file, at.start, &key, expected.iter().copied())
+                    }
+                    ProblemKind::MissingKey(key) if keys.contains(&key) => {
+                        let what = doc.params.iter().find(|p| p.name == key).map_or("", |p| p.doc);
+                        Diagnostic::new(
+                            "missing-key",
+                            file,
+                            self.at(),
+                            format!("rule kind `{}` needs `{key}`", doc.name),
+                        )
+                        .label(format!("`{key}` is missing from this rule"))
+                        .help(format!("add `{key}`: {what}"))
+                    }
+                    ProblemKind::MissingKey(key) => crate::spec::yaml::missing_key(file, at.start, key),
+                    ProblemKind::WrongType { expected, .. } => crate::spec::yaml::wrong_type(file, at.start, &expected),
+                    ProblemKind::Other(message) => Diagnostic::new("wrong-type", file, at, message),
+                }
+            })
+            .collect()
     }
 
     /// Typed columns an expression reads.
@@ -198,9 +314,10 @@ impl RuleCx<'_> {
     pub fn per_column(
         &self,
         columns: &[usize],
+        when: &Option<Sql>,
         mut pass: impl FnMut(Expr, Expr) -> Expr,
     ) -> Result<Check, Vec<Diagnostic>> {
-        let (when, when_reads) = self.when()?;
+        let (when, when_reads) = self.when(when)?;
         Ok(Check::Row(
             columns
                 .iter()
@@ -274,6 +391,17 @@ pub fn compile_rule(
     file: &Arc<SourceFile>,
     sql: &SqlContext,
 ) -> Result<Rule, Vec<Diagnostic>> {
+    // A shared key spelt wrong: said first and alone, as it would stop the file being read.
+    if !raw.misspelt.is_empty() {
+        return Err(raw
+            .misspelt
+            .iter()
+            .map(|k| {
+                let written = file.text.get(k.span.clone()).unwrap_or_default();
+                crate::spec::yaml::unknown_key(file, k.span.start, written, RawRule::COMMON.iter().copied())
+            })
+            .collect());
+    }
     let mut diags = Vec::new();
     let table = set.table(&raw.table.value);
     if table.is_none() {
@@ -346,30 +474,15 @@ pub fn compile_rule(
         return Err(diags);
     };
     let doc = kind.doc();
-    check_params(
-        doc,
-        "rule",
-        "id, table, kind, severity, message and docs",
-        &raw.present_params(),
-        span(&raw.kind),
-        file,
-        &mut diags,
-    );
-    // Keys out of place make the kind's own checks meaningless; a bad severity,
-    // id or message does not, so report the kind's problems alongside those.
-    if diags
-        .iter()
-        .any(|d| matches!(d.code, "key-not-for-kind" | "missing-key"))
-    {
-        return Err(diags);
-    }
     let table = &set.tables[ti];
     let cx = RuleCx {
         raw,
+        registry,
         table,
         file,
         sql,
         tables: &set.tables,
+        named: std::cell::RefCell::new(None),
     };
     let check = match kind.compile(&cx) {
         Ok(c) if diags.is_empty() => c,
@@ -381,8 +494,8 @@ pub fn compile_rule(
     };
     let columns = match &check {
         Check::Row(checks) => {
-            let mut cols: Vec<usize> = match &raw.columns {
-                Some(c) => cx.resolve(&c.value)?,
+            let mut cols: Vec<usize> = match cx.named.take() {
+                Some(c) => c,
                 None => checks.iter().flat_map(|c| c.reads.iter().copied()).collect(),
             };
             cols.dedup();
@@ -428,10 +541,10 @@ fn is_rule_id(s: &str) -> bool {
 
 /// For kinds that check one column at a time: `type` and `code_form` take a
 /// single column per rule, because they replace the rule the column implies.
-pub fn single_column(cx: &RuleCx) -> Result<usize, Vec<Diagnostic>> {
-    let cols = cx.columns()?;
+pub fn single_column(cx: &RuleCx, columns: &Columns) -> Result<usize, Vec<Diagnostic>> {
+    let cols = cx.columns(columns)?;
     if cols.len() != 1 {
-        let at = cx.raw.columns.as_ref().map(span).unwrap_or_default();
+        let at = span(columns);
         return Err(vec![
             cx.error(
                 "one-column",

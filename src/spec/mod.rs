@@ -4,6 +4,7 @@
 pub mod config;
 pub mod examples;
 pub mod kind;
+pub mod node;
 pub mod paths;
 pub mod raw;
 pub mod rules;

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use crate::spec::node::{Node, Value as NodeValue};
 use crate::spec::yaml::Spanned;
 
 #[derive(Debug, Deserialize)]
@@ -75,88 +76,127 @@ pub enum CodesRef {
     Inline(Vec<String>),
 }
 
-/// Every key any rule kind takes; each kind says which of these it uses.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A rule as written: the keys every rule shares, and the rest kept as nodes for its kind to
+/// read into its own parameters (see [`super::kind`]).
+#[derive(Debug)]
 pub struct RawRule {
     pub id: Spanned<String>,
     pub table: Spanned<String>,
     pub kind: Spanned<String>,
-    #[serde(default)]
     pub severity: Option<Spanned<String>>,
     pub message: Spanned<String>,
-    #[serde(default)]
     pub docs: Option<Spanned<String>>,
-    #[serde(default)]
-    pub columns: Option<Spanned<Vec<Spanned<String>>>>,
-    #[serde(default)]
-    pub when: Option<Spanned<String>>,
-    #[serde(default)]
-    pub check: Option<Spanned<String>>,
-    #[serde(default)]
-    pub min: Option<Spanned<Bound>>,
-    #[serde(default)]
-    pub max: Option<Spanned<Bound>>,
-    #[serde(default)]
-    pub pattern: Option<Spanned<String>>,
-    #[serde(default)]
-    pub date_of_birth: Option<Spanned<String>>,
-    #[serde(default)]
-    pub at: Option<Spanned<String>>,
-    /// Another table, for cross-table kinds.
-    #[serde(default)]
-    pub references: Option<Spanned<String>>,
-    /// The other table's key columns (default: the same names as `columns`).
-    #[serde(default)]
-    pub to: Option<Spanned<Vec<Spanned<String>>>>,
-    /// `any` or `all` related rows must satisfy `check`.
-    #[serde(default)]
-    pub quantifier: Option<Spanned<String>>,
-    /// For `periods`, `sequence` and `consistent`: the columns that group rows (e.g. the child).
-    #[serde(default)]
-    pub group: Option<Spanned<Vec<Spanned<String>>>>,
-    /// For `sequence`: the column that orders rows within a group.
-    #[serde(default)]
-    pub order_by: Option<Spanned<String>>,
-    /// For `periods`: the start and end date columns.
-    #[serde(default)]
-    pub start: Option<Spanned<String>>,
-    #[serde(default)]
-    pub end: Option<Spanned<String>>,
-    /// For `periods`: also report gaps between consecutive periods.
-    #[serde(default)]
-    pub continuous: Option<Spanned<bool>>,
-    /// For `row_count`: the largest change from the last run, as a percentage.
-    #[serde(default)]
-    pub max_change: Option<Spanned<Bound>>,
-    /// For `same_person`: which columns hold the person's fields.
-    #[serde(default)]
-    pub person: Option<Spanned<RawPerson>>,
-    /// For `same_person`: other tables whose rows carry a person's fields (and their id).
-    #[serde(default)]
-    pub also: Option<Spanned<Vec<Spanned<RawAlso>>>>,
-    /// For `same_person`: the blocking rules (which records are compared).
-    #[serde(default)]
-    pub blocking: Option<Spanned<Vec<Spanned<String>>>>,
-    /// For `same_person`: the comparisons scored.
-    #[serde(default)]
-    pub comparisons: Option<Spanned<Vec<Spanned<String>>>>,
-    /// For `same_person`: the match probabilities that split pairs into bands.
-    #[serde(default)]
-    pub thresholds: Option<Spanned<RawThresholds>>,
-    /// For `same_person`: weights fixed by the rules file instead of estimated, per comparison,
-    /// one per level.
-    #[serde(default)]
-    pub weights: Option<Spanned<BTreeMap<String, Spanned<Vec<f64>>>>>,
-    /// For `same_person`: merge the records of one person (the "same person" band).
-    #[serde(default)]
-    pub merge: Option<Spanned<RawMerge>>,
     /// A correction for what this rule finds.
-    #[serde(default)]
     pub fix: Option<RawCorrection>,
     /// Rows the rule must pass and must report, run by `cleanse test`.
-    #[serde(default)]
     pub examples: Vec<Spanned<RawExample>>,
+    /// Every other key, in the order written, for the rule's kind.
+    pub params: Vec<(Node, Node)>,
+    /// Shared keys written with a slip (`tabel`), read as the key they are close to.
+    pub misspelt: Vec<Node>,
+}
+
+impl RawRule {
+    /// A key of the rule's kind written as text (`when`, for a `fix:` to inherit), if present.
+    pub fn param_text(&self, key: &str) -> Option<Spanned<String>> {
+        self.params.iter().find_map(|(k, v)| match (&k.value, &v.value) {
+            (NodeValue::Str(name), NodeValue::Str(text)) if name == key => Some(Spanned {
+                value: text.clone(),
+                span: v.span.clone(),
+            }),
+            _ => None,
+        })
+    }
+
+    /// The keys every rule takes, whatever its kind.
+    pub const COMMON: &[&str] = &["id", "table", "kind", "severity", "message", "docs", "fix", "examples"];
+}
+
+impl<'de> Deserialize<'de> for RawRule {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawRule;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a rule")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawRule, A::Error> {
+                use serde::de::Error;
+                let (mut id, mut table, mut kind, mut severity, mut message, mut docs, mut fix) =
+                    (None, None, None, None, None, None, None);
+                let mut examples = None;
+                let mut params = Vec::new();
+                while let Some(key) = map.next_key::<Node>()? {
+                    let name = match &key.value {
+                        NodeValue::Str(s) => s.as_str(),
+                        _ => "",
+                    };
+                    // A key written twice is the YAML reader's to report (with its hint
+                    // about indentation); a key left empty (`docs:`) is as if not written.
+                    macro_rules! once {
+                        ($slot:ident, $name:literal) => {{
+                            if $slot.is_some() {
+                                return Err(A::Error::duplicate_field($name));
+                            }
+                            $slot = map.next_value::<Option<_>>()?;
+                        }};
+                    }
+                    match name {
+                        "id" => once!(id, "id"),
+                        "table" => once!(table, "table"),
+                        "kind" => once!(kind, "kind"),
+                        "severity" => once!(severity, "severity"),
+                        "message" => once!(message, "message"),
+                        "docs" => once!(docs, "docs"),
+                        "fix" => once!(fix, "fix"),
+                        "examples" => once!(examples, "examples"),
+                        _ => params.push((key, map.next_value::<Node>()?)),
+                    }
+                }
+                // A shared key spelt wrong (`tabel`) is taken as meant, and reported as spelt.
+                let mut misspelt = Vec::new();
+                for (slot, name) in [
+                    (&mut id, "id"),
+                    (&mut table, "table"),
+                    (&mut kind, "kind"),
+                    (&mut message, "message"),
+                ] {
+                    if slot.is_some() {
+                        continue;
+                    }
+                    let close = params.iter().position(|(k, _)| match &k.value {
+                        NodeValue::Str(written) => crate::model::diag::did_you_mean(written, [name]).is_some(),
+                        _ => false,
+                    });
+                    if let Some(i) = close {
+                        let (k, v) = params.remove(i);
+                        if let NodeValue::Str(text) = &v.value {
+                            *slot = Some(Spanned {
+                                value: text.clone(),
+                                span: v.span.clone(),
+                            });
+                        }
+                        misspelt.push(k);
+                    }
+                }
+                Ok(RawRule {
+                    id: id.ok_or_else(|| A::Error::missing_field("id"))?,
+                    table: table.ok_or_else(|| A::Error::missing_field("table"))?,
+                    kind: kind.ok_or_else(|| A::Error::missing_field("kind"))?,
+                    severity,
+                    message: message.ok_or_else(|| A::Error::missing_field("message"))?,
+                    docs,
+                    fix,
+                    examples: examples.unwrap_or_default(),
+                    params,
+                    misspelt,
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 /// The person fields of a `same_person` rule: each names a column of the rule's table.
@@ -390,42 +430,4 @@ pub enum Bound {
     Int(i64),
     Float(f64),
     Text(String),
-}
-
-impl RawRule {
-    /// The optional keys that are present, for checking them against the kind.
-    pub fn present_params(&self) -> Vec<(&'static str, std::ops::Range<usize>)> {
-        use crate::spec::yaml::span;
-        let mut out = Vec::new();
-        let mut add = |name, s: Option<std::ops::Range<usize>>| {
-            if let Some(s) = s {
-                out.push((name, s));
-            }
-        };
-        add("columns", self.columns.as_ref().map(span));
-        add("when", self.when.as_ref().map(span));
-        add("check", self.check.as_ref().map(span));
-        add("min", self.min.as_ref().map(span));
-        add("max", self.max.as_ref().map(span));
-        add("pattern", self.pattern.as_ref().map(span));
-        add("date_of_birth", self.date_of_birth.as_ref().map(span));
-        add("at", self.at.as_ref().map(span));
-        add("references", self.references.as_ref().map(span));
-        add("to", self.to.as_ref().map(span));
-        add("quantifier", self.quantifier.as_ref().map(span));
-        add("group", self.group.as_ref().map(span));
-        add("order_by", self.order_by.as_ref().map(span));
-        add("start", self.start.as_ref().map(span));
-        add("end", self.end.as_ref().map(span));
-        add("continuous", self.continuous.as_ref().map(span));
-        add("max_change", self.max_change.as_ref().map(span));
-        add("person", self.person.as_ref().map(span));
-        add("blocking", self.blocking.as_ref().map(span));
-        add("comparisons", self.comparisons.as_ref().map(span));
-        add("thresholds", self.thresholds.as_ref().map(span));
-        add("merge", self.merge.as_ref().map(span));
-        add("weights", self.weights.as_ref().map(span));
-        add("also", self.also.as_ref().map(span));
-        out
-    }
 }

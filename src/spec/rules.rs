@@ -477,14 +477,15 @@ fn corrections(
 ) {
     let mut seen: HashMap<String, (Arc<SourceFile>, std::ops::Range<usize>)> = HashMap::new();
     for (pack, file) in parsed {
-        let attached = pack.rules.iter().filter_map(|r| {
+        let whens: Vec<Option<Spanned<String>>> = pack.rules.iter().map(|r| r.param_text("when")).collect();
+        let attached = pack.rules.iter().zip(&whens).filter_map(|(r, when)| {
             let fix = r.fix.as_ref()?;
             let rule = set.rules.iter().find(|x| x.id == r.id.value)?;
             let attached = crate::fixes::Attached {
                 id: rule.id.as_str(),
                 table: rule.table,
                 columns: rule.columns.as_slice(),
-                when: r.when.as_ref(),
+                when: when.as_ref(),
             };
             Some((fix, Some(attached)))
         });

@@ -9,8 +9,8 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use serde::de::DeserializeOwned;
-pub use serde_saphyr::Spanned;
+use serde::Deserialize;
+use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, Visitor};
 
 use crate::model::diag::{Diagnostic, SourceFile, did_you_mean};
 
@@ -76,13 +76,72 @@ fn unreadable(path: &Path, e: &std::io::Error) -> Diagnostic {
     )
 }
 
+/// A value with the byte range it was read from, so a later stage can point at it.
+///
+/// Read straight from YAML (through serde-saphyr's own spanned values) or from a [`Node`]
+/// that a rule kept for its kind to read (see [`super::node`]): both give the same ranges.
+///
+/// [`Node`]: super::node::Node
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Range<usize>,
+}
+
+/// The newtype name a [`super::node`] deserializer answers with a span.
+pub(crate) const SPANNED: &str = "$cleanse::Spanned";
+/// The keys of that answer.
+pub(crate) const SPANNED_FIELDS: &[&str] = &["$start", "$end", "$value"];
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Spanned<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Spanned<T>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a value")
+            }
+
+            // serde-saphyr: a newtype it does not know is handed back; its own spans do the rest.
+            fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                let s = serde_saphyr::Spanned::<T>::deserialize(d)?;
+                let sp = s.referenced.span();
+                let span = match (sp.byte_offset(), sp.byte_len()) {
+                    (Some(o), Some(l)) => o as usize..(o + l) as usize,
+                    _ => 0..0,
+                };
+                Ok(Spanned { value: s.value, span })
+            }
+
+            // A node deserializer: start, end, then the value.
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut start = None;
+                let mut end = None;
+                let mut value = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "$start" => start = Some(map.next_value::<usize>()?),
+                        "$end" => end = Some(map.next_value::<usize>()?),
+                        "$value" => value = Some(map.next_value::<T>()?),
+                        other => return Err(de::Error::unknown_field(other, SPANNED_FIELDS)),
+                    }
+                }
+                let value = value.ok_or_else(|| de::Error::missing_field("$value"))?;
+                let (start, end) = (start.unwrap_or(0), end.unwrap_or(0));
+                Ok(Spanned {
+                    value,
+                    span: start..end,
+                })
+            }
+        }
+        d.deserialize_newtype_struct(SPANNED, V(std::marker::PhantomData))
+    }
+}
+
 /// Byte range of a spanned value in the file it came from.
 pub fn span<T>(s: &Spanned<T>) -> Range<usize> {
-    let sp = s.referenced.span();
-    match (sp.byte_offset(), sp.byte_len()) {
-        (Some(o), Some(l)) => o as usize..(o + l) as usize,
-        _ => 0..0,
-    }
+    s.span.clone()
 }
 
 fn from_yaml_error(file: &Arc<SourceFile>, e: &serde_saphyr::Error) -> Diagnostic {
@@ -92,28 +151,7 @@ fn from_yaml_error(file: &Arc<SourceFile>, e: &serde_saphyr::Error) -> Diagnosti
         .unwrap_or(0);
     let msg = first_line(&e.without_snippet().to_string());
     if let Some((unknown, expected)) = parse_unknown_field(&msg) {
-        let end = at + unknown.len();
-        let span = if file.text.get(at..end) == Some(unknown.as_str()) {
-            at..end
-        } else {
-            at..at
-        };
-        let mut help = did_you_mean(&unknown, expected.iter().map(String::as_str))
-            .unwrap_or_else(|| format!("the keys allowed here are: {}", expected.join(", ")));
-        // A key of the entry above, indented too little to belong to it.
-        let (_, line) = line_at(&file.text, at);
-        if let (Some(mine), Some((_, above))) = (
-            indent(line),
-            lines_before(&file.text, at).find(|(_, l)| indent(l).is_some()),
-        ) && let (Some(theirs), Some(above_key)) = (indent(above), line_key(above))
-            && theirs > mine
-            && !help.starts_with("did you mean")
-        {
-            help = format!("{help}; if `{unknown}` belongs with `{above_key}` above it, indent it by {theirs} spaces");
-        }
-        return Diagnostic::new("unknown-key", file, span, format!("unknown key `{unknown}`"))
-            .label("not a key this section takes")
-            .help(help);
+        return unknown_key(file, at, &unknown, expected.iter().map(String::as_str));
     }
     if let Some(d) = structural(file, e.without_snippet(), at) {
         return d;
@@ -143,6 +181,77 @@ fn from_yaml_error(file: &Arc<SourceFile>, e: &serde_saphyr::Error) -> Diagnosti
         .help("if this is text containing `: `, put the whole text in quotes");
     }
     Diagnostic::new("yaml-syntax", file, at..at, msg).label("here")
+}
+
+/// A key this part of the file does not take, written at `at`, with the closest allowed one.
+pub(crate) fn unknown_key<'a>(
+    file: &Arc<SourceFile>,
+    at: usize,
+    unknown: &str,
+    expected: impl Iterator<Item = &'a str> + Clone,
+) -> Diagnostic {
+    let end = at + unknown.len();
+    let span = if file.text.get(at..end) == Some(unknown) {
+        at..end
+    } else {
+        at..at
+    };
+    let mut help = did_you_mean(unknown, expected.clone())
+        .unwrap_or_else(|| format!("the keys allowed here are: {}", expected.collect::<Vec<_>>().join(", ")));
+    // A key of the entry above, indented too little to belong to it.
+    let (_, line) = line_at(&file.text, at);
+    if let (Some(mine), Some((_, above))) = (
+        indent(line),
+        lines_before(&file.text, at).find(|(_, l)| indent(l).is_some()),
+    ) && let (Some(theirs), Some(above_key)) = (indent(above), line_key(above))
+        && theirs > mine
+        && !help.starts_with("did you mean")
+    {
+        help = format!("{help}; if `{unknown}` belongs with `{above_key}` above it, indent it by {theirs} spaces");
+    }
+    Diagnostic::new("unknown-key", file, span, format!("unknown key `{unknown}`"))
+        .label("not a key this section takes")
+        .help(help)
+}
+
+/// A value read from a [`super::node::Node`] that is not the kind of value wanted, in the words
+/// [`structural`] uses for the same mistake found by the YAML reader.
+pub(crate) fn wrong_type(file: &Arc<SourceFile>, at: usize, expected: &str) -> Diagnostic {
+    let text = &file.text;
+    let key = key_of(text, at);
+    let named = key
+        .as_deref()
+        .map_or_else(|| "this value".to_string(), |k| format!("`{k}`"));
+    let value = value_text(text, at);
+    let at_value = at..at + value.len().max(1);
+    if expected.contains("sequence") || expected.contains("list") {
+        let same_line = key_of_line(text, at).is_some();
+        let help = match (&key, same_line && !value.is_empty()) {
+            (Some(k), true) => format!("write a list in brackets: `{k}: [{value}]`"),
+            _ => "write each entry on its own line, starting with `- `, indented under the key".to_string(),
+        };
+        return Diagnostic::new("wrong-type", file, at_value, format!("{named} takes a list"))
+            .label("a list is expected here")
+            .help(help);
+    }
+    if expected.contains("map") || expected.contains("struct") || expected.contains("keys and values") {
+        return Diagnostic::new("wrong-type", file, at_value, format!("{named} takes keys and values"))
+            .label("keys are expected here")
+            .help("write `key: value` lines indented under it");
+    }
+    Diagnostic::new(
+        "wrong-type",
+        file,
+        at_value,
+        format!("{named} should be {}, not `{value}`", plain_type(expected)),
+    )
+    .label("wrong kind of value")
+    .maybe_help(bool_help(expected, &key))
+}
+
+/// A key missing from a mapping read from nodes, pointed at as the YAML reader points at one.
+pub(crate) fn missing_key(file: &Arc<SourceFile>, at: usize, field: &str) -> Diagnostic {
+    missing(file, at, field)
 }
 
 /// Wrong types, missing and repeated keys: serde's errors in a data officer's words.
