@@ -159,17 +159,19 @@ impl History {
         })
     }
 
-    /// Every run kept, oldest first (by as-of date, then start time).
+    /// Every run kept, oldest first: by as-of date, then start time, then (for runs started in
+    /// the same second) the order they claimed their ids in (`…Z`, `…Z-2`, `…Z-3`…).
     pub fn runs(&self) -> Result<Vec<RunRow>> {
         let Some(ctx) = self.session(&["runs"])? else {
             return Ok(Vec::new());
         };
         let batches = block_on(&self.dir, async {
-            ctx.sql("SELECT run_id, as_of, started FROM runs ORDER BY as_of, started")
+            ctx.sql("SELECT run_id, as_of, started FROM runs")
                 .await?
                 .collect()
                 .await
-        })?;
+        })
+        .map_err(|e| self.which_file("runs", e))?;
         let mut out = Vec::new();
         for b in &batches {
             let (ids, dates, started) = (strings(b, 0), dates(b, 1), strings(b, 2));
@@ -183,6 +185,7 @@ impl History {
                 });
             }
         }
+        out.sort_by_cached_key(|r| (r.as_of, r.started.clone(), claimed(&r.run_id)));
         Ok(out)
     }
 
@@ -245,7 +248,8 @@ impl History {
                 .await?
                 .collect()
                 .await
-        })?;
+        })
+        .map_err(|e| self.which_file("findings", e))?;
         let mut out: HashMap<String, BTreeMap<String, u64>> = HashMap::new();
         for b in &batches {
             let (run, table) = (strings(b, 0), strings(b, 1));
@@ -435,21 +439,50 @@ impl History {
         let ctx = SessionContext::new();
         for kind in kinds {
             let dir = self.dir.join(kind);
-            let any = std::fs::read_dir(&dir)
-                .map(|entries| {
-                    entries
-                        .flatten()
-                        .any(|e| e.path().extension().is_some_and(|x| x == "parquet"))
-                })
-                .unwrap_or(false);
+            // No folder is no history yet; one that cannot be listed is a history that does not
+            // read, not an empty one.
+            let any = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries
+                    .flatten()
+                    .any(|e| e.path().extension().is_some_and(|x| x == "parquet")),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+                Err(e) => return Err(Error::io(&dir, e)),
+            };
             if !any {
                 return Ok(None);
             }
             let opts = ParquetReadOptions::default().file_extension(".parquet");
             let path = format!("{}/", dir.display());
-            block_on(&dir, ctx.register_parquet(*kind, &path, opts))?;
+            block_on(&dir, ctx.register_parquet(*kind, &path, opts)).map_err(|e| self.which_file(kind, e))?;
         }
         Ok(Some(ctx))
+    }
+
+    /// A query over every kept file of a kind failed with `e`: the error of the first file that
+    /// does not read on its own, which names it, or else `e`.
+    fn which_file(&self, kind: &str, e: Error) -> Error {
+        let Ok(entries) = std::fs::read_dir(self.dir.join(kind)) else {
+            return e;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .flatten()
+            .map(|f| f.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect();
+        files.sort();
+        for path in files {
+            let ctx = SessionContext::new();
+            let read = block_on(&path, async {
+                ctx.read_parquet(path.to_string_lossy().as_ref(), ParquetReadOptions::default())
+                    .await?
+                    .collect()
+                    .await
+            });
+            if let Err(damaged) = read {
+                return damaged;
+            }
+        }
+        e
     }
 }
 
@@ -459,6 +492,11 @@ pub struct RunRow {
     pub run_id: String,
     pub as_of: chrono::NaiveDate,
     pub started: String,
+}
+
+/// Where a run id comes among the ids claimed in its second: `…Z` first, then `…Z-2`, `…Z-3`…
+fn claimed(run_id: &str) -> u64 {
+    run_id.rsplit_once('-').and_then(|(_, n)| n.parse().ok()).unwrap_or(1)
 }
 
 /// Run a query over the history files at `path`. A query fails on files that are not what the
@@ -534,4 +572,60 @@ fn parquet_error(path: &Path, e: datafusion::parquet::errors::ParquetError) -> E
 
 fn arrow_error(e: datafusion::arrow::error::ArrowError) -> Error {
     Error::Internal(format!("history: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+
+    /// A run's report with `rows` records of `children`.
+    fn report(run_id: &str, rows: u64) -> RunReport {
+        serde_json::from_value(serde_json::json!({
+            "run_id": run_id, "name": "", "tool_version": "", "started": "2026-03-01T07:00:00Z",
+            "finished": "", "as_of": "2026-03-01", "config": "", "inputs": [], "rule_packs": [],
+            "tables": [{
+                "table": "children", "rows_in": rows, "corrected": rows, "rejected": 0, "errors": 0,
+                "warnings": 0, "infos": 0, "cells_changed": 0, "changes_proposed": 0, "conflicts": 0
+            }],
+            "rules": [], "corrections": [], "tables_without_input": [], "timings_ms": {}
+        }))
+        .expect("a report")
+    }
+
+    #[test]
+    fn runs_started_in_one_second_keep_the_order_they_claimed_their_ids_in() {
+        let out = tempfile::tempdir().unwrap();
+        let history = History::new(out.path());
+        // Three runs started in one second, kept out of order: as text, `…Z-10` sorts before `…Z-2`.
+        for (id, rows) in [
+            ("20260301T070000Z-10", 10),
+            ("20260301T070000Z", 1),
+            ("20260301T070000Z-2", 2),
+        ] {
+            history.write(&report(id, rows), &[]).unwrap();
+            history.commit(id, DAY, DEFAULT_KEEP_DAYS).unwrap();
+        }
+        let ids: Vec<String> = history.runs().unwrap().into_iter().map(|r| r.run_id).collect();
+        assert_eq!(ids, ["20260301T070000Z", "20260301T070000Z-2", "20260301T070000Z-10"]);
+        let previous = history.previous(DAY).unwrap();
+        assert_eq!(
+            (previous.run_id.as_str(), previous.as_of),
+            ("20260301T070000Z-10", Some(DAY))
+        );
+    }
+
+    #[test]
+    fn no_history_is_no_previous_run_but_one_that_cannot_be_listed_is_an_error() {
+        let out = tempfile::tempdir().unwrap();
+        assert!(History::new(out.path()).previous(DAY).unwrap().as_of.is_none());
+        std::fs::create_dir_all(out.path().join("history")).unwrap();
+        std::fs::write(out.path().join("history/runs"), "not a folder").unwrap();
+        let e = History::new(out.path()).previous(DAY).unwrap_err();
+        assert!(
+            matches!(&e, Error::Io { path, .. } if path.ends_with("history/runs")),
+            "{e}"
+        );
+    }
 }
