@@ -83,13 +83,18 @@ pub struct Kept {
     pub first_seen: chrono::NaiveDate,
 }
 
-/// The run before this one, as this run needs it while it writes `exceptions.csv`.
+/// The run before this one, as this run needs it: the one run both `exceptions.csv` (is a finding
+/// new or still open?) and `row_count`'s `max_change` compare with. See [`History::previous`].
 #[derive(Debug, Default)]
 pub struct Previous {
     pub run_id: String,
+    /// `None` when the history keeps no run to compare with.
     pub as_of: Option<chrono::NaiveDate>,
     /// Each open finding's first day, by fingerprint.
     pub first_seen: HashMap<String, chrono::NaiveDate>,
+    /// The records each table's export held (`rows_in` in the run's `run.json`), by table; only
+    /// the tables that run had an export for.
+    pub rows_in: BTreeMap<String, u64>,
 }
 
 /// What changed since the previous run, and the trend: what the summary shows beyond one run.
@@ -146,14 +151,18 @@ impl History {
     }
 
     /// The run to compare a run of `as_of` with: the last one kept with that date or an
-    /// earlier one (re-running a night compares with the earlier run of that night).
+    /// earlier one (re-running a night compares with the earlier run of that night), with its
+    /// open findings and its row counts (from the `run.json` the history keeps). No history, or
+    /// none that early, is no previous run; a history that does not read is an error naming what.
     pub fn previous(&self, as_of: chrono::NaiveDate) -> Result<Previous> {
         let Some(run) = self.runs()?.into_iter().rev().find(|r| r.as_of <= as_of) else {
             return Ok(Previous::default());
         };
+        let report = self.report(&run.run_id)?;
         let kept = self.findings(&run.run_id)?;
         Ok(Previous {
             first_seen: kept.into_iter().map(|k| (k.fingerprint, k.first_seen)).collect(),
+            rows_in: report.tables.into_iter().map(|t| (t.table, t.rows_in)).collect(),
             as_of: Some(run.as_of),
             run_id: run.run_id,
         })
@@ -595,7 +604,7 @@ mod tests {
     }
 
     #[test]
-    fn runs_started_in_one_second_keep_the_order_they_claimed_their_ids_in() {
+    fn the_previous_run_is_the_last_kept_and_carries_its_row_counts() {
         let out = tempfile::tempdir().unwrap();
         let history = History::new(out.path());
         // Three runs started in one second, kept out of order: as text, `…Z-10` sorts before `…Z-2`.
@@ -614,6 +623,10 @@ mod tests {
             (previous.run_id.as_str(), previous.as_of),
             ("20260301T070000Z-10", Some(DAY))
         );
+        assert_eq!(previous.rows_in, BTreeMap::from([("children".to_string(), 10)]));
+        // A night before every kept run has none.
+        let none = history.previous(DAY.pred_opt().unwrap()).unwrap();
+        assert!(none.as_of.is_none() && none.rows_in.is_empty() && none.first_seen.is_empty());
     }
 
     #[test]
