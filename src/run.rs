@@ -117,20 +117,24 @@ fn run_loaded(
         all.append(&mut found);
         all.sort_by_key(|(line, f)| (*line, f.rule));
     }
-    // Before this run replaces `latest`: what `row_count` compares with.
-    let previous = returns::Previous::read(&opts.out);
     let staging = Staging::create(&opts.out, started)?;
     let run_id = staging.run_id().to_string();
-    // The previous run's open findings, to tell new findings from ones still open.
+    // The previous run, from the history: its open findings tell new findings from ones still
+    // open, and its row counts are what `row_count` compares with.
     let history = History::new(&opts.out);
-    // A history that cannot be read must not stop the nightly job: the run goes on as a first run.
     let previous_run = {
         let _root = RootLock::acquire(&opts.out)?;
-        history.previous(as_of).unwrap_or_else(|e| {
-            tracing::warn!("the history could not be read, so every finding counts as new: {e}");
-            Default::default()
-        })
+        history.previous(as_of)
     };
+    let previous = returns::PreviousCounts::of(&previous_run);
+    // A history that cannot be read must not stop the nightly job: the run goes on as a first run,
+    // and `row_count` says it could not compare.
+    let previous_run = previous_run.unwrap_or_else(|e| {
+        tracing::warn!(
+            "the history could not be read, so every finding counts as new and no row count change is checked: {e}"
+        );
+        Default::default()
+    });
     let mut exceptions = Exceptions::create(&staging, previous_run, as_of)?;
     let mut changes = Changes::create(&staging)?;
     let mut tables = Vec::new();

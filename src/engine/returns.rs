@@ -3,9 +3,10 @@
 //! are about the return, not a record, so they carry no line and reject no
 //! row.
 
-use std::collections::HashMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashMap};
 
+use crate::model::error::Result;
+use crate::output::history;
 use crate::output::report::{TableReport, count};
 use crate::spec::rules::{Check, RuleSet};
 
@@ -29,59 +30,26 @@ impl Outcome {
     }
 }
 
-/// The row counts of the last published run, by table, if there is one.
-pub enum Previous {
-    Counts(HashMap<String, u64>),
-    /// No run has been published to this output directory yet.
+/// What a `row_count` change is measured against: the records per table of the previous run, the
+/// one the history gives ([`history::History::previous`]), or why there is none.
+#[derive(Debug, Clone)]
+pub enum PreviousCounts {
+    /// The previous run's records, by table.
+    Counts(BTreeMap<String, u64>),
+    /// The history keeps no run of this as-of date or an earlier one.
     None,
-    /// There is one, but its `run.json` could not be read: why.
+    /// The history could not be read: why.
     Unreadable(String),
 }
 
-impl Previous {
-    /// Read `OUT/latest/run.json`, before this run replaces it.
-    pub fn read(out: &Path) -> Previous {
-        // Only through a `latest` that points at one of this folder's runs, as Cleanse makes
-        // it: a link planted to lead elsewhere is not followed.
-        let latest = out.join("latest");
-        let run = match std::fs::read_link(&latest) {
-            Ok(target) => {
-                let mut parts = target.components();
-                match (parts.next(), parts.next(), parts.next()) {
-                    (Some(std::path::Component::Normal(runs)), Some(std::path::Component::Normal(id)), None)
-                        if runs == "runs" && id.to_str().is_some_and(crate::output::publish::is_run_id) =>
-                    {
-                        out.join(target)
-                    }
-                    _ => {
-                        return Previous::Unreadable(format!(
-                            "{}: it does not point at a run in this output folder",
-                            latest.display()
-                        ));
-                    }
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Previous::None,
-            // A real folder (where links cannot be made) is read as it is.
-            Err(_) => latest,
-        };
-        let path = run.join("run.json");
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Previous::None,
-            Err(e) => return Previous::Unreadable(format!("{}: {e}", path.display())),
-        };
-        let json: serde_json::Value = match serde_json::from_str(&text) {
-            Ok(j) => j,
-            Err(e) => return Previous::Unreadable(format!("{}: {e}", path.display())),
-        };
-        let mut counts = HashMap::new();
-        for t in json["tables"].as_array().into_iter().flatten() {
-            if let (Some(name), Some(n)) = (t["table"].as_str(), t["rows_in"].as_u64()) {
-                counts.insert(name.to_string(), n);
-            }
+impl PreviousCounts {
+    /// The counts of the run [`history::History::previous`] gave, or what stopped it.
+    pub fn of(previous: &Result<history::Previous>) -> PreviousCounts {
+        match previous {
+            Ok(p) if p.as_of.is_none() => PreviousCounts::None,
+            Ok(p) => PreviousCounts::Counts(p.rows_in.clone()),
+            Err(e) => PreviousCounts::Unreadable(e.to_string()),
         }
-        Previous::Counts(counts)
     }
 }
 
@@ -100,7 +68,7 @@ pub fn judge(
     set: &RuleSet,
     tables: &[TableReport],
     measures: &HashMap<usize, [u64; 3]>,
-    previous: &Previous,
+    previous: &PreviousCounts,
 ) -> Vec<(usize, Outcome)> {
     let mut out = Vec::new();
     for (ri, rule) in set.rules.iter().enumerate() {
@@ -143,7 +111,7 @@ pub fn judge(
                 let mut not_checked = None;
                 if let Some(limit) = r.max_change {
                     match previous {
-                        Previous::Counts(c) => match c.get(name) {
+                        PreviousCounts::Counts(c) => match c.get(name) {
                             Some(&before) => {
                                 let change = if before == 0 {
                                     if n == 0 { 0.0 } else { f64::INFINITY }
@@ -162,9 +130,9 @@ pub fn judge(
                             }
                             None => not_checked = Some(format!("the last run had no `{name}` export to compare with")),
                         },
-                        Previous::None => not_checked = Some("there is no earlier run to compare with".into()),
-                        Previous::Unreadable(why) => {
-                            not_checked = Some(format!("the last run's record could not be read ({why})"))
+                        PreviousCounts::None => not_checked = Some("there is no earlier run to compare with".into()),
+                        PreviousCounts::Unreadable(why) => {
+                            not_checked = Some(format!("the history of earlier runs could not be read ({why})"))
                         }
                     }
                 }

@@ -81,13 +81,18 @@ pub struct Kept {
     pub first_seen: chrono::NaiveDate,
 }
 
-/// The run before this one, as this run needs it while it writes `exceptions.csv`.
+/// The run before this one, as this run needs it: the one run both `exceptions.csv` (is a finding
+/// new or still open?) and `row_count`'s `max_change` compare with. See [`History::previous`].
 #[derive(Debug, Default)]
 pub struct Previous {
     pub run_id: String,
+    /// `None` when the history keeps no run to compare with.
     pub as_of: Option<chrono::NaiveDate>,
     /// Each open finding's first day, by fingerprint.
     pub first_seen: HashMap<String, chrono::NaiveDate>,
+    /// The records each table's export held (`rows_in` in the run's `run.json`), by table; only
+    /// the tables that run had an export for.
+    pub rows_in: BTreeMap<String, u64>,
 }
 
 /// What changed since the previous run, and the trend: what the summary shows beyond one run.
@@ -144,30 +149,36 @@ impl History {
     }
 
     /// The run to compare a run of `as_of` with: the last one kept with that date or an
-    /// earlier one (re-running a night compares with the earlier run of that night).
+    /// earlier one (re-running a night compares with the earlier run of that night), with its
+    /// open findings and its row counts (from the `run.json` the history keeps). No history, or
+    /// none that early, is no previous run; a history that does not read is an error naming what.
     pub fn previous(&self, as_of: chrono::NaiveDate) -> Result<Previous> {
         let Some(run) = self.runs()?.into_iter().rev().find(|r| r.as_of <= as_of) else {
             return Ok(Previous::default());
         };
+        let report = self.report(&run.run_id)?;
         let kept = self.findings(&run.run_id)?;
         Ok(Previous {
             first_seen: kept.into_iter().map(|k| (k.fingerprint, k.first_seen)).collect(),
+            rows_in: report.tables.into_iter().map(|t| (t.table, t.rows_in)).collect(),
             as_of: Some(run.as_of),
             run_id: run.run_id,
         })
     }
 
-    /// Every run kept, oldest first (by as-of date, then start time).
+    /// Every run kept, oldest first: by as-of date, then start time, then (for runs started in
+    /// the same second) the order they claimed their ids in (`…Z`, `…Z-2`, `…Z-3`…).
     pub fn runs(&self) -> Result<Vec<RunRow>> {
         let Some(ctx) = self.session(&["runs"])? else {
             return Ok(Vec::new());
         };
         let batches = block_on(&self.dir, async {
-            ctx.sql("SELECT run_id, as_of, started FROM runs ORDER BY as_of, started")
+            ctx.sql("SELECT run_id, as_of, started FROM runs")
                 .await?
                 .collect()
                 .await
-        })?;
+        })
+        .map_err(|e| self.which_file("runs", e))?;
         let mut out = Vec::new();
         for b in &batches {
             let (ids, dates, started) = (strings(b, 0), dates(b, 1), strings(b, 2));
@@ -181,6 +192,7 @@ impl History {
                 });
             }
         }
+        out.sort_by_cached_key(|r| (r.as_of, r.started.clone(), claimed(&r.run_id)));
         Ok(out)
     }
 
@@ -243,7 +255,8 @@ impl History {
                 .await?
                 .collect()
                 .await
-        })?;
+        })
+        .map_err(|e| self.which_file("findings", e))?;
         let mut out: HashMap<String, BTreeMap<String, u64>> = HashMap::new();
         for b in &batches {
             let (run, table) = (strings(b, 0), strings(b, 1));
@@ -433,21 +446,50 @@ impl History {
         let ctx = SessionContext::new();
         for kind in kinds {
             let dir = self.dir.join(kind);
-            let any = std::fs::read_dir(&dir)
-                .map(|entries| {
-                    entries
-                        .flatten()
-                        .any(|e| e.path().extension().is_some_and(|x| x == "parquet"))
-                })
-                .unwrap_or(false);
+            // No folder is no history yet; one that cannot be listed is a history that does not
+            // read, not an empty one.
+            let any = match std::fs::read_dir(&dir) {
+                Ok(entries) => entries
+                    .flatten()
+                    .any(|e| e.path().extension().is_some_and(|x| x == "parquet")),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+                Err(e) => return Err(Error::io(&dir, e)),
+            };
             if !any {
                 return Ok(None);
             }
             let opts = ParquetReadOptions::default().file_extension(".parquet");
             let path = format!("{}/", dir.display());
-            block_on(&dir, ctx.register_parquet(*kind, &path, opts))?;
+            block_on(&dir, ctx.register_parquet(*kind, &path, opts)).map_err(|e| self.which_file(kind, e))?;
         }
         Ok(Some(ctx))
+    }
+
+    /// A query over every kept file of a kind failed with `e`: the error of the first file that
+    /// does not read on its own, which names it, or else `e`.
+    fn which_file(&self, kind: &str, e: Error) -> Error {
+        let Ok(entries) = std::fs::read_dir(self.dir.join(kind)) else {
+            return e;
+        };
+        let mut files: Vec<PathBuf> = entries
+            .flatten()
+            .map(|f| f.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "parquet"))
+            .collect();
+        files.sort();
+        for path in files {
+            let ctx = SessionContext::new();
+            let read = block_on(&path, async {
+                ctx.read_parquet(path.to_string_lossy().as_ref(), ParquetReadOptions::default())
+                    .await?
+                    .collect()
+                    .await
+            });
+            if let Err(damaged) = read {
+                return damaged;
+            }
+        }
+        e
     }
 }
 
@@ -457,6 +499,11 @@ pub struct RunRow {
     pub run_id: String,
     pub as_of: chrono::NaiveDate,
     pub started: String,
+}
+
+/// Where a run id comes among the ids claimed in its second: `…Z` first, then `…Z-2`, `…Z-3`…
+fn claimed(run_id: &str) -> u64 {
+    run_id.rsplit_once('-').and_then(|(_, n)| n.parse().ok()).unwrap_or(1)
 }
 
 /// Run a query over the history files at `path`. A query fails on files that are not what the
@@ -532,4 +579,64 @@ fn parquet_error(path: &Path, e: datafusion::parquet::errors::ParquetError) -> E
 
 fn arrow_error(e: datafusion::arrow::error::ArrowError) -> Error {
     Error::Internal(format!("history: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: chrono::NaiveDate = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+
+    /// A run's report with `rows` records of `children`.
+    fn report(run_id: &str, rows: u64) -> RunReport {
+        serde_json::from_value(serde_json::json!({
+            "run_id": run_id, "name": "", "tool_version": "", "started": "2026-03-01T07:00:00Z",
+            "finished": "", "as_of": "2026-03-01", "config": "", "inputs": [], "rule_packs": [],
+            "tables": [{
+                "table": "children", "rows_in": rows, "corrected": rows, "rejected": 0, "errors": 0,
+                "warnings": 0, "infos": 0, "cells_changed": 0, "changes_proposed": 0, "conflicts": 0
+            }],
+            "rules": [], "corrections": [], "tables_without_input": [], "timings_ms": {}
+        }))
+        .expect("a report")
+    }
+
+    #[test]
+    fn the_previous_run_is_the_last_kept_and_carries_its_row_counts() {
+        let out = tempfile::tempdir().unwrap();
+        let history = History::new(out.path());
+        // Three runs started in one second, kept out of order: as text, `…Z-10` sorts before `…Z-2`.
+        for (id, rows) in [
+            ("20260301T070000Z-10", 10),
+            ("20260301T070000Z", 1),
+            ("20260301T070000Z-2", 2),
+        ] {
+            history.write(&report(id, rows), &[]).unwrap();
+            history.commit(id, DAY, DEFAULT_KEEP_DAYS).unwrap();
+        }
+        let ids: Vec<String> = history.runs().unwrap().into_iter().map(|r| r.run_id).collect();
+        assert_eq!(ids, ["20260301T070000Z", "20260301T070000Z-2", "20260301T070000Z-10"]);
+        let previous = history.previous(DAY).unwrap();
+        assert_eq!(
+            (previous.run_id.as_str(), previous.as_of),
+            ("20260301T070000Z-10", Some(DAY))
+        );
+        assert_eq!(previous.rows_in, BTreeMap::from([("children".to_string(), 10)]));
+        // A night before every kept run has none.
+        let none = history.previous(DAY.pred_opt().unwrap()).unwrap();
+        assert!(none.as_of.is_none() && none.rows_in.is_empty() && none.first_seen.is_empty());
+    }
+
+    #[test]
+    fn no_history_is_no_previous_run_but_one_that_cannot_be_listed_is_an_error() {
+        let out = tempfile::tempdir().unwrap();
+        assert!(History::new(out.path()).previous(DAY).unwrap().as_of.is_none());
+        std::fs::create_dir_all(out.path().join("history")).unwrap();
+        std::fs::write(out.path().join("history/runs"), "not a folder").unwrap();
+        let e = History::new(out.path()).previous(DAY).unwrap_err();
+        assert!(
+            matches!(&e, Error::Io { path, .. } if path.ends_with("history/runs")),
+            "{e}"
+        );
+    }
 }

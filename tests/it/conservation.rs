@@ -412,7 +412,7 @@ fn conservation_corners() {
 fn batch_size_does_not_change_the_findings() {
     let dir = Dir::new().with_demo();
     let findings = |batch_rows: usize| {
-        // Each run starts afresh: `row_count` compares with the last published run.
+        // Each run starts afresh: `row_count` compares with the previous run in the history.
         let _ = std::fs::remove_dir_all(dir.join("out"));
         let outcome = run_library(dir.path(), batch_rows);
         let mut f = Outputs::read(&outcome.run_dir).findings;

@@ -282,5 +282,11 @@ fn a_broken_history_is_reported_but_does_not_stop_the_run() {
         .output()
         .expect_code(0);
     assert!(out.stderr.contains("the history could not be read"), "{}", out.stderr);
+    // Naming the file that does not read, not only its folder.
+    assert!(
+        out.stderr.contains(&format!("out/history/runs/{}: ", kept[0])),
+        "{}",
+        out.stderr
+    );
     assert_eq!(dir.latest().finding("children", 2, "FUTURE").status, "new");
 }

@@ -96,8 +96,10 @@ fn a_share_within_its_limit_is_not_an_exception() {
     );
 }
 
+/// Runs one after another, as fast as they go (often several in one second): each compares with
+/// the one before it, as the history keeps it.
 #[test]
-fn row_count_compares_with_the_last_published_run() {
+fn row_count_compares_with_the_previous_run_in_the_history() {
     let five = "Child ID,Sex,Date of Birth\nC1,M,\nC2,M,\nC3,M,\nC4,F,\nC5,F,\n";
     let dir = setup(five);
     dir.run(&[]).expect_code(0);
@@ -161,28 +163,193 @@ fn share_bounds_must_be_percentages() {
     );
 }
 
+/// A run of records as of `day`, and the outcome of its `COUNT` rule in run.json.
+fn count_on(dir: &Dir, day: &str) -> serde_json::Value {
+    dir.cleanse()
+        .args(["--quiet", "run", "--out", "out", "--as-of", day])
+        .output()
+        .expect_code(0);
+    let j = dir.latest().run_json;
+    j["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "COUNT")
+        .unwrap()
+        .clone()
+}
+
+const FIVE: &str = "Child ID,Sex,Date of Birth\nC1,M,\nC2,M,\nC3,M,\nC4,F,\nC5,F,\n";
+const TWO: &str = "Child ID,Sex,Date of Birth\nC1,M,\nC2,M,\n";
+
+/// "The last run" is the one new and open findings compare with too: the last run kept with this
+/// as-of date or an earlier one, not the last one published.
+#[test]
+fn row_count_compares_with_the_last_run_of_the_same_night_or_earlier() {
+    let dir = setup(FIVE);
+    assert_eq!(
+        count_on(&dir, "2026-03-01")["not_run"],
+        "there is no earlier run to compare with"
+    );
+    dir.write("children.csv", TWO);
+    let c = count_on(&dir, "2026-03-10");
+    assert_eq!(c["measured"], "2 rows, 5 at the last run (-60%)");
+    let f = dir.latest().finding("children", 0, "COUNT").clone();
+    assert_eq!((f.status.as_str(), f.first_seen.as_str()), ("new", "2026-03-10"));
+
+    // Re-running 1 March after 10 March compares with 1 March, not with the run published last.
+    dir.write("children.csv", FIVE);
+    let c = count_on(&dir, "2026-03-01");
+    assert_eq!(c["measured"], "5 rows, 5 at the last run (+0%)");
+    assert_eq!((c["findings"].as_u64(), c["not_run"].is_null()), (Some(0), true));
+    // A night before any kept run has nothing to compare with, whatever `latest` holds.
+    assert_eq!(
+        count_on(&dir, "2026-02-01")["not_run"],
+        "there is no earlier run to compare with"
+    );
+
+    // Re-running 10 March compares with the first run of 10 March (2 rows), though the run
+    // published last (1 February) had 5; and its finding is still open since then, as the
+    // exceptions compare with the same run.
+    let c = count_on(&dir, "2026-03-10");
+    assert_eq!(c["measured"], "5 rows, 2 at the last run (+150%)");
+    let f = dir.latest().finding("children", 0, "COUNT").clone();
+    assert_eq!((f.status.as_str(), f.first_seen.as_str()), ("open", "2026-03-10"));
+}
+
+/// `OUT/latest` is where people look, not what Cleanse reads: a damaged `run.json` there, or a
+/// `latest` planted to lead elsewhere, changes nothing.
+#[test]
+fn row_count_does_not_read_latest() {
+    let dir = setup("Child ID,Sex,Date of Birth\nC1,M,\nC2,M,\nC3,F,\n");
+    dir.run(&[]).expect_code(0);
+    dir.write("out/latest/run.json", "not json");
+    dir.run(&[]).expect_code(0);
+    let count = |dir: &Dir| {
+        let j = dir.latest().run_json;
+        j["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == "COUNT")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(count(&dir)["measured"], "3 rows, 3 at the last run (+0%)");
+    assert!(count(&dir)["not_run"].is_null());
+}
+
 #[cfg(unix)]
 #[test]
 fn a_planted_latest_link_is_not_read_as_the_last_run() {
+    const ELSEWHERE: &str = r#"{"tables": [{"table": "children", "rows_in": 1000}]}"#;
     let dir = setup("Child ID,Sex,Date of Birth\nC1,M,\nC2,M,\nC3,F,\n");
-    // `latest` planted to lead out of the output folder, to a run.json of someone else's.
-    dir.write(
-        "elsewhere/run.json",
-        r#"{"tables": [{"table": "children", "rows_in": 1000}]}"#,
-    );
-    std::fs::create_dir_all(dir.join("out")).unwrap();
-    std::os::unix::fs::symlink("../elsewhere", dir.join("out/latest")).unwrap();
+    let plant = |dir: &Dir| {
+        dir.write("elsewhere/run.json", ELSEWHERE);
+        std::fs::create_dir_all(dir.join("out")).unwrap();
+        let _ = std::fs::remove_file(dir.join("out/latest"));
+        std::os::unix::fs::symlink("../elsewhere", dir.join("out/latest")).unwrap();
+    };
+    // `latest` planted to lead out of the output folder, to a run.json of someone else's, before
+    // any run: there is no earlier run.
+    plant(&dir);
     dir.run(&[]).expect_code(0);
     let f = dir.latest().finding("children", 0, "COUNT").clone();
     assert_eq!(f.status, "not checked", "{f:?}");
-    assert!(!f.message.contains("1000"), "{}", f.message);
     assert!(
-        f.message.contains("does not point at a run in this output folder"),
+        f.message
+            .starts_with("Not checked: there is no earlier run to compare with."),
         "{}",
         f.message
     );
-    assert_eq!(
-        dir.read("elsewhere/run.json"),
-        r#"{"tables": [{"table": "children", "rows_in": 1000}]}"#
+    // Planted again after a run: the run compares with the history's.
+    plant(&dir);
+    dir.run(&[]).expect_code(0);
+    let out = dir.latest();
+    assert!(out.on_line("children", 0).iter().all(|f| f.rule_id != "COUNT"));
+    assert!(!dir.read("out/latest/exceptions.csv").contains("1000"));
+    let rules = out.run_json["rules"].as_array().unwrap();
+    let count = rules.iter().find(|r| r["id"] == "COUNT").unwrap();
+    assert_eq!(count["measured"], "3 rows, 3 at the last run (+0%)");
+    assert_eq!(dir.read("elsewhere/run.json"), ELSEWHERE);
+}
+
+/// A history that does not read stops no run: `max_change` is not checked, and says why, naming
+/// the file; `min` and `max` are still checked.
+#[test]
+fn a_damaged_history_leaves_row_count_changes_not_checked_and_says_why() {
+    let dir = setup("Child ID,Sex,Date of Birth\nC1,M,\nC2,M,\nC3,F,\n");
+    dir.run(&[]).expect_code(0);
+    let kept = dir.list("out/history/runs");
+    let damaged = format!("out/history/runs/{}", kept[0]);
+    dir.write(&damaged, "not parquet");
+    let out = dir
+        .cleanse()
+        .args(["run", "--out", "out", "--as-of", crate::util::AS_OF])
+        .output()
+        .expect_code(0);
+    assert!(
+        out.stderr.contains(
+            "the history could not be read, so every finding counts as new and no row count change is checked"
+        ),
+        "{}",
+        out.stderr
+    );
+    let f = dir.latest().finding("children", 0, "COUNT").clone();
+    assert_eq!(f.status, "not checked", "{f:?}");
+    assert!(
+        f.message
+            .starts_with("Not checked: the history of earlier runs could not be read (out/history"),
+        "{}",
+        f.message
+    );
+    assert!(f.message.contains(&kept[0]), "names the file: {}", f.message);
+    assert!(f.message.contains("the file may be damaged"), "{}", f.message);
+    assert!(!f.message.contains("bug"), "{}", f.message);
+    let j = dir.latest().run_json;
+    let count = j["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "COUNT")
+        .unwrap()
+        .clone();
+    assert!(
+        count["not_run"]
+            .as_str()
+            .unwrap()
+            .starts_with("the history of earlier runs could not be read ("),
+        "{count}"
+    );
+    assert!(count["measured"].is_null(), "{count}");
+
+    // Under `min` too: that is still reported, as a breach.
+    dir.write("children.csv", "Child ID,Sex,Date of Birth\nC1,M,\n");
+    dir.write(&damaged, "not parquet");
+    dir.run(&[]).expect_code(0);
+    let f = dir.latest().finding("children", 0, "COUNT").clone();
+    assert_eq!(f.status, "new");
+    assert!(
+        f.message.ends_with("(1 rows; the limit is at least 2.)"),
+        "{}",
+        f.message
+    );
+}
+
+/// A history removed (or never made, by an older Cleanse): no earlier run to compare with, even
+/// with earlier runs' folders still there.
+#[test]
+fn without_a_history_row_count_has_no_earlier_run() {
+    let dir = setup("Child ID,Sex,Date of Birth\nC1,M,\nC2,M,\nC3,F,\n");
+    dir.run(&[]).expect_code(0);
+    std::fs::remove_dir_all(dir.join("out/history")).unwrap();
+    dir.run(&[]).expect_code(0);
+    let f = dir.latest().finding("children", 0, "COUNT").clone();
+    assert_eq!(f.status, "not checked", "{f:?}");
+    assert!(
+        f.message
+            .starts_with("Not checked: there is no earlier run to compare with."),
+        "{}",
+        f.message
     );
 }
