@@ -400,7 +400,7 @@ rules:
     #[test]
     fn the_shipped_pack_examples_pass_and_cover_every_rule() {
         // Every rule and correction has examples. CON-R01 (`row_count`) has only a failing one: its
-        // `max_change` compares with the last published run, which an example does not have, so a
+        // `max_change` compares with the last run in the history, which an example does not have, so a
         // table with rows in it is "not checked" and no example can show one that passes.
         let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
         let run = test(&[rules], None).unwrap();

@@ -12,7 +12,7 @@ pub struct RowCountKind;
 
 static DOC: KindDoc = KindDoc {
     name: "row_count",
-    summary: "The table's number of records must be at least `min` and at most `max`, and must not differ from the number in the last published run (`OUT/latest`) by more than `max_change` (a percentage of the last run's count). Reported once, with no line. On the first run there is nothing to compare with, and the rule says so.",
+    summary: "The table's number of records must be at least `min` and at most `max`, and must not differ from the number in the last run (the last one the history keeps with this as-of date or an earlier one) by more than `max_change` (a percentage of the last run's count). Reported once, with no line. On the first run there is nothing to compare with, and the rule says so.",
     why: "An export that silently lost half its rows (a filter left on, a failed join in the report that produced it) passes every row-level check. A sudden change in the number of contacts is the first sign, and it is cheap to catch every night.",
     example: "- id: CON-R01\n  table: contacts\n  kind: row_count\n  min: 1\n  max_change: 20%\n  severity: warning\n  message: The number of contacts differs from the last run by more than 20%.",
     params: &[

@@ -612,7 +612,7 @@ mod tests {
             ("20260301T070000Z-2", 2),
         ] {
             history.write(&report(id, rows), &[]).unwrap();
-            history.commit(id, DAY, DEFAULT_KEEP_DAYS).unwrap();
+            history.commit(id, DAY, crate::spec::config::DEFAULT_KEEP_DAYS).unwrap();
         }
         let ids: Vec<String> = history.runs().unwrap().into_iter().map(|r| r.run_id).collect();
         assert_eq!(ids, ["20260301T070000Z", "20260301T070000Z-2", "20260301T070000Z-10"]);
