@@ -22,28 +22,35 @@
 //!    │       each row to corrected or rejected; judge whole-return rules
 //!  output/   sinks that never write a formula, run.json and the manager's summaries,
 //!    │       history (the previous runs), publishing (staging, atomic rename)
-//!  source/   reading an export: bytes → text batches → corrected, positioned by line
+//!  kinds/    rule kinds, one file each,       source/  reading an export: bytes → text
+//!    │       and the registry the loader               batches, positioned by line
+//!    │       is handed
+//!  fixes/    correction kinds, one file each, and the corrector that applies them
 //!    │
-//!  kinds/    rule kinds, one file each        fixes/  correction kinds, one file each
-//!    │
+//!  spec/     configuration, rule packs (YAML with positions), SQL, the contracts of rule
+//!    │       and correction kinds, and the loader that gives a pack its meaning
 //!  people/   the duplicate finder: comparisons, blocking, weights; knows nothing of rules
 //!    │
-//!  spec/     configuration, rule packs (YAML with positions), SQL, and the loader
-//!    │       that gives them meaning
-//!  model/    leaf types: values and their parsing, diagnostics, errors, digests
+//!  model/    leaf types: tables and their types, typing and value parsing, diagnostics,
+//!            errors, digests
 //! ```
 //!
 //! One contract each:
 //! - [`model`]: the types and value parsing every layer shares; imports nothing of Cleanse.
+//! - [`people`]: find records of one person under different ids (Fellegi–Sunter, weights
+//!   estimated from the data) and explain each pair; a `same_person` rule compiles to a
+//!   [`people::request::SamePerson`].
 //! - [`spec`]: read `cleanse.yaml` and rule packs with positions, validate every value
 //!   (reporting all problems at once as [`model::diag::Diagnostic`]s), and compile rules to
-//!   DataFusion logical expressions; [`spec::paths`] checks the names and paths a shared pack
-//!   gives before they reach the file system; [`spec::validate`] is what `cleanse check` runs.
-//! - [`people`]: find records of one person under different ids (Fellegi–Sunter, weights
-//!   estimated from the data) and explain each pair.
-//! - [`kinds`]: rule kinds, one file each, registered in one list.
-//! - [`fixes`]: correction kinds, one file each, and the corrector that applies them to a
-//!   batch's text, recording every change.
+//!   DataFusion logical expressions. [`spec::kind`] and [`spec::fix`] are the contracts a
+//!   rule kind and a correction kind implement (each kind's keys are its own serde struct,
+//!   read from [`spec::node`]s); [`spec::rules`] is the loader, handed the registry of kinds
+//!   by its caller; [`spec::paths`] checks the names and paths a shared pack gives before
+//!   they reach the file system; [`spec::validate`] is what `cleanse check` runs.
+//! - [`fixes`]: correction kinds, one file each, registered in one list, and the corrector
+//!   that applies them to a batch's text, recording every change.
+//! - [`kinds`]: rule kinds, one file each, registered in one list; [`kinds::REGISTRY`] is
+//!   what the loader is handed (rule kinds and correction kinds).
 //! - [`source`]: read an export as text batches; set aside rows that are not records, never
 //!   drop them.
 //! - [`output`]: [`output::sheet`] writes CSV so that no value runs as a spreadsheet formula;

@@ -101,7 +101,7 @@ fn run_loaded(
             if c.kind != fixes::merge::KIND || c.rule.as_deref() != Some(rule.id.as_str()) {
                 continue;
             }
-            let lookup: fixes::Lookup = if c.table == rule.table {
+            let lookup: crate::spec::fix::Lookup = if c.table == rule.table {
                 plan.fills.get(&c.columns[0]).map_or_else(Default::default, |m| {
                     m.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect()
                 })

@@ -8,11 +8,13 @@
 
 use std::fmt::Write as _;
 
-use crate::fixes::{Apply, Correction, FIXES};
+use crate::fixes::FIXES;
 use crate::kinds::KINDS;
 use crate::model::diag::{CODES, did_you_mean};
-use crate::spec::kind::KindDoc;
-use crate::spec::rules::{Rule, RuleSet};
+use crate::spec::compiled::Rule;
+use crate::spec::doc::KindDoc;
+use crate::spec::fix::{Apply, Correction};
+use crate::spec::rules::RuleSet;
 
 /// How to rewrite the reference pages after changing a kind's or a code's documentation.
 pub const REGENERATE: &str = "CLEANSE_UPDATE_DOCS=1 cargo test --lib reference_docs";
@@ -56,7 +58,7 @@ const RULE_KEYS: &[CommonKey] = &[
     ),
 ];
 
-/// The keys every correction takes (the names are [`crate::fixes::COMMON`], plus `examples`).
+/// The keys every correction takes (the names are [`crate::spec::fix::COMMON`], plus `examples`).
 const CORRECTION_KEYS: &[CommonKey] = &[
     (
         "id",
@@ -257,7 +259,7 @@ fn first_sentence(text: &str) -> &str {
 }
 
 /// The correction kinds in the order their stages run.
-fn fixes_by_stage() -> Vec<&'static dyn crate::fixes::FixKind> {
+fn fixes_by_stage() -> Vec<&'static dyn crate::spec::fix::AnyFix> {
     let mut kinds: Vec<_> = FIXES.to_vec();
     kinds.sort_by_key(|k| k.stage());
     kinds
@@ -267,6 +269,7 @@ fn fixes_by_stage() -> Vec<&'static dyn crate::fixes::FixKind> {
 fn stage_order() -> String {
     fixes_by_stage()
         .iter()
+        .filter(|k| k.declarable())
         .map(|k| format!("`{}`", k.doc().name))
         .collect::<Vec<_>>()
         .join(" → ")
@@ -436,8 +439,9 @@ fn explain_kind(d: &KindDoc, what: &str) -> String {
     wrap_into(&mut out, &format!("Why it matters: {}", d.why), "  ");
     if what == "correction"
         && let Some(k) = FIXES.iter().find(|k| k.doc().name == d.name)
+        && k.declarable()
     {
-        let stages = fixes_by_stage();
+        let stages: Vec<_> = fixes_by_stage().into_iter().filter(|k| k.declarable()).collect();
         let n = stages.iter().position(|s| s.stage() == k.stage()).map_or(0, |i| i + 1);
         out.push('\n');
         wrap_into(
@@ -664,7 +668,7 @@ mod tests {
             .map(|k| k.0)
             .filter(|k| *k != "examples")
             .collect();
-        assert_eq!(documented, crate::fixes::COMMON);
+        assert_eq!(documented, crate::spec::fix::COMMON);
     }
 
     /// Explain looks names up in order, so a name used twice would hide the second meaning.

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use datafusion::arrow::array::{ArrayRef, StringArray};
 use datafusion::arrow::datatypes::SchemaRef;
 
-use crate::fixes::{Corrector, FixBatch, Fixes, Lookup, Lookups, Stage, canonical};
+use crate::fixes::{Corrector, Fixes, Lookups};
 use crate::model::error::Result;
 use crate::source::CsvSource;
 use crate::spec::config::Config;
+use crate::spec::fix::{FixBatch, Lookup, Stage, canonical};
 use crate::spec::rules::RuleSet;
 
 /// Read every lookup the corrections need, each from its table's export

@@ -11,14 +11,15 @@ use datafusion::arrow::array::{Array, StringArray};
 
 use crate::engine::check::{Detail, Finding};
 use crate::fixes::Fixes;
-use crate::kinds::same_person::{Merge, Survivor};
 use crate::model::error::{Error, Result};
 use crate::people::compare::{COMPARISONS, Cx, Nicknames};
 use crate::people::person::{Fields, Person};
+use crate::people::request::{Merge, Survivor};
 use crate::people::{Model, Pair, Settings, find};
 use crate::source::CsvSource;
+use crate::spec::compiled::Check;
 use crate::spec::config::Config;
-use crate::spec::rules::{Check, RuleSet};
+use crate::spec::rules::RuleSet;
 
 /// What one `same_person` rule found.
 pub struct Matched {

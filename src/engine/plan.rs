@@ -13,7 +13,8 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion::prelude::SessionContext;
 
 use crate::model::error::{Error, Result};
-use crate::spec::rules::{Check, RuleSet};
+use crate::spec::compiled::Check;
+use crate::spec::rules::RuleSet;
 
 /// A row check ready to evaluate.
 pub struct PhysicalCheck {

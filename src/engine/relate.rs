@@ -31,8 +31,9 @@ use crate::kinds::sequence::PREVIOUS;
 use crate::model::error::{Error, Result};
 use crate::model::typed::typed_column;
 use crate::source::CsvSource;
+use crate::spec::compiled::{Check, Consistent, Periods, Reference, Related as RelatedRows, Sequence};
 use crate::spec::config::Config;
-use crate::spec::rules::{Check, Consistent, Periods, Reference, Related as RelatedRows, RuleSet, Sequence};
+use crate::spec::rules::RuleSet;
 
 /// Name of the line-number column in the projections.
 const LINE: &str = "__line";

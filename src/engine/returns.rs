@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use crate::model::error::Result;
 use crate::output::history;
 use crate::output::report::{TableReport, count};
-use crate::spec::rules::{Check, RuleSet};
+use crate::spec::compiled::Check;
+use crate::spec::rules::RuleSet;
 
 /// What a return-level rule found.
 #[derive(Debug, Clone)]

@@ -902,7 +902,7 @@ fn describe<'a>(
         // A rule of another table reporting here (`same_person`'s `also`): this table's person
         // fields.
         _ if set.tables[rule.table].name != table.name => match &rule.check {
-            crate::spec::rules::Check::SamePerson(p) => p
+            crate::spec::compiled::Check::SamePerson(p) => p
                 .also
                 .iter()
                 .find(|a| set.tables[a.table].name == table.name)

@@ -1,11 +1,12 @@
 //! `date`: rewrite dates to one form.
 
-use super::{Fix, FixBatch, FixCx, FixKind, Lookup, Stage};
 use crate::model::diag::{Diagnostic, did_you_mean};
 use crate::model::error::Result;
 use crate::model::table::ColumnType;
 use crate::model::values::{self, DateForms};
-use crate::spec::kind::{KindDoc, Param};
+use crate::spec::doc::{KindDoc, Param};
+use crate::spec::fix::{Fix, FixBatch, FixCx, FixKind, Lookup, Stage};
+use crate::spec::yaml::Spanned;
 use crate::spec::yaml::span;
 
 pub struct DateFix;
@@ -30,7 +31,17 @@ struct Rewrite {
     forms: Vec<(usize, DateForms)>,
 }
 
+/// The keys a `date` correction takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    #[serde(default)]
+    pub format: Option<Spanned<String>>,
+}
+
 impl FixKind for DateFix {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
@@ -39,9 +50,9 @@ impl FixKind for DateFix {
         Stage::Date
     }
 
-    fn compile(&self, cx: &FixCx) -> std::result::Result<Box<dyn Fix>, Vec<Diagnostic>> {
+    fn compile(&self, p: &Params, cx: &FixCx) -> std::result::Result<Box<dyn Fix>, Vec<Diagnostic>> {
         let mut diags = Vec::new();
-        let iso = match cx.raw.format.as_ref().map(|f| (f, f.value.trim())) {
+        let iso = match p.format.as_ref().map(|f| (f, f.value.trim())) {
             None | Some((_, "dd/mm/yyyy")) => false,
             Some((_, "yyyy-mm-dd")) => true,
             Some((f, other)) => {

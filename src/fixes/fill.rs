@@ -5,11 +5,12 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::Array;
 
-use super::{Fix, FixBatch, FixCx, FixKind, KEY, Lookup, Stage, resolve};
 use crate::model::diag::{Diagnostic, did_you_mean};
 use crate::model::error::Result;
 use crate::model::table::ColumnType;
-use crate::spec::kind::{KindDoc, Param};
+use crate::spec::doc::{KindDoc, Param};
+use crate::spec::fix::{Fix, FixBatch, FixCx, FixKind, KEY, Lookup, Stage, resolve};
+use crate::spec::yaml::Spanned;
 use crate::spec::yaml::span;
 
 pub struct Fill;
@@ -43,7 +44,19 @@ struct Filler {
     codes: Option<Arc<crate::model::table::CodeList>>,
 }
 
+/// The keys a `fill` correction takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub from: Spanned<String>,
+    pub key: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub to: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
 impl FixKind for Fill {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
@@ -52,9 +65,9 @@ impl FixKind for Fill {
         Stage::Fill
     }
 
-    fn compile(&self, cx: &FixCx) -> std::result::Result<Box<dyn Fix>, Vec<Diagnostic>> {
+    fn compile(&self, p: &Params, cx: &FixCx) -> std::result::Result<Box<dyn Fix>, Vec<Diagnostic>> {
         let column = cx.single_column()?;
-        let from = cx.raw.from.as_ref().expect("required key checked");
+        let from = &p.from;
         let Some((t, c)) = from.value.trim().split_once('.') else {
             return Err(vec![
                 cx.error(
@@ -80,7 +93,7 @@ impl FixKind for Fill {
             return Err(vec![
                 cx.error("unknown-table", part(t), format!("unknown table `{t}`"))
                     .label("no table with this name")
-                    .help(crate::spec::rules::tables_help(t, cx.tables)),
+                    .help(crate::spec::names::tables_help(t, cx.tables)),
             ]);
         };
         let ot = &cx.tables[other];
@@ -102,7 +115,7 @@ impl FixKind for Fill {
                     ),
             ]);
         };
-        let key_names = cx.raw.key.as_ref().expect("required key checked");
+        let key_names = &p.key;
         if key_names.value.is_empty() {
             return Err(vec![
                 cx.error("empty-columns", span(key_names), "`key` is empty")
@@ -113,7 +126,7 @@ impl FixKind for Fill {
             ]);
         }
         let key = resolve(cx.file, cx.table, key_names)?;
-        let to = match &cx.raw.to {
+        let to = match &p.to {
             Some(to) => resolve(cx.file, ot, to)?,
             None => {
                 let mut diags = Vec::new();
@@ -145,7 +158,7 @@ impl FixKind for Fill {
             return Err(vec![
                 cx.error(
                     "key-length",
-                    cx.raw.to.as_ref().map_or_else(|| span(key_names), span),
+                    p.to.as_ref().map_or_else(|| span(key_names), span),
                     format!("`key` has {} columns but `to` has {}", key.len(), to.len()),
                 )
                 .label("one column there for each column here"),

@@ -1,14 +1,16 @@
 //! `map`: replace council wording with the value to write, through a
 //! synonym list (inline, or a CSV file of `from,to`).
 
+use std::collections::BTreeMap;
 use std::collections::HashMap;
 
-use super::{Fix, FixBatch, FixCx, FixKind, Lookup, Stage};
 use crate::model::diag::{Diagnostic, did_you_mean};
 use crate::model::error::Result;
 use crate::model::table::ColumnType;
 use crate::model::values::normalise_code;
-use crate::spec::kind::{KindDoc, Param};
+use crate::spec::doc::{KindDoc, Param};
+use crate::spec::fix::{Fix, FixBatch, FixCx, FixKind, Lookup, Stage};
+use crate::spec::yaml::Spanned;
 use crate::spec::yaml::span;
 
 pub struct Map;
@@ -38,7 +40,19 @@ struct Mapper {
     to: HashMap<String, String>,
 }
 
+/// The keys a `map` correction takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    #[serde(default)]
+    pub synonyms: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
+    #[serde(default)]
+    pub synonyms_file: Option<Spanned<String>>,
+}
+
 impl FixKind for Map {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
@@ -47,14 +61,14 @@ impl FixKind for Map {
         Stage::Map
     }
 
-    fn compile(&self, cx: &FixCx) -> std::result::Result<Box<dyn Fix>, Vec<Diagnostic>> {
+    fn compile(&self, p: &Params, cx: &FixCx) -> std::result::Result<Box<dyn Fix>, Vec<Diagnostic>> {
         let mut diags = Vec::new();
         // (wording, value to write, where it was written)
         let mut pairs: Vec<(String, String, std::ops::Range<usize>)> = Vec::new();
-        if let Some(s) = &cx.raw.synonyms {
+        if let Some(s) = &p.synonyms {
             pairs.extend(s.value.iter().map(|(k, v)| (k.clone(), v.value.clone(), span(v))));
         }
-        if let Some(f) = &cx.raw.synonyms_file {
+        if let Some(f) = &p.synonyms_file {
             let read = crate::spec::paths::confined(cx.dir(), &f.value)
                 .map_err(|why| format!("`{}` cannot be used: {why}", f.value))
                 .and_then(|path| read_synonyms(&path).map_err(|e| format!("cannot read {}: {e}", path.display())));
@@ -67,7 +81,7 @@ impl FixKind for Map {
                 }
             }
         }
-        if cx.raw.synonyms.is_none() && cx.raw.synonyms_file.is_none() {
+        if p.synonyms.is_none() && p.synonyms_file.is_none() {
             diags.push(
                 cx.error(
                     "missing-key",

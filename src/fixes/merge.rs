@@ -12,11 +12,54 @@
 //! recorded like any other correction's. Without a lookup (before matching has run, as when the
 //! relate stage reads the exports) they change nothing.
 
-use super::{Fix, FixBatch, Lookup};
+use crate::model::diag::Diagnostic;
 use crate::model::error::Result;
+use crate::spec::doc::KindDoc;
+use crate::spec::fix::{Fix, FixBatch, FixCx, FixKind, Lookup, Stage};
 
 /// The kind name reports use for these corrections.
 pub const KIND: &str = "merge";
+
+/// Registered so that its docs, `cleanse explain merge` and the summary's wording come from
+/// one place like every other kind's; a pack cannot declare one.
+pub struct Merge;
+
+static DOC: KindDoc = KindDoc {
+    name: KIND,
+    summary: "Made by a `same_person` rule with `merge:`, never declared on its own: each reference to a merged record is re-pointed to the record that survives, and each blank person field of the survivor is filled from the records merged into it. They run after every declared correction, and every change is in changes.csv.",
+    why: "A child recorded twice has two half-histories; merging them in the corrected data, with every re-pointed reference recorded, gives one history while the case-management system is put right.",
+    example: "- id: CHI-SAME\n  table: children\n  kind: same_person\n  severity: warning\n  message: This record may be the same child as another record.\n  person: { first_name: first_name, surname: surname, date_of_birth: date_of_birth }\n  merge:\n    survivor: [most_complete]\n    references: [contacts.child_id]",
+    params: &[],
+};
+
+/// A `merge` takes no keys: it is not declared.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {}
+
+impl FixKind for Merge {
+    type Params = Params;
+
+    fn doc(&self) -> &'static KindDoc {
+        &DOC
+    }
+
+    fn stage(&self) -> Stage {
+        Stage::Set
+    }
+
+    fn declarable(&self) -> bool {
+        false
+    }
+
+    fn compile(&self, _: &Params, cx: &FixCx) -> std::result::Result<Box<dyn Fix>, Vec<Diagnostic>> {
+        Err(vec![
+            cx.error("merge-declared", cx.at(), "a `merge` correction cannot be declared")
+                .label("made by a `same_person` rule, not written")
+                .help("give the `same_person` rule a `merge:` (survivor and references); it makes these corrections"),
+        ])
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 pub enum MergeFix {

@@ -1,9 +1,10 @@
 //! `normalise`: trim, collapse runs of spaces, and optionally set the case.
 
-use super::{Fix, FixBatch, FixCx, FixKind, Lookup, Stage};
 use crate::model::diag::{Diagnostic, did_you_mean};
 use crate::model::error::Result;
-use crate::spec::kind::{KindDoc, Param};
+use crate::spec::doc::{KindDoc, Param};
+use crate::spec::fix::{Fix, FixBatch, FixCx, FixKind, Lookup, Stage};
+use crate::spec::yaml::Spanned;
 use crate::spec::yaml::span;
 
 pub struct Normalise;
@@ -33,7 +34,17 @@ struct Normaliser {
     case: Case,
 }
 
+/// The keys a `normalise` correction takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    #[serde(default)]
+    pub case: Option<Spanned<String>>,
+}
+
 impl FixKind for Normalise {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
@@ -42,8 +53,8 @@ impl FixKind for Normalise {
         Stage::Normalise
     }
 
-    fn compile(&self, cx: &FixCx) -> std::result::Result<Box<dyn Fix>, Vec<Diagnostic>> {
-        let case = match cx.raw.case.as_ref().map(|c| (c, c.value.trim())) {
+    fn compile(&self, p: &Params, cx: &FixCx) -> std::result::Result<Box<dyn Fix>, Vec<Diagnostic>> {
+        let case = match p.case.as_ref().map(|c| (c, c.value.trim())) {
             None => Case::Keep,
             Some((_, "upper")) => Case::Upper,
             Some((_, "lower")) => Case::Lower,

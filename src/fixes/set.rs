@@ -6,12 +6,14 @@ use datafusion::arrow::array::ArrayRef;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::physical_expr::PhysicalExpr;
 
-use super::{Fix, FixBatch, FixCx, FixKind, Lookup, Stage, canonical};
 use crate::model::diag::Diagnostic;
 use crate::model::error::Result;
 use crate::model::table::ColumnType;
-use crate::spec::kind::{KindDoc, Param, sql_in};
+use crate::spec::doc::{KindDoc, Param};
+use crate::spec::fix::{Fix, FixBatch, FixCx, FixKind, Lookup, Stage, canonical};
+use crate::spec::sql::sql_in;
 use crate::spec::sql::value_kind;
+use crate::spec::yaml::Spanned;
 use crate::spec::yaml::span;
 
 pub struct Set;
@@ -35,7 +37,16 @@ struct Setter {
     codes: Option<Arc<crate::model::table::CodeList>>,
 }
 
+/// The keys a `set` correction takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub value: Spanned<String>,
+}
+
 impl FixKind for Set {
+    type Params = Params;
+
     fn doc(&self) -> &'static KindDoc {
         &DOC
     }
@@ -44,9 +55,9 @@ impl FixKind for Set {
         Stage::Set
     }
 
-    fn compile(&self, cx: &FixCx) -> std::result::Result<Box<dyn Fix>, Vec<Diagnostic>> {
+    fn compile(&self, p: &Params, cx: &FixCx) -> std::result::Result<Box<dyn Fix>, Vec<Diagnostic>> {
         let column = cx.single_column()?;
-        let value = cx.raw.value.as_ref().expect("required key checked");
+        let value = &p.value;
         let (expr, _) = sql_in(cx.file, cx.sql, cx.table, value, &cx.table.schema).map_err(|d| vec![d])?;
         let col = &cx.table.columns[column];
         let fits = |t: &DataType| match &col.ty {

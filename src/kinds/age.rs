@@ -3,9 +3,9 @@
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::model::table::ColumnType;
-use crate::spec::kind::Sql;
+use crate::spec::compiled::RowCheck;
+use crate::spec::keys::Sql;
 use crate::spec::raw::Bound;
-use crate::spec::rules::RowCheck;
 use crate::spec::yaml::{Spanned, span};
 
 pub struct Age;

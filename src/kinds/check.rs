@@ -2,8 +2,8 @@
 
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
-use crate::spec::kind::{Columns, Sql};
-use crate::spec::rules::RowCheck;
+use crate::spec::compiled::RowCheck;
+use crate::spec::keys::{Columns, Sql};
 
 pub struct SqlCheck;
 

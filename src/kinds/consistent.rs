@@ -2,8 +2,8 @@
 
 use super::{COLUMNS, Check, GROUP, Kind, KindDoc, RuleCx};
 use crate::model::diag::Diagnostic;
-use crate::spec::kind::Columns;
-use crate::spec::rules::Consistent;
+use crate::spec::compiled::Consistent;
+use crate::spec::keys::Columns;
 
 pub struct ConsistentKind;
 

@@ -5,7 +5,7 @@ use datafusion::logical_expr::lit;
 
 use super::{COLUMNS, Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
-use crate::spec::kind::{Columns, Sql};
+use crate::spec::keys::{Columns, Sql};
 use crate::spec::raw::Bound;
 use crate::spec::yaml::{Spanned, span};
 

@@ -29,8 +29,9 @@ pub mod share;
 pub mod type_check;
 pub mod unique;
 
-use crate::spec::kind::{AnyKind, COLUMNS, GROUP, Kind, KindDoc, Param, Registry, RuleCx, WHEN, single_column};
-use crate::spec::rules::Check;
+use crate::spec::compiled::Check;
+use crate::spec::doc::{COLUMNS, GROUP, KindDoc, Param, WHEN};
+use crate::spec::kind::{AnyKind, Kind, Registry, RuleCx, single_column};
 
 /// Every rule kind. The one place a kind is registered.
 pub static KINDS: &[&dyn AnyKind] = &[
@@ -55,8 +56,11 @@ pub static KINDS: &[&dyn AnyKind] = &[
     &same_person::SamePersonKind,
 ];
 
-/// What the rules loader is handed: the kinds a pack may name.
-pub static REGISTRY: Registry = Registry { kinds: KINDS };
+/// What the rules loader is handed: the rule kinds and correction kinds a pack may name.
+pub static REGISTRY: Registry = Registry {
+    kinds: KINDS,
+    fixes: crate::fixes::FIXES,
+};
 
 /// A kind's docs by name.
 pub fn doc(name: &str) -> Option<&'static KindDoc> {

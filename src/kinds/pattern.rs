@@ -6,7 +6,7 @@ use datafusion::logical_expr::lit;
 use super::{COLUMNS, Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::model::table::ColumnType;
-use crate::spec::kind::{Columns, Sql};
+use crate::spec::keys::{Columns, Sql};
 use crate::spec::yaml::Spanned;
 use crate::spec::yaml::span;
 

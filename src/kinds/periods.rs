@@ -3,8 +3,8 @@
 use super::{Check, GROUP, Kind, KindDoc, Param, RuleCx};
 use crate::model::diag::Diagnostic;
 use crate::model::table::ColumnType;
-use crate::spec::kind::Columns;
-use crate::spec::rules::Periods;
+use crate::spec::compiled::Periods;
+use crate::spec::keys::Columns;
 use crate::spec::yaml::{Spanned, span};
 
 pub struct PeriodsKind;

@@ -8,7 +8,7 @@ use super::{COLUMNS, Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::model::table::ColumnType;
 use crate::model::values::{self, DateForms};
-use crate::spec::kind::{Columns, Sql};
+use crate::spec::keys::{Columns, Sql};
 use crate::spec::raw::Bound;
 use crate::spec::yaml::{Spanned, span};
 

@@ -2,8 +2,9 @@
 
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
-use crate::spec::kind::{Columns, Sql};
-use crate::spec::rules::{Reference, unknown_column};
+use crate::spec::compiled::Reference;
+use crate::spec::keys::{Columns, Sql};
+use crate::spec::names::unknown_column;
 use crate::spec::yaml::Spanned;
 use crate::spec::yaml::span;
 
@@ -77,7 +78,7 @@ pub(super) fn resolve(
                     format!("unknown table `{}`", target.value),
                 )
                 .label("no table with this name")
-                .help(crate::spec::rules::tables_help(&target.value, cx.tables)),
+                .help(crate::spec::names::tables_help(&target.value, cx.tables)),
             ]);
         };
         let other_table = &cx.tables[other];

@@ -8,8 +8,8 @@ use datafusion::common::{DFSchema, TableReference};
 
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN, reference};
 use crate::model::diag::Diagnostic;
-use crate::spec::kind::{Columns, Sql};
-use crate::spec::rules::Related;
+use crate::spec::compiled::Related;
+use crate::spec::keys::{Columns, Sql};
 use crate::spec::yaml::Spanned;
 use crate::spec::yaml::span;
 

@@ -6,8 +6,8 @@ use datafusion::logical_expr::{Expr, ident, lit};
 use super::{COLUMNS, Check, Kind, KindDoc, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::model::table::{Severity, Table, raw_name};
-use crate::spec::kind::{Columns, Sql};
-use crate::spec::rules::RowCheck;
+use crate::spec::compiled::RowCheck;
+use crate::spec::keys::{Columns, Sql};
 
 pub struct Required;
 

@@ -4,8 +4,8 @@
 
 use super::{Check, Kind, KindDoc, Param, RuleCx, share::percent};
 use crate::model::diag::Diagnostic;
+use crate::spec::compiled::RowCount;
 use crate::spec::raw::Bound;
-use crate::spec::rules::RowCount;
 use crate::spec::yaml::{Spanned, span};
 
 pub struct RowCountKind;

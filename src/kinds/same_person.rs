@@ -7,53 +7,19 @@ use super::{Check, Kind, KindDoc, Param, RuleCx};
 use crate::model::diag::{Diagnostic, did_you_mean};
 use crate::people::compare::COMPARISONS;
 use crate::people::person::ROLES;
+use std::sync::Arc;
+
+use crate::fixes::merge::{self, MergeFix};
+use crate::model::table::Table;
+use crate::people::request::{Also, Merge, SamePerson, Survivor};
 use crate::people::{Block, Settings};
+use crate::spec::compiled::Rule;
+use crate::spec::fix::{Apply, Correction, Stage};
 use crate::spec::raw::{RawAlso, RawMerge, RawPerson, RawThresholds};
 use crate::spec::yaml::{Spanned, span};
 use std::collections::BTreeMap;
 
 pub struct SamePersonKind;
-
-/// A compiled `same_person` rule.
-#[derive(Debug, Clone)]
-pub struct SamePerson {
-    /// The column of each role in [`ROLES`], if declared.
-    pub fields: [Option<usize>; 9],
-    pub settings: Settings,
-    pub merge: Option<Merge>,
-    /// Other tables compared with this one: (table, its id column, its person fields).
-    pub also: Vec<Also>,
-    /// The column holding the record's id (`person: local_id`); `None`: the table's key.
-    pub local_id: Option<usize>,
-}
-
-/// Another table whose rows carry a person's fields under an id.
-#[derive(Debug, Clone)]
-pub struct Also {
-    pub table: usize,
-    pub id: usize,
-    pub fields: [Option<usize>; 9],
-}
-
-/// How the records of one person are merged.
-#[derive(Debug, Clone)]
-pub struct Merge {
-    /// In order; the earliest line breaks any tie left.
-    pub survivor: Vec<Survivor>,
-    /// Columns of other tables (table, column) holding this table's key.
-    pub references: Vec<(usize, usize)>,
-}
-
-/// A survivorship rule: which record of a person's records survives.
-#[derive(Debug, Clone)]
-pub enum Survivor {
-    /// The one with most person fields filled.
-    MostComplete,
-    /// The one with the latest date in this column.
-    MostRecent(usize),
-    /// The one whose source (this column) comes first in the list.
-    PreferredSource { column: usize, sources: Vec<String> },
-}
 
 const SURVIVOR_RULES: [&str; 3] = ["most_complete", "most_recent", "preferred_source"];
 
@@ -374,7 +340,7 @@ impl Kind for SamePersonKind {
                         format!("unknown table `{}`", a.table.value),
                     )
                     .label("no table with this name")
-                    .help(crate::spec::rules::tables_help(&a.table.value, cx.tables)),
+                    .help(crate::spec::names::tables_help(&a.table.value, cx.tables)),
                 );
                 continue;
             };
@@ -384,7 +350,7 @@ impl Kind for SamePersonKind {
             {
                 Some(c) => Some(c),
                 None => {
-                    diags.push(crate::spec::rules::unknown_column(
+                    diags.push(crate::spec::names::unknown_column(
                         cx.file,
                         name,
                         &other.name,
@@ -425,6 +391,50 @@ impl Kind for SamePersonKind {
         } else {
             Err(diags)
         }
+    }
+
+    /// A rule with `merge:` makes the merges, as corrections run after every declared one:
+    /// each reference to the person table re-pointed to the survivor, and each person field of
+    /// the survivor filled where blank (see [`crate::fixes::merge`]).
+    fn corrections(&self, rule: &Rule, tables: &[Table]) -> Vec<Correction> {
+        let Check::SamePerson(p) = &rule.check else {
+            return Vec::new();
+        };
+        let (Some(m), Some(declared)) = (&p.merge, &rule.declared) else {
+            return Vec::new();
+        };
+        // The id merges go by: `person: local_id`, else the table's one-column key.
+        let key = p.local_id.unwrap_or_else(|| tables[rule.table].key[0]);
+        let correction = |table: usize, column: usize, fix: MergeFix, docs: &str| Correction {
+            id: format!("{}.merge", rule.id),
+            table,
+            columns: vec![column],
+            kind: merge::KIND,
+            stage: Stage::Set,
+            apply: Apply::Safe,
+            rule: Some(rule.id.clone()),
+            when: None,
+            docs: docs.to_string(),
+            fix: Arc::new(fix),
+            declared: declared.clone(),
+        };
+        let repoint = m.references.iter().map(|&(t, c)| {
+            correction(
+                t,
+                c,
+                MergeFix::Repoint,
+                "A reference to a merged record, re-pointed to the record that survives.",
+            )
+        });
+        let fill = p.fields.iter().flatten().map(|&c| {
+            correction(
+                rule.table,
+                c,
+                MergeFix::Fill { key },
+                "A blank field of the surviving record, filled from a record merged into it.",
+            )
+        });
+        repoint.chain(fill).collect()
     }
 }
 
@@ -521,7 +531,7 @@ fn merge(
             diags.push(
                 cx.error("unknown-table", span(r), format!("unknown table `{t}`"))
                     .label("no table with this name")
-                    .help(crate::spec::rules::tables_help(t, cx.tables)),
+                    .help(crate::spec::names::tables_help(t, cx.tables)),
             );
             continue;
         };
@@ -532,7 +542,7 @@ fn merge(
                     value: c.to_string(),
                     ..r.clone()
                 };
-                diags.push(crate::spec::rules::unknown_column(
+                diags.push(crate::spec::names::unknown_column(
                     cx.file,
                     &named,
                     t,

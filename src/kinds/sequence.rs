@@ -9,8 +9,8 @@ use datafusion::common::{DFSchema, TableReference};
 use super::{Check, GROUP, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::model::table::ColumnType;
-use crate::spec::kind::{Columns, Sql};
-use crate::spec::rules::Sequence;
+use crate::spec::compiled::Sequence;
+use crate::spec::keys::{Columns, Sql};
 use crate::spec::yaml::Spanned;
 use crate::spec::yaml::span;
 

@@ -3,9 +3,9 @@
 
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
-use crate::spec::kind::Sql;
+use crate::spec::compiled::Share;
+use crate::spec::keys::Sql;
 use crate::spec::raw::Bound;
-use crate::spec::rules::Share;
 use crate::spec::yaml::{Spanned, span};
 
 pub struct ShareKind;

@@ -3,7 +3,7 @@
 use super::{Check, Kind, KindDoc, Param, RuleCx, single_column};
 use crate::model::diag::Diagnostic;
 use crate::model::table::{ColumnType, Severity, Table};
-use crate::spec::kind::Columns;
+use crate::spec::keys::Columns;
 use crate::spec::yaml::span;
 
 pub struct TypeCheck;

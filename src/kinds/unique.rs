@@ -2,7 +2,7 @@
 
 use super::{Check, Kind, KindDoc, Param, RuleCx};
 use crate::model::diag::Diagnostic;
-use crate::spec::kind::Columns;
+use crate::spec::keys::Columns;
 
 pub struct Unique;
 

@@ -395,6 +395,10 @@ pub static CODES: &[Code] = &[
         summary: "A correction's `kind` is not a correction kind; use one of the kinds in docs/correction-kinds.md (`cleanse explain <kind>` describes each).",
     },
     Code {
+        id: "merge-declared",
+        summary: "A correction of kind `merge` was written in a pack; merges are made by a `same_person` rule with `merge:`, so give that rule a `merge:` instead.",
+    },
+    Code {
         id: "unknown-apply",
         summary: "A correction's `apply` is not `safe` or `review`; use `safe` (applied every run) or `review` (proposed until a run is given `--apply review`).",
     },

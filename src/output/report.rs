@@ -128,7 +128,7 @@ pub struct CorrectionCount {
     pub id: String,
     pub table: String,
     pub kind: String,
-    pub apply: crate::fixes::Apply,
+    pub apply: crate::spec::fix::Apply,
     /// The rule it is attached to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
@@ -266,11 +266,8 @@ pub fn top_rules(r: &RunReport) -> Vec<&RuleCount> {
 /// Cells applied, proposed and in conflict per correction kind, in the order kinds run.
 pub fn corrections_by_kind(r: &RunReport) -> Vec<(&'static str, [u64; 3])> {
     let mut out = Vec::new();
-    // Merges (a `same_person` rule's) are corrections too, made last.
-    let kinds = crate::fixes::FIXES
-        .iter()
-        .map(|k| k.doc().name)
-        .chain([crate::fixes::merge::KIND]);
+    // Merges (a `same_person` rule's) are registered last, as they are made last.
+    let kinds = crate::fixes::FIXES.iter().map(|k| k.doc().name);
     for kind in kinds {
         let of_kind: Vec<_> = r.corrections.iter().filter(|c| c.kind == kind).collect();
         if of_kind.is_empty() {

@@ -21,6 +21,7 @@
 
 pub mod compare;
 pub mod person;
+pub mod request;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hash};

@@ -5,8 +5,9 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use super::compiled::Rule;
+use super::fix::Correction;
 use super::raw::{RawExample, RawFail, RawOut, RawPack, RawRow};
-use super::rules::RuleSet;
 use crate::model::diag::{Diagnostic, SourceFile, did_you_mean};
 use crate::model::table::Table;
 use crate::spec::yaml::{Spanned, span};
@@ -62,16 +63,18 @@ pub enum Expect {
 }
 
 /// Check and gather every example in the packs; rules and corrections are compiled already.
-pub(super) fn compile(parsed: &[(RawPack, Arc<SourceFile>)], set: &mut RuleSet, diags: &mut Vec<Diagnostic>) {
+pub(super) fn compile(
+    parsed: &[(RawPack, Arc<SourceFile>)],
+    tables: &[Table],
+    rules: &[Rule],
+    corrections: &[Correction],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Examples> {
     let mut all = Vec::new();
     for (pack_index, (pack, file)) in parsed.iter().enumerate() {
         // `single`: the one column a correction changes, for `in`/`out` examples.
         let mut add = |subject: Subject, table: usize, raw: &[Spanned<RawExample>], single: Option<usize>| {
-            let cx = Cx {
-                file,
-                tables: &set.tables,
-                table,
-            };
+            let cx = Cx { file, tables, table };
             let list: Vec<Example> = raw
                 .iter()
                 .filter_map(|e| {
@@ -91,12 +94,12 @@ pub(super) fn compile(parsed: &[(RawPack, Arc<SourceFile>)], set: &mut RuleSet, 
             });
         };
         for raw in &pack.rules {
-            let Some(rule) = set.rules.iter().find(|r| r.id == raw.id.value) else {
+            let Some(rule) = rules.iter().find(|r| r.id == raw.id.value) else {
                 continue;
             };
             add(Subject::Rule(rule.id.clone()), rule.table, &raw.examples, None);
             if let Some(fix) = &raw.fix
-                && let Some(c) = set.corrections.iter().find(|c| c.rule.as_deref() == Some(&rule.id))
+                && let Some(c) = corrections.iter().find(|c| c.rule.as_deref() == Some(&rule.id))
             {
                 add(
                     Subject::Correction(c.id.clone()),
@@ -108,7 +111,7 @@ pub(super) fn compile(parsed: &[(RawPack, Arc<SourceFile>)], set: &mut RuleSet, 
         }
         for raw in &pack.corrections {
             let Some(id) = &raw.id else { continue };
-            let Some(c) = set.corrections.iter().find(|c| c.id == id.value) else {
+            let Some(c) = corrections.iter().find(|c| c.id == id.value) else {
                 continue;
             };
             add(
@@ -119,7 +122,7 @@ pub(super) fn compile(parsed: &[(RawPack, Arc<SourceFile>)], set: &mut RuleSet, 
             );
         }
     }
-    set.examples = all;
+    all
 }
 
 fn only(columns: &[usize]) -> Option<usize> {

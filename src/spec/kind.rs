@@ -3,7 +3,6 @@
 //! resolved against the table). The kinds themselves live in `kinds/`, above this layer, and
 //! reach the loader through a [`Registry`] handed down by the caller.
 
-use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -12,32 +11,16 @@ use datafusion::logical_expr::{Expr, ident};
 
 use crate::model::diag::{Diagnostic, SourceFile, did_you_mean};
 use crate::model::table::{Column, Severity, Table, raw_name};
-use crate::spec::node::{ProblemKind, Problems};
+use crate::spec::compiled::{Check, RowCheck, Rule};
+use crate::spec::doc::KindDoc;
+use crate::spec::fix::Correction;
+use crate::spec::keys::{Columns, Keys, Sql, key_problems};
+use crate::spec::names::unknown_column;
+use crate::spec::names::{Declared, tables_help};
 use crate::spec::raw::RawRule;
-use crate::spec::rules::{Check, RowCheck, Rule, RuleSet, unknown_column};
 use crate::spec::sql::SqlContext;
+use crate::spec::sql::{condition_in, reads, sql_in};
 use crate::spec::yaml::{Spanned, span};
-
-/// A kind's documentation: the source of `cleanse explain` and the reference docs.
-#[derive(Debug)]
-pub struct KindDoc {
-    pub name: &'static str,
-    /// What it checks, in one sentence.
-    pub summary: &'static str,
-    /// Why it matters for children's social care records.
-    pub why: &'static str,
-    /// A rule of this kind, as YAML.
-    pub example: &'static str,
-    /// The keys it takes beyond `id`, `table`, `kind`, `severity`, `message`, `docs`.
-    pub params: &'static [Param],
-}
-
-#[derive(Debug)]
-pub struct Param {
-    pub name: &'static str,
-    pub required: bool,
-    pub doc: &'static str,
-}
 
 /// A rule kind: what a file in `kinds/` implements.
 ///
@@ -56,6 +39,12 @@ pub trait Kind: Sync {
     fn implied(&self, _table: &Table, _column: usize) -> Option<(Severity, String, Check)> {
         None
     }
+
+    /// Corrections a compiled rule of this kind makes itself (a `same_person` rule's merges),
+    /// given once every rule has compiled; they run after every declared correction.
+    fn corrections(&self, _rule: &Rule, _tables: &[Table]) -> Vec<Correction> {
+        Vec::new()
+    }
 }
 
 /// A [`Kind`] as the registry holds it, whatever its parameters' type.
@@ -66,6 +55,7 @@ pub trait AnyKind: Sync {
     /// Read the rule's keys into the kind's parameters, then compile.
     fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>>;
     fn implied(&self, table: &Table, column: usize) -> Option<(Severity, String, Check)>;
+    fn corrections(&self, rule: &Rule, tables: &[Table]) -> Vec<Correction>;
 }
 
 impl<K: Kind> AnyKind for K {
@@ -78,13 +68,29 @@ impl<K: Kind> AnyKind for K {
     }
 
     fn compile(&self, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        let params = super::node::read::<K::Params>(&cx.raw.params, span(&cx.raw.kind), &cx.file.text)
-            .map_err(|p| cx.key_problems(Kind::doc(self), self.keys(), p))?;
+        let params =
+            super::node::read::<K::Params>(&cx.raw.params, span(&cx.raw.kind), &cx.file.text).map_err(|p| {
+                let elsewhere = |key: &str| cx.registry.kinds.iter().any(|k| k.keys().contains(&key));
+                let keys = Keys {
+                    what: "rule",
+                    shared: RawRule::COMMON,
+                    shared_words: "id, table, kind, severity, message and docs",
+                    doc: Kind::doc(self),
+                    keys: self.keys(),
+                    params: &cx.raw.params,
+                    at: cx.at(),
+                };
+                key_problems(cx.file, &keys, &elsewhere, p)
+            })?;
         Kind::compile(self, &params, cx)
     }
 
     fn implied(&self, table: &Table, column: usize) -> Option<(Severity, String, Check)> {
         Kind::implied(self, table, column)
+    }
+
+    fn corrections(&self, rule: &Rule, tables: &[Table]) -> Vec<Correction> {
+        Kind::corrections(self, rule, tables)
     }
 }
 
@@ -92,6 +98,8 @@ impl<K: Kind> AnyKind for K {
 /// which build on this layer, are registered in their own folder.
 pub struct Registry {
     pub kinds: &'static [&'static dyn AnyKind],
+    /// Correction kinds, in the order their stages run.
+    pub fixes: &'static [&'static dyn super::fix::AnyFix],
 }
 
 impl Registry {
@@ -105,33 +113,6 @@ impl Registry {
         self.kind(name).map(|k| k.doc())
     }
 }
-
-/// How `help` names the keys every rule takes.
-const RULE_COMMON: &str = "id, table, kind, severity, message and docs";
-
-/// A rule's columns, as written: `columns: [a, b]`.
-pub type Columns = Spanned<Vec<Spanned<String>>>;
-/// A SQL expression or condition, as written.
-pub type Sql = Spanned<String>;
-
-/// Common parameter docs, shared so every kind words them the same way.
-pub const COLUMNS: Param = Param {
-    name: "columns",
-    required: true,
-    doc: "The columns to check; each is checked on its own.",
-};
-pub const WHEN: Param = Param {
-    name: "when",
-    required: false,
-    doc: "SQL condition: the rule applies only to rows where it is true.",
-};
-
-/// The grouping key of the kinds that compare rows within a group.
-pub const GROUP: Param = Param {
-    name: "group",
-    required: true,
-    doc: "The columns that group rows, e.g. `[child_id]`.",
-};
 
 /// Everything a kind needs to compile one rule.
 pub struct RuleCx<'a> {
@@ -240,70 +221,6 @@ impl RuleCx<'_> {
         }
     }
 
-    /// What was wrong with the rule's keys, as diagnostics: a key another kind takes
-    /// (`key-not-for-kind`), a key no kind takes (`unknown-key`, with the closest), a missing
-    /// one (`missing-key`), and values of the wrong type, each where it was written.
-    pub fn key_problems(&self, doc: &KindDoc, keys: &[&str], problems: Problems) -> Vec<Diagnostic> {
-        let file = self.file;
-        let takes = || -> String {
-            if keys.is_empty() {
-                format!("`{}` takes no settings beyond {RULE_COMMON}", doc.name)
-            } else {
-                format!("`{}` takes: {}", doc.name, keys.join(", "))
-            }
-        };
-        problems
-            .0
-            .into_iter()
-            .map(|p| {
-                let at = p.span.unwrap_or_else(|| self.at());
-                match p.kind {
-                    // The rule's own keys.
-                    ProblemKind::UnknownKey { key, expected } if expected == keys => {
-                        let elsewhere = self.registry.kinds.iter().any(|k| k.keys().contains(&key.as_str()));
-                        if elsewhere {
-                            // Underline what it was given, as the mistake is where the value went.
-                            let value = self
-                                .raw
-                                .params
-                                .iter()
-                                .find(|(k, _)| k.span == at)
-                                .map(|(_, v)| v.span.clone());
-                            Diagnostic::new(
-                                "key-not-for-kind",
-                                file,
-                                value.unwrap_or(at),
-                                format!("rule kind `{}` does not take `{key}`", doc.name),
-                            )
-                            .label("not used by this kind")
-                            .help(takes())
-                        } else {
-                            let allowed = keys.iter().chain(RawRule::COMMON).copied();
-                            crate::spec::yaml::unknown_key(file, at.start, &key, allowed)
-                        }
-                    }
-                    ProblemKind::UnknownKey { key, expected } => {
-                        crate::spec::yaml::unknown_key(file, at.start, &key, expected.iter().copied())
-                    }
-                    ProblemKind::MissingKey(key) if keys.contains(&key) => {
-                        let what = doc.params.iter().find(|p| p.name == key).map_or("", |p| p.doc);
-                        Diagnostic::new(
-                            "missing-key",
-                            file,
-                            self.at(),
-                            format!("rule kind `{}` needs `{key}`", doc.name),
-                        )
-                        .label(format!("`{key}` is missing from this rule"))
-                        .help(format!("add `{key}`: {what}"))
-                    }
-                    ProblemKind::MissingKey(key) => crate::spec::yaml::missing_key(file, at.start, key),
-                    ProblemKind::WrongType { expected, .. } => crate::spec::yaml::wrong_type(file, at.start, &expected),
-                    ProblemKind::Other(message) => Diagnostic::new("wrong-type", file, at, message),
-                }
-            })
-            .collect()
-    }
-
     /// Typed columns an expression reads.
     pub fn reads(&self, expr: &Expr) -> Vec<usize> {
         reads(self.table, expr)
@@ -333,60 +250,11 @@ impl RuleCx<'_> {
     }
 }
 
-/// The keys a rule or correction sets against its kind's parameters: a key the kind does not
-/// take (`key-not-for-kind`), and a required one that is missing (`missing-key`). Shared by rule
-/// kinds and correction kinds (`what`: "rule" or "correction"; `common`: the keys every one takes).
-pub(crate) fn check_params(
-    doc: &KindDoc,
-    what: &str,
-    common: &str,
-    present: &[(&'static str, Range<usize>)],
-    kind_span: Range<usize>,
-    file: &Arc<SourceFile>,
-    diags: &mut Vec<Diagnostic>,
-) {
-    for (name, at) in present {
-        if !doc.params.iter().any(|p| p.name == *name) {
-            let takes: Vec<&str> = doc.params.iter().map(|p| p.name).collect();
-            diags.push(
-                Diagnostic::new(
-                    "key-not-for-kind",
-                    file,
-                    at.clone(),
-                    format!("{what} kind `{}` does not take `{name}`", doc.name),
-                )
-                .label("not used by this kind")
-                .help(if takes.is_empty() {
-                    format!("`{}` takes no settings beyond {common}", doc.name)
-                } else {
-                    format!("`{}` takes: {}", doc.name, takes.join(", "))
-                }),
-            );
-        }
-    }
-    for p in doc
-        .params
-        .iter()
-        .filter(|p| p.required && !present.iter().any(|(n, _)| *n == p.name))
-    {
-        diags.push(
-            Diagnostic::new(
-                "missing-key",
-                file,
-                kind_span.clone(),
-                format!("{what} kind `{}` needs `{}`", doc.name, p.name),
-            )
-            .label(format!("`{}` is missing from this {what}", p.name))
-            .help(format!("add `{}`: {}", p.name, p.doc)),
-        );
-    }
-}
-
 /// Validate the parts every rule shares, then hand it to its kind.
 pub fn compile_rule(
     registry: &Registry,
     raw: &RawRule,
-    set: &RuleSet,
+    tables: &[Table],
     pack: &str,
     file: &Arc<SourceFile>,
     sql: &SqlContext,
@@ -403,7 +271,7 @@ pub fn compile_rule(
             .collect());
     }
     let mut diags = Vec::new();
-    let table = set.table(&raw.table.value);
+    let table = tables.iter().position(|t| t.name == raw.table.value);
     if table.is_none() {
         diags.push(
             Diagnostic::new(
@@ -413,7 +281,7 @@ pub fn compile_rule(
                 format!("unknown table `{}`", raw.table.value),
             )
             .label("no table with this name")
-            .help(super::rules::tables_help(&raw.table.value, &set.tables)),
+            .help(tables_help(&raw.table.value, tables)),
         );
     }
     let kind = registry.kind(&raw.kind.value);
@@ -474,14 +342,14 @@ pub fn compile_rule(
         return Err(diags);
     };
     let doc = kind.doc();
-    let table = &set.tables[ti];
+    let table = &tables[ti];
     let cx = RuleCx {
         raw,
         registry,
         table,
         file,
         sql,
-        tables: &set.tables,
+        tables,
         named: std::cell::RefCell::new(None),
     };
     let check = match kind.compile(&cx) {
@@ -528,7 +396,7 @@ pub fn compile_rule(
         columns,
         check,
         pack: pack.to_string(),
-        declared: Some(super::rules::Declared::at(file, span(&raw.id).start)),
+        declared: Some(Declared::at(file, span(&raw.id).start)),
     })
 }
 
@@ -555,172 +423,4 @@ pub fn single_column(cx: &RuleCx, columns: &Columns) -> Result<usize, Vec<Diagno
         ]);
     }
     Ok(cols[0])
-}
-
-/// Parse SQL written in a rules file against `schema`, with errors pointing
-/// at the exact character in the YAML. Shared by rules and corrections.
-pub fn sql_in(
-    file: &Arc<SourceFile>,
-    sql: &SqlContext,
-    table: &Table,
-    value: &Spanned<String>,
-    schema: &Arc<DFSchema>,
-) -> Result<(Expr, Vec<usize>), Diagnostic> {
-    let at = span(value);
-    let text = &value.value;
-    // Where the SQL text starts in the file: exact for plain and quoted scalars.
-    let base = file
-        .text
-        .get(at.clone())
-        .and_then(|s| s.find(text.as_str()))
-        .map(|i| at.start + i);
-    match sql.parse(text, schema) {
-        Ok(expr) => {
-            let reads = reads(table, &expr);
-            Ok((expr, reads))
-        }
-        Err(e) => {
-            let span = match (base, &e.span) {
-                (Some(b), Some(r)) => b + r.start..b + r.end.max(r.start + 1),
-                _ => at,
-            };
-            if let (Some(name), Some(q)) = (&e.unknown_column, &e.qualifier) {
-                return Err(qualified_unknown(file, table, schema, span, q, name));
-            }
-            let mut help = e.help.clone();
-            if let Some(name) = &e.unknown_column {
-                help = did_you_mean(name, table.columns.iter().map(|c| c.name.as_str()));
-                if name == "today" {
-                    help = Some("write `today()`, with brackets, for the run's date".into());
-                }
-                help = help.or_else(|| {
-                    Some(format!(
-                        "columns of `{}`: {}",
-                        table.name,
-                        table
-                            .columns
-                            .iter()
-                            .map(|c| c.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ))
-                });
-            }
-            let (code, message, label) = match &e.unknown_column {
-                Some(name) => (
-                    "unknown-column",
-                    format!("table `{}` has no column `{name}`", table.name),
-                    "unknown column".to_string(),
-                ),
-                None => (
-                    e.code.unwrap_or("bad-sql"),
-                    e.message,
-                    e.label.unwrap_or_else(|| "here".into()),
-                ),
-            };
-            Err(Diagnostic::new(code, file, span, message).label(label).maybe_help(help))
-        }
-    }
-}
-
-/// `q.name` where `name` was not found: either `q` is not a row the expression
-/// can read (`othr.x`, `plan.x`), or that row has no column `name`.
-fn qualified_unknown(
-    file: &Arc<SourceFile>,
-    table: &Table,
-    schema: &DFSchema,
-    span: Range<usize>,
-    q: &str,
-    name: &str,
-) -> Diagnostic {
-    let mut qualifiers: Vec<&str> = schema.iter().filter_map(|(r, _)| r.map(|r| r.table())).collect();
-    qualifiers.dedup();
-    if qualifiers.contains(&q) {
-        let columns: Vec<&str> = schema
-            .iter()
-            .filter(|(r, _)| r.is_some_and(|r| r.table() == q))
-            .map(|(_, f)| f.name().as_str())
-            .collect();
-        return Diagnostic::new("unknown-column", file, span, format!("`{q}` has no column `{name}`"))
-            .label("unknown column")
-            .help(
-                did_you_mean(name, columns.iter().copied())
-                    .unwrap_or_else(|| format!("columns of `{q}`: {}", columns.join(", "))),
-            );
-    }
-    // Point at the qualifier alone when the text is plain `q.name`.
-    let q_at = match file.text.get(span.clone()) {
-        Some(t) if t.starts_with(q) => span.start..span.start + q.len(),
-        _ => span.clone(),
-    };
-    if qualifiers.is_empty() {
-        // A check over one row: names are the row's own columns.
-        let (message, label, help) = if q == table.name {
-            (
-                format!("write `{name}`, not `{q}.{name}`: this check reads the row's own columns by name"),
-                format!("leave out `{q}.`"),
-                "only `related` checks (`other.<column>`) and `sequence` checks (`previous.<column>`) name another row"
-                    .to_string(),
-            )
-        } else {
-            (
-                format!("unknown table `{q}`"),
-                "not a table this check can read".to_string(),
-                format!(
-                    "this check reads the row's own columns by name (e.g. `{name}`); to compare with another table, use a `related` rule"
-                ),
-            )
-        };
-        return Diagnostic::new("unknown-table", file, q_at, message)
-            .label(label)
-            .help(help);
-    }
-    Diagnostic::new("unknown-table", file, q_at, format!("unknown table `{q}`"))
-        .label("not a table this check can read")
-        .help(did_you_mean(q, qualifiers.iter().copied()).unwrap_or_else(|| {
-            format!(
-                "this check can read: {}",
-                qualifiers
-                    .iter()
-                    .map(|q| format!("`{q}.<column>`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        }))
-}
-
-/// As [`sql_in`], for a condition: it must give true or false.
-pub fn condition_in(
-    file: &Arc<SourceFile>,
-    sql: &SqlContext,
-    table: &Table,
-    value: &Spanned<String>,
-    schema: &Arc<DFSchema>,
-) -> Result<(Expr, Vec<usize>), Diagnostic> {
-    let (expr, reads) = sql_in(file, sql, table, value, schema)?;
-    match sql.data_type(&expr, schema) {
-        Some(datafusion::arrow::datatypes::DataType::Boolean) | Some(datafusion::arrow::datatypes::DataType::Null) => {
-            Ok((expr, reads))
-        }
-        Some(other) => Err(Diagnostic::new(
-            "not-a-condition",
-            file,
-            span(value),
-            format!(
-                "this expression gives {}, not true or false",
-                crate::spec::sql::value_kind(&other)
-            ),
-        )
-        .label("must be a condition")
-        .help("compare it with something, e.g. `a >= b` or `x IS NOT NULL`")),
-        None => Ok((expr, reads)),
-    }
-}
-
-/// Typed columns of `table` an expression reads.
-pub fn reads(table: &Table, expr: &Expr) -> Vec<usize> {
-    let names: HashSet<String> = expr.column_refs().into_iter().map(|c| c.name.clone()).collect();
-    let mut out: Vec<usize> = names.iter().filter_map(|n| table.column(n)).collect();
-    out.sort_unstable();
-    out
 }

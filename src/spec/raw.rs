@@ -129,10 +129,6 @@ impl<'de> Deserialize<'de> for RawRule {
                 let mut examples = None;
                 let mut params = Vec::new();
                 while let Some(key) = map.next_key::<Node>()? {
-                    let name = match &key.value {
-                        NodeValue::Str(s) => s.as_str(),
-                        _ => "",
-                    };
                     // A key written twice is the YAML reader's to report (with its hint
                     // about indentation); a key left empty (`docs:`) is as if not written.
                     macro_rules! once {
@@ -143,7 +139,7 @@ impl<'de> Deserialize<'de> for RawRule {
                             $slot = map.next_value::<Option<_>>()?;
                         }};
                     }
-                    match name {
+                    match key_name(&key) {
                         "id" => once!(id, "id"),
                         "table" => once!(table, "table"),
                         "kind" => once!(kind, "kind"),
@@ -157,30 +153,13 @@ impl<'de> Deserialize<'de> for RawRule {
                 }
                 // A shared key spelt wrong (`tabel`) is taken as meant, and reported as spelt.
                 let mut misspelt = Vec::new();
-                for (slot, name) in [
+                let slots = &mut [
                     (&mut id, "id"),
                     (&mut table, "table"),
                     (&mut kind, "kind"),
                     (&mut message, "message"),
-                ] {
-                    if slot.is_some() {
-                        continue;
-                    }
-                    let close = params.iter().position(|(k, _)| match &k.value {
-                        NodeValue::Str(written) => crate::model::diag::did_you_mean(written, [name]).is_some(),
-                        _ => false,
-                    });
-                    if let Some(i) = close {
-                        let (k, v) = params.remove(i);
-                        if let NodeValue::Str(text) = &v.value {
-                            *slot = Some(Spanned {
-                                value: text.clone(),
-                                span: v.span.clone(),
-                            });
-                        }
-                        misspelt.push(k);
-                    }
-                }
+                ];
+                take_misspelt(&mut params, &mut misspelt, slots);
                 Ok(RawRule {
                     id: id.ok_or_else(|| A::Error::missing_field("id"))?,
                     table: table.ok_or_else(|| A::Error::missing_field("table"))?,
@@ -288,72 +267,125 @@ pub struct RawThresholds {
     pub possible: Option<Spanned<f64>>,
 }
 
-/// A correction as written: standalone under `corrections:`, or a rule's
-/// `fix:` (which takes its id, table and columns from the rule).
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A correction as written: standalone under `corrections:`, or a rule's `fix:` (which takes
+/// its id, table and columns from the rule). The keys every correction shares, and the rest
+/// kept as nodes for its kind to read into its own parameters (see [`super::fix`]).
+#[derive(Debug)]
 pub struct RawCorrection {
-    #[serde(default)]
     pub id: Option<Spanned<String>>,
-    #[serde(default)]
     pub table: Option<Spanned<String>>,
     pub kind: Spanned<String>,
     /// `safe` (applied every run) or `review` (proposed until the run is told to apply it).
     pub apply: Spanned<String>,
-    #[serde(default)]
     pub columns: Option<Spanned<Vec<Spanned<String>>>>,
-    #[serde(default)]
     pub when: Option<Spanned<String>>,
-    #[serde(default)]
     pub docs: Option<Spanned<String>>,
-    /// For `normalise`: `upper`, `lower` or `title`.
-    #[serde(default)]
-    pub case: Option<Spanned<String>>,
-    /// For `map`: council wording to the value to write.
-    #[serde(default)]
-    pub synonyms: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
-    /// For `map`: a CSV file of synonyms (`from,to`), relative to the rules file.
-    #[serde(default)]
-    pub synonyms_file: Option<Spanned<String>>,
-    /// For `date`: the form to write.
-    #[serde(default)]
-    pub format: Option<Spanned<String>>,
-    /// For `set`: SQL giving the new value.
-    #[serde(default)]
-    pub value: Option<Spanned<String>>,
-    /// For `fill`: `<table>.<column>` to copy from.
-    #[serde(default)]
-    pub from: Option<Spanned<String>>,
-    /// For `fill`: this table's columns matching the other table's key.
-    #[serde(default)]
-    pub key: Option<Spanned<Vec<Spanned<String>>>>,
-    /// For `fill`: the other table's key columns (default: the same names as `key`).
-    #[serde(default)]
-    pub to: Option<Spanned<Vec<Spanned<String>>>>,
     /// Values before and after the correction, run by `cleanse test`.
-    #[serde(default)]
     pub examples: Vec<Spanned<RawExample>>,
+    /// Every other key, in the order written, for the correction's kind.
+    pub params: Vec<(Node, Node)>,
+    /// Shared keys written with a slip (`aply`), read as the key they are close to.
+    pub misspelt: Vec<Node>,
 }
 
 impl RawCorrection {
-    /// The kind-specific keys that are present.
-    pub fn present_params(&self) -> Vec<(&'static str, std::ops::Range<usize>)> {
-        use crate::spec::yaml::span;
-        let mut out = Vec::new();
-        let mut add = |name, s: Option<std::ops::Range<usize>>| {
-            if let Some(s) = s {
-                out.push((name, s));
+    /// The keys every correction takes, whatever its kind.
+    pub const COMMON: &[&str] = &["id", "table", "kind", "apply", "columns", "when", "docs", "examples"];
+}
+
+impl<'de> Deserialize<'de> for RawCorrection {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawCorrection;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a correction")
             }
-        };
-        add("case", self.case.as_ref().map(span));
-        add("synonyms", self.synonyms.as_ref().map(span));
-        add("synonyms_file", self.synonyms_file.as_ref().map(span));
-        add("format", self.format.as_ref().map(span));
-        add("value", self.value.as_ref().map(span));
-        add("from", self.from.as_ref().map(span));
-        add("key", self.key.as_ref().map(span));
-        add("to", self.to.as_ref().map(span));
-        out
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawCorrection, A::Error> {
+                use serde::de::Error;
+                let (mut id, mut table, mut kind, mut apply, mut columns, mut when, mut docs) =
+                    (None, None, None, None, None, None, None);
+                let mut examples = None;
+                let mut params = Vec::new();
+                while let Some(key) = map.next_key::<Node>()? {
+                    macro_rules! once {
+                        ($slot:ident, $name:literal) => {{
+                            if $slot.is_some() {
+                                return Err(A::Error::duplicate_field($name));
+                            }
+                            $slot = map.next_value::<Option<_>>()?;
+                        }};
+                    }
+                    match key_name(&key) {
+                        "id" => once!(id, "id"),
+                        "table" => once!(table, "table"),
+                        "kind" => once!(kind, "kind"),
+                        "apply" => once!(apply, "apply"),
+                        "columns" => once!(columns, "columns"),
+                        "when" => once!(when, "when"),
+                        "docs" => once!(docs, "docs"),
+                        "examples" => once!(examples, "examples"),
+                        _ => params.push((key, map.next_value::<Node>()?)),
+                    }
+                }
+                let mut misspelt = Vec::new();
+                take_misspelt(
+                    &mut params,
+                    &mut misspelt,
+                    &mut [(&mut kind, "kind"), (&mut apply, "apply")],
+                );
+                Ok(RawCorrection {
+                    id,
+                    table,
+                    kind: kind.ok_or_else(|| A::Error::missing_field("kind"))?,
+                    apply: apply.ok_or_else(|| A::Error::missing_field("apply"))?,
+                    columns,
+                    when,
+                    docs,
+                    examples: examples.unwrap_or_default(),
+                    params,
+                    misspelt,
+                })
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A key's name as written ("" for a key that is not text).
+fn key_name(key: &Node) -> &str {
+    match &key.value {
+        NodeValue::Str(s) => s.as_str(),
+        _ => "",
+    }
+}
+
+/// A shared key that is missing but written with a slip among the kind's keys (`tabel`):
+/// take it as meant, and remember the slip to report it.
+fn take_misspelt(
+    params: &mut Vec<(Node, Node)>,
+    misspelt: &mut Vec<Node>,
+    slots: &mut [(&mut Option<Spanned<String>>, &str)],
+) {
+    for (slot, name) in slots.iter_mut() {
+        if slot.is_some() {
+            continue;
+        }
+        let close = params
+            .iter()
+            .position(|(k, _)| crate::model::diag::did_you_mean(key_name(k), [*name]).is_some());
+        if let Some(i) = close {
+            let (k, v) = params.remove(i);
+            if let NodeValue::Str(text) = &v.value {
+                **slot = Some(Spanned {
+                    value: text.clone(),
+                    span: v.span.clone(),
+                });
+            }
+            misspelt.push(k);
+        }
     }
 }
 

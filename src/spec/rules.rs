@@ -17,186 +17,16 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::DFSchema;
-use datafusion::logical_expr::Expr;
 use serde::Serialize;
 
+use super::compiled::{Check, Rule};
 use super::kind::Registry;
+use super::names::unknown_column;
 use super::raw::{CodesRef, RawColumn, RawPack, RawTable};
 use crate::model::diag::{Diagnostic, SourceFile, did_you_mean};
-use crate::model::table::{CodeList, Column, ColumnType, Severity, Table, raw_name};
+use crate::model::table::{CodeList, Column, ColumnType, Table, raw_name};
 use crate::model::values::DateForms;
 use crate::spec::yaml::{self, Spanned, span};
-
-/// One check a rule makes, evaluated over a whole batch at once.
-#[derive(Debug, Clone)]
-pub struct RowCheck {
-    /// The column the finding is about (its value goes in the report).
-    pub column: Option<usize>,
-    /// Rows the check applies to; `None` means every row.
-    pub when: Option<Expr>,
-    /// True for rows that pass. NULL means "not applicable" when the inputs
-    /// are blank, and "cannot evaluate" when an input failed to parse.
-    pub pass: Expr,
-    /// Typed columns `pass` reads, to tell those two NULLs apart.
-    pub reads: Vec<usize>,
-    pub when_reads: Vec<usize>,
-}
-
-/// What a compiled rule does.
-#[derive(Debug, Clone)]
-pub enum Check {
-    /// Vectorised predicates over the typed batch.
-    Row(Vec<RowCheck>),
-    /// Values of this column that did not parse as its type.
-    Type { column: usize },
-    /// Code values that matched only ignoring case and spacing.
-    CodeForm { column: usize },
-    /// No two rows share these columns' values (first kept).
-    Unique { columns: Vec<usize> },
-    /// No row repeats an earlier row exactly (first kept).
-    DuplicateRows,
-    /// The key must exist in another table (evaluated by the `relate` stage).
-    Reference(Reference),
-    /// Any or all rows of another table with the same key must satisfy a
-    /// condition (evaluated by the `relate` stage).
-    Related(Related),
-    /// Periods within a group must not overlap (nor leave gaps, if continuous).
-    Periods(Periods),
-    /// The share of rows meeting a condition (a return-level rule).
-    Share(Share),
-    /// The number of rows, and its change from the last run (a return-level rule).
-    RowCount(RowCount),
-    /// Each row of a group, in order, against the row before it (evaluated
-    /// by the `relate` stage).
-    Sequence(Sequence),
-    /// Columns must hold one value within each group (evaluated by the
-    /// `relate` stage).
-    Consistent(Consistent),
-    /// Records that are the same person under different ids (evaluated by
-    /// the `dedupe` stage).
-    SamePerson(Box<crate::kinds::same_person::SamePerson>),
-}
-
-impl Check {
-    /// Return-level rules report once for the whole table, never on a row.
-    pub fn is_return_level(&self) -> bool {
-        matches!(self, Check::Share(_) | Check::RowCount(_))
-    }
-}
-
-/// A share of rows, as a fraction, must be within bounds.
-#[derive(Debug, Clone)]
-pub struct Share {
-    /// The rows counted.
-    pub check: Expr,
-    pub reads: Vec<usize>,
-    /// The rows counted among (default: all).
-    pub when: Option<Expr>,
-    pub when_reads: Vec<usize>,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-}
-
-/// Bounds on a table's number of records.
-#[derive(Debug, Clone)]
-pub struct RowCount {
-    pub min: Option<u64>,
-    pub max: Option<u64>,
-    /// Largest change from the last run, as a fraction of its count.
-    pub max_change: Option<f64>,
-}
-
-/// Consecutive rows of a group, e.g. a child's plans by start date: each row
-/// after the first must satisfy a condition over it and the row before it.
-#[derive(Debug, Clone)]
-pub struct Sequence {
-    pub group: Vec<usize>,
-    /// A date or integer column; rows with equal values are ordered by line.
-    pub order_by: usize,
-    /// Over this row's columns (unqualified) and the previous row's
-    /// (`previous.x`, see [`crate::kinds::sequence::PREVIOUS`]).
-    pub condition: Expr,
-    /// Columns the condition reads from this row, and from the previous row.
-    pub reads: Vec<usize>,
-    pub previous_reads: Vec<usize>,
-    /// Rows that take part in the sequence, over this table's typed columns.
-    pub when: Option<Expr>,
-    pub when_reads: Vec<usize>,
-}
-
-/// Columns that must hold the same value in every row of a group (e.g. a
-/// child's date of birth on each of their contacts). Blank values are ignored.
-#[derive(Debug, Clone)]
-pub struct Consistent {
-    pub group: Vec<usize>,
-    pub columns: Vec<usize>,
-}
-
-/// Date periods per group, e.g. a child's plans or care episodes.
-#[derive(Debug, Clone)]
-pub struct Periods {
-    pub group: Vec<usize>,
-    pub start: usize,
-    /// A blank end means the period is still open.
-    pub end: usize,
-    pub continuous: bool,
-}
-
-/// A condition over a row and the rows of another table that share its key.
-#[derive(Debug, Clone)]
-pub struct Related {
-    pub key: Reference,
-    /// Over this table's columns (unqualified) and the other's (`other.x`).
-    pub condition: Expr,
-    /// This table's and the other table's typed columns the condition reads.
-    pub reads: Vec<usize>,
-    pub other_reads: Vec<usize>,
-    /// True: every related row must satisfy it; false: at least one must.
-    pub all: bool,
-}
-
-/// A key in one table that must be found in another.
-#[derive(Debug, Clone)]
-pub struct Reference {
-    pub columns: Vec<usize>,
-    pub other: usize,
-    pub other_columns: Vec<usize>,
-    /// Rows the rule applies to, over this table's typed columns.
-    pub when: Option<Expr>,
-    pub when_reads: Vec<usize>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Rule {
-    pub id: String,
-    pub table: usize,
-    pub kind: &'static str,
-    pub severity: Severity,
-    pub message: String,
-    pub docs: String,
-    pub columns: Vec<usize>,
-    pub check: Check,
-    pub pack: String,
-    /// Where the rule is written; `None` for the rules a column declaration implies.
-    pub declared: Option<Declared>,
-}
-
-/// Where a rule or correction is written in its pack, so `cleanse explain` can send a reader there.
-#[derive(Debug, Clone)]
-pub struct Declared {
-    pub path: PathBuf,
-    /// 1-based.
-    pub line: usize,
-}
-
-impl Declared {
-    pub fn at(file: &SourceFile, offset: usize) -> Declared {
-        Declared {
-            path: file.path.clone(),
-            line: file.line_col(offset).0,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PackInfo {
@@ -216,7 +46,7 @@ pub struct RuleSet {
     pub tables: Vec<Table>,
     pub rules: Vec<Rule>,
     /// In declaration order (the order ties within a stage are broken in).
-    pub corrections: Vec<crate::fixes::Correction>,
+    pub corrections: Vec<crate::spec::fix::Correction>,
     /// The examples rules and corrections carry, for `cleanse test`.
     pub examples: Vec<super::examples::Examples>,
 }
@@ -373,7 +203,7 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
                 continue;
             }
             seen_ids.insert(id.clone(), (Arc::clone(file), span(&raw.id)));
-            match super::kind::compile_rule(registry, raw, &set, &pack.pack.value, file, &sql) {
+            match super::kind::compile_rule(registry, raw, &set.tables, &pack.pack.value, file, &sql) {
                 Ok(rule) => {
                     if matches!(rule.check, Check::DuplicateRows)
                         && let Some(other) = set
@@ -412,58 +242,24 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
     }
     // Corrections are checked even when rules have problems, so one run lists
     // every problem; a fix on a rule that did not compile is checked with it later.
-    corrections(&parsed, &mut set, &sql, &table_origin, &mut diags);
+    corrections(&parsed, &mut set, &sql, &table_origin, registry, &mut diags);
     if diags.is_empty() {
-        merge_corrections(&mut set);
+        rule_corrections(&mut set, registry);
         add_column_rules(&mut set, registry);
-        super::examples::compile(&parsed, &mut set, &mut diags);
+        set.examples = super::examples::compile(&parsed, &set.tables, &set.rules, &set.corrections, &mut diags);
     }
     if diags.is_empty() { Ok(set) } else { Err(diags) }
 }
 
-/// The corrections a `same_person` rule's `merge:` makes: re-pointing each reference to the
-/// person table, and filling each person field of the survivor (see [`crate::fixes::merge`]).
-/// They run last, after every declared correction.
-fn merge_corrections(set: &mut RuleSet) {
-    use crate::fixes::merge::{KIND, MergeFix};
-    let mut added = Vec::new();
-    for rule in &set.rules {
-        let Check::SamePerson(p) = &rule.check else { continue };
-        let (Some(m), Some(declared)) = (&p.merge, &rule.declared) else {
-            continue;
-        };
-        // The id merges go by: `person: local_id`, else the table's one-column key.
-        let key = p.local_id.unwrap_or_else(|| set.tables[rule.table].key[0]);
-        let correction = |table: usize, column: usize, fix: MergeFix, docs: &str| crate::fixes::Correction {
-            id: format!("{}.merge", rule.id),
-            table,
-            columns: vec![column],
-            kind: KIND,
-            stage: crate::fixes::Stage::Set,
-            apply: crate::fixes::Apply::Safe,
-            rule: Some(rule.id.clone()),
-            when: None,
-            docs: docs.to_string(),
-            fix: Arc::new(fix),
-            declared: declared.clone(),
-        };
-        for &(t, c) in &m.references {
-            added.push(correction(
-                t,
-                c,
-                MergeFix::Repoint,
-                "A reference to a merged record, re-pointed to the record that survives.",
-            ));
-        }
-        for &c in p.fields.iter().flatten() {
-            added.push(correction(
-                rule.table,
-                c,
-                MergeFix::Fill { key },
-                "A blank field of the surviving record, filled from a record merged into it.",
-            ));
-        }
-    }
+/// The corrections rules make themselves (a `same_person` rule's merges), added after every
+/// declared correction, so they run last.
+fn rule_corrections(set: &mut RuleSet, registry: &Registry) {
+    let added: Vec<super::fix::Correction> = set
+        .rules
+        .iter()
+        .filter_map(|rule| Some((registry.kind(rule.kind)?, rule)))
+        .flat_map(|(kind, rule)| kind.corrections(rule, &set.tables))
+        .collect();
     set.corrections.extend(added);
 }
 
@@ -473,6 +269,7 @@ fn corrections(
     set: &mut RuleSet,
     sql: &super::sql::SqlContext,
     declared: &HashMap<String, (Arc<SourceFile>, std::ops::Range<usize>)>,
+    registry: &Registry,
     diags: &mut Vec<Diagnostic>,
 ) {
     let mut seen: HashMap<String, (Arc<SourceFile>, std::ops::Range<usize>)> = HashMap::new();
@@ -481,7 +278,7 @@ fn corrections(
         let attached = pack.rules.iter().zip(&whens).filter_map(|(r, when)| {
             let fix = r.fix.as_ref()?;
             let rule = set.rules.iter().find(|x| x.id == r.id.value)?;
-            let attached = crate::fixes::Attached {
+            let attached = crate::spec::fix::Attached {
                 id: rule.id.as_str(),
                 table: rule.table,
                 columns: rule.columns.as_slice(),
@@ -492,7 +289,7 @@ fn corrections(
         let standalone = pack.corrections.iter().map(|c| (c, None));
         let mut compiled = Vec::new();
         for (raw, rule) in attached.chain(standalone) {
-            match crate::fixes::compile(raw, rule, &set.tables, file, sql) {
+            match super::fix::compile(registry.fixes, raw, rule, &set.tables, file, sql) {
                 Ok(c) => {
                     let at = raw.id.as_ref().map_or_else(|| span(&raw.kind), span);
                     if let Some((other, other_at)) = seen.get(&c.id) {
@@ -768,40 +565,6 @@ fn table_key_at(text: &str, name: &str) -> usize {
                 .map(|at| at + usize::from(!key.starts_with(name)))
         })
         .unwrap_or(0)
-}
-
-pub(crate) fn tables_help(name: &str, tables: &[Table]) -> String {
-    let names = || tables.iter().map(|t| t.name.as_str());
-    did_you_mean(name, names()).unwrap_or_else(|| {
-        if tables.is_empty() {
-            "no rule pack here declares any tables: declare them under `tables:`".to_string()
-        } else {
-            format!("tables: {}", names().collect::<Vec<_>>().join(", "))
-        }
-    })
-}
-
-pub(crate) fn unknown_column(
-    file: &Arc<SourceFile>,
-    name: &Spanned<String>,
-    table: &str,
-    columns: &[Column],
-) -> Diagnostic {
-    Diagnostic::new(
-        "unknown-column",
-        file,
-        span(name),
-        format!("table `{table}` has no column `{}`", name.value),
-    )
-    .label("unknown column")
-    .help(
-        did_you_mean(&name.value, columns.iter().map(|c| c.name.as_str())).unwrap_or_else(|| {
-            format!(
-                "columns of `{table}`: {}",
-                columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
-            )
-        }),
-    )
 }
 
 /// The rules every typed, code or required column carries without being

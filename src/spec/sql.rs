@@ -19,7 +19,12 @@ use datafusion::optimizer::simplify_expressions::ExprSimplifier;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
+use std::collections::HashSet;
+
+use crate::model::diag::{Diagnostic, SourceFile, did_you_mean};
+use crate::model::table::Table;
 use crate::model::values;
+use crate::spec::yaml::{Spanned, span};
 
 /// A SQL problem, positioned within the expression text.
 #[derive(Debug)]
@@ -634,6 +639,174 @@ impl ScalarUDFImpl for AgeYears {
         }
         Ok(ColumnarValue::Array(out))
     }
+}
+
+/// Parse SQL written in a rules file against `schema`, with errors pointing
+/// at the exact character in the YAML. Shared by rules and corrections.
+pub fn sql_in(
+    file: &Arc<SourceFile>,
+    sql: &SqlContext,
+    table: &Table,
+    value: &Spanned<String>,
+    schema: &Arc<DFSchema>,
+) -> Result<(Expr, Vec<usize>), Diagnostic> {
+    let at = span(value);
+    let text = &value.value;
+    // Where the SQL text starts in the file: exact for plain and quoted scalars.
+    let base = file
+        .text
+        .get(at.clone())
+        .and_then(|s| s.find(text.as_str()))
+        .map(|i| at.start + i);
+    match sql.parse(text, schema) {
+        Ok(expr) => {
+            let reads = reads(table, &expr);
+            Ok((expr, reads))
+        }
+        Err(e) => {
+            let span = match (base, &e.span) {
+                (Some(b), Some(r)) => b + r.start..b + r.end.max(r.start + 1),
+                _ => at,
+            };
+            if let (Some(name), Some(q)) = (&e.unknown_column, &e.qualifier) {
+                return Err(qualified_unknown(file, table, schema, span, q, name));
+            }
+            let mut help = e.help.clone();
+            if let Some(name) = &e.unknown_column {
+                help = did_you_mean(name, table.columns.iter().map(|c| c.name.as_str()));
+                if name == "today" {
+                    help = Some("write `today()`, with brackets, for the run's date".into());
+                }
+                help = help.or_else(|| {
+                    Some(format!(
+                        "columns of `{}`: {}",
+                        table.name,
+                        table
+                            .columns
+                            .iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ))
+                });
+            }
+            let (code, message, label) = match &e.unknown_column {
+                Some(name) => (
+                    "unknown-column",
+                    format!("table `{}` has no column `{name}`", table.name),
+                    "unknown column".to_string(),
+                ),
+                None => (
+                    e.code.unwrap_or("bad-sql"),
+                    e.message,
+                    e.label.unwrap_or_else(|| "here".into()),
+                ),
+            };
+            Err(Diagnostic::new(code, file, span, message).label(label).maybe_help(help))
+        }
+    }
+}
+
+/// `q.name` where `name` was not found: either `q` is not a row the expression
+/// can read (`othr.x`, `plan.x`), or that row has no column `name`.
+fn qualified_unknown(
+    file: &Arc<SourceFile>,
+    table: &Table,
+    schema: &DFSchema,
+    span: Range<usize>,
+    q: &str,
+    name: &str,
+) -> Diagnostic {
+    let mut qualifiers: Vec<&str> = schema.iter().filter_map(|(r, _)| r.map(|r| r.table())).collect();
+    qualifiers.dedup();
+    if qualifiers.contains(&q) {
+        let columns: Vec<&str> = schema
+            .iter()
+            .filter(|(r, _)| r.is_some_and(|r| r.table() == q))
+            .map(|(_, f)| f.name().as_str())
+            .collect();
+        return Diagnostic::new("unknown-column", file, span, format!("`{q}` has no column `{name}`"))
+            .label("unknown column")
+            .help(
+                did_you_mean(name, columns.iter().copied())
+                    .unwrap_or_else(|| format!("columns of `{q}`: {}", columns.join(", "))),
+            );
+    }
+    // Point at the qualifier alone when the text is plain `q.name`.
+    let q_at = match file.text.get(span.clone()) {
+        Some(t) if t.starts_with(q) => span.start..span.start + q.len(),
+        _ => span.clone(),
+    };
+    if qualifiers.is_empty() {
+        // A check over one row: names are the row's own columns.
+        let (message, label, help) = if q == table.name {
+            (
+                format!("write `{name}`, not `{q}.{name}`: this check reads the row's own columns by name"),
+                format!("leave out `{q}.`"),
+                "only `related` checks (`other.<column>`) and `sequence` checks (`previous.<column>`) name another row"
+                    .to_string(),
+            )
+        } else {
+            (
+                format!("unknown table `{q}`"),
+                "not a table this check can read".to_string(),
+                format!(
+                    "this check reads the row's own columns by name (e.g. `{name}`); to compare with another table, use a `related` rule"
+                ),
+            )
+        };
+        return Diagnostic::new("unknown-table", file, q_at, message)
+            .label(label)
+            .help(help);
+    }
+    Diagnostic::new("unknown-table", file, q_at, format!("unknown table `{q}`"))
+        .label("not a table this check can read")
+        .help(did_you_mean(q, qualifiers.iter().copied()).unwrap_or_else(|| {
+            format!(
+                "this check can read: {}",
+                qualifiers
+                    .iter()
+                    .map(|q| format!("`{q}.<column>`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }))
+}
+
+/// As [`sql_in`], for a condition: it must give true or false.
+pub fn condition_in(
+    file: &Arc<SourceFile>,
+    sql: &SqlContext,
+    table: &Table,
+    value: &Spanned<String>,
+    schema: &Arc<DFSchema>,
+) -> Result<(Expr, Vec<usize>), Diagnostic> {
+    let (expr, reads) = sql_in(file, sql, table, value, schema)?;
+    match sql.data_type(&expr, schema) {
+        Some(datafusion::arrow::datatypes::DataType::Boolean) | Some(datafusion::arrow::datatypes::DataType::Null) => {
+            Ok((expr, reads))
+        }
+        Some(other) => Err(Diagnostic::new(
+            "not-a-condition",
+            file,
+            span(value),
+            format!(
+                "this expression gives {}, not true or false",
+                crate::spec::sql::value_kind(&other)
+            ),
+        )
+        .label("must be a condition")
+        .help("compare it with something, e.g. `a >= b` or `x IS NOT NULL`")),
+        None => Ok((expr, reads)),
+    }
+}
+
+/// Typed columns of `table` an expression reads.
+pub fn reads(table: &Table, expr: &Expr) -> Vec<usize> {
+    let names: HashSet<String> = expr.column_refs().into_iter().map(|c| c.name.clone()).collect();
+    let mut out: Vec<usize> = names.iter().filter_map(|n| table.column(n)).collect();
+    out.sort_unstable();
+    out
 }
 
 #[cfg(test)]

@@ -98,6 +98,7 @@ cases! {
     no_close_name: "unknown-table" at "6:12", help "tables: plans";
     // Corrections.
     unknown_correction_kind: "unknown-correction-kind" at "6:11", help "did you mean `normalise`?";
+    merge_declared: "merge-declared" at "6:11", help "give the `same_person` rule a `merge:` (survivor and references); it makes these corrections";
     correction_apply_typo: "unknown-apply" at "8:12", help "did you mean `safe`?";
     synonym_not_a_code: "not-a-code" at "8:31", help "did you mean `b) No`?";
     date_fix_on_text_column: "not-a-date-column" at "7:32";
