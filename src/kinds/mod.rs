@@ -13,6 +13,7 @@ pub mod age;
 pub mod check;
 pub mod clean_text;
 pub mod code_form;
+pub mod collection_year;
 pub mod consistent;
 pub mod duplicate_rows;
 pub mod length;
@@ -43,6 +44,7 @@ pub static KINDS: &[&dyn AnyKind] = &[
     &clean_text::CleanText,
     &range::RangeKind,
     &age::Age,
+    &collection_year::CollectionYear,
     &check::SqlCheck,
     &reference::ReferenceKind,
     &related::RelatedKind,

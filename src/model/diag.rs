@@ -338,7 +338,7 @@ pub static CODES: &[Code] = &[
     },
     Code {
         id: "not-a-date-column",
-        summary: "An `age` or `periods` rule, or a `date` correction, names a column that is not a date column; give the column `type: date`.",
+        summary: "A rule or correction that works on dates (such as `age`, `periods`, `collection_year`, or a `date` correction) names a column that is not a date column; give the column `type: date`.",
     },
     Code {
         id: "pattern-on-typed",

@@ -465,7 +465,10 @@ impl<'de, 'a> SeqAccess<'de> for Items<'a> {
     type Error = Problems;
     fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Problems> {
         match self.items.next() {
-            Some(node) => seed.deserialize(NodeDe { node, text: self.text }).map(Some),
+            Some(node) => seed
+                .deserialize(NodeDe { node, text: self.text })
+                .map(Some)
+                .map_err(|p| p.at(&node.span)),
             None => Ok(None),
         }
     }
@@ -495,6 +498,7 @@ impl<'de, 'a> MapAccess<'de> for Entries<'a> {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Problems> {
         let node = self.value.take().expect("serde asks for a value only after its key");
         seed.deserialize(NodeDe { node, text: self.text })
+            .map_err(|p| p.at(&node.span))
     }
 }
 
@@ -521,10 +525,12 @@ impl<'de, 'a> MapAccess<'de> for SpanMap<'a> {
         match self.step {
             1 => seed.deserialize(self.node.span.start.into_deserializer()),
             2 => seed.deserialize(self.node.span.end.into_deserializer()),
-            _ => seed.deserialize(NodeDe {
-                node: self.node,
-                text: self.text,
-            }),
+            _ => seed
+                .deserialize(NodeDe {
+                    node: self.node,
+                    text: self.text,
+                })
+                .map_err(|p| p.at(&self.node.span)),
         }
     }
 }
@@ -600,6 +606,35 @@ mod tests {
             "{problems:?}"
         );
         assert_eq!(&yaml[problems[0].span.clone().unwrap()], "a");
+    }
+
+    /// A type that refuses a value it reads (a collection year that is not one) points at it.
+    #[test]
+    fn a_refused_value_points_at_itself() {
+        #[derive(Debug)]
+        struct Even;
+        impl<'de> Deserialize<'de> for Even {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let n = u32::deserialize(d)?;
+                if n % 2 == 0 {
+                    Ok(Even)
+                } else {
+                    Err(de::Error::custom("odd"))
+                }
+            }
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Q {
+            n: Spanned<Even>,
+            m: Vec<Even>,
+        }
+        let yaml = "n: 3\nm: [2, 5]\n";
+        let p = via_nodes::<Q>(yaml).unwrap_err().0;
+        assert_eq!(&yaml[p[0].span.clone().unwrap()], "3");
+        let yaml = "n: 2\nm: [2, 5]\n";
+        let p = via_nodes::<Q>(yaml).unwrap_err().0;
+        assert_eq!(&yaml[p[0].span.clone().unwrap()], "5");
     }
 
     #[test]

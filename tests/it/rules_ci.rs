@@ -200,3 +200,16 @@ fn an_example_naming_an_unknown_column_stops_check_and_run() {
     let out = dir.run(&[]).expect_code(2);
     assert!(out.stderr.contains("error[unknown-column]"), "{}", out.stderr);
 }
+
+/// Each rule kind may keep a small pack in `tests/kinds/` whose examples show what it reports
+/// (the recipe in CONTRIBUTING.md): every one loads, and every example holds.
+#[test]
+fn the_kind_fixtures_load_and_their_examples_hold() {
+    let kinds = crate::util::repo().join("tests/kinds");
+    let dir = Dir::new();
+    let path = kinds.to_str().expect("a UTF-8 path");
+    dir.cleanse().args(["check", path]).output().expect_code(0);
+    let out = dir.cleanse().args(["test", path]).output().expect_code(0);
+    assert!(out.stdout.contains("test result: ok."), "{}", out.stdout);
+    assert!(!out.stdout.contains(" 0 passed"), "{}", out.stdout);
+}

@@ -1,0 +1,157 @@
+//! `collection_year`: a date must fall within a statutory collection year (1 April to
+//! 31 March), as SSDA903 and CIN census dates must.
+
+use chrono::Datelike;
+use datafusion::common::ScalarValue;
+use datafusion::logical_expr::lit;
+
+use crate::model::diag::Diagnostic;
+use crate::model::table::ColumnType;
+use crate::model::values::{self, Days};
+use crate::spec::compiled::Check;
+use crate::spec::doc::{COLUMNS, KindDoc, Param, WHEN};
+use crate::spec::keys::{Columns, Sql};
+use crate::spec::kind::{Kind, RuleCx};
+use crate::spec::yaml::{Spanned, span};
+
+pub struct CollectionYear;
+
+static DOC: KindDoc = KindDoc {
+    name: "collection_year",
+    summary: "A date must fall within a collection year, 1 April to 31 March (both inclusive): the one named by `year` (`2025-26`), or else the one the run's as-of date is in. Blank values are left to `required`.",
+    why: "The DfE's returns count what happened in the collection year: a referral, an episode start or a review dated outside it is either mistyped or belongs to another year's return, and the DfE's validation rejects it.",
+    example: "- id: REF-YEAR\n  table: referrals\n  kind: collection_year\n  columns: [referral_date]\n  year: 2025-26\n  severity: error\n  message: The referral date is not in the 2025-26 collection year.",
+    params: &[
+        COLUMNS,
+        Param {
+            name: "year",
+            required: false,
+            doc: "The collection year, e.g. `2025-26` (1 April 2025 to 31 March 2026); default: the one the run's as-of date is in.",
+        },
+        WHEN,
+    ],
+};
+
+/// The keys a `collection_year` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub columns: Columns,
+    #[serde(default)]
+    pub year: Option<Spanned<Year>>,
+    #[serde(default)]
+    pub when: Option<Sql>,
+}
+
+/// A collection year as the DfE writes it: `2025-26` (or `2025/26`), the year it starts in and
+/// the last two digits of the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Year(i32);
+
+impl Year {
+    /// The collection year a date falls in.
+    fn of(date: chrono::NaiveDate) -> Year {
+        Year(if date.month() >= 4 {
+            date.year()
+        } else {
+            date.year() - 1
+        })
+    }
+
+    /// 1 April and 31 March, as the days dates are typed to.
+    fn bounds(self) -> Option<(Days, Days)> {
+        Some((values::ymd(self.0, 4, 1)?, values::ymd(self.0 + 1, 3, 31)?))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Year {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        let parse = || {
+            let (start, end) = text.trim().split_once(['-', '/'])?;
+            let start: i32 = start.parse().ok().filter(|y| (1900..=2999).contains(y))?;
+            let end: i32 = end.parse().ok()?;
+            (end == (start + 1) % 100 && (end != 0 || start % 100 == 99)).then_some(Year(start))
+        };
+        parse().ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not a collection year: write the year it starts in and the next year's last two digits, e.g. `2025-26`"
+            ))
+        })
+    }
+}
+
+impl Kind for CollectionYear {
+    type Params = Params;
+
+    fn doc(&self) -> &'static KindDoc {
+        &DOC
+    }
+
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let columns = cx.columns(&p.columns)?;
+        let not_dates: Vec<Diagnostic> = columns
+            .iter()
+            .zip(&p.columns.value)
+            .filter(|&(&c, _)| !matches!(cx.column(c).ty, ColumnType::Date(_)))
+            .map(|(&c, name)| {
+                cx.error(
+                    "not-a-date-column",
+                    span(name),
+                    format!(
+                        "column `{}` is {}, not a date",
+                        cx.column(c).name,
+                        cx.column(c).ty.name()
+                    ),
+                )
+                .label("a collection year holds dates")
+                .help("give the column `type: date`")
+            })
+            .collect();
+        if !not_dates.is_empty() {
+            return Err(not_dates);
+        }
+        let year = p.year.as_ref().map_or_else(|| Year::of(cx.sql_as_of()), |y| y.value);
+        let Some((start, end)) = year.bounds() else {
+            let at = p.year.as_ref().map_or_else(|| cx.at(), span);
+            return Err(vec![cx.error(
+                "bad-date",
+                at,
+                "this collection year has no dates Cleanse can write",
+            )]);
+        };
+        let day = |d: Days| lit(ScalarValue::Date32(Some(d)));
+        cx.per_column(&columns, &p.when, |value, _| value.between(day(start), day(end)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn year(text: &str) -> Option<Year> {
+        let yaml = format!("{text:?}");
+        serde_saphyr::from_str::<Year>(&yaml).ok()
+    }
+
+    #[test]
+    fn years_are_read_as_the_dfe_writes_them() {
+        assert_eq!(year("2025-26"), Some(Year(2025)));
+        assert_eq!(year("2025/26"), Some(Year(2025)));
+        assert_eq!(year("1999-00"), Some(Year(1999)));
+        assert_eq!(year("2025-27"), None, "not consecutive");
+        assert_eq!(year("2025"), None);
+        assert_eq!(year("25-26"), None);
+    }
+
+    #[test]
+    fn a_date_falls_in_the_year_that_starts_on_the_last_1_april() {
+        let d = |y, m, dd| chrono::NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+        assert_eq!(Year::of(d(2026, 3, 31)), Year(2025));
+        assert_eq!(Year::of(d(2026, 4, 1)), Year(2026));
+        assert_eq!(
+            Year(2025).bounds(),
+            Some((values::ymd(2025, 4, 1).unwrap(), values::ymd(2026, 3, 31).unwrap()))
+        );
+    }
+}
