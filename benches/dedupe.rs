@@ -21,7 +21,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use cleanse::people::Settings;
-use cleanse::people::person::{Fields, Person};
+use cleanse::people::person::{Dates, Fields, Person};
 
 fn main() {
     let mut sizes = vec![200_000usize, 1_000_000];
@@ -164,7 +164,10 @@ fn coverage(people_csv: &Path, true_pairs: &HashSet<(u64, u64)>) -> f64 {
             .iter()
             .map(|h| get(r, h))
             .collect();
-            Person::new(&Fields::from_roles(std::array::from_fn(|i| v[i].as_str())), 40)
+            Person::new(
+                &Fields::from_roles(std::array::from_fn(|i| v[i].as_str())),
+                Dates::uk(40),
+            )
         })
         .collect();
     // Records are on lines 2.. in file order.

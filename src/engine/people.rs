@@ -12,8 +12,10 @@ use datafusion::arrow::array::{Array, StringArray};
 use crate::engine::check::{Detail, Finding};
 use crate::fixes::Fixes;
 use crate::model::error::{Error, Result};
+use crate::model::table::ColumnType;
+use crate::model::values::DateForms;
 use crate::people::compare::{COMPARISONS, Cx, Nicknames};
-use crate::people::person::{Fields, Person};
+use crate::people::person::{DATE_OF_BIRTH, Dates, EXPECTED_DATE_OF_BIRTH, Fields, Person};
 use crate::people::request::{Merge, Survivor};
 use crate::people::{Model, Pair, Settings, find};
 use crate::source::CsvSource;
@@ -104,6 +106,16 @@ fn read(
     };
     let mut source = CsvSource::open(&input.path, table, input.dialect())?;
     let corrector = fixes.corrector(set, t, &source.header.columns, config.pivot);
+    // Dates are read in the forms their columns declare, as every other stage reads them.
+    let forms = |c: Option<usize>| match c.map(|c| &table.columns[c].ty) {
+        Some(ColumnType::Date(forms)) => *forms,
+        _ => DateForms::ALL,
+    };
+    let dates = Dates {
+        date_of_birth: forms(fields[DATE_OF_BIRTH]),
+        expected_date_of_birth: forms(fields[EXPECTED_DATE_OF_BIRTH]),
+        pivot: config.pivot,
+    };
     while let Some(mut raw) = source.next_batch(batch_rows)? {
         let n = raw.num_rows();
         corrector.apply(&mut raw.columns, n)?;
@@ -117,7 +129,7 @@ fn read(
         let (recent, source) = match merge {
             Some(m) => (
                 m.survivor.iter().find_map(|s| match s {
-                    Survivor::MostRecent(c) => text(Some(*c)),
+                    Survivor::MostRecent(c) => text(Some(*c)).map(|a| (a, forms(Some(*c)))),
                     _ => None,
                 }),
                 m.survivor.iter().find_map(|s| match s {
@@ -130,18 +142,13 @@ fn read(
         for row in 0..raw.num_rows() {
             let v = |i: usize| roles[i].map_or("", |a| a.value(row));
             into.people
-                .push(Person::new(&Fields::from_roles(std::array::from_fn(v)), config.pivot));
+                .push(Person::new(&Fields::from_roles(std::array::from_fn(v)), dates));
             if merge.is_some() {
                 let all: [&str; 9] = std::array::from_fn(v);
                 into.standing.push(Standing {
                     filled: all.iter().filter(|t| !t.trim().is_empty()).count() as u8,
-                    recent: recent.and_then(|a| {
-                        crate::model::values::parse_date(
-                            a.value(row),
-                            crate::model::values::DateForms::ALL,
-                            config.pivot,
-                        )
-                    }),
+                    recent: recent
+                        .and_then(|(a, forms)| crate::model::values::parse_date(a.value(row), forms, config.pivot)),
                     source: source.map_or(0, |(a, sources)| {
                         let s = a.value(row).trim();
                         sources

@@ -677,7 +677,7 @@ pub fn frequencies(people: &[Person], c: &dyn Comparison) -> HashMap<String, f64
 
 #[cfg(test)]
 mod tests {
-    use super::super::person::Fields;
+    use super::super::person::{Dates, Fields};
     use super::*;
 
     fn person(first: &str, surname: &str, dob: &str, postcode: &str, nhs: &str) -> Person {
@@ -690,7 +690,7 @@ mod tests {
                 nhs_number: nhs,
                 ..Fields::default()
             },
-            40,
+            Dates::uk(40),
         )
     }
 
@@ -792,7 +792,7 @@ mod tests {
                 expected_date_of_birth: "01/03/2014",
                 ..Fields::default()
             },
-            40,
+            Dates::uk(40),
         );
         let child = person("Ava", "Smith", "09/03/2014", "", "");
         assert_eq!(PreBirth.compare(&unborn, &child, &cx), Some(0));

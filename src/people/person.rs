@@ -4,6 +4,7 @@
 //! Normalising once per record keeps the pair loop (millions of pairs) free of parsing and
 //! allocation.
 
+use crate::model::values::DateForms;
 use chrono::{Datelike, NaiveDate};
 
 /// The person fields a rules file maps to columns, in [`Fields`] order.
@@ -18,6 +19,10 @@ pub const ROLES: [&str; 9] = [
     "nhs_number",
     "upn",
 ];
+
+/// Where the two date fields sit in [`ROLES`].
+pub const DATE_OF_BIRTH: usize = 3;
+pub const EXPECTED_DATE_OF_BIRTH: usize = 4;
 
 /// The text of one record's person fields, as exported.
 #[derive(Debug, Default, Clone)]
@@ -85,13 +90,33 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// How the date fields are read: the forms each column declares (every UK form, unless the
+/// column says otherwise) and the two-digit-year pivot, as every other stage reads them.
+#[derive(Debug, Clone, Copy)]
+pub struct Dates {
+    pub date_of_birth: DateForms,
+    pub expected_date_of_birth: DateForms,
+    pub pivot: u8,
+}
+
+impl Dates {
+    /// Every UK form, for fields not read from a declared date column.
+    pub fn uk(pivot: u8) -> Dates {
+        Dates {
+            date_of_birth: DateForms::ALL,
+            expected_date_of_birth: DateForms::ALL,
+            pivot,
+        }
+    }
+}
+
 impl Person {
-    pub fn new(f: &Fields, pivot: u8) -> Person {
+    pub fn new(f: &Fields, dates: Dates) -> Person {
         let first_raw = fold(f.first_name);
         let placeholder = PLACEHOLDERS.contains(&first_raw.as_str())
             || first_raw.is_empty() && !f.expected_date_of_birth.trim().is_empty();
-        let dob = date(f.date_of_birth, pivot);
-        let expected = date(f.expected_date_of_birth, pivot);
+        let dob = date(f.date_of_birth, dates.date_of_birth, dates.pivot);
+        let expected = date(f.expected_date_of_birth, dates.expected_date_of_birth, dates.pivot);
         let pre_birth = placeholder || (dob.is_none() && expected.is_some());
         let surname = fold(f.surname);
         let surname_parts = f
@@ -135,9 +160,9 @@ impl Person {
     }
 }
 
-/// A date in any UK form the exports use.
-fn date(s: &str, pivot: u8) -> Option<NaiveDate> {
-    let days = crate::model::values::parse_date(s, crate::model::values::DateForms::ALL, pivot)?;
+/// A date in the forms its column accepts, read by the one date parser every stage uses.
+fn date(s: &str, forms: DateForms, pivot: u8) -> Option<NaiveDate> {
+    let days = crate::model::values::parse_date(s, forms, pivot)?;
     NaiveDate::from_ymd_opt(1970, 1, 1)?.checked_add_signed(chrono::TimeDelta::days(i64::from(days)))
 }
 
@@ -357,7 +382,7 @@ mod tests {
                 expected_date_of_birth: "03/07/2013",
                 ..Fields::default()
             },
-            40,
+            Dates::uk(40),
         );
         assert!(p.pre_birth && p.first.is_empty() && p.dob.is_none());
         assert_eq!(p.expected, NaiveDate::from_ymd_opt(2013, 7, 3));
@@ -369,7 +394,7 @@ mod tests {
                 sex: "a) Male",
                 ..Fields::default()
             },
-            40,
+            Dates::uk(40),
         );
         assert!(!p.pre_birth && p.sex == Some(b'M') && p.birth() == NaiveDate::from_ymd_opt(2013, 3, 7));
     }

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use super::compare::{Cx, Nicknames};
-use super::person::{Fields, Person};
+use super::person::{Dates, Fields, Person};
 use super::*;
 
 struct Lcg(u64);
@@ -164,7 +164,7 @@ fn found_and_twins_kept_apart(dups_carry_nhs: bool) {
                     nhs_number: &r.nhs,
                     ..Fields::default()
                 },
-                40,
+                Dates::uk(40),
             )
         })
         .collect();

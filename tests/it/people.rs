@@ -364,3 +364,28 @@ fn merging_goes_by_local_id_when_the_key_is_not_one_column() {
     let out = dir.run(&[]).expect_code(2);
     assert!(out.stderr.contains("error[merge-needs-key]"), "{}", out.stderr);
 }
+
+/// The finder reads dates as every other stage does: in the forms the column declares. Dates
+/// the column refuses (here every date, as the column accepts only `yyyy-mm-dd`) are not read as
+/// a date of birth, so no pair is explained by one.
+#[test]
+fn dates_of_birth_are_read_in_the_forms_their_column_declares() {
+    let dir = setup(false);
+    dir.write(
+        "pack.yaml",
+        PACK.replace(
+            "{ name: date_of_birth, header: Date of Birth, type: date }",
+            "{ name: date_of_birth, header: Date of Birth, type: date, date_formats: [yyyy-mm-dd] }",
+        ),
+    );
+    dir.run(&[]).expect_code(0);
+    let pairs = Csv::read(&dir.join("out/latest/duplicates.csv"));
+    assert!(!pairs.rows.is_empty(), "names and the NHS number still pair C1 and C3");
+    for p in &pairs.rows {
+        let why = pairs.get(p, "explanation");
+        assert!(
+            !why.contains("07/03/2013") && !why.contains("day and month swapped"),
+            "{why}"
+        );
+    }
+}
