@@ -146,7 +146,7 @@ fn run_loaded(
         let job = TableJob {
             input,
             source,
-            related: related.take(set.table(&input.table).expect("inputs checked")),
+            related: related.take(set.table(&input.table).expect(crate::engine::INPUT_TABLES)),
         };
         let sinks = Sinks {
             exceptions: &mut exceptions,
@@ -158,12 +158,12 @@ fn run_loaded(
         breakdown.extend(breakdowns);
         timings.insert(format!("table_{}_ms", input.table), t.elapsed().as_millis() as u64);
         tracing::info!(table = %input.table, rows = table.rows_in, corrected = table.corrected, rejected = table.rejected, ms = t.elapsed().as_millis() as u64, "table checked");
-        if table.rows_in != table.corrected + table.rejected {
-            return Err(Error::Internal(format!(
-                "row conservation broken for `{}`: {} rows in, {} corrected + {} rejected",
-                table.table, table.rows_in, table.corrected, table.rejected
-            )));
-        }
+        assert_eq!(
+            table.rows_in,
+            table.corrected + table.rejected,
+            "row conservation: every row of `{}` is routed to exactly one of corrected/ and rejected/",
+            table.table
+        );
         tables.push(table);
         inputs.push(input_report);
     }
@@ -217,8 +217,8 @@ fn run_loaded(
         }
     }
     crate::engine::people::write_outputs(staging.dir(), set, config, &people)?;
-    let (counts, kept) = exceptions.finish(&staging)?;
-    let change_counts = changes.finish(&staging)?;
+    let (counts, kept) = exceptions.finish()?;
+    let change_counts = changes.finish()?;
 
     let rules_report = rule_counts(set, &counts, &related.not_run, &judged);
     let corrections_report = correction_counts(set, &change_counts, &fixes.not_run);
@@ -262,9 +262,10 @@ fn run_loaded(
         .timings_ms
         .insert("total_ms".to_string(), loading + t0.elapsed().as_millis() as u64);
     report.finished = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let path = staging.path("run.json");
     let mut json = staging.file("run.json")?;
-    serde_json::to_writer_pretty(&mut json, &report).map_err(|e| Error::Internal(format!("writing run.json: {e}")))?;
-    json.flush().map_err(|e| Error::io(staging.dir(), e))?;
+    serde_json::to_writer_pretty(&mut json, &report).map_err(|e| Error::json(&path, e))?;
+    json.flush().map_err(|e| Error::io(&path, e))?;
     drop(json);
     history.write(&report, &kept)?;
     // Kept before it is published, so the history has every published run even if this process
@@ -283,7 +284,7 @@ fn run_loaded(
 /// Each file is written beside its final name and renamed, so a reader never sees half of one.
 pub(crate) fn write_summaries(dir: &Path, report: &RunReport, insight: &Insight) -> Result<()> {
     let json = serde_json::to_string_pretty(&crate::output::summary::summary_json(report, insight))
-        .map_err(|e| Error::Internal(format!("writing summary.json: {e}")))?;
+        .expect("a JSON value always serializes: its object keys are text");
     for (name, text) in [
         ("summary.md", crate::output::summary::summary_markdown(report, insight)),
         (
@@ -399,7 +400,7 @@ fn open_inputs(config: &Config, set: &RuleSet) -> Result<Vec<CsvSource<std::fs::
     let mut sources = Vec::new();
     let mut problems = Vec::new();
     for input in &config.inputs {
-        let table = &set.tables[set.table(&input.table).expect("inputs checked")];
+        let table = &set.tables[set.table(&input.table).expect(crate::engine::INPUT_TABLES)];
         match CsvSource::open(&input.path, table, input.dialect()) {
             Ok(s) => sources.push(s),
             Err(Error::Input(p)) => problems.extend(p),

@@ -479,9 +479,8 @@ pub fn render_error(e: &Error, color: bool) -> String {
     match e {
         Error::Rules(diags) => crate::model::diag::render(diags, color),
         Error::Input(problems) => problems.iter().map(|p| format!("error: {p}\n")).collect(),
-        Error::Io { .. } | Error::Refused { .. } => format!("error: {e}\n"),
-        Error::Internal(_) => {
-            format!("error: {e}\nThis is a bug in Cleanse; please report it with the command you ran.\n")
+        Error::Rule { .. } | Error::Io { .. } | Error::Csv { .. } | Error::History { .. } | Error::Refused { .. } => {
+            format!("error: {e}\n")
         }
     }
 }

@@ -76,12 +76,7 @@ pub struct Checked {
     pub measures: Vec<[u64; 3]>,
 }
 
-pub fn check_batch(
-    set: &RuleSet,
-    plan: &TablePlan,
-    header: &[Option<usize>],
-    raw: RawBatch,
-) -> datafusion::common::Result<Checked> {
+pub fn check_batch(set: &RuleSet, plan: &TablePlan, header: &[Option<usize>], raw: RawBatch) -> Checked {
     let table = &set.tables[plan.table];
     let n = raw.num_rows();
     let declared_raw: Vec<ArrayRef> = header
@@ -97,7 +92,7 @@ pub fn check_batch(
         .zip(&declared_raw)
         .map(|(c, r)| {
             type_column(
-                r.as_any().downcast_ref::<StringArray>().expect("ingest makes text"),
+                r.as_any().downcast_ref::<StringArray>().expect(crate::engine::TEXT),
                 &c.ty,
                 plan.pivot,
             )
@@ -105,7 +100,10 @@ pub fn check_batch(
         .collect();
     let mut columns: Vec<ArrayRef> = typed.iter().map(|t| Arc::clone(&t.array)).collect();
     columns.extend(declared_raw.iter().cloned());
-    let batch = RecordBatch::try_new(Arc::clone(&plan.schema), columns)?;
+    let batch = RecordBatch::try_new(Arc::clone(&plan.schema), columns).expect(
+        "the plan's schema is the table's: each declared column typed as declared (nullable), then its text, \
+         which is what `type_column` and the raw columns give, n rows each",
+    );
 
     let mut findings = Vec::new();
     let failed_at = |col: usize, row: usize| typed[col].failed.as_ref().is_some_and(|f| f[row]);
@@ -195,7 +193,7 @@ pub fn check_batch(
         let raws: Vec<&StringArray> = raw
             .columns
             .iter()
-            .map(|a| a.as_any().downcast_ref::<StringArray>().expect("text"))
+            .map(|a| a.as_any().downcast_ref::<StringArray>().expect(crate::engine::TEXT))
             .collect();
         (0..n)
             .map(|row| row_hash(table, header, &views, &raws, row, |c| failed_at(c, row)))
@@ -237,14 +235,14 @@ pub fn check_batch(
         })
         .collect();
     findings.sort_by_key(|f| (f.row, f.rule));
-    Ok(Checked {
+    Checked {
         measures,
         raw,
         declared_raw,
         findings,
         unique_hashes,
         row_hashes,
-    })
+    }
 }
 
 enum Outcome {
@@ -267,10 +265,14 @@ impl Outcome {
 fn evaluate(expr: &Arc<dyn PhysicalExpr>, batch: &RecordBatch) -> Outcome {
     let as_bool = |b: &RecordBatch| -> datafusion::common::Result<BooleanArray> {
         let v = expr.evaluate(b)?.into_array(b.num_rows())?;
-        v.as_any()
-            .downcast_ref::<BooleanArray>()
-            .cloned()
-            .ok_or_else(|| datafusion::common::DataFusionError::Internal("a check did not give true or false".into()))
+        // Validation refuses a check that is not true or false; should one get through, each row
+        // says so as "not checked" rather than pass.
+        v.as_any().downcast_ref::<BooleanArray>().cloned().ok_or_else(|| {
+            datafusion::common::DataFusionError::Execution(format!(
+                "the check gives {}, not true or false",
+                v.data_type()
+            ))
+        })
     };
     match as_bool(batch) {
         Ok(v) => Outcome::Batch(v),

@@ -55,10 +55,10 @@ pub fn prepare(set: &RuleSet, config: &Config, apply_review: bool, batch_rows: u
                 })
                 .collect();
             let batch = FixBatch::new(table, &text, &schema, config.pivot);
-            let typed = batch.typed()?;
+            let typed = batch.typed();
             for row in 0..n {
                 v.clear();
-                if !batch.key(key, row, &mut k)? || !canonical(typed.column(value), row, &mut v) {
+                if !batch.key(key, row, &mut k) || !canonical(typed.column(value), row, &mut v) {
                     continue;
                 }
                 match lookup.get_mut(k.as_str()) {

@@ -14,6 +14,7 @@ use crate::fixes::Fixes;
 use crate::model::error::{Error, Result};
 use crate::model::table::ColumnType;
 use crate::model::values::DateForms;
+use crate::output::sheet::SheetFile;
 use crate::people::compare::{COMPARISONS, Cx, Nicknames};
 use crate::people::person::{DATE_OF_BIRTH, Dates, EXPECTED_DATE_OF_BIRTH, Fields, Person};
 use crate::people::request::{Merge, Survivor};
@@ -375,11 +376,7 @@ pub fn write_outputs(dir: &Path, set: &RuleSet, config: &Config, people: &People
             .find(|i| i.table == set.tables[t].name)
             .map_or(String::new(), |i| i.path.display().to_string())
     };
-    let csv_err = |path: &Path, e: csv::Error| Error::io(path, std::io::Error::other(e));
-    let path = dir.join("duplicates.csv");
-    let mut w = crate::output::sheet::SheetWriter::from_writer(std::io::BufWriter::new(
-        std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?,
-    ));
+    let mut w = SheetFile::create(dir.join("duplicates.csv"))?;
     w.write_record([
         "rule_id",
         "band",
@@ -394,8 +391,7 @@ pub fn write_outputs(dir: &Path, set: &RuleSet, config: &Config, people: &People
         "line_b",
         "record_key_b",
         "explanation",
-    ])
-    .map_err(|e| csv_err(&path, e))?;
+    ])?;
     for m in &people.matched {
         for (p, why) in &m.pairs {
             let order = |i: u32| (m.tables[i as usize] != set.rules[m.rule].table, m.lines[i as usize]);
@@ -426,17 +422,12 @@ pub fn write_outputs(dir: &Path, set: &RuleSet, config: &Config, people: &People
                 &m.lines[b].to_string(),
                 &m.keys[b],
                 why,
-            ])
-            .map_err(|e| csv_err(&path, e))?;
+            ])?;
         }
     }
-    w.flush().map_err(|e| Error::io(&path, e))?;
-    let path = dir.join("person_clusters.csv");
-    let mut w = crate::output::sheet::SheetWriter::from_writer(std::io::BufWriter::new(
-        std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?,
-    ));
-    w.write_record(["rule_id", "person", "table", "source_file", "line", "record_key"])
-        .map_err(|e| csv_err(&path, e))?;
+    w.finish()?;
+    let mut w = SheetFile::create(dir.join("person_clusters.csv"))?;
+    w.write_record(["rule_id", "person", "table", "source_file", "line", "record_key"])?;
     for m in &people.matched {
         let id = set.rules[m.rule].id.as_str();
         for (i, c) in m.clusters.iter().enumerate() {
@@ -448,11 +439,10 @@ pub fn write_outputs(dir: &Path, set: &RuleSet, config: &Config, people: &People
                 &source(t),
                 &m.lines[i].to_string(),
                 &m.keys[i],
-            ])
-            .map_err(|e| csv_err(&path, e))?;
+            ])?;
         }
     }
-    w.flush().map_err(|e| Error::io(&path, e))?;
+    w.finish()?;
     let path = dir.join("match_weights.json");
     let models: Vec<serde_json::Value> = people
         .matched
@@ -460,8 +450,7 @@ pub fn write_outputs(dir: &Path, set: &RuleSet, config: &Config, people: &People
         .map(|m| serde_json::json!({ "rule_id": set.rules[m.rule].id, "table": set.tables[set.rules[m.rule].table].name, "model": m.model }))
         .collect();
     let mut f = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
-    serde_json::to_writer_pretty(&mut f, &models)
-        .map_err(|e| Error::Internal(format!("writing match_weights.json: {e}")))?;
+    serde_json::to_writer_pretty(&mut f, &models).map_err(|e| Error::json(&path, e))?;
     f.flush().map_err(|e| Error::io(&path, e))?;
     Ok(())
 }

@@ -12,7 +12,7 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::prelude::SessionContext;
 
-use crate::model::error::{Error, Result};
+use crate::model::error::{Result, RulePhase};
 use crate::spec::compiled::Check;
 use crate::spec::rules::RuleSet;
 
@@ -56,9 +56,10 @@ pub struct TablePlan {
 pub fn plan_table(set: &RuleSet, table: usize, pivot: u8) -> Result<TablePlan> {
     let t = &set.tables[table];
     let ctx = SessionContext::new();
-    let physical = |e: &datafusion::logical_expr::Expr| {
+    // An expression validation accepted that still does not plan is the rule's, and named so.
+    let physical = |ri: usize, e: &datafusion::logical_expr::Expr| {
         ctx.create_physical_expr(e.clone(), &t.schema)
-            .map_err(|err| Error::Internal(format!("planning a check on `{}`: {err}", t.name)))
+            .map_err(|err| crate::engine::rule_error(set, ri, RulePhase::Planned, err))
     };
     let mut plan = TablePlan {
         table,
@@ -78,8 +79,8 @@ pub fn plan_table(set: &RuleSet, table: usize, pivot: u8) -> Result<TablePlan> {
                     plan.row_checks.push(PhysicalCheck {
                         rule: ri,
                         column: c.column,
-                        when: c.when.as_ref().map(&physical).transpose()?,
-                        pass: physical(&c.pass)?,
+                        when: c.when.as_ref().map(|w| physical(ri, w)).transpose()?,
+                        pass: physical(ri, &c.pass)?,
                         reads: c.reads.clone(),
                         when_reads: c.when_reads.clone(),
                     });
@@ -90,8 +91,8 @@ pub fn plan_table(set: &RuleSet, table: usize, pivot: u8) -> Result<TablePlan> {
             Check::Unique { columns } => plan.uniques.push((ri, columns.clone())),
             Check::Share(m) => plan.measures.push(PhysicalMeasure {
                 rule: ri,
-                when: m.when.as_ref().map(&physical).transpose()?,
-                check: physical(&m.check)?,
+                when: m.when.as_ref().map(|w| physical(ri, w)).transpose()?,
+                check: physical(ri, &m.check)?,
                 reads: m.reads.iter().chain(&m.when_reads).copied().collect(),
             }),
             // Needs only the table's row count, which the run keeps.

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{Column, JoinType, TableReference};
+use datafusion::common::{Column, DataFusionError, JoinType, TableReference};
 use datafusion::datasource::MemTable;
 use datafusion::functions_aggregate::expr_fn::{bool_and, bool_or, count, min};
 use datafusion::functions_window::expr_fn::{lag, row_number};
@@ -28,7 +28,7 @@ use crate::engine::check::{Detail, Finding};
 use crate::fixes::Fixes;
 use crate::kinds::related::OTHER;
 use crate::kinds::sequence::PREVIOUS;
-use crate::model::error::{Error, Result};
+use crate::model::error::{Error, Result, RulePhase};
 use crate::model::typed::typed_column;
 use crate::source::CsvSource;
 use crate::spec::compiled::{Check, Consistent, Periods, Reference, Related as RelatedRows, Sequence};
@@ -170,11 +170,12 @@ pub fn relate(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
     );
     for (&t, cols) in &needed {
         let started = std::time::Instant::now();
-        let input = input_of(t).expect("checked above");
+        let input = input_of(t).expect("only tables with an export are read: `needed` skips the others");
         let (schema, batches) = project(set, t, cols, input, config.pivot, fixes, batch_rows)?;
-        let mem = MemTable::try_new(schema, vec![batches]).map_err(|e| internal(set, t, e))?;
+        let mem = MemTable::try_new(schema, vec![batches])
+            .expect("`project` builds every batch to the schema it returns with them");
         ctx.register_table(TableReference::bare(set.tables[t].name.as_str()), Arc::new(mem))
-            .map_err(|e| internal(set, t, e))?;
+            .expect("each table is registered once, under its own name (table names are unique in a rule set)");
         tracing::debug!(table = %set.tables[t].name, columns = cols.len(), ms = started.elapsed().as_millis() as u64, "read for rules over whole tables");
     }
     // Window queries (periods, sequences, consistency) sort whole tables by
@@ -188,7 +189,7 @@ pub fn relate(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(rayon::current_num_threads().max(1))
         .build()
-        .map_err(|e| Error::Internal(format!("starting the query runtime: {e}")))?;
+        .expect(RUNTIME);
     for (ri, cross) in runnable {
         let _timer = RuleTimer::start(&set.rules[ri].id);
         let rule = &set.rules[ri];
@@ -204,7 +205,7 @@ pub fn relate(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
         let exclude = any_failed(&set.tables[rule.table], &reads).map(|e| !e);
         let not_checked = runtime
             .block_on(unparsed(&ctx, set, rule.table, &reads))
-            .map_err(|e| internal(set, rule.table, e))?;
+            .map_err(|e| evaluated(set, ri, e))?;
         // Each failing line, with the related row that contradicts it where there is one.
         let lines: Vec<(u64, Option<u64>)> = match cross {
             Cross::Reference(r) => runtime
@@ -212,7 +213,7 @@ pub fn relate(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
                 .map(|l| l.into_iter().map(|line| (line, None)).collect()),
             Cross::Related(x) => runtime.block_on(unsatisfied(&ctx, set, rule.table, x, exclude)),
         }
-        .map_err(|e| internal(set, rule.table, e))?;
+        .map_err(|e| evaluated(set, ri, e))?;
         let found = related.findings.entry(rule.table).or_default();
         found.extend(not_checked.into_iter().map(|(line, column)| {
             let detail = Detail::Unparsed { column };
@@ -238,10 +239,10 @@ pub fn relate(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
         let exclude = any_failed(&set.tables[table], &reads).map(|e| !e);
         let not_checked = runtime
             .block_on(unparsed(&ctx, set, table, &reads))
-            .map_err(|e| internal(set, table, e))?;
+            .map_err(|e| evaluated(set, ri, e))?;
         let pairs = runtime
             .block_on(clashes(&windows, set, table, p, exclude))
-            .map_err(|e| internal(set, table, e))?;
+            .map_err(|e| evaluated(set, ri, e))?;
         let found = related.findings.entry(table).or_default();
         found.extend(not_checked.into_iter().map(|(line, column)| {
             let detail = Detail::Unparsed { column };
@@ -296,9 +297,17 @@ impl Drop for RuleTimer<'_> {
     }
 }
 
-fn internal(set: &RuleSet, t: usize, e: impl std::fmt::Display) -> Error {
-    Error::Internal(format!("cross-table check on `{}`: {e}", set.tables[t].name))
+/// A query of rule `ri` failed: a rule over whole tables that cannot be evaluated on these
+/// exports (its condition fails on some value, say) is the rule's error, named with where it is
+/// written.
+fn evaluated(set: &RuleSet, ri: usize, e: DataFusionError) -> Error {
+    crate::engine::rule_error(set, ri, RulePhase::Evaluated, e)
 }
+
+/// Why building a runtime cannot fail: tokio is built without its I/O driver (no `net` feature),
+/// the one part whose start can fail; workers that cannot be spawned panic inside tokio.
+const RUNTIME: &str =
+    "a tokio runtime without its I/O driver builds: the driver is the only part whose start returns an error";
 
 /// Lines of the rows whose key has no match in the other table.
 async fn unmatched(
@@ -491,7 +500,7 @@ async fn clashes(
             .column(1)
             .as_any()
             .downcast_ref::<datafusion::arrow::array::Int64Array>()
-            .expect("line numbers");
+            .expect("the query casts `prev_line` to BIGINT (Int64)");
         out.extend((0..b.num_rows()).map(|i| (line.value(i), prev.value(i) as u64)));
     }
     Ok(out)
@@ -512,10 +521,10 @@ fn sequence_findings(
     let exclude = any_failed(&set.tables[table], &reads).map(|e| !e);
     let not_checked = runtime
         .block_on(unparsed(ctx, set, table, &reads))
-        .map_err(|e| internal(set, table, e))?;
+        .map_err(|e| evaluated(set, ri, e))?;
     let steps = runtime
         .block_on(out_of_sequence(ctx, set, table, s, exclude))
-        .map_err(|e| internal(set, table, e))?;
+        .map_err(|e| evaluated(set, ri, e))?;
     let mut found: Vec<(u64, Finding)> = not_checked
         .into_iter()
         .map(|(line, column)| finding(line, ri, rule.severity, Some(column), Detail::Unparsed { column }))
@@ -543,7 +552,7 @@ fn consistent_findings(
     // A row whose group did not parse is reported once, not once per column.
     let not_checked = runtime
         .block_on(unparsed(ctx, set, table, &group_reads))
-        .map_err(|e| internal(set, table, e))?;
+        .map_err(|e| evaluated(set, ri, e))?;
     let mut found: Vec<(u64, Finding)> = not_checked
         .into_iter()
         .map(|(line, column)| finding(line, ri, rule.severity, Some(column), Detail::Unparsed { column }))
@@ -559,7 +568,7 @@ fn consistent_findings(
             };
             let lines = runtime
                 .block_on(lines_where(ctx, this, only_column))
-                .map_err(|e| internal(set, table, e))?;
+                .map_err(|e| evaluated(set, ri, e))?;
             found.extend(
                 lines
                     .into_iter()
@@ -569,7 +578,7 @@ fn consistent_findings(
         let exclude = any_failed(this, &reads).map(|e| !e);
         let differing = runtime
             .block_on(inconsistent(ctx, this, &c.group, column, exclude))
-            .map_err(|e| internal(set, table, e))?;
+            .map_err(|e| evaluated(set, ri, e))?;
         found.extend(differing.into_iter().map(|(line, usual)| {
             let detail = Detail::ContradictedBy { table, line: usual };
             finding(line, ri, rule.severity, Some(column), detail)
@@ -776,7 +785,7 @@ fn line_numbers(b: &RecordBatch, i: usize) -> &UInt64Array {
     b.column(i)
         .as_any()
         .downcast_ref::<UInt64Array>()
-        .expect("line numbers")
+        .expect("every query selects the line column as `project` registers it: UInt64")
 }
 
 /// Whether a column's values can fail to parse (every type but text can).
@@ -817,7 +826,7 @@ async fn unparsed(
                 b.column(k + 1)
                     .as_any()
                     .downcast_ref::<BooleanArray>()
-                    .expect("flags")
+                    .expect("`project` registers each failed-to-parse flag as a Boolean column")
                     .value(row)
             });
             out.push((lines.value(row), cols[first.unwrap_or(0)]));
@@ -869,24 +878,30 @@ fn project(
                 Some(i) => Arc::clone(&raw.columns[i]),
                 None => Arc::new(StringArray::from(vec![""; n])),
             };
-            let text = text.as_any().downcast_ref::<StringArray>().expect("ingest makes text");
+            let text = text.as_any().downcast_ref::<StringArray>().expect(crate::engine::TEXT);
             arrays.push(typed_column(text, &table.columns[c].ty, pivot));
         }
         // Which values were present but did not parse: rules reading them report
         // the row as not checked, as row rules do.
         for &c in &can_fail {
-            let typed = &arrays[1 + cols.iter().position(|&x| x == c).expect("projected")];
+            let at = cols
+                .iter()
+                .position(|&x| x == c)
+                .expect("`can_fail` is a subset of `cols`");
+            let typed = &arrays[1 + at];
             let text = match source.header.columns[c] {
                 Some(i) => Arc::clone(&raw.columns[i]),
                 None => Arc::new(StringArray::from(vec![""; n])),
             };
-            let text = text.as_any().downcast_ref::<StringArray>().expect("ingest makes text");
+            let text = text.as_any().downcast_ref::<StringArray>().expect(crate::engine::TEXT);
             let failed: BooleanArray = (0..n)
                 .map(|row| Some(typed.is_null(row) && !crate::model::values::is_blank(text.value(row))))
                 .collect();
             arrays.push(Arc::new(failed));
         }
-        batches.push(RecordBatch::try_new(Arc::clone(&schema), arrays).map_err(|e| internal(set, t, e))?);
+        let batch = RecordBatch::try_new(Arc::clone(&schema), arrays)
+            .expect("the line, each column typed as declared, then its flags: the schema built above, n rows each");
+        batches.push(batch);
     }
     Ok((schema, batches))
 }

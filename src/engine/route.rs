@@ -6,30 +6,26 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::path::Path;
 use std::sync::mpsc;
 use std::time::Instant;
 
 use datafusion::arrow::array::{Array, StringArray};
 use rayon::prelude::*;
 
+use crate::engine::TEXT;
 use crate::engine::check::{Checked, Detail, Finding, check_batch};
 use crate::engine::plan::plan_table;
 use crate::fixes::{self, Change, Corrector};
-use crate::model::error::{Error, Result};
+use crate::model::error::Result;
 use crate::model::table::Severity;
 use crate::output::history::{self, Kept};
 use crate::output::publish::Staging;
 use crate::output::report::{Breakdown, Group, InputReport, TableReport};
-use crate::output::sheet::SheetWriter;
+use crate::output::sheet::SheetFile;
 use crate::source::ingest_rules;
 use crate::source::{BadRowKind, CsvSource};
 use crate::spec::config::{BreakdownSpec, Config, Input};
 use crate::spec::rules::RuleSet;
-
-pub(crate) fn csv_io(path: &Path, e: csv::Error) -> Error {
-    Error::io(path, std::io::Error::other(e.to_string()))
-}
 
 /// Per rule id: findings where the rule failed, where it could not be
 /// checked, and where it failed on the export's value but not the corrected one.
@@ -58,7 +54,7 @@ impl State {
 
 /// `exceptions.csv`, and the per-rule counts that go into run.json.
 pub(crate) struct Exceptions {
-    writer: SheetWriter<std::io::BufWriter<std::fs::File>>,
+    writer: SheetFile,
     counts: Counts,
     /// Each open finding of the previous run, by fingerprint: its first day.
     previous: HashMap<String, chrono::NaiveDate>,
@@ -98,10 +94,9 @@ impl Exceptions {
     /// `previous`: the previous run's open findings (see [`crate::output::history`]), to tell a new
     /// finding from one still open since an earlier run.
     pub(crate) fn create(staging: &Staging, previous: history::Previous, as_of: chrono::NaiveDate) -> Result<Self> {
-        let mut writer = SheetWriter::from_writer(staging.file("exceptions.csv")?);
-        writer
-            .write_record(Self::HEADER)
-            .map_err(|e| csv_io(staging.dir(), e))?;
+        let name = "exceptions.csv";
+        let mut writer = SheetFile::new(staging.path(name), staging.file(name)?);
+        writer.write_record(Self::HEADER)?;
         Ok(Exceptions {
             writer,
             counts: Counts::new(),
@@ -145,26 +140,24 @@ impl Exceptions {
             }
             other => (other.as_str(), String::new()),
         };
-        self.writer
-            .write_record([
-                &report.table,
-                source_file,
-                &line,
-                e.key,
-                e.rule_id,
-                e.severity.as_str(),
-                status,
-                &first_seen,
-                e.columns,
-                &shorten(e.value),
-                e.message,
-            ])
-            .map_err(|err| Error::io(source_file, std::io::Error::other(err.to_string())))
+        self.writer.write_record([
+            &report.table,
+            source_file,
+            &line,
+            e.key,
+            e.rule_id,
+            e.severity.as_str(),
+            status,
+            &first_seen,
+            e.columns,
+            &shorten(e.value),
+            e.message,
+        ])
     }
 
     /// The per-rule counts, and this run's open findings for the history.
-    pub(crate) fn finish(mut self, staging: &Staging) -> Result<(Counts, Vec<Kept>)> {
-        self.writer.flush().map_err(|e| Error::io(staging.dir(), e))?;
+    pub(crate) fn finish(self) -> Result<(Counts, Vec<Kept>)> {
+        self.writer.finish()?;
         Ok((self.counts, self.kept))
     }
 }
@@ -174,7 +167,7 @@ pub(crate) type ChangeCounts = HashMap<usize, [u64; 3]>;
 
 /// `changes.csv`: one row per cell a correction changed or proposes to.
 pub(crate) struct Changes {
-    writer: SheetWriter<std::io::BufWriter<std::fs::File>>,
+    writer: SheetFile,
     counts: ChangeCounts,
     /// (line, column) of the last conflict written.
     last_conflict: Option<(u64, usize)>,
@@ -195,10 +188,9 @@ impl Changes {
     ];
 
     pub(crate) fn create(staging: &Staging) -> Result<Self> {
-        let mut writer = SheetWriter::from_writer(staging.file("changes.csv")?);
-        writer
-            .write_record(Self::HEADER)
-            .map_err(|e| csv_io(staging.dir(), e))?;
+        let name = "changes.csv";
+        let mut writer = SheetFile::new(staging.path(name), staging.file(name)?);
+        writer.write_record(Self::HEADER)?;
         Ok(Changes {
             writer,
             counts: ChangeCounts::new(),
@@ -238,24 +230,22 @@ impl Changes {
             }
         };
         self.counts.entry(change.correction).or_default()[slot] += 1;
-        self.writer
-            .write_record([
-                report.table.as_str(),
-                source_file,
-                &line.to_string(),
-                key,
-                column,
-                &change.old,
-                &change.new,
-                correction_id,
-                rule_ids,
-                change.status.as_str(),
-            ])
-            .map_err(|err| Error::io(source_file, std::io::Error::other(err.to_string())))
+        self.writer.write_record([
+            report.table.as_str(),
+            source_file,
+            &line.to_string(),
+            key,
+            column,
+            &change.old,
+            &change.new,
+            correction_id,
+            rule_ids,
+            change.status.as_str(),
+        ])
     }
 
-    pub(crate) fn finish(mut self, staging: &Staging) -> Result<ChangeCounts> {
-        self.writer.flush().map_err(|e| Error::io(staging.dir(), e))?;
+    pub(crate) fn finish(self) -> Result<ChangeCounts> {
+        self.writer.finish()?;
         Ok(self.counts)
     }
 }
@@ -280,19 +270,18 @@ struct Fixed {
 }
 
 /// Correct a batch, check the corrected values, and check the changed rows'
-/// original values too, to tell which findings the corrections resolved.
+/// original values too, to tell which findings the corrections resolved. A correction's error
+/// comes back as it was raised.
 fn correct_and_check(
     set: &RuleSet,
     plan: &crate::engine::plan::TablePlan,
     header: &[Option<usize>],
     corrector: &Corrector,
     mut raw: crate::source::RawBatch,
-) -> datafusion::common::Result<Fixed> {
+) -> Result<Fixed> {
     let original = (!corrector.is_empty()).then(|| raw.columns.clone());
     let n = raw.num_rows();
-    let changes = corrector
-        .apply(&mut raw.columns, n)
-        .map_err(|e| datafusion::common::DataFusionError::External(Box::new(e)))?;
+    let changes = corrector.apply(&mut raw.columns, n)?;
     let mut rows: Vec<u32> = changes
         .iter()
         .filter(|c| c.status == fixes::Status::Applied)
@@ -306,17 +295,20 @@ fn correct_and_check(
                 lines: rows.iter().map(|&r| raw.lines[r as usize]).collect(),
                 columns: columns
                     .iter()
-                    .map(|a| datafusion::arrow::compute::take(a.as_ref(), &idx, None))
-                    .collect::<std::result::Result<_, _>>()?,
+                    .map(|a| {
+                        datafusion::arrow::compute::take(a.as_ref(), &idx, None)
+                            .expect("`take` of a text column at rows of its own batch (every row < n)")
+                    })
+                    .collect(),
                 bad: Vec::new(),
                 encoding_issues: Vec::new(),
                 fields_1252: 0,
             };
-            Some((rows, check_batch(set, plan, header, sub)?))
+            Some((rows, check_batch(set, plan, header, sub)))
         }
         _ => None,
     };
-    let checked = check_batch(set, plan, header, raw)?;
+    let checked = check_batch(set, plan, header, raw);
     let mut resolved = Vec::new();
     if let Some((rows, b)) = &before {
         // Both lists are sorted by row.
@@ -415,25 +407,24 @@ pub(crate) fn process_table(
         related,
     } = job;
     let mut related = related.into_iter().peekable();
-    let ti = set.table(&input.table).expect("inputs checked");
+    let ti = set.table(&input.table).expect(crate::engine::INPUT_TABLES);
     let table = &set.tables[ti];
     let plan = plan_table(set, ti, config.pivot)?;
     let header = source.header.clone();
     let corrector = fixes.corrector(set, ti, &header.columns, config.pivot);
     let source_file = input.path.display().to_string();
-    let out_err = |e: csv::Error| csv_io(staging.dir(), e);
 
-    let mut corrected = SheetWriter::from_writer(staging.file(&format!("corrected/{}.csv", table.name))?);
-    corrected.write_record(&header.names).map_err(out_err)?;
+    let name = format!("corrected/{}.csv", table.name);
+    let mut corrected = SheetFile::new(staging.path(&name), staging.file(&name)?);
+    corrected.write_record(&header.names)?;
     // Flexible: a ragged row keeps all its fields, however many.
-    let mut rejected = SheetWriter::flexible(staging.file(&format!("rejected/{}.csv", table.name))?);
-    rejected
-        .write_record(
-            ["source_file", "line", "rule_ids"]
-                .into_iter()
-                .chain(header.names.iter().map(String::as_str)),
-        )
-        .map_err(out_err)?;
+    let name = format!("rejected/{}.csv", table.name);
+    let mut rejected = SheetFile::flexible(staging.path(&name), staging.file(&name)?);
+    rejected.write_record(
+        ["source_file", "line", "rule_ids"]
+            .into_iter()
+            .chain(header.names.iter().map(String::as_str)),
+    )?;
 
     let mut report = TableReport {
         table: table.name.clone(),
@@ -497,8 +488,7 @@ pub(crate) fn process_table(
         let checked: Vec<Fixed> = raw
             .into_par_iter()
             .map(|b| correct_and_check(set, &plan, &header.columns, &corrector, b))
-            .collect::<datafusion::common::Result<_>>()
-            .map_err(|e| Error::Internal(format!("checking `{}`: {e}", table.name)))?;
+            .collect::<Result<_>>()?;
         check_time += t.elapsed();
         let t = Instant::now();
         for fixed in checked {
@@ -580,12 +570,12 @@ pub(crate) fn process_table(
                 .raw
                 .columns
                 .iter()
-                .map(|a| a.as_any().downcast_ref::<StringArray>().expect("text"))
+                .map(|a| a.as_any().downcast_ref::<StringArray>().expect(TEXT))
                 .collect();
             let declared: Vec<&StringArray> = c
                 .declared_raw
                 .iter()
-                .map(|a| a.as_any().downcast_ref::<StringArray>().expect("text"))
+                .map(|a| a.as_any().downcast_ref::<StringArray>().expect(TEXT))
                 .collect();
             for row in 0..=n {
                 let line = if row < n { lines[row] } else { u64::MAX };
@@ -641,7 +631,7 @@ pub(crate) fn process_table(
                     let mut fields: Vec<String> = vec![source_file.clone(), b.line.to_string(), rule_id.to_string()];
                     fields.extend(b.fields.iter().cloned());
                     fields.resize(3 + header.names.len().max(b.fields.len()), String::new());
-                    rejected.write_record(&fields).map_err(out_err)?;
+                    rejected.write_record(&fields)?;
                     report.rows_in += 1;
                     report.rejected += 1;
                 }
@@ -719,12 +709,12 @@ pub(crate) fn process_table(
                         .raw
                         .columns
                         .iter()
-                        .map(|a| a.as_any().downcast_ref::<StringArray>().expect("text"))
+                        .map(|a| a.as_any().downcast_ref::<StringArray>().expect(TEXT))
                         .collect();
                     let b_declared: Vec<&StringArray> = b
                         .declared_raw
                         .iter()
-                        .map(|a| a.as_any().downcast_ref::<StringArray>().expect("text"))
+                        .map(|a| a.as_any().downcast_ref::<StringArray>().expect(TEXT))
                         .collect();
                     for f in row_resolved {
                         let (rule_id, columns, value, message) =
@@ -799,34 +789,30 @@ pub(crate) fn process_table(
                     report.rejected += 1;
                     let ids = row_ids.join(";");
                     let line_s = line.to_string();
-                    rejected
-                        .write_record(
-                            [source_file.as_str(), line_s.as_str(), ids.as_str()]
-                                .into_iter()
-                                .chain(raws.iter().map(|a| a.value(row))),
-                        )
-                        .map_err(out_err)?;
+                    rejected.write_record(
+                        [source_file.as_str(), line_s.as_str(), ids.as_str()]
+                            .into_iter()
+                            .chain(raws.iter().map(|a| a.value(row))),
+                    )?;
                 } else {
                     report.corrected += 1;
-                    corrected
-                        .write_record(raws.iter().map(|a| a.value(row)))
-                        .map_err(out_err)?;
+                    corrected.write_record(raws.iter().map(|a| a.value(row)))?;
                 }
             }
         }
         route_time += t.elapsed();
     }
+    // A panic on the reader thread is a bug already reported on stderr: carry it on, as is.
     let (rows_read, sha256, ingest_time) = reader_thread
         .join()
-        .map_err(|_| Error::Internal("the reader thread panicked".into()))?;
-    if rows_read != report.rows_in {
-        return Err(Error::Internal(format!(
-            "`{}`: read {rows_read} rows but routed {}",
-            table.name, report.rows_in
-        )));
-    }
-    corrected.flush().map_err(|e| Error::io(staging.dir(), e))?;
-    rejected.flush().map_err(|e| Error::io(staging.dir(), e))?;
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    assert_eq!(
+        rows_read, report.rows_in,
+        "every record read from `{}` is routed exactly once (to corrected/ or rejected/)",
+        table.name
+    );
+    corrected.finish()?;
+    rejected.finish()?;
     let input_report = InputReport {
         table: table.name.clone(),
         file: source_file.clone(),

@@ -110,7 +110,7 @@ impl FixKind for Set {
 
 impl Fix for Setter {
     fn propose(&self, b: &FixBatch, column: usize, _: Option<&Lookup>, out: &mut Vec<(u32, String)>) -> Result<()> {
-        let typed = b.typed()?;
+        let typed = b.typed();
         let n = typed.num_rows();
         let eval = |batch: &datafusion::arrow::array::RecordBatch| -> datafusion::common::Result<ArrayRef> {
             self.value.evaluate(batch)?.into_array(batch.num_rows())

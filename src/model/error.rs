@@ -1,26 +1,50 @@
 //! Typed errors, grouped by the phase that found them.
 //!
 //! The library never prints: it returns these, and the binary decides how to
-//! render them (see [`crate::model::diag`]). Every user-facing variant carries a
-//! position, so the message can name the file, line and column.
+//! render them (see [`crate::model::diag`] and `cli::render_error`). Every variant a user can
+//! meet names the file it is about (and, where known, the line), so the message can say where
+//! to look. A broken invariant of Cleanse itself is not an error a user can be given: it is an
+//! `expect` or `unreachable!` whose message states the invariant.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use datafusion::error::DataFusionError;
 
 use crate::model::diag::Diagnostic;
 
 /// Everything that stops a run. A run that stops publishes nothing.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Problems in the configuration or a rules file, all of them, not only the first.
+    /// Configuration and rules: problems in the configuration or a rules file, all of them, not
+    /// only the first.
     #[error("{} problem(s) in the configuration or rules files", .0.len())]
     Rules(Vec<Diagnostic>),
+
+    /// A rule that validation accepted but that could not be planned, or evaluated on the
+    /// exports' values (a condition that fails on some value, say), named with where it is written.
+    #[error(
+        "{}rule `{rule}` on table `{table}` could not be {phase}: {}",
+        declared.as_ref().map(|(path, line)| format!("{}:{line}: ", path.display())).unwrap_or_default(),
+        source.strip_backtrace()
+    )]
+    Rule {
+        rule: String,
+        table: String,
+        /// The rules file and line the rule is written on; `None` for a rule a column's
+        /// declaration implies.
+        declared: Option<(PathBuf, usize)>,
+        phase: RulePhase,
+        #[source]
+        source: DataFusionError,
+    },
 
     /// Input exports that cannot be read as tables at all: every problem
     /// with every export's header, found before any row is checked.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Input(Vec<InputError>),
 
-    /// The operating system refused a read or write.
+    /// The operating system refused a read or write of `path`: for an output, the output's own
+    /// path, never the export it came from.
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -28,9 +52,19 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// A broken invariant that no user input should be able to cause.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// An output that could not be written as CSV for a reason other than the operating system
+    /// refusing (that is [`Error::Io`]); the csv error keeps its position.
+    #[error("{}: {source}", path.display())]
+    Csv {
+        path: PathBuf,
+        #[source]
+        source: csv::Error,
+    },
+
+    /// A file or folder of the history (`OUT/history/`) that does not read, or cannot be kept,
+    /// as Cleanse writes it: damaged, truncated, or put there by hand.
+    #[error("{}: {problem}", path.display())]
+    History { path: PathBuf, problem: HistoryProblem },
 
     /// A path Cleanse will not read or write through: a symbolic link where it writes, a name
     /// that would leave the output folder, a run id that is not one. Refused before any harm.
@@ -45,6 +79,75 @@ impl Error {
             source,
         }
     }
+
+    /// A csv writer's error on `path`: the operating system's own error when it is one (its
+    /// kind kept), else the csv error itself (its position kept).
+    pub fn csv(path: impl Into<PathBuf>, source: csv::Error) -> Self {
+        let path = path.into();
+        if !source.is_io_error() {
+            return Error::Csv { path, source };
+        }
+        match source.into_kind() {
+            csv::ErrorKind::Io(source) => Error::Io { path, source },
+            _ => unreachable!("csv::Error::is_io_error guarantees ErrorKind::Io"),
+        }
+    }
+
+    /// A JSON writer's error on `path`: the operating system's own error when it is one (its
+    /// kind kept); the JSON error as the source otherwise.
+    pub fn json(path: impl Into<PathBuf>, source: serde_json::Error) -> Self {
+        Error::io(path, std::io::Error::from(source))
+    }
+
+    /// A file of the history at `path` that does not read.
+    pub fn history(path: &Path, problem: HistoryProblem) -> Self {
+        Error::History {
+            path: path.to_path_buf(),
+            problem,
+        }
+    }
+}
+
+/// What a rule was being put through when it failed: see [`Error::Rule`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RulePhase {
+    /// Turned into an expression over a batch of rows.
+    Planned,
+    /// Evaluated over the whole table (and the tables it relates to).
+    Evaluated,
+}
+
+impl std::fmt::Display for RulePhase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RulePhase::Planned => "planned",
+            RulePhase::Evaluated => "evaluated over the whole table",
+        })
+    }
+}
+
+/// How a history file does not read: see [`Error::History`].
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryProblem {
+    /// A query over it failed: not Parquet, truncated, or not the columns the history writes.
+    #[error("the history does not read: the query failed ({}); the file may be damaged", .0.strip_backtrace())]
+    Query(#[source] DataFusionError),
+    #[error("the history does not read: it holds no run; the file may be damaged")]
+    NoRun,
+    #[error("the history does not read: its run.json does not read ({0}); the file may be damaged")]
+    RunJson(#[source] serde_json::Error),
+    #[error(
+        "the history does not read: its run's as-of date `{}` does not read ({source}); the file may be damaged",
+        value.escape_debug()
+    )]
+    AsOf {
+        value: String,
+        #[source]
+        source: chrono::ParseError,
+    },
+    /// Where the history keeps a kind of file, something that is not a folder.
+    #[error("the history cannot be kept: this should be a folder, and is not; move it away and run again")]
+    NotAFolder,
 }
 
 /// A whole-file problem with an input export, positioned at the offending line.
@@ -75,8 +178,10 @@ pub enum InputErrorKind {
     },
     #[error("the file is UTF-16 encoded; export it as UTF-8 or Windows-1252 (CSV UTF-8 in Excel's Save As)")]
     Utf16,
+    /// The csv reader failed part way (the operating system refused a read, say): the csv error,
+    /// with its kind and (where it has one) its position.
     #[error("could not read CSV: {0}")]
-    Csv(String),
+    Csv(#[source] csv::Error),
     #[error("this is not a text file{}; export the table as CSV (in Excel: File, Save As, CSV UTF-8)", looks_like.map(|w| format!(": it looks like {w}")).unwrap_or_default())]
     NotText { looks_like: Option<&'static str> },
     #[error(

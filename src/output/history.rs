@@ -31,7 +31,7 @@ use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::model::error::{Error, Result};
+use crate::model::error::{Error, HistoryProblem, Result};
 use crate::model::table::Severity;
 use crate::output::report::RunReport;
 
@@ -210,8 +210,15 @@ impl History {
             .iter()
             .find(|b| b.num_rows() > 0)
             .map(|b| strings(b, 3).value(0).to_string())
-            .ok_or_else(|| damaged(&path, "it holds no run"))?;
-        serde_json::from_str(&text).map_err(|e| damaged(&path, &format!("its run.json does not read ({e})")))
+            .ok_or_else(|| Error::history(&path, HistoryProblem::NoRun))?;
+        let report: RunReport =
+            serde_json::from_str(&text).map_err(|e| Error::history(&path, HistoryProblem::RunJson(e)))?;
+        // Checked here, where the file is known, so that every report `insight` is given has a date.
+        if let Err(source) = parse_day(&report.as_of) {
+            let value = report.as_of;
+            return Err(Error::history(&path, HistoryProblem::AsOf { value, source }));
+        }
+        Ok(report)
     }
 
     /// A kept run's open findings.
@@ -260,11 +267,12 @@ impl History {
         let mut out: HashMap<String, BTreeMap<String, u64>> = HashMap::new();
         for b in &batches {
             let (run, table) = (strings(b, 0), strings(b, 1));
-            let n = datafusion::arrow::compute::cast(b.column(2), &DataType::Int64).map_err(arrow_error)?;
+            let n = datafusion::arrow::compute::cast(b.column(2), &DataType::Int64)
+                .expect("COUNT(*) gives an Int64 whatever the files hold, and an Int64 casts to Int64");
             let n = n
                 .as_any()
                 .downcast_ref::<Int64Array>()
-                .ok_or_else(|| Error::Internal("history: COUNT is not a number".into()))?;
+                .expect("a cast to Int64 gives an Int64Array");
             for i in 0..b.num_rows() {
                 out.entry(run.value(i).to_string())
                     .or_default()
@@ -277,8 +285,13 @@ impl History {
     /// What a run found compared with the one before it, and the trend up to it. `current` is
     /// the run's own open findings and report (not necessarily kept yet); runs more than
     /// `keep_days` before it are left out, as the history is about to forget them.
+    ///
+    /// # Panics
+    ///
+    /// If `report.as_of` is not a yyyy-mm-dd date: a run writes it so, and [`History::report`]
+    /// checks it of a report the history keeps.
     pub fn insight(&self, report: &RunReport, current: &[Kept], keep_days: u32) -> Result<Insight> {
-        let as_of = parse_day(&report.as_of)?;
+        let as_of = as_of(report);
         let oldest = as_of
             .checked_sub_days(chrono::Days::new(u64::from(keep_days)))
             .unwrap_or(chrono::NaiveDate::MIN);
@@ -353,9 +366,13 @@ impl History {
     }
 
     /// Write a run's files beside the kept ones, as `.partial` until [`History::commit`].
+    ///
+    /// # Panics
+    ///
+    /// If `report.as_of` is not a yyyy-mm-dd date, as [`History::insight`].
     pub fn write(&self, report: &RunReport, kept: &[Kept]) -> Result<()> {
-        let as_of = parse_day(&report.as_of)?;
-        let json = serde_json::to_string(report).map_err(|e| Error::Internal(e.to_string()))?;
+        let as_of = as_of(report);
+        let json = serde_json::to_string(report).expect("a RunReport serializes: its maps are keyed by text");
         let n = kept.len();
         let text = |v: Vec<&str>| Arc::new(StringArray::from(v)) as ArrayRef;
         let date = |v: Vec<i32>| Arc::new(Date32Array::from(v)) as ArrayRef;
@@ -373,7 +390,7 @@ impl History {
                 text(vec![&json]),
             ],
         )
-        .map_err(arrow_error)?;
+        .expect("the columns are built to the schema beside them, one row each");
         let findings = RecordBatch::try_new(
             Arc::new(Schema::new(vec![
                 Field::new("run_id", DataType::Utf8, false),
@@ -394,11 +411,15 @@ impl History {
                 date(kept.iter().map(|k| epoch_days(k.first_seen)).collect()),
             ],
         )
-        .map_err(arrow_error)?;
+        .expect("the columns are built to the schema beside them, one row per kept finding each");
         for (kind, batch) in [("runs", runs), ("findings", findings)] {
             let path = self.partial(kind, &report.run_id)?;
-            let dir = path.parent().expect("under history/");
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            let dir = self.dir.join(kind);
+            // A link there is refused before any run gets this far (`publish::check_root`).
+            if std::fs::symlink_metadata(&dir).is_ok_and(|m| !m.is_dir() && !m.file_type().is_symlink()) {
+                return Err(Error::history(&dir, HistoryProblem::NotAFolder));
+            }
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
             let file = std::fs::File::create(&path).map_err(|e| Error::io(&path, e))?;
             let mut w = ArrowWriter::try_new(file, batch.schema(), None).map_err(|e| parquet_error(&path, e))?;
             w.write(&batch).map_err(|e| parquet_error(&path, e))?;
@@ -509,20 +530,12 @@ fn claimed(run_id: &str) -> u64 {
 /// Run a query over the history files at `path`. A query fails on files that are not what the
 /// history writes (damaged, truncated, put there by hand), so its error names them.
 fn block_on<T>(path: &Path, f: impl std::future::Future<Output = datafusion::error::Result<T>>) -> Result<T> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .map_err(|e| Error::Internal(format!("could not start the query runtime: {e}")))?;
+    let runtime = tokio::runtime::Builder::new_current_thread().build().expect(
+        "a tokio runtime without its I/O driver builds: the driver is the only part whose start returns an error",
+    );
     runtime
         .block_on(f)
-        .map_err(|e| damaged(path, &format!("the query failed ({e})")))
-}
-
-/// A history file (or folder) that does not read as the history writes it.
-fn damaged(path: &Path, what: &str) -> Error {
-    Error::io(
-        path,
-        std::io::Error::other(format!("the history does not read: {what}; the file may be damaged")),
-    )
+        .map_err(|e| Error::history(path, HistoryProblem::Query(e)))
 }
 
 /// A text column as read back (Parquet text may come back as a string view), as plain strings.
@@ -560,25 +573,29 @@ fn day(days: i32) -> chrono::NaiveDate {
     chrono::NaiveDate::from_num_days_from_ce_opt(days + UNIX_EPOCH_CE).unwrap_or_default()
 }
 
-fn parse_day(s: &str) -> Result<chrono::NaiveDate> {
-    // Read back from a history file, which may be damaged: not a bug in Cleanse.
-    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| {
-        Error::io(
-            "history",
-            std::io::Error::other(format!(
-                "the history holds a run whose as-of date `{}` does not read ({e}); a file under history/runs may be damaged",
-                s.escape_debug()
-            )),
-        )
-    })
+fn parse_day(s: &str) -> std::result::Result<chrono::NaiveDate, chrono::ParseError> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
 }
 
+/// A report's as-of date: see the panics of [`History::insight`].
+fn as_of(report: &RunReport) -> chrono::NaiveDate {
+    parse_day(&report.as_of).expect(
+        "a report's as_of is yyyy-mm-dd: a run formats it so, and History::report checks it of a report read back",
+    )
+}
+
+/// Writing a history file failed: the operating system's error as it was (its kind kept), else
+/// Parquet's.
 fn parquet_error(path: &Path, e: datafusion::parquet::errors::ParquetError) -> Error {
-    Error::io(path, std::io::Error::other(e.to_string()))
-}
-
-fn arrow_error(e: datafusion::arrow::error::ArrowError) -> Error {
-    Error::Internal(format!("history: {e}"))
+    use datafusion::parquet::errors::ParquetError;
+    let e = match e {
+        ParquetError::External(inner) => match inner.downcast::<std::io::Error>() {
+            Ok(io) => return Error::io(path, *io),
+            Err(other) => ParquetError::External(other),
+        },
+        e => e,
+    };
+    Error::io(path, std::io::Error::other(e))
 }
 
 #[cfg(test)]

@@ -203,6 +203,11 @@ impl Staging {
         &self.dir
     }
 
+    /// Where [`Staging::file`] writes `rel`: the path errors writing it name.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
     /// A buffered file at `rel` inside the staging directory, creating folders on the way.
     ///
     /// `rel` must stay inside: an absolute path, `..`, or a symbolic link on the way (or at the

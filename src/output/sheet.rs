@@ -12,7 +12,11 @@
 //! numbers (`-5`, `+44`, `-0.5`) are left alone: a spreadsheet reads them as numbers, never as
 //! formulas.
 
-use std::io::Write;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::model::error::{Error, Result};
 
 /// Characters that start a formula in Excel, LibreOffice or Google Sheets (OWASP's list).
 const TRIGGERS: &[u8] = b"=+-@\t\r";
@@ -111,6 +115,55 @@ impl<W: Write> SheetWriter<W> {
 
     pub fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
+    }
+}
+
+/// A sheet written to a file: every error names the file (never the export its rows came from),
+/// and keeps the kind of the operating system's error.
+pub struct SheetFile {
+    path: PathBuf,
+    writer: SheetWriter<BufWriter<File>>,
+}
+
+impl SheetFile {
+    /// A sheet whose rows all have the header's length, written to `file`, which is at `path`.
+    pub fn new(path: impl Into<PathBuf>, file: BufWriter<File>) -> Self {
+        SheetFile {
+            path: path.into(),
+            writer: SheetWriter::from_writer(file),
+        }
+    }
+
+    /// A sheet whose rows may have any length (a ragged row keeps all its fields).
+    pub fn flexible(path: impl Into<PathBuf>, file: BufWriter<File>) -> Self {
+        SheetFile {
+            path: path.into(),
+            writer: SheetWriter::flexible(file),
+        }
+    }
+
+    /// Create (or truncate) the file at `path`.
+    pub fn create(path: impl Into<PathBuf>) -> Result<Self> {
+        let path = path.into();
+        let file = File::create(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(SheetFile::new(path, BufWriter::new(file)))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn write_record<I, T>(&mut self, record: I) -> Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: AsRef<[u8]>,
+    {
+        self.writer.write_record(record).map_err(|e| Error::csv(&self.path, e))
+    }
+
+    /// Write out what is buffered; the file is complete when this returns `Ok`.
+    pub fn finish(mut self) -> Result<()> {
+        self.writer.flush().map_err(|e| Error::io(&self.path, e))
     }
 }
 

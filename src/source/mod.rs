@@ -347,7 +347,7 @@ impl<R: Read> CsvSource<R> {
         let mut record = csv::ByteRecord::new();
         let got = reader
             .read_byte_record(&mut record)
-            .map_err(|e| err(1, None, InputErrorKind::Csv(e.to_string())))?;
+            .map_err(|e| err(1, None, InputErrorKind::Csv(e)))?;
         if !got {
             return Err(err(1, None, InputErrorKind::Empty));
         }
@@ -436,7 +436,7 @@ impl<R: Read> CsvSource<R> {
                         ),
                         _ => (
                             e.position().map_or_else(|| tracked.line_at(start), |p| p.line()),
-                            InputErrorKind::Csv(e.to_string()),
+                            InputErrorKind::Csv(e),
                         ),
                     };
                     return Err(Error::Input(vec![InputError {

@@ -16,7 +16,7 @@ use datafusion::physical_expr::PhysicalExpr;
 use serde::Serialize;
 
 use crate::model::diag::{Diagnostic, SourceFile, did_you_mean};
-use crate::model::error::{Error, Result};
+use crate::model::error::Result;
 use crate::model::table::Table;
 use crate::spec::doc::{KindDoc, Param};
 use crate::spec::keys::Keys;
@@ -247,9 +247,9 @@ impl<'a> FixBatch<'a> {
     }
 
     /// The batch typed as rules see it (typed columns, then raw text).
-    pub fn typed(&self) -> Result<&RecordBatch> {
+    pub fn typed(&self) -> &RecordBatch {
         if let Some(b) = self.typed.get() {
-            return Ok(b);
+            return b;
         }
         let mut columns: Vec<ArrayRef> = self
             .table
@@ -259,24 +259,25 @@ impl<'a> FixBatch<'a> {
             .map(|(c, col)| crate::model::typed::typed_column(self.text(c), &col.ty, self.pivot))
             .collect();
         columns.extend(self.text.iter().cloned());
-        let batch = RecordBatch::try_new(Arc::clone(self.schema), columns)
-            .map_err(|e| Error::Internal(format!("typing `{}` for corrections: {e}", self.table.name)))?;
-        Ok(self.typed.get_or_init(|| batch))
+        let batch = RecordBatch::try_new(Arc::clone(self.schema), columns).expect(
+            "the typed batch is built to the table's own schema: each declared column typed as declared, then each column's text",
+        );
+        self.typed.get_or_init(|| batch)
     }
 
     /// The typed values of `columns` on `row`, as one key; `false` when one is blank or did not parse.
-    pub fn key(&self, columns: &[usize], row: usize, out: &mut String) -> Result<bool> {
-        let typed = self.typed()?;
+    pub fn key(&self, columns: &[usize], row: usize, out: &mut String) -> bool {
+        let typed = self.typed();
         out.clear();
         for (i, &c) in columns.iter().enumerate() {
             if i > 0 {
                 out.push('\u{1f}');
             }
             if !canonical(typed.column(c), row, out) {
-                return Ok(false);
+                return false;
             }
         }
-        Ok(true)
+        true
     }
 }
 

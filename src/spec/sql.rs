@@ -625,7 +625,7 @@ impl ScalarUDFImpl for AgeYears {
             a.as_any()
                 .downcast_ref::<Date32Array>()
                 .cloned()
-                .ok_or_else(|| DataFusionError::Internal("age_years takes dates".into()))
+                .ok_or_else(|| DataFusionError::Execution(format!("age_years takes two dates, not {}", a.data_type())))
         };
         let (born, at) = (as_dates(&arrays[0])?, as_dates(&arrays[1])?);
         let out: Int64Array = born

@@ -14,6 +14,7 @@ mod corrections;
 mod cross_table;
 mod demo;
 mod docs;
+mod errors;
 mod fuzz_regressions;
 mod history;
 mod hostile_input;

@@ -159,6 +159,29 @@ impl Cmd {
         self
     }
 
+    /// Limit every file the command writes to `bytes` (`RLIMIT_FSIZE`), as a full disk or a
+    /// quota would: a write past it fails with "File too large" (the signal that would otherwise
+    /// kill the process is ignored).
+    pub fn file_size_limit(mut self, bytes: u64) -> Cmd {
+        use std::os::unix::process::CommandExt;
+        let limit = libc::rlimit {
+            rlim_cur: bytes as libc::rlim_t,
+            rlim_max: bytes as libc::rlim_t,
+        };
+        // SAFETY: between fork and exec the closure calls only `setrlimit` and `signal`, both
+        // async-signal-safe, and allocates nothing.
+        unsafe {
+            self.cmd.pre_exec(move || {
+                if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+                Ok(())
+            });
+        }
+        self
+    }
+
     pub fn output(mut self) -> Output {
         let out = self.cmd.output().expect("run cleanse");
         Output {
