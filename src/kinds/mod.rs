@@ -29,6 +29,9 @@ pub mod share;
 pub mod type_check;
 pub mod unique;
 
+#[cfg(test)]
+pub(crate) mod testing;
+
 use crate::spec::kind::{AnyKind, COLUMNS, GROUP, Kind, KindDoc, Param, Registry, RuleCx, WHEN, single_column};
 use crate::spec::rules::Check;
 
