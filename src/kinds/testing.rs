@@ -78,6 +78,20 @@ impl Pack {
         }
     }
 
+    /// A pack declaring the code lists and tables of the shipped `rules/annex-a.yaml`, without
+    /// its rules and corrections.
+    pub fn annex_a() -> Pack {
+        static HEAD: OnceLock<String> = OnceLock::new();
+        let head = HEAD.get_or_init(|| {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/annex-a.yaml");
+            let text = std::fs::read_to_string(&path).expect("read rules/annex-a.yaml");
+            let from = text.find("\ncode_lists:").expect("annex-a declares code lists");
+            let to = text.find("\nrules:").expect("annex-a has rules");
+            text[from..to].to_string()
+        });
+        Pack::tables(head)
+    }
+
     /// Declare another table (see [`Pack::table`]).
     pub fn and(mut self, name: &str, columns: &str) -> Pack {
         self.head.push_str(&format!("  {name}:\n    columns:\n"));
@@ -101,6 +115,14 @@ impl Pack {
         let (item, id) = self.item(yaml, "R", "  message: Reported.\n");
         self.rules.push_str(&item);
         self.subject = Some(Subject::Rule(id));
+        self
+    }
+
+    /// The correction under test, written as [`Pack::rule`] writes a rule (id `F`).
+    pub fn correction(mut self, yaml: &str) -> Pack {
+        let (item, id) = self.item(yaml, "F", "");
+        self.corrections.push_str(&item);
+        self.subject = Some(Subject::Correction(id));
         self
     }
 
@@ -229,6 +251,15 @@ impl Pack {
         }
     }
 
+    /// The rule's `fix:` as the subject instead of the rule.
+    pub fn fix(mut self) -> Pack {
+        let Some(Subject::Rule(id)) = &self.subject else {
+            panic!("`fix` is for a rule's `fix:`");
+        };
+        self.subject = Some(Subject::Correction(format!("{id}.fix")));
+        self
+    }
+
     /// The rows the rule reports (numbered from 1). Panics if it reports anything else: a row
     /// it could not check, the whole table, or a line that is none of the rows.
     pub fn fails(&self, rows: &[&str]) -> Vec<usize> {
@@ -248,6 +279,27 @@ impl Pack {
     /// `<table> line <n>: message` for a line of another table.
     pub fn report(&self, rows: &[&str]) -> Vec<String> {
         report(&self.run(rows))
+    }
+
+    /// The cells the correction changes, by the column's header: `row column: new value`.
+    /// Review corrections are applied, as `cleanse test` applies them; a change that was not
+    /// (a conflict) says what happened to it: ` (conflict)`.
+    pub fn changes(&self, rows: &[&str]) -> Vec<String> {
+        self.run(rows)
+            .changes
+            .iter()
+            .map(|c| {
+                let row = c
+                    .row
+                    .map_or_else(|| format!("{} line {}", c.table, c.line), |r| r.to_string());
+                let status = if c.applied == "applied" {
+                    String::new()
+                } else {
+                    format!(" ({})", c.applied)
+                };
+                format!("{row} {}: {}{status}", c.column, c.new_value)
+            })
+            .collect()
     }
 }
 
