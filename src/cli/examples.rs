@@ -4,6 +4,8 @@
 //! small export (with the table's declared headers) and checked by [`crate::run::run_with`] with
 //! only the rule or correction under test, exactly as a nightly run would check them. What the
 //! run published (`exceptions.csv`, `changes.csv`) is then compared with what the example says.
+//! [`observe`], which runs one example and reads back what was published, is also what the rule
+//! kinds' unit tests run their rows with.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
@@ -106,6 +108,126 @@ fn run_one(
     as_of: chrono::NaiveDate,
 ) -> std::result::Result<(), String> {
     let dir = Scratch::new().map_err(|e| format!("could not make a scratch folder: {e}"))?;
+    let seen = observe(set, subject, table, example, as_of, &dir.0.join("out"))?;
+    let table = &set.tables[table];
+    match &example.expect {
+        Expect::Rows(want) => {
+            let mut problems = Vec::new();
+            let mut reported = BTreeSet::new();
+            for f in &seen.findings {
+                match (f.row, f.status.as_str()) {
+                    (Some(row), "not checked") => problems.push(format!("row {row}: {}", f.message)),
+                    (Some(row), _) => {
+                        reported.insert(row);
+                        if !want.contains(&row) {
+                            problems.push(format!("row {row} was reported, but should pass: {}", f.message));
+                        }
+                    }
+                    (None, _) if f.line == 0 => problems.push(format!("reported about the whole table: {}", f.message)),
+                    (None, _) => problems.push(format!("reported on `{}` line {}: {}", f.table, f.line, f.message)),
+                }
+            }
+            for row in want.iter().filter(|r| !reported.contains(r)) {
+                problems.push(format!("row {row} should be reported, but passed"));
+            }
+            verdict(problems)
+        }
+        Expect::Whole(want) => {
+            let whole: Vec<&Found> = seen
+                .findings
+                .iter()
+                .filter(|f| f.line == 0 && f.table == table.name)
+                .collect();
+            let problems = match (whole.first(), *want) {
+                (Some(f), _) if f.status == "not checked" => vec![format!("could not be checked: {}", f.message)],
+                (Some(f), false) => vec![format!("was reported, but should pass: {}", f.message)],
+                (None, true) => vec!["should be reported, but passed".to_string()],
+                _ => Vec::new(),
+            };
+            verdict(problems)
+        }
+        Expect::Values(want) => {
+            let mut changed: BTreeMap<(usize, usize), String> = BTreeMap::new();
+            let mut problems = Vec::new();
+            for c in seen.changes {
+                let (Some(row), Some(col)) = (c.row, table.columns.iter().position(|x| x.header == c.column)) else {
+                    problems.push(format!(
+                        "changed `{}` on line {}, which is not one of the example's rows",
+                        c.column, c.line
+                    ));
+                    continue;
+                };
+                changed.insert((row, col), c.new_value);
+            }
+            for (row, col, value) in want {
+                let name = &table.columns[*col].name;
+                let before = &example.rows[row - 1][*col];
+                match changed.remove(&(*row, *col)) {
+                    Some(got) if &got == value => {}
+                    Some(got) => problems.push(format!("`{name}`: wanted `{value}`, got `{got}`")),
+                    None if before == value => {}
+                    None => problems.push(format!("`{name}`: wanted `{value}`, but `{before}` was left unchanged")),
+                }
+            }
+            for ((_, col), got) in changed {
+                problems.push(format!("also changed `{}` to `{got}`", table.columns[col].name));
+            }
+            verdict(problems)
+        }
+    }
+}
+
+/// What one example's run published about its subject, whatever the example expects.
+#[derive(Debug)]
+pub struct Seen {
+    /// Its lines of `exceptions.csv`, in file order.
+    pub findings: Vec<Found>,
+    /// Its lines of `changes.csv`, in file order.
+    pub changes: Vec<Changed>,
+}
+
+/// A line of `exceptions.csv`.
+#[derive(Debug)]
+pub struct Found {
+    /// The example's row it is about (from 1, as `fail: [n]` counts); `None` for the whole
+    /// table, or a line that is no row of the example (one of another table's rows: a
+    /// `same_person` rule's `also`).
+    pub row: Option<usize>,
+    /// The table it is about.
+    pub table: String,
+    /// Its line in that table's export; 0 for the whole table.
+    pub line: u64,
+    /// `new`, `open`, `not checked`...
+    pub status: String,
+    pub message: String,
+}
+
+/// A line of `changes.csv`.
+#[derive(Debug)]
+pub struct Changed {
+    /// The example's row it changed (from 1); `None` for a line that is no row of the example.
+    pub row: Option<usize>,
+    pub table: String,
+    pub line: u64,
+    /// The column's header.
+    pub column: String,
+    pub new_value: String,
+    /// `applied`, `proposed` or `conflict`.
+    pub applied: String,
+}
+
+/// Run one example through the pipeline (its rows written as exports, only its subject
+/// loaded) and read back what the run published about the subject. Runs write to `out`; a
+/// later run into the same folder compares with the earlier ones, as nights do.
+pub fn observe(
+    set: &RuleSet,
+    subject: &Subject,
+    table: usize,
+    example: &Example,
+    as_of: chrono::NaiveDate,
+    out: &Path,
+) -> std::result::Result<Seen, String> {
+    let dir = Scratch::new().map_err(|e| format!("could not make a scratch folder: {e}"))?;
     let only = set.only(subject);
     let mut inputs = Vec::new();
     let mut lines = Vec::new();
@@ -136,7 +258,7 @@ fn run_one(
         keep_days: crate::spec::config::DEFAULT_KEEP_DAYS,
         breakdown: Vec::new(),
     };
-    let mut opts = RunOptions::new(&config.path, dir.0.join("out"));
+    let mut opts = RunOptions::new(&config.path, out);
     opts.as_of = Some(as_of);
     // Review corrections too: an example shows what a correction writes, whatever its `apply`.
     opts.apply_review = true;
@@ -144,72 +266,43 @@ fn run_one(
         let text = crate::cli::render_error(&e, false);
         format!("the example could not run: {}", text.trim_end())
     })?;
-    let row_of = |line: u64| lines.iter().position(|&l| l == line).map(|i| i + 1);
-    let table = &set.tables[table];
-    match &example.expect {
-        Expect::Rows(want) => {
-            let found = findings(&outcome.run_dir, subject.id())?;
-            let mut problems = Vec::new();
-            let mut reported = BTreeSet::new();
-            for f in &found {
-                match (row_of(f.line), f.status.as_str()) {
-                    (Some(row), "not checked") => problems.push(format!("row {row}: {}", f.message)),
-                    (Some(row), _) => {
-                        reported.insert(row);
-                        if !want.contains(&row) {
-                            problems.push(format!("row {row} was reported, but should pass: {}", f.message));
-                        }
-                    }
-                    (None, _) => problems.push(format!("reported about the whole table: {}", f.message)),
-                }
+    // Lines are counted in each table's own export: only the subject's are the example's rows.
+    let name = &set.tables[table].name;
+    let row_of = |table: &str, line: u64| {
+        (table == name)
+            .then(|| lines.iter().position(|&l| l == line).map(|i| i + 1))
+            .flatten()
+    };
+    let findings = read(&outcome.run_dir, "exceptions.csv", "rule_id", subject.id())?
+        .into_iter()
+        .map(|mut r| {
+            let line = r["line"].parse().unwrap_or(0);
+            let table = r.remove("table").unwrap_or_default();
+            Found {
+                row: row_of(&table, line),
+                table,
+                line,
+                status: r.remove("status").unwrap_or_default(),
+                message: r.remove("message").unwrap_or_default(),
             }
-            for row in want.iter().filter(|r| !reported.contains(r)) {
-                problems.push(format!("row {row} should be reported, but passed"));
+        })
+        .collect();
+    let changes = read(&outcome.run_dir, "changes.csv", "correction_id", subject.id())?
+        .into_iter()
+        .map(|mut r| {
+            let line = r["line"].parse().unwrap_or(0);
+            let table = r.remove("table").unwrap_or_default();
+            Changed {
+                row: row_of(&table, line),
+                table,
+                line,
+                column: r.remove("column").unwrap_or_default(),
+                new_value: r.remove("new_value").unwrap_or_default(),
+                applied: r.remove("applied").unwrap_or_default(),
             }
-            verdict(problems)
-        }
-        Expect::Whole(want) => {
-            let found = findings(&outcome.run_dir, subject.id())?;
-            let whole: Vec<&Finding> = found.iter().filter(|f| f.line == 0).collect();
-            let problems = match (whole.first(), *want) {
-                (Some(f), _) if f.status == "not checked" => vec![format!("could not be checked: {}", f.message)],
-                (Some(f), false) => vec![format!("was reported, but should pass: {}", f.message)],
-                (None, true) => vec!["should be reported, but passed".to_string()],
-                _ => Vec::new(),
-            };
-            verdict(problems)
-        }
-        Expect::Values(want) => {
-            let changes = changes(&outcome.run_dir, subject.id())?;
-            let mut changed: BTreeMap<(usize, usize), String> = BTreeMap::new();
-            let mut problems = Vec::new();
-            for c in changes {
-                let (Some(row), Some(col)) = (row_of(c.line), table.columns.iter().position(|x| x.header == c.column))
-                else {
-                    problems.push(format!(
-                        "changed `{}` on line {}, which is not one of the example's rows",
-                        c.column, c.line
-                    ));
-                    continue;
-                };
-                changed.insert((row, col), c.new_value);
-            }
-            for (row, col, value) in want {
-                let name = &table.columns[*col].name;
-                let before = &example.rows[row - 1][*col];
-                match changed.remove(&(*row, *col)) {
-                    Some(got) if &got == value => {}
-                    Some(got) => problems.push(format!("`{name}`: wanted `{value}`, got `{got}`")),
-                    None if before == value => {}
-                    None => problems.push(format!("`{name}`: wanted `{value}`, but `{before}` was left unchanged")),
-                }
-            }
-            for ((_, col), got) in changed {
-                problems.push(format!("also changed `{}` to `{got}`", table.columns[col].name));
-            }
-            verdict(problems)
-        }
-    }
+        })
+        .collect();
+    Ok(Seen { findings, changes })
 }
 
 fn verdict(problems: Vec<String>) -> std::result::Result<(), String> {
@@ -233,44 +326,6 @@ fn write_export(path: &Path, table: &Table, rows: &[Vec<String>]) -> std::io::Re
     }
     w.flush()?;
     Ok(starts)
-}
-
-struct Finding {
-    line: u64,
-    status: String,
-    message: String,
-}
-
-struct Change {
-    line: u64,
-    column: String,
-    new_value: String,
-}
-
-/// The subject's lines of `exceptions.csv`.
-fn findings(run_dir: &Path, id: &str) -> std::result::Result<Vec<Finding>, String> {
-    let rows = read(run_dir, "exceptions.csv", "rule_id", id)?;
-    Ok(rows
-        .into_iter()
-        .map(|mut r| Finding {
-            line: r["line"].parse().unwrap_or(0),
-            status: r.remove("status").unwrap_or_default(),
-            message: r.remove("message").unwrap_or_default(),
-        })
-        .collect())
-}
-
-/// The subject's lines of `changes.csv`.
-fn changes(run_dir: &Path, id: &str) -> std::result::Result<Vec<Change>, String> {
-    let rows = read(run_dir, "changes.csv", "correction_id", id)?;
-    Ok(rows
-        .into_iter()
-        .map(|mut r| Change {
-            line: r["line"].parse().unwrap_or(0),
-            column: r.remove("column").unwrap_or_default(),
-            new_value: r.remove("new_value").unwrap_or_default(),
-        })
-        .collect())
 }
 
 /// The lines of an output whose `id_column` is `id`, by column name.
@@ -426,6 +481,55 @@ rules:
             failures.join("\n")
         );
         assert!(run.untested.is_empty(), "no examples: {:?}", run.untested);
+    }
+
+    #[test]
+    fn a_finding_on_another_tables_line_is_not_taken_for_a_row_of_the_example() {
+        // The contact's line 2 is the children export's line 2 too: it is still the contact's.
+        let pack = r#"pack: t
+version: 1.0.0
+tables:
+  children:
+    key: [child_id]
+    columns:
+      - { name: child_id }
+      - { name: first_name }
+      - { name: surname }
+      - { name: born, type: date }
+  contacts:
+    columns:
+      - { name: child_id }
+      - { name: first_name }
+      - { name: surname }
+      - { name: born, type: date }
+rules:
+  - id: SAME
+    table: children
+    kind: same_person
+    message: Same child.
+    person: { first_name: first_name, surname: surname, date_of_birth: born }
+    also:
+      - { table: contacts, id: child_id, person: { first_name: first_name, surname: surname, date_of_birth: born } }
+    examples:
+      - rows:
+          - { child_id: C1, first_name: Jayden, surname: Smith, born: 07/03/2013 }
+          - { child_id: C2, first_name: Olivia, surname: Patel, born: 14/06/2015 }
+        other:
+          contacts:
+            - { child_id: C9, first_name: Jayden, surname: Smith, born: 07/03/2013 }
+        fail: []
+"#;
+        let dir = Scratch::new().unwrap();
+        let path = dir.0.join("pack.yaml");
+        std::fs::write(&path, pack).unwrap();
+        let run = test(&[path], Some(chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap())).unwrap();
+        let failure = run.results[0].failure.as_deref().unwrap_or_default();
+        assert!(
+            failure.starts_with(
+                "reported on `contacts` line 2: Same child. Likely the same person as children line 2 (C1)"
+            ),
+            "{failure}"
+        );
     }
 
     #[test]

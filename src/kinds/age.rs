@@ -142,3 +142,75 @@ impl Kind for Age {
         }]))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::Pack;
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("t", "a, born: date, seen: date, n: integer").rule(rule)
+    }
+
+    #[test]
+    fn measures_whole_years_to_today() {
+        // Today is 31/03/2026: born 01/04/2000 is 25 until tomorrow.
+        let pack = pack("kind: age\ndate_of_birth: born\nmax: 25");
+        assert_eq!(
+            pack.fails(&["born: 01/04/2000", "born: 31/03/2000", "born: 01/01/2020"]),
+            [2]
+        );
+    }
+
+    #[test]
+    fn measures_to_a_date_column_by_the_uk_birthday_rule() {
+        // Born on 29 February: 18 on 1 March in a year without one.
+        let pack = pack("kind: age\ndate_of_birth: born\nat: seen\nmin: 0\nmax: 17");
+        let rows = [
+            "born: 29/02/2008, seen: 28/02/2026",
+            "born: 29/02/2008, seen: 01/03/2026",
+            "born: 01/06/2020, seen: 31/05/2020",
+            "born: 01/06/2020, seen: 01/06/2020",
+        ];
+        assert_eq!(pack.fails(&rows), [2, 3]);
+    }
+
+    #[test]
+    fn rows_with_either_date_blank_are_not_checked() {
+        let pack = pack("kind: age\ndate_of_birth: born\nat: seen\nmin: 0");
+        assert_eq!(
+            pack.fails(&["born: 01/06/2020", "seen: 01/06/2020", ""]),
+            Vec::<usize>::new()
+        );
+    }
+
+    #[test]
+    fn when_limits_the_rows_checked() {
+        let pack = pack("kind: age\ndate_of_birth: born\nmax: 17\nwhen: a = 'child'");
+        assert_eq!(
+            pack.fails(&["born: 01/01/2000, a: child", "born: 01/01/2000, a: adult"]),
+            [1]
+        );
+    }
+
+    #[test]
+    fn ages_run_between_date_columns_and_whole_years() {
+        assert_eq!(
+            pack("kind: age\ndate_of_birth: a\nat: n\nmax: 25").diags(),
+            [
+                "not-a-date-column: column `a` is not a date column",
+                "not-a-date-column: column `n` is not a date column",
+            ]
+        );
+        assert_eq!(
+            pack("kind: age\ndate_of_birth: born\nmin: 0.5\nmax: ten").diags(),
+            [
+                "bad-bound: an age bound is a whole number of years",
+                "bad-bound: an age bound is a whole number of years",
+            ]
+        );
+        assert_eq!(
+            pack("kind: age\ndate_of_birth: born").diags(),
+            ["missing-key: rule kind `age` needs `min`, `max` or both"]
+        );
+    }
+}

@@ -75,3 +75,70 @@ impl Kind for SqlCheck {
         }]))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::Pack;
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("t", "a, start: date, end: date, n: integer").rule(rule)
+    }
+
+    #[test]
+    fn reports_rows_where_the_condition_is_false() {
+        let pack = pack("kind: check\ncheck: end >= start");
+        let rows = [
+            "start: 01/04/2025, end: 01/04/2025",
+            "start: 01/04/2025, end: 31/03/2025",
+            "start: 2025-04-01, end: 02/04/25",
+        ];
+        assert_eq!(pack.fails(&rows), [2]);
+    }
+
+    #[test]
+    fn a_blank_value_is_not_checked_and_one_that_did_not_parse_is_said_to_be() {
+        let pack = pack("kind: check\ncheck: end >= start");
+        assert_eq!(
+            pack.report(&["start: 01/04/2025", "start: 01/04/2025, end: 31/04/2025"]),
+            ["2: Not checked: end is not a valid date (dd/mm/yyyy), so this rule could not be applied. (Reported.)"]
+        );
+    }
+
+    #[test]
+    fn today_and_ages_are_there_to_use() {
+        let pack = pack("kind: check\ncheck: start <= today() AND n = age_years(start, today())");
+        let rows = [
+            "start: 31/03/2016, n: 10",
+            "start: 01/04/2016, n: 10",
+            "start: 01/04/2026, n: 0",
+        ];
+        assert_eq!(pack.fails(&rows), [2, 3]);
+    }
+
+    #[test]
+    fn when_limits_the_rows_checked() {
+        let pack = pack("kind: check\nwhen: end IS NOT NULL\ncheck: end >= start\ncolumns: [end]");
+        let rows = ["start: 01/04/2025", "start: 01/04/2025, end: 01/01/2025"];
+        assert_eq!(pack.fails(&rows), [2]);
+    }
+
+    #[test]
+    fn a_check_must_be_a_condition_over_the_row() {
+        assert_eq!(
+            pack("kind: check\ncheck: n + 1").diags(),
+            ["not-a-condition: this expression gives a whole number, not true or false"]
+        );
+        assert_eq!(
+            pack("kind: check\ncheck: ends >= start").diags(),
+            ["unknown-column: table `t` has no column `ends`"]
+        );
+        assert_eq!(
+            pack("kind: check\ncheck: end >= start\ncolumns: [finish]").diags(),
+            ["unknown-column: table `t` has no column `finish`"]
+        );
+        assert_eq!(
+            pack("kind: check\ncheck: t.end >= start").diags(),
+            ["unknown-table: write `end`, not `t.end`: this check reads the row's own columns by name"]
+        );
+    }
+}

@@ -41,3 +41,42 @@ impl Kind for CleanText {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::Pack;
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("t", "a, b").rule(rule)
+    }
+
+    #[test]
+    fn reports_stray_spaces_and_tabs() {
+        let pack = pack("kind: clean_text\ncolumns: [a]");
+        let rows = [
+            "a: Theo Smith",
+            "a: ' Theo'",
+            "a: 'Theo '",
+            "a: 'Theo  Smith'",
+            "a: \"Theo\\t Smith\"",
+            "a: \"Theo\\nSmith\"",
+            "a: ''",
+            "a: '   '",
+        ];
+        assert_eq!(pack.fails(&rows), [2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn when_limits_the_rows_checked() {
+        let pack = pack("kind: clean_text\ncolumns: [a]\nwhen: b = 'checked'");
+        assert_eq!(pack.fails(&["a: ' x', b: checked", "a: ' x', b: other"]), [1]);
+    }
+
+    #[test]
+    fn its_columns_must_exist() {
+        assert_eq!(
+            pack("kind: clean_text\ncolumns: [a, c]").diags(),
+            ["unknown-column: table `t` has no column `c`"]
+        );
+    }
+}

@@ -60,3 +60,37 @@ impl Kind for CodeForm {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::Pack;
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("t", "a, g: [a) Male, b) Female]").rule(rule)
+    }
+
+    #[test]
+    fn reports_codes_written_in_another_case_or_spacing() {
+        let pack = pack("kind: code_form\ncolumns: [g]");
+        let rows = ["g: a) Male", "g: a) male", "g: ' b)  Female'", "g: A) MALE", "g: ''"];
+        assert_eq!(pack.fails(&rows), [2, 3, 4]);
+    }
+
+    #[test]
+    fn leaves_values_that_are_no_code_to_the_type_rule() {
+        let pack = pack("kind: code_form\ncolumns: [g]");
+        assert_eq!(pack.fails(&["g: Male", "g: c) Other"]), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn it_takes_one_code_column() {
+        assert_eq!(
+            pack("kind: code_form\ncolumns: [a]").diags(),
+            ["not-a-code-column: column `a` is not a code column"]
+        );
+        assert_eq!(
+            pack("kind: code_form\ncolumns: [g, a]").diags(),
+            ["one-column: rule kind `code_form` takes exactly one column"]
+        );
+    }
+}

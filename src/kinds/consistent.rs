@@ -39,3 +39,66 @@ impl Kind for ConsistentKind {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::Pack;
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("t", "id, born: date, g: [a) Male, b) Female], a").rule(rule)
+    }
+
+    #[test]
+    fn reports_rows_that_differ_from_the_groups_most_common_value() {
+        let pack = pack("kind: consistent\ngroup: [id]\ncolumns: [born]");
+        let rows = [
+            "id: C1, born: 02/02/2015",
+            "id: C1, born: 01/02/2015",
+            "id: C1, born: 2015-02-01",
+            "id: C2, born: 02/02/2015",
+            "id: C1",
+        ];
+        // Row 1 differs from the group's most common date, first held on line 3 (row 2).
+        assert_eq!(pack.report(&rows), ["1: Reported. (see t line 3.)"]);
+    }
+
+    #[test]
+    fn a_tie_goes_to_the_earliest_line_and_codes_compare_as_codes() {
+        let pack = pack("kind: consistent\ngroup: [id]\ncolumns: [g]");
+        let rows = [
+            "id: C1, g: b) Female",
+            "id: C1, g: a) Male",
+            "id: C1, g: A) MALE",
+            "id: C2, g: b) Female",
+        ];
+        assert_eq!(pack.fails(&rows), [1]);
+        assert_eq!(pack.fails(&rows[..2]), [2]);
+    }
+
+    #[test]
+    fn blanks_and_blank_groups_are_left_to_required() {
+        let pack = pack("kind: consistent\ngroup: [id]\ncolumns: [a]");
+        let rows = ["id: C1, a: x", "id: C1", "a: y", "a: x"];
+        assert_eq!(pack.fails(&rows), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn values_that_did_not_parse_are_not_checked() {
+        let pack = pack("kind: consistent\ngroup: [id]\ncolumns: [born]");
+        assert_eq!(
+            pack.report(&["id: C1, born: 01/02/2015", "id: C1, born: 31/02/2015"]),
+            ["2: Not checked: born is not a valid date (dd/mm/yyyy), so this rule could not be applied. (Reported.)"]
+        );
+    }
+
+    #[test]
+    fn group_and_columns_must_exist() {
+        assert_eq!(
+            pack("kind: consistent\ngroup: [child]\ncolumns: [dob]").diags(),
+            [
+                "unknown-column: table `t` has no column `child`",
+                "unknown-column: table `t` has no column `dob`"
+            ]
+        );
+    }
+}

@@ -88,3 +88,47 @@ impl Kind for Length {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::Pack;
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("t", "a, b").rule(rule)
+    }
+
+    #[test]
+    fn reports_text_shorter_than_min_or_longer_than_max() {
+        let pack = pack("kind: length\ncolumns: [a]\nmin: 2\nmax: 4");
+        let rows = ["a: ab", "a: a", "a: abcd", "a: abcde", "a: ' abcd '", "a: ''"];
+        assert_eq!(pack.fails(&rows), [2, 4]);
+    }
+
+    #[test]
+    fn counts_characters_not_bytes() {
+        let pack = pack("kind: length\ncolumns: [a]\nmax: 4");
+        assert_eq!(pack.fails(&["a: Zoë", "a: Siân-Ró"]), [2]);
+    }
+
+    #[test]
+    fn when_limits_the_rows_checked() {
+        let pack = pack("kind: length\ncolumns: [a]\nmin: 3\nwhen: b IS NOT NULL");
+        assert_eq!(pack.fails(&["a: ab, b: y", "a: ab"]), [1]);
+    }
+
+    #[test]
+    fn bounds_are_whole_numbers_of_characters() {
+        assert_eq!(
+            pack("kind: length\ncolumns: [a]\nmax: 2.5").diags(),
+            ["bad-length: a length must be a whole number of characters"]
+        );
+        assert_eq!(
+            pack("kind: length\ncolumns: [a]\nmin: -1").diags(),
+            ["bad-length: a length must be a whole number of characters"]
+        );
+        assert_eq!(
+            pack("kind: length\ncolumns: [a]").diags(),
+            ["missing-key: rule kind `length` needs `min`, `max` or both"]
+        );
+    }
+}

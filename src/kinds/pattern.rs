@@ -91,3 +91,63 @@ impl Kind for Pattern {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::Pack;
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("t", "a, b, d: date, g: [X1, Y2]").rule(rule)
+    }
+
+    #[test]
+    fn reports_values_that_do_not_match() {
+        let pack = pack("kind: pattern\ncolumns: [a]\npattern: '^\\d{3} ?\\d{3}$'");
+        let rows = [
+            "a: '123456'",
+            "a: '123 456'",
+            "a: '12345'",
+            "a: '123-456'",
+            "a: ' 123456 '",
+            "a: ''",
+        ];
+        assert_eq!(pack.fails(&rows), [3, 4]);
+    }
+
+    #[test]
+    fn an_unanchored_pattern_matches_anywhere() {
+        let pack = pack("kind: pattern\ncolumns: [a]\npattern: '[0-9]'");
+        assert_eq!(pack.fails(&["a: x1y", "a: xy"]), [2]);
+    }
+
+    #[test]
+    fn code_columns_are_matched_as_written_codes() {
+        let pack = pack("kind: pattern\ncolumns: [g]\npattern: '^X'");
+        assert_eq!(pack.fails(&["g: X1", "g: Y2"]), [2]);
+    }
+
+    #[test]
+    fn when_limits_the_rows_checked() {
+        let pack = pack("kind: pattern\ncolumns: [a]\npattern: '^[A-Z]+$'\nwhen: b = 'upper'");
+        assert_eq!(
+            pack.fails(&["a: abc, b: upper", "a: abc, b: any", "a: ABC, b: upper"]),
+            [1]
+        );
+    }
+
+    #[test]
+    fn a_bad_regex_or_a_typed_column_does_not_load() {
+        assert_eq!(
+            pack("kind: pattern\ncolumns: [a]\npattern: '^(ab'").diags(),
+            ["bad-regex: invalid regular expression: unclosed group"]
+        );
+        assert_eq!(
+            pack("kind: pattern\ncolumns: [a, d]\npattern: '^1'").diags(),
+            ["pattern-on-typed: column `d` is a date column; patterns apply to text"]
+        );
+        assert_eq!(
+            pack("kind: pattern\ncolumns: [a]").diags(),
+            ["missing-key: rule kind `pattern` needs `pattern`"]
+        );
+    }
+}

@@ -88,3 +88,76 @@ impl Kind for PeriodsKind {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::Pack;
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("t", "id, s: date, e: date, a").rule(rule)
+    }
+
+    #[test]
+    fn reports_both_rows_of_an_overlap() {
+        let pack = pack("kind: periods\ngroup: [id]\nstart: s\nend: e");
+        let rows = [
+            "id: C1, s: 01/01/2020, e: 01/01/2021",
+            "id: C1, s: 01/01/2021, e: 01/06/2021",
+            "id: C2, s: 01/03/2021, e: 01/04/2021",
+            "id: C1, s: 01/03/2021",
+        ];
+        // Rows 1 and 2 meet on a day, which is allowed; the open row 4 overlaps row 2. Each names
+        // the other's line (the header is line 1).
+        assert_eq!(
+            pack.report(&rows),
+            ["2: Reported. (see t line 5.)", "4: Reported. (see t line 3.)"]
+        );
+    }
+
+    #[test]
+    fn an_open_period_overlaps_anything_after_it() {
+        let pack = pack("kind: periods\ngroup: [id]\nstart: s\nend: e");
+        let rows = [
+            "id: C1, s: 01/01/2020",
+            "id: C1, s: 01/01/2024, e: 01/02/2024",
+            "id: C2, s: 01/01/2020",
+        ];
+        assert_eq!(pack.fails(&rows), [1, 2]);
+    }
+
+    #[test]
+    fn continuous_reports_gaps_too() {
+        let rows = [
+            "id: C1, s: 01/01/2020, e: 01/01/2021",
+            "id: C1, s: 01/01/2021, e: 01/06/2021",
+            "id: C1, s: 02/06/2021, e: 01/01/2022",
+        ];
+        let continuous = pack("kind: periods\ngroup: [id]\nstart: s\nend: e\ncontinuous: true");
+        assert_eq!(continuous.fails(&rows), [2, 3]);
+        let gaps_allowed = pack("kind: periods\ngroup: [id]\nstart: s\nend: e");
+        assert_eq!(gaps_allowed.fails(&rows), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn rows_with_a_blank_group_or_start_are_left_to_required() {
+        let pack = pack("kind: periods\ngroup: [id]\nstart: s\nend: e");
+        let rows = [
+            "id: C1, s: 01/01/2020, e: 01/01/2021",
+            "s: 01/03/2020",
+            "id: C1, e: 01/03/2020",
+        ];
+        assert_eq!(pack.fails(&rows), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn periods_run_between_date_columns() {
+        assert_eq!(
+            pack("kind: periods\ngroup: [id]\nstart: a\nend: e").diags(),
+            ["not-a-date-column: column `a` is not a date column"]
+        );
+        assert_eq!(
+            pack("kind: periods\ngroup: []\nstart: s\nend: e").diags(),
+            ["empty-columns: `group` is empty"]
+        );
+    }
+}

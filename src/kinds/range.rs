@@ -182,6 +182,81 @@ pub fn relative_date(text: &str, as_of: NaiveDate) -> Option<values::Days> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kinds::testing::Pack;
+
+    fn dates(rule: &str) -> Pack {
+        Pack::table("t", "a, d: date, n: integer, x: decimal, g: [M, F]").rule(rule)
+    }
+
+    #[test]
+    fn reports_dates_outside_the_bounds_inclusive() {
+        let pack = dates("kind: range\ncolumns: [d]\nmin: 2020-04-01\nmax: today");
+        let rows = [
+            "d: 01/04/2020",
+            "d: 31/03/2020",
+            "d: 31/03/2026",
+            "d: 01/04/2026",
+            "d: 2024-06-15",
+        ];
+        assert_eq!(pack.fails(&rows), [2, 4]);
+    }
+
+    #[test]
+    fn relative_bounds_count_from_the_as_of_date() {
+        let pack = dates("kind: range\ncolumns: [d]\nmin: today - 6 years\nmax: today + 1 month");
+        let rows = ["d: 31/03/2020", "d: 30/03/2020", "d: 30/04/2026", "d: 01/05/2026"];
+        assert_eq!(pack.fails(&rows), [2, 4]);
+    }
+
+    #[test]
+    fn numbers_are_compared_as_numbers() {
+        let pack = dates("kind: range\ncolumns: [n, x]\nmin: 0\nmax: 25");
+        let rows = ["n: 25, x: 25.0", "n: 26", "x: -0.5", "n: 9, x: '100'"];
+        assert_eq!(pack.fails(&rows), [2, 3, 4]);
+    }
+
+    #[test]
+    fn blanks_pass_and_values_that_did_not_parse_are_not_checked() {
+        let pack = dates("kind: range\ncolumns: [d]\nmax: today");
+        assert_eq!(pack.fails(&["d: ''", "a: x"]), Vec::<usize>::new());
+        assert_eq!(
+            pack.report(&["d: 31/02/2026", "d: 01/01/2099"]),
+            [
+                "1: Not checked: d is not a valid date (dd/mm/yyyy), so this rule could not be applied. (Reported.)",
+                "2: Reported."
+            ]
+        );
+    }
+
+    #[test]
+    fn when_limits_the_rows_checked() {
+        let pack = dates("kind: range\ncolumns: [d]\nmax: today\nwhen: a = 'future'");
+        assert_eq!(pack.fails(&["d: 01/01/2099, a: future", "d: 01/01/2099, a: past"]), [1]);
+    }
+
+    #[test]
+    fn text_columns_and_wrong_bounds_do_not_load() {
+        assert_eq!(
+            dates("kind: range\ncolumns: [a, g]\nmax: 5").diags(),
+            [
+                "range-on-text: column `a` is text; ranges apply to dates and numbers",
+                "range-on-text: column `g` is code; ranges apply to dates and numbers",
+            ]
+        );
+        assert_eq!(
+            dates("kind: range\ncolumns: [d, n]\nmin: yesterday\nmax: 2.5").diags(),
+            [
+                "bad-bound: `yesterday` is not a date or `today ± N days/weeks/months/years`",
+                "bad-bound: a date column needs a date bound, e.g. `today` or `2020-04-01`",
+                "bad-bound: `yesterday` is not a whole number",
+                "bad-bound: a whole-number column needs a whole-number bound",
+            ]
+        );
+        assert_eq!(
+            dates("kind: range\ncolumns: [d]").diags(),
+            ["missing-key: rule kind `range` needs `min`, `max` or both"]
+        );
+    }
 
     #[test]
     fn relative_dates() {

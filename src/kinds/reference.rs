@@ -150,3 +150,73 @@ pub(super) fn resolve(
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::Pack;
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("t", "id, born: date, n: integer")
+            .and("u", "id, child, dob: date, k: integer")
+            .rule(rule)
+            .given("u", &["id: C1, dob: 01/02/2015", "id: C2, dob: 2016-03-04"])
+    }
+
+    #[test]
+    fn reports_keys_the_other_table_does_not_have() {
+        let pack = pack("kind: reference\ncolumns: [id]\nreferences: u");
+        assert_eq!(
+            pack.fails(&["id: C1", "id: C3", "id: ' C2 '", "id: c1", "id: ''"]),
+            [2, 4]
+        );
+    }
+
+    #[test]
+    fn keys_of_several_columns_compare_as_typed_values() {
+        let pack = pack("kind: reference\ncolumns: [id, born]\nreferences: u\nto: [id, dob]");
+        let rows = [
+            "id: C1, born: 2015-02-01",
+            "id: C2, born: 04/03/16",
+            "id: C1, born: 04/03/2016",
+            "id: C1",
+        ];
+        assert_eq!(pack.fails(&rows), [3]);
+    }
+
+    #[test]
+    fn when_limits_the_rows_checked() {
+        let pack = pack("kind: reference\ncolumns: [id]\nreferences: u\nwhen: n > 0");
+        assert_eq!(pack.fails(&["id: C9, n: 1", "id: C9, n: 0", "id: C9"]), [1]);
+    }
+
+    #[test]
+    fn with_no_export_for_the_other_table_it_is_not_checked() {
+        let pack = Pack::table("t", "id")
+            .and("u", "id")
+            .rule("kind: reference\ncolumns: [id]\nreferences: u");
+        assert_eq!(
+            pack.report(&["id: C1", "id: C2"]),
+            ["table: Not checked: no export was given for `u`, so this rule could not run on any row. (Reported.)"]
+        );
+    }
+
+    #[test]
+    fn the_keys_must_pair_up() {
+        assert_eq!(
+            pack("kind: reference\ncolumns: [id]\nreferences: v").diags(),
+            ["unknown-table: unknown table `v`"]
+        );
+        assert_eq!(
+            pack("kind: reference\ncolumns: [born]\nreferences: u").diags(),
+            ["unknown-column: table `u` has no column `born`"]
+        );
+        assert_eq!(
+            pack("kind: reference\ncolumns: [id, born]\nreferences: u\nto: [id]").diags(),
+            ["key-length: `to` names 1 columns but `columns` names 2"]
+        );
+        assert_eq!(
+            pack("kind: reference\ncolumns: [n]\nreferences: u\nto: [dob]").diags(),
+            ["key-types-differ: `n` is integer but `u.dob` is date"]
+        );
+    }
+}

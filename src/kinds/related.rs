@@ -135,3 +135,93 @@ impl Kind for RelatedKind {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::Pack;
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("plans", "id, start: date, kind")
+            .and("assessments", "id, start: date, kind")
+            .rule(rule)
+            .given(
+                "assessments",
+                &[
+                    "id: C1, start: 01/01/2020",
+                    "id: C1, start: 01/01/2022",
+                    "id: C2, start: 01/06/2021",
+                ],
+            )
+    }
+
+    const ROWS: [&str; 4] = [
+        "id: C1, start: 01/06/2021",
+        "id: C1, start: 01/06/2019",
+        "id: C2, start: 01/06/2021",
+        "id: C3, start: 01/06/2021",
+    ];
+
+    #[test]
+    fn any_needs_one_related_row_that_satisfies_the_check() {
+        let pack = pack("kind: related\ncolumns: [id]\nreferences: assessments\ncheck: other.start <= plans.start");
+        assert_eq!(pack.fails(&ROWS), [2, 4]);
+    }
+
+    #[test]
+    fn all_needs_every_related_row_to_and_passes_a_row_with_none() {
+        let pack = pack(
+            "kind: related\ncolumns: [id]\nreferences: assessments\nquantifier: all\ncheck: other.start <= plans.start",
+        );
+        assert_eq!(pack.fails(&ROWS), [1, 2]);
+    }
+
+    #[test]
+    fn rows_with_a_blank_key_are_left_to_required() {
+        let pack = pack("kind: related\ncolumns: [id]\nreferences: assessments\ncheck: other.start <= plans.start");
+        assert_eq!(
+            pack.fails(&["start: 01/06/2021", "id: '', start: 01/06/2019"]),
+            Vec::<usize>::new()
+        );
+    }
+
+    #[test]
+    fn all_names_the_first_related_row_that_contradicts_the_check() {
+        let pack = pack(
+            "kind: related\ncolumns: [id]\nreferences: assessments\nquantifier: all\ncheck: other.start <= plans.start",
+        );
+        assert_eq!(
+            pack.report(&ROWS[..2]),
+            [
+                "1: Reported. (see assessments line 3.)",
+                "2: Reported. (see assessments line 2.)"
+            ]
+        );
+    }
+
+    #[test]
+    fn when_limits_the_rows_checked() {
+        let pack = pack(
+            "kind: related\ncolumns: [id]\nreferences: assessments\ncheck: other.start <= plans.start\nwhen: kind = 'initial'",
+        );
+        assert_eq!(
+            pack.fails(&["id: C3, kind: initial", "id: C3, kind: review", "id: C3"]),
+            [1]
+        );
+    }
+
+    #[test]
+    fn the_check_names_both_rows() {
+        assert_eq!(
+            pack("kind: related\ncolumns: [id]\nreferences: assessments\ncheck: other.start <= start").diags(),
+            ["bad-sql: Ambiguous reference to unqualified field start"]
+        );
+        assert_eq!(
+            pack("kind: related\ncolumns: [id]\nreferences: assessments\ncheck: other.began <= plans.start").diags(),
+            ["unknown-column: table `assessments` has no column `began`"]
+        );
+        assert_eq!(
+            pack("kind: related\ncolumns: [id]\nreferences: assessments\nquantifier: most\ncheck: true").diags(),
+            ["unknown-quantifier: unknown quantifier `most`"]
+        );
+    }
+}

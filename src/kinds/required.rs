@@ -65,3 +65,60 @@ fn presence(table: &Table, column: usize) -> Check {
         when_reads: Vec::new(),
     }])
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::Pack;
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("t", "a, b, d: date").rule(rule)
+    }
+
+    #[test]
+    fn reports_blank_and_whitespace_only_values() {
+        let pack = pack("kind: required\ncolumns: [a, b]");
+        let rows = [
+            "a: x, b: y",
+            "a: '', b: y",
+            "a: '   ', b: y",
+            "a: x",
+            "a: '0', b: ' y '",
+        ];
+        assert_eq!(pack.fails(&rows), [2, 3, 4]);
+    }
+
+    #[test]
+    fn each_column_is_reported_on_its_own() {
+        let pack = pack("kind: required\ncolumns: [a, b]");
+        assert_eq!(pack.report(&["d: 01/01/2020"]), ["1: Reported.", "1: Reported."]);
+    }
+
+    #[test]
+    fn a_malformed_value_is_present() {
+        // The type rule reports it; `required` asks only whether there is one.
+        let pack = pack("kind: required\ncolumns: [d]");
+        assert_eq!(pack.fails(&["d: not a date", "d: 31/02/2026", "a: x"]), [3]);
+    }
+
+    #[test]
+    fn when_limits_the_rows_checked() {
+        let pack = pack("kind: required\ncolumns: [b]\nwhen: a = 'closed'");
+        assert_eq!(pack.fails(&["a: closed", "a: open", "a: closed, b: y", ""]), [1]);
+    }
+
+    #[test]
+    fn its_columns_must_exist() {
+        assert_eq!(
+            pack("kind: required\ncolumns: [c]").diags(),
+            ["unknown-column: table `t` has no column `c`"]
+        );
+        assert_eq!(
+            pack("kind: required\ncolumns: []").diags(),
+            ["empty-columns: `columns` is empty"]
+        );
+        assert_eq!(
+            pack("kind: required\ncolumns: [a]\nwhen: a").diags(),
+            ["not-a-condition: this expression gives text, not true or false"]
+        );
+    }
+}

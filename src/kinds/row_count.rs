@@ -90,3 +90,60 @@ impl Kind for RowCountKind {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::{Pack, report};
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("t", "id").rule(rule)
+    }
+
+    #[test]
+    fn reports_the_table_when_its_count_is_out_of_bounds() {
+        let pack = pack("kind: row_count\nmin: 2\nmax: 3");
+        assert_eq!(
+            pack.report(&["id: C1"]),
+            ["table: Reported. (1 rows; the limit is at least 2.)"]
+        );
+        assert_eq!(pack.report(&["id: C1", "id: C2"]), Vec::<String>::new());
+        assert_eq!(pack.report(&["id: C1", "id: C2", "id: C3"]), Vec::<String>::new());
+        assert_eq!(
+            pack.report(&["id: C1", "id: C2", "id: C3", "id: C4"]),
+            ["table: Reported. (4 rows; the limit is at most 3.)"]
+        );
+    }
+
+    #[test]
+    fn max_change_compares_with_the_previous_run() {
+        let pack = pack("kind: row_count\nmax_change: 20%");
+        let five: &[&str] = &["id: C1", "id: C2", "id: C3", "id: C4", "id: C5"];
+        let nights = pack.nights(&[five, &five[..4], &five[..3], five]);
+        let said: Vec<Vec<String>> = nights.iter().map(report).collect();
+        assert_eq!(
+            said,
+            [
+                vec!["table: Not checked: there is no earlier run to compare with. (Reported.)"],
+                vec![],
+                vec!["table: Reported. (3 rows, 4 at the last run (-25%); the limit is a change of at most 20%.)"],
+                vec!["table: Reported. (5 rows, 3 at the last run (+66.7%); the limit is a change of at most 20%.)"],
+            ]
+        );
+    }
+
+    #[test]
+    fn counts_are_whole_numbers_and_a_change_a_percentage() {
+        assert_eq!(
+            pack("kind: row_count\nmin: -1").diags(),
+            ["bad-bound: not a number of records"]
+        );
+        assert_eq!(
+            pack("kind: row_count\nmax_change: 20").diags(),
+            ["bad-bound: not a percentage"]
+        );
+        assert_eq!(
+            pack("kind: row_count").diags(),
+            ["missing-key: rule kind `row_count` needs `min`, `max` or `max_change`"]
+        );
+    }
+}

@@ -27,7 +27,7 @@ static DOC: KindDoc = KindDoc {
     name: "same_person",
     summary: "Finds records of the table that are the same person under different ids, by comparing names (short forms, one-letter slips, swapped or middle names), dates of birth (exact, day and month swapped, one digit or the year out), postcodes (exact, sector, district), NHS numbers and UPNs (only when their check digit holds), and pre-birth records against the registered child. Weights are estimated from the data (Fellegi–Sunter), or fixed under `weights`; pairs at or above `thresholds.same` are the same person, pairs at or above `thresholds.possible` are queued for review. Each pair is reported on the later record, naming the other and explaining the match; `duplicates.csv` lists every pair and `person_clusters.csv` a person id for every record.",
     why: "The same child recorded twice under two ids splits their history: a second referral looks like a first, a repeat contact is missed, a plan is attached to the wrong record. Exact key checks cannot find them, because the second record was typed by someone else.",
-    example: "- id: CHI-PERSON\n  table: children\n  kind: same_person\n  severity: warning\n  message: This record may be the same child as another record.\n  person:\n    first_name: first_name\n    surname: surname\n    date_of_birth: date_of_birth\n    sex: gender\n    postcode: postcode\n    nhs_number: nhs_number\n  thresholds: { same: 0.999, possible: 0.5 }",
+    example: "- id: CHI-PERSON\n  table: children\n  kind: same_person\n  severity: warning\n  message: This record may be the same child as another record.\n  person:\n    first_name: first_name\n    surname: surname\n    date_of_birth: date_of_birth\n    sex: sex\n    postcode: postcode\n    nhs_number: nhs_number\n  thresholds: { same: 0.999, possible: 0.5 }",
     params: &[PERSON, ALSO, BLOCKING, COMPARISONS_PARAM, THRESHOLDS, WEIGHTS, MERGE],
 };
 
@@ -581,5 +581,121 @@ mod tests {
             assert_eq!(k.levels().len(), k.m_prior().len(), "{}", k.name());
             assert_eq!(k.levels().len(), k.u_prior().len(), "{}", k.name());
         }
+    }
+
+    const PEOPLE: &str = "tables:
+  people:
+    key: [id]
+    columns:
+      - { name: id }
+      - { name: first }
+      - { name: last }
+      - { name: born, type: date }
+      - { name: postcode }
+      - { name: nhs }
+  contacts:
+    columns:
+      - { name: child, header: Child ID }
+      - { name: name }
+      - { name: family }
+      - { name: dob, type: date }
+";
+
+    fn pack(person: &str) -> crate::kinds::testing::Pack {
+        crate::kinds::testing::Pack::tables(PEOPLE).rule(&format!(
+            "table: people\nkind: same_person\nperson: {{ first_name: first, surname: last, date_of_birth: born, postcode: postcode }}\n{person}"
+        ))
+    }
+
+    #[test]
+    fn reports_the_later_record_of_one_person_under_two_ids() {
+        let pack = pack("thresholds: { same: 0.999, possible: 0.5 }");
+        let rows = [
+            "id: P1, first: Jayden, last: Smith, born: 07/03/2013, postcode: B18 2JP",
+            "id: P2, first: Olivia, last: Patel, born: 14/06/2015, postcode: NF1 4DX",
+            "id: P3, first: Jaden, last: Smyth, born: 03/07/2013, postcode: B18 2JP",
+        ];
+        assert_eq!(
+            pack.report(&rows),
+            [
+                "3: Reported. Likely the same person as line 2 (P1), match probability 1.000: first name is a short form or variant (Jayden/Jaden); surname differs by one letter (Smith/Smyth); date of birth with day and month swapped (07/03/2013 and 03/07/2013); same postcode."
+            ]
+        );
+    }
+
+    #[test]
+    fn twins_are_two_people() {
+        let pack = pack("thresholds: { same: 0.999, possible: 0.5 }");
+        let rows = [
+            "id: P1, first: Amelia, last: Okafor, born: 14/06/2015, postcode: NF1 4DX",
+            "id: P2, first: Ola, last: Okafor, born: 14/06/2015, postcode: NF1 4DX",
+        ];
+        assert_eq!(pack.fails(&rows), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn also_reports_another_tables_row_recorded_against_a_different_id() {
+        let pack = pack(
+            "also:\n  - { table: contacts, id: child, person: { first_name: name, surname: family, date_of_birth: dob } }",
+        );
+        let rows = [
+            "id: P1, first: Jayden, last: Smith, born: 07/03/2013, postcode: B18 2JP",
+            "id: P2, first: Olivia, last: Patel, born: 14/06/2015, postcode: NF1 4DX",
+        ];
+        let pack = pack.given(
+            "contacts",
+            &[
+                "child: P9, name: Jayden, family: Smith, dob: 07/03/2013",
+                "child: P2, name: Olivia, family: Patel, dob: 14/06/2015",
+            ],
+        );
+        // The contact of Jayden Smith under P9 is reported on the contacts line; Olivia's is under
+        // her own id.
+        assert_eq!(
+            pack.report(&rows),
+            [
+                "contacts line 2: Reported. Likely the same person as people line 2 (P1), match probability 1.000: same first name (Jayden); same surname (Smith); same date of birth; postcode missing on one."
+            ]
+        );
+    }
+
+    #[test]
+    fn the_person_fields_and_settings_are_checked() {
+        let tables = crate::kinds::testing::Pack::tables(PEOPLE);
+        assert_eq!(
+            tables
+                .rule("table: people\nkind: same_person\nperson: { postcode: postcode }")
+                .diags(),
+            ["person-too-few-fields: too few person fields to match people on"]
+        );
+        assert_eq!(
+            pack("comparisons: [surname, nhs_number, shoe_size]").diags(),
+            [
+                "comparison-needs-field: comparison `nhs_number` has no field to read",
+                "unknown-comparison: unknown comparison `shoe_size`"
+            ]
+        );
+        assert_eq!(
+            pack("thresholds: { same: 0.6, possible: 0.8 }\nweights: { surname: [1, 2] }").diags(),
+            [
+                "bad-threshold: `possible` must be below `same`",
+                "wrong-weight-count: `surname` has 5 levels, so it needs 5 weights"
+            ]
+        );
+        assert_eq!(
+            pack("merge: { survivor: [most_recent, oldest] }").diags(),
+            [
+                "missing-key: `most_recent` needs `recent`",
+                "unknown-survivor-rule: unknown survivorship rule `oldest`"
+            ]
+        );
+        let contacts =
+            "table: contacts\nkind: same_person\nperson: { first_name: name, surname: family, date_of_birth: dob }";
+        assert_eq!(
+            crate::kinds::testing::Pack::tables(PEOPLE)
+                .rule(&format!("{contacts}\nmerge: {{ survivor: [most_complete] }}"))
+                .diags(),
+            ["merge-needs-key: table `contacts` has no one-column key to merge by"]
+        );
     }
 }

@@ -185,3 +185,79 @@ fn wrong_row(cx: &RuleCx, d: Diagnostic) -> Diagnostic {
         _ => d,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::Pack;
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("t", "id, s: date, n: integer, a").rule(rule)
+    }
+
+    const RULE: &str = "kind: sequence\ngroup: [id]\norder_by: s\ncheck: n > previous.n";
+
+    #[test]
+    fn each_row_in_order_is_checked_against_the_one_before() {
+        // In date order, C1's rows are lines 3, 2, 5, 4 of the file.
+        let rows = [
+            "id: C1, s: 01/02/2020, n: 1",
+            "id: C1, s: 01/01/2020, n: 0",
+            "id: C2, s: 01/01/2020, n: 5",
+            "id: C1, s: 01/04/2020, n: 2",
+            "id: C1, s: 01/03/2020, n: 2",
+        ];
+        // C1 in order: rows 2, 1, 5, 4; row 4 does not count more than row 5 (line 6).
+        assert_eq!(pack(RULE).report(&rows), ["4: Reported. (see t line 6.)"]);
+    }
+
+    #[test]
+    fn equal_order_values_keep_file_order() {
+        let rows = ["id: C1, s: 01/01/2020, n: 1", "id: C1, s: 01/01/2020, n: 0"];
+        assert_eq!(pack(RULE).fails(&rows), [2]);
+    }
+
+    #[test]
+    fn rows_that_cannot_take_part_are_left_out() {
+        // A blank group or order is left to `required`; a value that did not parse is not checked.
+        let rows = [
+            "id: C1, s: 01/01/2020, n: 5",
+            "s: 01/02/2020, n: 1",
+            "id: C1, n: 1",
+            "id: C1, s: 01/03/2020, n: x",
+            "id: C1, s: 01/04/2020, n: 6",
+        ];
+        // Row 5 follows row 1.
+        assert_eq!(
+            pack(RULE).report(&rows),
+            ["4: Not checked: n is not a whole number, so this rule could not be applied. (Reported.)"]
+        );
+    }
+
+    #[test]
+    fn when_chooses_the_rows_that_take_part() {
+        let pack = pack(&format!("{RULE}\nwhen: a = 'plan'"));
+        let rows = [
+            "id: C1, s: 01/01/2020, n: 1, a: plan",
+            "id: C1, s: 01/02/2020, n: 0, a: note",
+            "id: C1, s: 01/03/2020, n: 2, a: plan",
+            "id: C1, s: 01/04/2020, n: 2, a: plan",
+        ];
+        assert_eq!(pack.fails(&rows), [4]);
+    }
+
+    #[test]
+    fn order_by_a_date_or_number_and_name_the_previous_row() {
+        assert_eq!(
+            pack("kind: sequence\ngroup: [id]\norder_by: a\ncheck: n > previous.n").diags(),
+            ["bad-order-by: column `a` is a text column, so it cannot order rows"]
+        );
+        assert_eq!(
+            pack("kind: sequence\ngroup: [id]\norder_by: s\ncheck: n > prev.n").diags(),
+            ["unknown-column: `prev` is not a row this check can read"]
+        );
+        assert_eq!(
+            pack("kind: sequence\ngroup: [id]\norder_by: s\ncheck: n > previous.m").diags(),
+            ["unknown-column: table `t` has no column `m`"]
+        );
+    }
+}

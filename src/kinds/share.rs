@@ -117,3 +117,78 @@ pub fn percent(cx: &RuleCx, b: &Spanned<Bound>) -> Result<f64, Diagnostic> {
         Bound::Int(_) | Bound::Float(_) => Err(bad()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::Pack;
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("t", "id, g: [M, F, U], n: integer").rule(rule)
+    }
+
+    #[test]
+    fn reports_the_table_once_when_the_share_is_above_max() {
+        let pack = pack("kind: share\ncheck: g = 'U'\nmax: 25%");
+        assert_eq!(pack.report(&["g: U", "g: M", "g: F", "g: F"]), Vec::<String>::new());
+        assert_eq!(
+            pack.report(&["g: U", "g: U", "g: F", "g: F"]),
+            ["table: Reported. (2 of 4 rows (50%); the limit is at most 25%.)"]
+        );
+    }
+
+    #[test]
+    fn reports_the_table_when_the_share_is_below_min() {
+        let pack = pack("kind: share\ncheck: g = 'F'\nmin: 50%");
+        assert_eq!(pack.report(&["g: F", "g: M"]), Vec::<String>::new());
+        assert_eq!(
+            pack.report(&["g: F", "g: M", "g: M"]),
+            ["table: Reported. (1 of 3 rows (33.3%); the limit is at least 50%.)"]
+        );
+    }
+
+    #[test]
+    fn when_chooses_the_rows_counted_and_unreadable_rows_do_not_meet_the_check() {
+        let pack = pack("kind: share\ncheck: n > 0\nwhen: g = 'M'\nmax: 50%");
+        assert_eq!(
+            pack.report(&["g: M, n: 1", "g: M, n: 0", "g: F, n: 1", "g: F, n: 1"]),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            pack.report(&["g: M, n: 1", "g: M, n: 2", "g: M, n: x", "g: F"]),
+            ["table: Reported. (2 of 3 rows (66.7%); 1 could not be evaluated; the limit is at most 50%.)"]
+        );
+    }
+
+    #[test]
+    fn a_blank_row_counts_as_not_meeting_the_check_and_an_empty_table_is_not_measured() {
+        let pack = pack("kind: share\ncheck: g = 'U'\nmax: 25%");
+        assert_eq!(
+            pack.report(&["g: U", "id: C1"]),
+            ["table: Reported. (1 of 2 rows (50%); the limit is at most 25%.)"]
+        );
+        assert_eq!(
+            pack.report(&[]),
+            ["table: Not checked: no rows to measure. (Reported.)"]
+        );
+    }
+
+    #[test]
+    fn bounds_are_percentages() {
+        assert_eq!(
+            pack("kind: share\ncheck: g = 'U'\nmax: 2").diags(),
+            ["bad-bound: not a percentage"]
+        );
+        assert_eq!(
+            pack("kind: share\ncheck: g = 'U'\nmin: 150%").diags(),
+            ["bad-bound: not a percentage"]
+        );
+        assert_eq!(
+            pack("kind: share\ncheck: g = 'U'").diags(),
+            ["missing-key: rule kind `share` needs `min`, `max` or both"]
+        );
+        assert_eq!(
+            pack("kind: share\ncheck: n\nmax: 2%").diags(),
+            ["not-a-condition: this expression gives a whole number, not true or false"]
+        );
+    }
+}

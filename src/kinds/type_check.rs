@@ -60,3 +60,59 @@ impl Kind for TypeCheck {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::Pack;
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("t", "a, d: date, n: integer, x: decimal, g: [a) Male, b) Female]").rule(rule)
+    }
+
+    #[test]
+    fn reports_values_that_do_not_read_as_a_real_date() {
+        let pack = pack("kind: type\ncolumns: [d]");
+        let rows = [
+            "d: 29/02/2024",
+            "d: 29/02/2026",
+            "d: 2026-03-31",
+            "d: tomorrow",
+            "d: ''",
+        ];
+        assert_eq!(pack.fails(&rows), [2, 4]);
+    }
+
+    #[test]
+    fn reports_values_that_are_not_numbers() {
+        assert_eq!(
+            pack("kind: type\ncolumns: [n]").fails(&["n: 7", "n: '1.5'", "n: seven", "n: ' 12 '"]),
+            [2, 3]
+        );
+        assert_eq!(
+            pack("kind: type\ncolumns: [x]").fails(&["x: '1.5'", "x: 7", "x: '1,5'", "x: ''"]),
+            [3]
+        );
+    }
+
+    #[test]
+    fn reports_values_that_are_none_of_the_codes() {
+        // A code in another case or spacing reads as the code: `code_form` reports it.
+        let pack = pack("kind: type\ncolumns: [g]");
+        assert_eq!(
+            pack.fails(&["g: a) Male", "g: ' b)  female'", "g: Male", "g: Monkey"]),
+            [3, 4]
+        );
+    }
+
+    #[test]
+    fn it_takes_one_typed_column() {
+        assert_eq!(
+            pack("kind: type\ncolumns: [a]").diags(),
+            ["type-on-text: column `a` is text, which every value is"]
+        );
+        assert_eq!(
+            pack("kind: type\ncolumns: [d, n]").diags(),
+            ["one-column: rule kind `type` takes exactly one column"]
+        );
+    }
+}

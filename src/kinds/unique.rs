@@ -38,3 +38,49 @@ impl Kind for Unique {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::Pack;
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("t", "id, d: date, a").rule(rule)
+    }
+
+    #[test]
+    fn reports_later_rows_with_an_earlier_rows_key() {
+        let pack = pack("kind: unique\ncolumns: [id, d]");
+        let rows = [
+            "id: C1, d: 05/03/2025, a: x",
+            "id: C1, d: 06/03/2025",
+            "id: C1, d: 2025-03-05, a: y",
+            "id: C2, d: 05/03/2025",
+            "id: C1, d: 05/03/25",
+        ];
+        // Rows 3 and 5 write row 1's date another way.
+        assert_eq!(
+            pack.report(&rows),
+            [
+                "3: Reported. The first copy, on line 2, was kept.",
+                "5: Reported. The first copy, on line 2, was kept."
+            ]
+        );
+    }
+
+    #[test]
+    fn rows_with_a_blank_key_column_are_left_to_required() {
+        let pack = pack("kind: unique\ncolumns: [id, d]");
+        assert_eq!(
+            pack.fails(&["id: C1", "id: C1", "d: 01/01/2020", "d: 01/01/2020"]),
+            Vec::<usize>::new()
+        );
+    }
+
+    #[test]
+    fn its_columns_must_exist() {
+        assert_eq!(
+            pack("kind: unique\ncolumns: [id, date]").diags(),
+            ["unknown-column: table `t` has no column `date`"]
+        );
+    }
+}

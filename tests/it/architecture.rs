@@ -91,19 +91,48 @@ pub(crate) fn code_only(text: &str) -> String {
     out
 }
 
-/// The code without its `#[cfg(test)] mod …` blocks: unit tests may reach any layer (a kind's
-/// test loads a pack through the registry), the library may not.
+/// The name of the module a `#[cfg(test)]` item declares, if it is one (`mod tests {`,
+/// `pub(crate) mod testing;`), and whether its body is in another file.
+fn test_module(after: &str) -> Option<(&str, bool)> {
+    let after = after.trim_start();
+    let after = ["pub(crate) ", "pub(super) ", "pub "]
+        .iter()
+        .find_map(|v| after.strip_prefix(v))
+        .unwrap_or(after)
+        .trim_start();
+    let rest = after.strip_prefix("mod ")?.trim_start();
+    let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
+    let in_file = rest[end..].trim_start().starts_with(';');
+    Some((&rest[..end], in_file))
+}
+
+/// Modules declared `#[cfg(test)] mod name;` in a file of `module`: their files are tests.
+fn test_files(module: &[String], code: &str) -> Vec<Vec<String>> {
+    code.match_indices("#[cfg(test)]")
+        .filter_map(|(at, m)| test_module(&code[at + m.len()..]))
+        .filter(|(_, in_file)| *in_file)
+        .map(|(name, _)| module.iter().cloned().chain([name.to_string()]).collect())
+        .collect()
+}
+
+/// The code without its `#[cfg(test)] mod …` blocks and declarations: unit tests may reach any
+/// layer (a kind's test loads a pack through the registry), the library may not.
 pub(crate) fn without_tests(code: &str) -> String {
     let mut out = String::with_capacity(code.len());
     let mut rest = code;
     while let Some(at) = rest.find("#[cfg(test)]") {
-        let after = rest[at + "#[cfg(test)]".len()..].trim_start();
-        if !after.starts_with("mod ") {
+        let after = &rest[at + "#[cfg(test)]".len()..];
+        let Some((_, in_file)) = test_module(after) else {
             out.push_str(&rest[..at + 1]);
             rest = &rest[at + 1..];
             continue;
-        }
+        };
         out.push_str(&rest[..at]);
+        if in_file {
+            // `mod name;`: its file is left out whole (see `test_files`).
+            rest = &rest[at + rest[at..].find(';').map_or(rest.len() - at, |i| i + 1)..];
+            continue;
+        }
         let open = at + rest[at..].find('{').unwrap_or(rest.len() - at);
         let mut depth = 0;
         let mut end = rest.len();
@@ -280,11 +309,21 @@ fn graph() -> Graph {
     rust_files(&src, &mut files);
     files.sort();
     let modules: BTreeSet<Vec<String>> = files.iter().map(|f| module_of(&src, f)).collect();
+    let code: BTreeMap<&PathBuf, String> = files
+        .iter()
+        .map(|f| (f, code_only(&std::fs::read_to_string(f).expect("read source"))))
+        .collect();
+    let tests: BTreeSet<Vec<String>> = files
+        .iter()
+        .flat_map(|f| test_files(&module_of(&src, f), &code[f]))
+        .collect();
     let mut edges: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
     for file in &files {
         let module = module_of(&src, file);
-        let text = std::fs::read_to_string(file).expect("read source");
-        let code = without_tests(&code_only(&text));
+        if tests.contains(&module) {
+            continue;
+        }
+        let code = without_tests(&code[file]);
         // Tracked at folder/file depth: a deeper module counts as its file.
         let from: Vec<String> = module.iter().take(2).cloned().collect();
         for path in references(&module, &code) {
@@ -434,6 +473,7 @@ fn the_reader_sees_use_trees_and_relative_paths() {
         "use crate::{model::{diag::Diagnostic, values}, spec::rules::Table};\n\
          use super::plan::X; // crate::cli::nope\n\
          let s = \"crate::run::nope\"; crate::output::sheet::write(x);\n\
+         #[cfg(test)]\npub(crate) mod testing;\nuse crate::people::Kept;\n\
          #[cfg(test)]\nmod tests { use crate::cli::Anything; }",
     ));
     let found: BTreeSet<String> = references(&module, &code).iter().map(|p| name(p)).collect();
@@ -443,9 +483,20 @@ fn the_reader_sees_use_trees_and_relative_paths() {
         "spec::rules::Table",
         "engine::plan::X",
         "output::sheet::write",
+        "people::Kept",
     ]
     .into_iter()
     .map(String::from)
     .collect();
     assert_eq!(found, want);
+}
+
+#[test]
+fn a_test_module_in_its_own_file_is_a_test() {
+    let module = vec!["kinds".to_string()];
+    let code = code_only("pub mod range;\n#[cfg(test)]\npub(crate) mod testing;\n#[cfg(test)]\nmod tests {}\n");
+    assert_eq!(
+        test_files(&module, &code),
+        [vec!["kinds".to_string(), "testing".to_string()]]
+    );
 }

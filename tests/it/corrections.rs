@@ -329,6 +329,17 @@ fn value() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Cells that always need correcting, whatever the rest of the row holds: (column, value, what the
+/// first run writes). One is planted in every generated export, so the idempotence test always
+/// has a first run that changed something.
+const DIRTY: [(usize, &str, &str); 4] = [
+    (0, "OLD-1", "C1"),
+    (1, "2024-05-01", "01/05/2024"),
+    (3, "M", "a) Male"),
+    (5, "  jane   smith", "Jane Smith"),
+];
+const HEADERS: [&str; 6] = ["Child ID", "Visit Date", "Date of Birth", "Gender", "Age", "Worker"];
+
 fn run_library(dir: &std::path::Path, config: &str, review: bool) -> Outputs {
     let mut opts = cleanse::RunOptions::new(dir.join(config), dir.join(format!("out-{config}")));
     opts.apply_review = review;
@@ -351,14 +362,34 @@ proptest! {
     #[test]
     fn corrections_are_idempotent(
         rows in proptest::collection::vec(proptest::collection::vec(value(), 6), 1..12),
+        dirty_row in any::<proptest::sample::Index>(),
+        dirty in 0..DIRTY.len(),
         review in any::<bool>(),
     ) {
-        let mut visits = "Child ID,Visit Date,Date of Birth,Gender,Age,Worker\n".to_string();
+        let mut rows = rows;
+        let at = dirty_row.index(rows.len());
+        let (column, value, corrected) = DIRTY[dirty];
+        rows[at][column] = value.to_string();
+        let mut visits = format!("{}\n", HEADERS.join(","));
         for r in &rows {
             visits.push_str(&csv_line(r));
         }
         let dir = setup(&visits);
         let first = run_library(dir.path(), "cleanse.yaml", review);
+        // The first run corrected the planted cell (the header is line 1, no value spans lines), so
+        // a second run that changes nothing shows the corrections settle, not that none ran.
+        let line = at as u64 + 2;
+        prop_assert!(
+            first.changes.iter().any(|c| c.line == line
+                && c.column == HEADERS[column]
+                && c.new_value == corrected
+                && c.applied == "applied"),
+            "the first run did not write `{}` in {} on line {}: {:#?}",
+            corrected,
+            HEADERS[column],
+            line,
+            first.changes
+        );
         // The second run reads the first run's corrected outputs, children included.
         dir.write(
             "again.yaml",
