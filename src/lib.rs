@@ -88,7 +88,6 @@ pub mod error;
 pub mod examples;
 pub mod fix;
 pub mod formats;
-pub mod generate;
 pub mod history;
 pub mod ingest;
 pub mod paths;
