@@ -1,0 +1,156 @@
+//! `assessments.csv` (Annex A List 4): assessments that follow some referrals, exported with
+//! CRLF, one team name holding a line break inside its quotes.
+
+use std::io;
+
+use crate::council::{Child, Ctx};
+use crate::plants::{Check, Kind, Out};
+use crate::render::{DateForm, Day, Forms, IntForm, V, age_years};
+use crate::rng::{Rng, SALT_ASSESSMENTS, SALT_PLANT_ROWS};
+use crate::tables::ASSESSMENTS;
+use crate::tables::referrals::Referral;
+use crate::vocab::{ASSESSMENT_TEAMS, ETHNICITY, GENDER, MULTILINE_TEAM, NO, WORKERS, YES, YNU};
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Assessment {
+    pub(crate) start: Day,
+    pub(crate) auth: Option<Day>,
+    pub(crate) seen: u8,
+    pub(crate) team: &'static str,
+    pub(crate) worker: &'static str,
+    pub(crate) forms: Forms,
+}
+
+pub(crate) fn gen_assessments(ctx: &Ctx, i: usize, c: &Child, referrals: &[Referral], out: &mut Vec<Assessment>) {
+    out.clear();
+    let mut rng = Rng::stream(ctx.seed, i as u64, SALT_ASSESSMENTS);
+    for r in referrals.iter().filter(|r| r.assessed) {
+        let start = (r.date + rng.days(11)).min(ctx.as_of);
+        if out.iter().any(|a| a.start == start) {
+            continue;
+        }
+        // Authorised 5–44 days after the start; blank only if it started within 40 days of
+        // as_of (ASS-004 asks for a date once 45 days have passed).
+        let auth = start + 5 + rng.days(40);
+        let recent = start >= ctx.as_of - 40;
+        let auth = if auth <= ctx.as_of && !(recent && rng.chance(300)) {
+            Some(auth)
+        } else if recent {
+            None
+        } else {
+            Some(start + 5 + rng.days(ctx.as_of - start - 4))
+        };
+        let team = ASSESSMENT_TEAMS[(c.worker as usize + rng.below(2) as usize) % ASSESSMENT_TEAMS.len()];
+        out.push(Assessment {
+            start,
+            auth,
+            seen: match rng.below(20) {
+                18 => NO,
+                19 => 2,
+                _ => YES,
+            },
+            team,
+            worker: WORKERS[c.worker as usize],
+            forms: Forms::draw(&mut rng),
+        });
+    }
+    out.sort_unstable_by_key(|a| a.start);
+}
+
+pub(crate) fn write_assessments(
+    ctx: &Ctx,
+    o: &mut Out,
+    i: usize,
+    c: &Child,
+    assessments: &[Assessment],
+) -> io::Result<()> {
+    if assessments.is_empty() {
+        return Ok(());
+    }
+    let old = |a: &Assessment| a.start < ctx.as_of - 60;
+    let plant = o
+        .planter
+        .take(i, |k, _| k != Kind::Ass004 || assessments.iter().any(old));
+    let plant = plant.filter(|&(k, _)| ctx.live(i, ASSESSMENTS, k));
+    let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + ASSESSMENTS as u64);
+    let target = plant.map(|(k, _)| match k {
+        Kind::Ass004 => assessments.iter().position(old).unwrap_or(0),
+        _ => rng.below(assessments.len() as u64) as usize,
+    });
+    for (r, e) in assessments.iter().enumerate() {
+        let Some(e) = ctx.assessment_tonight(e) else {
+            break;
+        };
+        let f = e.forms;
+        let further = match e.auth {
+            Some(_) if e.seen == YES && f.bits(6) < 300 => V::Text("Yes"),
+            Some(_) => V::Text("No"),
+            None => V::Empty,
+        };
+        let mut values = [
+            V::Id(c.num),
+            V::Code(GENDER[c.sex as usize]),
+            V::Code(ETHNICITY[c.eth as usize]),
+            V::Date(c.dob, f.date(0)),
+            f.age(age_years(c.dob, e.start)),
+            V::Code(YNU[c.disability as usize]),
+            V::Date(e.start, f.date(1)),
+            V::Code(YNU[e.seen as usize]),
+            e.auth.map_or(V::Empty, |d| V::Date(d, f.date(2))),
+            further,
+            V::Text(e.team),
+            V::Text(e.worker),
+        ];
+        let Some((kind, v)) = plant.filter(|_| target == Some(r)) else {
+            o.write(&values)?;
+            continue;
+        };
+        match kind {
+            Kind::Ass001 if v.is_multiple_of(2) => {
+                values[8] = V::Date(ctx.as_of + 1 + rng.days(30), DateForm::Dmy);
+                o.plant(kind, &values, 8)?;
+            }
+            Kind::Ass001 => {
+                let d = ctx.as_of + 1 + rng.days(60);
+                values[4] = V::Int(age_years(c.dob, d), IntForm::Plain);
+                values[6] = V::Date(d, DateForm::Dmy);
+                values[8] = V::Empty;
+                values[9] = V::Empty;
+                o.plant(kind, &values, 6)?;
+            }
+            Kind::Ass002 => {
+                values[8] = V::Date(e.start - 1 - rng.days(20), DateForm::Dmy);
+                o.plant(kind, &values, 8)?;
+            }
+            Kind::Ass003 => {
+                let mut again = values;
+                let w = WORKERS.iter().position(|&w| w == e.worker).unwrap_or(0);
+                again[11] = V::Text(WORKERS[(w + 7) % WORKERS.len()]);
+                again[7] = V::Code(YNU[if e.seen == YES { NO } else { YES } as usize]);
+                o.plant_same_key(kind, &values, &again)?;
+            }
+            Kind::Ass004 => {
+                values[8] = V::Empty;
+                values[9] = V::Empty;
+                // Started over 60 days before the last night: maybe not 45 before an earlier one.
+                let kind = if e.start < ctx.night - 45 {
+                    kind
+                } else {
+                    Kind::Ass004NotYet
+                };
+                o.plant(kind, &values, 8)?;
+            }
+            Kind::AssSeenType => {
+                values[7] = V::Text(["Seen", "Possibly"][v % 2]);
+                o.plant(kind, &values, 7)?;
+            }
+            Kind::AssMultilineTeam => {
+                values[10] = V::Text(MULTILINE_TEAM);
+                let line = o.t.write_row(&values)?;
+                o.record(kind, line, "", Check::Value(10, MULTILINE_TEAM.to_string()));
+            }
+            _ => unreachable!("{kind:?} is not an assessments problem"),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,168 @@
+//! `referrals.csv` (Annex A List 3): referrals that follow some contacts, exported in
+//! Windows-1252 with CRLF and an extra column the rule pack does not declare.
+
+use std::io;
+
+use crate::council::{Child, Ctx};
+use crate::plants::{Check, Kind, Out};
+use crate::render::{DateForm, Day, Forms, IntForm, V, age_years};
+use crate::rng::{Rng, SALT_PLANT_ROWS, SALT_REFERRALS};
+use crate::tables::REFERRALS;
+use crate::tables::contacts::Contact;
+use crate::vocab::{ETHNICITY, GENDER, NO, PASTED_NOTES, REFERRAL_TEAMS, SOURCE, SOURCE_W, WORKERS, YES, YNU};
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Referral {
+    pub(crate) date: Day,
+    pub(crate) source: u8,
+    nfa: u8,
+    pub(crate) count: i64,
+    pub(crate) team: &'static str,
+    pub(crate) worker: &'static str,
+    pub(crate) assessed: bool,
+    pub(crate) forms: Forms,
+}
+
+pub(crate) fn gen_referrals(ctx: &Ctx, i: usize, c: &Child, contacts: &[Contact], out: &mut Vec<Referral>) {
+    out.clear();
+    let mut rng = Rng::stream(ctx.seed, i as u64, SALT_REFERRALS);
+    for e in contacts {
+        if !rng.chance(500) {
+            continue;
+        }
+        let date = (e.date + rng.days(8)).min(ctx.as_of);
+        if out.iter().any(|r| r.date == date) {
+            continue;
+        }
+        let assessed = rng.chance(700);
+        let worker = if rng.chance(800) {
+            c.worker as usize
+        } else {
+            rng.below(WORKERS.len() as u64) as usize
+        };
+        out.push(Referral {
+            date,
+            source: if rng.chance(800) {
+                e.source
+            } else {
+                rng.weighted(&SOURCE_W) as u8
+            },
+            nfa: if assessed || rng.chance(50) { NO } else { YES },
+            count: 0,
+            team: REFERRAL_TEAMS[rng.below(REFERRAL_TEAMS.len() as u64) as usize],
+            worker: WORKERS[worker],
+            assessed,
+            forms: Forms::draw(&mut rng),
+        });
+    }
+    out.sort_unstable_by_key(|r| r.date);
+    // The count includes the referral itself.
+    for j in 0..out.len() {
+        let d = out[j].date;
+        out[j].count = out.iter().filter(|r| r.date <= d && r.date > d - 365).count() as i64;
+    }
+}
+
+pub(crate) fn write_referrals(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, referrals: &[Referral]) -> io::Result<()> {
+    if referrals.is_empty() {
+        return Ok(());
+    }
+    let plant = o
+        .planter
+        .take(i, |k, _| k != Kind::Ref006 || ctx.mistyped_id(i, &o.invented).is_some());
+    // The slip is made up when the problem is handed out, so every night gives it the same id.
+    let typo = plant.filter(|&(k, _)| k == Kind::Ref006).map(|_| {
+        let typo = ctx.mistyped_id(i, &o.invented).expect("checked when taken");
+        o.invented.push(typo);
+        typo
+    });
+    let plant = plant.filter(|&(k, _)| ctx.live(i, REFERRALS, k));
+    let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + REFERRALS as u64);
+    let target = plant.map(|(k, _)| match k {
+        Kind::Ref002 => 0,
+        Kind::Ref001 => referrals.len() - 1,
+        _ => rng.below(referrals.len() as u64) as usize,
+    });
+    for (r, e) in referrals.iter().enumerate() {
+        if !ctx.recorded(e.date) {
+            break;
+        }
+        let f = e.forms;
+        let mut values = [
+            V::Id(c.num),
+            V::Code(GENDER[c.sex as usize]),
+            V::Code(ETHNICITY[c.eth as usize]),
+            V::Date(c.dob, f.date(0)),
+            f.age(age_years(c.dob, e.date)),
+            V::Date(e.date, f.date(1)),
+            V::Code(SOURCE[e.source as usize]),
+            V::Code(YNU[e.nfa as usize]),
+            V::Int(e.count, f.int(1)),
+            V::Text(e.team),
+            V::Text(e.worker),
+            V::Code("NFD"),
+        ];
+        let Some((kind, v)) = plant.filter(|_| target == Some(r)) else {
+            o.write(&values)?;
+            continue;
+        };
+        match kind {
+            Kind::Ref001 => {
+                let d = ctx.as_of + 1 + rng.days(200);
+                values[4] = V::Int(age_years(c.dob, d), IntForm::Plain);
+                values[5] = V::Date(d, DateForm::Dmy);
+                o.plant(kind, &values, 5)?;
+            }
+            Kind::Ref002 => {
+                values[4] = V::Empty;
+                values[5] = V::Date(c.dob - 1 - rng.days(30), DateForm::Dmy);
+                o.plant(kind, &values, 5)?;
+            }
+            Kind::Ref003 => {
+                values[8] = V::Int([0, 99][v % 2], IntForm::Plain);
+                o.plant(kind, &values, 8)?;
+            }
+            Kind::Ref004 => {
+                let mut again = values;
+                again[6] = V::Code(SOURCE[(e.source as usize + 1 + rng.below(20) as usize) % SOURCE.len()]);
+                let w = WORKERS.iter().position(|&w| w == e.worker).unwrap_or(0);
+                again[10] = V::Text(WORKERS[(w + 1) % WORKERS.len()]);
+                o.plant_same_key(kind, &values, &again)?;
+            }
+            Kind::Ref005 => {
+                values[10] = V::Text(PASTED_NOTES[v % 2]);
+                o.plant(kind, &values, 10)?;
+            }
+            Kind::Ref006 => {
+                values[0] = V::Id(typo.expect("made up when taken"));
+                o.plant(kind, &values, 0)?;
+            }
+            Kind::RefCountType => {
+                values[8] = V::Text(["three", "2.5"][v % 2]);
+                o.plant(kind, &values, 8)?;
+            }
+            Kind::RefNfaType => {
+                values[7] = V::Text("Maybe");
+                o.plant(kind, &values, 7)?;
+            }
+            Kind::RefTeamRequired => {
+                values[9] = V::Empty;
+                o.plant(kind, &values, 9)?;
+            }
+            Kind::RefRagged => {
+                // "Surname, Forename" typed without quotes: one field too many.
+                let (first, last) = e.worker.split_once(' ').unwrap_or((e.worker, "Smith"));
+                let bad = format!("{last}, {first}");
+                values[10] = V::Verbatim(&bad);
+                let line = o.t.write_row(&values)?;
+                o.record(kind, line, "", Check::Ragged);
+            }
+            Kind::RefCountForm => {
+                values[8] = V::Int(e.count, [IntForm::PointZero, IntForm::Padded][v % 2]);
+                o.plant(kind, &values, 8)?;
+            }
+            _ => unreachable!("{kind:?} is not a referrals problem"),
+        }
+    }
+    Ok(())
+}
