@@ -11,6 +11,8 @@ use crate::render::{Day, day, nd};
 use crate::rng::{Rng, SALT_MISTYPED_ID, mix};
 use crate::vocab::{ETHNICITY_W, GENDER_W, NO, WORKERS, YES};
 
+/// What every table is drawn against in one run (one night): the seed, the council's dates and
+/// its id scheme.
 pub(crate) struct Ctx {
     pub(crate) seed: u64,
     pub(crate) children: usize,
@@ -155,6 +157,7 @@ impl Ctx {
     }
 }
 
+/// One child: what every table's rows about them share.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Child {
     pub(crate) num: u32,

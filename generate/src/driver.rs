@@ -8,13 +8,13 @@ use std::path::Path;
 
 use crate::council::Ctx;
 use crate::nights::Night;
-use crate::plants::{Expect, Out, Truth, write_truth};
+use crate::plants::{Expectation, TableOut, Truth, write_truth};
 use crate::render::Day;
 use crate::rng::SALT_CHILD;
 use crate::tables::assessments::{Assessment, gen_assessments, write_assessments};
 use crate::tables::children::write_child;
 use crate::tables::contacts::{Contact, gen_contacts, write_contacts};
-use crate::tables::cp_plans::{Plan, gen_plans, write_plans};
+use crate::tables::cp_plans::{CpPlan, gen_plans, write_plans};
 use crate::tables::referrals::{Referral, gen_referrals, write_referrals};
 use crate::tables::{ASSESSMENTS, CONTACTS, REFERRALS, TABLE_NAMES};
 use crate::{GenOptions, GenSummary};
@@ -25,7 +25,7 @@ struct Events {
     pub(crate) contacts: Vec<Contact>,
     pub(crate) referrals: Vec<Referral>,
     pub(crate) assessments: Vec<Assessment>,
-    pub(crate) plans: Vec<Plan>,
+    pub(crate) plans: Vec<CpPlan>,
 }
 
 pub(crate) fn run(opts: &GenOptions, dir: &Path) -> io::Result<(GenSummary, Vec<Truth>)> {
@@ -45,10 +45,10 @@ pub(crate) fn run_night(opts: &GenOptions, night: Night, dir: &Path) -> io::Resu
     }
     let ctx = Ctx::on(opts, night)?;
     fs::create_dir_all(dir)?;
-    let mut outs: Vec<Option<Out>> = Vec::with_capacity(5);
+    let mut outs: Vec<Option<TableOut>> = Vec::with_capacity(5);
     for (index, &wanted) in want.iter().enumerate() {
         outs.push(if wanted {
-            Some(Out::new(dir, opts, index)?)
+            Some(TableOut::new(dir, opts, index)?)
         } else {
             None
         });
@@ -119,15 +119,23 @@ pub(crate) fn run_night(opts: &GenOptions, night: Night, dir: &Path) -> io::Resu
     let mut rows = Vec::new();
     let mut truth = Vec::new();
     for o in outs.into_iter().flatten() {
-        let Out { mut t, truth: tt, .. } = o;
-        t.out.flush()?;
-        rows.push((TABLE_NAMES[t.index].to_string(), t.rows));
+        let TableOut {
+            mut export, truth: tt, ..
+        } = o;
+        export.out.flush()?;
+        rows.push((TABLE_NAMES[export.index].to_string(), export.rows));
         truth.extend(tt);
     }
     truth.sort_by_key(|t| (TABLE_NAMES[t.table], t.line));
     write_truth(&dir.join("ground_truth.csv"), &truth)?;
-    let planted = truth.iter().filter(|t| t.kind.info().expect == Expect::Finding).count();
-    let changes = truth.iter().filter(|t| t.kind.info().expect == Expect::Change).count();
+    let planted = truth
+        .iter()
+        .filter(|t| t.kind.info().expect == Expectation::Finding)
+        .count();
+    let changes = truth
+        .iter()
+        .filter(|t| t.kind.info().expect == Expectation::Change)
+        .count();
     Ok((GenSummary { rows, planted, changes }, truth))
 }
 
@@ -140,7 +148,7 @@ mod tests {
 
     use super::*;
     use crate::council::Ctx;
-    use crate::plants::Kind;
+    use crate::plants::PlantKind;
     use crate::tables::CHILDREN;
     use crate::testing::checker::{age_at, assert_truth_matches, check, parse_date, postcode_ok};
     use crate::testing::{Sheet, as_of, file, gen_in, opts};
@@ -150,9 +158,9 @@ mod tests {
         let (dir, summary, truth) = gen_in(&opts(42, 1000), "demo");
         assert_eq!(
             summary.planted,
-            Kind::ALL
+            PlantKind::ALL
                 .iter()
-                .filter(|k| k.info().expect == Expect::Finding)
+                .filter(|k| k.info().expect == Expectation::Finding)
                 .map(|k| k.info().base * k.lines())
                 .sum::<usize>()
         );
@@ -178,9 +186,9 @@ mod tests {
             let (dir, summary, truth) = gen_in(&o, &format!("many-{seed}"));
             assert_truth_matches(&dir, &truth, today);
             if children >= 1000 {
-                let want: usize = Kind::ALL
+                let want: usize = PlantKind::ALL
                     .iter()
-                    .filter(|k| k.info().expect == Expect::Finding)
+                    .filter(|k| k.info().expect == Expectation::Finding)
                     .map(|k| (k.info().base.max((k.info().base * children + 500) / 1000)) * k.lines())
                     .sum();
                 assert_eq!(summary.planted, want, "seed {seed}");
@@ -198,7 +206,7 @@ mod tests {
         assert_eq!(summary.planted, 0);
         // Still exported as the council's system does: a few dates in accepted alternative
         // forms, which the pack rewrites, and which the ground truth lists as changes.
-        assert!(truth.iter().all(|t| t.kind == Kind::FixConDates), "{truth:?}");
+        assert!(truth.iter().all(|t| t.kind == PlantKind::FixConDates), "{truth:?}");
         assert!(truth.len() > 50, "{}", truth.len());
         assert!(check(&dir, as_of()).iter().all(|f| f.2 == "FIX-CON-DATES"));
         assert_truth_matches(&dir, &truth, as_of());
@@ -247,7 +255,7 @@ mod tests {
         let (_a, small, _) = gen_in(&opts(21, 1000), "scale-a");
         let (_b, big, truth) = gen_in(&opts(21, 3000), "scale-b");
         assert_eq!(big.planted, 3 * small.planted);
-        assert_eq!(truth.iter().filter(|t| t.kind == Kind::ConAltDate).count(), 60);
+        assert_eq!(truth.iter().filter(|t| t.kind == PlantKind::ConAltDate).count(), 60);
         for ((name, s), (_, b)) in small.rows.iter().zip(&big.rows) {
             let ratio = *b as f64 / *s as f64;
             assert!((2.6..3.4).contains(&ratio), "{name}: {s} → {b}");
@@ -307,7 +315,7 @@ mod tests {
             let row = sheets[TABLE_NAMES[t.table]].at(t.line);
             match t.kind {
                 // One digit off a real child's id, with that child's details; used nowhere else.
-                Kind::Ref006 => {
+                PlantKind::Ref006 => {
                     let id = &row[0];
                     let off_by_one =
                         |c: &str| c.len() == id.len() && c.bytes().zip(id.bytes()).filter(|(a, b)| a != b).count() == 1;
@@ -319,7 +327,7 @@ mod tests {
                     assert_eq!(uses(id), 1, "{t:?}: {id}");
                 }
                 // A real child with no assessment.
-                Kind::Cpp007 => {
+                PlantKind::Cpp007 => {
                     let id = &row[0];
                     assert!(sheets["children"].rows.iter().any(|(_, c)| &c[0] == id), "{t:?}");
                     assert!(sheets["assessments"].rows.iter().all(|(_, a)| &a[0] != id), "{t:?}");
@@ -327,7 +335,7 @@ mod tests {
                 _ => {}
             }
         }
-        let count = |k: Kind| truth.iter().filter(|t| t.kind == k).count();
-        assert_eq!((count(Kind::Ref006), count(Kind::Cpp007)), (2, 2));
+        let count = |k: PlantKind| truth.iter().filter(|t| t.kind == k).count();
+        assert_eq!((count(PlantKind::Ref006), count(PlantKind::Cpp007)), (2, 2));
     }
 }

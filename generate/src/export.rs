@@ -8,12 +8,15 @@ use std::path::Path;
 use crate::render::{V, render};
 use crate::tables::{HEADERS, TABLE_NAMES};
 
+/// How a table's source system exports it.
 struct Export {
     bom: bool,
     crlf: bool,
     cp1252: bool,
 }
 
+/// By table: children plain; contacts with a UTF-8 BOM; referrals in Windows-1252 with CRLF;
+/// assessments with CRLF; plans plain (their quirk is in the headers).
 const EXPORTS: [Export; 5] = [
     Export {
         bom: false,
@@ -42,7 +45,9 @@ const EXPORTS: [Export; 5] = [
     },
 ];
 
-pub(crate) struct Table {
+/// One table's CSV file being written: each row rendered into a reused buffer, encoded as the
+/// table's system does, and counted by the physical line it starts on (for the ground truth).
+pub(crate) struct ExportWriter {
     pub(crate) index: usize,
     pub(crate) out: BufWriter<File>,
     /// The row being written, as UTF-8.
@@ -57,7 +62,7 @@ pub(crate) struct Table {
     pub(crate) rows: usize,
 }
 
-impl Table {
+impl ExportWriter {
     pub(crate) fn create(dir: &Path, index: usize) -> io::Result<Self> {
         let export = &EXPORTS[index];
         let file = File::create(dir.join(format!("{}.csv", TABLE_NAMES[index])))?;
@@ -65,7 +70,7 @@ impl Table {
         if export.bom {
             out.write_all(b"\xEF\xBB\xBF")?;
         }
-        let mut table = Table {
+        let mut table = ExportWriter {
             index,
             out,
             buf: Vec::with_capacity(512),

@@ -36,12 +36,12 @@ use chrono::NaiveDate;
 
 use crate::GenOptions;
 use crate::council::Ctx;
-use crate::plants::{Expect, Kind};
+use crate::plants::{Expectation, PlantKind};
 use crate::render::Day;
 use crate::rng::{Rng, SALT_LIFE};
 use crate::tables::TABLE_NAMES;
 use crate::tables::assessments::Assessment;
-use crate::tables::cp_plans::Plan;
+use crate::tables::cp_plans::CpPlan;
 
 /// Night `index` (from 0) of `count` consecutive nightly extracts, the last on `as_of`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,8 +63,8 @@ impl Ctx {
 
     /// Is child `i`'s planted problem of kind `kind` in `table` open on this night? One problem
     /// per child per table, so (child, table) names its life.
-    pub(crate) fn live(&self, i: usize, table: usize, kind: Kind) -> bool {
-        if self.nights == 1 || kind.info().expect != Expect::Finding {
+    pub(crate) fn live(&self, i: usize, table: usize, kind: PlantKind) -> bool {
+        if self.nights == 1 || kind.info().expect != Expectation::Finding {
             return true;
         }
         let (first, fixed) = self.life(i, table);
@@ -97,7 +97,7 @@ impl Ctx {
 
     /// A plan as this night's export shows it, if it has started: an end or review after the
     /// night has not happened yet; a visit after it was preceded by one a fortnight earlier.
-    pub(crate) fn plan_tonight(&self, p: &Plan) -> Option<Plan> {
+    pub(crate) fn plan_tonight(&self, p: &CpPlan) -> Option<CpPlan> {
         if !self.recorded(p.start) {
             return None;
         }
@@ -105,7 +105,7 @@ impl Ctx {
             let back = (v - self.night).max(0);
             Some(v - (back + 13) / 14 * 14).filter(|&v| v >= p.start)
         });
-        Some(Plan {
+        Some(CpPlan {
             end: p.end.filter(|&d| self.recorded(d)),
             review: p.review.filter(|&d| self.recorded(d)),
             visit,
@@ -243,7 +243,7 @@ mod tests {
             open.push(
                 truth
                     .iter()
-                    .filter(|t| t.kind.info().expect == Expect::Finding)
+                    .filter(|t| t.kind.info().expect == Expectation::Finding)
                     .map(|t| {
                         (
                             t.table,

@@ -7,13 +7,15 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use crate::GenOptions;
-use crate::export::Table;
+use crate::export::ExportWriter;
 use crate::render::{DateForm, Day, V, rendered};
 use crate::rng::{Rng, SALT_SCHEDULE};
 use crate::tables::{ASSESSMENTS, CHILDREN, COLUMNS, CONTACTS, CP_PLANS, REFERRALS, TABLE_NAMES};
 
+/// A kind of planted problem (named by its rule), tolerated oddity or expected correction; what
+/// each is, in which table and how many, is in [`PlantKind::info`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub(crate) enum Kind {
+pub(crate) enum PlantKind {
     Chi001,
     Chi002,
     Chi003,
@@ -89,7 +91,7 @@ pub(crate) enum Kind {
 
 /// What a ground-truth line says Cleanse must do on its row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Expect {
+pub(crate) enum Expectation {
     /// Report the rule (`expect=finding`).
     Finding,
     /// Not report the rule: a tolerated oddity (`expect=none`).
@@ -98,26 +100,27 @@ pub(crate) enum Expect {
     Change,
 }
 
-impl Expect {
+impl Expectation {
     fn word(self) -> &'static str {
         match self {
-            Expect::Finding => "finding",
-            Expect::None => "none",
-            Expect::Change => "change",
+            Expectation::Finding => "finding",
+            Expectation::None => "none",
+            Expectation::Change => "change",
         }
     }
 }
 
+/// What a kind of plant is: its table, rule, expectation, count and note.
 pub(crate) struct Info {
     pub(crate) table: usize,
     pub(crate) rule: &'static str,
-    pub(crate) expect: Expect,
+    pub(crate) expect: Expectation,
     /// How many at 1000 children.
     pub(crate) base: usize,
     pub(crate) note: &'static str,
 }
 
-const fn info(table: usize, rule: &'static str, expect: Expect, base: usize, note: &'static str) -> Info {
+const fn info(table: usize, rule: &'static str, expect: Expectation, base: usize, note: &'static str) -> Info {
     Info {
         table,
         rule,
@@ -127,39 +130,39 @@ const fn info(table: usize, rule: &'static str, expect: Expect, base: usize, not
     }
 }
 
-impl Kind {
+impl PlantKind {
     #[rustfmt::skip]
-    pub(crate) const ALL: [Kind; 68] = [
-        Kind::Chi001, Kind::Chi002, Kind::Chi003, Kind::Chi004, Kind::Chi005, Kind::Chi006,
-        Kind::Chi007, Kind::ChiDobType, Kind::ChiDobRequired, Kind::ChiSexType,
-        Kind::ChiSexCodeForm, Kind::ChiSexWording,
-        Kind::Con001, Kind::Con002, Kind::Con003, Kind::Con004, Kind::Con005, Kind::Con006,
-        Kind::Con007, Kind::Con009, Kind::Con010, Kind::ConDateType, Kind::ConDateRequired, Kind::ConSourceType,
-        Kind::ConGenderCodeForm, Kind::ConGenderWording, Kind::ConDobType, Kind::ConDobMissing,
-        Kind::ConEthnicityRequired, Kind::ConAltDate, Kind::ConLeapDay,
-        Kind::Ref001, Kind::Ref002, Kind::Ref003, Kind::Ref004, Kind::Ref005, Kind::Ref006,
-        Kind::RefCountType, Kind::RefNfaType, Kind::RefTeamRequired, Kind::RefRagged,
-        Kind::RefCountForm,
-        Kind::Ass001, Kind::Ass002, Kind::Ass003, Kind::Ass004, Kind::AssSeenType,
-        Kind::AssMultilineTeam,
-        Kind::Cpp001, Kind::Cpp002, Kind::Cpp003, Kind::Cpp004, Kind::Cpp005, Kind::Cpp006,
-        Kind::Cpp007, Kind::Cpp009, Kind::Cpp010, Kind::CppStartType, Kind::CppCategoryType,
-        Kind::FixChiNames, Kind::FixChiSex, Kind::FixConId, Kind::FixConGender, Kind::FixConDates,
-        Kind::FixConAge, Kind::FixConDob, Kind::Chi003NotYet, Kind::Ass004NotYet,
+    pub(crate) const ALL: [PlantKind; 68] = [
+        PlantKind::Chi001, PlantKind::Chi002, PlantKind::Chi003, PlantKind::Chi004, PlantKind::Chi005, PlantKind::Chi006,
+        PlantKind::Chi007, PlantKind::ChiDobType, PlantKind::ChiDobRequired, PlantKind::ChiSexType,
+        PlantKind::ChiSexCodeForm, PlantKind::ChiSexWording,
+        PlantKind::Con001, PlantKind::Con002, PlantKind::Con003, PlantKind::Con004, PlantKind::Con005, PlantKind::Con006,
+        PlantKind::Con007, PlantKind::Con009, PlantKind::Con010, PlantKind::ConDateType, PlantKind::ConDateRequired, PlantKind::ConSourceType,
+        PlantKind::ConGenderCodeForm, PlantKind::ConGenderWording, PlantKind::ConDobType, PlantKind::ConDobMissing,
+        PlantKind::ConEthnicityRequired, PlantKind::ConAltDate, PlantKind::ConLeapDay,
+        PlantKind::Ref001, PlantKind::Ref002, PlantKind::Ref003, PlantKind::Ref004, PlantKind::Ref005, PlantKind::Ref006,
+        PlantKind::RefCountType, PlantKind::RefNfaType, PlantKind::RefTeamRequired, PlantKind::RefRagged,
+        PlantKind::RefCountForm,
+        PlantKind::Ass001, PlantKind::Ass002, PlantKind::Ass003, PlantKind::Ass004, PlantKind::AssSeenType,
+        PlantKind::AssMultilineTeam,
+        PlantKind::Cpp001, PlantKind::Cpp002, PlantKind::Cpp003, PlantKind::Cpp004, PlantKind::Cpp005, PlantKind::Cpp006,
+        PlantKind::Cpp007, PlantKind::Cpp009, PlantKind::Cpp010, PlantKind::CppStartType, PlantKind::CppCategoryType,
+        PlantKind::FixChiNames, PlantKind::FixChiSex, PlantKind::FixConId, PlantKind::FixConGender, PlantKind::FixConDates,
+        PlantKind::FixConAge, PlantKind::FixConDob, PlantKind::Chi003NotYet, PlantKind::Ass004NotYet,
     ];
 
     /// Ground-truth lines per plant: an overlap (CPP-009) is a pair of rows, both flagged.
     #[cfg(test)]
     pub(crate) fn lines(self) -> usize {
-        if self == Kind::Cpp009 { 2 } else { 1 }
+        if self == PlantKind::Cpp009 { 2 } else { 1 }
     }
 
     /// Table, rule id, finding or tolerated, count at 1000 children, ground-truth note.
     #[rustfmt::skip]
     pub(crate) fn info(self) -> Info {
-        use Kind::*;
+        use PlantKind::*;
         let (c, n, r, a, p) = (CHILDREN, CONTACTS, REFERRALS, ASSESSMENTS, CP_PLANS);
-        use Expect::{Change as C, Finding as F, None as N};
+        use Expectation::{Change as C, Finding as F, None as N};
         match self {
             Chi001 => info(c, "CHI-001", F, 3, "a different child reuses an earlier child's id"),
             Chi002 => info(c, "CHI-002", F, 2, "date of birth in the future"),
@@ -236,7 +239,7 @@ impl Kind {
 /// How a test can confirm a ground-truth line (not written to the file).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(not(test), allow(dead_code))]
-pub(crate) enum Check {
+pub(crate) enum TruthCheck {
     /// Field `0` (file column index) holds exactly this text.
     Value(usize, String),
     /// Byte-for-byte the same record as the one starting on this line.
@@ -253,17 +256,17 @@ pub(crate) enum Check {
 pub(crate) struct Truth {
     pub(crate) table: usize,
     pub(crate) line: usize,
-    pub(crate) kind: Kind,
+    pub(crate) kind: PlantKind,
     pub(crate) column: &'static str,
-    pub(crate) check: Check,
+    pub(crate) check: TruthCheck,
 }
 
 /// Hands planted problems to children in a pre-drawn order. Each problem has a target child;
 /// from there it waits for the first child with a suitable row (one problem per child per table).
 pub(crate) struct Planter {
-    queue: Vec<(usize, Kind, usize)>,
+    queue: Vec<(usize, PlantKind, usize)>,
     pub(crate) next: usize,
-    waiting: Vec<(Kind, usize)>,
+    waiting: Vec<(PlantKind, usize)>,
 }
 
 impl Planter {
@@ -271,7 +274,7 @@ impl Planter {
         let mut queue = Vec::new();
         if plant && children > 0 {
             let mut items = Vec::new();
-            for kind in Kind::ALL {
+            for kind in PlantKind::ALL {
                 let info = kind.info();
                 if info.table == table {
                     let count = info.base.max((info.base * children + 500) / 1000);
@@ -300,7 +303,11 @@ impl Planter {
         }
     }
 
-    pub(crate) fn take(&mut self, child: usize, mut fits: impl FnMut(Kind, usize) -> bool) -> Option<(Kind, usize)> {
+    pub(crate) fn take(
+        &mut self,
+        child: usize,
+        mut fits: impl FnMut(PlantKind, usize) -> bool,
+    ) -> Option<(PlantKind, usize)> {
         while self.next < self.queue.len() && self.queue[self.next].0 <= child {
             let (_, kind, variant) = self.queue[self.next];
             self.waiting.push((kind, variant));
@@ -312,8 +319,8 @@ impl Planter {
 }
 
 /// A table being written, its planted-problem queue and its ground truth.
-pub(crate) struct Out {
-    pub(crate) t: Table,
+pub(crate) struct TableOut {
+    pub(crate) export: ExportWriter,
     pub(crate) planter: Planter,
     pub(crate) truth: Vec<Truth>,
     /// Child id numbers made up for this table's orphan rows (REF-006), so no two share one.
@@ -326,10 +333,10 @@ pub(crate) struct Out {
     pub(crate) odd_dobs: Vec<(usize, bool, Option<Day>)>,
 }
 
-impl Out {
+impl TableOut {
     pub(crate) fn new(dir: &Path, opts: &GenOptions, index: usize) -> io::Result<Self> {
-        Ok(Out {
-            t: Table::create(dir, index)?,
+        Ok(TableOut {
+            export: ExportWriter::create(dir, index)?,
             planter: Planter::new(opts.seed, index, opts.children, opts.plant),
             truth: Vec::new(),
             invented: Vec::new(),
@@ -338,9 +345,9 @@ impl Out {
         })
     }
 
-    pub(crate) fn record(&mut self, kind: Kind, line: usize, column: &'static str, check: Check) {
+    pub(crate) fn record(&mut self, kind: PlantKind, line: usize, column: &'static str, check: TruthCheck) {
         self.truth.push(Truth {
-            table: self.t.index,
+            table: self.export.index,
             line,
             kind,
             column,
@@ -349,32 +356,32 @@ impl Out {
     }
 
     /// A ground-truth line for the value in file column `col` of the row on `line`.
-    fn truth_at(&self, kind: Kind, line: usize, values: &[V], col: usize) -> Truth {
+    fn truth_at(&self, kind: PlantKind, line: usize, values: &[V], col: usize) -> Truth {
         Truth {
-            table: self.t.index,
+            table: self.export.index,
             line,
             kind,
-            column: COLUMNS[self.t.index][col],
-            check: Check::Value(col, rendered(&values[col])),
+            column: COLUMNS[self.export.index][col],
+            check: TruthCheck::Value(col, rendered(&values[col])),
         }
     }
 
     /// Record that the pack's correction `fix` changes file column `col` of the row on `line`.
-    pub(crate) fn fixed(&mut self, fix: Kind, line: usize, values: &[V], col: usize) {
+    pub(crate) fn fixed(&mut self, fix: PlantKind, line: usize, values: &[V], col: usize) {
         let t = self.truth_at(fix, line, values, col);
         self.truth.push(t);
     }
 
     /// Record a FIX-CON-DOB change, kept if the children table can supply the date.
     pub(crate) fn fill_later(&mut self, child: usize, line: usize, values: &[V], col: usize) {
-        let t = self.truth_at(Kind::FixConDob, line, values, col);
+        let t = self.truth_at(PlantKind::FixConDob, line, values, col);
         self.fills.push((child, t));
     }
 
     /// Corrections any row may need, whatever was planted on it: contact dates in an accepted
     /// alternative form are rewritten dd/mm/yyyy (FIX-CON-DATES).
     fn note_fixes(&mut self, line: usize, values: &[V]) {
-        if self.t.index != CONTACTS {
+        if self.export.index != CONTACTS {
             return;
         }
         for col in [3, 5] {
@@ -382,40 +389,40 @@ impl Out {
                 && form != DateForm::Dmy
                 && rendered(&values[col]) != rendered(&V::Date(d, DateForm::Dmy))
             {
-                self.fixed(Kind::FixConDates, line, values, col);
+                self.fixed(PlantKind::FixConDates, line, values, col);
             }
         }
     }
 
     /// Write a row with nothing planted on it.
     pub(crate) fn write(&mut self, values: &[V]) -> io::Result<usize> {
-        let line = self.t.write_row(values)?;
+        let line = self.export.write_row(values)?;
         self.note_fixes(line, values);
         Ok(line)
     }
 
     /// Write a row whose problem is the value in file column `col`; returns its line.
-    pub(crate) fn plant(&mut self, kind: Kind, values: &[V], col: usize) -> io::Result<usize> {
-        let line = self.t.write_row(values)?;
+    pub(crate) fn plant(&mut self, kind: PlantKind, values: &[V], col: usize) -> io::Result<usize> {
+        let line = self.export.write_row(values)?;
         self.fixed(kind, line, values, col);
         self.note_fixes(line, values);
         Ok(line)
     }
 
     /// Write a clean row followed by an exact copy of it.
-    pub(crate) fn plant_copy(&mut self, kind: Kind, values: &[V]) -> io::Result<()> {
+    pub(crate) fn plant_copy(&mut self, kind: PlantKind, values: &[V]) -> io::Result<()> {
         let first = self.write(values)?;
-        let line = self.t.repeat_row()?;
-        self.record(kind, line, "", Check::SameAs(first));
+        let line = self.export.repeat_row()?;
+        self.record(kind, line, "", TruthCheck::SameAs(first));
         self.note_fixes(line, values);
         Ok(())
     }
 
     /// Write a clean row followed by another row with the same key.
-    pub(crate) fn plant_same_key(&mut self, kind: Kind, values: &[V], again: &[V]) -> io::Result<()> {
+    pub(crate) fn plant_same_key(&mut self, kind: PlantKind, values: &[V], again: &[V]) -> io::Result<()> {
         let first = self.write(values)?;
-        let line = self.t.write_row(again)?;
-        self.record(kind, line, "", Check::KeyOf(first));
+        let line = self.export.write_row(again)?;
+        self.record(kind, line, "", TruthCheck::KeyOf(first));
         self.note_fixes(line, again);
         Ok(())
     }
@@ -458,20 +465,20 @@ mod tests {
             let sheet = &sheets[TABLE_NAMES[t.table]];
             let record = sheet.at(t.line);
             match &t.check {
-                Check::Value(col, value) => {
+                TruthCheck::Value(col, value) => {
                     assert_eq!(&record[*col], value, "{t:?}");
                     if !t.column.is_empty() {
                         assert_eq!(COLUMNS[t.table][*col], t.column);
                     }
                 }
-                Check::SameAs(line) => {
+                TruthCheck::SameAs(line) => {
                     assert!(line < &t.line && sheet.at(*line) == record, "{t:?}")
                 }
-                Check::KeyOf(line) => {
+                TruthCheck::KeyOf(line) => {
                     let first = sheet.at(*line);
                     assert!(line < &t.line && first != record && first[0] == record[0], "{t:?}");
                 }
-                Check::Ragged => assert_eq!(record.len(), sheet.header.len() + 1, "{t:?}"),
+                TruthCheck::Ragged => assert_eq!(record.len(), sheet.header.len() + 1, "{t:?}"),
             }
         }
         // The file says the same as the in-memory list, sorted by table then line.
@@ -495,13 +502,13 @@ mod tests {
         let keys: Vec<_> = truth.iter().map(|t| (TABLE_NAMES[t.table], t.line)).collect();
         assert!(keys.windows(2).all(|w| w[0] <= w[1]));
         // The tolerated values the tests rely on are there.
-        let count = |k: Kind| truth.iter().filter(|t| t.kind == k).count();
+        let count = |k: PlantKind| truth.iter().filter(|t| t.kind == k).count();
         for form in ALT_FORMS {
             let n = truth
                 .iter()
-                .filter(|t| t.kind == Kind::ConAltDate)
+                .filter(|t| t.kind == PlantKind::ConAltDate)
                 .filter(|t| match &t.check {
-                    Check::Value(_, v) => match form {
+                    TruthCheck::Value(_, v) => match form {
                         DateForm::DmyShort => v.len() < 10 && v.contains('/'),
                         DateForm::Iso => v.len() == 10 && v.as_bytes()[4] == b'-',
                         DateForm::DayMonYear => v.len() == 11,
@@ -512,13 +519,13 @@ mod tests {
                 .count();
             assert!(n >= 5, "{form:?}: {n}");
         }
-        assert!(count(Kind::RefCountForm) >= 3);
-        assert_eq!(count(Kind::AssMultilineTeam), 1);
-        assert_eq!(count(Kind::ConLeapDay), 2);
+        assert!(count(PlantKind::RefCountForm) >= 3);
+        assert_eq!(count(PlantKind::AssMultilineTeam), 1);
+        assert_eq!(count(PlantKind::ConLeapDay), 2);
         // Each CPP-009 plant is two consecutive rows of one child, starting on different days.
         let overlaps: Vec<&Vec<String>> = truth
             .iter()
-            .filter(|t| t.kind == Kind::Cpp009)
+            .filter(|t| t.kind == PlantKind::Cpp009)
             .map(|t| sheets["cp_plans"].at(t.line))
             .collect();
         assert_eq!(overlaps.len(), 4);
@@ -526,9 +533,9 @@ mod tests {
         // Each CPP-010 plant is a child's later plan; each CON-009/CON-010 plant has other
         // contacts of the child to differ from, all holding the same value.
         for (kind, table, col) in [
-            (Kind::Cpp010, "cp_plans", 6),
-            (Kind::Con009, "contacts", 3),
-            (Kind::Con010, "contacts", 1),
+            (PlantKind::Cpp010, "cp_plans", 6),
+            (PlantKind::Con009, "contacts", 3),
+            (PlantKind::Con010, "contacts", 1),
         ] {
             let plants: Vec<usize> = truth.iter().filter(|t| t.kind == kind).map(|t| t.line).collect();
             assert_eq!(plants.len(), 2, "{kind:?}");
@@ -542,7 +549,7 @@ mod tests {
                     .map(|(_, r)| &r[col])
                     .collect();
                 assert!(!others.is_empty(), "{kind:?} line {line}");
-                if kind == Kind::Cpp010 {
+                if kind == PlantKind::Cpp010 {
                     let start = |v: &str| parse_date(v).unwrap().unwrap();
                     assert!(others.iter().all(|o| start(o) <= start(&row[col])), "line {line}");
                 } else {

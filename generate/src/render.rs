@@ -33,6 +33,7 @@ pub(crate) const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
+/// How a date is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DateForm {
     /// dd/mm/yyyy, the normal form.
@@ -52,6 +53,7 @@ pub(crate) const ALT_FORMS: [DateForm; 4] = [
     DateForm::Serial,
 ];
 
+/// How a whole number is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum IntForm {
     Plain,

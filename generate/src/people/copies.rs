@@ -4,7 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use super::names::Text;
-use super::population::{Person, World};
+use super::population::{TruePerson, World};
 use super::record::Rec;
 use super::*;
 use crate::render::{Day, day, nd};
@@ -35,7 +35,7 @@ const CHANGES_W: [u16; 4] = [150, 480, 290, 80];
 
 impl World {
     /// Another team's record of the same person, with 0–3 changes.
-    pub(crate) fn duplicate(&self, p: &Person, canonical: &Rec, r: &mut Rng) -> Rec {
+    pub(crate) fn duplicate(&self, p: &TruePerson, canonical: &Rec, r: &mut Rng) -> Rec {
         let source = self.source(p.dob, Some(canonical.source), r);
         let mut rec = Rec {
             nhs_spaced: r.chance(700),
@@ -113,7 +113,7 @@ impl World {
     }
 
     /// Make change `v` on a duplicate; `false` if it could not be made here.
-    fn apply(&self, v: u32, p: &Person, rec: &mut Rec, r: &mut Rng) -> bool {
+    fn apply(&self, v: u32, p: &TruePerson, rec: &mut Rec, r: &mut Rng) -> bool {
         match v {
             NICKNAME => {
                 rec.first = Text::of(r.pick(&self.names.alternatives[p.sex][p.first]));
@@ -234,7 +234,7 @@ impl World {
 
     /// The record made before birth: `Unborn` or `Baby`, the expected date within three weeks
     /// of the birth, no identifiers or gender yet; now and then under the mother's surname.
-    pub(crate) fn prebirth(&self, p: &Person, canonical: &Rec, r: &mut Rng) -> Rec {
+    pub(crate) fn prebirth(&self, p: &TruePerson, canonical: &Rec, r: &mut Rng) -> Rec {
         let mother = r.chance(200);
         let source = r.weighted(&PREBIRTH_SOURCES.map(|(_, w)| w)) as u8;
         Rec {

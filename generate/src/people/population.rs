@@ -9,7 +9,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use super::PeopleOptions;
 use super::ids::{UPN_LETTERS, nhs_check_digit, nhs_number_valid, upn_check_letter, upn_valid};
 use super::names::{Names, SURNAMES, TAIL_FIRST, TAIL_PER_MILLE, TAIL_SECOND, Text, names};
-use super::record::{Postcode, Rec};
+use super::record::{NfPostcode, Rec};
 use crate::council::ID_STEP;
 use crate::render::{Day, age_years, day, nd};
 use crate::rng::{Rng, SALT_COPIES, SALT_HOUSEHOLD, SALT_PEOPLE_PERSON, mix};
@@ -49,7 +49,7 @@ const NHS_BASES: u64 = 1_000_000;
 const UPN_SLOTS: u64 = 9_000_000;
 
 /// One real person, as their first record has them.
-pub(crate) struct Person {
+pub(crate) struct TruePerson {
     pub(crate) index: u32,
     pub(crate) sex: usize,
     pub(crate) first: usize,
@@ -59,13 +59,13 @@ pub(crate) struct Person {
     pub(crate) middle_first: u8,
     pub(crate) surname: Text,
     pub(crate) dob: Day,
-    pub(crate) postcode: Postcode,
+    pub(crate) postcode: NfPostcode,
     pub(crate) nhs: Option<[u8; 10]>,
     pub(crate) upn: Option<[u8; 13]>,
 }
 
 /// What pass 1 needs of a household: its size and how many records each child has.
-pub(crate) struct Plan {
+pub(crate) struct HouseholdPlan {
     pub(crate) size: usize,
     twin: Option<usize>,
     pub(crate) dobs: [Day; 4],
@@ -131,7 +131,7 @@ impl World {
 
     /// Draw a household's size (no more than the people left), twins and dates of birth,
     /// and each child's extra records: the first draws of its streams, so pass 1 is cheap.
-    pub(crate) fn plan(&self, first_person: usize, rng: &mut Rng) -> Plan {
+    pub(crate) fn plan(&self, first_person: usize, rng: &mut Rng) -> HouseholdPlan {
         let size = (1 + rng.weighted(&HOUSEHOLD_W)).min(self.people - first_person);
         let twin = (size > 1 && rng.chance(TWINS_PER_MILLE)).then(|| rng.below(size as u64 - 1) as usize);
         let births = size - usize::from(twin.is_some());
@@ -164,7 +164,7 @@ impl World {
         for (c, copy) in copies.iter_mut().enumerate().take(size) {
             *copy = self.copies(first_person + c, dobs[c]).0;
         }
-        Plan {
+        HouseholdPlan {
             size,
             twin,
             dobs,
@@ -212,7 +212,7 @@ impl World {
             surname.push("-");
             surname.push(second.as_str());
         }
-        let postcode = Postcode::random(&mut rng);
+        let postcode = NfPostcode::random(&mut rng);
         let mut taken = [(usize::MAX, usize::MAX); 4];
         for c in 0..plan.size {
             let index = first_person + c;
@@ -233,7 +233,7 @@ impl World {
             };
             let first_name = Text::of(self.names.first[sex].names[first]);
             let (middle, middle_first) = self.middle(&mut r, sex, &first_name);
-            let person = Person {
+            let person = TruePerson {
                 index: index as u32,
                 sex,
                 first,
@@ -361,7 +361,7 @@ impl World {
         from + r.days(self.as_of - from + 1)
     }
 
-    pub(crate) fn canonical(&self, p: &Person, r: &mut Rng) -> Rec {
+    pub(crate) fn canonical(&self, p: &TruePerson, r: &mut Rng) -> Rec {
         let source = self.source(p.dob, None, r);
         let gender = match r.below(1000) {
             0..15 => None,

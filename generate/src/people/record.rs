@@ -8,15 +8,15 @@ use crate::rng::Rng;
 use crate::vocab::{GENDER, POSTCODE_LETTERS};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Postcode {
+pub(crate) struct NfPostcode {
     pub(crate) district: u8,
     pub(crate) sector: u8,
     unit: [u8; 2],
 }
 
-impl Postcode {
+impl NfPostcode {
     pub(crate) fn random(rng: &mut Rng) -> Self {
-        Postcode {
+        NfPostcode {
             district: 1 + rng.below(20) as u8,
             sector: rng.below(10) as u8,
             unit: [rng.pick(POSTCODE_LETTERS), rng.pick(POSTCODE_LETTERS)],
@@ -26,7 +26,7 @@ impl Postcode {
     /// A new address: in the same sector, the same district, or anywhere in the area.
     pub(crate) fn moved(self, rng: &mut Rng) -> Self {
         loop {
-            let mut p = Postcode::random(rng);
+            let mut p = NfPostcode::random(rng);
             match rng.below(10) {
                 0..4 => (p.district, p.sector) = (self.district, self.sector),
                 4..7 => p.district = self.district,
@@ -58,7 +58,7 @@ pub(crate) struct Rec {
     pub(crate) edd: Option<Day>,
     /// Index into the code list's [`GENDER`] values.
     pub(crate) gender: Option<u8>,
-    pub(crate) postcode: Option<Postcode>,
+    pub(crate) postcode: Option<NfPostcode>,
     pub(crate) nhs: Option<[u8; 10]>,
     pub(crate) nhs_spaced: bool,
     pub(crate) upn: Option<[u8; 13]>,

@@ -4,7 +4,7 @@
 use std::io;
 
 use crate::council::{Child, Ctx};
-use crate::plants::{Check, Kind, Out};
+use crate::plants::{PlantKind, TableOut, TruthCheck};
 use crate::render::{DateForm, Day, Forms, IntForm, V, age_years};
 use crate::rng::{Rng, SALT_ASSESSMENTS, SALT_PLANT_ROWS};
 use crate::tables::ASSESSMENTS;
@@ -59,7 +59,7 @@ pub(crate) fn gen_assessments(ctx: &Ctx, i: usize, c: &Child, referrals: &[Refer
 
 pub(crate) fn write_assessments(
     ctx: &Ctx,
-    o: &mut Out,
+    o: &mut TableOut,
     i: usize,
     c: &Child,
     assessments: &[Assessment],
@@ -70,11 +70,11 @@ pub(crate) fn write_assessments(
     let old = |a: &Assessment| a.start < ctx.as_of - 60;
     let plant = o
         .planter
-        .take(i, |k, _| k != Kind::Ass004 || assessments.iter().any(old));
+        .take(i, |k, _| k != PlantKind::Ass004 || assessments.iter().any(old));
     let plant = plant.filter(|&(k, _)| ctx.live(i, ASSESSMENTS, k));
     let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + ASSESSMENTS as u64);
     let target = plant.map(|(k, _)| match k {
-        Kind::Ass004 => assessments.iter().position(old).unwrap_or(0),
+        PlantKind::Ass004 => assessments.iter().position(old).unwrap_or(0),
         _ => rng.below(assessments.len() as u64) as usize,
     });
     for (r, e) in assessments.iter().enumerate() {
@@ -106,11 +106,11 @@ pub(crate) fn write_assessments(
             continue;
         };
         match kind {
-            Kind::Ass001 if v.is_multiple_of(2) => {
+            PlantKind::Ass001 if v.is_multiple_of(2) => {
                 values[8] = V::Date(ctx.as_of + 1 + rng.days(30), DateForm::Dmy);
                 o.plant(kind, &values, 8)?;
             }
-            Kind::Ass001 => {
+            PlantKind::Ass001 => {
                 let d = ctx.as_of + 1 + rng.days(60);
                 values[4] = V::Int(age_years(c.dob, d), IntForm::Plain);
                 values[6] = V::Date(d, DateForm::Dmy);
@@ -118,36 +118,36 @@ pub(crate) fn write_assessments(
                 values[9] = V::Empty;
                 o.plant(kind, &values, 6)?;
             }
-            Kind::Ass002 => {
+            PlantKind::Ass002 => {
                 values[8] = V::Date(e.start - 1 - rng.days(20), DateForm::Dmy);
                 o.plant(kind, &values, 8)?;
             }
-            Kind::Ass003 => {
+            PlantKind::Ass003 => {
                 let mut again = values;
                 let w = WORKERS.iter().position(|&w| w == e.worker).unwrap_or(0);
                 again[11] = V::Text(WORKERS[(w + 7) % WORKERS.len()]);
                 again[7] = V::Code(YNU[if e.seen == YES { NO } else { YES } as usize]);
                 o.plant_same_key(kind, &values, &again)?;
             }
-            Kind::Ass004 => {
+            PlantKind::Ass004 => {
                 values[8] = V::Empty;
                 values[9] = V::Empty;
                 // Started over 60 days before the last night: maybe not 45 before an earlier one.
                 let kind = if e.start < ctx.night - 45 {
                     kind
                 } else {
-                    Kind::Ass004NotYet
+                    PlantKind::Ass004NotYet
                 };
                 o.plant(kind, &values, 8)?;
             }
-            Kind::AssSeenType => {
+            PlantKind::AssSeenType => {
                 values[7] = V::Text(["Seen", "Possibly"][v % 2]);
                 o.plant(kind, &values, 7)?;
             }
-            Kind::AssMultilineTeam => {
+            PlantKind::AssMultilineTeam => {
                 values[10] = V::Text(MULTILINE_TEAM);
-                let line = o.t.write_row(&values)?;
-                o.record(kind, line, "", Check::Value(10, MULTILINE_TEAM.to_string()));
+                let line = o.export.write_row(&values)?;
+                o.record(kind, line, "", TruthCheck::Value(10, MULTILINE_TEAM.to_string()));
             }
             _ => unreachable!("{kind:?} is not an assessments problem"),
         }

@@ -4,7 +4,7 @@
 use std::io;
 
 use crate::council::{Child, Ctx};
-use crate::plants::{Kind, Out};
+use crate::plants::{PlantKind, TableOut};
 use crate::render::{DateForm, Forms, V, age_years};
 use crate::rng::{Rng, SALT_CHILD, SALT_EXTRA_CHILD, SALT_PERSON, SALT_PLANT_ROWS};
 use crate::tables::CHILDREN;
@@ -13,7 +13,7 @@ use crate::vocab::{
 };
 
 /// Children-table-only details.
-pub(crate) struct Person {
+pub(crate) struct ChildDetails {
     pub(crate) first: &'static str,
     pub(crate) second: &'static str,
     pub(crate) surname: &'static str,
@@ -23,7 +23,7 @@ pub(crate) struct Person {
     pub(crate) forms: Forms,
 }
 
-impl Person {
+impl ChildDetails {
     pub(crate) fn new(rng: &mut Rng, sex: u8) -> Self {
         let names = match sex {
             0 => &MALE_FIRST,
@@ -53,7 +53,7 @@ impl Person {
                 break digits.map(|d| b'0' + d);
             }
         };
-        Person {
+        ChildDetails {
             first: rng.pick(names),
             second: rng.pick(names),
             surname: rng.pick(&SURNAMES),
@@ -65,10 +65,10 @@ impl Person {
     }
 }
 
-pub(crate) fn write_child(ctx: &Ctx, o: &mut Out, i: usize, c: &Child) -> io::Result<()> {
+pub(crate) fn write_child(ctx: &Ctx, o: &mut TableOut, i: usize, c: &Child) -> io::Result<()> {
     let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PERSON);
-    let p = Person::new(&mut rng, c.sex);
-    let plant = o.planter.take(i, |k, _| k != Kind::Chi001 || i > 0);
+    let p = ChildDetails::new(&mut rng, c.sex);
+    let plant = o.planter.take(i, |k, _| k != PlantKind::Chi001 || i > 0);
     if !ctx.recorded(c.dob) {
         return Ok(());
     }
@@ -94,12 +94,12 @@ pub(crate) fn write_child(ctx: &Ctx, o: &mut Out, i: usize, c: &Child) -> io::Re
     };
     let digits = std::str::from_utf8(&p.nhs).expect("ASCII");
     match kind {
-        Kind::Chi001 => {
+        PlantKind::Chi001 => {
             o.write(&values)?;
             // A different child, given the id of one a little earlier in the file.
             let other = ctx.child(ctx.children + i, SALT_EXTRA_CHILD);
             let mut rng = Rng::stream(ctx.seed, i as u64, SALT_EXTRA_CHILD + 1);
-            let q = Person::new(&mut rng, other.sex);
+            let q = ChildDetails::new(&mut rng, other.sex);
             let j = i - 1 - rng.below(i.min(50) as u64) as usize;
             // Never an exact copy of child j's row (that would be CHI-007).
             let same = ctx.child(j, SALT_CHILD).dob;
@@ -128,14 +128,14 @@ pub(crate) fn write_child(ctx: &Ctx, o: &mut Out, i: usize, c: &Child) -> io::Re
             o.plant(kind, &values, 0)?;
             o.odd_dobs.push((j, false, Some(dob)));
         }
-        Kind::Chi007 => o.plant_copy(kind, &values)?,
-        Kind::Chi002 => {
+        PlantKind::Chi007 => o.plant_copy(kind, &values)?,
+        PlantKind::Chi002 => {
             let dob = ctx.as_of + 365 + rng.days(731);
             values[3] = V::Date(dob, DateForm::Dmy);
             o.plant(kind, &values, 3)?;
             o.odd_dobs.push((i, true, Some(dob)));
         }
-        Kind::Chi003 => {
+        PlantKind::Chi003 => {
             let dob = loop {
                 let dob = ctx.as_of - 26 * 366 - rng.days(14 * 365);
                 if (26..=40).contains(&age_years(dob, ctx.as_of)) {
@@ -147,12 +147,12 @@ pub(crate) fn write_child(ctx: &Ctx, o: &mut Out, i: usize, c: &Child) -> io::Re
             let kind = if age_years(dob, ctx.night) > 25 {
                 kind
             } else {
-                Kind::Chi003NotYet
+                PlantKind::Chi003NotYet
             };
             o.plant(kind, &values, 3)?;
             o.odd_dobs.push((i, true, Some(dob)));
         }
-        Kind::Chi004 => {
+        PlantKind::Chi004 => {
             let bad = match v % 3 {
                 0 => format!("{} {} {}", &digits[..3], &digits[3..6], &digits[6..9]),
                 1 => format!("{}-{}-{}", &digits[..3], &digits[3..6], &digits[6..]),
@@ -161,7 +161,7 @@ pub(crate) fn write_child(ctx: &Ctx, o: &mut Out, i: usize, c: &Child) -> io::Re
             values[7] = V::Text(&bad);
             o.plant(kind, &values, 7)?;
         }
-        Kind::Chi005 => {
+        PlantKind::Chi005 => {
             let (out, inward) = (&postcode[..3], &postcode[4..]);
             let bad = match v % 3 {
                 0 => format!("{out} {}", &inward[..2]),
@@ -171,7 +171,7 @@ pub(crate) fn write_child(ctx: &Ctx, o: &mut Out, i: usize, c: &Child) -> io::Re
             values[6] = V::Text(&bad);
             o.plant(kind, &values, 6)?;
         }
-        Kind::Chi006 => {
+        PlantKind::Chi006 => {
             let (bad, col) = match v % 3 {
                 0 => (format!(" {}", p.first), 1),
                 1 => (format!("{} ", p.surname), 2),
@@ -179,38 +179,38 @@ pub(crate) fn write_child(ctx: &Ctx, o: &mut Out, i: usize, c: &Child) -> io::Re
             };
             values[col] = V::Text(&bad);
             let line = o.plant(kind, &values, col)?;
-            o.fixed(Kind::FixChiNames, line, &values, col);
+            o.fixed(PlantKind::FixChiNames, line, &values, col);
         }
-        Kind::ChiDobType => {
+        PlantKind::ChiDobType => {
             values[3] = V::Text(["31/02/2015", "2015-13-01", "12th May 2014"][v % 3]);
             o.plant(kind, &values, 3)?;
             o.odd_dobs.push((i, true, None));
         }
-        Kind::ChiDobRequired => {
+        PlantKind::ChiDobRequired => {
             values[3] = V::Empty;
             o.plant(kind, &values, 3)?;
             o.odd_dobs.push((i, true, None));
         }
-        Kind::ChiSexType => {
+        PlantKind::ChiSexType => {
             values[4] = V::Text(["Monkey", "X"][v % 2]);
             o.plant(kind, &values, 4)?;
         }
-        Kind::ChiSexCodeForm | Kind::ChiSexWording => {
-            let forms = if kind == Kind::ChiSexCodeForm {
+        PlantKind::ChiSexCodeForm | PlantKind::ChiSexWording => {
+            let forms = if kind == PlantKind::ChiSexCodeForm {
                 &GENDER_FORMS
             } else {
                 &GENDER_WORDS
             };
             values[4] = V::Text(forms[c.sex as usize][v % 3]);
             let line = o.plant(kind, &values, 4)?;
-            o.fixed(Kind::FixChiSex, line, &values, 4);
+            o.fixed(PlantKind::FixChiSex, line, &values, 4);
         }
         _ => unreachable!("{kind:?} is not a children problem"),
     }
     Ok(())
 }
 
-fn nhs_text<'a>(p: &Person, buf: &'a mut [u8; 12]) -> &'a str {
+fn nhs_text<'a>(p: &ChildDetails, buf: &'a mut [u8; 12]) -> &'a str {
     let len = if p.nhs_spaced {
         buf[..3].copy_from_slice(&p.nhs[..3]);
         buf[4..7].copy_from_slice(&p.nhs[3..6]);

@@ -5,7 +5,7 @@ use std::io;
 use chrono::{Datelike, NaiveDate};
 
 use crate::council::{Child, Ctx};
-use crate::plants::{Kind, Out};
+use crate::plants::{PlantKind, TableOut};
 use crate::render::{ALT_FORMS, DateForm, Day, Forms, IntForm, V, age_years, day, nd, rendered};
 use crate::rng::{Rng, SALT_CONTACTS, SALT_PLANT_ROWS};
 use crate::tables::CONTACTS;
@@ -55,22 +55,22 @@ fn leap_contact_date(ctx: &Ctx, c: &Child, contacts: &[Contact], variant: usize)
         .find(|&d| (lo..=ctx.as_of).contains(&d) && contacts[1..].iter().all(|e| e.date != d))
 }
 
-pub(crate) fn write_contacts(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, contacts: &[Contact]) -> io::Result<()> {
+pub(crate) fn write_contacts(ctx: &Ctx, o: &mut TableOut, i: usize, c: &Child, contacts: &[Contact]) -> io::Result<()> {
     let plant = o.planter.take(i, |k, v| match k {
-        Kind::Con002 => c.dob >= ctx.earliest + 31,
-        Kind::Con004 => c.dob <= ctx.ten_years_ago,
-        Kind::ConLeapDay => leap_contact_date(ctx, c, contacts, v).is_some(),
+        PlantKind::Con002 => c.dob >= ctx.earliest + 31,
+        PlantKind::Con004 => c.dob <= ctx.ten_years_ago,
+        PlantKind::ConLeapDay => leap_contact_date(ctx, c, contacts, v).is_some(),
         // The odd one out needs other contacts to differ from.
-        Kind::Con009 | Kind::Con010 => contacts.len() >= 2,
+        PlantKind::Con009 | PlantKind::Con010 => contacts.len() >= 2,
         _ => true,
     });
     let plant = plant.filter(|&(k, _)| ctx.live(i, CONTACTS, k));
     let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + CONTACTS as u64);
     let target = plant.map(|(k, _)| match k {
-        Kind::Con002 | Kind::Con004 | Kind::ConLeapDay => 0,
-        Kind::Con001 => contacts.len() - 1,
+        PlantKind::Con002 | PlantKind::Con004 | PlantKind::ConLeapDay => 0,
+        PlantKind::Con001 => contacts.len() - 1,
         // Not the first: with two contacts, the first one's value is the usual one.
-        Kind::Con009 | Kind::Con010 => 1 + rng.below(contacts.len() as u64 - 1) as usize,
+        PlantKind::Con009 | PlantKind::Con010 => 1 + rng.below(contacts.len() as u64 - 1) as usize,
         _ => rng.below(contacts.len() as u64) as usize,
     });
     for (r, e) in contacts.iter().enumerate() {
@@ -93,18 +93,18 @@ pub(crate) fn write_contacts(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, contac
             continue;
         };
         match kind {
-            Kind::Con001 => {
+            PlantKind::Con001 => {
                 let d = ctx.as_of + 1 + rng.days(365);
                 values[4] = V::Int(age_years(c.dob, d), IntForm::Plain);
                 values[5] = V::Date(d, DateForm::Dmy);
                 o.plant(kind, &values, 5)?;
             }
-            Kind::Con002 => {
+            PlantKind::Con002 => {
                 values[4] = V::Empty;
                 values[5] = V::Date(c.dob - 1 - rng.days(30), DateForm::Dmy);
                 o.plant(kind, &values, 5)?;
             }
-            Kind::Con003 => {
+            PlantKind::Con003 => {
                 let wrong = if v % 2 == 1 && age > 0 {
                     age - 1
                 } else {
@@ -112,15 +112,15 @@ pub(crate) fn write_contacts(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, contac
                 };
                 values[4] = V::Int(wrong, IntForm::Plain);
                 let line = o.plant(kind, &values, 4)?;
-                o.fixed(Kind::FixConAge, line, &values, 4);
+                o.fixed(PlantKind::FixConAge, line, &values, 4);
             }
-            Kind::Con004 => {
+            PlantKind::Con004 => {
                 let d = ctx.seven_years_ago - 1 - rng.days(700);
                 values[4] = V::Int(age_years(c.dob, d), IntForm::Plain);
                 values[5] = V::Date(d, DateForm::Dmy);
                 o.plant(kind, &values, 5)?;
             }
-            Kind::Con005 => {
+            PlantKind::Con005 => {
                 // Same key, but not the same record: Cleanse compares typed
                 // values, so a copy differing only in date format would be an
                 // exact duplicate (CON-006). Blank another value as well.
@@ -141,8 +141,8 @@ pub(crate) fn write_contacts(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, contac
                 }
                 o.plant_same_key(kind, &values, &again)?;
             }
-            Kind::Con006 => o.plant_copy(kind, &values)?,
-            Kind::Con009 => {
+            PlantKind::Con006 => o.plant_copy(kind, &values)?,
+            PlantKind::Con009 => {
                 // A mistyped year or day, earlier than the real one (so still before the
                 // contact), with the age worked out from it.
                 let dob = nd(c.dob);
@@ -158,7 +158,7 @@ pub(crate) fn write_contacts(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, contac
                 values[3] = V::Date(day(wrong), DateForm::Dmy);
                 o.plant(kind, &values, 3)?;
             }
-            Kind::Con010 => {
+            PlantKind::Con010 => {
                 let other = match c.sex {
                     0 => 1,
                     _ => 0,
@@ -166,7 +166,7 @@ pub(crate) fn write_contacts(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, contac
                 values[1] = V::Code(GENDER[other]);
                 o.plant(kind, &values, 1)?;
             }
-            Kind::Con007 => {
+            PlantKind::Con007 => {
                 let id = rendered(&values[0]);
                 let bad = if v.is_multiple_of(2) {
                     format!(" {id}")
@@ -175,32 +175,32 @@ pub(crate) fn write_contacts(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, contac
                 };
                 values[0] = V::Text(&bad);
                 let line = o.plant(kind, &values, 0)?;
-                o.fixed(Kind::FixConId, line, &values, 0);
+                o.fixed(PlantKind::FixConId, line, &values, 0);
             }
-            Kind::ConDateType => {
+            PlantKind::ConDateType => {
                 values[5] = V::Text(["32/01/2025", "2025/02/30", "next week"][v % 3]);
                 o.plant(kind, &values, 5)?;
             }
-            Kind::ConDateRequired => {
+            PlantKind::ConDateRequired => {
                 values[5] = V::Empty;
                 o.plant(kind, &values, 5)?;
             }
-            Kind::ConSourceType => {
+            PlantKind::ConSourceType => {
                 values[6] = V::Text(["Zebra", "99: Unknown"][v % 2]);
                 o.plant(kind, &values, 6)?;
             }
-            Kind::ConGenderCodeForm | Kind::ConGenderWording => {
-                let forms = if kind == Kind::ConGenderCodeForm {
+            PlantKind::ConGenderCodeForm | PlantKind::ConGenderWording => {
+                let forms = if kind == PlantKind::ConGenderCodeForm {
                     &GENDER_FORMS
                 } else {
                     &GENDER_WORDS
                 };
                 values[1] = V::Text(forms[c.sex as usize][v % 3]);
                 let line = o.plant(kind, &values, 1)?;
-                o.fixed(Kind::FixConGender, line, &values, 1);
+                o.fixed(PlantKind::FixConGender, line, &values, 1);
             }
-            Kind::ConDobType | Kind::ConDobMissing => {
-                if kind == Kind::ConDobType {
+            PlantKind::ConDobType | PlantKind::ConDobMissing => {
+                if kind == PlantKind::ConDobType {
                     values[3] = V::Text(["00/00/0000", "31/09/2016", "tbc"][v % 3]);
                 } else {
                     values[3] = V::Empty;
@@ -209,15 +209,15 @@ pub(crate) fn write_contacts(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, contac
                 let line = o.plant(kind, &values, 3)?;
                 o.fill_later(i, line, &values, 3);
             }
-            Kind::ConEthnicityRequired => {
+            PlantKind::ConEthnicityRequired => {
                 values[2] = V::Empty;
                 o.plant(kind, &values, 2)?;
             }
-            Kind::ConAltDate => {
+            PlantKind::ConAltDate => {
                 values[5] = V::Date(e.date, ALT_FORMS[v % 4]);
                 o.plant(kind, &values, 5)?;
             }
-            Kind::ConLeapDay => {
+            PlantKind::ConLeapDay => {
                 let d = leap_contact_date(ctx, c, contacts, v).expect("checked when taken");
                 if !ctx.recorded(d) {
                     o.write(&values)?;

@@ -4,7 +4,7 @@
 use std::io;
 
 use crate::council::{Child, Ctx};
-use crate::plants::{Kind, Out};
+use crate::plants::{PlantKind, TableOut};
 use crate::render::{DateForm, Day, Forms, IntForm, V, age_years};
 use crate::rng::{Rng, SALT_PLANS, SALT_PLANT_ROWS};
 use crate::tables::CP_PLANS;
@@ -12,7 +12,7 @@ use crate::tables::assessments::Assessment;
 use crate::vocab::{ABUSE, ABUSE_W, CP_TEAMS, ETHNICITY, GENDER, NO, WORKERS, YES, YNU};
 
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Plan {
+pub(crate) struct CpPlan {
     pub(crate) start: Day,
     pub(crate) end: Option<Day>,
     pub(crate) review: Option<Day>,
@@ -27,7 +27,7 @@ pub(crate) struct Plan {
     pub(crate) forms: Forms,
 }
 
-pub(crate) fn gen_plans(ctx: &Ctx, i: usize, c: &Child, assessments: &[Assessment], out: &mut Vec<Plan>) {
+pub(crate) fn gen_plans(ctx: &Ctx, i: usize, c: &Child, assessments: &[Assessment], out: &mut Vec<CpPlan>) {
     out.clear();
     let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANS);
     for a in assessments {
@@ -39,7 +39,7 @@ pub(crate) fn gen_plans(ctx: &Ctx, i: usize, c: &Child, assessments: &[Assessmen
             continue;
         }
         let initial = rng.weighted(&ABUSE_W) as u8;
-        out.push(Plan {
+        out.push(CpPlan {
             start,
             end: None,
             review: None,
@@ -89,12 +89,12 @@ pub(crate) fn gen_plans(ctx: &Ctx, i: usize, c: &Child, assessments: &[Assessmen
 
 /// A clean, open plan started in the last two years, for a child with no assessment behind it
 /// (CPP-007: say, one who moved into the area on a plan).
-fn orphan_plan(ctx: &Ctx, c: &Child, rng: &mut Rng) -> Plan {
+fn orphan_plan(ctx: &Ctx, c: &Child, rng: &mut Rng) -> CpPlan {
     let lo = (c.dob + 1).max(ctx.as_of - 730);
     let start = lo + rng.days(ctx.as_of - lo + 1);
     let span = ctx.as_of - start;
     let initial = rng.weighted(&ABUSE_W) as u8;
-    Plan {
+    CpPlan {
         start,
         end: None,
         review: (span >= 90).then(|| start + rng.days(span + 1)),
@@ -112,12 +112,12 @@ fn orphan_plan(ctx: &Ctx, c: &Child, rng: &mut Rng) -> Plan {
 
 /// A clean, open plan starting within 60 days of the day `last` (which has ended) ends: a child
 /// back on a plan (CPP-010 plants its count).
-fn later_plan(ctx: &Ctx, last: &Plan, rng: &mut Rng) -> Plan {
+fn later_plan(ctx: &Ctx, last: &CpPlan, rng: &mut Rng) -> CpPlan {
     let end = last.end.expect("the last plan has ended");
     let start = end + rng.days((ctx.as_of - end).min(60) + 1);
     let span = ctx.as_of - start;
     let initial = rng.weighted(&ABUSE_W) as u8;
-    Plan {
+    CpPlan {
         start,
         end: None,
         review: (span >= 90).then(|| start + rng.days(span + 1)),
@@ -136,31 +136,31 @@ fn later_plan(ctx: &Ctx, last: &Plan, rng: &mut Rng) -> Plan {
 /// The day after the last on which a second plan could start inside `e` (CPP-009): its end,
 /// or the day after as_of if it is open. Room needs two days: the start is excluded, and a plan
 /// starting on the day another ends does not overlap it.
-fn overlap_limit(ctx: &Ctx, e: &Plan) -> Day {
+fn overlap_limit(ctx: &Ctx, e: &CpPlan) -> Day {
     e.end.unwrap_or(ctx.as_of + 1)
 }
 
 pub(crate) fn write_plans(
     ctx: &Ctx,
-    o: &mut Out,
+    o: &mut TableOut,
     i: usize,
     c: &Child,
     assessments: &[Assessment],
-    plans: &[Plan],
+    plans: &[CpPlan],
 ) -> io::Result<()> {
     // A child without plans gets one only as CPP-007, and only if they have no assessment.
     // CPP-009 needs a plan with room for a second one to start inside it; CPP-010 a last plan
     // that has ended, for a new one to follow.
-    let room = |e: &Plan| overlap_limit(ctx, e) - e.start >= 2;
+    let room = |e: &CpPlan| overlap_limit(ctx, e) - e.start >= 2;
     let plant = if !plans.is_empty() {
         o.planter.take(i, |k, _| match k {
-            Kind::Cpp007 => false,
-            Kind::Cpp009 => plans.iter().any(room),
-            Kind::Cpp010 => plans.last().is_some_and(|p| p.end.is_some()),
+            PlantKind::Cpp007 => false,
+            PlantKind::Cpp009 => plans.iter().any(room),
+            PlantKind::Cpp010 => plans.last().is_some_and(|p| p.end.is_some()),
             _ => true,
         })
     } else if assessments.is_empty() {
-        o.planter.take(i, |k, _| k == Kind::Cpp007)
+        o.planter.take(i, |k, _| k == PlantKind::Cpp007)
     } else {
         None
     };
@@ -180,13 +180,13 @@ pub(crate) fn write_plans(
         let r = rng.below(plans.len() as u64) as usize;
         match kind {
             // A future end date on any but the last plan would also overlap the next (CPP-009).
-            Kind::Cpp001 if !v.is_multiple_of(2) => plans.len() - 1,
+            PlantKind::Cpp001 if !v.is_multiple_of(2) => plans.len() - 1,
             // 25 previous plans on any but the last plan would make the next one's count look
             // too small (CPP-010).
-            Kind::Cpp004 => plans.len() - 1,
+            PlantKind::Cpp004 => plans.len() - 1,
             // A row of its own, after the child's plans.
-            Kind::Cpp010 => plans.len(),
-            Kind::Cpp009 => {
+            PlantKind::Cpp010 => plans.len(),
+            PlantKind::Cpp009 => {
                 let roomy: Vec<usize> = (0..plans.len()).filter(|&j| room(&plans[j])).collect();
                 roomy[r % roomy.len()]
             }
@@ -206,44 +206,44 @@ pub(crate) fn write_plans(
             continue;
         };
         match kind {
-            Kind::Cpp001 if v.is_multiple_of(2) => {
+            PlantKind::Cpp001 if v.is_multiple_of(2) => {
                 values[9] = V::Date(ctx.as_of + 1 + rng.days(14), DateForm::Dmy);
                 o.plant(kind, &values, 9)?;
             }
-            Kind::Cpp001 => {
+            PlantKind::Cpp001 => {
                 values[12] = V::Date(ctx.as_of + 1 + rng.days(90), DateForm::Dmy);
                 o.plant(kind, &values, 12)?;
             }
-            Kind::Cpp002 => {
+            PlantKind::Cpp002 => {
                 values[12] = V::Date(e.start - 1 - rng.days(60), DateForm::Dmy);
                 o.plant(kind, &values, 12)?;
             }
-            Kind::Cpp003 => {
+            PlantKind::Cpp003 => {
                 values[11] = V::Date(e.start - 1 - rng.days(30), DateForm::Dmy);
                 o.plant(kind, &values, 11)?;
             }
-            Kind::Cpp004 => {
+            PlantKind::Cpp004 => {
                 values[14] = V::Int(25, IntForm::Plain);
                 o.plant(kind, &values, 14)?;
             }
-            Kind::Cpp005 => {
+            PlantKind::Cpp005 => {
                 let mut again = values;
                 again[8] = V::Code(ABUSE[(e.latest as usize + 1) % ABUSE.len()]);
                 let w = WORKERS.iter().position(|&w| w == e.worker).unwrap_or(0);
                 again[16] = V::Text(WORKERS[(w + 3) % WORKERS.len()]);
                 o.plant_same_key(kind, &values, &again)?;
             }
-            Kind::Cpp006 => o.plant_copy(kind, &values)?,
-            Kind::Cpp007 => {
+            PlantKind::Cpp006 => o.plant_copy(kind, &values)?,
+            PlantKind::Cpp007 => {
                 o.plant(kind, &values, 0)?;
             }
-            Kind::Cpp009 => {
+            PlantKind::Cpp009 => {
                 // A second clean plan starting while this one runs, ending when it ends (or
                 // open with it): a plan entered twice, or an end date never recorded.
                 let start = e.start + 1 + rng.days(overlap_limit(ctx, e) - e.start - 1);
                 let upto = e.end.unwrap_or(ctx.as_of);
                 let span = upto - start;
-                let second = Plan {
+                let second = CpPlan {
                     start,
                     visit: Some(upto - rng.days(span.min(42) + 1)),
                     review: Some(start + rng.days(span + 1)),
@@ -259,18 +259,18 @@ pub(crate) fn write_plans(
                 o.plant(kind, &values, 6)?;
                 o.plant(kind, &again, 6)?;
             }
-            Kind::CppStartType => {
+            PlantKind::CppStartType => {
                 values[6] = V::Text(["31/09/2024", "2024-02-30"][v % 2]);
                 o.plant(kind, &values, 6)?;
             }
-            Kind::CppCategoryType => {
+            PlantKind::CppCategoryType => {
                 values[7] = V::Text(["f) Financial abuse", "Bullying"][v % 2]);
                 o.plant(kind, &values, 7)?;
             }
             _ => unreachable!("{kind:?} is not a cp_plans problem"),
         }
     }
-    if let Some((kind @ Kind::Cpp010, v)) = plant {
+    if let Some((kind @ PlantKind::Cpp010, v)) = plant {
         // A new plan after the last one, with its count carried over from it or left at nought.
         let last = plans.last().expect("taken only by children with a plan");
         let next = later_plan(ctx, last, &mut rng);
@@ -286,7 +286,7 @@ pub(crate) fn write_plans(
 }
 
 /// A plan's row, counting `previous` plans before it.
-fn plan_values(c: &Child, e: &Plan, previous: i64) -> [V<'static>; 17] {
+fn plan_values(c: &Child, e: &CpPlan, previous: i64) -> [V<'static>; 17] {
     let f = e.forms;
     let date = |d: Option<Day>, slot| d.map_or(V::Empty, |d| V::Date(d, f.date(slot)));
     [

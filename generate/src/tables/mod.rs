@@ -162,7 +162,7 @@ mod tests {
     use std::fs;
 
     use super::*;
-    use crate::plants::Kind;
+    use crate::plants::PlantKind;
     use crate::testing::checker::pack;
     use crate::vocab::{ABUSE, ETHNICITY, GENDER, PASTED_NOTES, SOURCE, YNU};
 
@@ -189,7 +189,7 @@ mod tests {
         assert_eq!(list("abuse_category"), ABUSE);
         // Every planted rule id exists in the pack (or is one it derives from a column).
         let text = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/annex-a.yaml")).unwrap();
-        for kind in Kind::ALL {
+        for kind in PlantKind::ALL {
             let rule = kind.info().rule;
             let derived = rule.split('.').collect::<Vec<_>>();
             let ok = match derived[..] {

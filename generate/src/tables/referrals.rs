@@ -4,7 +4,7 @@
 use std::io;
 
 use crate::council::{Child, Ctx};
-use crate::plants::{Check, Kind, Out};
+use crate::plants::{PlantKind, TableOut, TruthCheck};
 use crate::render::{DateForm, Day, Forms, IntForm, V, age_years};
 use crate::rng::{Rng, SALT_PLANT_ROWS, SALT_REFERRALS};
 use crate::tables::REFERRALS;
@@ -63,15 +63,21 @@ pub(crate) fn gen_referrals(ctx: &Ctx, i: usize, c: &Child, contacts: &[Contact]
     }
 }
 
-pub(crate) fn write_referrals(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, referrals: &[Referral]) -> io::Result<()> {
+pub(crate) fn write_referrals(
+    ctx: &Ctx,
+    o: &mut TableOut,
+    i: usize,
+    c: &Child,
+    referrals: &[Referral],
+) -> io::Result<()> {
     if referrals.is_empty() {
         return Ok(());
     }
-    let plant = o
-        .planter
-        .take(i, |k, _| k != Kind::Ref006 || ctx.mistyped_id(i, &o.invented).is_some());
+    let plant = o.planter.take(i, |k, _| {
+        k != PlantKind::Ref006 || ctx.mistyped_id(i, &o.invented).is_some()
+    });
     // The slip is made up when the problem is handed out, so every night gives it the same id.
-    let typo = plant.filter(|&(k, _)| k == Kind::Ref006).map(|_| {
+    let typo = plant.filter(|&(k, _)| k == PlantKind::Ref006).map(|_| {
         let typo = ctx.mistyped_id(i, &o.invented).expect("checked when taken");
         o.invented.push(typo);
         typo
@@ -79,8 +85,8 @@ pub(crate) fn write_referrals(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, refer
     let plant = plant.filter(|&(k, _)| ctx.live(i, REFERRALS, k));
     let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + REFERRALS as u64);
     let target = plant.map(|(k, _)| match k {
-        Kind::Ref002 => 0,
-        Kind::Ref001 => referrals.len() - 1,
+        PlantKind::Ref002 => 0,
+        PlantKind::Ref001 => referrals.len() - 1,
         _ => rng.below(referrals.len() as u64) as usize,
     });
     for (r, e) in referrals.iter().enumerate() {
@@ -107,57 +113,57 @@ pub(crate) fn write_referrals(ctx: &Ctx, o: &mut Out, i: usize, c: &Child, refer
             continue;
         };
         match kind {
-            Kind::Ref001 => {
+            PlantKind::Ref001 => {
                 let d = ctx.as_of + 1 + rng.days(200);
                 values[4] = V::Int(age_years(c.dob, d), IntForm::Plain);
                 values[5] = V::Date(d, DateForm::Dmy);
                 o.plant(kind, &values, 5)?;
             }
-            Kind::Ref002 => {
+            PlantKind::Ref002 => {
                 values[4] = V::Empty;
                 values[5] = V::Date(c.dob - 1 - rng.days(30), DateForm::Dmy);
                 o.plant(kind, &values, 5)?;
             }
-            Kind::Ref003 => {
+            PlantKind::Ref003 => {
                 values[8] = V::Int([0, 99][v % 2], IntForm::Plain);
                 o.plant(kind, &values, 8)?;
             }
-            Kind::Ref004 => {
+            PlantKind::Ref004 => {
                 let mut again = values;
                 again[6] = V::Code(SOURCE[(e.source as usize + 1 + rng.below(20) as usize) % SOURCE.len()]);
                 let w = WORKERS.iter().position(|&w| w == e.worker).unwrap_or(0);
                 again[10] = V::Text(WORKERS[(w + 1) % WORKERS.len()]);
                 o.plant_same_key(kind, &values, &again)?;
             }
-            Kind::Ref005 => {
+            PlantKind::Ref005 => {
                 values[10] = V::Text(PASTED_NOTES[v % 2]);
                 o.plant(kind, &values, 10)?;
             }
-            Kind::Ref006 => {
+            PlantKind::Ref006 => {
                 values[0] = V::Id(typo.expect("made up when taken"));
                 o.plant(kind, &values, 0)?;
             }
-            Kind::RefCountType => {
+            PlantKind::RefCountType => {
                 values[8] = V::Text(["three", "2.5"][v % 2]);
                 o.plant(kind, &values, 8)?;
             }
-            Kind::RefNfaType => {
+            PlantKind::RefNfaType => {
                 values[7] = V::Text("Maybe");
                 o.plant(kind, &values, 7)?;
             }
-            Kind::RefTeamRequired => {
+            PlantKind::RefTeamRequired => {
                 values[9] = V::Empty;
                 o.plant(kind, &values, 9)?;
             }
-            Kind::RefRagged => {
+            PlantKind::RefRagged => {
                 // "Surname, Forename" typed without quotes: one field too many.
                 let (first, last) = e.worker.split_once(' ').unwrap_or((e.worker, "Smith"));
                 let bad = format!("{last}, {first}");
                 values[10] = V::Verbatim(&bad);
-                let line = o.t.write_row(&values)?;
-                o.record(kind, line, "", Check::Ragged);
+                let line = o.export.write_row(&values)?;
+                o.record(kind, line, "", TruthCheck::Ragged);
             }
-            Kind::RefCountForm => {
+            PlantKind::RefCountForm => {
                 values[8] = V::Int(e.count, [IntForm::PointZero, IntForm::Padded][v % 2]);
                 o.plant(kind, &values, 8)?;
             }

@@ -7,7 +7,7 @@ use std::fs;
 use chrono::{Datelike, Months, NaiveDate};
 
 use super::{Scratch, Sheet, normalise};
-use crate::plants::{Expect, Truth};
+use crate::plants::{Expectation, Truth};
 use crate::render::MONTHS;
 use crate::tables::TABLE_NAMES;
 
@@ -624,15 +624,15 @@ pub(crate) fn assert_truth_matches(dir: &Scratch, truth: &[Truth], today: NaiveD
         let info = t.kind.info();
         let key = (TABLE_NAMES[t.table].to_string(), t.line, info.rule.to_string());
         match info.expect {
-            Expect::Finding => {
+            Expectation::Finding => {
                 assert!(found.contains(&key), "planted problem not found: {key:?}");
                 planted_lines.insert((key.0, key.1));
             }
-            Expect::None => {
+            Expectation::None => {
                 let on_line: Vec<_> = found.iter().filter(|f| f.0 == key.0 && f.1 == key.1).collect();
                 assert!(on_line.is_empty(), "tolerated value {key:?} was flagged: {on_line:?}");
             }
-            Expect::Change => {
+            Expectation::Change => {
                 assert!(changes.contains(&key), "listed change not made: {key:?}");
                 listed.insert(key);
             }
