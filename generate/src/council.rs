@@ -6,9 +6,10 @@ use std::io;
 use chrono::{Datelike, Months, NaiveDate};
 
 use crate::GenOptions;
+use crate::ids::IdScheme;
 use crate::nights::Night;
 use crate::render::{Day, day, nd};
-use crate::rng::{Rng, SALT_MISTYPED_ID, mix};
+use crate::rng::{Rng, SALT_MISTYPED_ID};
 use crate::vocab::{ETHNICITY_W, GENDER_W, NO, WORKERS, YES};
 
 /// What every table is drawn against in one run (one night): the seed, the council's dates and
@@ -31,27 +32,8 @@ pub(crate) struct Ctx {
     /// Clean dates of birth: 0–17 years old, at least two weeks old.
     pub(crate) dob_min: Day,
     dob_max: Day,
-    id_base: u64,
-    id_range: u64,
-    id_offset: u64,
-    /// `ID_STEP`⁻¹ mod `id_range`, to map an id number back to its child.
-    id_inverse: u64,
-}
-
-/// The step between consecutive children's id numbers (coprime to every id range).
-pub(crate) const ID_STEP: u64 = 618_037;
-
-/// `a`⁻¹ mod `m`, for `a` coprime to `m` (extended Euclid).
-fn inverse_mod(a: u64, m: u64) -> u64 {
-    let (mut r0, mut r1) = (i128::from(a % m), i128::from(m));
-    let (mut s0, mut s1) = (1i128, 0i128);
-    while r1 != 0 {
-        let q = r0 / r1;
-        (r0, r1) = (r1, r0 - q * r1);
-        (s0, s1) = (s1, s0 - q * s1);
-    }
-    debug_assert_eq!(r0, 1, "{a} is not coprime to {m}");
-    s0.rem_euclid(i128::from(m)) as u64
+    /// The children's id numbers.
+    ids: IdScheme,
 }
 
 impl Ctx {
@@ -71,11 +53,6 @@ impl Ctx {
         if !(1950..=9000).contains(&opts.as_of.year()) {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "as_of must be 1950–9000"));
         }
-        // Six digits after NF, more when there are too many children for that.
-        let mut id_base = 100_000u64;
-        while id_base * 9 < opts.children as u64 * 2 {
-            id_base *= 10;
-        }
         Ok(Ctx {
             seed: opts.seed,
             children: opts.children,
@@ -88,24 +65,18 @@ impl Ctx {
             ten_years_ago: years_ago(10)?,
             dob_min: years_ago(18)? + 1,
             dob_max: as_of - 14,
-            id_base,
-            id_range: id_base * 9,
-            id_offset: mix(opts.seed ^ 0x4E46) % (id_base * 9),
-            id_inverse: inverse_mod(ID_STEP, id_base * 9),
+            ids: IdScheme::new(opts.children, opts.seed ^ 0x4E46),
         })
     }
 
-    /// Distinct id numbers: i ↦ base + (i·ID_STEP + offset) mod range, with the step coprime to
-    /// the range (whose only prime factors are 2, 3 and 5).
+    /// Child `i`'s id number (`i` may be past the last child, for a child made up for a plant).
     pub(crate) fn id_num(&self, i: usize) -> u32 {
-        (self.id_base + (i as u64 * ID_STEP + self.id_offset) % self.id_range) as u32
+        self.ids.num(i as u64)
     }
 
     /// The child whose id number this is (the inverse of [`Ctx::id_num`]), if any.
     pub(crate) fn id_index(&self, num: u64) -> Option<usize> {
-        let x = num.checked_sub(self.id_base).filter(|&x| x < self.id_range)?;
-        let step = (x + self.id_range - self.id_offset) % self.id_range;
-        let i = u128::from(step) * u128::from(self.id_inverse) % u128::from(self.id_range);
+        let i = self.ids.index(num)?;
         usize::try_from(i).ok().filter(|&i| i < self.children)
     }
 
@@ -115,7 +86,7 @@ impl Ctx {
         let num = u64::from(self.id_num(i));
         let mut rng = Rng::stream(self.seed, i as u64, SALT_MISTYPED_ID);
         // Digit place × replacement digit, tried from a random start.
-        let n = u64::from(self.id_base.ilog10()) * 9;
+        let n = u64::from(self.ids.base.ilog10()) * 9;
         let start = rng.below(n);
         (0..n).map(|k| (start + k) % n).find_map(|k| {
             let place = 10u64.pow((k / 9) as u32);

@@ -22,10 +22,10 @@ use crate::{GenOptions, GenSummary};
 /// One child's events, in reused buffers.
 #[derive(Default)]
 struct Events {
-    pub(crate) contacts: Vec<Contact>,
-    pub(crate) referrals: Vec<Referral>,
-    pub(crate) assessments: Vec<Assessment>,
-    pub(crate) plans: Vec<CpPlan>,
+    contacts: Vec<Contact>,
+    referrals: Vec<Referral>,
+    assessments: Vec<Assessment>,
+    plans: Vec<CpPlan>,
 }
 
 pub(crate) fn run(opts: &GenOptions, dir: &Path) -> io::Result<(GenSummary, Vec<Truth>)> {

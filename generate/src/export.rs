@@ -51,12 +51,12 @@ pub(crate) struct ExportWriter {
     pub(crate) index: usize,
     pub(crate) out: BufWriter<File>,
     /// The row being written, as UTF-8.
-    pub(crate) buf: Vec<u8>,
+    buf: Vec<u8>,
     /// Windows-1252 encoder and its output buffer.
     cp1252: Option<(encoding_rs::Encoder, Vec<u8>)>,
     eol: &'static [u8],
     /// Physical line on which the next record starts.
-    pub(crate) line: usize,
+    line: usize,
     /// Line breaks inside the last record's fields.
     inner_breaks: usize,
     pub(crate) rows: usize,

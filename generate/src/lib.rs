@@ -54,16 +54,19 @@
 //! # Layout
 //!
 //! One module per concern: `rng` (the random streams), `vocab` (code lists and fictional names),
-//! `render` (dates and values as the exports write them), `export` (a table's CSV file with its
-//! system's quirks), `plants` (the kinds of planted problem, their schedule and the ground
-//! truth), `council` (the council's dates, ids and children), `tables` (one module per table,
-//! making its events and writing its rows and plants), `nights` (what each night's extract
-//! holds), `driver` (the loop over children that ties them together) and [`people`] (the person
-//! records, a generator of its own that shares the randomness and rendering).
+//! `ids` (`NF` id numbers, NHS numbers and UPNs), `render` (dates and values as the exports write
+//! them), `export` (a table's CSV file with its system's quirks), `plants` (the kinds of planted
+//! problem, their schedule, the writer that records them and the ground truth), `council` (the
+//! council's dates, children and their ids), `tables` (one module per table, making its events
+//! and writing its rows and plants), `nights` (what each night's extract holds), `driver` (the
+//! loop over children that ties them together) and [`people`] (the person records, a generator
+//! of its own that shares the randomness, identifiers and rendering). The tests check the output
+//! against an independent mini-checker (`testing`) written from the rule pack's wording.
 
 mod council;
 mod driver;
 mod export;
+mod ids;
 mod nights;
 pub mod people;
 mod plants;

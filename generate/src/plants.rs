@@ -7,9 +7,10 @@ use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use crate::GenOptions;
+use crate::council::Ctx;
 use crate::export::ExportWriter;
 use crate::render::{DateForm, Day, V, rendered};
-use crate::rng::{Rng, SALT_SCHEDULE};
+use crate::rng::{Rng, SALT_PLANT_ROWS, SALT_SCHEDULE};
 use crate::tables::{ASSESSMENTS, CHILDREN, COLUMNS, CONTACTS, CP_PLANS, REFERRALS, TABLE_NAMES};
 
 /// A kind of planted problem (named by its rule), tolerated oddity or expected correction; what
@@ -112,12 +113,12 @@ impl Expectation {
 
 /// What a kind of plant is: its table, rule, expectation, count and note.
 pub(crate) struct Info {
-    pub(crate) table: usize,
+    table: usize,
     pub(crate) rule: &'static str,
     pub(crate) expect: Expectation,
     /// How many at 1000 children.
     pub(crate) base: usize,
-    pub(crate) note: &'static str,
+    note: &'static str,
 }
 
 const fn info(table: usize, rule: &'static str, expect: Expectation, base: usize, note: &'static str) -> Info {
@@ -257,20 +258,20 @@ pub(crate) struct Truth {
     pub(crate) table: usize,
     pub(crate) line: usize,
     pub(crate) kind: PlantKind,
-    pub(crate) column: &'static str,
-    pub(crate) check: TruthCheck,
+    column: &'static str,
+    check: TruthCheck,
 }
 
 /// Hands planted problems to children in a pre-drawn order. Each problem has a target child;
 /// from there it waits for the first child with a suitable row (one problem per child per table).
 pub(crate) struct Planter {
     queue: Vec<(usize, PlantKind, usize)>,
-    pub(crate) next: usize,
+    next: usize,
     waiting: Vec<(PlantKind, usize)>,
 }
 
 impl Planter {
-    pub(crate) fn new(seed: u64, table: usize, children: usize, plant: bool) -> Self {
+    fn new(seed: u64, table: usize, children: usize, plant: bool) -> Self {
         let mut queue = Vec::new();
         if plant && children > 0 {
             let mut items = Vec::new();
@@ -303,6 +304,8 @@ impl Planter {
         }
     }
 
+    /// The first problem waiting for child `child` (those aimed at it or at an earlier child)
+    /// that `fits` (kind, variant) says one of its rows can hold, taken off the queue.
     pub(crate) fn take(
         &mut self,
         child: usize,
@@ -345,7 +348,20 @@ impl TableOut {
         })
     }
 
-    pub(crate) fn record(&mut self, kind: PlantKind, line: usize, column: &'static str, check: TruthCheck) {
+    /// Child `i`'s problem in this table as handed out (`plant`), if it is open on this night,
+    /// and the stream that draws the values of the row it is planted on.
+    pub(crate) fn tonight(
+        &self,
+        ctx: &Ctx,
+        i: usize,
+        plant: Option<(PlantKind, usize)>,
+    ) -> (Option<(PlantKind, usize)>, Rng) {
+        let table = self.export.index;
+        let plant = plant.filter(|&(kind, _)| ctx.live(i, table, kind));
+        (plant, Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + table as u64))
+    }
+
+    fn record(&mut self, kind: PlantKind, line: usize, column: &'static str, check: TruthCheck) {
         self.truth.push(Truth {
             table: self.export.index,
             line,
@@ -367,7 +383,7 @@ impl TableOut {
     }
 
     /// Record that the pack's correction `fix` changes file column `col` of the row on `line`.
-    pub(crate) fn fixed(&mut self, fix: PlantKind, line: usize, values: &[V], col: usize) {
+    fn fixed(&mut self, fix: PlantKind, line: usize, values: &[V], col: usize) {
         let t = self.truth_at(fix, line, values, col);
         self.truth.push(t);
     }
@@ -407,6 +423,28 @@ impl TableOut {
         self.fixed(kind, line, values, col);
         self.note_fixes(line, values);
         Ok(line)
+    }
+
+    /// Write a row whose problem is the value in file column `col`, which the pack's correction
+    /// `fix` changes; returns its line.
+    pub(crate) fn plant_fixed(
+        &mut self,
+        kind: PlantKind,
+        fix: PlantKind,
+        values: &[V],
+        col: usize,
+    ) -> io::Result<usize> {
+        let line = self.plant(kind, values, col)?;
+        self.fixed(fix, line, values, col);
+        Ok(line)
+    }
+
+    /// Write a row whose problem a test confirms by `check` rather than by one value.
+    pub(crate) fn plant_checked(&mut self, kind: PlantKind, values: &[V], check: TruthCheck) -> io::Result<()> {
+        let line = self.export.write_row(values)?;
+        self.record(kind, line, "", check);
+        self.note_fixes(line, values);
+        Ok(())
     }
 
     /// Write a clean row followed by an exact copy of it.

@@ -153,20 +153,8 @@ pub(crate) fn push_date(buf: &mut Vec<u8>, d: Day, form: DateForm) {
     let (yu, mu, du) = (y.unsigned_abs() as u64, u64::from(m), u64::from(dd));
     let serial = i64::from(d - EXCEL_EPOCH);
     match form {
-        DateForm::DmyShort if (1940..=2039).contains(&y) => {
-            push_uint(buf, du, 1);
-            buf.push(b'/');
-            push_uint(buf, mu, 1);
-            buf.push(b'/');
-            push_uint(buf, yu % 100, 2);
-        }
-        DateForm::Iso | DateForm::DmyShort => {
-            push_uint(buf, yu, 4);
-            buf.push(b'-');
-            push_uint(buf, mu, 2);
-            buf.push(b'-');
-            push_uint(buf, du, 2);
-        }
+        DateForm::DmyShort if (1940..=2039).contains(&y) => push_parts(buf, [(du, 1), (mu, 1), (yu % 100, 2)], b'/'),
+        DateForm::Iso | DateForm::DmyShort => push_parts(buf, [(yu, 4), (mu, 2), (du, 2)], b'-'),
         DateForm::DayMonYear => {
             push_uint(buf, du, 2);
             buf.push(b'-');
@@ -175,13 +163,17 @@ pub(crate) fn push_date(buf: &mut Vec<u8>, d: Day, form: DateForm) {
             push_uint(buf, yu, 4);
         }
         DateForm::Serial if (10_000..=99_999).contains(&serial) => push_int(buf, serial),
-        DateForm::Dmy | DateForm::Serial => {
-            push_uint(buf, du, 2);
-            buf.push(b'/');
-            push_uint(buf, mu, 2);
-            buf.push(b'/');
-            push_uint(buf, yu, 4);
+        DateForm::Dmy | DateForm::Serial => push_parts(buf, [(du, 2), (mu, 2), (yu, 4)], b'/'),
+    }
+}
+
+/// Three numbers, each `(n, at least this many digits)`, with `sep` between them.
+fn push_parts(buf: &mut Vec<u8>, parts: [(u64, usize); 3], sep: u8) {
+    for (k, (n, width)) in parts.into_iter().enumerate() {
+        if k > 0 {
+            buf.push(sep);
         }
+        push_uint(buf, n, width);
     }
 }
 

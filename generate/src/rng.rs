@@ -58,7 +58,7 @@ impl Rng {
 
 // Stream salts: one per purpose, so adding a purpose never shifts another's numbers.
 pub(crate) const SALT_CHILD: u64 = 0;
-pub(crate) const SALT_PERSON: u64 = 1;
+pub(crate) const SALT_CHILD_DETAILS: u64 = 1;
 pub(crate) const SALT_CONTACTS: u64 = 2;
 pub(crate) const SALT_REFERRALS: u64 = 3;
 pub(crate) const SALT_ASSESSMENTS: u64 = 4;

@@ -4,7 +4,7 @@
 pub(crate) const GENDER: [&str; 4] = ["a) Male", "b) Female", "c) Not stated/recorded", "d) Neither"];
 pub(crate) const GENDER_W: [u16; 4] = [505, 480, 12, 3];
 /// Codes written with the wrong case or spacing (code_form), by gender.
-pub(crate) const GENDER_FORMS: [[&str; 3]; 4] = [
+const GENDER_FORMS: [[&str; 3]; 4] = [
     [" a) male", "A) MALE", "a)  Male "],
     ["B) FEMALE", " b) female", "b)  Female "],
     [
@@ -15,7 +15,7 @@ pub(crate) const GENDER_FORMS: [[&str; 3]; 4] = [
     ["D) NEITHER", " d) neither", "d)  Neither "],
 ];
 /// Gender in a council's own wording, by gender: each is in `rules/synonyms/gender.csv`.
-pub(crate) const GENDER_WORDS: [[&str; 3]; 4] = [
+const GENDER_WORDS: [[&str; 3]; 4] = [
     ["Male", "M", "1"],
     ["Female", "F", "2"],
     ["Not known", "Unknown", "0"],
@@ -184,3 +184,17 @@ pub(crate) const PASTED_NOTES: [&str; 2] = [
     "Strategy discussion held with police and school, outcome S47; IRO informed. Chase GP records, update chronology, Monday.",
 ];
 pub(crate) const MULTILINE_TEAM: &str = "Northfield Assessment\nTeam 2";
+
+/// Gender `sex` miswritten: its code in the wrong case or spacing, or (`wording`) in the
+/// council's own words; `v` picks which.
+pub(crate) fn miswritten_gender(sex: u8, wording: bool, v: usize) -> &'static str {
+    let forms = if wording { &GENDER_WORDS } else { &GENDER_FORMS };
+    forms[sex as usize][v % 3]
+}
+
+/// Another social worker: the one `step` places after `worker` in [`WORKERS`] (so a second
+/// record on a key is not an exact copy).
+pub(crate) fn other_worker(worker: &str, step: usize) -> &'static str {
+    let w = WORKERS.iter().position(|&w| w == worker).unwrap_or(0);
+    WORKERS[(w + step) % WORKERS.len()]
+}

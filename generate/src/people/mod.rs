@@ -30,7 +30,6 @@
 //! people need little memory.
 
 mod copies;
-mod ids;
 mod names;
 mod population;
 mod record;
@@ -41,7 +40,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::council::ID_STEP;
+use crate::ids::IdScheme;
 use crate::render::{V, push_uint, render};
 use crate::rng::mix;
 use population::World;
@@ -93,25 +92,25 @@ pub const VARIATIONS: [&str; 19] = [
     "mother_surname",
 ];
 
-pub(crate) const EXACT: u32 = 0;
-pub(crate) const FIRST_TYPO: u32 = 1;
-pub(crate) const SURNAME_TYPO: u32 = 2;
-pub(crate) const NICKNAME: u32 = 3;
-pub(crate) const NAMES_SWAPPED: u32 = 4;
-pub(crate) const MIDDLE_AS_FIRST: u32 = 5;
-pub(crate) const SURNAME_CHANGED: u32 = 6;
-pub(crate) const ACCENTS_DROPPED: u32 = 7;
-pub(crate) const DOB_DAY_MONTH: u32 = 8;
-pub(crate) const DOB_DIGIT: u32 = 9;
-pub(crate) const DOB_YEAR: u32 = 10;
-pub(crate) const MOVED: u32 = 11;
-pub(crate) const NO_NHS: u32 = 12;
-pub(crate) const NHS_ADDED: u32 = 13;
-pub(crate) const NO_UPN: u32 = 14;
-pub(crate) const NO_POSTCODE: u32 = 15;
-pub(crate) const NO_GENDER: u32 = 16;
-pub(crate) const PREBIRTH: u32 = 17;
-pub(crate) const MOTHER_SURNAME: u32 = 18;
+const EXACT: u32 = 0;
+const FIRST_TYPO: u32 = 1;
+const SURNAME_TYPO: u32 = 2;
+const NICKNAME: u32 = 3;
+const NAMES_SWAPPED: u32 = 4;
+const MIDDLE_AS_FIRST: u32 = 5;
+const SURNAME_CHANGED: u32 = 6;
+const ACCENTS_DROPPED: u32 = 7;
+const DOB_DAY_MONTH: u32 = 8;
+const DOB_DIGIT: u32 = 9;
+const DOB_YEAR: u32 = 10;
+const MOVED: u32 = 11;
+const NO_NHS: u32 = 12;
+const NHS_ADDED: u32 = 13;
+const NO_UPN: u32 = 14;
+const NO_POSTCODE: u32 = 15;
+const NO_GENDER: u32 = 16;
+const PREBIRTH: u32 = 17;
+const MOTHER_SURNAME: u32 = 18;
 
 const HEADER: &str = "Person ID,First Name,Middle Names,Surname,Date of Birth,Expected Date of Birth,Gender,\
 Postcode,NHS Number,UPN,Source,Last Updated\n";
@@ -157,7 +156,8 @@ pub fn generate_people(opts: &PeopleOptions, dir: &Path) -> io::Result<PeopleSum
     separate(&mut slots);
 
     // Pass 2: rebuild each record's household and write the record.
-    let ids = Ids::new(world.seed, slots.len());
+    // Person IDs: `NF` + 6 digits (more when there are too many records), as the demo's child ids.
+    let ids = IdScheme::new(slots.len(), world.seed ^ 0x5045_4F50);
     let mut csv = BufWriter::with_capacity(1 << 20, File::create(dir.join("people.csv"))?);
     let mut truth = BufWriter::with_capacity(1 << 18, File::create(dir.join("people_truth.csv"))?);
     csv.write_all(HEADER.as_bytes())?;
@@ -171,7 +171,7 @@ pub fn generate_people(opts: &PeopleOptions, dir: &Path) -> io::Result<PeopleSum
             built = s.household;
         }
         let rec = &recs[usize::from(s.within)];
-        let id = ids.num(s.record);
+        let id = ids.num(u64::from(s.record));
         buf.clear();
         world.write_record(&mut buf, id, rec);
         csv.write_all(&buf)?;
@@ -214,18 +214,18 @@ fn push_variations(buf: &mut Vec<u8>, set: u32) {
 /// One record's place in the output: enough to rebuild it, and the hash that orders it.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    pub(crate) key: u64,
+    key: u64,
     /// Number in generation order (gives the Person ID).
-    pub(crate) record: u32,
-    pub(crate) first_person: u32,
-    pub(crate) household: u32,
+    record: u32,
+    first_person: u32,
+    household: u32,
     /// Index among the household's records.
-    pub(crate) within: u8,
-    pub(crate) child: u8,
+    within: u8,
+    child: u8,
 }
 
 impl Slot {
-    pub(crate) fn person(&self) -> u32 {
+    fn person(&self) -> u32 {
         self.first_person + u32::from(self.child)
     }
 }
@@ -253,41 +253,15 @@ fn separate(slots: &mut [Slot]) {
     }
 }
 
-/// Person IDs: `NF` + 6 digits (more when there are too many records), distinct, in no order
-/// (the demo's scheme: base + (i·step + offset) mod range).
-struct Ids {
-    pub(crate) base: u64,
-    pub(crate) range: u64,
-    offset: u64,
-}
-
-impl Ids {
-    pub(crate) fn new(seed: u64, records: usize) -> Self {
-        let mut base = 100_000u64;
-        while base * 9 < records as u64 * 2 {
-            base *= 10;
-        }
-        Ids {
-            base,
-            range: base * 9,
-            offset: mix(seed ^ 0x5045_4F50) % (base * 9),
-        }
-    }
-
-    pub(crate) fn num(&self, record: u32) -> u32 {
-        (self.base + (u64::from(record) * ID_STEP + self.offset) % self.range) as u32
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::{HashMap, HashSet};
 
     use chrono::{Datelike, Months};
 
-    use super::ids::{nhs_number_valid, upn_valid};
     use super::names::{NICKNAMES, Text};
     use super::*;
+    use crate::ids::{nhs_number_valid, upn_valid};
     use crate::vocab::POSTCODE_LETTERS;
 
     fn opts(seed: u64, people: usize) -> PeopleOptions {

@@ -119,7 +119,7 @@ pub(crate) struct Weighted {
 }
 
 impl Weighted {
-    pub(crate) fn new(names: &'static [&'static str], flat: u64) -> Self {
+    fn new(names: &'static [&'static str], flat: u64) -> Self {
         let mut total = 0;
         let cumulative = (0..names.len() as u64)
             .map(|r| {
@@ -187,7 +187,7 @@ pub(crate) fn names() -> &'static Names {
 #[derive(Clone, Copy)]
 pub(crate) struct Text {
     pub(crate) len: u8,
-    pub(crate) bytes: [u8; 47],
+    bytes: [u8; 47],
 }
 
 impl Text {

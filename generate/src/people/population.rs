@@ -7,10 +7,9 @@ use std::io;
 use chrono::{Datelike, Months, NaiveDate};
 
 use super::PeopleOptions;
-use super::ids::{UPN_LETTERS, nhs_check_digit, nhs_number_valid, upn_check_letter, upn_valid};
 use super::names::{Names, SURNAMES, TAIL_FIRST, TAIL_PER_MILLE, TAIL_SECOND, Text, names};
 use super::record::{NfPostcode, Rec};
-use crate::council::ID_STEP;
+use crate::ids::{ID_STEP, UPN_LETTERS, nhs_check_digit, nhs_number_valid, upn_check_letter, upn_valid};
 use crate::render::{Day, age_years, day, nd};
 use crate::rng::{Rng, SALT_COPIES, SALT_HOUSEHOLD, SALT_PEOPLE_PERSON, mix};
 
@@ -61,21 +60,21 @@ pub(crate) struct TruePerson {
     pub(crate) dob: Day,
     pub(crate) postcode: NfPostcode,
     pub(crate) nhs: Option<[u8; 10]>,
-    pub(crate) upn: Option<[u8; 13]>,
+    upn: Option<[u8; 13]>,
 }
 
 /// What pass 1 needs of a household: its size and how many records each child has.
 pub(crate) struct HouseholdPlan {
     pub(crate) size: usize,
     twin: Option<usize>,
-    pub(crate) dobs: [Day; 4],
+    dobs: [Day; 4],
     pub(crate) copies: [Copies; 4],
 }
 
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Copies {
     dups: u8,
-    pub(crate) prebirth: bool,
+    prebirth: bool,
 }
 
 impl Copies {
@@ -86,10 +85,10 @@ impl Copies {
 
 pub(crate) struct World {
     pub(crate) seed: u64,
-    pub(crate) people: usize,
+    people: usize,
     pub(crate) as_of: Day,
     /// Oldest date of birth (25 at the extract date) and the first day of 18-year-olds.
-    pub(crate) dob_min: Day,
+    dob_min: Day,
     adult: Day,
     sixteen: Day,
     /// When the last system's records were migrated (1 April, seven years before).
@@ -173,14 +172,14 @@ impl World {
     }
 
     /// Person `index`'s extra records: the first draws of its stream, which goes on to shape them.
-    pub(crate) fn copies(&self, index: usize, dob: Day) -> (Copies, Rng) {
+    fn copies(&self, index: usize, dob: Day) -> (Copies, Rng) {
         let mut r = Rng::stream(self.seed, index as u64, SALT_COPIES);
         let dups = r.weighted(&DUPS_W) as u8;
         let prebirth = dob > self.sixteen && r.chance(PREBIRTH_PER_MILLE);
         (Copies { dups, prebirth }, r)
     }
 
-    pub(crate) fn surname(&self, rng: &mut Rng) -> Text {
+    fn surname(&self, rng: &mut Rng) -> Text {
         if rng.chance(TAIL_PER_MILLE) {
             let mut t = Text::of(rng.pick(TAIL_FIRST));
             t.push(rng.pick(TAIL_SECOND));
@@ -261,7 +260,7 @@ impl World {
     }
 
     /// ≈30% have a middle name (an eighth of them two), never their first name.
-    pub(crate) fn middle(&self, r: &mut Rng, sex: usize, first: &Text) -> (Text, u8) {
+    fn middle(&self, r: &mut Rng, sex: usize, first: &Text) -> (Text, u8) {
         let mut middle = Text::EMPTY;
         if !r.chance(300) {
             return (middle, 0);
@@ -290,7 +289,7 @@ impl World {
 
     /// Person `index`'s NHS number: `999`, six digits no one else has, the check digit. A
     /// twelfth of six-digit runs have no valid check digit: those people have no number.
-    pub(crate) fn nhs(&self, index: usize) -> Option<[u8; 10]> {
+    fn nhs(&self, index: usize) -> Option<[u8; 10]> {
         if index as u64 >= NHS_BASES {
             return None;
         }
@@ -309,7 +308,7 @@ impl World {
     /// a few joined later from abroad); 1 in 20 have none (independent school, home education).
     /// The LA number is mostly the council's own; a few started school elsewhere. 1% are
     /// temporary UPNs, ending in a letter.
-    pub(crate) fn upn(&self, index: usize, dob: Day, r: &mut Rng) -> Option<[u8; 13]> {
+    fn upn(&self, index: usize, dob: Day, r: &mut Rng) -> Option<[u8; 13]> {
         let born = nd(dob);
         let mut year = born.year() + 4 + i32::from(born.month() >= 9);
         if r.chance(80) {
@@ -361,7 +360,7 @@ impl World {
         from + r.days(self.as_of - from + 1)
     }
 
-    pub(crate) fn canonical(&self, p: &TruePerson, r: &mut Rng) -> Rec {
+    fn canonical(&self, p: &TruePerson, r: &mut Rng) -> Rec {
         let source = self.source(p.dob, None, r);
         let gender = match r.below(1000) {
             0..15 => None,

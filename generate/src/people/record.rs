@@ -9,8 +9,8 @@ use crate::vocab::{GENDER, POSTCODE_LETTERS};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct NfPostcode {
-    pub(crate) district: u8,
-    pub(crate) sector: u8,
+    district: u8,
+    sector: u8,
     unit: [u8; 2],
 }
 
@@ -38,7 +38,7 @@ impl NfPostcode {
         }
     }
 
-    pub(crate) fn push(self, buf: &mut Vec<u8>) {
+    fn push(self, buf: &mut Vec<u8>) {
         buf.extend_from_slice(b"NF");
         push_uint(buf, u64::from(self.district), 1);
         buf.push(b' ');

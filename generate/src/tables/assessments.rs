@@ -5,11 +5,11 @@ use std::io;
 
 use crate::council::{Child, Ctx};
 use crate::plants::{PlantKind, TableOut, TruthCheck};
-use crate::render::{DateForm, Day, Forms, IntForm, V, age_years};
-use crate::rng::{Rng, SALT_ASSESSMENTS, SALT_PLANT_ROWS};
-use crate::tables::ASSESSMENTS;
+use crate::render::{DateForm, Day, Forms, V};
+use crate::rng::{Rng, SALT_ASSESSMENTS};
 use crate::tables::referrals::Referral;
-use crate::vocab::{ASSESSMENT_TEAMS, ETHNICITY, GENDER, MULTILINE_TEAM, NO, WORKERS, YES, YNU};
+use crate::tables::{event_row, move_event};
+use crate::vocab::{ASSESSMENT_TEAMS, MULTILINE_TEAM, NO, WORKERS, YES, YNU, other_worker};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Assessment {
@@ -71,8 +71,7 @@ pub(crate) fn write_assessments(
     let plant = o
         .planter
         .take(i, |k, _| k != PlantKind::Ass004 || assessments.iter().any(old));
-    let plant = plant.filter(|&(k, _)| ctx.live(i, ASSESSMENTS, k));
-    let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + ASSESSMENTS as u64);
+    let (plant, mut rng) = o.tonight(ctx, i, plant);
     let target = plant.map(|(k, _)| match k {
         PlantKind::Ass004 => assessments.iter().position(old).unwrap_or(0),
         _ => rng.below(assessments.len() as u64) as usize,
@@ -87,12 +86,7 @@ pub(crate) fn write_assessments(
             Some(_) => V::Text("No"),
             None => V::Empty,
         };
-        let mut values = [
-            V::Id(c.num),
-            V::Code(GENDER[c.sex as usize]),
-            V::Code(ETHNICITY[c.eth as usize]),
-            V::Date(c.dob, f.date(0)),
-            f.age(age_years(c.dob, e.start)),
+        let event = [
             V::Code(YNU[c.disability as usize]),
             V::Date(e.start, f.date(1)),
             V::Code(YNU[e.seen as usize]),
@@ -101,6 +95,7 @@ pub(crate) fn write_assessments(
             V::Text(e.team),
             V::Text(e.worker),
         ];
+        let mut values: [V; 12] = event_row(c, f, e.start, &event);
         let Some((kind, v)) = plant.filter(|_| target == Some(r)) else {
             o.write(&values)?;
             continue;
@@ -111,9 +106,7 @@ pub(crate) fn write_assessments(
                 o.plant(kind, &values, 8)?;
             }
             PlantKind::Ass001 => {
-                let d = ctx.as_of + 1 + rng.days(60);
-                values[4] = V::Int(age_years(c.dob, d), IntForm::Plain);
-                values[6] = V::Date(d, DateForm::Dmy);
+                move_event(&mut values, c, 6, ctx.as_of + 1 + rng.days(60));
                 values[8] = V::Empty;
                 values[9] = V::Empty;
                 o.plant(kind, &values, 6)?;
@@ -124,8 +117,7 @@ pub(crate) fn write_assessments(
             }
             PlantKind::Ass003 => {
                 let mut again = values;
-                let w = WORKERS.iter().position(|&w| w == e.worker).unwrap_or(0);
-                again[11] = V::Text(WORKERS[(w + 7) % WORKERS.len()]);
+                again[11] = V::Text(other_worker(e.worker, 7));
                 again[7] = V::Code(YNU[if e.seen == YES { NO } else { YES } as usize]);
                 o.plant_same_key(kind, &values, &again)?;
             }
@@ -146,8 +138,7 @@ pub(crate) fn write_assessments(
             }
             PlantKind::AssMultilineTeam => {
                 values[10] = V::Text(MULTILINE_TEAM);
-                let line = o.export.write_row(&values)?;
-                o.record(kind, line, "", TruthCheck::Value(10, MULTILINE_TEAM.to_string()));
+                o.plant_checked(kind, &values, TruthCheck::Value(10, MULTILINE_TEAM.to_string()))?;
             }
             _ => unreachable!("{kind:?} is not an assessments problem"),
         }

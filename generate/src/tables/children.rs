@@ -4,27 +4,25 @@
 use std::io;
 
 use crate::council::{Child, Ctx};
+use crate::ids::nhs_check_digit;
 use crate::plants::{PlantKind, TableOut};
 use crate::render::{DateForm, Forms, V, age_years};
-use crate::rng::{Rng, SALT_CHILD, SALT_EXTRA_CHILD, SALT_PERSON, SALT_PLANT_ROWS};
-use crate::tables::CHILDREN;
-use crate::vocab::{
-    ETHNICITY, FEMALE_FIRST, GENDER, GENDER_FORMS, GENDER_WORDS, MALE_FIRST, POSTCODE_LETTERS, SURNAMES,
-};
+use crate::rng::{Rng, SALT_CHILD, SALT_CHILD_DETAILS, SALT_EXTRA_CHILD};
+use crate::vocab::{ETHNICITY, FEMALE_FIRST, GENDER, MALE_FIRST, POSTCODE_LETTERS, SURNAMES, miswritten_gender};
 
 /// Children-table-only details.
-pub(crate) struct ChildDetails {
-    pub(crate) first: &'static str,
-    pub(crate) second: &'static str,
-    pub(crate) surname: &'static str,
-    pub(crate) postcode: [u8; 7],
-    pub(crate) nhs: [u8; 10],
-    pub(crate) nhs_spaced: bool,
-    pub(crate) forms: Forms,
+struct ChildDetails {
+    first: &'static str,
+    second: &'static str,
+    surname: &'static str,
+    postcode: [u8; 7],
+    nhs: [u8; 10],
+    nhs_spaced: bool,
+    forms: Forms,
 }
 
 impl ChildDetails {
-    pub(crate) fn new(rng: &mut Rng, sex: u8) -> Self {
+    fn new(rng: &mut Rng, sex: u8) -> Self {
         let names = match sex {
             0 => &MALE_FIRST,
             1 => &FEMALE_FIRST,
@@ -36,21 +34,15 @@ impl ChildDetails {
         postcode[4] = b'0' + rng.below(10) as u8;
         postcode[5] = rng.pick(POSTCODE_LETTERS);
         postcode[6] = rng.pick(POSTCODE_LETTERS);
-        // NHS test range: 999 + six digits + mod-11 check digit (10 means "invalid": redraw).
+        // NHS test range: 999 + six digits + mod-11 check digit (none for some: redraw).
         let nhs = loop {
-            let mut digits = [9u8; 10];
+            let mut digits = [9u32; 10];
             for d in &mut digits[3..9] {
-                *d = rng.below(10) as u8;
+                *d = rng.below(10) as u32;
             }
-            let sum: u32 = digits[..9]
-                .iter()
-                .enumerate()
-                .map(|(i, &d)| u32::from(d) * (10 - i as u32))
-                .sum();
-            let check = (11 - sum % 11) % 11;
-            if check < 10 {
-                digits[9] = check as u8;
-                break digits.map(|d| b'0' + d);
+            if let Some(check) = nhs_check_digit(&digits[..9]) {
+                digits[9] = check;
+                break digits.map(|d| b'0' + d as u8);
             }
         };
         ChildDetails {
@@ -66,28 +58,15 @@ impl ChildDetails {
 }
 
 pub(crate) fn write_child(ctx: &Ctx, o: &mut TableOut, i: usize, c: &Child) -> io::Result<()> {
-    let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PERSON);
+    let mut rng = Rng::stream(ctx.seed, i as u64, SALT_CHILD_DETAILS);
     let p = ChildDetails::new(&mut rng, c.sex);
     let plant = o.planter.take(i, |k, _| k != PlantKind::Chi001 || i > 0);
     if !ctx.recorded(c.dob) {
         return Ok(());
     }
-    let plant = plant.filter(|&(k, _)| ctx.live(i, CHILDREN, k));
-    let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + CHILDREN as u64);
-
+    let (plant, mut rng) = o.tonight(ctx, i, plant);
     let mut nhs_buf = [b' '; 12];
-    let nhs = nhs_text(&p, &mut nhs_buf);
-    let postcode = std::str::from_utf8(&p.postcode).expect("ASCII");
-    let mut values = [
-        V::Id(c.num),
-        V::Text(p.first),
-        V::Text(p.surname),
-        V::Date(c.dob, p.forms.date(0)),
-        V::Code(GENDER[c.sex as usize]),
-        V::Code(ETHNICITY[c.eth as usize]),
-        V::Code(postcode),
-        V::Code(nhs),
-    ];
+    let mut values = p.row(c, c.num, V::Date(c.dob, p.forms.date(0)), &mut nhs_buf);
     let Some((kind, v)) = plant else {
         o.write(&values)?;
         return Ok(());
@@ -113,18 +92,7 @@ pub(crate) fn write_child(ctx: &Ctx, o: &mut TableOut, i: usize, c: &Child) -> i
                 return Ok(());
             }
             let mut nhs_buf = [b' '; 12];
-            let nhs = nhs_text(&q, &mut nhs_buf);
-            let postcode = std::str::from_utf8(&q.postcode).expect("ASCII");
-            let values = [
-                V::Id(ctx.id_num(j)),
-                V::Text(q.first),
-                V::Text(q.surname),
-                V::Date(dob, DateForm::Dmy),
-                V::Code(GENDER[other.sex as usize]),
-                V::Code(ETHNICITY[other.eth as usize]),
-                V::Code(postcode),
-                V::Code(nhs),
-            ];
+            let values = q.row(&other, ctx.id_num(j), V::Date(dob, DateForm::Dmy), &mut nhs_buf);
             o.plant(kind, &values, 0)?;
             o.odd_dobs.push((j, false, Some(dob)));
         }
@@ -162,6 +130,7 @@ pub(crate) fn write_child(ctx: &Ctx, o: &mut TableOut, i: usize, c: &Child) -> i
             o.plant(kind, &values, 7)?;
         }
         PlantKind::Chi005 => {
+            let postcode = p.postcode_text();
             let (out, inward) = (&postcode[..3], &postcode[4..]);
             let bad = match v % 3 {
                 0 => format!("{out} {}", &inward[..2]),
@@ -178,8 +147,7 @@ pub(crate) fn write_child(ctx: &Ctx, o: &mut TableOut, i: usize, c: &Child) -> i
                 _ => (format!("{}  {}", p.first, p.second), 1),
             };
             values[col] = V::Text(&bad);
-            let line = o.plant(kind, &values, col)?;
-            o.fixed(PlantKind::FixChiNames, line, &values, col);
+            o.plant_fixed(kind, PlantKind::FixChiNames, &values, col)?;
         }
         PlantKind::ChiDobType => {
             values[3] = V::Text(["31/02/2015", "2015-13-01", "12th May 2014"][v % 3]);
@@ -196,29 +164,45 @@ pub(crate) fn write_child(ctx: &Ctx, o: &mut TableOut, i: usize, c: &Child) -> i
             o.plant(kind, &values, 4)?;
         }
         PlantKind::ChiSexCodeForm | PlantKind::ChiSexWording => {
-            let forms = if kind == PlantKind::ChiSexCodeForm {
-                &GENDER_FORMS
-            } else {
-                &GENDER_WORDS
-            };
-            values[4] = V::Text(forms[c.sex as usize][v % 3]);
-            let line = o.plant(kind, &values, 4)?;
-            o.fixed(PlantKind::FixChiSex, line, &values, 4);
+            values[4] = V::Text(miswritten_gender(c.sex, kind == PlantKind::ChiSexWording, v));
+            o.plant_fixed(kind, PlantKind::FixChiSex, &values, 4)?;
         }
         _ => unreachable!("{kind:?} is not a children problem"),
     }
     Ok(())
 }
 
-fn nhs_text<'a>(p: &ChildDetails, buf: &'a mut [u8; 12]) -> &'a str {
-    let len = if p.nhs_spaced {
-        buf[..3].copy_from_slice(&p.nhs[..3]);
-        buf[4..7].copy_from_slice(&p.nhs[3..6]);
-        buf[8..].copy_from_slice(&p.nhs[6..]);
-        12
-    } else {
-        buf[..10].copy_from_slice(&p.nhs);
-        10
-    };
-    std::str::from_utf8(&buf[..len]).expect("ASCII")
+impl ChildDetails {
+    /// The row of a child `c` (gender and ethnicity) with id number `num`, these details and
+    /// date of birth `dob`; `nhs_buf` holds the NHS number as written.
+    fn row<'a>(&'a self, c: &Child, num: u32, dob: V<'a>, nhs_buf: &'a mut [u8; 12]) -> [V<'a>; 8] {
+        [
+            V::Id(num),
+            V::Text(self.first),
+            V::Text(self.surname),
+            dob,
+            V::Code(GENDER[c.sex as usize]),
+            V::Code(ETHNICITY[c.eth as usize]),
+            V::Code(self.postcode_text()),
+            V::Code(self.nhs_text(nhs_buf)),
+        ]
+    }
+
+    fn postcode_text(&self) -> &str {
+        std::str::from_utf8(&self.postcode).expect("ASCII")
+    }
+
+    /// The NHS number as this child's record writes it (`999 123 4567`, or without spaces).
+    fn nhs_text<'a>(&self, buf: &'a mut [u8; 12]) -> &'a str {
+        let len = if self.nhs_spaced {
+            buf[..3].copy_from_slice(&self.nhs[..3]);
+            buf[4..7].copy_from_slice(&self.nhs[3..6]);
+            buf[8..].copy_from_slice(&self.nhs[6..]);
+            12
+        } else {
+            buf[..10].copy_from_slice(&self.nhs);
+            10
+        };
+        std::str::from_utf8(&buf[..len]).expect("ASCII")
+    }
 }

@@ -7,15 +7,15 @@ use chrono::{Datelike, NaiveDate};
 use crate::council::{Child, Ctx};
 use crate::plants::{PlantKind, TableOut};
 use crate::render::{ALT_FORMS, DateForm, Day, Forms, IntForm, V, age_years, day, nd, rendered};
-use crate::rng::{Rng, SALT_CONTACTS, SALT_PLANT_ROWS};
-use crate::tables::CONTACTS;
-use crate::vocab::{ETHNICITY, GENDER, GENDER_FORMS, GENDER_WORDS, SOURCE, SOURCE_W};
+use crate::rng::{Rng, SALT_CONTACTS};
+use crate::tables::{before_birth, event_row, move_event};
+use crate::vocab::{GENDER, SOURCE, SOURCE_W, miswritten_gender};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Contact {
     pub(crate) date: Day,
     pub(crate) source: u8,
-    pub(crate) forms: Forms,
+    forms: Forms,
 }
 
 pub(crate) fn gen_contacts(ctx: &Ctx, i: usize, c: &Child, out: &mut Vec<Contact>) {
@@ -64,8 +64,7 @@ pub(crate) fn write_contacts(ctx: &Ctx, o: &mut TableOut, i: usize, c: &Child, c
         PlantKind::Con009 | PlantKind::Con010 => contacts.len() >= 2,
         _ => true,
     });
-    let plant = plant.filter(|&(k, _)| ctx.live(i, CONTACTS, k));
-    let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + CONTACTS as u64);
+    let (plant, mut rng) = o.tonight(ctx, i, plant);
     let target = plant.map(|(k, _)| match k {
         PlantKind::Con002 | PlantKind::Con004 | PlantKind::ConLeapDay => 0,
         PlantKind::Con001 => contacts.len() - 1,
@@ -78,46 +77,33 @@ pub(crate) fn write_contacts(ctx: &Ctx, o: &mut TableOut, i: usize, c: &Child, c
             break;
         }
         let f = e.forms;
-        let age = age_years(c.dob, e.date);
-        let mut values = [
-            V::Id(c.num),
-            V::Code(GENDER[c.sex as usize]),
-            V::Code(ETHNICITY[c.eth as usize]),
-            V::Date(c.dob, f.date(0)),
-            f.age(age),
-            V::Date(e.date, f.date(1)),
-            V::Code(SOURCE[e.source as usize]),
-        ];
+        let event = [V::Date(e.date, f.date(1)), V::Code(SOURCE[e.source as usize])];
+        let mut values: [V; 7] = event_row(c, f, e.date, &event);
         let Some((kind, v)) = plant.filter(|_| target == Some(r)) else {
             o.write(&values)?;
             continue;
         };
         match kind {
             PlantKind::Con001 => {
-                let d = ctx.as_of + 1 + rng.days(365);
-                values[4] = V::Int(age_years(c.dob, d), IntForm::Plain);
-                values[5] = V::Date(d, DateForm::Dmy);
+                move_event(&mut values, c, 5, ctx.as_of + 1 + rng.days(365));
                 o.plant(kind, &values, 5)?;
             }
             PlantKind::Con002 => {
-                values[4] = V::Empty;
-                values[5] = V::Date(c.dob - 1 - rng.days(30), DateForm::Dmy);
+                before_birth(&mut values, c, &mut rng);
                 o.plant(kind, &values, 5)?;
             }
             PlantKind::Con003 => {
+                let age = age_years(c.dob, e.date);
                 let wrong = if v % 2 == 1 && age > 0 {
                     age - 1
                 } else {
                     age + 1 + rng.below(2) as i64
                 };
                 values[4] = V::Int(wrong, IntForm::Plain);
-                let line = o.plant(kind, &values, 4)?;
-                o.fixed(PlantKind::FixConAge, line, &values, 4);
+                o.plant_fixed(kind, PlantKind::FixConAge, &values, 4)?;
             }
             PlantKind::Con004 => {
-                let d = ctx.seven_years_ago - 1 - rng.days(700);
-                values[4] = V::Int(age_years(c.dob, d), IntForm::Plain);
-                values[5] = V::Date(d, DateForm::Dmy);
+                move_event(&mut values, c, 5, ctx.seven_years_ago - 1 - rng.days(700));
                 o.plant(kind, &values, 5)?;
             }
             PlantKind::Con005 => {
@@ -174,8 +160,7 @@ pub(crate) fn write_contacts(ctx: &Ctx, o: &mut TableOut, i: usize, c: &Child, c
                     format!("{id} ")
                 };
                 values[0] = V::Text(&bad);
-                let line = o.plant(kind, &values, 0)?;
-                o.fixed(PlantKind::FixConId, line, &values, 0);
+                o.plant_fixed(kind, PlantKind::FixConId, &values, 0)?;
             }
             PlantKind::ConDateType => {
                 values[5] = V::Text(["32/01/2025", "2025/02/30", "next week"][v % 3]);
@@ -190,14 +175,8 @@ pub(crate) fn write_contacts(ctx: &Ctx, o: &mut TableOut, i: usize, c: &Child, c
                 o.plant(kind, &values, 6)?;
             }
             PlantKind::ConGenderCodeForm | PlantKind::ConGenderWording => {
-                let forms = if kind == PlantKind::ConGenderCodeForm {
-                    &GENDER_FORMS
-                } else {
-                    &GENDER_WORDS
-                };
-                values[1] = V::Text(forms[c.sex as usize][v % 3]);
-                let line = o.plant(kind, &values, 1)?;
-                o.fixed(PlantKind::FixConGender, line, &values, 1);
+                values[1] = V::Text(miswritten_gender(c.sex, kind == PlantKind::ConGenderWording, v));
+                o.plant_fixed(kind, PlantKind::FixConGender, &values, 1)?;
             }
             PlantKind::ConDobType | PlantKind::ConDobMissing => {
                 if kind == PlantKind::ConDobType {
@@ -223,8 +202,7 @@ pub(crate) fn write_contacts(ctx: &Ctx, o: &mut TableOut, i: usize, c: &Child, c
                     o.write(&values)?;
                     continue;
                 }
-                values[4] = V::Int(age_years(c.dob, d), IntForm::Plain);
-                values[5] = V::Date(d, DateForm::Dmy);
+                move_event(&mut values, c, 5, d);
                 o.plant(kind, &values, 4)?;
             }
             _ => unreachable!("{kind:?} is not a contacts problem"),

@@ -5,11 +5,11 @@ use std::io;
 
 use crate::council::{Child, Ctx};
 use crate::plants::{PlantKind, TableOut};
-use crate::render::{DateForm, Day, Forms, IntForm, V, age_years};
-use crate::rng::{Rng, SALT_PLANS, SALT_PLANT_ROWS};
-use crate::tables::CP_PLANS;
+use crate::render::{DateForm, Day, Forms, IntForm, V};
+use crate::rng::{Rng, SALT_PLANS};
 use crate::tables::assessments::Assessment;
-use crate::vocab::{ABUSE, ABUSE_W, CP_TEAMS, ETHNICITY, GENDER, NO, WORKERS, YES, YNU};
+use crate::tables::event_row;
+use crate::vocab::{ABUSE, ABUSE_W, CP_TEAMS, NO, WORKERS, YES, YNU, other_worker};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct CpPlan {
@@ -92,22 +92,8 @@ pub(crate) fn gen_plans(ctx: &Ctx, i: usize, c: &Child, assessments: &[Assessmen
 fn orphan_plan(ctx: &Ctx, c: &Child, rng: &mut Rng) -> CpPlan {
     let lo = (c.dob + 1).max(ctx.as_of - 730);
     let start = lo + rng.days(ctx.as_of - lo + 1);
-    let span = ctx.as_of - start;
-    let initial = rng.weighted(&ABUSE_W) as u8;
-    CpPlan {
-        start,
-        end: None,
-        review: (span >= 90).then(|| start + rng.days(span + 1)),
-        visit: Some(ctx.as_of - rng.days(span.min(42) + 1)),
-        seen_alone: Some(YES),
-        initial,
-        latest: initial,
-        emergency: NO,
-        previous: 0,
-        team: CP_TEAMS[(c.worker as usize) % CP_TEAMS.len()],
-        worker: WORKERS[c.worker as usize],
-        forms: Forms::draw(rng),
-    }
+    let team = CP_TEAMS[(c.worker as usize) % CP_TEAMS.len()];
+    open_plan(ctx, start, 0, team, WORKERS[c.worker as usize], rng)
 }
 
 /// A clean, open plan starting within 60 days of the day `last` (which has ended) ends: a child
@@ -115,6 +101,13 @@ fn orphan_plan(ctx: &Ctx, c: &Child, rng: &mut Rng) -> CpPlan {
 fn later_plan(ctx: &Ctx, last: &CpPlan, rng: &mut Rng) -> CpPlan {
     let end = last.end.expect("the last plan has ended");
     let start = end + rng.days((ctx.as_of - end).min(60) + 1);
+    open_plan(ctx, start, last.previous + 1, last.team, last.worker, rng)
+}
+
+/// A clean plan from `start` still open on the last night, counting `previous` plans before it:
+/// reviewed if it has run 90 days, visited in the last six weeks, the child seen alone, the
+/// category unchanged and no emergency order.
+fn open_plan(ctx: &Ctx, start: Day, previous: i64, team: &'static str, worker: &'static str, rng: &mut Rng) -> CpPlan {
     let span = ctx.as_of - start;
     let initial = rng.weighted(&ABUSE_W) as u8;
     CpPlan {
@@ -126,9 +119,9 @@ fn later_plan(ctx: &Ctx, last: &CpPlan, rng: &mut Rng) -> CpPlan {
         initial,
         latest: initial,
         emergency: NO,
-        previous: last.previous + 1,
-        team: last.team,
-        worker: last.worker,
+        previous,
+        team,
+        worker,
         forms: Forms::draw(rng),
     }
 }
@@ -164,11 +157,10 @@ pub(crate) fn write_plans(
     } else {
         None
     };
-    let plant = plant.filter(|&(k, _)| ctx.live(i, CP_PLANS, k));
+    let (plant, mut rng) = o.tonight(ctx, i, plant);
     if plans.is_empty() && plant.is_none() {
         return Ok(());
     }
-    let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + CP_PLANS as u64);
     let orphan;
     let plans = if plans.is_empty() {
         orphan = [orphan_plan(ctx, c, &mut rng)];
@@ -229,8 +221,7 @@ pub(crate) fn write_plans(
             PlantKind::Cpp005 => {
                 let mut again = values;
                 again[8] = V::Code(ABUSE[(e.latest as usize + 1) % ABUSE.len()]);
-                let w = WORKERS.iter().position(|&w| w == e.worker).unwrap_or(0);
-                again[16] = V::Text(WORKERS[(w + 3) % WORKERS.len()]);
+                again[16] = V::Text(other_worker(e.worker, 3));
                 o.plant_same_key(kind, &values, &again)?;
             }
             PlantKind::Cpp006 => o.plant_copy(kind, &values)?,
@@ -289,12 +280,7 @@ pub(crate) fn write_plans(
 fn plan_values(c: &Child, e: &CpPlan, previous: i64) -> [V<'static>; 17] {
     let f = e.forms;
     let date = |d: Option<Day>, slot| d.map_or(V::Empty, |d| V::Date(d, f.date(slot)));
-    [
-        V::Id(c.num),
-        V::Code(GENDER[c.sex as usize]),
-        V::Code(ETHNICITY[c.eth as usize]),
-        V::Date(c.dob, f.date(0)),
-        f.age(age_years(c.dob, e.start)),
+    let event = [
         V::Code(YNU[c.disability as usize]),
         V::Date(e.start, f.date(1)),
         V::Code(ABUSE[e.initial as usize]),
@@ -307,5 +293,6 @@ fn plan_values(c: &Child, e: &CpPlan, previous: i64) -> [V<'static>; 17] {
         V::Int(previous, f.int(1)),
         V::Text(e.team),
         V::Text(e.worker),
-    ]
+    ];
+    event_row(c, f, e.start, &event)
 }

@@ -7,6 +7,11 @@ pub(crate) mod contacts;
 pub(crate) mod cp_plans;
 pub(crate) mod referrals;
 
+use crate::council::Child;
+use crate::render::{DateForm, Day, Forms, IntForm, V, age_years};
+use crate::rng::Rng;
+use crate::vocab::{ETHNICITY, GENDER};
+
 pub(crate) const CHILDREN: usize = 0;
 pub(crate) const CONTACTS: usize = 1;
 pub(crate) const REFERRALS: usize = 2;
@@ -156,6 +161,36 @@ pub(crate) const HEADERS: [&[&str]; 5] = [
         "Allocated  Worker",
     ],
 ];
+
+/// A row of one of the four event tables: the child's id, gender, ethnicity, date of birth and
+/// age on the event's date `at` (columns 0 to 4, as the row's forms `f` write them), then
+/// `event`, the event's own columns.
+fn event_row<'a, const N: usize>(c: &Child, f: Forms, at: Day, event: &[V<'a>]) -> [V<'a>; N] {
+    let mut row = [V::Empty; N];
+    row[..5].copy_from_slice(&[
+        V::Id(c.num),
+        V::Code(GENDER[c.sex as usize]),
+        V::Code(ETHNICITY[c.eth as usize]),
+        V::Date(c.dob, f.date(0)),
+        f.age(age_years(c.dob, at)),
+    ]);
+    row[5..].copy_from_slice(event);
+    row
+}
+
+/// Move an event table row's event to `d`: its date in column `col` (dd/mm/yyyy), and the age
+/// on it in column 4.
+fn move_event(values: &mut [V], c: &Child, col: usize, d: Day) {
+    values[4] = V::Int(age_years(c.dob, d), IntForm::Plain);
+    values[col] = V::Date(d, DateForm::Dmy);
+}
+
+/// Date an event table row's event (column 5) in the month before the child's birth, with no
+/// age (CON-002, REF-002).
+fn before_birth(values: &mut [V], c: &Child, rng: &mut Rng) {
+    values[4] = V::Empty;
+    values[5] = V::Date(c.dob - 1 - rng.days(30), DateForm::Dmy);
+}
 
 #[cfg(test)]
 mod tests {

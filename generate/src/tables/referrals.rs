@@ -5,22 +5,22 @@ use std::io;
 
 use crate::council::{Child, Ctx};
 use crate::plants::{PlantKind, TableOut, TruthCheck};
-use crate::render::{DateForm, Day, Forms, IntForm, V, age_years};
-use crate::rng::{Rng, SALT_PLANT_ROWS, SALT_REFERRALS};
-use crate::tables::REFERRALS;
+use crate::render::{Day, Forms, IntForm, V};
+use crate::rng::{Rng, SALT_REFERRALS};
 use crate::tables::contacts::Contact;
-use crate::vocab::{ETHNICITY, GENDER, NO, PASTED_NOTES, REFERRAL_TEAMS, SOURCE, SOURCE_W, WORKERS, YES, YNU};
+use crate::tables::{before_birth, event_row, move_event};
+use crate::vocab::{NO, PASTED_NOTES, REFERRAL_TEAMS, SOURCE, SOURCE_W, WORKERS, YES, YNU, other_worker};
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Referral {
     pub(crate) date: Day,
-    pub(crate) source: u8,
+    source: u8,
     nfa: u8,
-    pub(crate) count: i64,
-    pub(crate) team: &'static str,
-    pub(crate) worker: &'static str,
+    count: i64,
+    team: &'static str,
+    worker: &'static str,
     pub(crate) assessed: bool,
-    pub(crate) forms: Forms,
+    forms: Forms,
 }
 
 pub(crate) fn gen_referrals(ctx: &Ctx, i: usize, c: &Child, contacts: &[Contact], out: &mut Vec<Referral>) {
@@ -82,8 +82,7 @@ pub(crate) fn write_referrals(
         o.invented.push(typo);
         typo
     });
-    let plant = plant.filter(|&(k, _)| ctx.live(i, REFERRALS, k));
-    let mut rng = Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + REFERRALS as u64);
+    let (plant, mut rng) = o.tonight(ctx, i, plant);
     let target = plant.map(|(k, _)| match k {
         PlantKind::Ref002 => 0,
         PlantKind::Ref001 => referrals.len() - 1,
@@ -94,12 +93,7 @@ pub(crate) fn write_referrals(
             break;
         }
         let f = e.forms;
-        let mut values = [
-            V::Id(c.num),
-            V::Code(GENDER[c.sex as usize]),
-            V::Code(ETHNICITY[c.eth as usize]),
-            V::Date(c.dob, f.date(0)),
-            f.age(age_years(c.dob, e.date)),
+        let event = [
             V::Date(e.date, f.date(1)),
             V::Code(SOURCE[e.source as usize]),
             V::Code(YNU[e.nfa as usize]),
@@ -108,20 +102,18 @@ pub(crate) fn write_referrals(
             V::Text(e.worker),
             V::Code("NFD"),
         ];
+        let mut values: [V; 12] = event_row(c, f, e.date, &event);
         let Some((kind, v)) = plant.filter(|_| target == Some(r)) else {
             o.write(&values)?;
             continue;
         };
         match kind {
             PlantKind::Ref001 => {
-                let d = ctx.as_of + 1 + rng.days(200);
-                values[4] = V::Int(age_years(c.dob, d), IntForm::Plain);
-                values[5] = V::Date(d, DateForm::Dmy);
+                move_event(&mut values, c, 5, ctx.as_of + 1 + rng.days(200));
                 o.plant(kind, &values, 5)?;
             }
             PlantKind::Ref002 => {
-                values[4] = V::Empty;
-                values[5] = V::Date(c.dob - 1 - rng.days(30), DateForm::Dmy);
+                before_birth(&mut values, c, &mut rng);
                 o.plant(kind, &values, 5)?;
             }
             PlantKind::Ref003 => {
@@ -131,8 +123,7 @@ pub(crate) fn write_referrals(
             PlantKind::Ref004 => {
                 let mut again = values;
                 again[6] = V::Code(SOURCE[(e.source as usize + 1 + rng.below(20) as usize) % SOURCE.len()]);
-                let w = WORKERS.iter().position(|&w| w == e.worker).unwrap_or(0);
-                again[10] = V::Text(WORKERS[(w + 1) % WORKERS.len()]);
+                again[10] = V::Text(other_worker(e.worker, 1));
                 o.plant_same_key(kind, &values, &again)?;
             }
             PlantKind::Ref005 => {
@@ -160,8 +151,7 @@ pub(crate) fn write_referrals(
                 let (first, last) = e.worker.split_once(' ').unwrap_or((e.worker, "Smith"));
                 let bad = format!("{last}, {first}");
                 values[10] = V::Verbatim(&bad);
-                let line = o.export.write_row(&values)?;
-                o.record(kind, line, "", TruthCheck::Ragged);
+                o.plant_checked(kind, &values, TruthCheck::Ragged)?;
             }
             PlantKind::RefCountForm => {
                 values[8] = V::Int(e.count, [IntForm::PointZero, IntForm::Padded][v % 2]);

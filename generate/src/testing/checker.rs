@@ -26,7 +26,7 @@ pub(crate) struct Pack {
     pub(crate) tables: HashMap<String, (Vec<String>, Vec<PackColumn>)>,
 }
 
-pub(crate) fn quoted(s: &str) -> Vec<String> {
+fn quoted(s: &str) -> Vec<String> {
     s.split('"').skip(1).step_by(2).map(String::from).collect()
 }
 

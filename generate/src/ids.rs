@@ -1,5 +1,64 @@
-//! Identifiers: NHS numbers (mod-11 check digit) and UPNs (the DfE's check letter), made and
-//! validated.
+//! Identifiers: the fictional `NF` id numbers (of children, and of person records), NHS numbers
+//! (mod-11 check digit) and UPNs (the DfE's check letter).
+
+use crate::rng::mix;
+
+/// The step between consecutive id numbers (coprime to every id range), also used to spread
+/// NHS numbers and UPNs over their ranges.
+pub(crate) const ID_STEP: u64 = 618_037;
+
+/// Id numbers for `count` children or records: distinct and in no order, six digits (more when
+/// there are too many for that): i ↦ base + (i·ID_STEP + offset) mod range, with the step coprime
+/// to the range (whose only prime factors are 2, 3 and 5).
+pub(crate) struct IdScheme {
+    /// The smallest id number: a power of ten, so every id number has as many digits.
+    pub(crate) base: u64,
+    range: u64,
+    offset: u64,
+    /// `ID_STEP`⁻¹ mod `range`, to map an id number back to its index.
+    inverse: u64,
+}
+
+impl IdScheme {
+    /// The scheme for `count` ids, its offset drawn from `seed` (salted for its purpose).
+    pub(crate) fn new(count: usize, seed: u64) -> Self {
+        let mut base = 100_000u64;
+        while base * 9 < count as u64 * 2 {
+            base *= 10;
+        }
+        IdScheme {
+            base,
+            range: base * 9,
+            offset: mix(seed) % (base * 9),
+            inverse: inverse_mod(ID_STEP, base * 9),
+        }
+    }
+
+    /// The `i`-th id number.
+    pub(crate) fn num(&self, i: u64) -> u32 {
+        (self.base + (i * ID_STEP + self.offset) % self.range) as u32
+    }
+
+    /// The index whose id number this is (the inverse of [`IdScheme::num`]), if it is one.
+    pub(crate) fn index(&self, num: u64) -> Option<u64> {
+        let x = num.checked_sub(self.base).filter(|&x| x < self.range)?;
+        let step = (x + self.range - self.offset) % self.range;
+        Some((u128::from(step) * u128::from(self.inverse) % u128::from(self.range)) as u64)
+    }
+}
+
+/// `a`⁻¹ mod `m`, for `a` coprime to `m` (extended Euclid).
+fn inverse_mod(a: u64, m: u64) -> u64 {
+    let (mut r0, mut r1) = (i128::from(a % m), i128::from(m));
+    let (mut s0, mut s1) = (1i128, 0i128);
+    while r1 != 0 {
+        let q = r0 / r1;
+        (r0, r1) = (r1, r0 - q * r1);
+        (s0, s1) = (s1, s0 - q * s1);
+    }
+    debug_assert_eq!(r0, 1, "{a} is not coprime to {m}");
+    s0.rem_euclid(i128::from(m)) as u64
+}
 
 /// Is `s` a valid NHS number: ten digits (spaces allowed between), the last the mod-11 check
 /// digit of the first nine?
