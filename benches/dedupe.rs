@@ -51,12 +51,12 @@ fn bench(people: usize) {
         .join(format!("people-{people}-{}", generator_version()));
     if !data.join("people_truth.csv").is_file() {
         let t = Instant::now();
-        let opts = cleanse::generate::people::PeopleOptions {
+        let opts = cleanse_generate::people::PeopleOptions {
             seed: 7,
             people,
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 3, 31).expect("date"),
         };
-        cleanse::generate::people::generate_people(&opts, &data).expect("generate people");
+        cleanse_generate::people::generate_people(&opts, &data).expect("generate people");
         eprintln!("generated {} in {:.1}s", data.display(), t.elapsed().as_secs_f64());
     }
     let config = data.join("cleanse.yaml");
@@ -227,8 +227,5 @@ fn read_csv(path: &Path) -> Csv {
 
 /// Generated data is cached; a change to the generator makes a new cache entry.
 fn generator_version() -> String {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    include_str!("../src/generate/people.rs").hash(&mut h);
-    format!("{:08x}", h.finish() as u32)
+    common::generator_version("")
 }

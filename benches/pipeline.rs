@@ -57,7 +57,7 @@ fn main() {
     let data = cache.join(format!("children-contacts-{rows}-{}", generator_version()));
     if !data.join("contacts.csv").is_file() || !data.join("children.csv").is_file() {
         let t = Instant::now();
-        let opts = cleanse::generate::GenOptions {
+        let opts = cleanse_generate::GenOptions {
             seed: 7,
             // About three contacts per child.
             children: rows.div_ceil(3),
@@ -65,7 +65,7 @@ fn main() {
             tables: vec!["children".to_string(), "contacts".to_string()],
             plant: true,
         };
-        cleanse::generate::generate(&opts, &data).expect("generate bench data");
+        cleanse_generate::generate(&opts, &data).expect("generate bench data");
         eprintln!("generated {} in {:.1}s", data.display(), t.elapsed().as_secs_f64());
     }
     let bytes: u64 = ["children.csv", "contacts.csv"]
@@ -159,14 +159,10 @@ fn main() {
     );
 }
 
-/// Generated data is cached; a change to either generator makes a new cache entry, so the
-/// figures are never for data an older generator wrote.
+/// Generated data is cached; a change to either generator (the demo's, or the plans written
+/// here) makes a new cache entry, so the figures are never for data an older generator wrote.
 fn generator_version() -> String {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    include_str!("../src/generate.rs").hash(&mut h);
-    include_str!("pipeline.rs").hash(&mut h);
-    format!("{:08x}", h.finish() as u32)
+    common::generator_version(include_str!("pipeline.rs"))
 }
 
 /// `rows` child protection plans in the Annex A List 7 shape: each child has

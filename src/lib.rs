@@ -69,7 +69,6 @@
 pub mod cli;
 pub mod engine;
 pub mod fixes;
-pub mod generate;
 pub mod kinds;
 pub mod model;
 pub mod output;

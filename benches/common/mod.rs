@@ -60,3 +60,29 @@ pub fn measure(config: &Path, out: &Path) -> Measured {
         report,
     }
 }
+
+/// A short hash of the generator crate's source (every file under `generate/src/`) and of
+/// `extra`, to key cached data by: any change to the generator makes a new cache entry.
+pub fn generator_version(extra: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("generate/src");
+    let (mut files, mut dirs) = (Vec::new(), vec![src.clone()]);
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("the generator's source") {
+            let path = entry.expect("the generator's source").path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for path in &files {
+        path.strip_prefix(&src).expect("below src").hash(&mut h);
+        std::fs::read(path).expect("the generator's source").hash(&mut h);
+    }
+    extra.hash(&mut h);
+    format!("{:08x}", h.finish() as u32)
+}

@@ -150,7 +150,7 @@ pub struct GenerateArgs {
     /// DIR/<yyyy-mm-dd>/ with its ground truth and a cleanse.yaml: each night holds the records
     /// dated up to it, and its planted problems (most still open the next night, some fixed,
     /// a few new).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=crate::generate::MAX_NIGHTS as i64))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=cleanse_generate::MAX_NIGHTS as i64))]
     pub nights: Option<u16>,
     /// With --nights: the rule pack each night's cleanse.yaml names (relative to the night's
     /// folder when it can be).
@@ -330,12 +330,12 @@ fn test_command(args: TestArgs) -> i32 {
 
 fn generate_command(args: GenerateArgs) -> i32 {
     if let Some(people) = args.people {
-        let opts = crate::generate::people::PeopleOptions {
+        let opts = cleanse_generate::people::PeopleOptions {
             seed: args.seed,
             people,
             as_of: args.as_of,
         };
-        return match crate::generate::people::generate_people(&opts, &args.out) {
+        return match cleanse_generate::people::generate_people(&opts, &args.out) {
             Ok(s) => {
                 println!(
                     "Wrote {} records of {} people ({} true duplicate pairs) to {}; truth in {}",
@@ -353,7 +353,7 @@ fn generate_command(args: GenerateArgs) -> i32 {
             }
         };
     }
-    let opts = crate::generate::GenOptions {
+    let opts = cleanse_generate::GenOptions {
         seed: args.seed,
         children: args.children,
         as_of: args.as_of,
@@ -361,7 +361,7 @@ fn generate_command(args: GenerateArgs) -> i32 {
         plant: !args.clean,
     };
     if let Some(nights) = args.nights {
-        return match crate::generate::generate_nights(&opts, usize::from(nights), &args.rules, &args.out) {
+        return match cleanse_generate::generate_nights(&opts, usize::from(nights), &args.rules, &args.out) {
             Ok(written) => {
                 for (date, summary) in &written {
                     let rows: usize = summary.rows.iter().map(|(_, n)| n).sum();
@@ -380,7 +380,7 @@ fn generate_command(args: GenerateArgs) -> i32 {
             }
         };
     }
-    match crate::generate::generate(&opts, &args.out) {
+    match cleanse_generate::generate(&opts, &args.out) {
         Ok(summary) => {
             for (table, rows) in &summary.rows {
                 println!(

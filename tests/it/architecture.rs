@@ -24,10 +24,6 @@ const LAYERS: &[(&str, u8)] = &[
     ("model", 0),
 ];
 
-/// The demo generator is being moved out of the library (issue 14); until then it imports
-/// nothing of Cleanse and nothing imports it but the command line.
-const OUTSIDE: &[&str] = &["generate"];
-
 fn layer(top: &str) -> Option<u8> {
     LAYERS.iter().find(|(n, _)| *n == top).map(|(_, l)| *l)
 }
@@ -346,13 +342,10 @@ fn against_layers(g: &Graph) -> BTreeSet<(String, String)> {
     let mut bad = BTreeSet::new();
     for (from, tos) in &g.edges {
         let Some(top) = from.first() else { continue };
-        if OUTSIDE.contains(&top.as_str()) {
-            continue;
-        }
         let from_layer = layer(top).unwrap_or_else(|| panic!("`{}` is in no layer: add it to LAYERS", name(from)));
         for to in tos {
             let Some(to_top) = to.first() else { continue };
-            if to_top == top || (OUTSIDE.contains(&to_top.as_str()) && top == "cli") {
+            if to_top == top {
                 continue;
             }
             let to_layer = layer(to_top).unwrap_or_else(|| panic!("`{}` is in no layer", name(to)));
