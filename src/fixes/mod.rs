@@ -229,7 +229,10 @@ impl<'a> Corrector<'a> {
                 k += same;
             }
             for (col, rows) in replace {
-                let before = text[col].as_any().downcast_ref::<StringArray>().expect("text");
+                let before = text[col]
+                    .as_any()
+                    .downcast_ref::<StringArray>()
+                    .expect("corrections see text columns only");
                 let mut b = StringBuilder::with_capacity(n, before.value_data().len());
                 let mut next = rows.iter().peekable();
                 for row in 0..n {

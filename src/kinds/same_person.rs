@@ -163,7 +163,13 @@ impl Kind for SamePersonKind {
                     None
                 }
             });
-        let has = |role: &str| raw.value.fields()[ROLES.iter().position(|r| *r == role).expect("a role")].is_some();
+        let has = |role: &str| {
+            raw.value.fields()[ROLES
+                .iter()
+                .position(|r| *r == role)
+                .expect("the roles asked for are spelt as in ROLES")]
+            .is_some()
+        };
         let allowed = |needs: &[&[&str]]| needs.iter().all(|any| any.iter().any(|r| has(r)));
         if !(has("surname") || has("first_name")) || !(has("date_of_birth") || has("expected_date_of_birth")) {
             diags.push(

@@ -243,7 +243,7 @@ impl<'a> FixBatch<'a> {
         self.text[column]
             .as_any()
             .downcast_ref::<StringArray>()
-            .expect("text columns")
+            .expect("a batch's declared columns are read as text (StringArray) before any correction")
     }
 
     /// The batch typed as rules see it (typed columns, then raw text).
@@ -306,7 +306,10 @@ pub fn canonical(array: &ArrayRef, row: usize, out: &mut String) -> bool {
 impl FixBatch<'_> {
     /// A text column's value on one row.
     pub fn str_at(a: &ArrayRef, row: usize) -> &str {
-        a.as_any().downcast_ref::<StringArray>().expect("text").value(row)
+        a.as_any()
+            .downcast_ref::<StringArray>()
+            .expect("corrections see text columns only")
+            .value(row)
     }
 }
 
