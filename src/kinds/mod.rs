@@ -31,6 +31,8 @@ pub mod type_check;
 pub mod unique;
 
 #[cfg(test)]
+mod fix_examples;
+#[cfg(test)]
 pub(crate) mod testing;
 
 use crate::spec::compiled::Check;
@@ -75,6 +77,21 @@ pub fn doc(name: &str) -> Option<&'static KindDoc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shipped_configuration_and_packs_have_no_problems() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let checked = crate::spec::validate::check(
+            &[root.join("cleanse.yaml"), root.join("rules")],
+            chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+            &REGISTRY,
+        )
+        .unwrap();
+        assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
+        // The configuration names annex-a.yaml: it is checked once, with it (people.yaml alone).
+        assert_eq!(checked.files.len(), 3, "{:?}", checked.files);
+        assert!(checked.rules > 40 && checked.corrections > 5);
+    }
 
     /// A kind's documented keys are the keys its parameters take: the docs cannot drift.
     #[test]

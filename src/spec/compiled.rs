@@ -92,7 +92,7 @@ pub struct Sequence {
     /// A date or integer column; rows with equal values are ordered by line.
     pub order_by: usize,
     /// Over this row's columns (unqualified) and the previous row's
-    /// (`previous.x`, see [`crate::kinds::sequence::PREVIOUS`]).
+    /// (`previous.x`, see `kinds/sequence.rs`).
     pub condition: Expr,
     /// Columns the condition reads from this row, and from the previous row.
     pub reads: Vec<usize>,

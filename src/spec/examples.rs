@@ -1,6 +1,6 @@
 //! Examples in rules files: "given these rows, this rule reports these; given this value, this
 //! correction writes that". Validated here with the rest of the pack (so `cleanse check` catches
-//! an example naming a column that does not exist); run by [`crate::cli::examples`] (`cleanse test`).
+//! an example naming a column that does not exist); run by `cleanse test` (`cli/examples.rs`).
 
 use std::ops::Range;
 use std::sync::Arc;

@@ -207,28 +207,16 @@ fn identity(path: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    /// No kinds: these tests fail before any rule is read.
+    const NO_KINDS: Registry = Registry { kinds: &[], fixes: &[] };
+
     fn today() -> chrono::NaiveDate {
         chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap()
     }
 
     #[test]
-    fn the_shipped_configuration_and_packs_have_no_problems() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let checked = check(
-            &[root.join("cleanse.yaml"), root.join("rules")],
-            today(),
-            &crate::kinds::REGISTRY,
-        )
-        .unwrap();
-        assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
-        // The configuration names annex-a.yaml: it is checked once, with it (people.yaml alone).
-        assert_eq!(checked.files.len(), 3, "{:?}", checked.files);
-        assert!(checked.rules > 40 && checked.corrections > 5);
-    }
-
-    #[test]
     fn a_path_that_does_not_exist_cannot_be_checked() {
-        let err = check(&[PathBuf::from("no/such/rules.yaml")], today(), &crate::kinds::REGISTRY).unwrap_err();
+        let err = check(&[PathBuf::from("no/such/rules.yaml")], today(), &NO_KINDS).unwrap_err();
         assert!(err.to_string().contains("no/such/rules.yaml"), "{err}");
     }
 }
