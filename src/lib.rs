@@ -18,13 +18,13 @@
 //!    │
 //!  run.rs    the sequence of a run, and nothing else
 //!    │
-//!  engine/   plan the rules; check rows; whole-table checks; duplicate people; route
-//!    │       each row to corrected or rejected; judge whole-return rules
+//!  engine/   read each export once; plan the rules; check rows; whole-table checks;
+//!    │       duplicate people; route each row to corrected or rejected; judge whole-return rules
 //!  output/   sinks that never write a formula, run.json and the manager's summaries,
 //!    │       history (the previous runs), publishing (staging, atomic rename)
 //!  kinds/    rule kinds, one file each,       source/  reading an export: bytes → text
-//!    │       and the registry the loader               batches, positioned by line
-//!    │       is handed
+//!    │       and the registry the loader               batches, positioned by line; the
+//!    │       is handed                                 batches held between stages
 //!  fixes/    correction kinds, one file each, and the corrector that applies them
 //!    │
 //!  spec/     configuration, rule packs (YAML with positions), SQL, the contracts of rule
@@ -52,13 +52,16 @@
 //! - [`kinds`]: rule kinds, one file each, registered in one list; [`kinds::REGISTRY`] is
 //!   what the loader is handed (rule kinds and correction kinds).
 //! - [`source`]: read an export as text batches; set aside rows that are not records, never
-//!   drop them.
+//!   drop them; hold an export's batches between the stages of a run ([`source::held`]). The
+//!   one seam where readers of other formats plug in.
 //! - [`output`]: [`output::sheet`] writes CSV so that no value runs as a spreadsheet formula;
 //!   [`output::report`] writes `run.json` and the manager's summaries ([`output::summary_html`]
 //!   draws them as one page); [`output::history`] keeps each run's counts and finding
 //!   fingerprints (what is new, open or resolved, and the trend); [`output::publish`] writes
 //!   a run so that nobody sees half of it.
-//! - [`engine`]: turn a table's rules into physical expressions ([`engine::plan`]), type and
+//! - [`engine`]: read each export once, correcting it as far as the run can before routing and
+//!   handing the stages over whole tables what they need from that one pass ([`engine::load`]);
+//!   turn a table's rules into physical expressions ([`engine::plan`]), type and
 //!   check batches ([`engine::check`]), evaluate rules between tables ([`engine::relate`]) and
 //!   about people ([`engine::people`]) before any row is routed, route each row
 //!   ([`engine::route`]), and judge rules about whole tables ([`engine::returns`]).

@@ -6,11 +6,12 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use crate::engine::relate::relate;
+use crate::engine::load::{Loaded, load};
 use crate::engine::returns;
 use crate::engine::route::{
     ChangeCounts, Changes, Counts, Exception, Exceptions, Sinks, State, TableJob, process_table,
 };
+use crate::engine::{people, relate};
 use crate::fixes;
 use crate::model::error::{Error, Result};
 use crate::model::table::Severity;
@@ -85,14 +86,33 @@ fn run_loaded(
     let started = chrono::Utc::now();
     let t0 = Instant::now();
     let sources = open_inputs(config, set)?;
+    // Held batches are written inside the run's own folder, and go with it if the run fails.
+    let staging = Staging::create(&opts.out, started)?;
+    let run_id = staging.run_id().to_string();
+    let reads = relate::reads(set, config);
+    let parts = people::parts(set, config);
     let t = Instant::now();
-    let mut fixes = crate::engine::lookups::prepare(set, config, opts.apply_review, opts.batch_rows)?;
-    timings.insert("fix_prepare_ms".to_string(), t.elapsed().as_millis() as u64);
+    let Loaded {
+        exports,
+        mut fixes,
+        projections,
+        records,
+    } = load(
+        set,
+        config,
+        sources,
+        &staging,
+        &reads,
+        &parts,
+        opts.apply_review,
+        opts.batch_rows,
+    )?;
+    timings.insert("load_ms".to_string(), t.elapsed().as_millis() as u64);
     let t = Instant::now();
-    let mut related = relate(set, config, &fixes, opts.batch_rows)?;
+    let mut related = relate::relate(set, reads, projections, opts.batch_rows)?;
     timings.insert("relate_ms".to_string(), t.elapsed().as_millis() as u64);
     let t = Instant::now();
-    let mut people = crate::engine::people::dedupe(set, config, &fixes, opts.batch_rows)?;
+    let mut people = people::dedupe(set, &parts, records)?;
     timings.insert("dedupe_ms".to_string(), t.elapsed().as_millis() as u64);
     // Merges are made by their corrections, which need to know who survives.
     for plan in &people.merges {
@@ -117,8 +137,6 @@ fn run_loaded(
         all.append(&mut found);
         all.sort_by_key(|(line, f)| (*line, f.rule));
     }
-    let staging = Staging::create(&opts.out, started)?;
-    let run_id = staging.run_id().to_string();
     // The previous run, from the history: its open findings tell new findings from ones still
     // open, and its row counts are what `row_count` compares with.
     let history = History::new(&opts.out);
@@ -141,11 +159,11 @@ fn run_loaded(
     let mut inputs = Vec::new();
     let mut measures = HashMap::new();
     let mut breakdown = Vec::new();
-    for (input, source) in config.inputs.iter().zip(sources) {
+    for (input, export) in config.inputs.iter().zip(exports) {
         let t = Instant::now();
         let job = TableJob {
             input,
-            source,
+            export,
             related: related.take(set.table(&input.table).expect(crate::engine::INPUT_TABLES)),
         };
         let sinks = Sinks {
@@ -216,7 +234,12 @@ fn run_loaded(
             }
         }
     }
-    crate::engine::people::write_outputs(staging.dir(), set, config, &people)?;
+    // Every held batch was read back by routing, which removed its file; the folder goes too.
+    let held = staging.path(".held");
+    if held.is_dir() {
+        std::fs::remove_dir_all(&held).map_err(|e| Error::io(&held, e))?;
+    }
+    people::write_outputs(staging.dir(), set, config, &people)?;
     let (counts, kept) = exceptions.finish()?;
     let change_counts = changes.finish()?;
 

@@ -20,6 +20,19 @@ impl Measured {
         println!("  rows per second      {:.0}", rows as f64 / self.wall);
         println!("  rows per CPU-second  {:.0}", rows as f64 / self.cpu.max(1e-9));
         println!("  peak memory (RSS)    {:.0} MB", self.peak_kib as f64 / 1024.0);
+        // Bytes the run read from each export over its size: 1.00 when it is read once.
+        for input in self.report["inputs"].as_array().into_iter().flatten() {
+            let size = input["file"]
+                .as_str()
+                .and_then(|f| std::fs::metadata(f).ok())
+                .map_or(0, |m| m.len());
+            let read = input["bytes_read"].as_u64().unwrap_or(0);
+            println!(
+                "  reads of {:<12}{:.2} (bytes read / size)",
+                input["table"].as_str().unwrap_or(""),
+                read as f64 / size.max(1) as f64
+            );
+        }
     }
 }
 

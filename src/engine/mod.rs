@@ -10,6 +10,7 @@ pub const INPUT_TABLES: &str = "every input's table is declared in the rule pack
 pub(crate) const TEXT: &str = "ingest and corrections make every column of a batch text (a StringArray)";
 
 pub mod check;
+pub mod load;
 pub mod lookups;
 pub mod people;
 pub mod plan;

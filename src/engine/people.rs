@@ -10,7 +10,6 @@ use std::path::Path;
 use datafusion::arrow::array::{Array, StringArray};
 
 use crate::engine::check::{Detail, Finding};
-use crate::fixes::Fixes;
 use crate::model::error::{Error, Result};
 use crate::model::table::ColumnType;
 use crate::model::values::DateForms;
@@ -19,7 +18,7 @@ use crate::people::compare::{COMPARISONS, Cx, Nicknames};
 use crate::people::person::{DATE_OF_BIRTH, Dates, EXPECTED_DATE_OF_BIRTH, Fields, Person};
 use crate::people::request::{Merge, Survivor};
 use crate::people::{Model, Pair, Settings, find};
-use crate::source::CsvSource;
+use crate::source::RawBatch;
 use crate::spec::compiled::Check;
 use crate::spec::config::Config;
 use crate::spec::rules::RuleSet;
@@ -74,7 +73,7 @@ struct Standing {
 
 /// Every record matching reads, from the rule's table and then its `also` tables.
 #[derive(Default)]
-struct Records {
+pub struct Records {
     people: Vec<Person>,
     lines: Vec<u64>,
     /// The record's key as the exceptions report names it.
@@ -86,42 +85,67 @@ struct Records {
     standing: Vec<Standing>,
 }
 
-/// Read one table's rows into `into`, corrected as every rule sees them. `id`: the column holding
-/// the person's id (an `also` table's, or `person: local_id`; `None`: the table's own key). False
-/// when the table has no export.
-#[allow(clippy::too_many_arguments)]
-fn read(
-    set: &RuleSet,
-    config: &Config,
-    fixes: &Fixes,
-    batch_rows: usize,
-    t: usize,
-    fields: &[Option<usize>; 9],
+/// One table a `same_person` rule reads: the rule's own table (first), or one of its `also`
+/// tables.
+pub struct Part<'a> {
+    pub rule: usize,
+    pub table: usize,
+    fields: &'a [Option<usize>; 9],
+    /// The column holding the person's id (an `also` table's, or `person: local_id`; `None`: the
+    /// table's own key).
     id: Option<usize>,
-    merge: Option<&Merge>,
-    into: &mut Records,
-) -> Result<bool> {
-    let table = &set.tables[t];
-    let Some(input) = config.inputs.iter().find(|i| i.table == table.name) else {
-        return Ok(false);
-    };
-    let mut source = CsvSource::open(&input.path, table, input.dialect())?;
-    let corrector = fixes.corrector(set, t, &source.header.columns, config.pivot);
-    // Dates are read in the forms their columns declare, as every other stage reads them.
-    let forms = |c: Option<usize>| match c.map(|c| &table.columns[c].ty) {
-        Some(ColumnType::Date(forms)) => *forms,
-        _ => DateForms::ALL,
-    };
-    let dates = Dates {
-        date_of_birth: forms(fields[DATE_OF_BIRTH]),
-        expected_date_of_birth: forms(fields[EXPECTED_DATE_OF_BIRTH]),
-        pivot: config.pivot,
-    };
-    while let Some(mut raw) = source.next_batch(batch_rows)? {
-        let n = raw.num_rows();
-        corrector.apply(&mut raw.columns, n)?;
+    merge: Option<&'a Merge>,
+}
+
+/// The tables each `same_person` rule reads, in the order matching takes their records. A rule
+/// whose own table has no export is left out (the run reports it like any rule with nothing to
+/// check), and so is an `also` table without one.
+pub fn parts<'a>(set: &'a RuleSet, config: &Config) -> Vec<Part<'a>> {
+    let has = |t: usize| config.inputs.iter().any(|i| i.table == set.tables[t].name);
+    let mut out = Vec::new();
+    for (ri, rule) in set.rules.iter().enumerate() {
+        let Check::SamePerson(spec) = &rule.check else {
+            continue;
+        };
+        if !has(rule.table) {
+            continue;
+        }
+        out.push(Part {
+            rule: ri,
+            table: rule.table,
+            fields: &spec.fields,
+            id: spec.local_id,
+            merge: spec.merge.as_ref(),
+        });
+        out.extend(spec.also.iter().filter(|a| has(a.table)).map(|a| Part {
+            rule: ri,
+            table: a.table,
+            fields: &a.fields,
+            id: Some(a.id),
+            merge: None,
+        }));
+    }
+    out
+}
+
+impl Part<'_> {
+    /// Add a batch's records (`header`: declared column → file column), corrected as every rule
+    /// sees them.
+    pub fn collect(&self, set: &RuleSet, pivot: u8, header: &[Option<usize>], raw: &RawBatch, into: &mut Records) {
+        let (t, fields, id, merge) = (self.table, self.fields, self.id, self.merge);
+        let table = &set.tables[t];
+        // Dates are read in the forms their columns declare, as every other stage reads them.
+        let forms = |c: Option<usize>| match c.map(|c| &table.columns[c].ty) {
+            Some(ColumnType::Date(forms)) => *forms,
+            _ => DateForms::ALL,
+        };
+        let dates = Dates {
+            date_of_birth: forms(fields[DATE_OF_BIRTH]),
+            expected_date_of_birth: forms(fields[EXPECTED_DATE_OF_BIRTH]),
+            pivot,
+        };
         let text = |c: Option<usize>| -> Option<&StringArray> {
-            let i = source.header.columns[c?]?;
+            let i = header[c?]?;
             raw.columns[i].as_any().downcast_ref::<StringArray>()
         };
         let roles: Vec<Option<&StringArray>> = fields.iter().map(|&c| text(c)).collect();
@@ -148,8 +172,7 @@ fn read(
                 let all: [&str; 9] = std::array::from_fn(v);
                 into.standing.push(Standing {
                     filled: all.iter().filter(|t| !t.trim().is_empty()).count() as u8,
-                    recent: recent
-                        .and_then(|(a, forms)| crate::model::values::parse_date(a.value(row), forms, config.pivot)),
+                    recent: recent.and_then(|(a, forms)| crate::model::values::parse_date(a.value(row), forms, pivot)),
                     source: source.map_or(0, |(a, sources)| {
                         let s = a.value(row).trim();
                         sources
@@ -174,47 +197,42 @@ fn read(
             into.tables.push(t);
         }
     }
-    Ok(true)
 }
 
-pub fn dedupe(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) -> Result<People> {
+impl Records {
+    fn append(&mut self, mut other: Records) {
+        self.people.append(&mut other.people);
+        self.lines.append(&mut other.lines);
+        self.keys.append(&mut other.keys);
+        self.ids.append(&mut other.ids);
+        self.tables.append(&mut other.tables);
+        self.standing.append(&mut other.standing);
+    }
+}
+
+/// Match each `same_person` rule's records: `records[i]` are those of `parts[i]` (see [`parts`]).
+pub fn dedupe(set: &RuleSet, parts: &[Part], records: Vec<Records>) -> Result<People> {
     let mut out = People::default();
     let cx = Cx {
         nicknames: Nicknames::shipped(),
     };
-    for (ri, rule) in set.rules.iter().enumerate() {
-        let Check::SamePerson(spec) = &rule.check else {
-            continue;
-        };
-        let mut r = Records::default();
-        // A table with no export is reported by the run like any rule with nothing to check.
-        let merge = spec.merge.as_ref();
-        if !read(
-            set,
-            config,
-            fixes,
-            batch_rows,
-            rule.table,
-            &spec.fields,
-            spec.local_id,
-            merge,
-            &mut r,
-        )? {
-            continue;
+    let mut by_rule: Vec<(usize, Vec<Records>)> = Vec::new();
+    for (part, r) in parts.iter().zip(records) {
+        match by_rule.last_mut() {
+            Some((rule, all)) if *rule == part.rule => all.push(r),
+            _ => by_rule.push((part.rule, vec![r])),
         }
+    }
+    for (ri, mut records) in by_rule {
+        let rule = &set.rules[ri];
+        let Check::SamePerson(spec) = &rule.check else {
+            unreachable!("`parts` names `same_person` rules only");
+        };
+        let rest = records.split_off(1);
+        let mut r = records.pop().expect("a rule's first part is its own table");
         let own = r.people.len();
-        for a in &spec.also {
-            read(
-                set,
-                config,
-                fixes,
-                batch_rows,
-                a.table,
-                &a.fields,
-                Some(a.id),
-                None,
-                &mut r,
-            )?;
+        for also in rest {
+            r.append(also);
         }
         let t = std::time::Instant::now();
         let found = find(&r.people, &spec.settings, &cx);

@@ -2,8 +2,9 @@
 //! is routed.
 //!
 //! A row rule sees one batch; a `reference` rule needs every key of another
-//! table. So this stage reads just the columns cross-table rules need (typed,
-//! with each row's line) from every table involved, registers them with
+//! table. So this stage takes just the columns cross-table rules need (typed,
+//! with each row's line) from the one pass over every table involved
+//! ([`crate::engine::load`]), registers them with
 //! DataFusion, and runs each rule as a plan (an anti-join: rows whose key has
 //! no match), never as per-row lookups. Its findings, keyed by line, are
 //! merged into the routing pass, so a row rejected here is rejected there.
@@ -25,12 +26,11 @@ use datafusion::logical_expr::{Expr, ExprFunctionExt, col, ident, lit, when};
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::engine::check::{Detail, Finding};
-use crate::fixes::Fixes;
 use crate::kinds::related::OTHER;
 use crate::kinds::sequence::PREVIOUS;
 use crate::model::error::{Error, Result, RulePhase};
 use crate::model::typed::typed_column;
-use crate::source::CsvSource;
+use crate::source::RawBatch;
 use crate::spec::compiled::{Check, Consistent, Periods, Reference, Related as RelatedRows, Sequence};
 use crate::spec::config::Config;
 use crate::spec::rules::RuleSet;
@@ -69,94 +69,120 @@ impl Cross<'_> {
     }
 }
 
-/// `fixes`: how the exports are corrected, so rules between tables see the
-/// values the row rules do.
-pub fn relate(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) -> Result<Related> {
+/// What the rules over whole tables read: per table, the columns to project (keys, compared
+/// values, what `when` reads); and the rules that cannot run, with the reason.
+pub struct Reads {
+    pub columns: HashMap<usize, BTreeSet<usize>>,
+    pub not_run: Vec<(usize, String)>,
+}
+
+/// The rules over whole tables this run can evaluate, and what each table must provide.
+pub fn reads(set: &RuleSet, config: &Config) -> Reads {
+    let input_of = |t: usize| config.inputs.iter().any(|i| i.table == set.tables[t].name);
+    let mut needed: HashMap<usize, BTreeSet<usize>> = HashMap::new();
+    let mut not_run = Vec::new();
+    for (ri, rule) in set.rules.iter().enumerate() {
+        // None of a table's rules run without its export; the summary says so.
+        if !input_of(rule.table) {
+            continue;
+        }
+        let table = rule.table;
+        match &rule.check {
+            // Period rules read one table: group, start and end of every row.
+            Check::Periods(p) => needed
+                .entry(table)
+                .or_default()
+                .extend(p.group.iter().chain([&p.start, &p.end]).copied()),
+            // Sequence and consistency rules read one table too.
+            Check::Sequence(s) => needed.entry(table).or_default().extend(sequence_reads(s)),
+            Check::Consistent(c) => needed
+                .entry(table)
+                .or_default()
+                .extend(c.group.iter().chain(&c.columns).copied()),
+            Check::Reference(_) | Check::Related(_) => {
+                let cross = cross(&rule.check).expect("a reference or related rule is a rule between tables");
+                let r = cross.key();
+                if !input_of(r.other) {
+                    not_run.push((ri, format!("no export was given for `{}`", set.tables[r.other].name)));
+                    continue;
+                }
+                needed
+                    .entry(table)
+                    .or_default()
+                    .extend(r.columns.iter().chain(&r.when_reads).copied());
+                needed
+                    .entry(r.other)
+                    .or_default()
+                    .extend(r.other_columns.iter().copied());
+                if let Cross::Related(x) = cross {
+                    needed.entry(table).or_default().extend(x.reads.iter().copied());
+                    needed.entry(r.other).or_default().extend(x.other_reads.iter().copied());
+                }
+            }
+            _ => {}
+        }
+    }
+    Reads {
+        columns: needed,
+        not_run,
+    }
+}
+
+fn cross(check: &Check) -> Option<Cross<'_>> {
+    match check {
+        Check::Reference(x) => Some(Cross::Reference(x)),
+        Check::Related(x) => Some(Cross::Related(x)),
+        _ => None,
+    }
+}
+
+/// The projections [`reads`] asked for, per table: its schema and batches.
+pub type Projections = HashMap<usize, (SchemaRef, Vec<RecordBatch>)>;
+
+/// Evaluate the rules over whole tables on the projections [`reads`] asked for, each table's
+/// taken from the one pass over its export, corrected as the row rules see it.
+pub fn relate(set: &RuleSet, reads: Reads, projections: Projections, batch_rows: usize) -> Result<Related> {
+    let mut related = Related {
+        findings: HashMap::new(),
+        not_run: reads.not_run,
+    };
+    let has = |t: usize| projections.contains_key(&t);
+    let blocked: Vec<usize> = related.not_run.iter().map(|(ri, _)| *ri).collect();
     let rules: Vec<(usize, Cross)> = set
         .rules
         .iter()
         .enumerate()
-        .filter_map(|(i, r)| match &r.check {
-            Check::Reference(x) => Some((i, Cross::Reference(x))),
-            Check::Related(x) => Some((i, Cross::Related(x))),
-            _ => None,
-        })
+        .filter(|(i, r)| has(r.table) && !blocked.contains(i))
+        .filter_map(|(i, r)| cross(&r.check).map(|c| (i, c)))
         .collect();
-    let mut related = Related::default();
-    let input_of = |t: usize| config.inputs.iter().find(|i| i.table == set.tables[t].name);
-    // What each table must provide: (columns) — keys, and what `when` reads.
-    let mut needed: HashMap<usize, BTreeSet<usize>> = HashMap::new();
-    let mut runnable = Vec::new();
-    // Period rules read one table: group, start and end of every row.
     let periods: Vec<(usize, &Periods)> = set
         .rules
         .iter()
         .enumerate()
         .filter_map(|(i, r)| match &r.check {
-            Check::Periods(p) if input_of(r.table).is_some() => Some((i, p)),
+            Check::Periods(p) if has(r.table) => Some((i, p)),
             _ => None,
         })
         .collect();
-    for &(ri, p) in &periods {
-        needed
-            .entry(set.rules[ri].table)
-            .or_default()
-            .extend(p.group.iter().chain([&p.start, &p.end]).copied());
-    }
-    // Sequence and consistency rules read one table too.
     let sequences: Vec<(usize, &Sequence)> = set
         .rules
         .iter()
         .enumerate()
         .filter_map(|(i, r)| match &r.check {
-            Check::Sequence(s) if input_of(r.table).is_some() => Some((i, s)),
+            Check::Sequence(s) if has(r.table) => Some((i, s)),
             _ => None,
         })
         .collect();
-    for &(ri, s) in &sequences {
-        needed.entry(set.rules[ri].table).or_default().extend(sequence_reads(s));
-    }
     let consistents: Vec<(usize, &Consistent)> = set
         .rules
         .iter()
         .enumerate()
         .filter_map(|(i, r)| match &r.check {
-            Check::Consistent(c) if input_of(r.table).is_some() => Some((i, c)),
+            Check::Consistent(c) if has(r.table) => Some((i, c)),
             _ => None,
         })
         .collect();
-    for &(ri, c) in &consistents {
-        needed
-            .entry(set.rules[ri].table)
-            .or_default()
-            .extend(c.group.iter().chain(&c.columns).copied());
-    }
-    for &(ri, cross) in &rules {
-        let r = cross.key();
-        let table = set.rules[ri].table;
-        if input_of(table).is_none() {
-            continue; // None of this table's rules run; the summary says so.
-        }
-        if input_of(r.other).is_none() {
-            related
-                .not_run
-                .push((ri, format!("no export was given for `{}`", set.tables[r.other].name)));
-            continue;
-        }
-        needed
-            .entry(table)
-            .or_default()
-            .extend(r.columns.iter().chain(&r.when_reads).copied());
-        needed
-            .entry(r.other)
-            .or_default()
-            .extend(r.other_columns.iter().copied());
-        if let Cross::Related(x) = cross {
-            needed.entry(table).or_default().extend(x.reads.iter().copied());
-            needed.entry(r.other).or_default().extend(x.other_reads.iter().copied());
-        }
-        runnable.push((ri, cross));
-    }
+    let runnable = rules;
     if runnable.is_empty() && periods.is_empty() && sequences.is_empty() && consistents.is_empty() {
         return Ok(related);
     }
@@ -168,15 +194,11 @@ pub fn relate(set: &RuleSet, config: &Config, fixes: &Fixes, batch_rows: usize) 
             .with_target_partitions(1)
             .with_batch_size(batch_rows.max(1024)),
     );
-    for (&t, cols) in &needed {
-        let started = std::time::Instant::now();
-        let input = input_of(t).expect("only tables with an export are read: `needed` skips the others");
-        let (schema, batches) = project(set, t, cols, input, config.pivot, fixes, batch_rows)?;
+    for (t, (schema, batches)) in projections {
         let mem = MemTable::try_new(schema, vec![batches])
-            .expect("`project` builds every batch to the schema it returns with them");
+            .expect("a projection's batches are built to the schema it holds with them");
         ctx.register_table(TableReference::bare(set.tables[t].name.as_str()), Arc::new(mem))
             .expect("each table is registered once, under its own name (table names are unique in a rule set)");
-        tracing::debug!(table = %set.tables[t].name, columns = cols.len(), ms = started.elapsed().as_millis() as u64, "read for rules over whole tables");
     }
     // Window queries (periods, sequences, consistency) sort whole tables by
     // group: partitioned by group over every core they take ~40% less time.
@@ -842,66 +864,88 @@ fn any_failed(table: &crate::model::table::Table, cols: &[usize]) -> Option<Expr
         .reduce(Expr::or)
 }
 
-/// Read `cols` of table `t`, typed, with each row's line: what the plans join over.
-fn project(
-    set: &RuleSet,
-    t: usize,
-    cols: &BTreeSet<usize>,
-    input: &crate::spec::config::Input,
+/// A table's columns the rules over whole tables read, typed, with each row's line: what their
+/// plans join and group over, gathered batch by batch as the export is read.
+pub struct Projection {
+    table: usize,
+    cols: Vec<usize>,
+    /// The columns of `cols` whose values can fail to parse, each flagged where one did.
+    can_fail: Vec<usize>,
+    schema: SchemaRef,
     pivot: u8,
-    fixes: &Fixes,
-    batch_rows: usize,
-) -> Result<(SchemaRef, Vec<RecordBatch>)> {
-    let table = &set.tables[t];
-    let mut fields = vec![Field::new(LINE, DataType::UInt64, false)];
-    fields.extend(
-        cols.iter()
-            .map(|&c| Field::new(&table.columns[c].name, table.columns[c].ty.arrow(), true)),
-    );
-    let can_fail: Vec<usize> = cols.iter().copied().filter(|&c| can_fail(set, t, c)).collect();
-    fields.extend(
-        can_fail
-            .iter()
-            .map(|&c| Field::new(failed_name(&table.columns[c].name), DataType::Boolean, false)),
-    );
-    let schema: SchemaRef = Arc::new(Schema::new(fields));
-    let mut source = CsvSource::open(&input.path, table, input.dialect())?;
-    let corrector = fixes.corrector(set, t, &source.header.columns, pivot);
-    let mut batches = Vec::new();
-    while let Some(mut raw) = source.next_batch(batch_rows)? {
+    batches: Vec<RecordBatch>,
+}
+
+impl Projection {
+    pub fn new(set: &RuleSet, t: usize, cols: &BTreeSet<usize>, pivot: u8) -> Self {
+        let table = &set.tables[t];
+        let mut fields = vec![Field::new(LINE, DataType::UInt64, false)];
+        fields.extend(
+            cols.iter()
+                .map(|&c| Field::new(&table.columns[c].name, table.columns[c].ty.arrow(), true)),
+        );
+        let can_fail: Vec<usize> = cols.iter().copied().filter(|&c| can_fail(set, t, c)).collect();
+        fields.extend(
+            can_fail
+                .iter()
+                .map(|&c| Field::new(failed_name(&table.columns[c].name), DataType::Boolean, false)),
+        );
+        Projection {
+            table: t,
+            cols: cols.iter().copied().collect(),
+            can_fail,
+            schema: Arc::new(Schema::new(fields)),
+            pivot,
+            batches: Vec::new(),
+        }
+    }
+
+    /// This projection of a batch (`header`: declared column → file column), corrected as the
+    /// row rules see it. Pure, so batches can be projected in parallel.
+    pub fn project(&self, set: &RuleSet, header: &[Option<usize>], raw: &RawBatch) -> RecordBatch {
+        let table = &set.tables[self.table];
         let n = raw.num_rows();
-        corrector.apply(&mut raw.columns, n)?;
-        let n = raw.num_rows();
-        let mut arrays: Vec<ArrayRef> = vec![Arc::new(UInt64Array::from(raw.lines.clone()))];
-        for &c in cols {
-            let text: ArrayRef = match source.header.columns[c] {
+        let text = |c: usize| -> ArrayRef {
+            match header[c] {
                 Some(i) => Arc::clone(&raw.columns[i]),
                 None => Arc::new(StringArray::from(vec![""; n])),
-            };
+            }
+        };
+        let mut arrays: Vec<ArrayRef> = vec![Arc::new(UInt64Array::from(raw.lines.clone()))];
+        for &c in &self.cols {
+            let text = text(c);
             let text = text.as_any().downcast_ref::<StringArray>().expect(crate::engine::TEXT);
-            arrays.push(typed_column(text, &table.columns[c].ty, pivot));
+            arrays.push(typed_column(text, &table.columns[c].ty, self.pivot));
         }
         // Which values were present but did not parse: rules reading them report
         // the row as not checked, as row rules do.
-        for &c in &can_fail {
-            let at = cols
+        for &c in &self.can_fail {
+            let at = self
+                .cols
                 .iter()
                 .position(|&x| x == c)
                 .expect("`can_fail` is a subset of `cols`");
             let typed = &arrays[1 + at];
-            let text = match source.header.columns[c] {
-                Some(i) => Arc::clone(&raw.columns[i]),
-                None => Arc::new(StringArray::from(vec![""; n])),
-            };
+            let text = text(c);
             let text = text.as_any().downcast_ref::<StringArray>().expect(crate::engine::TEXT);
             let failed: BooleanArray = (0..n)
                 .map(|row| Some(typed.is_null(row) && !crate::model::values::is_blank(text.value(row))))
                 .collect();
             arrays.push(Arc::new(failed));
         }
-        let batch = RecordBatch::try_new(Arc::clone(&schema), arrays)
-            .expect("the line, each column typed as declared, then its flags: the schema built above, n rows each");
-        batches.push(batch);
+        RecordBatch::try_new(Arc::clone(&self.schema), arrays)
+            .expect("the line, each column typed as declared, then its flags: the schema built in `new`, n rows each")
     }
-    Ok((schema, batches))
+
+    pub fn push(&mut self, batch: RecordBatch) {
+        self.batches.push(batch);
+    }
+
+    pub fn table(&self) -> usize {
+        self.table
+    }
+
+    pub fn finish(self) -> (SchemaRef, Vec<RecordBatch>) {
+        (self.schema, self.batches)
+    }
 }

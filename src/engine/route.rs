@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::mpsc;
 use std::time::Instant;
 
 use datafusion::arrow::array::{Array, StringArray};
@@ -14,6 +13,7 @@ use rayon::prelude::*;
 
 use crate::engine::TEXT;
 use crate::engine::check::{Checked, Detail, Finding, check_batch};
+use crate::engine::load::{Export, add_changes};
 use crate::engine::plan::plan_table;
 use crate::fixes::{self, Change, Corrector};
 use crate::model::error::Result;
@@ -22,8 +22,9 @@ use crate::output::history::{self, Kept};
 use crate::output::publish::Staging;
 use crate::output::report::{Breakdown, Group, InputReport, TableReport};
 use crate::output::sheet::SheetFile;
+use crate::source::BadRowKind;
+use crate::source::held::Batch;
 use crate::source::ingest_rules;
-use crate::source::{BadRowKind, CsvSource};
 use crate::spec::config::{BreakdownSpec, Config, Input};
 use crate::spec::rules::RuleSet;
 
@@ -269,7 +270,7 @@ struct Fixed {
     resolved: Vec<Finding>,
 }
 
-/// Correct a batch, check the corrected values, and check the changed rows'
+/// Correct a batch the rest of the way, check the corrected values, and check the changed rows'
 /// original values too, to tell which findings the corrections resolved. A correction's error
 /// comes back as it was raised.
 fn correct_and_check(
@@ -277,37 +278,21 @@ fn correct_and_check(
     plan: &crate::engine::plan::TablePlan,
     header: &[Option<usize>],
     corrector: &Corrector,
-    mut raw: crate::source::RawBatch,
+    batch: Batch,
 ) -> Result<Fixed> {
-    let original = (!corrector.is_empty()).then(|| raw.columns.clone());
+    let Batch { mut raw, mut changes } = batch;
     let n = raw.num_rows();
-    let changes = corrector.apply(&mut raw.columns, n)?;
+    add_changes(&mut changes, corrector.apply(&mut raw.columns, n)?);
     let mut rows: Vec<u32> = changes
         .iter()
         .filter(|c| c.status == fixes::Status::Applied)
         .map(|c| c.row)
         .collect();
     rows.dedup();
-    let before = match original {
-        Some(columns) if !rows.is_empty() => {
-            let idx = datafusion::arrow::array::UInt32Array::from(rows.clone());
-            let sub = crate::source::RawBatch {
-                lines: rows.iter().map(|&r| raw.lines[r as usize]).collect(),
-                columns: columns
-                    .iter()
-                    .map(|a| {
-                        datafusion::arrow::compute::take(a.as_ref(), &idx, None)
-                            .expect("`take` of a text column at rows of its own batch (every row < n)")
-                    })
-                    .collect(),
-                bad: Vec::new(),
-                encoding_issues: Vec::new(),
-                fields_1252: 0,
-            };
-            Some((rows, check_batch(set, plan, header, sub)))
-        }
-        _ => None,
-    };
+    let before = (!rows.is_empty()).then(|| {
+        let sub = originals(set, header, &raw, &changes, &rows);
+        (rows, check_batch(set, plan, header, sub))
+    });
     let checked = check_batch(set, plan, header, raw);
     let mut resolved = Vec::new();
     if let Some((rows, b)) = &before {
@@ -330,6 +315,58 @@ fn correct_and_check(
         before,
         resolved,
     })
+}
+
+/// The export's own values of a batch's changed `rows` (in order), as they were before any
+/// correction: each changed cell's value before its earliest stage's change.
+fn originals(
+    set: &RuleSet,
+    header: &[Option<usize>],
+    raw: &crate::source::RawBatch,
+    changes: &[Change],
+    rows: &[u32],
+) -> crate::source::RawBatch {
+    let idx = datafusion::arrow::array::UInt32Array::from(rows.to_vec());
+    let mut columns: Vec<datafusion::arrow::array::ArrayRef> = raw
+        .columns
+        .iter()
+        .map(|a| {
+            datafusion::arrow::compute::take(a.as_ref(), &idx, None)
+                .expect("`take` of a text column at rows of its own batch (every row < n)")
+        })
+        .collect();
+    // (file column, row in `rows`) → (stage, the value before).
+    let mut first: HashMap<(usize, usize), (crate::spec::fix::Stage, &str)> = HashMap::new();
+    for ch in changes.iter().filter(|c| c.status == fixes::Status::Applied) {
+        let Some(i) = header[ch.column] else { continue };
+        let at = rows
+            .binary_search(&ch.row)
+            .expect("`rows` holds every row with an applied change");
+        let stage = set.corrections[ch.correction].stage;
+        let held = first.entry((i, at)).or_insert((stage, ch.old.as_str()));
+        if stage < held.0 {
+            *held = (stage, ch.old.as_str());
+        }
+    }
+    let mut by_column: HashMap<usize, Vec<(usize, &str)>> = HashMap::new();
+    for ((i, at), (_, old)) in first {
+        by_column.entry(i).or_default().push((at, old));
+    }
+    for (i, cells) in by_column {
+        let now = columns[i].as_any().downcast_ref::<StringArray>().expect(TEXT);
+        let mut values: Vec<&str> = (0..now.len()).map(|r| now.value(r)).collect();
+        for (at, old) in cells {
+            values[at] = old;
+        }
+        columns[i] = std::sync::Arc::new(StringArray::from(values));
+    }
+    crate::source::RawBatch {
+        lines: rows.iter().map(|&r| raw.lines[r as usize]).collect(),
+        columns,
+        bad: Vec::new(),
+        encoding_issues: Vec::new(),
+        fields_1252: 0,
+    }
 }
 
 /// Hashes keyed by hashes: no need to hash them again.
@@ -386,7 +423,7 @@ fn breakdown(spec: &BreakdownSpec, header: &str, counts: Tally) -> Breakdown {
 /// One export to check, with what the relate stage found in it.
 pub(crate) struct TableJob<'a> {
     pub(crate) input: &'a Input,
-    pub(crate) source: CsvSource<std::fs::File>,
+    pub(crate) export: Export,
     /// Cross-table findings, by line.
     pub(crate) related: Vec<(u64, Finding)>,
 }
@@ -401,17 +438,13 @@ pub(crate) fn process_table(
     batch_rows: usize,
 ) -> Result<(TableReport, InputReport, Measured, Vec<Breakdown>)> {
     let Sinks { exceptions, changes } = sinks;
-    let TableJob {
-        input,
-        mut source,
-        related,
-    } = job;
+    let TableJob { input, export, related } = job;
+    let Export { header, batches, from } = export;
     let mut related = related.into_iter().peekable();
     let ti = set.table(&input.table).expect(crate::engine::INPUT_TABLES);
     let table = &set.tables[ti];
     let plan = plan_table(set, ti, config.pivot)?;
-    let header = source.header.clone();
-    let corrector = fixes.corrector(set, ti, &header.columns, config.pivot);
+    let corrector = fixes.corrector(set, ti, &header.columns, config.pivot, from..);
     let source_file = input.path.display().to_string();
 
     let name = format!("corrected/{}.csv", table.name);
@@ -451,39 +484,9 @@ pub(crate) fn process_table(
     let mut dup_seen = SeenMap::default();
     let mut unique_seen: Vec<SeenMap> = plan.uniques.iter().map(|_| SeenMap::default()).collect();
 
-    let (tx, rx) = mpsc::sync_channel::<Result<crate::source::RawBatch>>(4);
-    let reader_thread = std::thread::spawn(move || {
-        let mut ingest = std::time::Duration::ZERO;
-        loop {
-            let t = Instant::now();
-            let next = source.next_batch(batch_rows);
-            ingest += t.elapsed();
-            match next {
-                Ok(Some(b)) => {
-                    if tx.send(Ok(b)).is_err() {
-                        break;
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    break;
-                }
-            }
-        }
-        (source.rows_read, source.sha256(), ingest)
-    });
     let (mut check_time, mut route_time) = (std::time::Duration::ZERO, std::time::Duration::ZERO);
-    let group = rayon::current_num_threads().max(1) * 2;
     let mut row_ids: Vec<&str> = Vec::new();
-    loop {
-        let mut raw = Vec::with_capacity(group);
-        for b in rx.iter().take(group) {
-            raw.push(b?);
-        }
-        if raw.is_empty() {
-            break;
-        }
+    let ingested = batches.stream(batch_rows, |raw| {
         let t = Instant::now();
         let checked: Vec<Fixed> = raw
             .into_par_iter()
@@ -801,11 +804,9 @@ pub(crate) fn process_table(
             }
         }
         route_time += t.elapsed();
-    }
-    // A panic on the reader thread is a bug already reported on stderr: carry it on, as is.
-    let (rows_read, sha256, ingest_time) = reader_thread
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        Ok(())
+    })?;
+    let (rows_read, sha256, ingest_time, bytes_read) = (ingested.rows, ingested.sha256, ingested.time, ingested.bytes);
     assert_eq!(
         rows_read, report.rows_in,
         "every record read from `{}` is routed exactly once (to corrected/ or rejected/)",
@@ -817,6 +818,7 @@ pub(crate) fn process_table(
         table: table.name.clone(),
         file: source_file.clone(),
         sha256,
+        bytes_read,
         rows: report.rows_in,
         fields_read_as_windows_1252: fields_1252,
         unclosed_quotes,

@@ -45,7 +45,7 @@ impl FixKind for Merge {
     }
 
     fn stage(&self) -> Stage {
-        Stage::Set
+        Stage::Merge
     }
 
     fn declarable(&self) -> bool {

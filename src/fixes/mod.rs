@@ -2,16 +2,21 @@
 //!
 //! A correction proposes a new text for a cell from the row's own values
 //! (and, for `fill`, another table's). It never looks at findings: a
-//! correction is a function of the row, so the relate stage, which reads
-//! the exports on its own, sees exactly the values the check stage does,
-//! and a second run over the corrected output changes nothing.
+//! correction is a function of the row, so every stage of a run sees the
+//! same corrected values, and a second run over the corrected output
+//! changes nothing. A run corrects each batch once per stage, in steps:
+//! up to `fill` while the fill lookups are read, then the rest (see
+//! `engine::load`).
 //!
 //! Order is fixed and documented: corrections run in stages, each stage
 //! seeing the previous one's output:
 //!
 //! ```text
-//! normalise → map → date → fill → set
+//! normalise → map → date → fill → set → merge
 //! ```
+//!
+//! (`merge` is never declared: a `same_person` rule's merges, decided from the tables corrected
+//! by every other stage.)
 //!
 //! `set` runs last so a value derived from others (an age from a date of
 //! birth) is derived from their corrected, filled values.
@@ -33,6 +38,7 @@ pub mod normalise;
 pub mod set;
 
 use std::collections::HashMap;
+use std::ops::RangeBounds;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray, StringBuilder};
@@ -101,8 +107,8 @@ pub struct Corrector<'a> {
 }
 
 impl<'a> Corrector<'a> {
-    /// `until`: run only stages before this one (the fill lookups read other
-    /// tables corrected up to their own `fill` stage).
+    /// `stages`: the stages this corrector runs. A run corrects an export in steps, each batch
+    /// once per stage: up to `fill` while the fill lookups are read, then the rest.
     pub fn new(
         set: &'a RuleSet,
         table: usize,
@@ -110,13 +116,13 @@ impl<'a> Corrector<'a> {
         lookups: &'a Lookups,
         apply_review: bool,
         pivot: u8,
-        until: Option<Stage>,
+        stages: impl RangeBounds<Stage>,
     ) -> Self {
         let mut steps: Vec<(usize, Option<&Lookup>)> = set
             .corrections
             .iter()
             .enumerate()
-            .filter(|(_, c)| c.table == table && until.is_none_or(|u| c.stage < u))
+            .filter(|(_, c)| c.table == table && stages.contains(&c.stage))
             // A correction whose other table was not given has nothing to fill from.
             .filter(|(i, c)| c.fix.needs().is_none() || lookups.get(i).is_some())
             .map(|(i, _)| (i, lookups.get(&i)))
@@ -282,14 +288,16 @@ pub struct Fixes {
 }
 
 impl Fixes {
+    /// The corrector for `stages` of a table's corrections.
     pub fn corrector<'a>(
         &'a self,
         set: &'a RuleSet,
         table: usize,
         header: &[Option<usize>],
         pivot: u8,
+        stages: impl RangeBounds<Stage>,
     ) -> Corrector<'a> {
-        Corrector::new(set, table, header, &self.lookups, self.apply_review, pivot, None)
+        Corrector::new(set, table, header, &self.lookups, self.apply_review, pivot, stages)
     }
 }
 

@@ -416,7 +416,7 @@ impl Kind for SamePersonKind {
             table,
             columns: vec![column],
             kind: merge::KIND,
-            stage: Stage::Set,
+            stage: Stage::Merge,
             apply: Apply::Safe,
             rule: Some(rule.id.clone()),
             when: None,

@@ -66,6 +66,9 @@ pub struct InputReport {
     pub table: String,
     pub file: String,
     pub sha256: String,
+    /// Bytes read from the export in the whole run: its size, as each export is read once.
+    #[serde(default)]
+    pub bytes_read: u64,
     pub rows: u64,
     pub fields_read_as_windows_1252: u64,
     /// Quotes opened and never closed, and the lines they hid from every check.

@@ -34,6 +34,9 @@ pub enum Stage {
     Date,
     Fill,
     Set,
+    /// A `same_person` rule's merges, decided from the corrected tables: after every declared
+    /// correction.
+    Merge,
 }
 
 /// Whether a correction is applied by every run or only when asked.

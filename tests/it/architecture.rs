@@ -445,6 +445,33 @@ fn imports_point_down_the_layers() {
     );
 }
 
+/// Each export is read once per run: only the run opens one (all of them, before any row is
+/// read), through the source layer, and every stage takes what it needs from that one pass.
+#[test]
+fn an_export_is_opened_in_one_place() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut opens = Vec::new();
+    for file in &files {
+        if file.starts_with(src.join("source")) {
+            continue;
+        }
+        let code = without_tests(&code_only(&std::fs::read_to_string(file).expect("read source")));
+        for needle in ["CsvSource::open", "open_reader("] {
+            opens.extend(
+                code.matches(needle)
+                    .map(|_| file.strip_prefix(&src).expect("under src").display().to_string()),
+            );
+        }
+    }
+    assert_eq!(
+        opens,
+        ["run.rs"],
+        "an export is opened only by the run, once: a stage that needs a table whole takes it from the one pass (engine/load.rs)"
+    );
+}
+
 #[test]
 fn no_import_cycles() {
     let found = cycles(&graph());

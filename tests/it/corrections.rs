@@ -410,3 +410,103 @@ proptest! {
         );
     }
 }
+
+/// A table that fills from itself: its lookup is complete only once the table has been read, so
+/// the pass stops at `fill`, and the held batches are corrected the rest of the way before the
+/// rule over whole tables reads them (never a second read of the export).
+#[test]
+fn a_fill_from_its_own_table_is_applied_before_the_rules_over_whole_tables_read_it() {
+    let dir = Dir::new();
+    dir.write(
+        "pack.yaml",
+        r#"pack: self-fill
+version: 1.0.0
+tables:
+  workers:
+    key: [worker_id]
+    columns:
+      - { name: worker_id, header: Worker ID, required: true }
+  visits:
+    key: [visit_id]
+    columns:
+      - { name: visit_id, header: Visit ID, required: true }
+      - { name: child_id, header: Child ID, required: true }
+      - { name: worker_id, header: Worker ID }
+rules:
+  - id: VIS-WORKER
+    table: visits
+    kind: reference
+    columns: [worker_id]
+    references: workers
+    message: The visit's worker is not on the workers list.
+corrections:
+  - id: FIX-WORKER
+    table: visits
+    kind: fill
+    columns: [worker_id]
+    from: visits.worker_id
+    key: [child_id]
+    apply: safe
+"#,
+    );
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\nas_of: 2026-03-31\ninputs:\n  - { table: visits, file: visits.csv }\n  - { table: workers, file: workers.csv }\n",
+    );
+    dir.write("workers.csv", "Worker ID\nW1\n");
+    dir.write(
+        "visits.csv",
+        "Visit ID,Child ID,Worker ID\nV1,C1,W9\nV2,C1,\nV3,C2,\nV4,C3,W1\nV5,C3,\n",
+    );
+    dir.run(&[]).expect_code(0);
+    let out = dir.latest();
+    let filled: Vec<(u64, &str)> = out.changes.iter().map(|c| (c.line, c.new_value.as_str())).collect();
+    assert_eq!(filled, [(3, "W9"), (6, "W1")]);
+    // The filled W9 is not on the list: the reference rule saw the corrected value.
+    let rejected: Vec<String> = out.rejected("visits").rows.iter().map(|r| r[1].clone()).collect();
+    assert_eq!(rejected, ["2", "3"]);
+    assert_eq!(out.corrected("visits").rows.len(), 3);
+    assert!(
+        !dir.path().join("out/latest/.held").exists(),
+        "held batches are not published"
+    );
+}
+
+/// Lookups are read before the table that fills from them, whatever order the configuration
+/// lists the inputs in: the same corrections, findings and outputs either way.
+#[test]
+fn the_order_of_inputs_does_not_change_what_is_corrected() {
+    let first = setup(VISITS);
+    first.run(&[]).expect_code(0);
+    let later = setup(VISITS);
+    later.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\nas_of: 2026-03-31\ninputs:\n  - { table: visits, file: visits.csv }\n  - { table: children, file: children.csv }\n",
+    );
+    later.run(&[]).expect_code(0);
+    let (a, b) = (first.latest(), later.latest());
+    let of = |o: &Outputs| -> Vec<String> {
+        o.changes
+            .iter()
+            .filter(|c| c.table == "visits")
+            .map(|c| {
+                format!(
+                    "{} {} {} {} {}",
+                    c.line, c.column, c.new_value, c.correction_id, c.applied
+                )
+            })
+            .collect()
+    };
+    assert_eq!(of(&a), of(&b));
+    assert!(of(&a).iter().any(|c| c.contains("FIX-BORN")), "{:?}", of(&a));
+    let found = |o: &Outputs| -> Vec<String> {
+        o.findings
+            .iter()
+            .filter(|f| f.table == "visits")
+            .map(|f| format!("{} {} {}", f.line, f.rule_id, f.status))
+            .collect()
+    };
+    assert_eq!(found(&a), found(&b));
+    assert_eq!(a.corrected("visits").rows, b.corrected("visits").rows);
+    assert_eq!(a.rejected("visits").rows, b.rejected("visits").rows);
+}

@@ -284,6 +284,12 @@ fn demo_outputs_have_the_documented_shape() {
         );
         assert_eq!(n(&input["rows"]), records as u64);
         assert_eq!(input["file"], format!("fixtures/demo/{table}.csv"));
+        // Read once in the whole run, whichever stages needed the table whole.
+        assert_eq!(
+            n(&input["bytes_read"]),
+            dir.read_bytes(format!("fixtures/demo/{table}.csv")).len() as u64,
+            "{table} is read once"
+        );
     }
 
     let j = &out.run_json;
