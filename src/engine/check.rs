@@ -15,50 +15,11 @@ use datafusion::arrow::array::{
 use datafusion::physical_expr::PhysicalExpr;
 
 use crate::engine::plan::TablePlan;
-use crate::model::table::{Severity, Table};
+use crate::model::finding::{Detail, Finding};
+use crate::model::table::Table;
 use crate::model::typed::{Typed, type_column};
 use crate::source::RawBatch;
 use crate::spec::rules::RuleSet;
-
-/// What a finding says beyond its rule's message.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Detail {
-    /// The row breaks the rule.
-    Fail,
-    /// The rule could not be evaluated because this column's value did not parse.
-    Unparsed { column: usize },
-    /// Evaluating the rule on this row raised an error.
-    EvalError(String),
-    /// The row repeats the row on this line, which was kept.
-    DuplicateOf { line: u64 },
-    /// A related row in another table contradicts the rule: the table and its line.
-    ContradictedBy { table: usize, line: u64 },
-    /// The record is merged into the record on `line`, the same person's surviving record.
-    MergedInto {
-        line: u64,
-        key: String,
-        explanation: String,
-    },
-    /// The record may be (or is) the same person as the record on `line`, for the reasons given.
-    SamePerson {
-        table: usize,
-        line: u64,
-        key: String,
-        same: bool,
-        probability: f64,
-        explanation: String,
-    },
-}
-
-#[derive(Debug, Clone)]
-pub struct Finding {
-    pub rule: usize,
-    /// Row within the batch.
-    pub row: u32,
-    pub column: Option<usize>,
-    pub severity: Severity,
-    pub detail: Detail,
-}
 
 /// One batch after checking, ready for the ordered publish loop.
 pub struct Checked {

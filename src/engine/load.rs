@@ -249,7 +249,11 @@ fn unique() -> u64 {
 }
 
 /// A batch after its pass: corrected, with the lookup pairs it gave and its projection.
-type Passed = (Batch, Vec<Vec<(String, String)>>, Option<datafusion::arrow::array::RecordBatch>);
+type Passed = (
+    Batch,
+    Vec<Vec<(String, String)>>,
+    Option<datafusion::arrow::array::RecordBatch>,
+);
 
 /// One pass over a table's batches: correct them with `steps` in turn (gathering the lookups
 /// `consumers.wants` after the first), hand them to the projection and the person records, and

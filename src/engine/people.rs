@@ -9,8 +9,8 @@ use std::path::Path;
 
 use datafusion::arrow::array::{Array, StringArray};
 
-use crate::engine::check::{Detail, Finding};
 use crate::model::error::{Error, Result};
+use crate::model::finding::{Detail, Finding};
 use crate::model::table::ColumnType;
 use crate::model::values::DateForms;
 use crate::output::sheet::SheetFile;
@@ -104,7 +104,7 @@ pub fn parts<'a>(set: &'a RuleSet, config: &Config) -> Vec<Part<'a>> {
     let has = |t: usize| config.inputs.iter().any(|i| i.table == set.tables[t].name);
     let mut out = Vec::new();
     for (ri, rule) in set.rules.iter().enumerate() {
-        let Check::SamePerson(spec) = &rule.check else {
+        let Check::People(spec) = &rule.check else {
             continue;
         };
         if !has(rule.table) {
@@ -225,7 +225,7 @@ pub fn dedupe(set: &RuleSet, parts: &[Part], records: Vec<Records>) -> Result<Pe
     }
     for (ri, mut records) in by_rule {
         let rule = &set.rules[ri];
-        let Check::SamePerson(spec) = &rule.check else {
+        let Check::People(spec) = &rule.check else {
             unreachable!("`parts` names `same_person` rules only");
         };
         let rest = records.split_off(1);

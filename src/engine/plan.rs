@@ -13,7 +13,7 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion::prelude::SessionContext;
 
 use crate::model::error::{Result, RulePhase};
-use crate::spec::compiled::Check;
+use crate::spec::compiled::{Check, Ordered, Return, Row};
 use crate::spec::rules::RuleSet;
 
 /// A row check ready to evaluate.
@@ -74,7 +74,7 @@ pub fn plan_table(set: &RuleSet, table: usize, pivot: u8) -> Result<TablePlan> {
     };
     for (ri, rule) in set.rules.iter().enumerate().filter(|(_, r)| r.table == table) {
         match &rule.check {
-            Check::Row(checks) => {
+            Check::Row(Row::Predicates(checks)) => {
                 for c in checks {
                     plan.row_checks.push(PhysicalCheck {
                         rule: ri,
@@ -86,25 +86,21 @@ pub fn plan_table(set: &RuleSet, table: usize, pivot: u8) -> Result<TablePlan> {
                     });
                 }
             }
-            Check::Type { column } => plan.types.push((ri, *column)),
-            Check::CodeForm { column } => plan.code_forms.push((ri, *column)),
-            Check::Unique { columns } => plan.uniques.push((ri, columns.clone())),
-            Check::Share(m) => plan.measures.push(PhysicalMeasure {
+            Check::Row(Row::Type { column }) => plan.types.push((ri, *column)),
+            Check::Row(Row::CodeForm { column }) => plan.code_forms.push((ri, *column)),
+            Check::Ordered(Ordered::Unique { columns }) => plan.uniques.push((ri, columns.clone())),
+            Check::Return(Return::Share(m)) => plan.measures.push(PhysicalMeasure {
                 rule: ri,
                 when: m.when.as_ref().map(|w| physical(ri, w)).transpose()?,
                 check: physical(ri, &m.check)?,
                 reads: m.reads.iter().chain(&m.when_reads).copied().collect(),
             }),
             // Needs only the table's row count, which the run keeps.
-            Check::RowCount(_) => {}
+            Check::Return(Return::RowCount(_)) => {}
             // Evaluated over whole tables by the relate stage.
-            Check::Reference(_)
-            | Check::Related(_)
-            | Check::Periods(_)
-            | Check::Sequence(_)
-            | Check::Consistent(_)
-            | Check::SamePerson(_) => {}
-            Check::DuplicateRows => {
+            // Evaluated over whole tables before routing.
+            Check::WholeTable(_) | Check::People(_) => {}
+            Check::Ordered(Ordered::DuplicateRows) => {
                 if plan.duplicate_rows.is_none() {
                     plan.duplicate_rows = Some(ri);
                 }

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::model::error::Result;
 use crate::output::history;
 use crate::output::report::{TableReport, count};
-use crate::spec::compiled::Check;
+use crate::spec::compiled::{Check, Return};
 use crate::spec::rules::RuleSet;
 
 /// What a return-level rule found.
@@ -78,7 +78,7 @@ pub fn judge(
             continue;
         };
         let outcome = match &rule.check {
-            Check::Share(s) => {
+            Check::Return(Return::Share(s)) => {
                 let [rows, met, unknown] = measures.get(&ri).copied().unwrap_or_default();
                 if rows == 0 {
                     Outcome::NotChecked("no rows to measure".into())
@@ -101,7 +101,7 @@ pub fn judge(
                     }
                 }
             }
-            Check::RowCount(r) => {
+            Check::Return(Return::RowCount(r)) => {
                 let n = t.rows_in;
                 let mut figure = format!("{} rows", count(n));
                 let mut breach = match (r.min, r.max) {

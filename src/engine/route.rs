@@ -12,11 +12,12 @@ use datafusion::arrow::array::{Array, StringArray};
 use rayon::prelude::*;
 
 use crate::engine::TEXT;
-use crate::engine::check::{Checked, Detail, Finding, check_batch};
+use crate::engine::check::{Checked, check_batch};
 use crate::engine::load::{Export, add_changes};
 use crate::engine::plan::plan_table;
 use crate::fixes::{self, Change, Corrector};
 use crate::model::error::Result;
+use crate::model::finding::{Detail, Finding};
 use crate::model::table::Severity;
 use crate::output::history::{self, Kept};
 use crate::output::publish::Staging;
@@ -890,7 +891,7 @@ fn describe<'a>(
         // A rule of another table reporting here (`same_person`'s `also`): this table's person
         // fields.
         _ if set.tables[rule.table].name != table.name => match &rule.check {
-            crate::spec::compiled::Check::SamePerson(p) => p
+            crate::spec::compiled::Check::People(p) => p
                 .also
                 .iter()
                 .find(|a| set.tables[a.table].name == table.name)

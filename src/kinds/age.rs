@@ -1,6 +1,6 @@
 //! `age`: a child's age on a date must lie between bounds.
 
-use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
+use super::{Check, Kind, KindDoc, Param, Row, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::model::table::ColumnType;
 use crate::spec::compiled::RowCheck;
@@ -133,13 +133,13 @@ impl Kind for Age {
             )]
         })?;
         let reads = cx.reads(&pass);
-        Ok(Check::Row(vec![RowCheck {
+        Ok(Check::Row(Row::Predicates(vec![RowCheck {
             column: Some(dob),
             when,
             pass,
             reads,
             when_reads,
-        }]))
+        }])))
     }
 }
 

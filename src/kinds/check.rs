@@ -1,6 +1,6 @@
 //! `check`: a SQL condition over the row's columns.
 
-use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
+use super::{Check, Kind, KindDoc, Param, Row, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::spec::compiled::RowCheck;
 use crate::spec::keys::{Columns, Sql};
@@ -66,13 +66,13 @@ impl Kind for SqlCheck {
             return Err(diags);
         };
         let column = columns.first().copied().or_else(|| reads.first().copied());
-        Ok(Check::Row(vec![RowCheck {
+        Ok(Check::Row(Row::Predicates(vec![RowCheck {
             column,
             when,
             pass,
             reads,
             when_reads,
-        }]))
+        }])))
     }
 }
 

@@ -1,6 +1,6 @@
 //! `code_form`: a code must be written exactly as the code list has it.
 
-use super::{Check, Kind, KindDoc, Param, RuleCx, single_column};
+use super::{Check, Kind, KindDoc, Param, Row, RuleCx, single_column};
 use crate::model::diag::Diagnostic;
 use crate::model::table::{ColumnType, Severity, Table};
 use crate::spec::keys::Columns;
@@ -48,7 +48,7 @@ impl Kind for CodeForm {
                 .help("give the column `type: code` and `codes`"),
             ]);
         }
-        Ok(Check::CodeForm { column })
+        Ok(Check::Row(Row::CodeForm { column }))
     }
 
     /// Every code column reports codes written in another form.
@@ -56,7 +56,7 @@ impl Kind for CodeForm {
         let col = &table.columns[column];
         matches!(col.ty, ColumnType::Code(_)).then(|| {
             let message = format!("{} matches a code only when case and spacing are ignored.", col.header);
-            (Severity::Warning, message, Check::CodeForm { column })
+            (Severity::Warning, message, Check::Row(Row::CodeForm { column }))
         })
     }
 }

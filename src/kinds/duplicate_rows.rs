@@ -1,6 +1,6 @@
 //! `duplicate_rows`: no row may repeat an earlier one exactly.
 
-use super::{Check, Kind, KindDoc, RuleCx};
+use super::{Check, Kind, KindDoc, Ordered, RuleCx};
 use crate::model::diag::Diagnostic;
 
 pub struct DuplicateRows;
@@ -26,7 +26,7 @@ impl Kind for DuplicateRows {
     }
 
     fn compile(&self, _: &Params, _: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        Ok(Check::DuplicateRows)
+        Ok(Check::Ordered(Ordered::DuplicateRows))
     }
 }
 

@@ -29,13 +29,14 @@ pub mod sequence;
 pub mod share;
 pub mod type_check;
 pub mod unique;
+pub mod whole;
 
 #[cfg(test)]
 mod fix_examples;
 #[cfg(test)]
 pub(crate) mod testing;
 
-use crate::spec::compiled::Check;
+use crate::spec::compiled::{Check, Ordered, Return, Row};
 use crate::spec::doc::{COLUMNS, GROUP, KindDoc, Param, WHEN};
 use crate::spec::kind::{AnyKind, Kind, Registry, RuleCx, single_column};
 

@@ -1,10 +1,18 @@
 //! `periods`: date periods within a group must not overlap (or leave gaps).
 
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, Int64Array};
+use datafusion::logical_expr::Expr;
+use datafusion::prelude::SessionContext;
+
+use super::whole::{can_fail, line_numbers, none_failed, not_checked};
 use super::{Check, GROUP, Kind, KindDoc, Param, RuleCx};
 use crate::model::diag::Diagnostic;
-use crate::model::table::ColumnType;
-use crate::spec::compiled::Periods;
+use crate::model::finding::Detail;
+use crate::model::table::{ColumnType, Table};
 use crate::spec::keys::Columns;
+use crate::spec::whole::{Found, LINE, Tables, WholeTable};
 use crate::spec::yaml::{Spanned, span};
 
 pub struct PeriodsKind;
@@ -80,12 +88,114 @@ impl Kind for PeriodsKind {
             return Err(diags);
         };
         let continuous = p.continuous.as_ref().is_some_and(|c| c.value);
-        Ok(Check::Periods(Periods {
+        Ok(Check::WholeTable(Arc::new(Periods {
             group,
             start,
             end,
             continuous,
-        }))
+        })))
+    }
+}
+
+/// Date periods per group, e.g. a child's plans or care episodes.
+#[derive(Debug, Clone)]
+pub struct Periods {
+    pub group: Vec<usize>,
+    pub start: usize,
+    /// A blank end means the period is still open.
+    pub end: usize,
+    pub continuous: bool,
+}
+
+impl Periods {
+    fn all_reads(&self) -> Vec<usize> {
+        self.group.iter().chain([&self.start, &self.end]).copied().collect()
+    }
+
+    /// Pairs of lines (later, earlier) of periods in the same group that overlap,
+    /// or (if `continuous`) leave a gap. Periods are ordered by start; each is
+    /// compared with the furthest end before it, an open end counting as never.
+    async fn clashes(
+        &self,
+        ctx: &SessionContext,
+        t: &Table,
+        exclude: Option<Expr>,
+    ) -> datafusion::common::Result<Vec<(u64, u64)>> {
+        let q = |c: usize| format!("\"{}\"", t.columns[c].name);
+        let group = self.group.iter().map(|&c| q(c)).collect::<Vec<_>>().join(", ");
+        let mut not_null = self
+            .group
+            .iter()
+            .chain([&self.start])
+            .map(|&c| format!("{} IS NOT NULL", q(c)))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        // Rows where a value the rule reads did not parse are reported apart.
+        if let Some(keep) = exclude {
+            not_null = format!("{not_null} AND {}", datafusion::sql::unparser::expr_to_sql(&keep)?);
+        }
+        let cols = self.all_reads().iter().map(|&c| q(c)).collect::<Vec<_>>().join(", ");
+        // The furthest end so far and its line, packed into one number (days since
+        // 1970 * 2^32 + line), so one running MAX gives both.
+        let packed = format!(
+            "CAST(CAST(COALESCE({end}, DATE '9999-12-31') AS INT) AS BIGINT) * 4294967296 + CAST(\"{LINE}\" AS BIGINT)",
+            end = q(self.end)
+        );
+        let gap = if self.continuous { "OR s > prev_end" } else { "" };
+        let sql = format!(
+            "WITH d AS (
+            -- Identical periods are compared once: exact copies are the duplicate rules' business.
+            SELECT MIN(\"{LINE}\") AS \"{LINE}\", {cols} FROM \"{name}\" WHERE {not_null} GROUP BY {cols}),
+         w AS (
+            SELECT \"{LINE}\" AS line, CAST(CAST({start} AS INT) AS BIGINT) AS s,
+                   MAX({packed}) OVER (PARTITION BY {group} ORDER BY {start}, \"{LINE}\"
+                                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev
+            FROM d)
+         SELECT line, CAST(prev % 4294967296 AS BIGINT) AS prev_line
+         FROM (SELECT line, s, prev, prev / 4294967296 AS prev_end FROM w WHERE prev IS NOT NULL)
+         WHERE s < prev_end {gap}",
+            start = q(self.start),
+            name = t.name,
+        );
+        let rows = ctx.sql(&sql).await?.collect().await?;
+        let mut out = Vec::new();
+        for b in rows {
+            let line = line_numbers(&b, 0);
+            let prev = b
+                .column(1)
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .expect("the query casts `prev_line` to BIGINT (Int64)");
+            out.extend((0..b.num_rows()).map(|i| (line.value(i), prev.value(i) as u64)));
+        }
+        Ok(out)
+    }
+}
+
+impl WholeTable for Periods {
+    fn reads(&self, table: usize) -> Vec<(usize, Vec<usize>)> {
+        vec![(table, self.all_reads())]
+    }
+
+    fn columns(&self) -> Vec<usize> {
+        vec![self.start, self.end]
+    }
+
+    fn evaluate(&self, cx: &Tables, table: usize) -> datafusion::common::Result<Vec<Found>> {
+        let this = &cx.tables[table];
+        let mut reads = self.all_reads();
+        reads.retain(|&c| can_fail(this, c));
+        let column = Some(self.start);
+        let mut found = cx.block_on(not_checked(cx.windows, this, &reads, column))?;
+        let pairs = cx.block_on(self.clashes(cx.windows, this, none_failed(this, &reads)))?;
+        for (line, other) in pairs {
+            // Both periods of an overlap or gap are reported, each naming the other.
+            for (at, names) in [(line, other), (other, line)] {
+                let detail = Detail::ContradictedBy { table, line: names };
+                found.push(Found::new(at, column, detail));
+            }
+        }
+        Ok(found)
     }
 }
 

@@ -1,10 +1,20 @@
 //! `reference`: a key in this table must exist in another table.
 
+use std::sync::Arc;
+
+use datafusion::common::{JoinType, TableReference};
+use datafusion::dataframe::DataFrame;
+use datafusion::logical_expr::{Expr, col, ident};
+use datafusion::prelude::SessionContext;
+
+use super::whole::{can_fail, line_numbers, none_failed, not_checked};
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
-use crate::spec::compiled::Reference;
+use crate::model::finding::Detail;
+use crate::model::table::Table;
 use crate::spec::keys::{Columns, Sql};
 use crate::spec::names::unknown_column;
+use crate::spec::whole::{Found, LINE, Tables, WholeTable};
 use crate::spec::yaml::Spanned;
 use crate::spec::yaml::span;
 
@@ -55,7 +65,116 @@ impl Kind for ReferenceKind {
     }
 
     fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        resolve(cx, &p.columns, &p.references, &p.to, &p.when).map(Check::Reference)
+        resolve(cx, &p.columns, &p.references, &p.to, &p.when).map(|r| Check::WholeTable(Arc::new(r)))
+    }
+}
+
+/// A key in one table that must be found in another.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub columns: Vec<usize>,
+    pub other: usize,
+    pub other_columns: Vec<usize>,
+    /// Rows the rule applies to, over this table's typed columns.
+    pub when: Option<Expr>,
+    pub when_reads: Vec<usize>,
+}
+
+impl Reference {
+    /// What a rule between tables reads: this table's key and `when`, and the other's key.
+    pub(super) fn reads(&self, table: usize) -> Vec<(usize, Vec<usize>)> {
+        vec![
+            (table, self.columns.iter().chain(&self.when_reads).copied().collect()),
+            (self.other, self.other_columns.clone()),
+        ]
+    }
+
+    /// This table's rows a rule between tables applies to: `when` holds, the key
+    /// is not blank, and (`exclude`) no value the rule reads failed to parse.
+    pub(super) async fn rows_in_scope(
+        &self,
+        ctx: &SessionContext,
+        this: &Table,
+        exclude: Option<Expr>,
+    ) -> datafusion::common::Result<DataFrame> {
+        let mut rows = ctx.table(TableReference::bare(this.name.as_str())).await?;
+        if let Some(keep) = exclude {
+            rows = rows.filter(keep)?;
+        }
+        if let Some(when) = &self.when {
+            rows = rows.filter(when.clone())?;
+        }
+        for &c in &self.columns {
+            rows = rows.filter(ident(&this.columns[c].name).is_not_null())?;
+        }
+        Ok(rows)
+    }
+
+    /// Lines of the rows whose key has no match in the other table: an anti-join.
+    async fn unmatched(
+        &self,
+        ctx: &SessionContext,
+        tables: &[Table],
+        table: usize,
+        exclude: Option<Expr>,
+    ) -> datafusion::common::Result<Vec<u64>> {
+        let (this, other) = (&tables[table], &tables[self.other]);
+        let left = self.rows_in_scope(ctx, this, exclude).await?;
+        // The other side's keys, renamed so a table may reference itself.
+        let keys: Vec<String> = (0..self.other_columns.len()).map(|i| format!("__key{i}")).collect();
+        let right = ctx.table(TableReference::bare(other.name.as_str())).await?.select(
+            self.other_columns
+                .iter()
+                .zip(&keys)
+                .map(|(&c, k)| ident(&other.columns[c].name).alias(k))
+                .collect::<Vec<Expr>>(),
+        )?;
+        let left_keys: Vec<&str> = self.columns.iter().map(|&c| this.columns[c].name.as_str()).collect();
+        let right_keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        // The other table's distinct keys are the hash join's build side (usually
+        // far smaller than this table, e.g. children against contacts); this table
+        // streams through as the probe side.
+        let rows = right
+            .distinct()?
+            .join(left, JoinType::RightAnti, &right_keys, &left_keys, None)?
+            .select(vec![col(LINE)])?
+            .collect()
+            .await?;
+        let mut lines = Vec::new();
+        for b in rows {
+            lines.extend(line_numbers(&b, 0).values().iter().copied());
+        }
+        Ok(lines)
+    }
+}
+
+/// This table's columns a rule between tables reads that can fail to parse (`extra`: what
+/// its condition reads besides the key and `when`), in column order.
+pub(super) fn fallible_reads(this: &Table, r: &Reference, extra: &[usize]) -> Vec<usize> {
+    let mut reads: Vec<usize> = r.columns.iter().chain(&r.when_reads).chain(extra).copied().collect();
+    reads.retain(|&c| can_fail(this, c));
+    reads.sort_unstable();
+    reads.dedup();
+    reads
+}
+
+impl WholeTable for Reference {
+    fn reads(&self, table: usize) -> Vec<(usize, Vec<usize>)> {
+        Reference::reads(self, table)
+    }
+
+    fn columns(&self) -> Vec<usize> {
+        self.columns.clone()
+    }
+
+    fn evaluate(&self, cx: &Tables, table: usize) -> datafusion::common::Result<Vec<Found>> {
+        let this = &cx.tables[table];
+        let reads = fallible_reads(this, self, &[]);
+        let column = self.columns.first().copied();
+        let mut found = cx.block_on(not_checked(cx.joins, this, &reads, column))?;
+        let lines = cx.block_on(self.unmatched(cx.joins, cx.tables, table, none_failed(this, &reads)))?;
+        found.extend(lines.into_iter().map(|line| Found::new(line, column, Detail::Fail)));
+        Ok(found)
     }
 }
 

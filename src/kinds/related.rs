@@ -3,13 +3,22 @@
 
 use std::sync::Arc;
 
+use datafusion::arrow::array::Array;
 use datafusion::arrow::datatypes::Field;
-use datafusion::common::{DFSchema, TableReference};
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{Column, DFSchema, JoinType, TableReference};
+use datafusion::functions_aggregate::expr_fn::{bool_and, bool_or, count, min};
+use datafusion::logical_expr::{Expr, col, lit, when};
+use datafusion::prelude::SessionContext;
 
+use super::reference::{Reference, fallible_reads};
+use super::whole::{line_numbers, none_failed, not_checked};
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN, reference};
 use crate::model::diag::Diagnostic;
-use crate::spec::compiled::Related;
+use crate::model::finding::Detail;
+use crate::model::table::Table;
 use crate::spec::keys::{Columns, Sql};
+use crate::spec::whole::{Found, LINE, Tables, WholeTable};
 use crate::spec::yaml::Spanned;
 use crate::spec::yaml::span;
 
@@ -126,13 +135,134 @@ impl Kind for RelatedKind {
             v.sort_unstable();
             v.dedup();
         }
-        Ok(Check::Related(Related {
+        Ok(Check::WholeTable(Arc::new(Related {
             key,
             condition,
             reads,
             other_reads,
             all,
-        }))
+        })))
+    }
+}
+
+/// A condition over a row and the rows of another table that share its key.
+#[derive(Debug, Clone)]
+pub struct Related {
+    pub key: Reference,
+    /// Over this table's columns (unqualified) and the other's (`other.x`).
+    pub condition: Expr,
+    /// This table's and the other table's typed columns the condition reads.
+    pub reads: Vec<usize>,
+    pub other_reads: Vec<usize>,
+    /// True: every related row must satisfy it; false: at least one must.
+    pub all: bool,
+}
+
+impl Related {
+    /// Lines of the rows whose related rows do not satisfy the condition: with
+    /// `any`, no related row does (or there is none); with `all`, one does not. Each with the
+    /// first related row that contradicts it, where there is one.
+    async fn unsatisfied(
+        &self,
+        ctx: &SessionContext,
+        tables: &[Table],
+        table: usize,
+        exclude: Option<Expr>,
+    ) -> datafusion::common::Result<Vec<(u64, Option<u64>)>> {
+        let k = &self.key;
+        let (this, other) = (&tables[table], &tables[k.other]);
+        let this_ref = TableReference::bare(this.name.as_str());
+        let mine = |name: &str| Expr::Column(Column::new(Some(this_ref.clone()), name));
+        let theirs = |name: &str| Expr::Column(Column::new(Some(TableReference::bare(OTHER)), name));
+        let left = k.rows_in_scope(ctx, this, exclude).await?;
+        // The other table's rows, named `other` as the condition names them.
+        let right = ctx
+            .table(TableReference::bare(other.name.as_str()))
+            .await?
+            .alias(OTHER)?;
+        let on: Vec<Expr> = k
+            .columns
+            .iter()
+            .zip(&k.other_columns)
+            .map(|(&a, &b)| mine(&this.columns[a].name).eq(theirs(&other.columns[b].name)))
+            .collect();
+        // The condition names this table's columns bare; qualify them, so a column
+        // both tables have is not ambiguous.
+        let condition = self
+            .condition
+            .clone()
+            .transform_up(|e| match e {
+                Expr::Column(c) if c.relation.is_none() => Ok(Transformed::yes(mine(&c.name))),
+                e => Ok(Transformed::no(e)),
+            })?
+            .data;
+        let ok = if self.all {
+            bool_and(condition.clone())
+        } else {
+            bool_or(condition.clone())
+        };
+        let matched = count(theirs(&other.columns[k.other_columns[0]].name));
+        // For `all`: the first related row that contradicts the condition, to name it.
+        let contradicting = min(when(condition.is_false(), theirs(LINE)).end()?);
+        let grouped = left.join_on(right, JoinType::Left, on)?.aggregate(
+            vec![mine(LINE)],
+            vec![
+                ok.alias("__ok"),
+                matched.alias("__matched"),
+                contradicting.alias("__other_line"),
+            ],
+        )?;
+        let failing = if self.all {
+            col("__matched").gt(lit(0i64)).and(col("__ok").is_false())
+        } else {
+            col("__matched").eq(lit(0i64)).or(col("__ok").is_not_true())
+        };
+        let rows = grouped
+            .filter(failing)?
+            .select(vec![mine(LINE), col("__other_line")])?
+            .collect()
+            .await?;
+        let mut lines = Vec::new();
+        for b in rows {
+            let line = line_numbers(&b, 0);
+            let other_line = line_numbers(&b, 1);
+            lines.extend(
+                (0..b.num_rows()).map(|i| (line.value(i), other_line.is_valid(i).then(|| other_line.value(i)))),
+            );
+        }
+        Ok(lines)
+    }
+}
+
+impl WholeTable for Related {
+    fn reads(&self, table: usize) -> Vec<(usize, Vec<usize>)> {
+        let mut reads = self.key.reads(table);
+        reads[0].1.extend(self.reads.iter().copied());
+        reads[1].1.extend(self.other_reads.iter().copied());
+        reads
+    }
+
+    fn columns(&self) -> Vec<usize> {
+        self.key.columns.clone()
+    }
+
+    fn evaluate(&self, cx: &Tables, table: usize) -> datafusion::common::Result<Vec<Found>> {
+        let this = &cx.tables[table];
+        let reads = fallible_reads(this, &self.key, &self.reads);
+        let column = self.key.columns.first().copied();
+        let mut found = cx.block_on(not_checked(cx.joins, this, &reads, column))?;
+        let lines = cx.block_on(self.unsatisfied(cx.joins, cx.tables, table, none_failed(this, &reads)))?;
+        found.extend(lines.into_iter().map(|(line, other_line)| {
+            let detail = match other_line {
+                Some(line) => Detail::ContradictedBy {
+                    table: self.key.other,
+                    line,
+                },
+                None => Detail::Fail,
+            };
+            Found::new(line, column, detail)
+        }));
+        Ok(found)
     }
 }
 

@@ -3,7 +3,7 @@
 use datafusion::functions::expr_fn::btrim;
 use datafusion::logical_expr::{Expr, ident, lit};
 
-use super::{COLUMNS, Check, Kind, KindDoc, RuleCx, WHEN};
+use super::{COLUMNS, Check, Kind, KindDoc, Row, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::model::table::{Severity, Table, raw_name};
 use crate::spec::compiled::RowCheck;
@@ -57,13 +57,13 @@ fn present(raw: Expr) -> Expr {
 
 /// The check behind `required: true` on a column declaration.
 fn presence(table: &Table, column: usize) -> Check {
-    Check::Row(vec![RowCheck {
+    Check::Row(Row::Predicates(vec![RowCheck {
         column: Some(column),
         when: None,
         pass: present(ident(raw_name(&table.columns[column].name))),
         reads: Vec::new(),
         when_reads: Vec::new(),
-    }])
+    }]))
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! must not change from the last run by more than a share. A return-level
 //! rule: reported once, with no row.
 
-use super::{Check, Kind, KindDoc, Param, RuleCx, share::percent};
+use super::{Check, Kind, KindDoc, Param, Return, RuleCx, share::percent};
 use crate::model::diag::Diagnostic;
 use crate::spec::compiled::RowCount;
 use crate::spec::raw::Bound;
@@ -84,7 +84,7 @@ impl Kind for RowCountKind {
             .as_ref()
             .and_then(|b| percent(cx, b).map_err(|d| diags.push(d)).ok());
         if diags.is_empty() {
-            Ok(Check::RowCount(RowCount { min, max, max_change }))
+            Ok(Check::Return(Return::RowCount(RowCount { min, max, max_change })))
         } else {
             Err(diags)
         }

@@ -387,7 +387,7 @@ impl Kind for SamePersonKind {
             None => None,
         };
         if diags.is_empty() {
-            Ok(Check::SamePerson(Box::new(SamePerson {
+            Ok(Check::People(Box::new(SamePerson {
                 fields,
                 settings,
                 merge,
@@ -403,7 +403,7 @@ impl Kind for SamePersonKind {
     /// each reference to the person table re-pointed to the survivor, and each person field of
     /// the survivor filled where blank (see [`crate::fixes::merge`]).
     fn corrections(&self, rule: &Rule, tables: &[Table]) -> Vec<Correction> {
-        let Check::SamePerson(p) = &rule.check else {
+        let Check::People(p) = &rule.check else {
             return Vec::new();
         };
         let (Some(m), Some(declared)) = (&p.merge, &rule.declared) else {

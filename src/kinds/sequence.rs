@@ -4,13 +4,19 @@
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::Field;
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, TableReference};
+use datafusion::functions_window::expr_fn::lag;
+use datafusion::logical_expr::{Expr, ExprFunctionExt, col, ident};
+use datafusion::prelude::SessionContext;
 
+use super::whole::{can_fail, line_numbers, none_failed, not_checked};
 use super::{Check, GROUP, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
-use crate::model::table::ColumnType;
-use crate::spec::compiled::Sequence;
+use crate::model::finding::Detail;
+use crate::model::table::{ColumnType, Table};
 use crate::spec::keys::{Columns, Sql};
+use crate::spec::whole::{Found, LINE, Tables, WholeTable};
 use crate::spec::yaml::Spanned;
 use crate::spec::yaml::span;
 
@@ -141,7 +147,7 @@ impl Kind for SequenceKind {
             v.sort_unstable();
             v.dedup();
         }
-        Ok(Check::Sequence(Sequence {
+        Ok(Check::WholeTable(Arc::new(Sequence {
             group,
             order_by,
             condition,
@@ -149,7 +155,136 @@ impl Kind for SequenceKind {
             previous_reads,
             when,
             when_reads,
-        }))
+        })))
+    }
+}
+
+/// Consecutive rows of a group, e.g. a child's plans by start date: each row
+/// after the first must satisfy a condition over it and the row before it.
+#[derive(Debug, Clone)]
+pub struct Sequence {
+    pub group: Vec<usize>,
+    /// A date or integer column; rows with equal values are ordered by line.
+    pub order_by: usize,
+    /// Over this row's columns (unqualified) and the previous row's (`previous.x`).
+    pub condition: Expr,
+    /// Columns the condition reads from this row, and from the previous row.
+    pub reads: Vec<usize>,
+    pub previous_reads: Vec<usize>,
+    /// Rows that take part in the sequence, over this table's typed columns.
+    pub when: Option<Expr>,
+    pub when_reads: Vec<usize>,
+}
+
+/// Name of the previous row's value of `column` in the sequence window.
+fn previous_name(column: &str) -> String {
+    format!("__previous_{column}")
+}
+
+impl Sequence {
+    /// Every column the rule reads: a row where one did not parse cannot
+    /// take its place in the order, nor be compared.
+    fn all_reads(&self) -> Vec<usize> {
+        let mut reads: Vec<usize> = self
+            .group
+            .iter()
+            .chain([&self.order_by])
+            .chain(&self.reads)
+            .chain(&self.previous_reads)
+            .chain(&self.when_reads)
+            .copied()
+            .collect();
+        reads.sort_unstable();
+        reads.dedup();
+        reads
+    }
+
+    /// Pairs of lines (row, the row before it in its group) where the row breaks
+    /// the sequence's condition. One window over the table: the previous row's
+    /// values come from LAG over each group ordered by `order_by`, then line.
+    async fn out_of_sequence(
+        &self,
+        ctx: &SessionContext,
+        t: &Table,
+        exclude: Option<Expr>,
+    ) -> datafusion::common::Result<Vec<(u64, u64)>> {
+        let name = |c: usize| t.columns[c].name.as_str();
+        let mut rows = ctx.table(TableReference::bare(t.name.as_str())).await?;
+        if let Some(keep) = exclude {
+            rows = rows.filter(keep)?;
+        }
+        if let Some(when) = &self.when {
+            rows = rows.filter(when.clone())?;
+        }
+        for &c in self.group.iter().chain([&self.order_by]) {
+            rows = rows.filter(ident(name(c)).is_not_null())?;
+        }
+        let over = |e: Expr| {
+            e.partition_by(self.group.iter().map(|&c| ident(name(c))).collect())
+                .order_by(vec![
+                    ident(name(self.order_by)).sort(true, false),
+                    col(LINE).sort(true, false),
+                ])
+                .build()
+        };
+        let previous_line = previous_name(LINE);
+        let mut windows = vec![over(lag(col(LINE), Some(1), None))?.alias(&previous_line)];
+        for &c in &self.previous_reads {
+            windows.push(over(lag(ident(name(c)), Some(1), None))?.alias(previous_name(name(c))));
+        }
+        // `previous.x` in the condition is the window's LAG of x.
+        let condition = self
+            .condition
+            .clone()
+            .transform_up(|e| match e {
+                Expr::Column(c) if c.relation.as_ref().is_some_and(|r| r.table() == PREVIOUS) => {
+                    Ok(Transformed::yes(ident(previous_name(&c.name))))
+                }
+                e => Ok(Transformed::no(e)),
+            })?
+            .data;
+        let rows = rows
+            .window(windows)?
+            // The first row of a group has no previous row; NULL (a blank value) is not a failure.
+            .filter(ident(&previous_line).is_not_null().and(condition.is_false()))?
+            .select(vec![col(LINE), ident(&previous_line)])?
+            .collect()
+            .await?;
+        let mut out = Vec::new();
+        for b in rows {
+            let (line, previous) = (line_numbers(&b, 0), line_numbers(&b, 1));
+            out.extend((0..b.num_rows()).map(|i| (line.value(i), previous.value(i))));
+        }
+        Ok(out)
+    }
+}
+
+impl WholeTable for Sequence {
+    fn reads(&self, table: usize) -> Vec<(usize, Vec<usize>)> {
+        vec![(table, self.all_reads())]
+    }
+
+    /// What a broken sequence's report shows: the values the check read on this row.
+    fn columns(&self) -> Vec<usize> {
+        if self.reads.is_empty() {
+            vec![self.order_by]
+        } else {
+            self.reads.clone()
+        }
+    }
+
+    fn evaluate(&self, cx: &Tables, table: usize) -> datafusion::common::Result<Vec<Found>> {
+        let this = &cx.tables[table];
+        let mut reads = self.all_reads();
+        reads.retain(|&c| can_fail(this, c));
+        let mut found = cx.block_on(not_checked(cx.windows, this, &reads, None))?;
+        let steps = cx.block_on(self.out_of_sequence(cx.windows, this, none_failed(this, &reads)))?;
+        found.extend(
+            steps
+                .into_iter()
+                .map(|(line, previous)| Found::new(line, None, Detail::ContradictedBy { table, line: previous })),
+        );
+        Ok(found)
     }
 }
 

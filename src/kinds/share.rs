@@ -1,7 +1,7 @@
 //! `share`: the share of a table's rows meeting a condition must stay
 //! within bounds. A return-level rule: reported once, with no row.
 
-use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
+use super::{Check, Kind, KindDoc, Param, Return, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::spec::compiled::Share;
 use crate::spec::keys::Sql;
@@ -80,14 +80,16 @@ impl Kind for ShareKind {
         let check = cx.condition(check).map_err(|d| diags.push(d)).ok();
         let when = cx.when(&p.when).map_err(|d| diags.extend(d)).ok();
         match (check, when) {
-            (Some((check, reads)), Some((when, when_reads))) if diags.is_empty() => Ok(Check::Share(Share {
-                check,
-                reads,
-                when,
-                when_reads,
-                min,
-                max,
-            })),
+            (Some((check, reads)), Some((when, when_reads))) if diags.is_empty() => {
+                Ok(Check::Return(Return::Share(Box::new(Share {
+                    check,
+                    reads,
+                    when,
+                    when_reads,
+                    min,
+                    max,
+                }))))
+            }
             _ => Err(diags),
         }
     }

@@ -1,6 +1,6 @@
 //! `type`: the value must read as the column's declared type.
 
-use super::{Check, Kind, KindDoc, Param, RuleCx, single_column};
+use super::{Check, Kind, KindDoc, Param, Row, RuleCx, single_column};
 use crate::model::diag::Diagnostic;
 use crate::model::table::{ColumnType, Severity, Table};
 use crate::spec::keys::Columns;
@@ -48,7 +48,7 @@ impl Kind for TypeCheck {
                 .help("give the column a `type` (date, integer, decimal or code), or use `pattern`"),
             ]);
         }
-        Ok(Check::Type { column })
+        Ok(Check::Row(Row::Type { column }))
     }
 
     /// Every typed column has a type to check.
@@ -56,7 +56,7 @@ impl Kind for TypeCheck {
         let col = &table.columns[column];
         (!matches!(col.ty, ColumnType::Text)).then(|| {
             let message = format!("{} is not {}.", col.header, col.ty.describe());
-            (Severity::Error, message, Check::Type { column })
+            (Severity::Error, message, Check::Row(Row::Type { column }))
         })
     }
 }

@@ -1,6 +1,6 @@
 //! `unique`: no two rows share a key.
 
-use super::{Check, Kind, KindDoc, Param, RuleCx};
+use super::{Check, Kind, KindDoc, Ordered, Param, RuleCx};
 use crate::model::diag::Diagnostic;
 use crate::spec::keys::Columns;
 
@@ -33,9 +33,9 @@ impl Kind for Unique {
     }
 
     fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
-        Ok(Check::Unique {
+        Ok(Check::Ordered(Ordered::Unique {
             columns: cx.columns(&p.columns)?,
-        })
+        }))
     }
 }
 

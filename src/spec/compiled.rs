@@ -1,8 +1,11 @@
 //! What a rule compiles to: the checks the engine evaluates, and the rule around them.
 
+use std::sync::Arc;
+
 use datafusion::logical_expr::Expr;
 
 use super::names::Declared;
+use super::whole::WholeTable;
 use crate::model::table::Severity;
 
 /// One check a rule makes, evaluated over a whole batch at once.
@@ -20,46 +23,49 @@ pub struct RowCheck {
     pub when_reads: Vec<usize>,
 }
 
-/// What a compiled rule does.
+/// What a compiled rule does, by the shape of its evaluation (not by kind): the engine runs
+/// each shape its own way, and a kind picks the shape that fits.
 #[derive(Debug, Clone)]
 pub enum Check {
+    /// Batch by batch, each row on its own, in parallel.
+    Row(Row),
+    /// In file order, each row against the rows before it.
+    Ordered(Ordered),
+    /// Over whole tables, as the kind's own DataFusion plan.
+    WholeTable(Arc<dyn WholeTable>),
+    /// Once for a whole table (a return-level rule), never on a row.
+    Return(Return),
+    /// Records that are the same person under different ids (the duplicate finder).
+    People(Box<crate::people::request::SamePerson>),
+}
+
+/// Row checks.
+#[derive(Debug, Clone)]
+pub enum Row {
     /// Vectorised predicates over the typed batch.
-    Row(Vec<RowCheck>),
+    Predicates(Vec<RowCheck>),
     /// Values of this column that did not parse as its type.
     Type { column: usize },
     /// Code values that matched only ignoring case and spacing.
     CodeForm { column: usize },
-    /// No two rows share these columns' values (first kept).
-    Unique { columns: Vec<usize> },
-    /// No row repeats an earlier row exactly (first kept).
-    DuplicateRows,
-    /// The key must exist in another table (evaluated by the `relate` stage).
-    Reference(Reference),
-    /// Any or all rows of another table with the same key must satisfy a
-    /// condition (evaluated by the `relate` stage).
-    Related(Related),
-    /// Periods within a group must not overlap (nor leave gaps, if continuous).
-    Periods(Periods),
-    /// The share of rows meeting a condition (a return-level rule).
-    Share(Share),
-    /// The number of rows, and its change from the last run (a return-level rule).
-    RowCount(RowCount),
-    /// Each row of a group, in order, against the row before it (evaluated
-    /// by the `relate` stage).
-    Sequence(Sequence),
-    /// Columns must hold one value within each group (evaluated by the
-    /// `relate` stage).
-    Consistent(Consistent),
-    /// Records that are the same person under different ids (evaluated by
-    /// the `dedupe` stage).
-    SamePerson(Box<crate::people::request::SamePerson>),
 }
 
-impl Check {
-    /// Return-level rules report once for the whole table, never on a row.
-    pub fn is_return_level(&self) -> bool {
-        matches!(self, Check::Share(_) | Check::RowCount(_))
-    }
+/// Checks in file order (the first row is kept).
+#[derive(Debug, Clone)]
+pub enum Ordered {
+    /// No two rows share these columns' values.
+    Unique { columns: Vec<usize> },
+    /// No row repeats an earlier row exactly.
+    DuplicateRows,
+}
+
+/// Return-level checks: figures about a whole table.
+#[derive(Debug, Clone)]
+pub enum Return {
+    /// The share of rows meeting a condition.
+    Share(Box<Share>),
+    /// The number of rows, and its change from the last run.
+    RowCount(RowCount),
 }
 
 /// A share of rows, as a fraction, must be within bounds.
@@ -82,66 +88,6 @@ pub struct RowCount {
     pub max: Option<u64>,
     /// Largest change from the last run, as a fraction of its count.
     pub max_change: Option<f64>,
-}
-
-/// Consecutive rows of a group, e.g. a child's plans by start date: each row
-/// after the first must satisfy a condition over it and the row before it.
-#[derive(Debug, Clone)]
-pub struct Sequence {
-    pub group: Vec<usize>,
-    /// A date or integer column; rows with equal values are ordered by line.
-    pub order_by: usize,
-    /// Over this row's columns (unqualified) and the previous row's
-    /// (`previous.x`, see `kinds/sequence.rs`).
-    pub condition: Expr,
-    /// Columns the condition reads from this row, and from the previous row.
-    pub reads: Vec<usize>,
-    pub previous_reads: Vec<usize>,
-    /// Rows that take part in the sequence, over this table's typed columns.
-    pub when: Option<Expr>,
-    pub when_reads: Vec<usize>,
-}
-
-/// Columns that must hold the same value in every row of a group (e.g. a
-/// child's date of birth on each of their contacts). Blank values are ignored.
-#[derive(Debug, Clone)]
-pub struct Consistent {
-    pub group: Vec<usize>,
-    pub columns: Vec<usize>,
-}
-
-/// Date periods per group, e.g. a child's plans or care episodes.
-#[derive(Debug, Clone)]
-pub struct Periods {
-    pub group: Vec<usize>,
-    pub start: usize,
-    /// A blank end means the period is still open.
-    pub end: usize,
-    pub continuous: bool,
-}
-
-/// A condition over a row and the rows of another table that share its key.
-#[derive(Debug, Clone)]
-pub struct Related {
-    pub key: Reference,
-    /// Over this table's columns (unqualified) and the other's (`other.x`).
-    pub condition: Expr,
-    /// This table's and the other table's typed columns the condition reads.
-    pub reads: Vec<usize>,
-    pub other_reads: Vec<usize>,
-    /// True: every related row must satisfy it; false: at least one must.
-    pub all: bool,
-}
-
-/// A key in one table that must be found in another.
-#[derive(Debug, Clone)]
-pub struct Reference {
-    pub columns: Vec<usize>,
-    pub other: usize,
-    pub other_columns: Vec<usize>,
-    /// Rows the rule applies to, over this table's typed columns.
-    pub when: Option<Expr>,
-    pub when_reads: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]

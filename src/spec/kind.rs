@@ -11,7 +11,7 @@ use datafusion::logical_expr::{Expr, ident};
 
 use crate::model::diag::{Diagnostic, SourceFile, did_you_mean};
 use crate::model::table::{Column, Severity, Table, raw_name};
-use crate::spec::compiled::{Check, RowCheck, Rule};
+use crate::spec::compiled::{Check, Ordered, Return, Row, RowCheck, Rule};
 use crate::spec::doc::KindDoc;
 use crate::spec::fix::Correction;
 use crate::spec::keys::{Columns, Keys, Sql, key_problems};
@@ -235,7 +235,7 @@ impl RuleCx<'_> {
         mut pass: impl FnMut(Expr, Expr) -> Expr,
     ) -> Result<Check, Vec<Diagnostic>> {
         let (when, when_reads) = self.when(when)?;
-        Ok(Check::Row(
+        Ok(Check::Row(Row::Predicates(
             columns
                 .iter()
                 .map(|&c| RowCheck {
@@ -246,7 +246,7 @@ impl RuleCx<'_> {
                     when_reads: when_reads.clone(),
                 })
                 .collect(),
-        ))
+        )))
     }
 }
 
@@ -361,7 +361,7 @@ pub fn compile_rule(
         }
     };
     let columns = match &check {
-        Check::Row(checks) => {
+        Check::Row(Row::Predicates(checks)) => {
             let mut cols: Vec<usize> = match cx.named.take() {
                 Some(c) => c,
                 None => checks.iter().flat_map(|c| c.reads.iter().copied()).collect(),
@@ -369,19 +369,13 @@ pub fn compile_rule(
             cols.dedup();
             cols
         }
-        Check::Type { column } | Check::CodeForm { column } => vec![*column],
-        Check::Unique { columns } => columns.clone(),
-        Check::DuplicateRows => Vec::new(),
-        Check::Reference(r) => r.columns.clone(),
-        Check::Related(r) => r.key.columns.clone(),
-        Check::Periods(p) => vec![p.start, p.end],
-        Check::Share(s) => s.reads.clone(),
-        Check::RowCount(_) => Vec::new(),
-        // What a broken sequence's report shows: the values the check read on this row.
-        Check::Sequence(s) if !s.reads.is_empty() => s.reads.clone(),
-        Check::Sequence(s) => vec![s.order_by],
-        Check::Consistent(c) => c.columns.clone(),
-        Check::SamePerson(p) => p.fields.iter().flatten().copied().collect(),
+        Check::Row(Row::Type { column } | Row::CodeForm { column }) => vec![*column],
+        Check::Ordered(Ordered::Unique { columns }) => columns.clone(),
+        Check::Ordered(Ordered::DuplicateRows) => Vec::new(),
+        Check::WholeTable(w) => w.columns(),
+        Check::Return(Return::Share(s)) => s.reads.clone(),
+        Check::Return(Return::RowCount(_)) => Vec::new(),
+        Check::People(p) => p.fields.iter().flatten().copied().collect(),
     };
     Ok(Rule {
         id: raw.id.value.clone(),

@@ -15,4 +15,5 @@ pub mod raw;
 pub mod rules;
 pub mod sql;
 pub mod validate;
+pub mod whole;
 pub(crate) mod yaml;

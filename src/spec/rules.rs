@@ -19,7 +19,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::DFSchema;
 use serde::Serialize;
 
-use super::compiled::{Check, Rule};
+use super::compiled::{Check, Ordered, Rule};
 use super::kind::Registry;
 use super::names::unknown_column;
 use super::raw::{CodesRef, RawColumn, RawPack, RawTable};
@@ -205,11 +205,10 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
             seen_ids.insert(id.clone(), (Arc::clone(file), span(&raw.id)));
             match super::kind::compile_rule(registry, raw, &set.tables, &pack.pack.value, file, &sql) {
                 Ok(rule) => {
-                    if matches!(rule.check, Check::DuplicateRows)
-                        && let Some(other) = set
-                            .rules
-                            .iter()
-                            .find(|r| r.table == rule.table && matches!(r.check, Check::DuplicateRows))
+                    if matches!(rule.check, Check::Ordered(Ordered::DuplicateRows))
+                        && let Some(other) = set.rules.iter().find(|r| {
+                            r.table == rule.table && matches!(r.check, Check::Ordered(Ordered::DuplicateRows))
+                        })
                     {
                         diags.push(
                             Diagnostic::new(

@@ -1,0 +1,43 @@
+//! Findings: what a rule found on a row, in any stage of a run.
+
+use crate::model::table::Severity;
+
+/// What a finding says beyond its rule's message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Detail {
+    /// The row breaks the rule.
+    Fail,
+    /// The rule could not be evaluated because this column's value did not parse.
+    Unparsed { column: usize },
+    /// Evaluating the rule on this row raised an error.
+    EvalError(String),
+    /// The row repeats the row on this line, which was kept.
+    DuplicateOf { line: u64 },
+    /// A related row in another table contradicts the rule: the table and its line.
+    ContradictedBy { table: usize, line: u64 },
+    /// The record is merged into the record on `line`, the same person's surviving record.
+    MergedInto {
+        line: u64,
+        key: String,
+        explanation: String,
+    },
+    /// The record may be (or is) the same person as the record on `line`, for the reasons given.
+    SamePerson {
+        table: usize,
+        line: u64,
+        key: String,
+        same: bool,
+        probability: f64,
+        explanation: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub rule: usize,
+    /// Row within the batch.
+    pub row: u32,
+    pub column: Option<usize>,
+    pub severity: Severity,
+    pub detail: Detail,
+}

@@ -1,0 +1,75 @@
+//! The contract of a rule over whole tables (`reference`, `related`, `periods`, `sequence`,
+//! `consistent`): a kind that needs every row of a table, or of two, before it can say
+//! anything about one of them compiles to a [`WholeTable`], its own DataFusion plan.
+//!
+//! The run reads each table such a rule names once, takes the columns the rule
+//! [reads](WholeTable::reads), typed, with each row's line and a flag per column whose value
+//! did not parse, and registers them under the table's name; the rule's plan runs over them
+//! and returns the rows it reports, by line. The engine does the rest (the rule's id and
+//! severity, merging the findings into routing).
+
+use std::fmt::Debug;
+use std::future::Future;
+
+use datafusion::prelude::SessionContext;
+
+use crate::model::finding::Detail;
+use crate::model::table::Table;
+
+/// Name of the line-number column of every table a whole-table plan reads.
+pub const LINE: &str = "__line";
+
+/// Name of the flag column that is true where `column`'s value was present but did not parse
+/// (registered for every column a rule reads whose type can fail to parse).
+pub fn failed_name(column: &str) -> String {
+    format!("__failed_{column}")
+}
+
+/// What a whole-table plan runs in.
+pub struct Tables<'a> {
+    /// Every table the run read whole, registered by name, in one partition: joins collect
+    /// their build side once and stream the other table through it.
+    pub joins: &'a SessionContext,
+    /// The same tables, partitioned over every core: for window queries, which sort whole
+    /// tables by group.
+    pub windows: &'a SessionContext,
+    pub runtime: &'a tokio::runtime::Runtime,
+    /// Every table of the rule set, by index.
+    pub tables: &'a [Table],
+}
+
+impl Tables<'_> {
+    /// Run a query to the end.
+    pub fn block_on<F: Future>(&self, query: F) -> F::Output {
+        self.runtime.block_on(query)
+    }
+}
+
+/// A row a whole-table rule reports, on the rule's own table.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub line: u64,
+    /// The column the report names (its value is shown).
+    pub column: Option<usize>,
+    pub detail: Detail,
+}
+
+impl Found {
+    pub fn new(line: u64, column: Option<usize>, detail: Detail) -> Self {
+        Found { line, column, detail }
+    }
+}
+
+/// A rule's own plan over whole tables.
+pub trait WholeTable: Debug + Send + Sync {
+    /// The tables the plan reads (the rule's own, `table`, first) and, for each, the columns
+    /// it reads. A table with no export makes the rule "not checked".
+    fn reads(&self, table: usize) -> Vec<(usize, Vec<usize>)>;
+
+    /// The columns a finding's report shows.
+    fn columns(&self) -> Vec<usize>;
+
+    /// Run the plan for a rule on `table`: every row it reports (rows it could not evaluate
+    /// among them), in the order it found them.
+    fn evaluate(&self, cx: &Tables, table: usize) -> datafusion::common::Result<Vec<Found>>;
+}
