@@ -459,9 +459,9 @@ fn rule_counts(
             } else {
                 r.docs.clone()
             },
-            findings: counts.get(&r.id).map_or(0, |c| c[0]),
-            not_checked: counts.get(&r.id).map_or(0, |c| c[1]),
-            corrected: counts.get(&r.id).map_or(0, |c| c[2]),
+            findings: counts.get(&r.id).map_or(0, |c| c.open),
+            not_checked: counts.get(&r.id).map_or(0, |c| c.not_checked),
+            corrected: counts.get(&r.id).map_or(0, |c| c.corrected),
             not_run: not_run
                 .iter()
                 .find(|(i, _)| set.rules[*i].id == r.id)
@@ -489,7 +489,7 @@ fn rule_counts(
             severity: Severity::Error,
             message: message.to_string(),
             docs: docs.to_string(),
-            findings: counts.get(id).map_or(0, |c| c[0]),
+            findings: counts.get(id).map_or(0, |c| c.open),
             not_checked: 0,
             corrected: 0,
             not_run: None,
@@ -515,9 +515,9 @@ fn correction_counts(
                 kind: c.kind.to_string(),
                 apply: c.apply,
                 rule: c.rule.clone(),
-                applied: n[0],
-                proposed: n[1],
-                conflicts: n[2],
+                applied: n.applied,
+                proposed: n.proposed,
+                conflicts: n.conflicts,
                 not_run: not_run.iter().find(|(x, _)| *x == i).map(|(_, why)| why.clone()),
             }
         })

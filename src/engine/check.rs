@@ -15,6 +15,7 @@ use datafusion::arrow::array::{
 use datafusion::physical_expr::PhysicalExpr;
 
 use crate::engine::plan::TablePlan;
+use crate::model::counts::ShareCounts;
 use crate::model::finding::{Detail, Finding};
 use crate::model::table::Table;
 use crate::model::typed::{Typed, type_column};
@@ -34,7 +35,7 @@ pub struct Checked {
     pub row_hashes: Option<Vec<u64>>,
     /// Per `share` rule (in plan order): rows it applies to, rows meeting
     /// its condition, rows where the condition could not be evaluated.
-    pub measures: Vec<[u64; 3]>,
+    pub measures: Vec<ShareCounts>,
 }
 
 pub fn check_batch(set: &RuleSet, plan: &TablePlan, header: &[Option<usize>], raw: RawBatch) -> Checked {
@@ -164,7 +165,7 @@ pub fn check_batch(set: &RuleSet, plan: &TablePlan, header: &[Option<usize>], ra
         .measures
         .iter()
         .map(|m| {
-            let mut n = [0u64; 3];
+            let mut n = ShareCounts::default();
             let when = m.when.as_ref().map(|w| evaluate(w, &batch));
             let check = evaluate(&m.check, &batch);
             for row in 0..batch.num_rows() {
@@ -173,22 +174,22 @@ pub fn check_batch(set: &RuleSet, plan: &TablePlan, header: &[Option<usize>], ra
                     None | Some(Ok(Some(true))) => {}
                     // Whether the row counts at all is unknown: count it, as unknown.
                     Some(Ok(None)) if unparsed => {
-                        n[0] += 1;
-                        n[2] += 1;
+                        n.rows += 1;
+                        n.unknown += 1;
                         continue;
                     }
                     Some(Err(_)) => {
-                        n[0] += 1;
-                        n[2] += 1;
+                        n.rows += 1;
+                        n.unknown += 1;
                         continue;
                     }
                     Some(_) => continue,
                 }
-                n[0] += 1;
+                n.rows += 1;
                 match check.get(row) {
-                    Ok(Some(true)) => n[1] += 1,
-                    Ok(None) if unparsed => n[2] += 1,
-                    Err(_) => n[2] += 1,
+                    Ok(Some(true)) => n.meeting += 1,
+                    Ok(None) if unparsed => n.unknown += 1,
+                    Err(_) => n.unknown += 1,
                     Ok(_) => {}
                 }
             }

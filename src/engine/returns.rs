@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::model::counts::ShareCounts;
 use crate::model::error::Result;
 use crate::output::history;
 use crate::output::report::{TableReport, count};
@@ -68,7 +69,7 @@ fn pct(f: f64) -> String {
 pub fn judge(
     set: &RuleSet,
     tables: &[TableReport],
-    measures: &HashMap<usize, [u64; 3]>,
+    measures: &HashMap<usize, ShareCounts>,
     previous: &PreviousCounts,
 ) -> Vec<(usize, Outcome)> {
     let mut out = Vec::new();
@@ -79,7 +80,11 @@ pub fn judge(
         };
         let outcome = match &rule.check {
             Check::Return(Return::Share(s)) => {
-                let [rows, met, unknown] = measures.get(&ri).copied().unwrap_or_default();
+                let ShareCounts {
+                    rows,
+                    meeting: met,
+                    unknown,
+                } = measures.get(&ri).copied().unwrap_or_default();
                 if rows == 0 {
                     Outcome::NotChecked("no rows to measure".into())
                 } else {

@@ -16,6 +16,8 @@ use crate::engine::check::{Checked, check_batch};
 use crate::engine::load::{Export, add_changes};
 use crate::engine::plan::plan_table;
 use crate::fixes::{self, Change, Corrector};
+use crate::model;
+use crate::model::counts::{FindingCounts, GroupCounts, ShareCounts};
 use crate::model::error::Result;
 use crate::model::finding::{Detail, Finding};
 use crate::model::table::Severity;
@@ -31,7 +33,7 @@ use crate::spec::rules::RuleSet;
 
 /// Per rule id: findings where the rule failed, where it could not be
 /// checked, and where it failed on the export's value but not the corrected one.
-pub(crate) type Counts = HashMap<String, [u64; 3]>;
+pub(crate) type Counts = HashMap<String, FindingCounts>;
 
 /// Where a finding stands after corrections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,12 +111,12 @@ impl Exceptions {
     }
 
     pub(crate) fn write(&mut self, report: &mut TableReport, source_file: &str, e: Exception) -> Result<()> {
-        let slot = match e.state {
-            State::Open => 0,
-            State::NotChecked => 1,
-            State::Corrected => 2,
-        };
-        self.counts.entry(e.rule_id.to_string()).or_default()[slot] += 1;
+        let counts = self.counts.entry(e.rule_id.to_string()).or_default();
+        match e.state {
+            State::Open => counts.open += 1,
+            State::NotChecked => counts.not_checked += 1,
+            State::Corrected => counts.corrected += 1,
+        }
         if e.state != State::Corrected {
             match e.severity {
                 Severity::Error => report.errors += 1,
@@ -165,7 +167,7 @@ impl Exceptions {
 }
 
 /// Per correction: cells changed, proposed for review, and withheld as conflicts.
-pub(crate) type ChangeCounts = HashMap<usize, [u64; 3]>;
+pub(crate) type ChangeCounts = HashMap<usize, model::counts::ChangeCounts>;
 
 /// `changes.csv`: one row per cell a correction changed or proposes to.
 pub(crate) struct Changes {
@@ -212,14 +214,15 @@ impl Changes {
         correction_id: &str,
         rule_ids: &str,
     ) -> Result<()> {
-        let slot = match change.status {
+        let counts = self.counts.entry(change.correction).or_default();
+        match change.status {
             fixes::Status::Applied => {
                 report.cells_changed += 1;
-                0
+                counts.applied += 1;
             }
             fixes::Status::Proposed => {
                 report.changes_proposed += 1;
-                1
+                counts.proposed += 1;
             }
             fixes::Status::Conflict => {
                 // Counted once per cell, however many corrections disagreed on it.
@@ -228,10 +231,9 @@ impl Changes {
                     report.conflicts += 1;
                     self.last_conflict = Some(cell);
                 }
-                2
+                counts.conflicts += 1;
             }
-        };
-        self.counts.entry(change.correction).or_default()[slot] += 1;
+        }
         self.writer.write_record([
             report.table.as_str(),
             source_file,
@@ -389,16 +391,20 @@ impl Hasher for Identity {
 type SeenMap = HashMap<u64, u64, BuildHasherDefault<Identity>>;
 
 /// Per `share` rule of a table: (rule, [rows it applies to, rows meeting it, rows not evaluable]).
-pub(crate) type Measured = Vec<(usize, [u64; 3])>;
+pub(crate) type Measured = Vec<(usize, ShareCounts)>;
 
 /// Per value of a breakdown column: records, records held back, open findings.
-type Tally = HashMap<String, [u64; 3]>;
+type Tally = HashMap<String, GroupCounts>;
 
 /// A breakdown's tallies as the summary shows them: most problems first, and personal values
 /// replaced by "Group 1", "Group 2"... in that order, so no name reaches the summary.
 fn breakdown(spec: &BreakdownSpec, header: &str, counts: Tally) -> Breakdown {
-    let mut groups: Vec<(String, [u64; 3])> = counts.into_iter().collect();
-    groups.sort_by(|a, b| b.1[2].cmp(&a.1[2]).then(b.1[0].cmp(&a.1[0])).then(a.0.cmp(&b.0)));
+    let mut groups: Vec<(String, GroupCounts)> = counts.into_iter().collect();
+    groups.sort_by(|a, b| {
+        (b.1.findings.cmp(&a.1.findings))
+            .then(b.1.records.cmp(&a.1.records))
+            .then(a.0.cmp(&b.0))
+    });
     Breakdown {
         table: spec.table.clone(),
         column: header.trim().to_string(),
@@ -407,15 +413,15 @@ fn breakdown(spec: &BreakdownSpec, header: &str, counts: Tally) -> Breakdown {
         groups: groups
             .into_iter()
             .enumerate()
-            .map(|(i, (value, [records, rejected, findings]))| Group {
+            .map(|(i, (value, n))| Group {
                 value: match (spec.personal, value.is_empty()) {
                     (true, _) => format!("Group {}", i + 1),
                     (false, true) => "(blank)".to_string(),
                     (false, false) => value,
                 },
-                records,
-                rejected,
-                findings,
+                records: n.records,
+                rejected: n.rejected,
+                findings: n.findings,
             })
             .collect(),
     }
@@ -481,7 +487,7 @@ pub(crate) fn process_table(
         .collect();
     let mut fields_1252 = 0;
     let (mut unclosed_quotes, mut lines_hidden) = (0u64, 0u64);
-    let mut measured: Vec<(usize, [u64; 3])> = plan.measures.iter().map(|m| (m.rule, [0; 3])).collect();
+    let mut measured: Measured = plan.measures.iter().map(|m| (m.rule, ShareCounts::default())).collect();
     let mut dup_seen = SeenMap::default();
     let mut unique_seen: Vec<SeenMap> = plan.uniques.iter().map(|_| SeenMap::default()).collect();
 
@@ -505,9 +511,7 @@ pub(crate) fn process_table(
             let (mut next_change, mut next_resolved) = (0, 0);
             fields_1252 += c.raw.fields_1252;
             for ((_, total), m) in measured.iter_mut().zip(&c.measures) {
-                for k in 0..3 {
-                    total[k] += m[k];
-                }
+                *total += *m;
             }
             let n = c.raw.num_rows();
             let lines = &c.raw.lines;
@@ -785,9 +789,9 @@ pub(crate) fn process_table(
                         Some(n) => n,
                         None => counts.entry(value.to_string()).or_default(),
                     };
-                    n[0] += 1;
-                    n[1] += u64::from(has_error);
-                    n[2] += open;
+                    n.records += 1;
+                    n.rejected += u64::from(has_error);
+                    n.findings += open;
                 }
                 if has_error {
                     report.rejected += 1;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::counts::ChangeCounts;
 use crate::model::table::Severity;
 use crate::spec::rules::PackInfo;
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -267,7 +268,7 @@ pub fn top_rules(r: &RunReport) -> Vec<&RuleCount> {
 }
 
 /// Cells applied, proposed and in conflict per correction kind, in the order kinds run.
-pub fn corrections_by_kind(r: &RunReport) -> Vec<(&'static str, [u64; 3])> {
+pub fn corrections_by_kind(r: &RunReport) -> Vec<(&'static str, ChangeCounts)> {
     let mut out = Vec::new();
     // Merges (a `same_person` rule's) are registered last, as they are made last.
     let kinds = crate::fixes::FIXES.iter().map(|k| k.doc().name);
@@ -276,11 +277,13 @@ pub fn corrections_by_kind(r: &RunReport) -> Vec<(&'static str, [u64; 3])> {
         if of_kind.is_empty() {
             continue;
         }
-        let mut n = [0u64; 3];
+        let mut n = ChangeCounts::default();
         for c in of_kind {
-            n[0] += c.applied;
-            n[1] += c.proposed;
-            n[2] += c.conflicts;
+            n += ChangeCounts {
+                applied: c.applied,
+                proposed: c.proposed,
+                conflicts: c.conflicts,
+            };
         }
         out.push((kind, n));
     }

@@ -164,9 +164,9 @@ pub fn summary_markdown(r: &RunReport, insight: &Insight) -> String {
                 s,
                 "| {} | {} | {} | {} |",
                 correction_kind_label(kind),
-                count(n[0]),
-                count(n[1]),
-                count(n[2])
+                count(n.applied),
+                count(n.proposed),
+                count(n.conflicts)
             );
         }
         let _ = writeln!(
@@ -321,7 +321,7 @@ pub fn summary_json(r: &RunReport, insight: &Insight) -> serde_json::Value {
             "conflicts": r.total(|t| t.conflicts),
             "problems_resolved": r.rules.iter().map(|c| c.corrected).sum::<u64>(),
             "by_kind": corrections_by_kind(r).into_iter().map(|(kind, n)| serde_json::json!({
-                "kind": kind, "label": correction_kind_label(kind), "applied": n[0], "proposed": n[1], "conflicts": n[2],
+                "kind": kind, "label": correction_kind_label(kind), "applied": n.applied, "proposed": n.proposed, "conflicts": n.conflicts,
             })).collect::<Vec<_>>(),
         },
         "since_previous": {

@@ -621,9 +621,9 @@ fn corrections(h: &mut Html, r: &RunReport) {
     );
     for (kind, n) in corrections_by_kind(r) {
         let _ = write!(h.0, "<tr><th scope=\"row\">{}</th>", esc(&correction_kind_label(kind)));
-        h.labelled_cell("Applied", &format!("corrections:{kind}:applied"), n[0]);
-        h.labelled_cell("Proposed", &format!("corrections:{kind}:proposed"), n[1]);
-        h.labelled_cell("Conflicts", &format!("corrections:{kind}:conflicts"), n[2]);
+        h.labelled_cell("Applied", &format!("corrections:{kind}:applied"), n.applied);
+        h.labelled_cell("Proposed", &format!("corrections:{kind}:proposed"), n.proposed);
+        h.labelled_cell("Conflicts", &format!("corrections:{kind}:conflicts"), n.conflicts);
         h.raw("</tr>\n");
     }
     h.raw("</tbody></table></div>\n");
