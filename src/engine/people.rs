@@ -15,7 +15,7 @@ use crate::model::table::ColumnType;
 use crate::model::values::DateForms;
 use crate::output::sheet::SheetFile;
 use crate::people::compare::{COMPARISONS, Cx, Nicknames};
-use crate::people::person::{DATE_OF_BIRTH, Dates, EXPECTED_DATE_OF_BIRTH, Fields, Person};
+use crate::people::person::{DATE_OF_BIRTH, Dates, EXPECTED_DATE_OF_BIRTH, Fields, Person, Roles};
 use crate::people::request::{Merge, Survivor};
 use crate::people::{Model, Pair, Settings, find};
 use crate::source::RawBatch;
@@ -68,7 +68,7 @@ struct Standing {
     /// Rank of the record's source in `preferred_source` (lower is preferred).
     source: usize,
     /// The person fields' text, for filling the survivor.
-    fields: [String; 9],
+    fields: Roles<String>,
 }
 
 /// Every record matching reads, from the rule's table and then its `also` tables.
@@ -90,7 +90,7 @@ pub struct Records {
 pub struct Part<'a> {
     pub rule: usize,
     pub table: usize,
-    fields: &'a [Option<usize>; 9],
+    fields: &'a Roles<Option<usize>>,
     /// The column holding the person's id (an `also` table's, or `person: local_id`; `None`: the
     /// table's own key).
     id: Option<usize>,
@@ -149,7 +149,6 @@ impl Part<'_> {
             raw.columns[i].as_any().downcast_ref::<StringArray>()
         };
         let roles: Vec<Option<&StringArray>> = fields.iter().map(|&c| text(c)).collect();
-        let key_cols: Vec<Option<&StringArray>> = table.key.iter().map(|&k| text(Some(k))).collect();
         let id_col = id.map(|c| text(Some(c)));
         let (recent, source) = match merge {
             Some(m) => (
@@ -169,7 +168,7 @@ impl Part<'_> {
             into.people
                 .push(Person::new(&Fields::from_roles(std::array::from_fn(v)), dates));
             if merge.is_some() {
-                let all: [&str; 9] = std::array::from_fn(v);
+                let all: Roles<&str> = std::array::from_fn(v);
                 into.standing.push(Standing {
                     filled: all.iter().filter(|t| !t.trim().is_empty()).count() as u8,
                     recent: recent.and_then(|(a, forms)| crate::model::values::parse_date(a.value(row), forms, pivot)),
@@ -184,11 +183,7 @@ impl Part<'_> {
                 });
             }
             into.lines.push(raw.lines[row]);
-            let key = key_cols
-                .iter()
-                .map(|a| a.map_or("", |a| a.value(row).trim()))
-                .collect::<Vec<_>>()
-                .join(" | ");
+            let key = table.record_key(|k| text(Some(k)).map_or("", |a| a.value(row)));
             into.ids.push(match id_col {
                 Some(c) => c.map_or("", |a| a.value(row).trim()).to_string(),
                 None => key.clone(),
@@ -478,7 +473,7 @@ pub fn write_outputs(dir: &Path, set: &RuleSet, config: &Config, people: &People
 fn merge_plan(
     rule: usize,
     m: &Merge,
-    fields: &[Option<usize>; 9],
+    fields: &Roles<Option<usize>>,
     clusters: &[u32],
     standing: &[Standing],
     keys: &[String],

@@ -679,7 +679,7 @@ pub(crate) fn process_table(
                 let key = if findings.is_empty() && row_changes.is_empty() {
                     String::new()
                 } else {
-                    record_key(table, &declared, row)
+                    table.record_key(|k| declared[k].value(row))
                 };
                 let mut has_error = false;
                 let mut open = 0;
@@ -852,18 +852,6 @@ fn delimiter_name(d: u8) -> String {
         b'|' => "bar (|)".to_string(),
         other => format!("`{}`", other as char),
     }
-}
-
-/// The table's key values, identifying the record in the exceptions report.
-fn record_key(table: &crate::model::table::Table, declared: &[&StringArray], row: usize) -> String {
-    let mut out = String::new();
-    for (i, &k) in table.key.iter().enumerate() {
-        if i > 0 {
-            out.push_str(" | ");
-        }
-        out.push_str(declared[k].value(row).trim());
-    }
-    out
 }
 
 /// rule id, columns, value and message of one finding, for the exceptions report.

@@ -70,50 +70,6 @@ const THRESHOLDS: Param = Param {
     doc: "Match probabilities: `same` (default 0.999) and `possible` (default 0.5); `possible` must be below `same`.",
 };
 
-/// The fields a comparison reads (any one of each inner list).
-fn needs(comparison: &str) -> &'static [&'static [&'static str]] {
-    match comparison {
-        "first_name" => &[&["first_name"]],
-        "surname" => &[&["surname"]],
-        "date_of_birth" => &[&["date_of_birth"]],
-        "pre_birth" => &[
-            &["date_of_birth", "expected_date_of_birth"],
-            &["first_name", "expected_date_of_birth"],
-        ],
-        "sex" => &[&["sex"]],
-        "postcode" => &[&["postcode"]],
-        "nhs_number" => &[&["nhs_number"]],
-        "upn" => &[&["upn"]],
-        "household" => &[&["date_of_birth"], &["first_name"], &["surname", "postcode"]],
-        _ => &[],
-    }
-}
-
-fn block_name(b: Block) -> &'static str {
-    match b {
-        Block::DateOfBirth => "date_of_birth",
-        Block::SurnameInitial => "surname_initial",
-        Block::FirstNameYear => "first_name_year",
-        Block::SurnameYear => "surname_year",
-        Block::NamePair => "name_pair",
-        Block::Postcode => "postcode",
-        Block::NhsNumber => "nhs_number",
-        Block::Upn => "upn",
-    }
-}
-
-fn block_needs(b: Block) -> &'static [&'static [&'static str]] {
-    match b {
-        Block::DateOfBirth => &[&["date_of_birth", "expected_date_of_birth"]],
-        Block::SurnameInitial | Block::NamePair => &[&["surname"], &["first_name"]],
-        Block::FirstNameYear => &[&["first_name"], &["date_of_birth", "expected_date_of_birth"]],
-        Block::SurnameYear => &[&["surname"], &["date_of_birth", "expected_date_of_birth"]],
-        Block::Postcode => &[&["postcode"]],
-        Block::NhsNumber => &[&["nhs_number"]],
-        Block::Upn => &[&["upn"]],
-    }
-}
-
 /// The keys a `same_person` rule takes (see its docs).
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -143,7 +99,7 @@ impl Kind for SamePersonKind {
     fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
         let raw = &p.person;
         let mut diags = Vec::new();
-        let mut fields = [None; 9];
+        let mut fields = [None; ROLES.len()];
         for (i, name) in raw.value.fields().into_iter().enumerate() {
             if let Some(name) = name {
                 match cx.resolve(std::slice::from_ref(name)) {
@@ -186,15 +142,15 @@ impl Kind for SamePersonKind {
         match &p.comparisons {
             None => {
                 settings.comparisons = (0..COMPARISONS.len())
-                    .filter(|&i| allowed(needs(COMPARISONS[i].name())))
+                    .filter(|&i| allowed(COMPARISONS[i].needs()))
                     .collect();
             }
             Some(list) => {
                 settings.comparisons.clear();
                 for c in &list.value {
                     match COMPARISONS.iter().position(|k| k.name() == c.value) {
-                        Some(i) if allowed(needs(&c.value)) => settings.comparisons.push(i),
-                        Some(_) => diags.push(
+                        Some(i) if allowed(COMPARISONS[i].needs()) => settings.comparisons.push(i),
+                        Some(i) => diags.push(
                             cx.error(
                                 "comparison-needs-field",
                                 span(c),
@@ -203,7 +159,8 @@ impl Kind for SamePersonKind {
                             .label("its field is not under `person`")
                             .help(format!(
                                 "declare {} under `person`, or leave this comparison out",
-                                needs(&c.value)
+                                COMPARISONS[i]
+                                    .needs()
                                     .iter()
                                     .map(|any| format!("`{}`", any.join("` or `")))
                                     .collect::<Vec<_>>()
@@ -231,12 +188,12 @@ impl Kind for SamePersonKind {
             }
         }
         match &p.blocking {
-            None => settings.blocks = Block::ALL.into_iter().filter(|&b| allowed(block_needs(b))).collect(),
+            None => settings.blocks = Block::ALL.into_iter().filter(|&b| allowed(b.needs())).collect(),
             Some(list) => {
                 settings.blocks.clear();
                 for b in &list.value {
-                    match Block::ALL.into_iter().find(|&x| block_name(x) == b.value) {
-                        Some(x) if allowed(block_needs(x)) => settings.blocks.push(x),
+                    match Block::ALL.into_iter().find(|&x| x.name() == b.value) {
+                        Some(x) if allowed(x.needs()) => settings.blocks.push(x),
                         Some(_) => diags.push(
                             cx.error(
                                 "blocking-needs-field",
@@ -246,7 +203,7 @@ impl Kind for SamePersonKind {
                             .label("its fields are not under `person`"),
                         ),
                         None => {
-                            let names = Block::ALL.map(block_name);
+                            let names = Block::ALL.map(Block::name);
                             diags.push(
                                 cx.error(
                                     "unknown-blocking",
@@ -366,7 +323,7 @@ impl Kind for SamePersonKind {
                 }
             };
             let id = column(&a.id, &mut diags);
-            let mut fields = [None; 9];
+            let mut fields = [None; ROLES.len()];
             for (i, name) in a.person.value.fields().into_iter().enumerate() {
                 if let Some(name) = name {
                     fields[i] = column(name, &mut diags);

@@ -151,4 +151,17 @@ impl Table {
     pub fn column(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
+
+    /// A record's key as every report names it: its key columns' values (`value` of a declared
+    /// column), trimmed, joined by " | ".
+    pub fn record_key<'a>(&self, mut value: impl FnMut(usize) -> &'a str) -> String {
+        let mut out = String::new();
+        for (i, &k) in self.key.iter().enumerate() {
+            if i > 0 {
+                out.push_str(" | ");
+            }
+            out.push_str(value(k).trim());
+        }
+        out
+    }
 }

@@ -76,6 +76,33 @@ impl Block {
         Block::Upn,
     ];
 
+    /// The name a rules file uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Block::DateOfBirth => "date_of_birth",
+            Block::SurnameInitial => "surname_initial",
+            Block::FirstNameYear => "first_name_year",
+            Block::SurnameYear => "surname_year",
+            Block::NamePair => "name_pair",
+            Block::Postcode => "postcode",
+            Block::NhsNumber => "nhs_number",
+            Block::Upn => "upn",
+        }
+    }
+
+    /// The person fields it reads: one of each inner list.
+    pub fn needs(self) -> &'static [&'static [&'static str]] {
+        match self {
+            Block::DateOfBirth => &[&["date_of_birth", "expected_date_of_birth"]],
+            Block::SurnameInitial | Block::NamePair => &[&["surname"], &["first_name"]],
+            Block::FirstNameYear => &[&["first_name"], &["date_of_birth", "expected_date_of_birth"]],
+            Block::SurnameYear => &[&["surname"], &["date_of_birth", "expected_date_of_birth"]],
+            Block::Postcode => &[&["postcode"]],
+            Block::NhsNumber => &[&["nhs_number"]],
+            Block::Upn => &[&["upn"]],
+        }
+    }
+
     /// Comparisons whose agreement this block chooses, so its pairs say nothing about their m.
     fn fixes(self) -> &'static [&'static str] {
         match self {

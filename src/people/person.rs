@@ -20,9 +20,32 @@ pub const ROLES: [&str; 9] = [
     "upn",
 ];
 
+/// One value per person field, in [`ROLES`] order: a new field is a new entry in `ROLES` and
+/// in [`Fields`], and every table of them follows.
+pub type Roles<T> = [T; ROLES.len()];
+
 /// Where the two date fields sit in [`ROLES`].
-pub const DATE_OF_BIRTH: usize = 3;
-pub const EXPECTED_DATE_OF_BIRTH: usize = 4;
+pub const DATE_OF_BIRTH: usize = role("date_of_birth");
+pub const EXPECTED_DATE_OF_BIRTH: usize = role("expected_date_of_birth");
+
+/// Where the field `name` sits in [`ROLES`]; a name that is not there does not compile.
+pub const fn role(name: &str) -> usize {
+    let mut i = 0;
+    while i < ROLES.len() {
+        if ROLES[i].len() == name.len() {
+            let (a, b) = (ROLES[i].as_bytes(), name.as_bytes());
+            let mut k = 0;
+            while k < a.len() && a[k] == b[k] {
+                k += 1;
+            }
+            if k == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    panic!("not a person field: every name given to `role` is spelt as in ROLES")
+}
 
 /// The text of one record's person fields, as exported.
 #[derive(Debug, Default, Clone)]
@@ -75,17 +98,17 @@ const PLACEHOLDERS: [&str; 6] = ["BABY", "UNBORN", "UNBORNBABY", "BABYOF", "UNBO
 
 impl<'a> Fields<'a> {
     /// From values in [`ROLES`] order (blank where a role has no column).
-    pub fn from_roles(v: [&'a str; 9]) -> Fields<'a> {
+    pub fn from_roles(v: Roles<&'a str>) -> Fields<'a> {
         Fields {
-            first_name: v[0],
-            other_names: v[1],
-            surname: v[2],
-            date_of_birth: v[3],
-            expected_date_of_birth: v[4],
-            sex: v[5],
-            postcode: v[6],
-            nhs_number: v[7],
-            upn: v[8],
+            first_name: v[role("first_name")],
+            other_names: v[role("other_names")],
+            surname: v[role("surname")],
+            date_of_birth: v[DATE_OF_BIRTH],
+            expected_date_of_birth: v[EXPECTED_DATE_OF_BIRTH],
+            sex: v[role("sex")],
+            postcode: v[role("postcode")],
+            nhs_number: v[role("nhs_number")],
+            upn: v[role("upn")],
         }
     }
 }

@@ -4,12 +4,13 @@
 //! rules.
 
 use super::Settings;
+use super::person::Roles;
 
 /// A compiled `same_person` rule.
 #[derive(Debug, Clone)]
 pub struct SamePerson {
     /// The column of each role in [`super::person::ROLES`], if declared.
-    pub fields: [Option<usize>; 9],
+    pub fields: Roles<Option<usize>>,
     pub settings: Settings,
     pub merge: Option<Merge>,
     /// Other tables compared with this one: (table, its id column, its person fields).
@@ -23,7 +24,7 @@ pub struct SamePerson {
 pub struct Also {
     pub table: usize,
     pub id: usize,
-    pub fields: [Option<usize>; 9],
+    pub fields: Roles<Option<usize>>,
 }
 
 /// How the records of one person are merged.

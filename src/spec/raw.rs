@@ -207,7 +207,7 @@ pub struct RawPerson {
 
 impl RawPerson {
     /// Each field in [`crate::people::person::ROLES`] order.
-    pub fn fields(&self) -> [Option<&Spanned<String>>; 9] {
+    pub fn fields(&self) -> crate::people::person::Roles<Option<&Spanned<String>>> {
         [
             self.first_name.as_ref(),
             self.other_names.as_ref(),

@@ -34,6 +34,10 @@ impl Comparison for DateOfBirth {
     fn name(&self) -> &'static str {
         "date_of_birth"
     }
+
+    fn needs(&self) -> &'static [&'static [&'static str]] {
+        &[&["date_of_birth"]]
+    }
     fn doc(&self) -> &'static str {
         "A date of birth is the strongest everyday identifier, and its typing slips are few and recognisable."
     }

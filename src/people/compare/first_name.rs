@@ -18,6 +18,10 @@ impl Comparison for FirstName {
     fn name(&self) -> &'static str {
         "first_name"
     }
+
+    fn needs(&self) -> &'static [&'static [&'static str]] {
+        &[&["first_name"]]
+    }
     fn doc(&self) -> &'static str {
         "A second record is often typed from a conversation: a short form, a misspelling, or the middle name the child goes by."
     }

@@ -28,6 +28,10 @@ impl Comparison for Household {
     fn name(&self) -> &'static str {
         "household"
     }
+
+    fn needs(&self) -> &'static [&'static [&'static str]] {
+        &[&["date_of_birth"], &["first_name"], &["surname", "postcode"]]
+    }
     fn doc(&self) -> &'static str {
         "Twins share a date of birth, a surname and an address, and siblings all but the date; merging them would be a dangerous mistake, so unrelated first names in one household count against a match."
     }

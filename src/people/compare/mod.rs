@@ -34,6 +34,9 @@ pub struct Cx {
 pub trait Comparison: Sync {
     /// The name a rules file uses.
     fn name(&self) -> &'static str;
+    /// The person fields ([`super::person::ROLES`]) it reads: one of each inner list. A rule
+    /// whose `person:` lacks them cannot use it.
+    fn needs(&self) -> &'static [&'static [&'static str]];
     /// Why it matters, for `cleanse explain` and the docs.
     fn doc(&self) -> &'static str;
     /// Level names, strongest agreement first.
@@ -195,7 +198,27 @@ pub fn frequencies(people: &[Person], c: &dyn Comparison) -> HashMap<String, f64
 
 #[cfg(test)]
 mod tests {
-    use super::super::person::{Dates, Fields};
+    use super::super::person::{Dates, Fields, ROLES};
+
+    #[test]
+    fn every_comparison_and_block_needs_fields_that_exist() {
+        let needs = COMPARISONS
+            .iter()
+            .map(|k| (k.name(), k.needs()))
+            .chain(super::super::Block::ALL.iter().map(|b| (b.name(), b.needs())));
+        for (name, needs) in needs {
+            assert!(!needs.is_empty(), "{name} reads some field");
+            for any in needs {
+                assert!(!any.is_empty(), "{name}");
+                for role in *any {
+                    assert!(
+                        ROLES.contains(role),
+                        "{name} needs `{role}`, which is not a person field"
+                    );
+                }
+            }
+        }
+    }
     use super::date_of_birth::DateOfBirth;
     use super::first_name::FirstName;
     use super::household::Household;

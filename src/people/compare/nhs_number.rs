@@ -17,6 +17,10 @@ impl Comparison for NhsNumber {
     fn name(&self) -> &'static str {
         "nhs_number"
     }
+
+    fn needs(&self) -> &'static [&'static [&'static str]] {
+        &[&["nhs_number"]]
+    }
     fn doc(&self) -> &'static str {
         "An NHS number is unique to a child; a number that fails its check digit is a typing slip and carries no weight."
     }

@@ -17,6 +17,10 @@ impl Comparison for Postcode {
     fn name(&self) -> &'static str {
         "postcode"
     }
+
+    fn needs(&self) -> &'static [&'static [&'static str]] {
+        &[&["postcode"]]
+    }
     fn doc(&self) -> &'static str {
         "Children move, often nearby; the same postcode is strong evidence, a different one weak evidence against."
     }

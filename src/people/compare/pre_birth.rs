@@ -26,6 +26,13 @@ impl Comparison for PreBirth {
     fn name(&self) -> &'static str {
         "pre_birth"
     }
+
+    fn needs(&self) -> &'static [&'static [&'static str]] {
+        &[
+            &["date_of_birth", "expected_date_of_birth"],
+            &["first_name", "expected_date_of_birth"],
+        ]
+    }
     fn doc(&self) -> &'static str {
         "Work often starts before a baby is born; the pre-birth record is rarely linked to the registered child, which splits the child's history from its first day."
     }

@@ -16,6 +16,10 @@ impl Comparison for Sex {
     fn name(&self) -> &'static str {
         "sex"
     }
+
+    fn needs(&self) -> &'static [&'static [&'static str]] {
+        &[&["sex"]]
+    }
     fn doc(&self) -> &'static str {
         "Different recorded sex is some evidence of different children, but it is mistyped and can change, so it never decides alone."
     }

@@ -17,6 +17,10 @@ impl Comparison for Surname {
     fn name(&self) -> &'static str {
         "surname"
     }
+
+    fn needs(&self) -> &'static [&'static [&'static str]] {
+        &[&["surname"]]
+    }
     fn doc(&self) -> &'static str {
         "Children's surnames change with their parents' (marriage, separation, double-barrelling), and are misheard on the phone."
     }

@@ -16,6 +16,10 @@ impl Comparison for Upn {
     fn name(&self) -> &'static str {
         "upn"
     }
+
+    fn needs(&self) -> &'static [&'static [&'static str]] {
+        &[&["upn"]]
+    }
     fn doc(&self) -> &'static str {
         "A UPN identifies a pupil across schools; a wrong check letter marks a typing slip, which carries no weight."
     }
