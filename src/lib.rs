@@ -55,16 +55,20 @@
 //!   drop them; hold an export's batches between the stages of a run ([`source::held`]). The
 //!   one seam where readers of other formats plug in.
 //! - [`output`]: [`output::sheet`] writes CSV so that no value runs as a spreadsheet formula;
+//!   [`output::sinks`] writes `exceptions.csv` and `changes.csv` with their counts;
 //!   [`output::report`] writes `run.json` and the manager's summaries ([`output::summary_html`]
 //!   draws them as one page); [`output::history`] keeps each run's counts and finding
 //!   fingerprints (what is new, open or resolved, and the trend); [`output::publish`] writes
 //!   a run so that nobody sees half of it.
 //! - [`engine`]: read each export once, correcting it as far as the run can before routing and
 //!   handing the stages over whole tables what they need from that one pass ([`engine::load`]);
-//!   turn a table's rules into physical expressions ([`engine::plan`]), type and
-//!   check batches ([`engine::check`]), evaluate rules between tables ([`engine::relate`]) and
-//!   about people ([`engine::people`]) before any row is routed, route each row
-//!   ([`engine::route`]), and judge rules about whole tables ([`engine::returns`]).
+//!   turn a table's rules into physical expressions ([`engine::plan`]), evaluate the rules over
+//!   whole tables ([`engine::relate`], each kind's own plan) and about people
+//!   ([`engine::people`]) before any row is routed; correct and check each batch in parallel
+//!   ([`engine::correct`], [`engine::check`]), resolve the ordered checks
+//!   ([`engine::ordered`]), route each row to one output ([`engine::route`], with
+//!   [`engine::describe`] saying what each finding means), and judge rules about whole tables
+//!   ([`engine::returns`]).
 //! - [`run`]: the orchestration the binary and the tests call.
 //! - [`cli`]: the command line; [`cli::docs`] renders the documentation kept beside each rule
 //!   kind, correction kind and diagnostic code.

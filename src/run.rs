@@ -8,9 +8,7 @@ use std::time::Instant;
 
 use crate::engine::load::{Loaded, load};
 use crate::engine::returns;
-use crate::engine::route::{
-    ChangeCounts, Changes, Counts, Exception, Exceptions, Sinks, State, TableJob, process_table,
-};
+use crate::engine::route::{Routed, Sinks, TableJob, process_table};
 use crate::engine::{people, relate};
 use crate::fixes;
 use crate::model::error::{Error, Result};
@@ -18,6 +16,7 @@ use crate::model::table::Severity;
 use crate::output::history::{History, Insight};
 use crate::output::publish::{RootLock, Staging};
 use crate::output::report::{RuleCount, RunReport, TableReport};
+use crate::output::sinks::{ChangeCounts, Changes, Counts, Exception, Exceptions, State};
 use crate::source::CsvSource;
 use crate::spec::config::Config;
 use crate::spec::rules::RuleSet;
@@ -170,8 +169,12 @@ fn run_loaded(
             exceptions: &mut exceptions,
             changes: &mut changes,
         };
-        let (table, input_report, measured, breakdowns) =
-            process_table(set, config, &fixes, job, &staging, sinks, opts.batch_rows)?;
+        let Routed {
+            table,
+            input: input_report,
+            measured,
+            breakdowns,
+        } = process_table(set, config, &fixes, job, &staging, sinks, opts.batch_rows)?;
         measures.extend(measured);
         breakdown.extend(breakdowns);
         timings.insert(format!("table_{}_ms", input.table), t.elapsed().as_millis() as u64);

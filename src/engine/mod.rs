@@ -10,8 +10,11 @@ pub const INPUT_TABLES: &str = "every input's table is declared in the rule pack
 pub(crate) const TEXT: &str = "ingest and corrections make every column of a batch text (a StringArray)";
 
 pub mod check;
+pub mod correct;
+pub mod describe;
 pub mod load;
 pub mod lookups;
+pub mod ordered;
 pub mod people;
 pub mod plan;
 pub mod relate;

@@ -4,5 +4,6 @@ pub mod history;
 pub mod publish;
 pub mod report;
 pub mod sheet;
+pub mod sinks;
 pub mod summary;
 pub mod summary_html;

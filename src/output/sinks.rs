@@ -1,0 +1,253 @@
+//! Sinks: `exceptions.csv` (every finding, with its status since the previous run) and
+//! `changes.csv` (every cell a correction changed or proposes to), with the per-rule and
+//! per-correction counts that go into run.json.
+
+use std::collections::HashMap;
+
+use crate::fixes::{self, Change};
+use crate::model;
+use crate::model::counts::FindingCounts;
+use crate::model::error::Result;
+use crate::model::table::Severity;
+use crate::output::history::{self, Kept};
+use crate::output::publish::Staging;
+use crate::output::report::TableReport;
+use crate::output::sheet::SheetFile;
+
+/// Per rule id: findings where the rule failed, where it could not be
+/// checked, and where it failed on the export's value but not the corrected one.
+pub(crate) type Counts = HashMap<String, FindingCounts>;
+
+/// Where a finding stands after corrections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum State {
+    /// The row breaks the rule.
+    Open,
+    /// The rule could not be evaluated on the row.
+    NotChecked,
+    /// The export's value broke the rule; the corrected value does not.
+    Corrected,
+}
+
+impl State {
+    fn as_str(self) -> &'static str {
+        match self {
+            State::Open => "new",
+            State::NotChecked => "not checked",
+            State::Corrected => "corrected",
+        }
+    }
+}
+
+/// `exceptions.csv`, and the per-rule counts that go into run.json.
+pub(crate) struct Exceptions {
+    writer: SheetFile,
+    counts: Counts,
+    /// Each open finding of the previous run, by fingerprint: its first day.
+    previous: HashMap<String, chrono::NaiveDate>,
+    as_of: chrono::NaiveDate,
+    /// This run's open findings, for the history.
+    kept: Vec<Kept>,
+}
+
+/// One line of `exceptions.csv`, less the table and file.
+pub(crate) struct Exception<'a> {
+    /// The row's line; `None` for a finding about the whole run.
+    pub(crate) line: Option<u64>,
+    pub(crate) key: &'a str,
+    pub(crate) rule_id: &'a str,
+    pub(crate) severity: Severity,
+    pub(crate) columns: &'a str,
+    pub(crate) value: &'a str,
+    pub(crate) message: &'a str,
+    pub(crate) state: State,
+}
+
+impl Exceptions {
+    const HEADER: [&str; 11] = [
+        "table",
+        "source_file",
+        "line",
+        "record_key",
+        "rule_id",
+        "severity",
+        "status",
+        "first_seen",
+        "columns",
+        "value",
+        "message",
+    ];
+
+    /// `previous`: the previous run's open findings (see [`crate::output::history`]), to tell a new
+    /// finding from one still open since an earlier run.
+    pub(crate) fn create(staging: &Staging, previous: history::Previous, as_of: chrono::NaiveDate) -> Result<Self> {
+        let name = "exceptions.csv";
+        let mut writer = SheetFile::new(staging.path(name), staging.file(name)?);
+        writer.write_record(Self::HEADER)?;
+        Ok(Exceptions {
+            writer,
+            counts: Counts::new(),
+            previous: previous.first_seen,
+            as_of,
+            kept: Vec::new(),
+        })
+    }
+
+    pub(crate) fn write(&mut self, report: &mut TableReport, source_file: &str, e: Exception) -> Result<()> {
+        let counts = self.counts.entry(e.rule_id.to_string()).or_default();
+        match e.state {
+            State::Open => counts.open += 1,
+            State::NotChecked => counts.not_checked += 1,
+            State::Corrected => counts.corrected += 1,
+        }
+        if e.state != State::Corrected {
+            match e.severity {
+                Severity::Error => report.errors += 1,
+                Severity::Warning => report.warnings += 1,
+                Severity::Info => report.infos += 1,
+            }
+        }
+        let line = e.line.map_or_else(String::new, |l| l.to_string());
+        // An open finding's life: new this run, or open since the day it was first found.
+        let (status, first_seen) = match e.state {
+            State::Open => {
+                let print = history::fingerprint(e.rule_id, &report.table, e.key, e.columns, e.line);
+                let (status, first) = match self.previous.get(&print) {
+                    Some(&day) => ("open", day),
+                    None => ("new", self.as_of),
+                };
+                self.kept.push(Kept {
+                    table: report.table.clone(),
+                    rule_id: e.rule_id.to_string(),
+                    severity: e.severity,
+                    fingerprint: print,
+                    first_seen: first,
+                });
+                (status, first.format("%Y-%m-%d").to_string())
+            }
+            other => (other.as_str(), String::new()),
+        };
+        self.writer.write_record([
+            &report.table,
+            source_file,
+            &line,
+            e.key,
+            e.rule_id,
+            e.severity.as_str(),
+            status,
+            &first_seen,
+            e.columns,
+            &shorten(e.value),
+            e.message,
+        ])
+    }
+
+    /// The per-rule counts, and this run's open findings for the history.
+    pub(crate) fn finish(self) -> Result<(Counts, Vec<Kept>)> {
+        self.writer.finish()?;
+        Ok((self.counts, self.kept))
+    }
+}
+
+/// Per correction: cells changed, proposed for review, and withheld as conflicts.
+pub(crate) type ChangeCounts = HashMap<usize, model::counts::ChangeCounts>;
+
+/// `changes.csv`: one row per cell a correction changed or proposes to.
+pub(crate) struct Changes {
+    writer: SheetFile,
+    counts: ChangeCounts,
+    /// (line, column) of the last conflict written.
+    last_conflict: Option<(u64, usize)>,
+}
+
+impl Changes {
+    const HEADER: [&str; 10] = [
+        "table",
+        "source_file",
+        "line",
+        "record_key",
+        "column",
+        "old_value",
+        "new_value",
+        "correction_id",
+        "rule_id",
+        "applied",
+    ];
+
+    pub(crate) fn create(staging: &Staging) -> Result<Self> {
+        let name = "changes.csv";
+        let mut writer = SheetFile::new(staging.path(name), staging.file(name)?);
+        writer.write_record(Self::HEADER)?;
+        Ok(Changes {
+            writer,
+            counts: ChangeCounts::new(),
+            last_conflict: None,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn write(
+        &mut self,
+        report: &mut TableReport,
+        source_file: &str,
+        line: u64,
+        key: &str,
+        column: &str,
+        change: &Change,
+        correction_id: &str,
+        rule_ids: &str,
+    ) -> Result<()> {
+        let counts = self.counts.entry(change.correction).or_default();
+        match change.status {
+            fixes::Status::Applied => {
+                report.cells_changed += 1;
+                counts.applied += 1;
+            }
+            fixes::Status::Proposed => {
+                report.changes_proposed += 1;
+                counts.proposed += 1;
+            }
+            fixes::Status::Conflict => {
+                // Counted once per cell, however many corrections disagreed on it.
+                let cell = (line, change.column);
+                if self.last_conflict != Some(cell) {
+                    report.conflicts += 1;
+                    self.last_conflict = Some(cell);
+                }
+                counts.conflicts += 1;
+            }
+        }
+        self.writer.write_record([
+            report.table.as_str(),
+            source_file,
+            &line.to_string(),
+            key,
+            column,
+            &change.old,
+            &change.new,
+            correction_id,
+            rule_ids,
+            change.status.as_str(),
+        ])
+    }
+
+    pub(crate) fn finish(self) -> Result<ChangeCounts> {
+        self.writer.finish()?;
+        Ok(self.counts)
+    }
+}
+
+/// The most characters of a value `exceptions.csv` shows: a long note, or the rest of a file
+/// swallowed by an unclosed quote, would not fit a spreadsheet's cell (32,767 characters) or a
+/// reader's attention. The whole value is in `corrected/` or `rejected/`.
+pub const MAX_SHOWN_VALUE: usize = 1000;
+
+fn shorten(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.char_indices().nth(MAX_SHOWN_VALUE) {
+        None => std::borrow::Cow::Borrowed(value),
+        Some((cut, _)) => {
+            let rest = value[cut..].chars().count();
+            std::borrow::Cow::Owned(format!("{}… ({rest} more characters)", &value[..cut]))
+        }
+    }
+}
