@@ -10,13 +10,12 @@ use crate::engine::load::{Loaded, load};
 use crate::engine::returns;
 use crate::engine::route::{Routed, Sinks, TableJob, process_table};
 use crate::engine::{people, relate};
-use crate::fixes;
 use crate::model::error::{Error, Result};
 use crate::model::table::Severity;
 use crate::output::history::{History, Insight};
 use crate::output::publish::{RootLock, Staging};
-use crate::output::report::{RuleCount, RunReport, TableReport};
-use crate::output::sinks::{ChangeCounts, Changes, Counts, Exception, Exceptions, State};
+use crate::output::report::{RuleCount, RunReport};
+use crate::output::sinks::{ChangeCounts, Changes, Counts, Exceptions, State};
 use crate::source::CsvSource;
 use crate::spec::config::Config;
 use crate::spec::rules::RuleSet;
@@ -114,28 +113,9 @@ fn run_loaded(
     let mut people = people::dedupe(set, &parts, records)?;
     timings.insert("dedupe_ms".to_string(), t.elapsed().as_millis() as u64);
     // Merges are made by their corrections, which need to know who survives.
-    for plan in &people.merges {
-        let rule = &set.rules[plan.rule];
-        for (ci, c) in set.corrections.iter().enumerate() {
-            if c.kind != fixes::merge::KIND || c.rule.as_deref() != Some(rule.id.as_str()) {
-                continue;
-            }
-            let lookup: crate::spec::fix::Lookup = if c.table == rule.table {
-                plan.fills.get(&c.columns[0]).map_or_else(Default::default, |m| {
-                    m.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect()
-                })
-            } else {
-                plan.repoint.clone()
-            };
-            fixes.lookups.insert(ci, lookup);
-        }
-    }
+    fixes.lookups.extend(people.merge_lookups(set));
     // Routing reads one list of whole-table findings per table, in line order.
-    for (table, mut found) in std::mem::take(&mut people.findings) {
-        let all = related.findings.entry(table).or_default();
-        all.append(&mut found);
-        all.sort_by_key(|(line, f)| (*line, f.rule));
-    }
+    related.absorb(std::mem::take(&mut people.findings));
     // The previous run, from the history: its open findings tell new findings from ones still
     // open, and its row counts are what `row_count` compares with.
     let history = History::new(&opts.out);
@@ -193,16 +173,7 @@ fn run_loaded(
             "Not checked: {reason}, so this rule could not run on any row. ({})",
             set.rules[*ri].message
         );
-        write_table_level(
-            set,
-            config,
-            &mut exceptions,
-            &mut tables,
-            *ri,
-            State::NotChecked,
-            "",
-            &message,
-        )?;
+        exceptions.write_table_level(set, config, &mut tables, *ri, State::NotChecked, "", &message)?;
     }
     let judged = returns::judge(set, &tables, &measures, &previous);
     for (ri, outcome) in &judged {
@@ -211,29 +182,11 @@ fn run_loaded(
             returns::Outcome::Pass(_) => {}
             returns::Outcome::Breach { figure, limit } => {
                 let message = format!("{} ({figure}; the limit is {limit}.)", rule.message);
-                write_table_level(
-                    set,
-                    config,
-                    &mut exceptions,
-                    &mut tables,
-                    *ri,
-                    State::Open,
-                    figure,
-                    &message,
-                )?;
+                exceptions.write_table_level(set, config, &mut tables, *ri, State::Open, figure, &message)?;
             }
             returns::Outcome::NotChecked(why) => {
                 let message = format!("Not checked: {why}. ({})", rule.message);
-                write_table_level(
-                    set,
-                    config,
-                    &mut exceptions,
-                    &mut tables,
-                    *ri,
-                    State::NotChecked,
-                    "",
-                    &message,
-                )?;
+                exceptions.write_table_level(set, config, &mut tables, *ri, State::NotChecked, "", &message)?;
             }
         }
     }
@@ -279,7 +232,7 @@ fn run_loaded(
         tracing::warn!("the history could not be read, so the summary shows this run alone: {e}");
         Insight::alone(&report, &kept)
     });
-    write_summaries(staging.dir(), &report, &insight)?;
+    crate::output::summary::write_summaries(staging.dir(), &report, &insight)?;
     report
         .timings_ms
         .insert("report_ms".to_string(), t.elapsed().as_millis() as u64);
@@ -303,27 +256,6 @@ fn run_loaded(
     let run_dir = staging.commit(&root)?;
     drop(root);
     Ok(RunOutcome { run_dir, report })
-}
-
-/// `summary.md`, `summary.html` and `summary.json` in `dir`: the same figures for people and for
-/// dashboards.
-/// Each file is written beside its final name and renamed, so a reader never sees half of one.
-pub(crate) fn write_summaries(dir: &Path, report: &RunReport, insight: &Insight) -> Result<()> {
-    let json = serde_json::to_string_pretty(&crate::output::summary::summary_json(report, insight))
-        .expect("a JSON value always serializes: its object keys are text");
-    for (name, text) in [
-        ("summary.md", crate::output::summary::summary_markdown(report, insight)),
-        (
-            "summary.html",
-            crate::output::summary_html::summary_html(report, insight),
-        ),
-        ("summary.json", json),
-    ] {
-        let (part, path) = (dir.join(format!("{name}.partial")), dir.join(name));
-        std::fs::write(&part, text).map_err(|e| Error::io(&part, e))?;
-        std::fs::rename(&part, &path).map_err(|e| Error::io(&path, e))?;
-    }
-    Ok(())
 }
 
 /// `cleanse report`: rebuild a kept run's summaries from the history alone, without checking
@@ -374,50 +306,8 @@ pub fn rebuild_summary(out: &Path, run_id: Option<&str>) -> Result<PathBuf> {
     let kept = history.findings(&run.run_id)?;
     // The history keeps only what its retention allowed; all of it counts.
     let insight = history.insight(&report, &kept, u32::MAX)?;
-    write_summaries(&dir, &report, &insight)?;
+    crate::output::summary::write_summaries(&dir, &report, &insight)?;
     Ok(dir)
-}
-
-/// Write a finding about a whole table (no line) to the exceptions.
-#[allow(clippy::too_many_arguments)]
-fn write_table_level(
-    set: &RuleSet,
-    config: &Config,
-    exceptions: &mut Exceptions,
-    tables: &mut [TableReport],
-    rule: usize,
-    state: State,
-    value: &str,
-    message: &str,
-) -> Result<()> {
-    let rule = &set.rules[rule];
-    let table = &set.tables[rule.table];
-    let Some(report) = tables.iter_mut().find(|t| t.table == table.name) else {
-        return Ok(());
-    };
-    let columns = rule
-        .columns
-        .iter()
-        .map(|&c| table.columns[c].header.as_str())
-        .collect::<Vec<_>>()
-        .join("; ");
-    let file = config
-        .inputs
-        .iter()
-        .find(|i| i.table == table.name)
-        .map(|i| i.path.display().to_string())
-        .unwrap_or_default();
-    let row = Exception {
-        line: None,
-        key: "",
-        rule_id: &rule.id,
-        severity: rule.severity,
-        columns: &columns,
-        value,
-        message,
-        state,
-    };
-    exceptions.write(report, &file, row)
 }
 
 /// Open every export and match its header before any row is checked, so one

@@ -47,6 +47,32 @@ pub struct People {
     pub merges: Vec<MergePlan>,
 }
 
+impl People {
+    /// The lookups of the `merge` corrections, from who survives: a merged record's id → the
+    /// survivor's (in other tables' references), or the survivor's id → a value for its blank
+    /// person field.
+    pub fn merge_lookups(&self, set: &RuleSet) -> crate::fixes::Lookups {
+        let mut out = crate::fixes::Lookups::new();
+        for plan in &self.merges {
+            let rule = &set.rules[plan.rule];
+            for (ci, c) in set.corrections.iter().enumerate() {
+                if c.kind != crate::fixes::merge::KIND || c.rule.as_deref() != Some(rule.id.as_str()) {
+                    continue;
+                }
+                let lookup: crate::spec::fix::Lookup = if c.table == rule.table {
+                    plan.fills.get(&c.columns[0]).map_or_else(Default::default, |m| {
+                        m.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect()
+                    })
+                } else {
+                    plan.repoint.clone()
+                };
+                out.insert(ci, lookup);
+            }
+        }
+        out
+    }
+}
+
 /// What a `same_person` rule's `merge:` changes, for its corrections' lookups
 /// (see [`crate::fixes::merge`]).
 pub struct MergePlan {

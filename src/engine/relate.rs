@@ -37,6 +37,16 @@ pub struct Related {
 }
 
 impl Related {
+    /// Add another stage's findings about rows (the duplicate finder's), keeping each table's in
+    /// line order.
+    pub fn absorb(&mut self, findings: HashMap<usize, Vec<(u64, Finding)>>) {
+        for (table, mut found) in findings {
+            let all = self.findings.entry(table).or_default();
+            all.append(&mut found);
+            all.sort_by_key(|(line, f)| (*line, f.rule));
+        }
+    }
+
     /// This table's findings, in line order.
     pub fn take(&mut self, table: usize) -> Vec<(u64, Finding)> {
         self.findings.remove(&table).unwrap_or_default()

@@ -13,6 +13,8 @@ use crate::output::history::{self, Kept};
 use crate::output::publish::Staging;
 use crate::output::report::TableReport;
 use crate::output::sheet::SheetFile;
+use crate::spec::config::Config;
+use crate::spec::rules::RuleSet;
 
 /// Per rule id: findings where the rule failed, where it could not be
 /// checked, and where it failed on the export's value but not the corrected one.
@@ -140,6 +142,48 @@ impl Exceptions {
             &shorten(e.value),
             e.message,
         ])
+    }
+
+    /// Write a finding about a whole table (no line) to the exceptions.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn write_table_level(
+        &mut self,
+        set: &RuleSet,
+        config: &Config,
+        tables: &mut [TableReport],
+        rule: usize,
+        state: State,
+        value: &str,
+        message: &str,
+    ) -> Result<()> {
+        let rule = &set.rules[rule];
+        let table = &set.tables[rule.table];
+        let Some(report) = tables.iter_mut().find(|t| t.table == table.name) else {
+            return Ok(());
+        };
+        let columns = rule
+            .columns
+            .iter()
+            .map(|&c| table.columns[c].header.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        let file = config
+            .inputs
+            .iter()
+            .find(|i| i.table == table.name)
+            .map(|i| i.path.display().to_string())
+            .unwrap_or_default();
+        let row = Exception {
+            line: None,
+            key: "",
+            rule_id: &rule.id,
+            severity: rule.severity,
+            columns: &columns,
+            value,
+            message,
+            state,
+        };
+        self.write(report, &file, row)
     }
 
     /// The per-rule counts, and this run's open findings for the history.

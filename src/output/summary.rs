@@ -333,3 +333,28 @@ pub fn summary_json(r: &RunReport, insight: &Insight) -> serde_json::Value {
         "notes": notes(r),
     })
 }
+
+/// `summary.md`, `summary.html` and `summary.json` in `dir`: the same figures for people and for
+/// dashboards.
+/// Each file is written beside its final name and renamed, so a reader never sees half of one.
+pub(crate) fn write_summaries(
+    dir: &std::path::Path,
+    report: &RunReport,
+    insight: &Insight,
+) -> crate::model::error::Result<()> {
+    let json = serde_json::to_string_pretty(&summary_json(report, insight))
+        .expect("a JSON value always serializes: its object keys are text");
+    for (name, text) in [
+        ("summary.md", summary_markdown(report, insight)),
+        (
+            "summary.html",
+            crate::output::summary_html::summary_html(report, insight),
+        ),
+        ("summary.json", json),
+    ] {
+        let (part, path) = (dir.join(format!("{name}.partial")), dir.join(name));
+        std::fs::write(&part, text).map_err(|e| crate::model::error::Error::io(&part, e))?;
+        std::fs::rename(&part, &path).map_err(|e| crate::model::error::Error::io(&path, e))?;
+    }
+    Ok(())
+}
