@@ -442,13 +442,13 @@ pub fn sql(data: &[u8]) {
     }
 }
 
-fn sql_context() -> &'static (rules::sql::SqlContext, Table) {
-    static CTX: OnceLock<(rules::sql::SqlContext, Table)> = OnceLock::new();
+fn sql_context() -> &'static (cleanse::spec::sql::SqlContext, Table) {
+    static CTX: OnceLock<(cleanse::spec::sql::SqlContext, Table)> = OnceLock::new();
     CTX.get_or_init(|| {
         let mut pack = String::from(SQL_PACK_HEAD);
         pack.push_str("      id IS NOT NULL\n");
         let set = load_pack("sql-base.yaml", pack.as_bytes()).expect("the SQL target's pack loads");
         let table = set.tables.into_iter().next().expect("one table");
-        (rules::sql::SqlContext::new(semantics().as_of), table)
+        (cleanse::spec::sql::SqlContext::new(semantics().as_of), table)
     })
 }

@@ -85,6 +85,17 @@ impl Kind for RelatedKind {
                 ]);
             }
         };
+        if cx.table.name == OTHER {
+            return Err(vec![
+                cx.error(
+                    "reserved-name",
+                    span(&cx.raw.table),
+                    format!("a table called `{OTHER}` cannot have a `related` rule"),
+                )
+                .label("the condition calls the related row `other`")
+                .help("rename the table (in its declaration and every rule that names it)"),
+            ]);
+        }
         // This table's columns by name, the other's as `other.<column>`.
         let other = &cx.tables[key.other];
         // This row's columns are qualified with the table's own name, so a bare

@@ -439,10 +439,14 @@ pub static CODES: &[Code] = &[
         id: "bad-example",
         summary: "A rule's or correction's example is not one `cleanse test` can run; give a rule `pass`, `fail` or `rows`, and a correction `in` and `out` or `row` and `out`.",
     },
+    Code {
+        id: "reserved-name",
+        summary: "A table's name is one a rule kind gives a row of its own: `related` calls the related row `other`, so a table called `other` cannot have a `related` rule. Rename the table.",
+    },
     // Cleanse itself.
     Code {
         id: "internal",
-        summary: "Cleanse could not build a check from a rule it had accepted; this is a bug in Cleanse: please report it with the rules file.",
+        summary: "Cleanse could not build the query a rule needs from the names it uses: a table called `other` (the name `related` gives the related row) or `previous` (the name `sequence` gives the row before), say, or a column name the SQL parser reads as something else. Rename the table or column; if the message names nothing of yours, report it with the rules file.",
     },
 ];
 

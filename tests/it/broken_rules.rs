@@ -82,6 +82,7 @@ cases! {
     reference_unknown_table: "unknown-table" at "14:17", help "did you mean `children`?";
     related_unknown_table: "unknown-table" at "14:17", help "did you mean `children`?";
     related_other_misspelt: "unknown-table" at "15:12", help "did you mean `other`?";
+    related_table_called_other: "reserved-name" at "11:12", help "rename the table (in its declaration and every rule that names it)";
     // Wrong types, bad indentation and other YAML mistakes.
     periods_empty_group: "empty-columns" at "7:12";
     columns_not_a_list: "wrong-type" at "7:14", help "write a list in brackets: `columns: [team]`";
