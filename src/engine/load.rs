@@ -235,10 +235,14 @@ pub fn load(
     })
 }
 
-/// A new held file for table `t`'s batches, in the run's staging folder.
+/// New held files for table `t`'s batches and their changes, in the run's staging folder.
 fn held_writer(staging: &Staging, set: &RuleSet, t: usize, header: &Header) -> Result<HeldWriter> {
-    let rel = format!(".held/{}-{}.arrow", set.tables[t].name, unique());
-    HeldWriter::new(staging.path(&rel), staging.file(&rel)?, header.names.len())
+    let name = format!(".held/{}-{}", set.tables[t].name, unique());
+    let file = |rel: String| Ok((staging.path(&rel), staging.file(&rel)?));
+    HeldWriter::new(
+        [file(format!("{name}.arrow"))?, file(format!("{name}.changes.arrow"))?],
+        header.names.len(),
+    )
 }
 
 /// A number no other held file of this process has, so a second pass never writes over the
