@@ -41,13 +41,7 @@ pub struct Checked {
 pub fn check_batch(set: &RuleSet, plan: &TablePlan, header: &[Option<usize>], raw: RawBatch) -> Checked {
     let table = &set.tables[plan.table];
     let n = raw.num_rows();
-    let declared_raw: Vec<ArrayRef> = header
-        .iter()
-        .map(|c| match c {
-            Some(i) => Arc::clone(&raw.columns[*i]),
-            None => Arc::new(StringArray::from(vec![""; n])) as ArrayRef,
-        })
-        .collect();
+    let declared_raw = raw.declared(header);
     let typed: Vec<Typed> = table
         .columns
         .iter()

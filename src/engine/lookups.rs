@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, StringArray};
 use datafusion::arrow::datatypes::SchemaRef;
 
 use crate::source::RawBatch;
@@ -50,13 +49,7 @@ impl Want {
         let table = &set.tables[self.table];
         let schema: SchemaRef = Arc::new(table.schema.as_arrow().clone());
         let n = raw.num_rows();
-        let text: Vec<ArrayRef> = header
-            .iter()
-            .map(|c| match c {
-                Some(i) => Arc::clone(&raw.columns[*i]),
-                None => Arc::new(StringArray::from(vec![""; n])) as ArrayRef,
-            })
-            .collect();
+        let text = raw.declared(header);
         let batch = FixBatch::new(table, &text, &schema, pivot);
         let typed = batch.typed();
         let mut out = Vec::new();

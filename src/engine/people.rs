@@ -1,7 +1,7 @@
-//! The dedupe stage of a run: read each `same_person` rule's table (corrected values, as the
-//! other rules see them), match its records, and hand back findings keyed by line (merged into
-//! routing like the relate stage's) and the pairs and clusters for `duplicates.csv` and
-//! `person_clusters.csv`.
+//! The dedupe stage of a run: take each `same_person` rule's records from the one pass over its
+//! tables ([`crate::engine::load`], corrected values, as the other rules see them), match them,
+//! and hand back findings keyed by line (merged into routing like the relate stage's) and the
+//! pairs and clusters for `duplicates.csv` and `person_clusters.csv`.
 
 use std::collections::HashMap;
 use std::io::Write;

@@ -397,6 +397,32 @@ impl<'a> Router<'a> {
         Ok(())
     }
 
+    /// A finding on the record at `line`, described (rule id, columns, value, message), to the
+    /// exceptions.
+    fn finding(
+        &mut self,
+        line: u64,
+        key: &str,
+        severity: Severity,
+        (rule_id, columns, value, message): (&str, String, String, String),
+        state: State,
+    ) -> Result<()> {
+        self.exceptions.write(
+            &mut self.report,
+            &self.source_file,
+            Exception {
+                line: Some(line),
+                key,
+                rule_id,
+                severity,
+                columns: &columns,
+                value: &value,
+                message: &message,
+                state,
+            },
+        )
+    }
+
     /// One record: its findings and changes to the reports, its values to one output.
     fn record(&mut self, r: &Record, columns: &Columns, before: Option<&Columns>) -> Result<()> {
         let (set, table, header) = (self.set, self.table, self.header);
@@ -412,28 +438,15 @@ impl<'a> Router<'a> {
         self.row_ids.clear();
         for f in r.findings {
             has_error |= f.severity == Severity::Error;
-            let (rule_id, cols, value, message) =
-                describe(set, table, &header.names, &columns.file, &columns.declared, f, row);
+            let described = describe(set, table, &header.names, &columns.file, &columns.declared, f, row);
+            let rule_id = described.0;
             let state = if matches!(f.detail, Detail::Unparsed { .. } | Detail::EvalError(_)) {
                 State::NotChecked
             } else {
                 open += 1;
                 State::Open
             };
-            self.exceptions.write(
-                &mut self.report,
-                &self.source_file,
-                Exception {
-                    line: Some(line),
-                    key: &key,
-                    rule_id,
-                    severity: f.severity,
-                    columns: &cols,
-                    value: &value,
-                    message: &message,
-                    state,
-                },
-            )?;
+            self.finding(line, &key, f.severity, described, state)?;
             if !self.row_ids.contains(&rule_id) {
                 self.row_ids.push(rule_id);
             }
@@ -455,19 +468,12 @@ impl<'a> Router<'a> {
                 } else {
                     format!("{message} Corrected by {} (see changes.csv).", by.join(", "))
                 };
-                self.exceptions.write(
-                    &mut self.report,
-                    &self.source_file,
-                    Exception {
-                        line: Some(line),
-                        key: &key,
-                        rule_id,
-                        severity: f.severity,
-                        columns: &cols,
-                        value: &value,
-                        message: &message,
-                        state: State::Corrected,
-                    },
+                self.finding(
+                    line,
+                    &key,
+                    f.severity,
+                    (rule_id, cols, value, message),
+                    State::Corrected,
                 )?;
             }
         }

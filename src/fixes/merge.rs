@@ -9,8 +9,9 @@
 //!   record, written only where the survivor's cell is blank.
 //!
 //! So every merged value and every re-pointed reference is a change in `changes.csv`, made and
-//! recorded like any other correction's. Without a lookup (before matching has run, as when the
-//! relate stage reads the exports) they change nothing.
+//! recorded like any other correction's. They run in their own last stage, `merge`, which the
+//! one pass over the exports stops before (matching needs the tables corrected by every other
+//! stage); without a lookup they change nothing.
 
 use crate::model::diag::Diagnostic;
 use crate::model::error::Result;

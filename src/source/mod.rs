@@ -93,6 +93,19 @@ impl RawBatch {
     pub fn num_rows(&self) -> usize {
         self.lines.len()
     }
+
+    /// The batch's text in declared column order (`header`: declared column → file column),
+    /// blank where the export has no such column.
+    pub fn declared(&self, header: &[Option<usize>]) -> Vec<ArrayRef> {
+        let n = self.num_rows();
+        header
+            .iter()
+            .map(|c| match c {
+                Some(i) => std::sync::Arc::clone(&self.columns[*i]),
+                None => std::sync::Arc::new(datafusion::arrow::array::StringArray::from(vec![""; n])) as ArrayRef,
+            })
+            .collect()
+    }
 }
 
 /// How the export's header lines up with the table's declared columns.
