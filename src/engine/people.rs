@@ -1,5 +1,5 @@
 //! The dedupe stage of a run: take each `same_person` rule's records from the one pass over its
-//! tables ([`crate::engine::load`], corrected values, as the other rules see them), match them,
+//! tables (`engine::load`, corrected values, as the other rules see them), match them,
 //! and hand back findings keyed by line (merged into routing like the relate stage's) and the
 //! pairs and clusters for `duplicates.csv` and `person_clusters.csv`.
 

@@ -3,7 +3,7 @@
 //! A row rule sees one batch; a `reference` rule needs every key of another
 //! table, and `periods`, `sequence` and `consistent` every row of a group. So
 //! this stage takes just the columns those rules read (typed, with each row's
-//! line) from the one pass over every table involved ([`crate::engine::load`]),
+//! line) from the one pass over every table involved (`engine::load`),
 //! registers them with DataFusion, and runs each rule's own plan (its kind's
 //! [`WholeTable`]: an anti-join, a window, an aggregate), never per-row
 //! lookups. Its findings, keyed by line, are merged into the routing pass, so
