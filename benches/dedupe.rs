@@ -119,6 +119,11 @@ fn bench(people: usize) {
         true_pairs.len()
     );
     run.print(rows);
+    run.save(
+        &format!("dedupe-{people}"),
+        rows,
+        std::fs::metadata(data.join("people.csv")).map_or(0, |m| m.len()),
+    );
     println!(
         "  matching stage       {} ms wall",
         run.report["timings_ms"]["dedupe_ms"]

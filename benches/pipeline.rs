@@ -113,6 +113,7 @@ fn main() {
     println!("  rows (all)           {rows_in}");
     println!("  input                {:.1} MB", bytes as f64 / 1e6);
     run.print(rows_in);
+    run.save(&format!("pipeline-children-contacts-{rows}"), rows_in, bytes);
     println!(
         "  one pass over the exports the whole-table stages read (decode, correct, project, hold): {} ms wall",
         report["timings_ms"]["load_ms"]
@@ -148,6 +149,7 @@ fn main() {
     println!("  rows (cp_plans)      {rows_in}");
     println!("  input                {:.1} MB", bytes as f64 / 1e6);
     run.print(rows_in);
+    run.save(&format!("pipeline-cp-plans-{rows}"), rows_in, bytes);
     println!(
         "  whole-table stage    {} ms wall",
         run.report["timings_ms"]["relate_ms"]
@@ -288,5 +290,6 @@ fn run_wide(root: &Path, data: &Path) {
     println!("  rows (all)           {rows_in}");
     println!("  input                {:.1} MB", bytes as f64 / 1e6);
     run.print(rows_in);
+    run.save(&format!("pipeline-wide-{rows_in}"), rows_in, bytes);
     let _ = std::fs::remove_dir_all(wide.join("out"));
 }

@@ -20,6 +20,7 @@ impl Measured {
         println!("  rows per second      {:.0}", rows as f64 / self.wall);
         println!("  rows per CPU-second  {:.0}", rows as f64 / self.cpu.max(1e-9));
         println!("  peak memory (RSS)    {:.0} MB", self.peak_kib as f64 / 1024.0);
+        self.print_stages();
         // Bytes the run read from each export over its size: 1.00 when it is read once.
         for input in self.report["inputs"].as_array().into_iter().flatten() {
             let size = input["file"]
@@ -33,6 +34,61 @@ impl Measured {
                 read as f64 / size.max(1) as f64
             );
         }
+    }
+}
+
+impl Measured {
+    /// Where the time went, stage by stage, from run.json: per export, reading and decoding (a
+    /// thread of its own), then the CPU time of the parallel stages summed over threads, then
+    /// routing and writing (one thread); and the stages over whole tables (wall time).
+    pub fn stages(&self) -> serde_json::Value {
+        let inputs = self.report["inputs"].as_array().cloned().unwrap_or_default();
+        let sum = |key: &str| inputs.iter().map(|i| i[key].as_u64().unwrap_or(0)).sum::<u64>();
+        let timing = |key: &str| self.report["timings_ms"][key].as_u64().unwrap_or(0);
+        serde_json::json!({
+            "read_and_decode_ms": sum("ingest_ms"),
+            "correct_cpu_ms": sum("correct_cpu_ms"),
+            "type_cpu_ms": sum("type_cpu_ms"),
+            "check_cpu_ms": sum("rules_cpu_ms"),
+            "route_and_write_ms": sum("route_and_write_ms"),
+            "one_pass_for_whole_tables_ms": timing("load_ms"),
+            "rules_over_whole_tables_ms": timing("relate_ms"),
+            "duplicate_people_ms": timing("dedupe_ms"),
+            "summaries_and_history_ms": timing("report_ms"),
+            "rules_loaded_ms": timing("rules_ms"),
+        })
+    }
+
+    fn print_stages(&self) {
+        println!("  where the time went (ms; parallel stages as CPU time over all threads):");
+        if let Some(stages) = self.stages().as_object() {
+            for (stage, ms) in stages {
+                println!("    {stage:<34}{ms:>8}");
+            }
+        }
+    }
+
+    /// The figures as JSON, for comparing runs: written to `target/bench-results/NAME.json`.
+    pub fn save(&self, name: &str, rows: u64, input_bytes: u64) {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-results");
+        std::fs::create_dir_all(&dir).expect("create target/bench-results");
+        let figures = serde_json::json!({
+            "name": name,
+            "rows": rows,
+            "input_bytes": input_bytes,
+            "wall_s": self.wall,
+            "cpu_s": self.cpu,
+            "rows_per_cpu_second": rows as f64 / self.cpu.max(1e-9),
+            "wall_over_cpu": self.wall / self.cpu.max(1e-9),
+            "peak_memory_mb": self.peak_kib as f64 / 1024.0,
+            "stages": self.stages(),
+            "cores": std::thread::available_parallelism().map_or(1, |n| n.get()),
+            "tool_version": self.report["tool_version"],
+            "run_started": self.report["started"],
+        });
+        let path = dir.join(format!("{name}.json"));
+        std::fs::write(&path, serde_json::to_string_pretty(&figures).expect("JSON")).expect("write results");
+        println!("  figures written to {}", path.display());
     }
 }
 

@@ -8,6 +8,7 @@
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
+use std::time::Instant;
 
 use datafusion::arrow::array::{
     Array, ArrayRef, BooleanArray, Date32Array, Float64Array, Int64Array, RecordBatch, StringArray,
@@ -15,7 +16,7 @@ use datafusion::arrow::array::{
 use datafusion::physical_expr::PhysicalExpr;
 
 use crate::engine::plan::TablePlan;
-use crate::model::counts::ShareCounts;
+use crate::model::counts::{ShareCounts, StageTimes};
 use crate::model::finding::{Detail, Finding};
 use crate::model::table::Table;
 use crate::model::typed::{Typed, type_column};
@@ -36,9 +37,12 @@ pub struct Checked {
     /// Per `share` rule (in plan order): rows it applies to, rows meeting
     /// its condition, rows where the condition could not be evaluated.
     pub measures: Vec<ShareCounts>,
+    /// Time spent typing it and evaluating its checks.
+    pub spent: StageTimes,
 }
 
 pub fn check_batch(set: &RuleSet, plan: &TablePlan, header: &[Option<usize>], raw: RawBatch) -> Checked {
+    let started = Instant::now();
     let table = &set.tables[plan.table];
     let n = raw.num_rows();
     let declared_raw = raw.declared(header);
@@ -60,6 +64,7 @@ pub fn check_batch(set: &RuleSet, plan: &TablePlan, header: &[Option<usize>], ra
         "the plan's schema is the table's: each declared column typed as declared (nullable), then its text, \
          which is what `type_column` and the raw columns give, n rows each",
     );
+    let typing = started.elapsed();
 
     let mut findings = Vec::new();
     let failed_at = |col: usize, row: usize| typed[col].failed.as_ref().is_some_and(|f| f[row]);
@@ -192,6 +197,11 @@ pub fn check_batch(set: &RuleSet, plan: &TablePlan, header: &[Option<usize>], ra
         .collect();
     findings.sort_by_key(|f| (f.row, f.rule));
     Checked {
+        spent: StageTimes {
+            typing,
+            rules: started.elapsed() - typing,
+            ..StageTimes::default()
+        },
         measures,
         raw,
         declared_raw,

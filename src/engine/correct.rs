@@ -9,6 +9,7 @@ use crate::engine::TEXT;
 use crate::engine::check::{Checked, check_batch};
 use crate::engine::load::add_changes;
 use crate::fixes::{self, Change, Corrector};
+use crate::model::counts::StageTimes;
 use crate::model::error::Result;
 use crate::model::finding::Finding;
 use crate::source::held::Batch;
@@ -25,6 +26,8 @@ pub(crate) struct Fixed {
     /// Findings on the export's values that the corrected values do not
     /// have, with `row` indexing `before`'s rows; in row order.
     pub(crate) resolved: Vec<Finding>,
+    /// Time spent correcting, typing and checking it (the original values' check included).
+    pub(crate) spent: StageTimes,
 }
 
 /// Correct a batch the rest of the way, check the corrected values, and check the changed rows'
@@ -39,7 +42,12 @@ pub(crate) fn correct_and_check(
 ) -> Result<Fixed> {
     let Batch { mut raw, mut changes } = batch;
     let n = raw.num_rows();
+    let started = std::time::Instant::now();
     add_changes(&mut changes, corrector.apply(&mut raw.columns, n)?);
+    let mut spent = StageTimes {
+        correct: started.elapsed(),
+        ..StageTimes::default()
+    };
     let mut rows: Vec<u32> = changes
         .iter()
         .filter(|c| c.status == fixes::Status::Applied)
@@ -51,8 +59,10 @@ pub(crate) fn correct_and_check(
         (rows, check_batch(set, plan, header, sub))
     });
     let checked = check_batch(set, plan, header, raw);
+    spent += checked.spent;
     let mut resolved = Vec::new();
     if let Some((rows, b)) = &before {
+        spent += b.spent;
         // Both lists are sorted by row.
         for f in &b.findings {
             let row = rows[f.row as usize];
@@ -71,6 +81,7 @@ pub(crate) fn correct_and_check(
         changes,
         before,
         resolved,
+        spent,
     })
 }
 

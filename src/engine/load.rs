@@ -15,6 +15,7 @@
 
 use std::collections::HashSet;
 use std::fs::File;
+use std::time::Instant;
 
 use rayon::prelude::*;
 
@@ -22,6 +23,7 @@ use crate::engine::lookups::{self, Want};
 use crate::engine::people::{Part, Records};
 use crate::engine::relate::{Projection, Projections, Reads};
 use crate::fixes::{Change, Corrector, Fixes, Lookups};
+use crate::model::counts::StageTimes;
 use crate::model::error::Result;
 use crate::output::publish::Staging;
 use crate::source::held::{Batch, Held, HeldWriter};
@@ -36,6 +38,8 @@ pub struct Export {
     pub batches: Batches,
     /// Routing runs the corrections from this stage on; the pass ran the earlier ones.
     pub from: Stage,
+    /// What the pass spent correcting and typing.
+    pub spent: StageTimes,
 }
 
 /// Every export, read once, and what the stages over whole tables take from them.
@@ -90,6 +94,7 @@ pub fn load(
                 header: s.header.clone(),
                 batches: Batches::File(s),
                 from: Stage::Normalise,
+                spent: StageTimes::default(),
             })
         })
         .collect();
@@ -137,7 +142,13 @@ pub fn load(
             )
         });
         let writer = held_writer(staging, set, t, &header)?;
-        let (held, found, ingested, projection) = pass(
+        let Pass {
+            held,
+            lookups: found,
+            ingested,
+            projection,
+            spent,
+        } = pass(
             set,
             config,
             &header,
@@ -167,12 +178,18 @@ pub fn load(
                 read: ingested,
             },
             from,
+            spent,
         });
     }
     // Tables whose `fill` waited for a lookup: corrected the rest of the way, from what is held.
     for i in unfinished {
         let t = table_of(i);
-        let Export { header, batches, .. } = exports[i].take().expect("each input is finished once");
+        let Export {
+            header,
+            batches,
+            spent: before,
+            ..
+        } = exports[i].take().expect("each input is finished once");
         let consumers = Consumers {
             wants: Vec::new(),
             projection: reads
@@ -194,7 +211,12 @@ pub fn load(
             unreachable!("a table whose `fill` waited was passed and held");
         };
         let writer = held_writer(staging, set, t, &header)?;
-        let (held, _, _, projection) = pass(
+        let Pass {
+            held,
+            projection,
+            mut spent,
+            ..
+        } = pass(
             set,
             config,
             &header,
@@ -218,6 +240,10 @@ pub fn load(
                 read,
             },
             from: Stage::Merge,
+            spent: {
+                spent += before;
+                spent
+            },
         });
     }
     Ok(Loaded {
@@ -252,17 +278,29 @@ fn unique() -> u64 {
     NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
-/// A batch after its pass: corrected, with the lookup pairs it gave and its projection.
+/// A batch after its pass: corrected, with the lookup pairs it gave, its projection and the time
+/// they took.
 type Passed = (
     Batch,
     Vec<Vec<(String, String)>>,
     Option<datafusion::arrow::array::RecordBatch>,
+    StageTimes,
 );
+
+/// What one pass over a table's batches gives.
+struct Pass {
+    held: Held,
+    /// One per want, in order.
+    lookups: Vec<Lookup>,
+    ingested: Ingested,
+    projection: Option<Projection>,
+    /// Time spent correcting and typing.
+    spent: StageTimes,
+}
 
 /// One pass over a table's batches: correct them with `steps` in turn (gathering the lookups
 /// `consumers.wants` after the first), hand them to the projection and the person records, and
-/// hold them. Returns the held batches, one lookup per want, what reading found, and the
-/// projection.
+/// hold them.
 #[allow(clippy::too_many_arguments)]
 fn pass(
     set: &RuleSet,
@@ -274,7 +312,7 @@ fn pass(
     records: &mut [Records],
     mut writer: HeldWriter,
     batch_rows: usize,
-) -> Result<(Held, Vec<Lookup>, Ingested, Option<Projection>)> {
+) -> Result<Pass> {
     let Consumers {
         wants,
         mut projection,
@@ -282,27 +320,38 @@ fn pass(
     } = consumers;
     let header = &header.columns;
     let mut found: Vec<Lookup> = wants.iter().map(|_| Lookup::new()).collect();
+    let mut spent = StageTimes::default();
     let ingested = batches.stream(batch_rows, |group| {
         let done: Vec<Passed> = group
             .into_par_iter()
             .map(|mut b| {
                 let n = b.raw.num_rows();
                 let [first, rest] = steps;
+                let mut spent = StageTimes::default();
+                let mut t = Instant::now();
                 if let Some(c) = first {
                     add_changes(&mut b.changes, c.apply(&mut b.raw.columns, n)?);
                 }
+                spent.correct += t.elapsed();
+                t = Instant::now();
                 let pairs = wants
                     .iter()
                     .map(|w| w.pairs(set, config.pivot, header, &b.raw))
                     .collect();
+                spent.typing += t.elapsed();
+                t = Instant::now();
                 if let Some(c) = rest {
                     add_changes(&mut b.changes, c.apply(&mut b.raw.columns, n)?);
                 }
+                spent.correct += t.elapsed();
+                t = Instant::now();
                 let projected = projection.as_ref().map(|p| p.project(set, header, &b.raw));
-                Ok((b, pairs, projected))
+                spent.typing += t.elapsed();
+                Ok((b, pairs, projected, spent))
             })
             .collect::<Result<_>>()?;
-        for (b, pairs, projected) in done {
+        for (b, pairs, projected, took) in done {
+            spent += took;
             for (lookup, pairs) in found.iter_mut().zip(pairs) {
                 lookups::add(lookup, pairs);
             }
@@ -316,7 +365,13 @@ fn pass(
         }
         Ok(())
     })?;
-    Ok((writer.finish()?, found, ingested, projection))
+    Ok(Pass {
+        held: writer.finish()?,
+        lookups: found,
+        ingested,
+        projection,
+        spent,
+    })
 }
 
 /// Add a later stage's changes to a batch's, keeping them in the order one corrector running

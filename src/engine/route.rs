@@ -18,7 +18,7 @@ use crate::engine::load::Export;
 use crate::engine::ordered::Seen;
 use crate::engine::plan::plan_table;
 use crate::fixes::{self, Change};
-use crate::model::counts::{GroupCounts, ShareCounts};
+use crate::model::counts::{GroupCounts, ShareCounts, StageTimes};
 use crate::model::error::Result;
 use crate::model::finding::{Detail, Finding};
 use crate::model::table::{Severity, Table};
@@ -100,11 +100,17 @@ pub(crate) fn process_table(
     batch_rows: usize,
 ) -> Result<Routed> {
     let TableJob { input, export, related } = job;
-    let Export { header, batches, from } = export;
+    let Export {
+        header,
+        batches,
+        from,
+        spent,
+    } = export;
     let ti = set.table(&input.table).expect(crate::engine::INPUT_TABLES);
     let plan = plan_table(set, ti, config.pivot)?;
     let corrector = fixes.corrector(set, ti, &header.columns, config.pivot, from..);
     let mut router = Router::new(set, config, input, &header, staging, sinks, related)?;
+    router.spent = spent;
     router.measured = plan.measures.iter().map(|m| (m.rule, ShareCounts::default())).collect();
     let mut seen = Seen::new(&plan);
     let (mut check_time, mut route_time) = (Duration::ZERO, Duration::ZERO);
@@ -139,6 +145,7 @@ pub(crate) fn process_table(
         unclosed_quotes,
         lines_hidden,
         measured,
+        spent,
         ..
     } = router;
     assert_eq!(
@@ -160,6 +167,9 @@ pub(crate) fn process_table(
         ingest_ms: ingested.time.as_millis() as u64,
         check_ms: check_time.as_millis() as u64,
         route_and_write_ms: route_time.as_millis() as u64,
+        correct_cpu_ms: spent.correct.as_millis() as u64,
+        type_cpu_ms: spent.typing.as_millis() as u64,
+        rules_cpu_ms: spent.rules.as_millis() as u64,
         extra_columns: header
             .extra
             .iter()
@@ -212,6 +222,8 @@ struct Router<'a> {
     lines_hidden: u64,
     /// The rule ids of the row being routed (reused from row to row).
     row_ids: Vec<&'a str>,
+    /// CPU time of the parallel stages, the one pass's included.
+    spent: StageTimes,
 }
 
 /// A batch's text columns, looked at as text once per batch.
@@ -298,6 +310,7 @@ impl<'a> Router<'a> {
             unclosed_quotes: 0,
             lines_hidden: 0,
             row_ids: Vec::new(),
+            spent: StageTimes::default(),
         })
     }
 
@@ -308,7 +321,9 @@ impl<'a> Router<'a> {
             changes,
             before,
             resolved,
+            spent,
         } = fixed;
+        self.spent += spent;
         self.fields_1252 += c.raw.fields_1252;
         for ((_, total), m) in self.measured.iter_mut().zip(&c.measures) {
             *total += *m;

@@ -1,6 +1,7 @@
 //! The run's counts, each figure by name.
 
 use std::ops::AddAssign;
+use std::time::Duration;
 
 /// A rule's findings in a run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -58,4 +59,25 @@ pub struct GroupCounts {
     pub rejected: u64,
     /// Open findings on its records.
     pub findings: u64,
+}
+
+/// Time spent in the stages that run on batches in parallel, summed over batches (so over
+/// every thread: CPU time, not wall time).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StageTimes {
+    /// Applying corrections.
+    pub correct: Duration,
+    /// Reading text as each column's type (for the row checks and for the projections the
+    /// rules over whole tables read).
+    pub typing: Duration,
+    /// Evaluating the row checks and hashing rows for the ordered ones.
+    pub rules: Duration,
+}
+
+impl AddAssign for StageTimes {
+    fn add_assign(&mut self, other: Self) {
+        self.correct += other.correct;
+        self.typing += other.typing;
+        self.rules += other.rules;
+    }
 }

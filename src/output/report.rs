@@ -83,6 +83,14 @@ pub struct InputReport {
     pub check_ms: u64,
     /// Order-dependent checks, routing and writing outputs.
     pub route_and_write_ms: u64,
+    /// CPU time (summed over batches and threads) applying corrections, reading text as each
+    /// column's type, and evaluating the row checks: where the parallel stages spend it.
+    #[serde(default)]
+    pub correct_cpu_ms: u64,
+    #[serde(default)]
+    pub type_cpu_ms: u64,
+    #[serde(default)]
+    pub rules_cpu_ms: u64,
     pub extra_columns: Vec<String>,
 }
 
