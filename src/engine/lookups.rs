@@ -51,12 +51,12 @@ impl Want {
         let n = raw.num_rows();
         let text = raw.declared(header);
         let batch = FixBatch::new(table, &text, &schema, pivot);
-        let typed = batch.typed();
+        let value = batch.typed_column(self.value);
         let mut out = Vec::new();
         let (mut k, mut v) = (String::new(), String::new());
         for row in 0..n {
             v.clear();
-            if batch.key(&self.key, row, &mut k) && canonical(typed.column(self.value), row, &mut v) {
+            if batch.key(&self.key, row, &mut k) && canonical(value, row, &mut v) {
                 out.push((k.clone(), v.clone()));
             }
         }

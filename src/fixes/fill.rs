@@ -207,11 +207,10 @@ impl Fix for Filler {
         out: &mut Vec<(u32, String)>,
     ) -> Result<()> {
         let Some(lookup) = lookup else { return Ok(()) };
-        let typed = b.typed();
-        let current = typed.column(column);
+        let current = b.typed_column(column);
         let text = b.text(column);
         let mut key = String::new();
-        for row in 0..typed.num_rows() {
+        for row in 0..b.num_rows() {
             // Only blanks and values that did not parse: never overwrite a value.
             if !current.is_null(row) || !b.key(&self.key, row, &mut key) {
                 continue;

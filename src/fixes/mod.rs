@@ -175,7 +175,7 @@ impl<'a> Corrector<'a> {
                 let batch = FixBatch::new(table, &text, &self.schema, self.pivot);
                 for &(ci, lookup) in &self.steps[start..end] {
                     let c = &self.set.corrections[ci];
-                    let when = c.when.as_ref().map(|w| when_mask(w, batch.typed()));
+                    let when = c.when.as_ref().map(|w| when_mask(w, &batch.typed_for(w)));
                     for &col in &c.columns {
                         // A column the export does not have cannot be written.
                         if self.header[col].is_none() {

@@ -110,12 +110,12 @@ impl FixKind for Set {
 
 impl Fix for Setter {
     fn propose(&self, b: &FixBatch, column: usize, _: Option<&Lookup>, out: &mut Vec<(u32, String)>) -> Result<()> {
-        let typed = b.typed();
+        let typed = &b.typed_for(&self.value);
         let n = typed.num_rows();
         let eval = |batch: &datafusion::arrow::array::RecordBatch| -> datafusion::common::Result<ArrayRef> {
             self.value.evaluate(batch)?.into_array(batch.num_rows())
         };
-        let current = typed.column(column);
+        let current = b.typed_column(column);
         let text = b.text(column);
         let (mut new, mut old) = (String::new(), String::new());
         let mut consider = |array: &ArrayRef, i: usize, row: usize| {

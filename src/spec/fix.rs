@@ -217,7 +217,9 @@ pub struct FixBatch<'a> {
     text: &'a [ArrayRef],
     schema: &'a SchemaRef,
     pivot: u8,
-    typed: OnceCell<RecordBatch>,
+    /// Each declared column typed, when something has asked for it: a stage types only what
+    /// its corrections read.
+    typed: Vec<OnceCell<ArrayRef>>,
 }
 
 impl<'a> FixBatch<'a> {
@@ -228,7 +230,7 @@ impl<'a> FixBatch<'a> {
             text,
             schema,
             pivot,
-            typed: OnceCell::new(),
+            typed: (0..text.len()).map(|_| OnceCell::new()).collect(),
         }
     }
 
@@ -249,34 +251,43 @@ impl<'a> FixBatch<'a> {
             .expect("a batch's declared columns are read as text (StringArray) before any correction")
     }
 
-    /// The batch typed as rules see it (typed columns, then raw text).
-    pub fn typed(&self) -> &RecordBatch {
-        if let Some(b) = self.typed.get() {
-            return b;
-        }
-        let mut columns: Vec<ArrayRef> = self
-            .table
-            .columns
+    /// A declared column's values, typed as rules see them (NULL where blank or not parsed).
+    pub fn typed_column(&self, column: usize) -> &ArrayRef {
+        self.typed[column].get_or_init(|| {
+            crate::model::typed::typed_column(self.text(column), &self.table.columns[column].ty, self.pivot)
+        })
+    }
+
+    /// The batch as rules see it (typed columns, then raw text), for evaluating `expr`: the
+    /// columns it reads are typed, the others left NULL (it never looks at them).
+    pub fn typed_for(&self, expr: &Arc<dyn PhysicalExpr>) -> RecordBatch {
+        let reads: std::collections::HashSet<usize> = datafusion::physical_expr::utils::collect_columns(expr)
             .iter()
-            .enumerate()
-            .map(|(c, col)| crate::model::typed::typed_column(self.text(c), &col.ty, self.pivot))
+            .map(|c| c.index())
             .collect();
-        columns.extend(self.text.iter().cloned());
-        let batch = RecordBatch::try_new(Arc::clone(self.schema), columns).expect(
-            "the typed batch is built to the table's own schema: each declared column typed as declared, then each column's text",
-        );
-        self.typed.get_or_init(|| batch)
+        let n = self.num_rows();
+        let declared = self.text.len();
+        let columns: Vec<ArrayRef> = (0..declared)
+            .map(|c| match reads.contains(&c) {
+                true => Arc::clone(self.typed_column(c)),
+                false => datafusion::arrow::array::new_null_array(self.schema.field(c).data_type(), n),
+            })
+            .chain(self.text.iter().cloned())
+            .collect();
+        RecordBatch::try_new(Arc::clone(self.schema), columns).expect(
+            "the typed batch is built to the table's own schema: each declared column typed as declared \
+             (nullable), then each column's text",
+        )
     }
 
     /// The typed values of `columns` on `row`, as one key; `false` when one is blank or did not parse.
     pub fn key(&self, columns: &[usize], row: usize, out: &mut String) -> bool {
-        let typed = self.typed();
         out.clear();
         for (i, &c) in columns.iter().enumerate() {
             if i > 0 {
                 out.push('\u{1f}');
             }
-            if !canonical(typed.column(c), row, out) {
+            if !canonical(self.typed_column(c), row, out) {
                 return false;
             }
         }
