@@ -25,6 +25,7 @@ use cleanse::people::person::{Dates, Fields, Person};
 
 fn main() {
     let mut sizes = vec![200_000usize, 1_000_000];
+    let mut runs: usize = 1;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -35,16 +36,17 @@ fn main() {
                         .expect("--people N"),
                 ]
             }
+            "--runs" => runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N"),
             "--bench" => {}
             other => eprintln!("ignoring argument {other}"),
         }
     }
     for people in sizes {
-        bench(people);
+        bench(people, runs);
     }
 }
 
-fn bench(people: usize) {
+fn bench(people: usize, runs: usize) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let data = root
         .join("target/bench-data")
@@ -69,7 +71,8 @@ fn bench(people: usize) {
     )
     .expect("write config");
     let out = data.join("out");
-    let run = common::measure(&config, &out);
+    // The outputs read below are the last run's: every run writes the same ones.
+    let run = common::measure_runs(&config, &out, runs);
     let rows = run.report["tables"][0]["rows_in"].as_u64().expect("rows_in");
 
     // The truth: each record's real person.

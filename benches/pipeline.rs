@@ -33,11 +33,12 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use common::measure;
+use common::{measure, measure_runs};
 
 fn main() {
     let mut rows: usize = 1_000_000;
     let mut wide = false;
+    let mut runs: usize = 1;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -48,6 +49,7 @@ fn main() {
                     .and_then(|n| n.replace('_', "").parse().ok())
                     .expect("--rows N")
             }
+            "--runs" => runs = args.next().and_then(|n| n.parse().ok()).expect("--runs N"),
             "--bench" => {}
             other => eprintln!("ignoring argument {other}"),
         }
@@ -85,7 +87,7 @@ fn main() {
     )
     .expect("write config");
     let out: PathBuf = data.join("out");
-    let run = measure(&config, &out);
+    let run = measure_runs(&config, &out, runs);
     let report = &run.report;
     let tables = report["tables"].as_array().expect("tables");
     let rows_in: u64 = tables.iter().map(|t| t["rows_in"].as_u64().expect("rows_in")).sum();
@@ -136,7 +138,7 @@ fn main() {
         ),
     )
     .expect("write config");
-    let run = measure(&config, &plans.join("out"));
+    let run = measure_runs(&config, &plans.join("out"), runs);
     let rows_in = run.report["tables"][0]["rows_in"].as_u64().expect("rows_in");
     let bytes = std::fs::metadata(plans.join("cp_plans.csv")).map_or(0, |m| m.len());
     let found = |id: &str| {

@@ -11,12 +11,21 @@ pub struct Measured {
     pub cpu: f64,
     pub peak_kib: i64,
     pub report: serde_json::Value,
+    /// How many runs this is the median of (by CPU time), and their least and most CPU time.
+    pub runs: usize,
+    pub cpu_range: (f64, f64),
 }
 
 impl Measured {
     pub fn print(&self, rows: u64) {
         println!("  wall time            {:.2} s", self.wall);
         println!("  CPU time             {:.2} s (user + system, all threads)", self.cpu);
+        if self.runs > 1 {
+            println!(
+                "  (the median of {} runs by CPU time; they took {:.2} to {:.2} s)",
+                self.runs, self.cpu_range.0, self.cpu_range.1
+            );
+        }
         println!("  rows per second      {:.0}", rows as f64 / self.wall);
         println!("  rows per CPU-second  {:.0}", rows as f64 / self.cpu.max(1e-9));
         println!("  peak memory (RSS)    {:.0} MB", self.peak_kib as f64 / 1024.0);
@@ -81,6 +90,9 @@ impl Measured {
             "rows_per_cpu_second": rows as f64 / self.cpu.max(1e-9),
             "wall_over_cpu": self.wall / self.cpu.max(1e-9),
             "peak_memory_mb": self.peak_kib as f64 / 1024.0,
+            "runs": self.runs,
+            "cpu_s_least": self.cpu_range.0,
+            "cpu_s_most": self.cpu_range.1,
             "stages": self.stages(),
             "cores": std::thread::available_parallelism().map_or(1, |n| n.get()),
             "tool_version": self.report["tool_version"],
@@ -90,6 +102,19 @@ impl Measured {
         std::fs::write(&path, serde_json::to_string_pretty(&figures).expect("JSON")).expect("write results");
         println!("  figures written to {}", path.display());
     }
+}
+
+/// Run `cleanse run` `runs` times and keep the median run by CPU time: on a shared machine one
+/// run's time varies by a fifth or more, so one run says little about a change.
+pub fn measure_runs(config: &Path, out: &Path, runs: usize) -> Measured {
+    let mut all: Vec<Measured> = (0..runs.max(1)).map(|_| measure(config, out)).collect();
+    all.sort_by(|a, b| a.cpu.total_cmp(&b.cpu));
+    let range = (all[0].cpu, all[all.len() - 1].cpu);
+    let n = all.len();
+    let mut median = all.swap_remove(n / 2);
+    median.runs = n;
+    median.cpu_range = range;
+    median
 }
 
 /// Run `cleanse run --config CONFIG --out OUT` and wait for it.
@@ -122,11 +147,14 @@ pub fn measure(config: &Path, out: &Path) -> Measured {
     );
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     let report = serde_json::from_slice(&std::fs::read(out.join("latest/run.json")).expect("run.json")).expect("json");
+    let cpu = secs(u.ru_utime) + secs(u.ru_stime);
     Measured {
         wall,
-        cpu: secs(u.ru_utime) + secs(u.ru_stime),
+        cpu,
         peak_kib: u.ru_maxrss,
         report,
+        runs: 1,
+        cpu_range: (cpu, cpu),
     }
 }
 
