@@ -24,8 +24,8 @@ use crate::model::finding::{Detail, Finding};
 use crate::model::table::{Severity, Table};
 use crate::output::publish::Staging;
 use crate::output::report::{Breakdown, Group, InputReport, TableReport};
-use crate::output::sheet::SheetFile;
-use crate::output::sinks::{Changes, Exception, Exceptions, State};
+use crate::output::sheet::{SheetFile, SheetWriter};
+use crate::output::sinks::{ChangeRows, Changes, Exception, ExceptionRows, Exceptions, FormattedExceptions, State};
 use crate::source::{BadRow, Header};
 use crate::spec::config::{BreakdownSpec, Config, Input};
 use crate::spec::rules::RuleSet;
@@ -122,6 +122,9 @@ pub(crate) fn process_table(
             .collect::<Result<_>>()?;
         check_time += t.elapsed();
         let t = Instant::now();
+        // In file order: the checks that depend on it, and each batch's share of the findings
+        // over whole tables. Then the batches' rows are formatted in parallel, and written in order.
+        let mut jobs = Vec::with_capacity(fixed.len());
         for mut f in fixed {
             let mut extra = seen.check(set, &plan, &f.checked);
             extra.extend(encoding_findings(&f.checked));
@@ -129,14 +132,23 @@ pub(crate) fn process_table(
                 f.checked.findings.extend(extra);
                 f.checked.findings.sort_by_key(|f| (f.row, f.rule));
             }
-            router.batch(f)?;
+            router.count(&f);
+            let related = router.related_to(&f.checked);
+            jobs.push((f, related));
+        }
+        let (context, exceptions) = (&router.context, &*router.exceptions);
+        let parts: Vec<Part> = jobs
+            .into_par_iter()
+            .map(|(f, related)| context.format(exceptions.rows(), f, related))
+            .collect::<Result<_>>()?;
+        for part in parts {
+            router.append(part)?;
         }
         route_time += t.elapsed();
         Ok(())
     })?;
     let Router {
-        table,
-        source_file,
+        context,
         corrected,
         rejected,
         report,
@@ -148,6 +160,12 @@ pub(crate) fn process_table(
         spent,
         ..
     } = router;
+    let Context {
+        table,
+        source_file,
+        tallies: asked,
+        ..
+    } = context;
     assert_eq!(
         ingested.rows, report.rows_in,
         "every record read from `{}` is routed exactly once (to corrected/ or rejected/)",
@@ -176,9 +194,10 @@ pub(crate) fn process_table(
             .map(|&i| header.names[i].trim().to_string())
             .collect(),
     };
-    let breakdowns = tallies
+    let breakdowns = asked
         .into_iter()
-        .map(|(spec, at, counts)| breakdown(spec, &header.names[at], counts))
+        .zip(tallies)
+        .map(|((spec, at), counts)| breakdown(spec, &header.names[at], counts))
         .collect();
     Ok(Routed {
         table: report,
@@ -202,11 +221,7 @@ fn encoding_findings(c: &Checked) -> impl Iterator<Item = Finding> + '_ {
 /// One table's routing: its outputs, the findings of rules over whole tables still to merge,
 /// and what it has counted so far.
 struct Router<'a> {
-    set: &'a RuleSet,
-    input: &'a Input,
-    table: &'a Table,
-    header: &'a Header,
-    source_file: String,
+    context: Context<'a>,
     corrected: SheetFile,
     rejected: SheetFile,
     exceptions: &'a mut Exceptions,
@@ -214,16 +229,51 @@ struct Router<'a> {
     /// Whole-table findings, in line order.
     related: Peekable<std::vec::IntoIter<(u64, Finding)>>,
     report: TableReport,
-    /// The breakdowns the configuration asks for on this table, by the column's place in a row.
-    tallies: Vec<(&'a BreakdownSpec, usize, Tally)>,
+    /// Per breakdown the configuration asks for on this table (as `context.tallies`).
+    tallies: Vec<Tally>,
     measured: Measured,
     fields_1252: u64,
     unclosed_quotes: u64,
     lines_hidden: u64,
-    /// The rule ids of the row being routed (reused from row to row).
-    row_ids: Vec<&'a str>,
     /// CPU time of the parallel stages, the one pass's included.
     spent: StageTimes,
+}
+
+/// What formatting a batch's rows reads; shared by the batches formatted at once.
+struct Context<'a> {
+    set: &'a RuleSet,
+    input: &'a Input,
+    table: &'a Table,
+    header: &'a Header,
+    source_file: String,
+    /// The breakdowns the configuration asks for on this table, by the column's place in a row.
+    tallies: Vec<(&'a BreakdownSpec, usize)>,
+}
+
+/// One batch's rows formatted for every output, apart from the files, with what they count.
+struct Part {
+    corrected: Vec<u8>,
+    rejected: Vec<u8>,
+    exceptions: FormattedExceptions,
+    changes: ChangeRows,
+    report: TableReport,
+    tallies: Vec<Tally>,
+    unclosed_quotes: u64,
+    lines_hidden: u64,
+}
+
+/// A batch being formatted.
+struct Formatting<'k> {
+    corrected: SheetWriter<Vec<u8>>,
+    rejected: SheetWriter<Vec<u8>>,
+    exceptions: ExceptionRows<'k>,
+    changes: ChangeRows,
+    report: TableReport,
+    tallies: Vec<Tally>,
+    unclosed_quotes: u64,
+    lines_hidden: u64,
+    /// The rule ids of the row being routed (reused from row to row).
+    row_ids: Vec<&'k str>,
 }
 
 /// A batch's text columns, looked at as text once per batch.
@@ -254,6 +304,33 @@ struct Record<'r> {
     resolved: &'r [Finding],
 }
 
+/// A table's counts with nothing counted yet.
+fn no_rows(table: &str) -> TableReport {
+    TableReport {
+        table: table.to_string(),
+        rows_in: 0,
+        corrected: 0,
+        rejected: 0,
+        errors: 0,
+        warnings: 0,
+        infos: 0,
+        cells_changed: 0,
+        changes_proposed: 0,
+        conflicts: 0,
+    }
+}
+
+fn add_tallies(into: &mut [Tally], from: Vec<Tally>) {
+    for (into, from) in into.iter_mut().zip(from) {
+        for (value, n) in from {
+            let total = into.entry(value).or_default();
+            total.records += n.records;
+            total.rejected += n.rejected;
+            total.findings += n.findings;
+        }
+    }
+}
+
 impl<'a> Router<'a> {
     fn new(
         set: &'a RuleSet,
@@ -276,58 +353,103 @@ impl<'a> Router<'a> {
                 .into_iter()
                 .chain(header.names.iter().map(String::as_str)),
         )?;
+        let tallies: Vec<(&BreakdownSpec, usize)> = config
+            .breakdown
+            .iter()
+            .filter(|b| b.table == table.name)
+            .filter_map(|b| Some((b, header.columns[table.column(&b.column)?]?)))
+            .collect();
         Ok(Router {
-            set,
-            input,
-            table,
-            header,
-            source_file: input.path.display().to_string(),
             corrected,
             rejected,
             exceptions: sinks.exceptions,
             changes: sinks.changes,
             related: related.into_iter().peekable(),
-            report: TableReport {
-                table: table.name.clone(),
-                rows_in: 0,
-                corrected: 0,
-                rejected: 0,
-                errors: 0,
-                warnings: 0,
-                infos: 0,
-                cells_changed: 0,
-                changes_proposed: 0,
-                conflicts: 0,
+            report: no_rows(&table.name),
+            tallies: tallies.iter().map(|_| Tally::new()).collect(),
+            context: Context {
+                set,
+                input,
+                table,
+                header,
+                source_file: input.path.display().to_string(),
+                tallies,
             },
-            tallies: config
-                .breakdown
-                .iter()
-                .filter(|b| b.table == table.name)
-                .filter_map(|b| Some((b, header.columns[table.column(&b.column)?]?, HashMap::new())))
-                .collect(),
             measured: Vec::new(),
             fields_1252: 0,
             unclosed_quotes: 0,
             lines_hidden: 0,
-            row_ids: Vec::new(),
             spent: StageTimes::default(),
         })
     }
 
-    /// Route a batch's rows in file order, merging the rows ingest set aside back in by line.
-    fn batch(&mut self, fixed: Fixed) -> Result<()> {
+    /// What a batch counts before its rows are formatted.
+    fn count(&mut self, f: &Fixed) {
+        self.spent += f.spent;
+        self.fields_1252 += f.checked.raw.fields_1252;
+        for ((_, total), m) in self.measured.iter_mut().zip(&f.checked.measures) {
+            *total += *m;
+        }
+    }
+
+    /// The findings over whole tables on a batch's rows (they are in line order, as its rows are).
+    fn related_to(&mut self, c: &Checked) -> Vec<(u64, Finding)> {
+        let Some(&last) = c.raw.lines.last() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        while let Some(f) = self.related.next_if(|(l, _)| *l <= last) {
+            out.push(f);
+        }
+        out
+    }
+
+    /// A batch's formatted rows, after those of the batches before it.
+    fn append(&mut self, part: Part) -> Result<()> {
+        self.corrected.append(&part.corrected)?;
+        self.rejected.append(&part.rejected)?;
+        self.exceptions.append(part.exceptions)?;
+        self.changes.append(part.changes)?;
+        let (r, p) = (&mut self.report, &part.report);
+        r.rows_in += p.rows_in;
+        r.corrected += p.corrected;
+        r.rejected += p.rejected;
+        r.errors += p.errors;
+        r.warnings += p.warnings;
+        r.infos += p.infos;
+        r.cells_changed += p.cells_changed;
+        r.changes_proposed += p.changes_proposed;
+        r.conflicts += p.conflicts;
+        add_tallies(&mut self.tallies, part.tallies);
+        self.unclosed_quotes += part.unclosed_quotes;
+        self.lines_hidden += part.lines_hidden;
+        Ok(())
+    }
+}
+
+impl Context<'_> {
+    /// Format a batch's rows in file order, merging the rows ingest set aside back in by line,
+    /// and the findings over whole tables (`related`, in line order) into their rows.
+    fn format(&self, exceptions: ExceptionRows, fixed: Fixed, related: Vec<(u64, Finding)>) -> Result<Part> {
         let Fixed {
             checked: c,
             changes,
             before,
             resolved,
-            spent,
+            ..
         } = fixed;
-        self.spent += spent;
-        self.fields_1252 += c.raw.fields_1252;
-        for ((_, total), m) in self.measured.iter_mut().zip(&c.measures) {
-            *total += *m;
-        }
+        let mut out = Formatting {
+            corrected: SheetWriter::from_writer(Vec::new()),
+            rejected: SheetWriter::flexible(Vec::new()),
+            exceptions,
+            changes: Changes::rows(),
+            report: no_rows(&self.table.name),
+            tallies: self.tallies.iter().map(|_| Tally::new()).collect(),
+            unclosed_quotes: 0,
+            lines_hidden: 0,
+            row_ids: Vec::new(),
+        };
+        let mut related = related.into_iter().peekable();
         let columns = Columns::of(&c);
         let before_columns = before.as_ref().map(|(_, b)| Columns::of(b));
         let n = c.raw.num_rows();
@@ -336,7 +458,7 @@ impl<'a> Router<'a> {
         for row in 0..=n {
             let line = if row < n { c.raw.lines[row] } else { u64::MAX };
             while let Some(b) = bad.next_if(|b| b.line < line) {
-                self.bad_row(b)?;
+                self.bad_row(&mut out, b)?;
             }
             if row == n {
                 break;
@@ -359,9 +481,9 @@ impl<'a> Router<'a> {
                 None => next_resolved..next_resolved,
             };
             let merged: Vec<Finding>;
-            let findings = if self.related.peek().is_some_and(|(l, _)| *l == line) {
+            let findings = if related.peek().is_some_and(|(l, _)| *l == line) {
                 let mut all = c.findings[found].to_vec();
-                while let Some((_, f)) = self.related.next_if(|(l, _)| *l == line) {
+                while let Some((_, f)) = related.next_if(|(l, _)| *l == line) {
                     all.push(f);
                 }
                 merged = all;
@@ -376,21 +498,34 @@ impl<'a> Router<'a> {
                 changes: &changes[changed],
                 resolved: &resolved[fixed],
             };
-            self.record(&record, &columns, before_columns.as_ref())?;
+            self.record(&mut out, &record, &columns, before_columns.as_ref())?;
         }
-        Ok(())
+        let to_bytes = |w: SheetWriter<Vec<u8>>, name: &str| {
+            w.into_inner()
+                .map_err(|e| crate::model::error::Error::io(self.input.path.with_file_name(name), e))
+        };
+        Ok(Part {
+            corrected: to_bytes(out.corrected, "corrected")?,
+            rejected: to_bytes(out.rejected, "rejected")?,
+            exceptions: out.exceptions.finish()?,
+            changes: out.changes,
+            report: out.report,
+            tallies: out.tallies,
+            unclosed_quotes: out.unclosed_quotes,
+            lines_hidden: out.lines_hidden,
+        })
     }
 
     /// A row ingest set aside: reported under its ingest rule and rejected with every field.
-    fn bad_row(&mut self, b: &BadRow) -> Result<()> {
+    fn bad_row(&self, out: &mut Formatting, b: &BadRow) -> Result<()> {
         if let crate::source::BadRowKind::UnclosedQuote { lines, .. } = b.kind {
-            self.unclosed_quotes += 1;
-            self.lines_hidden += lines;
+            out.unclosed_quotes += 1;
+            out.lines_hidden += lines;
         }
         let (rule_id, message) = bad_row(b, self.input);
         let value = b.fields.join(&(self.input.delimiter as char).to_string());
-        self.exceptions.write(
-            &mut self.report,
+        out.exceptions.write(
+            &mut out.report,
             &self.source_file,
             Exception {
                 line: Some(b.line),
@@ -406,24 +541,27 @@ impl<'a> Router<'a> {
         let mut fields: Vec<String> = vec![self.source_file.clone(), b.line.to_string(), rule_id.to_string()];
         fields.extend(b.fields.iter().cloned());
         fields.resize(3 + self.header.names.len().max(b.fields.len()), String::new());
-        self.rejected.write_record(&fields)?;
-        self.report.rows_in += 1;
-        self.report.rejected += 1;
+        out.rejected
+            .write_record(&fields)
+            .map_err(|e| csv_error(self.input, e))?;
+        out.report.rows_in += 1;
+        out.report.rejected += 1;
         Ok(())
     }
 
     /// A finding on the record at `line`, described (rule id, columns, value, message), to the
     /// exceptions.
     fn finding(
-        &mut self,
+        &self,
+        out: &mut Formatting,
         line: u64,
         key: &str,
         severity: Severity,
         (rule_id, columns, value, message): (&str, String, String, String),
         state: State,
     ) -> Result<()> {
-        self.exceptions.write(
-            &mut self.report,
+        out.exceptions.write(
+            &mut out.report,
             &self.source_file,
             Exception {
                 line: Some(line),
@@ -439,10 +577,16 @@ impl<'a> Router<'a> {
     }
 
     /// One record: its findings and changes to the reports, its values to one output.
-    fn record(&mut self, r: &Record, columns: &Columns, before: Option<&Columns>) -> Result<()> {
+    fn record<'k>(
+        &'k self,
+        out: &mut Formatting<'k>,
+        r: &Record,
+        columns: &Columns,
+        before: Option<&Columns>,
+    ) -> Result<()> {
         let (set, table, header) = (self.set, self.table, self.header);
         let Record { row, line, .. } = *r;
-        self.report.rows_in += 1;
+        out.report.rows_in += 1;
         let key = if r.findings.is_empty() && r.changes.is_empty() {
             String::new()
         } else {
@@ -450,7 +594,7 @@ impl<'a> Router<'a> {
         };
         let mut has_error = false;
         let mut open = 0;
-        self.row_ids.clear();
+        out.row_ids.clear();
         for f in r.findings {
             has_error |= f.severity == Severity::Error;
             let described = describe(set, table, &header.names, &columns.file, &columns.declared, f, row);
@@ -461,9 +605,9 @@ impl<'a> Router<'a> {
                 open += 1;
                 State::Open
             };
-            self.finding(line, &key, f.severity, described, state)?;
-            if !self.row_ids.contains(&rule_id) {
-                self.row_ids.push(rule_id);
+            self.finding(out, line, &key, f.severity, described, state)?;
+            if !out.row_ids.contains(&rule_id) {
+                out.row_ids.push(rule_id);
             }
         }
         if let Some(b) = before {
@@ -484,6 +628,7 @@ impl<'a> Router<'a> {
                     format!("{message} Corrected by {} (see changes.csv).", by.join(", "))
                 };
                 self.finding(
+                    out,
                     line,
                     &key,
                     f.severity,
@@ -510,8 +655,8 @@ impl<'a> Router<'a> {
                 }
             };
             let column = header.columns[ch.column].map_or("", |i| header.names[i].trim());
-            self.changes.write(
-                &mut self.report,
+            out.changes.write(
+                &mut out.report,
                 &self.source_file,
                 line,
                 &key,
@@ -521,7 +666,7 @@ impl<'a> Router<'a> {
                 &rule_ids,
             )?;
         }
-        for (_, at, counts) in &mut self.tallies {
+        for ((_, at), counts) in self.tallies.iter().zip(&mut out.tallies) {
             let value = columns.file[*at].value(row).trim();
             let n = match counts.get_mut(value) {
                 Some(n) => n,
@@ -533,18 +678,27 @@ impl<'a> Router<'a> {
         }
         let values = columns.file.iter().map(|a| a.value(row));
         if has_error {
-            self.report.rejected += 1;
-            let ids = self.row_ids.join(";");
+            out.report.rejected += 1;
+            let ids = out.row_ids.join(";");
             let line = line.to_string();
-            self.rejected.write_record(
-                [self.source_file.as_str(), line.as_str(), ids.as_str()]
-                    .into_iter()
-                    .chain(values),
-            )?;
+            out.rejected
+                .write_record(
+                    [self.source_file.as_str(), line.as_str(), ids.as_str()]
+                        .into_iter()
+                        .chain(values),
+                )
+                .map_err(|e| csv_error(self.input, e))?;
         } else {
-            self.report.corrected += 1;
-            self.corrected.write_record(values)?;
+            out.report.corrected += 1;
+            out.corrected
+                .write_record(values)
+                .map_err(|e| csv_error(self.input, e))?;
         }
         Ok(())
     }
+}
+
+/// Writing to memory fails only if a value cannot be written as CSV.
+fn csv_error(input: &Input, e: csv::Error) -> crate::model::error::Error {
+    crate::model::error::Error::csv(&input.path, e)
 }

@@ -14,6 +14,14 @@ pub struct FindingCounts {
     pub corrected: u64,
 }
 
+impl AddAssign for FindingCounts {
+    fn add_assign(&mut self, other: Self) {
+        self.open += other.open;
+        self.not_checked += other.not_checked;
+        self.corrected += other.corrected;
+    }
+}
+
 /// A correction's cells in a run (or a kind's: they add up).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ChangeCounts {

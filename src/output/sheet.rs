@@ -116,6 +116,11 @@ impl<W: Write> SheetWriter<W> {
     pub fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
+
+    /// What was written, when writing to memory.
+    pub fn into_inner(self) -> std::io::Result<W> {
+        self.inner.into_inner().map_err(|e| e.into_error())
+    }
 }
 
 /// A sheet written to a file: every error names the file (never the export its rows came from),
@@ -159,6 +164,18 @@ impl SheetFile {
         T: AsRef<[u8]>,
     {
         self.writer.write_record(record).map_err(|e| Error::csv(&self.path, e))
+    }
+
+    /// Rows a [`SheetWriter`] formatted apart (in memory, in parallel with others), after the
+    /// rows written so far.
+    pub fn append(&mut self, rows: &[u8]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        // Flushing empties both buffers, so the file itself takes the rows next.
+        self.writer.flush().map_err(|e| Error::io(&self.path, e))?;
+        let mut file: &File = self.writer.inner.get_ref().get_ref();
+        file.write_all(rows).map_err(|e| Error::io(&self.path, e))
     }
 
     /// Write out what is buffered; the file is complete when this returns `Ok`.

@@ -7,12 +7,12 @@ use std::collections::HashMap;
 use crate::fixes::{self, Change};
 use crate::model;
 use crate::model::counts::FindingCounts;
-use crate::model::error::Result;
+use crate::model::error::{Error, Result};
 use crate::model::table::Severity;
 use crate::output::history::{self, Kept};
 use crate::output::publish::Staging;
 use crate::output::report::TableReport;
-use crate::output::sheet::SheetFile;
+use crate::output::sheet::{SheetFile, SheetWriter};
 use crate::spec::config::Config;
 use crate::spec::rules::RuleSet;
 
@@ -42,13 +42,36 @@ impl State {
 }
 
 /// `exceptions.csv`, and the per-rule counts that go into run.json.
+///
+/// Rows are formatted apart from the file, a batch at a time and batches in parallel
+/// ([`Exceptions::rows`]), then appended in file order ([`Exceptions::append`]).
 pub(crate) struct Exceptions {
     writer: SheetFile,
+    known: Known,
     counts: Counts,
+    /// This run's open findings, for the history.
+    kept: Vec<Kept>,
+}
+
+/// What telling a new finding from one still open needs; read by every batch at once.
+pub(crate) struct Known {
     /// Each open finding of the previous run, by fingerprint: its first day.
     previous: HashMap<String, chrono::NaiveDate>,
     as_of: chrono::NaiveDate,
-    /// This run's open findings, for the history.
+}
+
+/// Rows of `exceptions.csv` formatted apart from the file, with their counts.
+pub(crate) struct ExceptionRows<'k> {
+    writer: SheetWriter<Vec<u8>>,
+    known: &'k Known,
+    counts: Counts,
+    kept: Vec<Kept>,
+}
+
+/// [`ExceptionRows`] finished, to append.
+pub(crate) struct FormattedExceptions {
+    bytes: Vec<u8>,
+    counts: Counts,
     kept: Vec<Kept>,
 }
 
@@ -88,60 +111,33 @@ impl Exceptions {
         writer.write_record(Self::HEADER)?;
         Ok(Exceptions {
             writer,
+            known: Known {
+                previous: previous.first_seen,
+                as_of,
+            },
             counts: Counts::new(),
-            previous: previous.first_seen,
-            as_of,
             kept: Vec::new(),
         })
     }
 
-    pub(crate) fn write(&mut self, report: &mut TableReport, source_file: &str, e: Exception) -> Result<()> {
-        let counts = self.counts.entry(e.rule_id.to_string()).or_default();
-        match e.state {
-            State::Open => counts.open += 1,
-            State::NotChecked => counts.not_checked += 1,
-            State::Corrected => counts.corrected += 1,
+    /// Rows to format apart from the file (and from other batches'), then append.
+    pub(crate) fn rows(&self) -> ExceptionRows<'_> {
+        ExceptionRows {
+            writer: SheetWriter::from_writer(Vec::new()),
+            known: &self.known,
+            counts: Counts::new(),
+            kept: Vec::new(),
         }
-        if e.state != State::Corrected {
-            match e.severity {
-                Severity::Error => report.errors += 1,
-                Severity::Warning => report.warnings += 1,
-                Severity::Info => report.infos += 1,
-            }
+    }
+
+    /// Rows formatted apart, after every row appended before them.
+    pub(crate) fn append(&mut self, rows: FormattedExceptions) -> Result<()> {
+        self.writer.append(&rows.bytes)?;
+        for (rule, n) in rows.counts {
+            *self.counts.entry(rule).or_default() += n;
         }
-        let line = e.line.map_or_else(String::new, |l| l.to_string());
-        // An open finding's life: new this run, or open since the day it was first found.
-        let (status, first_seen) = match e.state {
-            State::Open => {
-                let print = history::fingerprint(e.rule_id, &report.table, e.key, e.columns, e.line);
-                let (status, first) = match self.previous.get(&print) {
-                    Some(&day) => ("open", day),
-                    None => ("new", self.as_of),
-                };
-                self.kept.push(Kept {
-                    table: report.table.clone(),
-                    rule_id: e.rule_id.to_string(),
-                    severity: e.severity,
-                    fingerprint: print,
-                    first_seen: first,
-                });
-                (status, first.format("%Y-%m-%d").to_string())
-            }
-            other => (other.as_str(), String::new()),
-        };
-        self.writer.write_record([
-            &report.table,
-            source_file,
-            &line,
-            e.key,
-            e.rule_id,
-            e.severity.as_str(),
-            status,
-            &first_seen,
-            e.columns,
-            &shorten(e.value),
-            e.message,
-        ])
+        self.kept.extend(rows.kept);
+        Ok(())
     }
 
     /// Write a finding about a whole table (no line) to the exceptions.
@@ -183,7 +179,10 @@ impl Exceptions {
             message,
             state,
         };
-        self.write(report, &file, row)
+        let mut rows = self.rows();
+        rows.write(report, &file, row)?;
+        let rows = rows.finish()?;
+        self.append(rows)
     }
 
     /// The per-rule counts, and this run's open findings for the history.
@@ -193,14 +192,85 @@ impl Exceptions {
     }
 }
 
+impl ExceptionRows<'_> {
+    pub(crate) fn write(&mut self, report: &mut TableReport, source_file: &str, e: Exception) -> Result<()> {
+        let counts = match self.counts.get_mut(e.rule_id) {
+            Some(n) => n,
+            None => self.counts.entry(e.rule_id.to_string()).or_default(),
+        };
+        match e.state {
+            State::Open => counts.open += 1,
+            State::NotChecked => counts.not_checked += 1,
+            State::Corrected => counts.corrected += 1,
+        }
+        if e.state != State::Corrected {
+            match e.severity {
+                Severity::Error => report.errors += 1,
+                Severity::Warning => report.warnings += 1,
+                Severity::Info => report.infos += 1,
+            }
+        }
+        let line = e.line.map_or_else(String::new, |l| l.to_string());
+        // An open finding's life: new this run, or open since the day it was first found.
+        let (status, first_seen) = match e.state {
+            State::Open => {
+                let print = history::fingerprint(e.rule_id, &report.table, e.key, e.columns, e.line);
+                let (status, first) = match self.known.previous.get(&print) {
+                    Some(&day) => ("open", day),
+                    None => ("new", self.known.as_of),
+                };
+                self.kept.push(Kept {
+                    table: report.table.clone(),
+                    rule_id: e.rule_id.to_string(),
+                    severity: e.severity,
+                    fingerprint: print,
+                    first_seen: first,
+                });
+                (status, first.format("%Y-%m-%d").to_string())
+            }
+            other => (other.as_str(), String::new()),
+        };
+        self.writer
+            .write_record([
+                &report.table,
+                source_file,
+                &line,
+                e.key,
+                e.rule_id,
+                e.severity.as_str(),
+                status,
+                &first_seen,
+                e.columns,
+                &shorten(e.value),
+                e.message,
+            ])
+            .map_err(|e| Error::csv("exceptions.csv", e))
+    }
+
+    pub(crate) fn finish(self) -> Result<FormattedExceptions> {
+        Ok(FormattedExceptions {
+            bytes: self.writer.into_inner().map_err(|e| Error::io("exceptions.csv", e))?,
+            counts: self.counts,
+            kept: self.kept,
+        })
+    }
+}
+
 /// Per correction: cells changed, proposed for review, and withheld as conflicts.
 pub(crate) type ChangeCounts = HashMap<usize, model::counts::ChangeCounts>;
 
-/// `changes.csv`: one row per cell a correction changed or proposes to.
+/// `changes.csv`: one row per cell a correction changed or proposes to; rows are formatted apart
+/// ([`Changes::rows`]) and appended in file order, as for [`Exceptions`].
 pub(crate) struct Changes {
     writer: SheetFile,
     counts: ChangeCounts,
-    /// (line, column) of the last conflict written.
+}
+
+/// Rows of `changes.csv` formatted apart from the file, with their counts.
+pub(crate) struct ChangeRows {
+    writer: SheetWriter<Vec<u8>>,
+    counts: ChangeCounts,
+    /// (line, column) of the last conflict written: a line's changes are all in one batch.
     last_conflict: Option<(u64, usize)>,
 }
 
@@ -225,10 +295,34 @@ impl Changes {
         Ok(Changes {
             writer,
             counts: ChangeCounts::new(),
-            last_conflict: None,
         })
     }
 
+    pub(crate) fn rows() -> ChangeRows {
+        ChangeRows {
+            writer: SheetWriter::from_writer(Vec::new()),
+            counts: ChangeCounts::new(),
+            last_conflict: None,
+        }
+    }
+
+    /// Rows formatted apart, after every row appended before them.
+    pub(crate) fn append(&mut self, rows: ChangeRows) -> Result<()> {
+        let bytes = rows.writer.into_inner().map_err(|e| Error::io("changes.csv", e))?;
+        self.writer.append(&bytes)?;
+        for (correction, n) in rows.counts {
+            *self.counts.entry(correction).or_default() += n;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn finish(self) -> Result<ChangeCounts> {
+        self.writer.finish()?;
+        Ok(self.counts)
+    }
+}
+
+impl ChangeRows {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn write(
         &mut self,
@@ -261,23 +355,20 @@ impl Changes {
                 counts.conflicts += 1;
             }
         }
-        self.writer.write_record([
-            report.table.as_str(),
-            source_file,
-            &line.to_string(),
-            key,
-            column,
-            &change.old,
-            &change.new,
-            correction_id,
-            rule_ids,
-            change.status.as_str(),
-        ])
-    }
-
-    pub(crate) fn finish(self) -> Result<ChangeCounts> {
-        self.writer.finish()?;
-        Ok(self.counts)
+        self.writer
+            .write_record([
+                report.table.as_str(),
+                source_file,
+                &line.to_string(),
+                key,
+                column,
+                &change.old,
+                &change.new,
+                correction_id,
+                rule_ids,
+                change.status.as_str(),
+            ])
+            .map_err(|e| Error::csv("changes.csv", e))
     }
 }
 
