@@ -15,6 +15,10 @@
 //! overlapping periods and their order, the whole-table rules that use
 //! window functions.
 //!
+//! A third and fourth run are issue 15's workload: a 15-column person table with ten typical
+//! checks (`benches/persons.yaml`), then with a `reference` and a `periods` rule over the
+//! whole table as well (`benches/persons-cross.yaml`). `--persons` runs only those two.
+//!
 //! CPU time and peak memory come from the kernel's accounting of each child
 //! process (wait4), so they cover every thread the run used.
 //!
@@ -38,11 +42,13 @@ use common::{measure, measure_runs};
 fn main() {
     let mut rows: usize = 1_000_000;
     let mut wide = false;
+    let mut persons_only = false;
     let mut runs: usize = 1;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--wide" => wide = true,
+            "--persons" => persons_only = true,
             "--rows" => {
                 rows = args
                     .next()
@@ -56,6 +62,9 @@ fn main() {
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cache = root.join("target").join("bench-data");
+    if persons_only {
+        return run_persons(root, &cache, rows, runs);
+    }
     let data = cache.join(format!("children-contacts-{rows}-{}", generator_version()));
     if !data.join("contacts.csv").is_file() || !data.join("children.csv").is_file() {
         let t = Instant::now();
@@ -157,10 +166,175 @@ fn main() {
         run.report["timings_ms"]["relate_ms"]
     );
     println!("  overlaps found       {} (CPP-009)", found("CPP-009"));
+    run_persons(root, &cache, rows, runs);
     println!(
-        "  cores                {}",
+        "\n  cores                {}",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
+}
+
+/// Issue 15's workload: one 15-column person table of `rows` rows and ten typical checks
+/// (`benches/persons.yaml`), then the same with a `reference` rule and a `periods` rule over
+/// the whole table (`benches/persons-cross.yaml`).
+fn run_persons(root: &Path, cache: &Path, rows: usize, runs: usize) {
+    let dir = cache.join(format!("persons-{rows}-{}", generator_version()));
+    if !dir.join("persons.csv").is_file() {
+        let t = Instant::now();
+        write_persons(&dir, rows).expect("write persons");
+        eprintln!("wrote {} in {:.1}s", dir.display(), t.elapsed().as_secs_f64());
+    }
+    let bytes = std::fs::metadata(dir.join("persons.csv")).map_or(0, |m| m.len());
+    let packs = root.join("benches");
+    for (name, files, what) in [
+        ("persons", vec!["persons.yaml"], "ten checks"),
+        (
+            "persons-cross",
+            vec!["persons.yaml", "persons-cross.yaml"],
+            "ten checks, a reference rule and a periods rule over the whole table",
+        ),
+    ] {
+        let config = dir.join(format!("{name}.yaml"));
+        let rules: Vec<String> = files.iter().map(|f| packs.join(f).display().to_string()).collect();
+        std::fs::write(
+            &config,
+            format!(
+                "name: benchmark\nas_of: 2026-03-31\nrules: [{}]\ninputs:\n  - {{ table: persons, file: persons.csv }}\n",
+                rules.join(", ")
+            ),
+        )
+        .expect("write config");
+        let run = measure_runs(&config, &dir.join(format!("out-{name}")), runs);
+        let rows_in = run.report["tables"][0]["rows_in"].as_u64().expect("rows_in");
+        let rejected = run.report["tables"][0]["rejected"].as_u64().unwrap_or(0);
+        println!("\ncleanse end-to-end benchmark: a 15-column person table, {what}");
+        println!("  rows (persons)       {rows_in}");
+        println!("  rows rejected        {rejected}");
+        println!("  input                {:.1} MB", bytes as f64 / 1e6);
+        run.print(rows_in);
+        run.save(&format!("pipeline-{name}-{rows}"), rows_in, bytes);
+        let _ = std::fs::remove_dir_all(dir.join(format!("out-{name}")));
+    }
+}
+
+/// `rows` people in 15 columns, in families of one to four whose periods follow one another,
+/// with problems planted at rates like a real export's: blanks, a repeated id, malformed
+/// postcodes, codes not on the list, ISO dates where dd/mm/yyyy is required, an end before its
+/// start, a birth in the future, visits out of range or not a number, an unknown linked
+/// person, and one family in a hundred whose periods overlap.
+fn write_persons(dir: &Path, rows: usize) -> std::io::Result<()> {
+    use std::io::Write;
+    const FIRST: [&str; 24] = [
+        "Amelia", "Oliver", "Isla", "George", "Ava", "Noah", "Mia", "Arthur", "Ivy", "Leo", "Freya", "Oscar", "Lily",
+        "Harry", "Grace", "Jack", "Rosie", "Charlie", "Evie", "Theo", "Sophia", "Alfie", "Poppy", "Muhammad",
+    ];
+    const SURNAME: [&str; 20] = [
+        "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson", "Wright",
+        "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Khan", "Clarke",
+    ];
+    const ETHNICITY: [&str; 8] = [
+        "a) WBRI", "a) WBRI", "a) WBRI", "f) MWBC", "k) APKN", "o) BAFR", "d) WOTH", "q) CHNE",
+    ];
+    std::fs::create_dir_all(dir)?;
+    let partial = dir.join("persons.csv.partial");
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&partial)?);
+    writeln!(
+        w,
+        "Person ID,Family ID,First Name,Surname,Date of Birth,Gender,Ethnicity,Postcode,NHS Number,\
+Start Date,End Date,Allocated Team,Allocated Worker,Visits in Last Year,Linked Person ID"
+    )?;
+    let day = |d: u64| {
+        let date = chrono::NaiveDate::from_ymd_opt(2005, 1, 1).expect("date") + chrono::Days::new(d);
+        date.format("%d/%m/%Y").to_string()
+    };
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    // Planted problems, per 10,000 rows.
+    let odds = |r: u64, per_10k: u64| r % 10_000 < per_10k;
+    let (mut written, mut family) = (0usize, 0u64);
+    while written < rows {
+        family += 1;
+        let members = 1 + (next() % 4) as usize;
+        let overlap = next() % 100 == 0 && members > 1;
+        let mut start = 5_000 + next() % 1_500;
+        for j in 0..members.min(rows - written) {
+            let n = written as u64 + 1;
+            let id = if n > 1 && odds(next(), 5) { n - 1 } else { n };
+            let first = FIRST[(next() % FIRST.len() as u64) as usize];
+            let surname = SURNAME[(family % SURNAME.len() as u64) as usize];
+            let dob = match next() % 10_000 {
+                0..10 => String::new(),
+                10..15 => "14/02/2027".to_string(),
+                _ => day(next() % 7_000),
+            };
+            let gender = match next() % 10_000 {
+                0..20 => "Male",
+                20..70 => "c) Not stated/recorded",
+                r if r % 2 == 0 => "a) Male",
+                _ => "b) Female",
+            };
+            let ethnicity = if odds(next(), 20) {
+                "White British"
+            } else {
+                ETHNICITY[(next() % ETHNICITY.len() as u64) as usize]
+            };
+            let postcode = if odds(next(), 50) {
+                format!("NF{}", family % 9 + 1)
+            } else {
+                let letters = next();
+                format!(
+                    "NF{} {}{}{}",
+                    family % 9 + 1,
+                    letters % 10,
+                    (b'A' + (letters / 10 % 26) as u8) as char,
+                    (b'A' + (letters / 260 % 26) as u8) as char
+                )
+            };
+            let nhs = format!("999 {:03} {:04}", n / 10_000 % 1_000, n % 10_000);
+            let length = 60 + next() % 400;
+            let start_text = if odds(next(), 10) {
+                let d = chrono::NaiveDate::from_ymd_opt(2005, 1, 1).expect("date") + chrono::Days::new(start);
+                d.format("%Y-%m-%d").to_string()
+            } else {
+                day(start)
+            };
+            let last = j + 1 == members;
+            let end = if last && next() % 2 == 0 {
+                String::new()
+            } else if odds(next(), 10) {
+                day(start - 30)
+            } else if overlap && j == 0 {
+                day(start + length + 100)
+            } else {
+                day(start + length)
+            };
+            let visits = match next() % 10_000 {
+                0..10 => "400".to_string(),
+                10..15 => "n/a".to_string(),
+                r => (r % 53).to_string(),
+            };
+            let linked = match next() % 10 {
+                0..3 => String::new(),
+                _ if odds(next(), 10) => "P99999999".to_string(),
+                _ => format!("P{:08}", 1 + next() % n),
+            };
+            writeln!(
+                w,
+                "P{id:08},F{family:07},{first},{surname},{dob},{gender},{ethnicity},{postcode},{nhs},{start_text},{end},Team {},Worker {},{visits},{linked}",
+                family % 12,
+                family % 300,
+            )?;
+            written += 1;
+            start += length + 30 + next() % 60;
+        }
+    }
+    w.flush()?;
+    drop(w);
+    std::fs::rename(partial, dir.join("persons.csv"))
 }
 
 /// Generated data is cached; a change to either generator (the demo's, or the plans written

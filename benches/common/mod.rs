@@ -117,6 +117,12 @@ pub fn measure_runs(config: &Path, out: &Path, runs: usize) -> Measured {
     median
 }
 
+/// The binary to measure: cargo's build of this tree, or the one `CLEANSE_BENCH_BIN` names (to
+/// compare builds, such as another profile's, without rebuilding).
+pub fn binary() -> std::path::PathBuf {
+    std::env::var_os("CLEANSE_BENCH_BIN").map_or_else(|| env!("CARGO_BIN_EXE_cleanse").into(), Into::into)
+}
+
 /// Run `cleanse run --config CONFIG --out OUT` and wait for it.
 pub fn measure(config: &Path, out: &Path) -> Measured {
     let _ = std::fs::remove_dir_all(out);
@@ -125,7 +131,7 @@ pub fn measure(config: &Path, out: &Path) -> Measured {
         clippy::zombie_processes,
         reason = "reaped by wait4 below, which also gives its usage"
     )]
-    let child = Command::new(env!("CARGO_BIN_EXE_cleanse"))
+    let child = Command::new(binary())
         .args(["--quiet", "run", "--config"])
         .arg(config)
         .arg("--out")
