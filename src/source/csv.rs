@@ -69,20 +69,25 @@ impl<R: Read> Read for Tracked<R> {
         self.eof |= n == 0 && !buf.is_empty();
         let chunk = &buf[..n];
         self.sha.update(chunk);
-        for (i, &b) in chunk.iter().enumerate() {
+        // Only breaks and quotes matter here: jump from one to the next (SIMD search).
+        for i in memchr::memchr3_iter(b'\r', b'\n', b'"', chunk) {
             // CRLF counts once, at the CR; a lone CR (old Mac exports) or LF counts too.
             let at = self.pos + i as u64;
-            if b == b'\r' || (b == b'\n' && !self.prev_cr) {
-                self.breaks.push_back((at, 1, self.quotes));
-            } else if b == b'\n'
-                && let Some(cr) = self.breaks.back_mut()
-                && cr.0 + 1 == at
-            {
-                cr.1 = 2;
-            } else if b == b'"' {
-                self.quotes += 1;
+            let prev_cr = if i == 0 { self.prev_cr } else { chunk[i - 1] == b'\r' };
+            match chunk[i] {
+                b'"' => self.quotes += 1,
+                b'\n' if prev_cr => {
+                    if let Some(cr) = self.breaks.back_mut()
+                        && cr.0 + 1 == at
+                    {
+                        cr.1 = 2;
+                    }
+                }
+                _ => self.breaks.push_back((at, 1, self.quotes)),
             }
-            self.prev_cr = b == b'\r';
+        }
+        if let Some(&last) = chunk.last() {
+            self.prev_cr = last == b'\r';
         }
         self.pos += n as u64;
         Ok(n)
