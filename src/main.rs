@@ -3,6 +3,11 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// Batches are allocated and freed by the thousand; mimalloc reuses their pages, where the
+/// system allocator returned them to the kernel and had them zeroed again (see Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = cleanse::cli::Cli::parse();
     // A run logs its progress; `check` and `test` report through their output (a test runs

@@ -37,7 +37,7 @@ static DOC: KindDoc = KindDoc {
 #[derive(Debug)]
 struct Mapper {
     /// Normalised wording to the value to write.
-    to: HashMap<String, String>,
+    to: HashMap<String, String, foldhash::fast::RandomState>,
 }
 
 /// The keys a `map` correction takes (see its docs).
@@ -94,7 +94,7 @@ impl FixKind for Map {
         }
         let mut maps = Vec::new();
         for &col in cx.columns {
-            let mut to: HashMap<String, String> = HashMap::new();
+            let mut to: HashMap<String, String, foldhash::fast::RandomState> = HashMap::default();
             let mut key = String::new();
             let codes = match &cx.table.columns[col].ty {
                 ColumnType::Code(list) => Some(list),
