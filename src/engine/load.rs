@@ -282,7 +282,7 @@ fn unique() -> u64 {
 /// they took.
 type Passed = (
     Batch,
-    Vec<Vec<(String, String)>>,
+    Vec<crate::model::lookup::Pairs>,
     Option<datafusion::arrow::array::RecordBatch>,
     StageTimes,
 );
@@ -319,7 +319,7 @@ fn pass(
         parts,
     } = consumers;
     let header = &header.columns;
-    let mut found: Vec<Lookup> = wants.iter().map(|_| Lookup::new()).collect();
+    let mut found: Vec<Lookup> = wants.iter().map(|_| Lookup::default()).collect();
     let mut spent = StageTimes::default();
     let ingested = batches.stream(batch_rows, |group| {
         let done: Vec<Passed> = group

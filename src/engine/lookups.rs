@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::SchemaRef;
 
+use crate::model::lookup::Pairs;
 use crate::source::RawBatch;
 use crate::spec::config::Config;
 use crate::spec::fix::{FixBatch, Lookup, canonical};
@@ -45,19 +46,19 @@ pub fn wanted(set: &RuleSet, config: &Config) -> (Vec<Want>, Vec<(usize, String)
 impl Want {
     /// The (key, value) pairs one batch of the other table gives (`header`: declared column →
     /// file column). Pure, so batches can be read in parallel.
-    pub fn pairs(&self, set: &RuleSet, pivot: u8, header: &[Option<usize>], raw: &RawBatch) -> Vec<(String, String)> {
+    pub fn pairs(&self, set: &RuleSet, pivot: u8, header: &[Option<usize>], raw: &RawBatch) -> Pairs {
         let table = &set.tables[self.table];
         let schema: SchemaRef = Arc::new(table.schema.as_arrow().clone());
         let n = raw.num_rows();
         let text = raw.declared(header);
         let batch = FixBatch::new(table, &text, &schema, pivot);
         let value = batch.typed_column(self.value);
-        let mut out = Vec::new();
+        let mut out = Pairs::default();
         let (mut k, mut v) = (String::new(), String::new());
         for row in 0..n {
             v.clear();
             if batch.key(&self.key, row, &mut k) && canonical(value, row, &mut v) {
-                out.push((k.clone(), v.clone()));
+                out.push(&k, &v);
             }
         }
         out
@@ -66,17 +67,6 @@ impl Want {
 
 /// Add pairs to a lookup: a key keeps its value while every row agrees on it, and holds
 /// `None` once two rows disagree.
-pub fn add(lookup: &mut Lookup, pairs: Vec<(String, String)>) {
-    for (k, v) in pairs {
-        match lookup.get_mut(k.as_str()) {
-            None => {
-                lookup.insert(k, Some(v));
-            }
-            Some(held) => {
-                if held.as_deref() != Some(v.as_str()) {
-                    *held = None;
-                }
-            }
-        }
-    }
+pub fn add(lookup: &mut Lookup, pairs: Pairs) {
+    lookup.agree_all(&pairs);
 }

@@ -61,7 +61,7 @@ impl People {
                 }
                 let lookup: crate::spec::fix::Lookup = if c.table == rule.table {
                     plan.fills.get(&c.columns[0]).map_or_else(Default::default, |m| {
-                        m.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect()
+                        m.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
                     })
                 } else {
                     plan.repoint.clone()
@@ -79,7 +79,7 @@ pub struct MergePlan {
     pub rule: usize,
     /// A merged record's id → the survivor's id; `None` when records sharing that id were
     /// merged into different survivors (their references are left alone).
-    pub repoint: HashMap<String, Option<String>>,
+    pub repoint: crate::spec::fix::Lookup,
     /// Per person-field column: the survivor's id → the value to fill its blank cell with.
     pub fills: HashMap<usize, HashMap<String, String>>,
 }
@@ -514,7 +514,7 @@ fn merge_plan(
     }
     let mut plan = MergePlan {
         rule,
-        repoint: HashMap::new(),
+        repoint: crate::spec::fix::Lookup::default(),
         fills: HashMap::new(),
     };
     let mut survivors = HashMap::new();
@@ -528,14 +528,7 @@ fn merge_plan(
         for &r in &records[1..] {
             let old = &keys[r as usize];
             if !old.is_empty() && old != id {
-                plan.repoint
-                    .entry(old.clone())
-                    .and_modify(|to| {
-                        if to.as_ref() != Some(id) {
-                            *to = None;
-                        }
-                    })
-                    .or_insert_with(|| Some(id.clone()));
+                plan.repoint.agree(old, id);
             }
         }
         // Fill by id only where the id names this one record.

@@ -219,7 +219,7 @@ impl Fix for Filler {
                 && v != text.value(row)
                 && self.codes.as_ref().is_none_or(|l| l.exact.contains_key(v))
             {
-                out.push((row as u32, v.clone()));
+                out.push((row as u32, v.to_string()));
             }
         }
         Ok(())

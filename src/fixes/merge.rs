@@ -93,7 +93,7 @@ impl Fix for MergeFix {
             if let Some(Some(new)) = lookup.get(id)
                 && new != text.value(row)
             {
-                out.push((row as u32, new.clone()));
+                out.push((row as u32, new.to_string()));
             }
         }
         Ok(())

@@ -5,6 +5,7 @@ pub mod diag;
 pub mod digest;
 pub mod error;
 pub mod finding;
+pub mod lookup;
 pub mod table;
 pub mod typed;
 pub mod values;

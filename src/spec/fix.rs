@@ -5,7 +5,6 @@
 //! too.
 
 use std::cell::OnceCell;
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
@@ -152,7 +151,7 @@ pub trait Fix: Send + Sync + std::fmt::Debug {
 
 /// Key (typed key values, see [`FixBatch::key`]) to the one value another
 /// table holds for it; `None` when it holds several different values.
-pub type Lookup = HashMap<String, Option<String>>;
+pub use crate::model::lookup::Lookup;
 
 /// The keys every correction takes, besides its kind's.
 pub const COMMON: &[&str] = &["id", "table", "kind", "apply", "columns", "when", "docs"];
