@@ -113,6 +113,7 @@ pub(crate) fn process_table(
     router.spent = spent;
     router.measured = plan.measures.iter().map(|m| (m.rule, ShareCounts::default())).collect();
     let mut seen = Seen::new(&plan);
+    let file_bytes = std::fs::metadata(&input.path).map_or(0, |m| m.len());
     let (mut check_time, mut route_time) = (Duration::ZERO, Duration::ZERO);
     let ingested = batches.stream(batch_rows, |group| {
         let t = Instant::now();
@@ -124,6 +125,7 @@ pub(crate) fn process_table(
         let t = Instant::now();
         // In file order: the checks that depend on it, and each batch's share of the findings
         // over whole tables. Then the batches' rows are formatted in parallel, and written in order.
+        seen.expect_rows(rows_expected(file_bytes, &fixed), plan.duplicate_rows.is_some());
         let mut jobs = Vec::with_capacity(fixed.len());
         for mut f in fixed {
             let mut extra = seen.check(set, &plan, &f.checked);
@@ -205,6 +207,29 @@ pub(crate) fn process_table(
         measured,
         breakdowns,
     })
+}
+
+/// About how many rows a file of `file_bytes` holds, from the bytes per row of its first batches.
+fn rows_expected(file_bytes: u64, first: &[Fixed]) -> usize {
+    let (mut rows, mut bytes) = (0u64, 0u64);
+    for f in first {
+        let raw = &f.checked.raw;
+        let n = raw.num_rows() as u64;
+        rows += n;
+        // Each value, its delimiter or line break.
+        bytes += n * raw.columns.len() as u64;
+        for c in &raw.columns {
+            if let Some(text) = c.as_any().downcast_ref::<StringArray>() {
+                bytes += text.value_data().len() as u64;
+            }
+        }
+    }
+    if rows == 0 || bytes == 0 {
+        return 0;
+    }
+    let expected = (file_bytes as f64 * rows as f64 / bytes as f64 * 1.05) as u64;
+    // A row takes at least two bytes; the estimate is never more than the file could hold.
+    expected.min(file_bytes / 2) as usize
 }
 
 /// Fields that were not valid in the declared encoding: a finding of ingest's own rule.
