@@ -525,13 +525,12 @@ impl Context<'_> {
             };
             self.record(&mut out, &record, &columns, before_columns.as_ref())?;
         }
-        let to_bytes = |w: SheetWriter<Vec<u8>>, name: &str| {
-            w.into_inner()
-                .map_err(|e| crate::model::error::Error::io(self.input.path.with_file_name(name), e))
-        };
         Ok(Part {
-            corrected: to_bytes(out.corrected, "corrected")?,
-            rejected: to_bytes(out.rejected, "rejected")?,
+            corrected: out
+                .corrected
+                .into_inner()
+                .map_err(|e| self.unwritable("corrected", e))?,
+            rejected: out.rejected.into_inner().map_err(|e| self.unwritable("rejected", e))?,
             exceptions: out.exceptions.finish()?,
             changes: out.changes,
             report: out.report,
@@ -539,6 +538,12 @@ impl Context<'_> {
             unclosed_quotes: out.unclosed_quotes,
             lines_hidden: out.lines_hidden,
         })
+    }
+
+    /// A row that could not be formatted for `output` (`corrected` or `rejected`); rows are
+    /// formatted in memory, so only a record of the wrong width can be one.
+    fn unwritable(&self, output: &str, e: std::io::Error) -> crate::model::error::Error {
+        crate::model::error::Error::io(format!("{output}/{}.csv", self.table.name), e)
     }
 
     /// A row ingest set aside: reported under its ingest rule and rejected with every field.
@@ -568,7 +573,7 @@ impl Context<'_> {
         fields.resize(3 + self.header.names.len().max(b.fields.len()), String::new());
         out.rejected
             .write_record(&fields)
-            .map_err(|e| csv_error(self.input, e))?;
+            .map_err(|e| self.unwritable("rejected", e))?;
         out.report.rows_in += 1;
         out.report.rejected += 1;
         Ok(())
@@ -712,18 +717,13 @@ impl Context<'_> {
                         .into_iter()
                         .chain(values),
                 )
-                .map_err(|e| csv_error(self.input, e))?;
+                .map_err(|e| self.unwritable("rejected", e))?;
         } else {
             out.report.corrected += 1;
             out.corrected
                 .write_record(values)
-                .map_err(|e| csv_error(self.input, e))?;
+                .map_err(|e| self.unwritable("corrected", e))?;
         }
         Ok(())
     }
-}
-
-/// Writing to memory fails only if a value cannot be written as CSV.
-fn csv_error(input: &Input, e: csv::Error) -> crate::model::error::Error {
-    crate::model::error::Error::csv(&input.path, e)
 }

@@ -67,59 +67,112 @@ fn is_plain_number(v: &[u8]) -> bool {
     matches!(v[0], b'+' | b'-') && any
 }
 
-/// A `csv::Writer` that guards every field it writes.
+/// A CSV writer that guards every field it writes.
+///
+/// It writes what `csv::Writer` writes by default (comma-separated, `\n` after each record, a
+/// field quoted only when it holds a comma, a quote or a line break, quotes doubled, and a
+/// record of one empty field written `""`; a test compares the two on any fields), but finds
+/// the few fields that need quotes with a SIMD search rather than a byte-by-byte state
+/// machine: writing the corrected tables was a tenth of a run's CPU time.
 pub struct SheetWriter<W: Write> {
-    inner: csv::Writer<W>,
-    scratch: Vec<u8>,
+    inner: W,
+    buf: Vec<u8>,
+    /// Fields per record, when every record must have the first one's (not flexible).
+    width: Option<Option<usize>>,
     /// Fields written with a leading `'`.
     pub guarded: u64,
 }
 
+/// Bytes gathered before they are handed to the writer underneath.
+const CHUNK: usize = 1 << 16;
+
 impl<W: Write> SheetWriter<W> {
-    pub fn new(inner: csv::Writer<W>) -> Self {
+    pub fn from_writer(w: W) -> Self {
         SheetWriter {
-            inner,
-            scratch: Vec::new(),
+            inner: w,
+            buf: Vec::new(),
+            width: Some(None),
             guarded: 0,
         }
     }
 
-    pub fn from_writer(w: W) -> Self {
-        SheetWriter::new(csv::Writer::from_writer(w))
-    }
-
     /// A writer for rows of any length (a ragged row keeps all its fields).
     pub fn flexible(w: W) -> Self {
-        SheetWriter::new(csv::WriterBuilder::new().flexible(true).from_writer(w))
+        SheetWriter {
+            width: None,
+            ..SheetWriter::from_writer(w)
+        }
     }
 
-    pub fn write_record<I, T>(&mut self, record: I) -> csv::Result<()>
+    pub fn write_record<I, T>(&mut self, record: I) -> std::io::Result<()>
     where
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
     {
+        let start = self.buf.len();
+        let mut fields = 0;
         for field in record {
             let field = field.as_ref();
-            if needs_guard(field) {
-                self.guarded += 1;
-                self.scratch.clear();
-                self.scratch.push(b'\'');
-                self.scratch.extend_from_slice(field);
-                self.inner.write_field(&self.scratch)?;
+            if fields > 0 {
+                self.buf.push(b',');
+            }
+            fields += 1;
+            let guard = needs_guard(field);
+            self.guarded += u64::from(guard);
+            if memchr::memchr3(b',', b'"', b'\n', field).is_some() || memchr::memchr(b'\r', field).is_some() {
+                self.buf.push(b'"');
+                if guard {
+                    self.buf.push(b'\'');
+                }
+                for (i, part) in field.split(|&b| b == b'"').enumerate() {
+                    if i > 0 {
+                        self.buf.extend_from_slice(b"\"\"");
+                    }
+                    self.buf.extend_from_slice(part);
+                }
+                self.buf.push(b'"');
             } else {
-                self.inner.write_field(field)?;
+                if guard {
+                    self.buf.push(b'\'');
+                }
+                self.buf.extend_from_slice(field);
             }
         }
-        self.inner.write_record(None::<&[u8]>)
+        if let Some(width) = &mut self.width {
+            match *width {
+                None => *width = Some(fields),
+                Some(w) if w != fields => {
+                    self.buf.truncate(start);
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("a record of {fields} fields, after records of {w}"),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        // A record of nothing would read back as no record at all.
+        if self.buf.len() == start {
+            self.buf.extend_from_slice(b"\"\"");
+        }
+        self.buf.push(b'\n');
+        if self.buf.len() >= CHUNK {
+            self.inner.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
     }
 
     pub fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.write_all(&self.buf)?;
+        self.buf.clear();
         self.inner.flush()
     }
 
     /// What was written, when writing to memory.
-    pub fn into_inner(self) -> std::io::Result<W> {
-        self.inner.into_inner().map_err(|e| e.into_error())
+    pub fn into_inner(mut self) -> std::io::Result<W> {
+        self.flush()?;
+        Ok(self.inner)
     }
 }
 
@@ -163,7 +216,7 @@ impl SheetFile {
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
     {
-        self.writer.write_record(record).map_err(|e| Error::csv(&self.path, e))
+        self.writer.write_record(record).map_err(|e| Error::io(&self.path, e))
     }
 
     /// Rows a [`SheetWriter`] formatted apart (in memory, in parallel with others), after the
@@ -172,10 +225,8 @@ impl SheetFile {
         if rows.is_empty() {
             return Ok(());
         }
-        // Flushing empties both buffers, so the file itself takes the rows next.
         self.writer.flush().map_err(|e| Error::io(&self.path, e))?;
-        let mut file: &File = self.writer.inner.get_ref().get_ref();
-        file.write_all(rows).map_err(|e| Error::io(&self.path, e))
+        self.writer.inner.write_all(rows).map_err(|e| Error::io(&self.path, e))
     }
 
     /// Write out what is buffered; the file is complete when this returns `Ok`.
@@ -213,13 +264,45 @@ mod tests {
     #[test]
     fn a_row_of_fields_is_written_guarded() {
         let mut w = SheetWriter::from_writer(Vec::new());
-        w.write_record(["C1", "=2*3", "-1"]).unwrap();
-        assert_eq!(w.guarded, 1);
-        let bytes = w.inner.into_inner().unwrap();
-        assert_eq!(String::from_utf8(bytes).unwrap(), "C1,'=2*3,-1\n");
+        w.write_record(["C1", "=2*3", "-1", "=\"a,b\""]).unwrap();
+        assert_eq!(w.guarded, 2);
+        let bytes = w.into_inner().unwrap();
+        assert_eq!(String::from_utf8(bytes).unwrap(), "C1,'=2*3,-1,\"'=\"\"a,b\"\"\"\n");
+    }
+
+    #[test]
+    fn records_of_another_width_are_refused_unless_flexible() {
+        let mut w = SheetWriter::from_writer(Vec::new());
+        w.write_record(["a", "b"]).unwrap();
+        assert!(w.write_record(["a"]).is_err());
+        w.write_record(["c", "d"]).unwrap();
+        assert_eq!(w.into_inner().unwrap(), b"a,b\nc,d\n");
+        let mut w = SheetWriter::flexible(Vec::new());
+        w.write_record(["a", "b"]).unwrap();
+        w.write_record(["a"]).unwrap();
+        assert_eq!(w.into_inner().unwrap(), b"a,b\na\n");
     }
 
     proptest! {
+        /// Byte for byte what the csv crate writes (given the guarded values), on any records.
+        #[test]
+        fn writes_what_the_csv_crate_writes(
+            records in proptest::collection::vec(
+                proptest::collection::vec("[a ,\"\r\n#'=\t-é]{0,4}", 1..4),
+                1..6,
+            )
+        ) {
+            let mut ours = SheetWriter::flexible(Vec::new());
+            let mut theirs = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+            for r in &records {
+                ours.write_record(r).unwrap();
+                theirs.write_record(r.iter().map(|v| guard(v).into_owned())).unwrap();
+            }
+            let ours = String::from_utf8(ours.into_inner().unwrap()).unwrap();
+            let theirs = String::from_utf8(theirs.into_inner().unwrap()).unwrap();
+            prop_assert_eq!(ours, theirs);
+        }
+
         #[test]
         fn unguard_recovers_every_value(v in "['=+@\\-\\t0-9a. ]{0,6}") {
             let written = guard(&v);

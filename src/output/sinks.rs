@@ -244,7 +244,7 @@ impl ExceptionRows<'_> {
                 &shorten(e.value),
                 e.message,
             ])
-            .map_err(|e| Error::csv("exceptions.csv", e))
+            .map_err(|e| Error::io("exceptions.csv", e))
     }
 
     pub(crate) fn finish(self) -> Result<FormattedExceptions> {
@@ -368,7 +368,7 @@ impl ChangeRows {
                 rule_ids,
                 change.status.as_str(),
             ])
-            .map_err(|e| Error::csv("changes.csv", e))
+            .map_err(|e| Error::io("changes.csv", e))
     }
 }
 
