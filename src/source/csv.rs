@@ -401,6 +401,21 @@ impl<R: Read> CsvSource<R> {
             }
             let row = batch.lines.len() as u32;
             batch.lines.push(line);
+            // Almost every record is text as it stands: checked once as a whole, its fields
+            // need no check of their own.
+            let record = std::mem::take(&mut self.record);
+            let record = match csv::StringRecord::from_byte_record(record) {
+                Ok(text) if self.encoding != Encoding::Windows1252 || text.as_slice().is_ascii() => {
+                    for (builder, field) in builders.iter_mut().zip(text.iter()) {
+                        builder.append_value(field);
+                    }
+                    self.record = text.into_byte_record();
+                    continue;
+                }
+                Ok(text) => text.into_byte_record(),
+                Err(e) => e.into_byte_record(),
+            };
+            self.record = record;
             for (i, field) in self.record.iter().enumerate() {
                 match decode(field, self.encoding, &mut scratch) {
                     Decoded::Borrowed(s) => builders[i].append_value(s),
