@@ -464,8 +464,8 @@ impl Context<'_> {
             ..
         } = fixed;
         let mut out = Formatting {
-            corrected: SheetWriter::from_writer(Vec::new()),
-            rejected: SheetWriter::flexible(Vec::new()),
+            corrected: SheetWriter::in_memory(false),
+            rejected: SheetWriter::in_memory(true),
             exceptions,
             changes: Changes::rows(),
             report: no_rows(&self.table.name),
@@ -526,11 +526,8 @@ impl Context<'_> {
             self.record(&mut out, &record, &columns, before_columns.as_ref())?;
         }
         Ok(Part {
-            corrected: out
-                .corrected
-                .into_inner()
-                .map_err(|e| self.unwritable("corrected", e))?,
-            rejected: out.rejected.into_inner().map_err(|e| self.unwritable("rejected", e))?,
+            corrected: out.corrected.into_bytes(),
+            rejected: out.rejected.into_bytes(),
             exceptions: out.exceptions.finish()?,
             changes: out.changes,
             report: out.report,

@@ -123,7 +123,7 @@ impl Exceptions {
     /// Rows to format apart from the file (and from other batches'), then append.
     pub(crate) fn rows(&self) -> ExceptionRows<'_> {
         ExceptionRows {
-            writer: SheetWriter::from_writer(Vec::new()),
+            writer: SheetWriter::in_memory(false),
             known: &self.known,
             counts: Counts::new(),
             kept: Vec::new(),
@@ -249,7 +249,7 @@ impl ExceptionRows<'_> {
 
     pub(crate) fn finish(self) -> Result<FormattedExceptions> {
         Ok(FormattedExceptions {
-            bytes: self.writer.into_inner().map_err(|e| Error::io("exceptions.csv", e))?,
+            bytes: self.writer.into_bytes(),
             counts: self.counts,
             kept: self.kept,
         })
@@ -300,7 +300,7 @@ impl Changes {
 
     pub(crate) fn rows() -> ChangeRows {
         ChangeRows {
-            writer: SheetWriter::from_writer(Vec::new()),
+            writer: SheetWriter::in_memory(false),
             counts: ChangeCounts::new(),
             last_conflict: None,
         }
@@ -308,8 +308,7 @@ impl Changes {
 
     /// Rows formatted apart, after every row appended before them.
     pub(crate) fn append(&mut self, rows: ChangeRows) -> Result<()> {
-        let bytes = rows.writer.into_inner().map_err(|e| Error::io("changes.csv", e))?;
-        self.writer.append(&bytes)?;
+        self.writer.append(&rows.writer.into_bytes())?;
         for (correction, n) in rows.counts {
             *self.counts.entry(correction).or_default() += n;
         }
