@@ -29,6 +29,12 @@ pub struct RunOptions {
     pub batch_rows: usize,
     /// Apply `review` corrections too, not only `safe` ones.
     pub apply_review: bool,
+    /// Bytes the rules over whole tables may hold before they spill to disk
+    /// ([`relate::DEFAULT_MEMORY_LIMIT`] unless told).
+    pub memory_limit: usize,
+    /// Let those rules spill to disk past the limit (the default); without, a query over the
+    /// limit stops the run (tests use it to show that spilling is what saved one).
+    pub spill: bool,
 }
 
 impl RunOptions {
@@ -39,6 +45,8 @@ impl RunOptions {
             as_of: None,
             batch_rows: 16 * 1024,
             apply_review: false,
+            memory_limit: relate::DEFAULT_MEMORY_LIMIT,
+            spill: true,
         }
     }
 }
@@ -107,7 +115,15 @@ fn run_loaded(
     )?;
     timings.insert("load_ms".to_string(), t.elapsed().as_millis() as u64);
     let t = Instant::now();
-    let mut related = relate::relate(set, reads, projections, opts.batch_rows)?;
+    // Spilled sorts go in the run's staging folder, and go with it.
+    let spill = staging.path(".spill");
+    std::fs::create_dir_all(&spill).map_err(|e| Error::io(&spill, e))?;
+    let memory = relate::Memory {
+        limit: opts.memory_limit,
+        spill: opts.spill.then(|| spill.clone()),
+    };
+    let mut related = relate::relate(set, reads, projections, opts.batch_rows, &memory)?;
+    std::fs::remove_dir_all(&spill).map_err(|e| Error::io(&spill, e))?;
     timings.insert("relate_ms".to_string(), t.elapsed().as_millis() as u64);
     let t = Instant::now();
     let mut people = people::dedupe(set, &parts, records)?;

@@ -119,6 +119,11 @@ pub struct RunArgs {
     /// (otherwise they are only proposed in changes.csv).
     #[arg(long, value_enum, default_value = "safe", value_name = "WHICH")]
     pub apply: ApplyArg,
+    /// Memory, in MB, the rules over whole tables (`reference`, `periods`...) may hold before
+    /// their sorts spill to disk, in the run's own folder.
+    #[arg(long, value_name = "MB", default_value_t = (crate::engine::relate::DEFAULT_MEMORY_LIMIT >> 20) as u32,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub memory_limit: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -204,6 +209,7 @@ fn run_command(args: RunArgs) -> i32 {
     let mut opts = RunOptions::new(&config, &args.out);
     opts.as_of = args.as_of;
     opts.apply_review = args.apply == ApplyArg::Review;
+    opts.memory_limit = (args.memory_limit as usize) << 20;
     match run(&opts) {
         Ok(outcome) => {
             let r = &outcome.report;

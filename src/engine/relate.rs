@@ -16,6 +16,9 @@ use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, Strin
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::{DataFusionError, TableReference};
 use datafusion::datasource::MemTable;
+use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::kinds::whole::can_fail;
@@ -91,7 +94,27 @@ pub type Projections = HashMap<usize, (SchemaRef, Vec<RecordBatch>)>;
 /// Evaluate the rules over whole tables, each with its kind's own plan, on the projections
 /// [`reads`] asked for, each table's taken from the one pass over its export, corrected as the
 /// row rules see it.
-pub fn relate(set: &RuleSet, reads: Reads, projections: Projections, batch_rows: usize) -> Result<Related> {
+/// What the stage's operators may hold in memory. Sorts and aggregations (the windows of
+/// `periods`, `sequence` and `consistent`) spill to `spill` past `limit` bytes; a join whose
+/// build side does not fit runs again as a sort-merge join, which spills too.
+pub struct Memory {
+    pub limit: usize,
+    /// Where spilled data goes (a folder of the run's staging); `None` refuses to spill, so a
+    /// query over the limit fails (tests use it to show that spilling is what saved a run).
+    pub spill: Option<std::path::PathBuf>,
+}
+
+/// The limit a run sets when not told otherwise: with the stage's own tables, the whole run
+/// stays within about 1 GB at ten million rows.
+pub const DEFAULT_MEMORY_LIMIT: usize = 512 << 20;
+
+pub fn relate(
+    set: &RuleSet,
+    reads: Reads,
+    projections: Projections,
+    batch_rows: usize,
+    memory: &Memory,
+) -> Result<Related> {
     let mut related = Related {
         findings: HashMap::new(),
         not_run: reads.not_run,
@@ -110,13 +133,27 @@ pub fn relate(set: &RuleSet, reads: Reads, projections: Projections, batch_rows:
     if rules.is_empty() {
         return Ok(related);
     }
-    let ctx = SessionContext::new_with_config(
+    let disk = match &memory.spill {
+        Some(dir) => DiskManagerMode::Directories(vec![dir.clone()]),
+        None => DiskManagerMode::Disabled,
+    };
+    let runtime_env = RuntimeEnvBuilder::new()
+        .with_memory_pool(Arc::new(FairSpillPool::new(memory.limit)))
+        .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(disk))
+        .build_arc()
+        .map_err(|e| Error::io(memory.spill.clone().unwrap_or_default(), std::io::Error::other(e)))?;
+    let ctx = SessionContext::new_with_config_rt(
         SessionConfig::new()
             // Joins run in one partition: the build side is collected once and
             // this table streams through it. Hash-repartitioning both sides over
             // two cores was ~25% faster but copied the larger table (+150 MB at 10M rows).
             .with_target_partitions(1)
-            .with_batch_size(batch_rows.max(1024)),
+            // Smaller batches under a small limit: an operator needs room for one at least.
+            .with_batch_size((memory.limit >> 10).clamp(1024, batch_rows.max(1024)))
+            // A sort holds this much back to merge what it spilled: DataFusion's 10 MB, or an
+            // eighth of a smaller limit, which would otherwise go to that alone.
+            .with_sort_spill_reservation_bytes((memory.limit / 8).min(10 << 20)),
+        runtime_env,
     );
     for (t, (schema, batches)) in projections {
         let mem = MemTable::try_new(schema, vec![batches])
@@ -142,10 +179,34 @@ pub fn relate(set: &RuleSet, reads: Reads, projections: Projections, batch_rows:
         runtime: &runtime,
         tables: &set.tables,
     };
+    // The same, with joins that sort both sides rather than hold one in a hash table
+    // (DataFusion plans a sort-merge join only over two partitions or more).
+    let merging = {
+        let mut state = windows.state();
+        let options = state.config_mut().options_mut();
+        options.optimizer.prefer_hash_join = false;
+        options.execution.target_partitions = options.execution.target_partitions.max(2);
+        SessionContext::new_with_state(state)
+    };
+    let spilling = Tables {
+        joins: &merging,
+        windows: &merging,
+        ..cx
+    };
     for (ri, whole) in rules {
         let rule = &set.rules[ri];
         let _timer = RuleTimer::start(&rule.id);
-        let found = whole.evaluate(&cx, rule.table).map_err(|e| evaluated(set, ri, e))?;
+        let found = match whole.evaluate(&cx, rule.table) {
+            Err(e) if out_of_memory(&e) => {
+                tracing::info!(
+                    rule = rule.id.as_str(),
+                    "a join did not fit in the memory limit; running it again as a sort-merge join"
+                );
+                whole.evaluate(&spilling, rule.table)
+            }
+            other => other,
+        }
+        .map_err(|e| evaluated(set, ri, e))?;
         related
             .findings
             .entry(rule.table)
@@ -167,6 +228,11 @@ pub fn relate(set: &RuleSet, reads: Reads, projections: Projections, batch_rows:
         f.sort_by_key(|(line, f)| (*line, f.rule));
     }
     Ok(related)
+}
+
+/// Whether a query failed for want of memory under the limit (and could run another way).
+fn out_of_memory(e: &DataFusionError) -> bool {
+    matches!(e.find_root(), DataFusionError::ResourcesExhausted(_))
 }
 
 /// Logs how long a whole-table rule took (at debug level, `-v`) when dropped.

@@ -807,3 +807,83 @@ fn consistency_mistakes_in_rules_files_are_positioned() {
         "{err}"
     );
 }
+
+/// With a small memory limit, the rules over whole tables spill to disk instead of failing:
+/// the same findings as with room to spare, while the same run with spilling refused fails.
+#[test]
+fn a_small_memory_limit_spills_instead_of_failing() {
+    const PACK: &str = r#"pack: spill
+version: 1.0.0
+tables:
+  episodes:
+    key: [id]
+    columns:
+      - { name: id, header: ID }
+      - { name: family, header: Family }
+      - { name: start, header: Start, type: date }
+      - { name: end, header: End, type: date }
+      - { name: linked, header: Linked ID }
+rules:
+  - id: OVERLAP
+    table: episodes
+    kind: periods
+    group: [family]
+    start: start
+    end: end
+    message: The family's periods overlap.
+  - id: LINKED
+    table: episodes
+    kind: reference
+    columns: [linked]
+    references: episodes
+    to: [id]
+    severity: warning
+    message: The linked record is not in the table.
+"#;
+    let dir = Dir::new();
+    dir.write("pack.yaml", PACK);
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: episodes, file: episodes.csv }\n",
+    );
+    // 100,000 rows: several times the limit to sort, and to hold in a join.
+    let mut csv = String::from("ID,Family,Start,End,Linked ID\n");
+    for i in 0..100_000u32 {
+        let (family, k) = (i / 3, i % 3);
+        // Each family's three periods follow one another; one family in fifty overlaps.
+        let start = 1 + k * 40 + u32::from(family % 50 == 0 && k == 1) * 30;
+        let day = |d: u32| format!("{:02}/{:02}/{}", d % 28 + 1, d / 28 % 12 + 1, 2000 + family % 20);
+        let linked = if i % 7 == 0 {
+            format!("X{i}")
+        } else {
+            format!("E{}", (i * 13) % 100_000)
+        };
+        csv.push_str(&format!("E{i},F{family},{},{},{linked}\n", day(start), day(start + 35)));
+    }
+    dir.write("episodes.csv", csv);
+    let run = |tag: &str, limit: Option<usize>, spill: bool| {
+        let mut opts = cleanse::RunOptions::new(dir.path().join("cleanse.yaml"), dir.path().join(tag));
+        opts.as_of = Some(chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap());
+        if let Some(limit) = limit {
+            opts.memory_limit = limit;
+        }
+        opts.spill = spill;
+        let outcome = cleanse::run(&opts).map_err(|e| cleanse::cli::render_error(&e, false));
+        outcome.map(|o| {
+            let exceptions = std::fs::read_to_string(o.run_dir.join("exceptions.csv")).unwrap();
+            let mut lines: Vec<String> = exceptions.lines().map(String::from).collect();
+            lines.sort();
+            lines
+        })
+    };
+    // Room for an operator's working batch, far from room for the tables: the sorts spill, and
+    // the reference rule's hash join, which cannot, runs again as a sort-merge join.
+    const LIMIT: usize = 4 << 20;
+    let roomy = run("roomy", None, true).expect("a run with the default limit");
+    assert!(roomy.iter().any(|l| l.contains("OVERLAP")), "the data has overlaps");
+    assert!(roomy.iter().any(|l| l.contains("LINKED")), "and unknown links");
+    let small = run("small", Some(LIMIT), true).expect("a small limit spills rather than fails");
+    assert_eq!(small, roomy, "spilling changes nothing that is found");
+    let refused = run("refused", Some(LIMIT), false).expect_err("without spilling, the limit is not enough");
+    assert!(refused.contains("Resources exhausted"), "{refused}");
+}
