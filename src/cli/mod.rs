@@ -119,8 +119,8 @@ pub struct RunArgs {
     /// (otherwise they are only proposed in changes.csv).
     #[arg(long, value_enum, default_value = "safe", value_name = "WHICH")]
     pub apply: ApplyArg,
-    /// Memory, in MB, the rules over whole tables (`reference`, `periods`...) may hold before
-    /// their sorts spill to disk, in the run's own folder.
+    /// Memory, in MB, the rules over whole tables (`reference`, `periods`...) may hold, the
+    /// columns they read included, before their sorts spill to disk, in the run's own folder.
     #[arg(long, value_name = "MB", default_value_t = (crate::engine::relate::DEFAULT_MEMORY_LIMIT >> 20) as u32,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub memory_limit: u32,

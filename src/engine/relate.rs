@@ -94,9 +94,11 @@ pub type Projections = HashMap<usize, (SchemaRef, Vec<RecordBatch>)>;
 /// Evaluate the rules over whole tables, each with its kind's own plan, on the projections
 /// [`reads`] asked for, each table's taken from the one pass over its export, corrected as the
 /// row rules see it.
-/// What the stage's operators may hold in memory. Sorts and aggregations (the windows of
-/// `periods`, `sequence` and `consistent`) spill to `spill` past `limit` bytes; a join whose
-/// build side does not fit runs again as a sort-merge join, which spills too.
+/// What the stage may hold in memory: the columns its rules read, and its operators' working
+/// memory, which gets what those columns leave of `limit` (at least [`MIN_WORKING_MEMORY`]).
+/// Sorts and aggregations (the windows of `periods`, `sequence` and `consistent`) spill to
+/// `spill` past it; a join whose build side does not fit runs again as a sort-merge join,
+/// which spills too.
 pub struct Memory {
     pub limit: usize,
     /// Where spilled data goes (a folder of the run's staging); `None` refuses to spill, so a
@@ -104,9 +106,12 @@ pub struct Memory {
     pub spill: Option<std::path::PathBuf>,
 }
 
-/// The limit a run sets when not told otherwise: with the stage's own tables, the whole run
-/// stays within about 1 GB at ten million rows.
-pub const DEFAULT_MEMORY_LIMIT: usize = 512 << 20;
+/// The limit a run sets when not told otherwise: with what the rest of the run holds at the
+/// time, about 1 GB at ten million rows.
+pub const DEFAULT_MEMORY_LIMIT: usize = 768 << 20;
+
+/// The least working memory the operators are given, however much the columns take.
+pub const MIN_WORKING_MEMORY: usize = 64 << 20;
 
 pub fn relate(
     set: &RuleSet,
@@ -133,12 +138,26 @@ pub fn relate(
     if rules.is_empty() {
         return Ok(related);
     }
+    let held: usize = projections
+        .values()
+        .flat_map(|(_, batches)| batches)
+        .map(RecordBatch::get_array_memory_size)
+        .sum();
+    let working = memory
+        .limit
+        .saturating_sub(held)
+        .max(MIN_WORKING_MEMORY.min(memory.limit));
+    tracing::debug!(
+        columns_mb = held >> 20,
+        working_mb = working >> 20,
+        "memory of the rules over whole tables"
+    );
     let disk = match &memory.spill {
         Some(dir) => DiskManagerMode::Directories(vec![dir.clone()]),
         None => DiskManagerMode::Disabled,
     };
     let runtime_env = RuntimeEnvBuilder::new()
-        .with_memory_pool(Arc::new(FairSpillPool::new(memory.limit)))
+        .with_memory_pool(Arc::new(FairSpillPool::new(working)))
         .with_disk_manager_builder(DiskManagerBuilder::default().with_mode(disk))
         .build_arc()
         .map_err(|e| Error::io(memory.spill.clone().unwrap_or_default(), std::io::Error::other(e)))?;
@@ -149,10 +168,10 @@ pub fn relate(
             // two cores was ~25% faster but copied the larger table (+150 MB at 10M rows).
             .with_target_partitions(1)
             // Smaller batches under a small limit: an operator needs room for one at least.
-            .with_batch_size((memory.limit >> 10).clamp(1024, batch_rows.max(1024)))
+            .with_batch_size((working >> 10).clamp(1024, batch_rows.max(1024)))
             // A sort holds this much back to merge what it spilled: DataFusion's 10 MB, or an
-            // eighth of a smaller limit, which would otherwise go to that alone.
-            .with_sort_spill_reservation_bytes((memory.limit / 8).min(10 << 20)),
+            // eighth of less working memory, which would otherwise go to that alone.
+            .with_sort_spill_reservation_bytes((working / 8).min(10 << 20)),
         runtime_env,
     );
     for (t, (schema, batches)) in projections {
