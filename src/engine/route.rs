@@ -307,14 +307,21 @@ struct Columns<'b> {
     file: Vec<&'b StringArray>,
     /// In declared order (blank where the export has no such column).
     declared: Vec<&'b StringArray>,
+    /// No value in the file's columns needs quotes or a guard, so rows are written as they are.
+    plain: bool,
 }
 
 impl<'b> Columns<'b> {
     fn of(c: &'b Checked) -> Self {
         let text = |a: &'b datafusion::arrow::array::ArrayRef| a.as_any().downcast_ref::<StringArray>().expect(TEXT);
+        let file: Vec<&StringArray> = c.raw.columns.iter().map(text).collect();
+        let plain = file
+            .iter()
+            .all(|a| crate::output::sheet::plain_column(a.value_data(), a.value_offsets()));
         Columns {
-            file: c.raw.columns.iter().map(text).collect(),
+            file,
             declared: c.declared_raw.iter().map(text).collect(),
+            plain,
         }
     }
 }
@@ -717,9 +724,12 @@ impl Context<'_> {
                 .map_err(|e| self.unwritable("rejected", e))?;
         } else {
             out.report.corrected += 1;
-            out.corrected
-                .write_record(values)
-                .map_err(|e| self.unwritable("corrected", e))?;
+            let written = if columns.plain {
+                out.corrected.write_plain(values)
+            } else {
+                out.corrected.write_record(values)
+            };
+            written.map_err(|e| self.unwritable("corrected", e))?;
         }
         Ok(())
     }
