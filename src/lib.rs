@@ -32,7 +32,7 @@
 //!  people/   the duplicate finder: comparisons, blocking, weights; knows nothing of rules
 //!    │
 //!  model/    leaf types: tables and their types, typing and value parsing, diagnostics,
-//!            errors, digests
+//!            errors, digests, the compact lookup `fill` and `merge` read
 //! ```
 //!
 //! One contract each:
@@ -63,10 +63,12 @@
 //! - [`engine`]: read each export once, correcting it as far as the run can before routing and
 //!   handing the stages over whole tables what they need from that one pass ([`engine::load`]);
 //!   turn a table's rules into physical expressions ([`engine::plan`]), evaluate the rules over
-//!   whole tables ([`engine::relate`], each kind's own plan) and about people
+//!   whole tables ([`engine::relate`], each kind's own plan, within a memory limit past which
+//!   they spill to disk) and about people
 //!   ([`engine::people`]) before any row is routed; correct and check each batch in parallel
 //!   ([`engine::correct`], [`engine::check`]), resolve the ordered checks
-//!   ([`engine::ordered`]), route each row to one output ([`engine::route`], with
+//!   ([`engine::ordered`]), route each row to one output ([`engine::route`], batches formatted
+//!   in parallel and written in file order, with
 //!   [`engine::describe`] saying what each finding means), and judge rules about whole tables
 //!   ([`engine::returns`]).
 //! - [`run`]: the orchestration the binary and the tests call.
