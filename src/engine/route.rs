@@ -228,9 +228,14 @@ fn rows_expected(file_bytes: u64, first: &[Fixed]) -> usize {
         return 0;
     }
     let expected = (file_bytes as f64 * rows as f64 / bytes as f64 * 1.05) as u64;
-    // A row takes at least two bytes; the estimate is never more than the file could hold.
-    expected.min(file_bytes / 2) as usize
+    // A row takes at least two bytes; the estimate is never more than the file could hold. An
+    // export whose first rows are short and later ones long would be overestimated, so room is
+    // made at once for at most `MOST_ROWS_EXPECTED` (217 MB a rule); past that, tables grow.
+    expected.min(file_bytes / 2).min(MOST_ROWS_EXPECTED) as usize
 }
+
+/// The most rows room is made for before any are seen (see [`rows_expected`]).
+const MOST_ROWS_EXPECTED: u64 = 12_000_000;
 
 /// Fields that were not valid in the declared encoding: a finding of ingest's own rule.
 fn encoding_findings(c: &Checked) -> impl Iterator<Item = Finding> + '_ {
