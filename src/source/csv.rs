@@ -5,43 +5,27 @@
 //! turns into mojibake. Values stay text here; the rules decide types.
 //! Rows that cannot be a record (wrong number of fields, entirely blank)
 //! are set aside as [`BadRow`]s with their line, never dropped.
+//!
+//! Reading is split in two so that a large export keeps both cores busy. One thread reads the
+//! bytes and cuts them into [`Chunk`]s of whole records ([`CsvSource::next_chunk`]): it looks
+//! only at quotes and line breaks (a SIMD search), enough to know where a record starts
+//! exactly as the csv parser would. Each chunk is then parsed into columns on any thread
+//! ([`Chunk::parse`]): a record without a quote is split at its delimiters where it lies, and
+//! only a record with a quote goes through the csv parser (`csv-core`, the csv crate's own).
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, StringBuilder};
 use encoding_rs::WINDOWS_1252;
 use sha2::{Digest, Sha256};
-use std::collections::VecDeque;
 
 use crate::model::error::{Error, InputError, InputErrorKind, Result};
 use crate::model::table::Table;
 use crate::source::{BadRow, BadRowKind, EncodingIssue, Header, RawBatch, match_header};
 use crate::spec::config::{Dialect, Encoding};
-
-/// Wraps the file: counts physical lines (the csv crate's own count drifts on
-/// CRLF and blank lines) and fingerprints the bytes, in the same pass.
-pub struct Tracked<R> {
-    inner: R,
-    sha: Fingerprint,
-    /// Offset, length (1, or 2 for CRLF) and `"` bytes before it, of each line break read but
-    /// not yet passed by a record.
-    breaks: VecDeque<(u64, u64, u64)>,
-    breaks_passed: u64,
-    pos: u64,
-    prev_cr: bool,
-    /// `"` bytes read so far, and before the start of the record last asked for: an odd count
-    /// between a record's start and the end of the file means its quote never closed.
-    quotes: u64,
-    quotes_at_record: u64,
-    /// The reader has returned end of file.
-    eof: bool,
-    /// Start of the record last asked for: a record may not run [`MAX_RECORD_BYTES`] past it.
-    record_start: u64,
-}
-
 /// SHA-256 of a stream, hashed on a thread of its own: hashing was a tenth of the reading
 /// thread's time, and that thread bounds a large run's wall time. Bytes go over in 1 MiB
 /// chunks.
@@ -111,90 +95,388 @@ impl Fingerprint {
 /// the rest of the file, all in memory.
 pub const MAX_RECORD_BYTES: u64 = 64 << 20;
 
-/// The reader ran further than [`MAX_RECORD_BYTES`] past a record's start.
-#[derive(Debug)]
-struct RecordTooLarge;
-
-impl std::fmt::Display for RecordTooLarge {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("record too large")
-    }
+/// Where records start, found as the csv parser finds them (a `"` opens a quoted value only
+/// at the start of a value, `""` inside one is a quote, CR, LF or CRLF ends a record outside
+/// one, blank lines are no record) but without parsing values: only quotes and line breaks
+/// are looked at. Counts physical lines as it goes, so a record's line is known wherever the
+/// export is cut.
+#[derive(Debug, Default)]
+struct Framer {
+    delimiter: u8,
+    in_quotes: bool,
+    /// The last byte scanned was a quote inside a quoted value: the next byte says whether it
+    /// closed the value or was the first of a `""`.
+    quote_pending: bool,
+    /// A record has started and not yet ended.
+    record_open: bool,
+    /// Records started since the last cut.
+    records: usize,
+    /// Line breaks in the export before the scan position (CRLF counts once).
+    breaks: u64,
+    /// Where the open record starts in the buffer, and the line it starts on.
+    record_at: usize,
+    record_line: u64,
+    /// How far the buffer has been scanned.
+    scanned: usize,
 }
 
-impl std::error::Error for RecordTooLarge {}
-
-impl<R: Read> Read for Tracked<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        // Two buffers of read-ahead (the BufReader's and the csv reader's) are allowed for.
-        if self.pos.saturating_sub(self.record_start) > MAX_RECORD_BYTES + (4 << 20) {
-            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, RecordTooLarge));
-        }
-        let n = self.inner.read(buf)?;
-        self.eof |= n == 0 && !buf.is_empty();
-        let chunk = &buf[..n];
-        self.sha.update(chunk);
-        // Only breaks and quotes matter here: jump from one to the next (SIMD search).
-        for i in memchr::memchr3_iter(b'\r', b'\n', b'"', chunk) {
-            // CRLF counts once, at the CR; a lone CR (old Mac exports) or LF counts too.
-            let at = self.pos + i as u64;
-            let prev_cr = if i == 0 { self.prev_cr } else { chunk[i - 1] == b'\r' };
-            match chunk[i] {
-                b'"' => self.quotes += 1,
-                b'\n' if prev_cr => {
-                    if let Some(cr) = self.breaks.back_mut()
-                        && cr.0 + 1 == at
-                    {
-                        cr.1 = 2;
-                    }
-                }
-                _ => self.breaks.push_back((at, 1, self.quotes)),
+impl Framer {
+    /// Scan `buf` on from where the last scan stopped; `prev_cr`: the byte before `buf` was a
+    /// CR. Returns where the record after the first `limit` starts, if it does in `buf`: the
+    /// chunk ends there.
+    fn scan(&mut self, buf: &[u8], limit: usize, prev_cr: bool) -> Option<usize> {
+        let end = buf.len();
+        let mut i = self.scanned;
+        if self.quote_pending && i < end {
+            self.quote_pending = false;
+            if buf[i] == b'"' {
+                i += 1;
+            } else {
+                self.in_quotes = false;
             }
         }
-        if let Some(&last) = chunk.last() {
-            self.prev_cr = last == b'\r';
+        while i < end {
+            let hit = memchr::memchr3(b'"', b'\r', b'\n', &buf[i..]).map(|k| i + k);
+            // Any other byte starts a record, if none is open (inside quotes one always is).
+            if hit.is_none_or(|j| j > i) && !self.record_open && self.open(i, limit) {
+                self.scanned = i;
+                return Some(i);
+            }
+            let Some(j) = hit else {
+                i = end;
+                break;
+            };
+            i = j + 1;
+            match buf[j] {
+                b'"' if self.in_quotes => match buf.get(j + 1) {
+                    None => self.quote_pending = true,
+                    Some(b'"') => i = j + 2,
+                    Some(_) => self.in_quotes = false,
+                },
+                b'"' => {
+                    let starts_value = !self.record_open || buf[j - 1] == self.delimiter;
+                    if !self.record_open && self.open(j, limit) {
+                        self.scanned = j;
+                        return Some(j);
+                    }
+                    self.in_quotes = starts_value;
+                }
+                b'\r' => {
+                    self.breaks += 1;
+                    self.record_open &= self.in_quotes;
+                }
+                _ => {
+                    let after_cr = if j == 0 { prev_cr } else { buf[j - 1] == b'\r' };
+                    self.breaks += u64::from(!after_cr);
+                    self.record_open &= self.in_quotes;
+                }
+            }
         }
-        self.pos += n as u64;
-        Ok(n)
+        self.scanned = i;
+        None
+    }
+
+    /// A record starts at `at`. True if it is the one after `limit`, which is left for the
+    /// next chunk.
+    fn open(&mut self, at: usize, limit: usize) -> bool {
+        if self.records == limit {
+            return true;
+        }
+        self.records += 1;
+        self.record_open = true;
+        self.record_at = at;
+        self.record_line = self.breaks + 1;
+        false
     }
 }
 
-impl<R> Tracked<R> {
-    /// 1-based line of the record the csv reader says starts at `byte`;
-    /// offsets must be asked for in order. The csv reader's position is just
-    /// after the previous record's terminator (on the LF of a CRLF) and before
-    /// any blank lines it skipped, so those breaks are passed too.
-    fn line_at(&mut self, byte: u64) -> u64 {
-        self.record_start = byte;
-        let mut start = byte;
-        while let Some(&(at, len, quotes)) = self.breaks.front()
-            && at <= start
-        {
-            self.breaks.pop_front();
-            self.breaks_passed += 1;
-            self.quotes_at_record = quotes;
-            start = start.max(at + len);
-        }
-        self.breaks_passed + 1
-    }
-
-    /// Whether the record last asked for by [`Tracked::line_at`], ending at `end`, ran to the
-    /// end of the file inside a quote.
-    fn open_to_end(&self, end: u64) -> bool {
-        self.eof && end == self.pos && (self.quotes - self.quotes_at_record) % 2 == 1
-    }
-}
-
-pub struct CsvSource<R> {
-    path: PathBuf,
-    reader: csv::Reader<BufReader<Tracked<R>>>,
+/// How a chunk's records become columns.
+#[derive(Debug, Clone, Copy)]
+struct Parser {
+    delimiter: u8,
     encoding: Encoding,
     max_value_lines: u32,
-    /// Bytes passed over before the csv reader started (`skip_lines`): its offsets start there.
-    skipped: u64,
-    /// Where the next record starts (just after the last one read), to name its line if it
-    /// cannot be read.
-    next_start: u64,
-    record: csv::ByteRecord,
+    /// Fields in the header: a record with any other number is set aside.
+    width: usize,
+}
+
+/// Whole records of an export, cut from it by the reading thread, to be parsed anywhere.
+#[derive(Debug)]
+pub struct Chunk {
+    bytes: Vec<u8>,
+    /// Line breaks in the export before the chunk, and whether the byte before it was a CR
+    /// (an LF first in the chunk then ends no line of its own).
+    breaks: u64,
+    prev_cr: bool,
+    records: usize,
+    /// The chunk runs to the end of the export: its last record may end there, inside a quote.
+    last: bool,
+    parser: Parser,
+}
+
+/// A record's values: `bounds` are byte ranges in `data`.
+struct Record<'a> {
+    data: &'a [u8],
+    bounds: &'a [(usize, usize)],
+}
+
+impl<'a> Record<'a> {
+    fn len(&self) -> usize {
+        self.bounds.len()
+    }
+
+    fn fields(&self) -> impl DoubleEndedIterator<Item = &'a [u8]> + '_ {
+        self.bounds.iter().map(|&(s, e)| &self.data[s..e])
+    }
+}
+
+/// Physical lines ended in `bytes` (CRLF once), which must not start with the LF of a CRLF.
+fn breaks_in(bytes: &[u8]) -> u64 {
+    let lf = memchr::memchr_iter(b'\n', bytes).count();
+    let cr = memchr::memchr_iter(b'\r', bytes).count();
+    let crlf = memchr::memmem::find_iter(bytes, b"\r\n").count();
+    (lf + cr - crlf) as u64
+}
+
+impl Chunk {
+    /// Call `each` with every record, the line it starts on, and whether it runs to the end of
+    /// the export with an odd number of quotes (a quote left open there).
+    fn each_record(&self, mut each: impl FnMut(u64, &Record<'_>, bool)) {
+        let bytes = &self.bytes[..];
+        let delimiter = self.parser.delimiter;
+        let mut breaks = self.breaks;
+        let mut bounds: Vec<(usize, usize)> = Vec::with_capacity(self.parser.width + 1);
+        let mut parser: Option<csv_core::Reader> = None;
+        let (mut out, mut ends) = (Vec::new(), Vec::new());
+        let mut pos = 0;
+        loop {
+            while let Some(&b) = bytes.get(pos)
+                && (b == b'\r' || b == b'\n')
+            {
+                let after_cr = if pos == 0 {
+                    self.prev_cr
+                } else {
+                    bytes[pos - 1] == b'\r'
+                };
+                breaks += u64::from(b == b'\r' || !after_cr);
+                pos += 1;
+            }
+            if pos == bytes.len() {
+                return;
+            }
+            let line = breaks + 1;
+            let end = memchr::memchr2(b'\r', b'\n', &bytes[pos..]).map_or(bytes.len(), |k| pos + k);
+            let data = &bytes[pos..end];
+            if memchr::memchr(b'"', data).is_none() {
+                // No quote: the values are what lies between the delimiters.
+                bounds.clear();
+                let mut from = 0;
+                for d in memchr::memchr_iter(delimiter, data) {
+                    bounds.push((from, d));
+                    from = d + 1;
+                }
+                bounds.push((from, data.len()));
+                each(line, &Record { data, bounds: &bounds }, false);
+                pos = end;
+                continue;
+            }
+            // A quote: the csv parser reads the record, over any line breaks inside values. It
+            // starts afresh at each such record, as if after a blank line (so that a byte order
+            // mark in a record is kept, as it is when the whole export is parsed at once).
+            let csv = parser.get_or_insert_with(|| csv_core::ReaderBuilder::new().delimiter(delimiter).build());
+            csv.reset();
+            csv.read_record(b"\n", &mut [], &mut []);
+            let (mut nin, mut nout, mut nend) = (0, 0, 0);
+            loop {
+                let (res, i, o, e) = csv.read_record(&bytes[pos + nin..], &mut out[nout..], &mut ends[nend..]);
+                (nin, nout, nend) = (nin + i, nout + o, nend + e);
+                match res {
+                    // Read to the end of the chunk: the next call, with nothing, ends the record.
+                    csv_core::ReadRecordResult::InputEmpty => {}
+                    csv_core::ReadRecordResult::OutputFull => out.resize((out.len() * 2).max(4096), 0),
+                    csv_core::ReadRecordResult::OutputEndsFull => ends.resize((ends.len() * 2).max(64), 0),
+                    csv_core::ReadRecordResult::Record | csv_core::ReadRecordResult::End => break,
+                }
+            }
+            assert!(nin > 0, "the csv parser reads a record that starts with a value");
+            bounds.clear();
+            let mut from = 0;
+            for &e in &ends[..nend] {
+                bounds.push((from, e));
+                from = e;
+            }
+            let to_end =
+                self.last && pos + nin == bytes.len() && memchr::memchr_iter(b'"', &bytes[pos..]).count() % 2 == 1;
+            each(
+                line,
+                &Record {
+                    data: &out[..from],
+                    bounds: &bounds,
+                },
+                to_end,
+            );
+            breaks += breaks_in(&bytes[pos..pos + nin]);
+            pos += nin;
+        }
+    }
+
+    /// The first record's line and values, decoded for matching as a header.
+    fn first_record(&self) -> Option<(u64, Vec<String>)> {
+        let mut first = None;
+        self.each_record(|line, record, _| {
+            if first.is_none() {
+                first = Some((
+                    line,
+                    record.fields().map(|f| decode_lossy(f, self.parser.encoding)).collect(),
+                ));
+            }
+        });
+        first
+    }
+
+    /// The chunk's records as text columns, with the rows that cannot be records set aside.
+    pub fn parse(&self) -> RawBatch {
+        let Parser {
+            encoding,
+            max_value_lines,
+            width,
+            ..
+        } = self.parser;
+        // Room for every value at once: the chunk's bytes are at most the values' bytes plus
+        // delimiters, quotes and line breaks.
+        let mut builders: Vec<StringBuilder> = (0..width)
+            .map(|_| StringBuilder::with_capacity(self.records, self.bytes.len() / width.max(1) + 64))
+            .collect();
+        let mut batch = RawBatch {
+            lines: Vec::with_capacity(self.records),
+            columns: Vec::new(),
+            bad: Vec::new(),
+            encoding_issues: Vec::new(),
+            fields_1252: 0,
+        };
+        let mut scratch = String::new();
+        let lossy = |record: &Record<'_>| record.fields().map(|f| decode_lossy(f, encoding)).collect();
+        self.each_record(|line, record, to_end| {
+            if memchr::memchr2(b'\n', b'\r', record.data).is_some()
+                && let Some(kind) = unclosed_quote(record, line, to_end, max_value_lines)
+            {
+                batch.bad.push(BadRow {
+                    line,
+                    kind,
+                    fields: lossy(record),
+                });
+                return;
+            }
+            if record.len() != width {
+                let fields: Vec<String> = lossy(record);
+                let lines = 1 + fields.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
+                batch.bad.push(BadRow {
+                    line,
+                    kind: BadRowKind::Ragged {
+                        found: record.len(),
+                        expected: width,
+                        lines,
+                    },
+                    fields,
+                });
+                return;
+            }
+            if record.fields().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+                batch.bad.push(BadRow {
+                    line,
+                    kind: BadRowKind::Blank,
+                    fields: lossy(record),
+                });
+                return;
+            }
+            let row = batch.lines.len() as u32;
+            batch.lines.push(line);
+            // Almost every record is text as it stands: checked once as a whole, its values
+            // need no check of their own unless one ends inside a character.
+            let text = (encoding != Encoding::Windows1252 || record.data.is_ascii())
+                .then(|| std::str::from_utf8(record.data).ok())
+                .flatten();
+            for (i, (field, &(s, e))) in record.fields().zip(record.bounds).enumerate() {
+                if let Some(value) = text.and_then(|t| t.get(s..e)) {
+                    builders[i].append_value(value);
+                    continue;
+                }
+                match decode(field, encoding, &mut scratch) {
+                    Decoded::Borrowed(s) => builders[i].append_value(s),
+                    Decoded::Scratch { as_1252 } => {
+                        builders[i].append_value(&scratch);
+                        if as_1252 {
+                            batch.fields_1252 += 1;
+                        } else if encoding == Encoding::Utf8 {
+                            // Under `windows-1252` the value was decoded as declared: no issue.
+                            batch.encoding_issues.push(EncodingIssue {
+                                row,
+                                file_column: i as u32,
+                            });
+                        }
+                    }
+                }
+            }
+        });
+        batch.columns = builders
+            .into_iter()
+            .map(|mut b| Arc::new(b.finish()) as ArrayRef)
+            .collect();
+        batch
+    }
+
+    /// Records in the chunk, those that will be set aside included.
+    pub fn records(&self) -> usize {
+        self.records
+    }
+}
+
+/// Whether `record`, which starts on `line` and runs over line breaks, is a quote that was
+/// never closed: it ran to the end of the file still inside the quote (`to_end`), or over more
+/// lines than `max_value_lines`. Legitimate notes with line breaks (Alt+Enter in Excel, a
+/// pasted email) are shorter and closed.
+fn unclosed_quote(record: &Record<'_>, line: u64, to_end: bool, max_value_lines: u32) -> Option<BadRowKind> {
+    let mut lines: u64 = record.fields().map(breaks_in).sum();
+    if to_end && matches!(record.fields().rev().find_map(<[u8]>::last), Some(b'\n' | b'\r')) {
+        // The file's last line break ends the last hidden line; it hides no line of its own.
+        lines -= 1;
+    }
+    if !to_end && lines <= u64::from(max_value_lines) {
+        return None;
+    }
+    // The quote opened on the line where the first value with a line break starts.
+    let before: u64 = record
+        .fields()
+        .take_while(|f| memchr::memchr2(b'\n', b'\r', f).is_none())
+        .map(breaks_in)
+        .sum();
+    Some(BadRowKind::UnclosedQuote {
+        opened: line + before,
+        lines,
+        to_end,
+    })
+}
+
+/// An export being read: the header, then [`Chunk`]s of records.
+pub struct CsvSource<R> {
+    path: PathBuf,
+    inner: R,
+    sha: Fingerprint,
+    /// Bytes read from the export so far.
+    read: u64,
+    eof: bool,
+    /// Bytes read and not yet cut into a chunk. They start where a record starts, or at line
+    /// breaks before one.
+    buf: Vec<u8>,
+    /// Line breaks in the export before `buf`, and whether the byte before it was a CR.
+    breaks: u64,
+    prev_cr: bool,
+    framer: Framer,
+    /// How much to read for the next chunk: about as much as the last one held.
+    expect: usize,
+    /// The least read at once (small in tests, to cut records at every byte).
+    least_read: usize,
+    parser: Parser,
     pub header: Header,
     /// The line the header is on (1, unless lines were skipped).
     pub header_line: u64,
@@ -205,6 +487,249 @@ impl CsvSource<File> {
     pub fn open(path: &Path, table: &Table, dialect: Dialect) -> Result<Self> {
         let file = File::open(path).map_err(|e| Error::io(path, e))?;
         CsvSource::open_reader(path, file, table, dialect)
+    }
+}
+
+impl<R: Read> CsvSource<R> {
+    /// Read the header from `reader` (the contents of `path`) and match it to `table`.
+    pub fn open_reader(path: &Path, reader: R, table: &Table, dialect: Dialect) -> Result<Self> {
+        let Dialect {
+            encoding,
+            delimiter,
+            skip_lines: skip,
+            max_value_lines,
+        } = dialect;
+        let err = |line, column, kind| {
+            Error::Input(vec![InputError {
+                file: path.to_path_buf(),
+                line,
+                column,
+                kind,
+            }])
+        };
+        let mut source = CsvSource {
+            path: path.to_path_buf(),
+            inner: reader,
+            sha: Fingerprint::new(),
+            read: 0,
+            eof: false,
+            buf: Vec::new(),
+            breaks: 0,
+            prev_cr: false,
+            framer: Framer {
+                delimiter,
+                ..Framer::default()
+            },
+            expect: 256 << 10,
+            least_read: 64 << 10,
+            parser: Parser {
+                delimiter,
+                encoding,
+                max_value_lines,
+                width: 0,
+            },
+            header: Header {
+                names: Vec::new(),
+                columns: Vec::new(),
+                extra: Vec::new(),
+            },
+            header_line: 0,
+            rows_read: 0,
+        };
+        source.fill()?;
+        let head = &source.buf;
+        if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+            return Err(err(1, None, InputErrorKind::Utf16));
+        }
+        if let Some(looks_like) = not_text(head) {
+            return Err(err(1, None, InputErrorKind::NotText { looks_like }));
+        }
+        if !source.skip_lines(skip)? {
+            return Err(err(1, None, InputErrorKind::Empty));
+        }
+        // The csv parser passes over a UTF-8 byte order mark where it starts.
+        while source.buf.len() < 3 && !source.eof {
+            source.fill()?;
+        }
+        if source.buf.starts_with(b"\xEF\xBB\xBF") {
+            source.buf.drain(..3);
+        }
+        let Some((header_line, mut names)) = source.frame(1)?.and_then(|c| c.first_record()) else {
+            return Err(err(1, None, InputErrorKind::Empty));
+        };
+        if let Some(first) = names.first_mut()
+            && let Some(rest) = first.strip_prefix('\u{feff}')
+        {
+            *first = rest.to_string();
+        }
+        let header = match match_header(&names, table) {
+            Ok(header) => header,
+            Err(problems) => {
+                // A report's title above the header: say where the header is, once, rather
+                // than calling every column missing.
+                if problems.len() > 1
+                    && let Some(line) = source.header_further_down(table)
+                {
+                    return Err(err(
+                        header_line,
+                        None,
+                        InputErrorKind::HeaderFurtherDown { line, skip: line - 1 },
+                    ));
+                }
+                return Err(Error::Input(
+                    problems
+                        .into_iter()
+                        .map(|(column, kind)| InputError {
+                            file: path.to_path_buf(),
+                            line: header_line,
+                            column,
+                            kind,
+                        })
+                        .collect(),
+                ));
+            }
+        };
+        source.parser.width = header.names.len();
+        source.header = header;
+        source.header_line = header_line;
+        Ok(source)
+    }
+
+    /// The line of a record among the next few that matches `table`'s header, when the first
+    /// line did not: the real header below a title or notes.
+    fn header_further_down(&mut self, table: &Table) -> Option<u64> {
+        for _ in 0..30 {
+            let (line, names) = self.frame(1).ok()??.first_record()?;
+            if match_header(&names, table).is_ok() {
+                return Some(line);
+            }
+        }
+        None
+    }
+
+    /// Read on from the export: about as much as the next chunk will need.
+    fn fill(&mut self) -> Result<()> {
+        let want = self.expect.saturating_sub(self.buf.len()).max(self.least_read);
+        self.buf.reserve(want);
+        let from = self.buf.len();
+        let n = (&mut self.inner)
+            .take(want as u64)
+            .read_to_end(&mut self.buf)
+            .map_err(|e| Error::io(&self.path, e))?;
+        self.sha.update(&self.buf[from..]);
+        self.read += n as u64;
+        self.eof = n < want;
+        Ok(())
+    }
+
+    /// Pass over `n` physical lines (CRLF, LF or CR each end one); false if the file ends
+    /// first.
+    fn skip_lines(&mut self, n: u32) -> Result<bool> {
+        for _ in 0..n {
+            loop {
+                if let Some(k) = memchr::memchr2(b'\n', b'\r', &self.buf) {
+                    let cr = self.buf[k] == b'\r';
+                    self.buf.drain(..=k);
+                    if cr && self.buf.is_empty() && !self.eof {
+                        self.fill()?;
+                    }
+                    if cr && self.buf.first() == Some(&b'\n') {
+                        self.buf.drain(..1);
+                    }
+                    break;
+                }
+                if self.eof {
+                    return Ok(false);
+                }
+                self.buf.clear();
+                self.fill()?;
+            }
+            self.breaks += 1;
+        }
+        self.framer.breaks = self.breaks;
+        Ok(true)
+    }
+
+    /// The next chunk of up to `batch_rows` records; `None` at the end of the file.
+    pub fn next_chunk(&mut self, batch_rows: usize) -> Result<Option<Chunk>> {
+        let chunk = self.frame(batch_rows)?;
+        self.rows_read += chunk.as_ref().map_or(0, |c| c.records) as u64;
+        Ok(chunk)
+    }
+
+    /// Read the next batch; `None` at the end of the file.
+    pub fn next_batch(&mut self, batch_rows: usize) -> Result<Option<RawBatch>> {
+        Ok(self.next_chunk(batch_rows)?.map(|c| c.parse()))
+    }
+
+    fn frame(&mut self, records: usize) -> Result<Option<Chunk>> {
+        loop {
+            if let Some(at) = self.framer.scan(&self.buf, records, self.prev_cr) {
+                return Ok(Some(self.cut(at, false)));
+            }
+            if self.eof {
+                if self.framer.records == 0 {
+                    // Nothing but blank lines since the last record.
+                    self.buf.clear();
+                    return Ok(None);
+                }
+                return Ok(Some(self.cut(self.buf.len(), true)));
+            }
+            let max = MAX_RECORD_BYTES as usize;
+            if self.framer.record_open && self.buf.len() - self.framer.record_at > max {
+                return Err(Error::Input(vec![InputError {
+                    file: self.path.clone(),
+                    line: self.framer.record_line,
+                    column: None,
+                    kind: InputErrorKind::RecordTooLarge {
+                        mib: MAX_RECORD_BYTES >> 20,
+                    },
+                }]));
+            }
+            if !self.framer.record_open && self.buf.len() > max {
+                // Blank lines by the megabyte: end the chunk before them, or pass over them.
+                if self.framer.records > 0 {
+                    return Ok(Some(self.cut(self.buf.len(), false)));
+                }
+                self.cut(self.buf.len(), false);
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Cut the chunk read so far at `at`, where the scan stopped.
+    fn cut(&mut self, at: usize, last: bool) -> Chunk {
+        debug_assert_eq!(at, self.framer.scanned);
+        self.expect = at + at / 64;
+        let mut rest = Vec::with_capacity(self.expect.max(64 << 10));
+        rest.extend_from_slice(&self.buf[at..]);
+        let mut bytes = std::mem::replace(&mut self.buf, rest);
+        bytes.truncate(at);
+        let chunk = Chunk {
+            breaks: self.breaks,
+            prev_cr: self.prev_cr,
+            records: self.framer.records,
+            last,
+            parser: self.parser,
+            bytes,
+        };
+        if at > 0 {
+            self.prev_cr = chunk.bytes[at - 1] == b'\r';
+        }
+        self.breaks = self.framer.breaks;
+        self.framer.records = 0;
+        self.framer.scanned = 0;
+        chunk
+    }
+
+    /// SHA-256 of every byte read, once the last batch is read.
+    pub fn sha256(self) -> String {
+        self.sha.finish()
+    }
+
+    /// Bytes read from the export so far (all of them, once the last batch is read).
+    pub fn bytes_read(&self) -> u64 {
+        self.read
     }
 }
 
@@ -235,337 +760,6 @@ fn not_text(head: &[u8]) -> Option<Option<&'static str>> {
         .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C))
         .count();
     (sample.contains(&0) || controls * 100 > sample.len()).then_some(None)
-}
-
-/// Pass over `n` physical lines (CRLF, LF or CR each end one); returns the bytes passed over,
-/// or `None` if the file ends first.
-fn skip_lines<R: Read>(reader: &mut BufReader<R>, n: u32) -> std::io::Result<Option<u64>> {
-    let mut skipped = 0u64;
-    for _ in 0..n {
-        loop {
-            let buf = reader.fill_buf()?;
-            if buf.is_empty() {
-                return Ok(None);
-            }
-            match buf.iter().position(|&b| b == b'\n' || b == b'\r') {
-                Some(i) => {
-                    let cr = buf[i] == b'\r';
-                    reader.consume(i + 1);
-                    skipped += i as u64 + 1;
-                    if cr && reader.fill_buf()?.first() == Some(&b'\n') {
-                        reader.consume(1);
-                        skipped += 1;
-                    }
-                    break;
-                }
-                None => {
-                    let len = buf.len();
-                    reader.consume(len);
-                    skipped += len as u64;
-                }
-            }
-        }
-    }
-    Ok(Some(skipped))
-}
-
-impl<R: Read> CsvSource<R> {
-    /// Read the header from `reader` (the contents of `path`) and match it to `table`.
-    pub fn open_reader(path: &Path, reader: R, table: &Table, dialect: Dialect) -> Result<Self> {
-        let Dialect {
-            encoding,
-            delimiter,
-            skip_lines: skip,
-            max_value_lines,
-        } = dialect;
-        let err = |line, column, kind| {
-            Error::Input(vec![InputError {
-                file: path.to_path_buf(),
-                line,
-                column,
-                kind,
-            }])
-        };
-        let tracked = Tracked {
-            inner: reader,
-            sha: Fingerprint::new(),
-            breaks: VecDeque::new(),
-            breaks_passed: 0,
-            pos: 0,
-            prev_cr: false,
-            quotes: 0,
-            quotes_at_record: 0,
-            eof: false,
-            record_start: 0,
-        };
-        let mut buffered = BufReader::with_capacity(1 << 20, tracked);
-        let head = buffered.fill_buf().map_err(|e| Error::io(path, e))?;
-        if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-            return Err(err(1, None, InputErrorKind::Utf16));
-        }
-        if let Some(looks_like) = not_text(head) {
-            return Err(err(1, None, InputErrorKind::NotText { looks_like }));
-        }
-        let skipped = match skip_lines(&mut buffered, skip).map_err(|e| Error::io(path, e))? {
-            Some(bytes) => bytes,
-            None => return Err(err(1, None, InputErrorKind::Empty)),
-        };
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(delimiter)
-            .buffer_capacity(1 << 20)
-            .from_reader(buffered);
-        let mut record = csv::ByteRecord::new();
-        let got = reader
-            .read_byte_record(&mut record)
-            .map_err(|e| err(1, None, InputErrorKind::Csv(e)))?;
-        if !got {
-            return Err(err(1, None, InputErrorKind::Empty));
-        }
-        let byte = record.position().map_or(0, |p| p.byte()) + skipped;
-        let header_line = reader.get_mut().get_mut().line_at(byte);
-        let mut names: Vec<String> = record.iter().map(|f| decode_lossy(f, encoding)).collect();
-        if let Some(first) = names.first_mut()
-            && let Some(rest) = first.strip_prefix('\u{feff}')
-        {
-            *first = rest.to_string();
-        }
-        let header = match match_header(&names, table) {
-            Ok(header) => header,
-            Err(problems) => {
-                // A report's title above the header: say where the header is, once, rather
-                // than calling every column missing.
-                if problems.len() > 1
-                    && let Some(line) = header_further_down(&mut reader, &mut record, table, encoding, skipped)
-                {
-                    return Err(err(
-                        header_line,
-                        None,
-                        InputErrorKind::HeaderFurtherDown { line, skip: line - 1 },
-                    ));
-                }
-                return Err(Error::Input(
-                    problems
-                        .into_iter()
-                        .map(|(column, kind)| InputError {
-                            file: path.to_path_buf(),
-                            line: header_line,
-                            column,
-                            kind,
-                        })
-                        .collect(),
-                ));
-            }
-        };
-        let next_start = reader.position().byte() + skipped;
-        Ok(CsvSource {
-            path: path.to_path_buf(),
-            reader,
-            encoding,
-            max_value_lines,
-            skipped,
-            next_start,
-            record,
-            header,
-            header_line,
-            rows_read: 0,
-        })
-    }
-
-    /// SHA-256 of every byte read, once the last batch is read.
-    pub fn sha256(self) -> String {
-        self.reader.into_inner().into_inner().sha.finish()
-    }
-
-    /// Bytes read from the export so far (all of them, once the last batch is read).
-    pub fn bytes_read(&self) -> u64 {
-        self.reader.get_ref().get_ref().pos
-    }
-
-    /// Read the next batch; `None` at the end of the file.
-    pub fn next_batch(&mut self, batch_rows: usize) -> Result<Option<RawBatch>> {
-        let width = self.header.names.len();
-        let mut builders: Vec<StringBuilder> = (0..width)
-            .map(|_| StringBuilder::with_capacity(batch_rows, batch_rows * 16))
-            .collect();
-        let mut batch = RawBatch {
-            lines: Vec::with_capacity(batch_rows),
-            columns: Vec::new(),
-            bad: Vec::new(),
-            encoding_issues: Vec::new(),
-            fields_1252: 0,
-        };
-        let mut scratch = String::new();
-        let mut records = 0;
-        while records < batch_rows {
-            let more = match self.reader.read_byte_record(&mut self.record) {
-                Ok(more) => more,
-                Err(e) => {
-                    let start = self.next_start;
-                    let tracked = self.reader.get_mut().get_mut();
-                    let (line, kind) = match e.kind() {
-                        csv::ErrorKind::Io(io) if io.get_ref().is_some_and(|e| e.is::<RecordTooLarge>()) => (
-                            tracked.line_at(start),
-                            InputErrorKind::RecordTooLarge {
-                                mib: MAX_RECORD_BYTES >> 20,
-                            },
-                        ),
-                        _ => (
-                            e.position().map_or_else(|| tracked.line_at(start), |p| p.line()),
-                            InputErrorKind::Csv(e),
-                        ),
-                    };
-                    return Err(Error::Input(vec![InputError {
-                        file: self.path.clone(),
-                        line,
-                        column: None,
-                        kind,
-                    }]));
-                }
-            };
-            if !more {
-                break;
-            }
-            let start = self.next_start;
-            self.next_start = self.reader.position().byte() + self.skipped;
-            records += 1;
-            self.rows_read += 1;
-            let byte = self.record.position().map_or(start, |p| p.byte() + self.skipped);
-            let line = self.reader.get_mut().get_mut().line_at(byte);
-            if memchr::memchr2(b'\n', b'\r', self.record.as_slice()).is_some()
-                && let Some(kind) = self.unclosed_quote(line)
-            {
-                let fields = self.record.iter().map(|f| decode_lossy(f, self.encoding)).collect();
-                batch.bad.push(BadRow { line, kind, fields });
-                continue;
-            }
-            if self.record.len() != width {
-                let fields: Vec<String> = self.record.iter().map(|f| decode_lossy(f, self.encoding)).collect();
-                let lines = 1 + fields.iter().map(|f| f.matches('\n').count() as u64).sum::<u64>();
-                batch.bad.push(BadRow {
-                    line,
-                    kind: BadRowKind::Ragged {
-                        found: self.record.len(),
-                        expected: width,
-                        lines,
-                    },
-                    fields,
-                });
-                continue;
-            }
-            if self.record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-                let fields = self.record.iter().map(|f| decode_lossy(f, self.encoding)).collect();
-                batch.bad.push(BadRow {
-                    line,
-                    kind: BadRowKind::Blank,
-                    fields,
-                });
-                continue;
-            }
-            let row = batch.lines.len() as u32;
-            batch.lines.push(line);
-            // Almost every record is text as it stands: checked once as a whole, its fields
-            // need no check of their own.
-            let record = std::mem::take(&mut self.record);
-            let record = match csv::StringRecord::from_byte_record(record) {
-                Ok(text) if self.encoding != Encoding::Windows1252 || text.as_slice().is_ascii() => {
-                    for (builder, field) in builders.iter_mut().zip(text.iter()) {
-                        builder.append_value(field);
-                    }
-                    self.record = text.into_byte_record();
-                    continue;
-                }
-                Ok(text) => text.into_byte_record(),
-                Err(e) => e.into_byte_record(),
-            };
-            self.record = record;
-            for (i, field) in self.record.iter().enumerate() {
-                match decode(field, self.encoding, &mut scratch) {
-                    Decoded::Borrowed(s) => builders[i].append_value(s),
-                    Decoded::Scratch { as_1252 } => {
-                        builders[i].append_value(&scratch);
-                        if as_1252 {
-                            batch.fields_1252 += 1;
-                        } else if self.encoding == Encoding::Utf8 {
-                            // Under `windows-1252` the value was decoded as declared: no issue.
-                            batch.encoding_issues.push(EncodingIssue {
-                                row,
-                                file_column: i as u32,
-                            });
-                        }
-                    }
-                }
-            }
-        }
-        if records == 0 {
-            return Ok(None);
-        }
-        batch.columns = builders
-            .into_iter()
-            .map(|mut b| Arc::new(b.finish()) as ArrayRef)
-            .collect();
-        Ok(Some(batch))
-    }
-}
-
-impl<R: Read> CsvSource<R> {
-    /// Whether the record just read, which starts on `line` and runs over line breaks, is a
-    /// quote that was never closed: it ran to the end of the file still inside the quote, or
-    /// over more lines than `max_value_lines`. Legitimate notes with line breaks (Alt+Enter in
-    /// Excel, a pasted email) are shorter and closed.
-    fn unclosed_quote(&self, line: u64) -> Option<BadRowKind> {
-        let breaks = |f: &[u8]| {
-            let lf = memchr::memchr_iter(b'\n', f).count();
-            let cr = memchr::memchr_iter(b'\r', f).count();
-            let crlf = memchr::memmem::find_iter(f, b"\r\n").count();
-            (lf + cr - crlf) as u64
-        };
-        let mut lines: u64 = self.record.iter().map(breaks).sum();
-        let end = self.reader.position().byte() + self.skipped;
-        let to_end = self.reader.get_ref().get_ref().open_to_end(end);
-        if to_end && matches!(self.record.as_slice().last(), Some(b'\n' | b'\r')) {
-            // The file's last line break ends the last hidden line; it hides no line of its own.
-            lines -= 1;
-        }
-        if !to_end && lines <= u64::from(self.max_value_lines) {
-            return None;
-        }
-        // The quote opened on the line where the first value with a line break starts.
-        let before: u64 = self
-            .record
-            .iter()
-            .take_while(|f| memchr::memchr2(b'\n', b'\r', f).is_none())
-            .map(breaks)
-            .sum();
-        Some(BadRowKind::UnclosedQuote {
-            opened: line + before,
-            lines,
-            to_end,
-        })
-    }
-}
-
-/// The line of a record among the next few that matches `table`'s header, when the first
-/// line did not: the real header below a title or notes.
-fn header_further_down<R: Read>(
-    reader: &mut csv::Reader<BufReader<Tracked<R>>>,
-    record: &mut csv::ByteRecord,
-    table: &Table,
-    encoding: Encoding,
-    skipped: u64,
-) -> Option<u64> {
-    for _ in 0..30 {
-        if !reader.read_byte_record(record).ok()? {
-            return None;
-        }
-        let names: Vec<String> = record.iter().map(|f| decode_lossy(f, encoding)).collect();
-        if match_header(&names, table).is_ok() {
-            let byte = record.position().map_or(0, |p| p.byte()) + skipped;
-            return Some(reader.get_mut().get_mut().line_at(byte));
-        }
-    }
-    None
 }
 
 enum Decoded<'a> {
@@ -609,6 +803,83 @@ fn decode_lossy(bytes: &[u8], encoding: Encoding) -> String {
 mod tests {
     use super::*;
     use crate::source::normalise_header;
+    use proptest::prelude::*;
+
+    /// Every record after the first, with its line, as the csv crate reads `bytes` in one pass.
+    fn by_the_csv_crate(bytes: &[u8]) -> Vec<(u64, Vec<Vec<u8>>)> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes);
+        let mut out = Vec::new();
+        let mut record = csv::ByteRecord::new();
+        while reader.read_byte_record(&mut record).expect("bytes in memory") {
+            // The record's position is before any blank lines the reader passed over.
+            let mut at = record.position().expect("a position").byte() as usize;
+            while matches!(bytes.get(at), Some(b'\r' | b'\n')) {
+                at += 1;
+            }
+            let before = &bytes[..at];
+            let line = 1 + breaks_in(before);
+            out.push((line, record.iter().map(<[u8]>::to_vec).collect()));
+        }
+        out.remove(0);
+        out
+    }
+
+    /// The same, cut into chunks of `batch_rows` records read `least_read` bytes at a time.
+    fn by_chunks(bytes: &[u8], batch_rows: usize, least_read: usize) -> Vec<(u64, Vec<Vec<u8>>)> {
+        use crate::model::table::{Column, ColumnType};
+        let table = Table {
+            name: "t".into(),
+            description: String::new(),
+            columns: vec![Column {
+                name: "a".into(),
+                header: "a".into(),
+                aliases: Vec::new(),
+                ty: ColumnType::Text,
+                optional: false,
+                required: false,
+            }],
+            key: Vec::new(),
+            schema: Arc::new(datafusion::common::DFSchema::empty()),
+            pack: String::new(),
+        };
+        let mut source =
+            CsvSource::open_reader(Path::new("t.csv"), bytes, &table, Dialect::default()).expect("the header is `a`");
+        source.least_read = least_read;
+        source.expect = 0;
+        let mut out = Vec::new();
+        while let Some(chunk) = source.next_chunk(batch_rows).expect("bytes in memory") {
+            let mut records = 0;
+            chunk.each_record(|line, record, _| {
+                records += 1;
+                out.push((line, record.fields().map(<[u8]>::to_vec).collect()));
+            });
+            assert_eq!(records, chunk.records, "the framer counts the records the parser finds");
+            assert!(chunk.last || records == batch_rows, "only the last chunk is short");
+        }
+        assert_eq!(source.rows_read, out.len() as u64);
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// Cut anywhere, read in any sizes, the records and their lines are the csv crate's.
+        #[test]
+        fn chunks_read_as_the_csv_crate_reads(
+            body in proptest::collection::vec(
+                prop_oneof![Just(b'a'), Just(b','), Just(b'"'), Just(b'\r'), Just(b'\n'), Just(b' '), Just(0xEF), Just(0xBB), Just(0xBF)],
+                0..60,
+            ),
+            batch_rows in 1usize..4,
+            least_read in 1usize..9,
+        ) {
+            let mut bytes = b"a\r\n".to_vec();
+            bytes.extend_from_slice(&body);
+            prop_assert_eq!(by_chunks(&bytes, batch_rows, least_read), by_the_csv_crate(&bytes));
+        }
+    }
 
     #[test]
     fn header_normalisation_ignores_case_spacing_and_punctuation() {

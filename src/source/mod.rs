@@ -220,14 +220,53 @@ pub struct Ingested {
     pub time: std::time::Duration,
 }
 
-impl Batches {
-    pub fn next_batch(&mut self, batch_rows: usize) -> crate::model::error::Result<Option<held::Batch>> {
-        match self {
-            Batches::File(source) => Ok(source.next_batch(batch_rows)?.map(|raw| held::Batch {
+/// The next batch of an export, as the reading thread hands it on: ready, or being parsed on
+/// the pool (with the time parsing took).
+enum Next {
+    Parsing(std::sync::mpsc::Receiver<(held::Batch, std::time::Duration)>),
+    Ready(held::Batch),
+}
+
+impl Next {
+    /// Parse `chunk` on the pool, as soon as a thread is free.
+    fn parse(chunk: csv::Chunk) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        rayon::spawn(move || {
+            let started = std::time::Instant::now();
+            let raw = chunk.parse();
+            let batch = held::Batch {
                 raw,
                 changes: Vec::new(),
+            };
+            // Nothing receives it only when the run has stopped on an error.
+            let _ = tx.send((batch, started.elapsed()));
+        });
+        Next::Parsing(rx)
+    }
+
+    /// The batch, once parsed, and the time parsing it took.
+    fn wait(self) -> (held::Batch, std::time::Duration) {
+        let rx = match self {
+            Next::Parsing(rx) => rx,
+            Next::Ready(batch) => return (batch, std::time::Duration::ZERO),
+        };
+        rx.recv()
+            .expect("parsing a chunk of CSV cannot panic, so it always sends its batch")
+    }
+}
+
+impl Batches {
+    /// The next batch; an export's chunks are parsed on the pool (`parse_on_pool`) or on this thread.
+    fn next(&mut self, batch_rows: usize, parse_on_pool: bool) -> crate::model::error::Result<Option<Next>> {
+        match self {
+            Batches::File(source) => Ok(source.next_chunk(batch_rows)?.map(|chunk| match parse_on_pool {
+                true => Next::parse(chunk),
+                false => Next::Ready(held::Batch {
+                    raw: chunk.parse(),
+                    changes: Vec::new(),
+                }),
             })),
-            Batches::Held { reader, .. } => reader.next_batch(),
+            Batches::Held { reader, .. } => Ok(reader.next_batch()?.map(Next::Ready)),
         }
     }
 
@@ -251,19 +290,25 @@ impl Batches {
 
 impl Batches {
     /// Read every batch on a thread of its own and hand them to `each` in order, a few per core
-    /// at a time (so `each` can work on them in parallel while the next are read). Returns what
-    /// reading found. An error stops the reading and is returned as it was raised.
+    /// at a time (so `each` can work on them in parallel while the next are read). The reading
+    /// thread cuts an export into chunks of records and has the pool parse them while `each`
+    /// works, so no core waits on the reading. Returns what reading found (its time: the
+    /// reading thread's and the parsing's). An error stops the reading and is returned as it
+    /// was raised. Called on a thread of the pool (runs started in parallel, as `cleanse test`
+    /// does), the reading thread parses too: waiting here for the pool could hold the very
+    /// threads the parsing needs.
     pub fn stream(
         mut self,
         batch_rows: usize,
         mut each: impl FnMut(Vec<held::Batch>) -> crate::model::error::Result<()>,
     ) -> crate::model::error::Result<Ingested> {
         let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        let parse_on_pool = rayon::current_thread_index().is_none();
         let reader = std::thread::spawn(move || {
             let mut time = std::time::Duration::ZERO;
             loop {
                 let t = std::time::Instant::now();
-                let next = self.next_batch(batch_rows);
+                let next = self.next(batch_rows, parse_on_pool);
                 time += t.elapsed();
                 let more = matches!(next, Ok(Some(_)));
                 if next.transpose().is_some_and(|b| tx.send(b).is_err()) || !more {
@@ -273,11 +318,14 @@ impl Batches {
             self.finish(time)
         });
         let group = rayon::current_num_threads().max(1) * 2;
+        let mut parsing = std::time::Duration::ZERO;
         let result = (|| {
             loop {
                 let mut got = Vec::with_capacity(group);
-                for b in rx.iter().take(group) {
-                    got.push(b?);
+                for next in rx.iter().take(group) {
+                    let (batch, took) = next?.wait();
+                    parsing += took;
+                    got.push(batch);
                 }
                 if got.is_empty() {
                     return Ok(());
@@ -289,6 +337,9 @@ impl Batches {
         drop(rx);
         // A panic on the reader thread is a bug already reported on stderr: carry it on, as is.
         let ingested = reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        result.map(|()| ingested)
+        result.map(|()| Ingested {
+            time: ingested.time + parsing,
+            ..ingested
+        })
     }
 }
