@@ -40,21 +40,26 @@ impl Severity {
     }
 }
 
+/// A code list's index.
+pub type CodeMap = HashMap<String, u32, foldhash::fast::RandomState>;
+
 /// A named list of allowed codes, with the lookups typing needs.
 #[derive(Debug)]
 pub struct CodeList {
     pub name: String,
     pub codes: Vec<String>,
-    /// Each code as written, to its index in `codes`.
-    pub exact: HashMap<String, u32>,
+    /// Each code as written, to its index in `codes`. Looked up for every value of a code
+    /// column, so hashed with foldhash rather than SipHash (no untrusted keys: the codes are
+    /// the pack's).
+    pub exact: CodeMap,
     /// Normalised form (see [`values::normalise_code`]) to index in `codes`.
-    pub loose: HashMap<String, u32>,
+    pub loose: CodeMap,
 }
 
 impl CodeList {
     pub fn new(name: String, codes: Vec<String>) -> Self {
-        let mut loose = HashMap::new();
-        let mut exact = HashMap::new();
+        let mut loose = CodeMap::default();
+        let mut exact = CodeMap::default();
         let mut buf = String::new();
         for (i, c) in codes.iter().enumerate() {
             exact.entry(c.clone()).or_insert(i as u32);

@@ -15,6 +15,7 @@
 
 use std::fs::File;
 use std::io::Read;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -240,8 +241,8 @@ fn breaks_in(bytes: &[u8]) -> u64 {
 
 impl Chunk {
     /// Call `each` with every record, the line it starts on, and whether it runs to the end of
-    /// the export with an odd number of quotes (a quote left open there).
-    fn each_record(&self, mut each: impl FnMut(u64, &Record<'_>, bool)) {
+    /// the export with an odd number of quotes (a quote left open there), until it says stop.
+    fn each_record(&self, mut each: impl FnMut(u64, &Record<'_>, bool) -> ControlFlow<()>) {
         let bytes = &self.bytes[..];
         let delimiter = self.parser.delimiter;
         let mut breaks = self.breaks;
@@ -276,7 +277,9 @@ impl Chunk {
                     from = d + 1;
                 }
                 bounds.push((from, data.len()));
-                each(line, &Record { data, bounds: &bounds }, false);
+                if each(line, &Record { data, bounds: &bounds }, false).is_break() {
+                    return;
+                }
                 pos = end;
                 continue;
             }
@@ -307,7 +310,7 @@ impl Chunk {
             }
             let to_end =
                 self.last && pos + nin == bytes.len() && memchr::memchr_iter(b'"', &bytes[pos..]).count() % 2 == 1;
-            each(
+            let flow = each(
                 line,
                 &Record {
                     data: &out[..from],
@@ -315,6 +318,9 @@ impl Chunk {
                 },
                 to_end,
             );
+            if flow.is_break() {
+                return;
+            }
             breaks += breaks_in(&bytes[pos..pos + nin]);
             pos += nin;
         }
@@ -324,14 +330,39 @@ impl Chunk {
     fn first_record(&self) -> Option<(u64, Vec<String>)> {
         let mut first = None;
         self.each_record(|line, record, _| {
-            if first.is_none() {
-                first = Some((
-                    line,
-                    record.fields().map(|f| decode_lossy(f, self.parser.encoding)).collect(),
-                ));
-            }
+            first = Some((
+                line,
+                record.fields().map(|f| decode_lossy(f, self.parser.encoding)).collect(),
+            ));
+            ControlFlow::Break(())
         });
         first
+    }
+
+    /// Room to make for each column's values: measured on the first records, so that a column
+    /// is neither copied as it grows nor left mostly empty (a batch's text is held until its
+    /// rows are written).
+    fn value_bytes(&self) -> Vec<usize> {
+        const SAMPLE: usize = 64;
+        let width = self.parser.width;
+        let mut bytes = vec![0; width];
+        let mut sampled = 0;
+        self.each_record(|_, record, _| {
+            if record.len() == width {
+                bytes.iter_mut().zip(record.bounds).for_each(|(b, (s, e))| *b += e - s);
+                sampled += 1;
+            }
+            if sampled == SAMPLE {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        let records = self.records.max(1);
+        bytes
+            .into_iter()
+            .map(|b| (b * records).div_ceil(sampled.max(1)) * 17 / 16 + 64)
+            .collect()
     }
 
     /// The chunk's records as text columns, with the rows that cannot be records set aside.
@@ -342,10 +373,10 @@ impl Chunk {
             width,
             ..
         } = self.parser;
-        // Room for every value at once: the chunk's bytes are at most the values' bytes plus
-        // delimiters, quotes and line breaks.
-        let mut builders: Vec<StringBuilder> = (0..width)
-            .map(|_| StringBuilder::with_capacity(self.records, self.bytes.len() / width.max(1) + 64))
+        let mut builders: Vec<StringBuilder> = self
+            .value_bytes()
+            .into_iter()
+            .map(|bytes| StringBuilder::with_capacity(self.records, bytes))
             .collect();
         let mut batch = RawBatch {
             lines: Vec::with_capacity(self.records),
@@ -365,7 +396,7 @@ impl Chunk {
                     kind,
                     fields: lossy(record),
                 });
-                return;
+                return ControlFlow::Continue(());
             }
             if record.len() != width {
                 let fields: Vec<String> = lossy(record);
@@ -379,7 +410,7 @@ impl Chunk {
                     },
                     fields,
                 });
-                return;
+                return ControlFlow::Continue(());
             }
             if record.fields().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
                 batch.bad.push(BadRow {
@@ -387,7 +418,7 @@ impl Chunk {
                     kind: BadRowKind::Blank,
                     fields: lossy(record),
                 });
-                return;
+                return ControlFlow::Continue(());
             }
             let row = batch.lines.len() as u32;
             batch.lines.push(line);
@@ -417,6 +448,7 @@ impl Chunk {
                     }
                 }
             }
+            ControlFlow::Continue(())
         });
         batch.columns = builders
             .into_iter()
@@ -855,6 +887,7 @@ mod tests {
             chunk.each_record(|line, record, _| {
                 records += 1;
                 out.push((line, record.fields().map(<[u8]>::to_vec).collect()));
+                ControlFlow::Continue(())
             });
             assert_eq!(records, chunk.records, "the framer counts the records the parser finds");
             assert!(chunk.last || records == batch_rows, "only the last chunk is short");
