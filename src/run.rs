@@ -57,6 +57,19 @@ pub struct RunOutcome {
 }
 
 /// Run the configuration `opts` names: validate it and its packs, then check its exports.
+/// What the binary's allocator does to hand freed memory back to the system, if it holds on
+/// to it (set once, by `main`). Called between the stages of a run: pages a stage freed on a
+/// thread of the pool stay with that thread until it allocates again, and the pool sits idle
+/// while the rules over whole tables run.
+pub static RELEASE_MEMORY: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+fn release_memory() {
+    if let Some(release) = RELEASE_MEMORY.get() {
+        rayon::broadcast(|_| release());
+        release();
+    }
+}
+
 pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let t0 = Instant::now();
     let config = Config::load(&opts.config).map_err(Error::Rules)?;
@@ -114,6 +127,7 @@ fn run_loaded(
         opts.batch_rows,
     )?;
     timings.insert("load_ms".to_string(), t.elapsed().as_millis() as u64);
+    release_memory();
     let t = Instant::now();
     // Spilled sorts go in the run's staging folder, and go with it.
     let spill = staging.path(".spill");
@@ -125,6 +139,7 @@ fn run_loaded(
     let mut related = relate::relate(set, reads, projections, opts.batch_rows, &memory)?;
     std::fs::remove_dir_all(&spill).map_err(|e| Error::io(&spill, e))?;
     timings.insert("relate_ms".to_string(), t.elapsed().as_millis() as u64);
+    release_memory();
     let t = Instant::now();
     let mut people = people::dedupe(set, &parts, records)?;
     timings.insert("dedupe_ms".to_string(), t.elapsed().as_millis() as u64);
