@@ -27,70 +27,6 @@ use crate::model::error::{Error, InputError, InputErrorKind, Result};
 use crate::model::table::Table;
 use crate::source::{BadRow, BadRowKind, EncodingIssue, Header, RawBatch, match_header};
 use crate::spec::config::{Dialect, Encoding};
-/// SHA-256 of a stream, hashed on a thread of its own: hashing was a tenth of the reading
-/// thread's time, and that thread bounds a large run's wall time. Bytes go over in 1 MiB
-/// chunks.
-pub struct Fingerprint {
-    pending: Vec<u8>,
-    hasher: Hasher,
-}
-
-enum Hasher {
-    Thread(std::sync::mpsc::SyncSender<Vec<u8>>, std::thread::JoinHandle<String>),
-    /// The system refused a thread: hashed as read.
-    Here(Sha256),
-}
-
-const FINGERPRINT_CHUNK: usize = 1 << 20;
-
-impl Fingerprint {
-    fn new() -> Self {
-        let (send, receive) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
-        let thread = std::thread::Builder::new()
-            .name("cleanse-sha256".to_string())
-            .spawn(move || {
-                let mut sha = Sha256::new();
-                for chunk in receive {
-                    sha.update(&chunk);
-                }
-                crate::model::digest::hex(&sha.finalize())
-            });
-        Fingerprint {
-            pending: Vec::new(),
-            hasher: match thread {
-                Ok(t) => Hasher::Thread(send, t),
-                Err(_) => Hasher::Here(Sha256::new()),
-            },
-        }
-    }
-
-    fn update(&mut self, bytes: &[u8]) {
-        match &mut self.hasher {
-            Hasher::Here(sha) => sha.update(bytes),
-            Hasher::Thread(send, _) => {
-                self.pending.extend_from_slice(bytes);
-                if self.pending.len() >= FINGERPRINT_CHUNK {
-                    let full = std::mem::replace(&mut self.pending, Vec::with_capacity(FINGERPRINT_CHUNK));
-                    // The thread stops only when this side hangs up, so the send cannot fail.
-                    let _ = send.send(full);
-                }
-            }
-        }
-    }
-
-    /// The hex digest of every byte given.
-    fn finish(self) -> String {
-        match self.hasher {
-            Hasher::Thread(send, thread) => {
-                let _ = send.send(self.pending);
-                drop(send);
-                thread.join().expect("hashing bytes cannot panic")
-            }
-            Hasher::Here(sha) => crate::model::digest::hex(&sha.finalize()),
-        }
-    }
-}
-
 /// The largest record read: a thousand times a long note, and far more than any real case
 /// record. A quote that never closes in a large export would otherwise make one record of
 /// the rest of the file, all in memory.
@@ -493,7 +429,9 @@ fn unclosed_quote(record: &Record<'_>, line: u64, to_end: bool, max_value_lines:
 pub struct CsvSource<R> {
     path: PathBuf,
     inner: R,
-    sha: Fingerprint,
+    /// SHA-256 of the bytes read: the reading thread has time to spare now that parsing is
+    /// done on the pool.
+    sha: Sha256,
     /// Bytes read from the export so far.
     read: u64,
     eof: bool,
@@ -542,7 +480,7 @@ impl<R: Read> CsvSource<R> {
         let mut source = CsvSource {
             path: path.to_path_buf(),
             inner: reader,
-            sha: Fingerprint::new(),
+            sha: Sha256::new(),
             read: 0,
             eof: false,
             buf: Vec::new(),
@@ -756,7 +694,7 @@ impl<R: Read> CsvSource<R> {
 
     /// SHA-256 of every byte read, once the last batch is read.
     pub fn sha256(self) -> String {
-        self.sha.finish()
+        crate::model::digest::hex(&self.sha.finalize())
     }
 
     /// Bytes read from the export so far (all of them, once the last batch is read).

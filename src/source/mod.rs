@@ -201,6 +201,10 @@ pub fn match_header(
 
 /// An export's batches as routing reads them: straight from the file, or held since the run's
 /// one pass over it (see [`held`]).
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one per export per stage: boxing would save nothing that matters"
+)]
 pub enum Batches {
     File(CsvSource<std::fs::File>),
     Held {
