@@ -52,8 +52,9 @@
 //! - [`kinds`]: rule kinds, one file each, registered in one list; [`kinds::REGISTRY`] is
 //!   what the loader is handed (rule kinds and correction kinds).
 //! - [`source`]: read an export as text batches; set aside rows that are not records, never
-//!   drop them; hold an export's batches between the stages of a run ([`source::held`]). The
-//!   one seam where readers of other formats plug in.
+//!   drop them; hold an export's batches between the stages of a run ([`source::held`]). One
+//!   thread reads an export and cuts it into chunks of whole records; the pool parses them
+//!   ([`source::csv`]). The one seam where readers of other formats plug in.
 //! - [`output`]: [`output::sheet`] writes CSV so that no value runs as a spreadsheet formula;
 //!   [`output::sinks`] writes `exceptions.csv` and `changes.csv` with their counts;
 //!   [`output::report`] writes `run.json` and the manager's summaries ([`output::summary_html`]
