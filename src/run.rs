@@ -65,7 +65,12 @@ pub static RELEASE_MEMORY: std::sync::OnceLock<fn()> = std::sync::OnceLock::new(
 
 fn release_memory() {
     if let Some(release) = RELEASE_MEMORY.get() {
-        rayon::broadcast(|_| release());
+        // On a thread of the pool (runs started in parallel, as `cleanse test` does), a
+        // broadcast would wait for the pool from inside it, running other runs meanwhile, each
+        // broadcasting in turn, until the stack overflows.
+        if rayon::current_thread_index().is_none() {
+            rayon::broadcast(|_| release());
+        }
         release();
     }
 }

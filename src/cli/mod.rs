@@ -485,7 +485,7 @@ pub fn render_error(e: &Error, color: bool) -> String {
     match e {
         Error::Rules(diags) => crate::model::diag::render(diags, color),
         Error::Input(problems) => problems.iter().map(|p| format!("error: {p}\n")).collect(),
-        Error::Rule { .. } | Error::Io { .. } | Error::Csv { .. } | Error::History { .. } | Error::Refused { .. } => {
+        Error::Rule { .. } | Error::Io { .. } | Error::History { .. } | Error::Refused { .. } => {
             format!("error: {e}\n")
         }
     }

@@ -52,15 +52,6 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// An output that could not be written as CSV for a reason other than the operating system
-    /// refusing (that is [`Error::Io`]); the csv error keeps its position.
-    #[error("{}: {source}", path.display())]
-    Csv {
-        path: PathBuf,
-        #[source]
-        source: csv::Error,
-    },
-
     /// A file or folder of the history (`OUT/history/`) that does not read, or cannot be kept,
     /// as Cleanse writes it: damaged, truncated, or put there by hand.
     #[error("{}: {problem}", path.display())]
@@ -77,19 +68,6 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
-        }
-    }
-
-    /// A csv writer's error on `path`: the operating system's own error when it is one (its
-    /// kind kept), else the csv error itself (its position kept).
-    pub fn csv(path: impl Into<PathBuf>, source: csv::Error) -> Self {
-        let path = path.into();
-        if !source.is_io_error() {
-            return Error::Csv { path, source };
-        }
-        match source.into_kind() {
-            csv::ErrorKind::Io(source) => Error::Io { path, source },
-            _ => unreachable!("csv::Error::is_io_error guarantees ErrorKind::Io"),
         }
     }
 
@@ -178,10 +156,6 @@ pub enum InputErrorKind {
     },
     #[error("the file is UTF-16 encoded; export it as UTF-8 or Windows-1252 (CSV UTF-8 in Excel's Save As)")]
     Utf16,
-    /// The csv reader failed part way (the operating system refused a read, say): the csv error,
-    /// with its kind and (where it has one) its position.
-    #[error("could not read CSV: {0}")]
-    Csv(#[source] csv::Error),
     #[error("this is not a text file{}; export the table as CSV (in Excel: File, Save As, CSV UTF-8)", looks_like.map(|w| format!(": it looks like {w}")).unwrap_or_default())]
     NotText { looks_like: Option<&'static str> },
     #[error(

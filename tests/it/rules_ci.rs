@@ -213,3 +213,17 @@ fn the_kind_fixtures_load_and_their_examples_hold() {
     assert!(out.stdout.contains("test result: ok."), "{}", out.stdout);
     assert!(!out.stdout.contains(" 0 passed"), "{}", out.stdout);
 }
+
+#[test]
+fn the_shipped_packs_pass_their_own_examples_with_the_binary() {
+    // The binary on the shipped packs, as a council's CI runs it: the examples run in parallel on
+    // the pool, each a small run (what once overflowed the stack when a run waited for the
+    // pool from inside it).
+    let dir = council();
+    let out = dir
+        .cleanse()
+        .args(["test", concat!(env!("CARGO_MANIFEST_DIR"), "/rules")])
+        .output()
+        .expect_code(0);
+    assert!(out.stdout.contains("0 failed"), "{}", out.stdout);
+}
