@@ -56,7 +56,6 @@ pub struct RunOutcome {
     pub report: RunReport,
 }
 
-/// Run the configuration `opts` names: validate it and its packs, then check its exports.
 /// What the binary's allocator does to hand freed memory back to the system, if it holds on
 /// to it (set once, by `main`). Called between the stages of a run: pages a stage freed on a
 /// thread of the pool stay with that thread until it allocates again, and the pool sits idle
@@ -75,6 +74,7 @@ fn release_memory() {
     }
 }
 
+/// Run the configuration `opts` names: validate it and its packs, then check its exports.
 pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     let t0 = Instant::now();
     let config = Config::load(&opts.config).map_err(Error::Rules)?;

@@ -828,6 +828,12 @@ mod tests {
                 ControlFlow::Continue(())
             });
             assert_eq!(records, chunk.records, "the framer counts the records the parser finds");
+            let raw = chunk.parse();
+            assert_eq!(
+                raw.lines.len() + raw.bad.len(),
+                records,
+                "every record is a row or set aside"
+            );
             assert!(chunk.last || records == batch_rows, "only the last chunk is short");
         }
         assert_eq!(source.rows_read, out.len() as u64);
