@@ -227,7 +227,7 @@ pub struct Ingested {
 /// The next batch of an export, as the reading thread hands it on: ready, or being parsed on
 /// the pool (with the time parsing took).
 enum Next {
-    Parsing(std::sync::mpsc::Receiver<(held::Batch, std::time::Duration)>),
+    Parsing(std::sync::mpsc::Receiver<std::thread::Result<(held::Batch, std::time::Duration)>>),
     Ready(held::Batch),
 }
 
@@ -236,14 +236,19 @@ impl Next {
     fn parse(chunk: csv::Chunk) -> Self {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         rayon::spawn(move || {
-            let started = std::time::Instant::now();
-            let raw = chunk.parse();
-            let batch = held::Batch {
-                raw,
-                changes: Vec::new(),
-            };
+            // A panic is sent on rather than left to rayon, which would abort the process: the
+            // run carries it on where it waits for this batch.
+            let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let started = std::time::Instant::now();
+                let raw = chunk.parse();
+                let batch = held::Batch {
+                    raw,
+                    changes: Vec::new(),
+                };
+                (batch, started.elapsed())
+            }));
             // Nothing receives it only when the run has stopped on an error.
-            let _ = tx.send((batch, started.elapsed()));
+            let _ = tx.send(parsed);
         });
         Next::Parsing(rx)
     }
@@ -255,7 +260,8 @@ impl Next {
             Next::Ready(batch) => return (batch, std::time::Duration::ZERO),
         };
         rx.recv()
-            .expect("parsing a chunk of CSV cannot panic, so it always sends its batch")
+            .expect("the parsing job always sends, even when it panics")
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
 }
 
