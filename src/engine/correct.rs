@@ -134,5 +134,6 @@ fn originals(
         bad: Vec::new(),
         encoding_issues: Vec::new(),
         fields_1252: 0,
+        verbatim: None,
     }
 }

@@ -312,22 +312,30 @@ struct Columns<'b> {
     file: Vec<&'b StringArray>,
     /// In declared order (blank where the export has no such column).
     declared: Vec<&'b StringArray>,
-    /// No value in the file's columns needs quotes or a guard, so rows are written as they are.
-    plain: bool,
+    /// No value in the file's columns needs quotes or a guard, so rows are written as they are
+    /// (looked at once a row is not written as read).
+    plain: std::cell::OnceCell<bool>,
+    /// The rows that can be written as the export held them, unless corrected.
+    verbatim: Option<&'b crate::source::Verbatim>,
 }
 
 impl<'b> Columns<'b> {
     fn of(c: &'b Checked) -> Self {
         let text = |a: &'b datafusion::arrow::array::ArrayRef| a.as_any().downcast_ref::<StringArray>().expect(TEXT);
-        let file: Vec<&StringArray> = c.raw.columns.iter().map(text).collect();
-        let plain = file
-            .iter()
-            .all(|a| crate::output::sheet::plain_column(a.value_data(), a.value_offsets()));
         Columns {
-            file,
+            file: c.raw.columns.iter().map(text).collect(),
             declared: c.declared_raw.iter().map(text).collect(),
-            plain,
+            plain: std::cell::OnceCell::new(),
+            verbatim: c.raw.verbatim.as_ref(),
         }
+    }
+
+    fn plain(&self) -> bool {
+        *self.plain.get_or_init(|| {
+            self.file
+                .iter()
+                .all(|a| crate::output::sheet::plain_column(a.value_data(), a.value_offsets()))
+        })
     }
 }
 
@@ -729,10 +737,11 @@ impl Context<'_> {
                 .map_err(|e| self.unwritable("rejected", e))?;
         } else {
             out.report.corrected += 1;
-            let written = if columns.plain {
-                out.corrected.write_plain(values)
-            } else {
-                out.corrected.write_record(values)
+            let as_read = columns.verbatim.and_then(|v| v.row(row));
+            let written = match as_read.filter(|_| r.changes.is_empty()) {
+                Some(record) => out.corrected.write_verbatim(record, columns.file.len()),
+                None if columns.plain() => out.corrected.write_plain(values),
+                None => out.corrected.write_record(values),
             };
             written.map_err(|e| self.unwritable("corrected", e))?;
         }

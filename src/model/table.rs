@@ -153,6 +153,27 @@ pub struct Table {
 }
 
 impl Table {
+    /// A table of text columns, each named as its header, for tests of reading and writing.
+    #[cfg(test)]
+    pub(crate) fn of_text(name: &str, columns: &[&str]) -> Table {
+        let column = |&c: &&str| Column {
+            name: c.into(),
+            header: c.into(),
+            aliases: Vec::new(),
+            ty: ColumnType::Text,
+            optional: false,
+            required: false,
+        };
+        Table {
+            name: name.into(),
+            description: String::new(),
+            columns: columns.iter().map(column).collect(),
+            key: Vec::new(),
+            schema: Arc::new(datafusion::common::DFSchema::empty()),
+            pack: String::new(),
+        }
+    }
+
     pub fn column(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }

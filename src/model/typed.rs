@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, PrimitiveBuilder, StringArray, StringBuilder};
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, PrimitiveBuilder, StringArray, StringBuilder};
+use datafusion::arrow::buffer::BooleanBuffer;
+use datafusion::arrow::compute::nullif;
 use datafusion::arrow::datatypes::{ArrowPrimitiveType, Date32Type, Float64Type, Int64Type};
 
 use super::table::ColumnType;
@@ -27,20 +29,11 @@ pub fn typed_column(raw: &StringArray, ty: &ColumnType, pivot: u8) -> ArrayRef {
 pub fn type_column(raw: &StringArray, ty: &ColumnType, pivot: u8) -> Typed {
     let n = raw.len();
     match ty {
-        ColumnType::Text => {
-            let mut b = StringBuilder::with_capacity(n, raw.value_data().len());
-            for v in raw.iter() {
-                match v.map(str::trim) {
-                    Some(s) if !s.is_empty() => b.append_value(s),
-                    _ => b.append_null(),
-                }
-            }
-            Typed {
-                array: Arc::new(b.finish()),
-                failed: None,
-                loose: None,
-            }
-        }
+        ColumnType::Text => Typed {
+            array: trimmed(raw),
+            failed: None,
+            loose: None,
+        },
         ColumnType::Date(forms) => parsed::<Date32Type>(raw, |s| values::parse_date(s, *forms, pivot)),
         ColumnType::Integer => parsed::<Int64Type>(raw, values::parse_integer),
         ColumnType::Decimal => parsed::<Float64Type>(raw, values::parse_decimal),
@@ -78,6 +71,32 @@ pub fn type_column(raw: &StringArray, ty: &ColumnType, pivot: u8) -> Typed {
     }
 }
 
+/// Text values trimmed, blanks NULL. In most exports no value needs trimming: then the raw
+/// column's own text is used, with blanks masked as NULL, rather than copied value by value.
+fn trimmed(raw: &StringArray) -> ArrayRef {
+    let (offsets, data) = (raw.value_offsets(), raw.value_data());
+    // An edge byte that is ASCII and not whitespace: nothing to trim at that end. (A non-ASCII
+    // edge may start or end a Unicode space: such a column takes the long way.)
+    let kept = |b: u8| b.is_ascii() && !char::from(b).is_whitespace();
+    let as_is = raw.nulls().is_none()
+        && offsets.windows(2).all(|w| {
+            let (start, end) = (w[0] as usize, w[1] as usize);
+            start == end || (kept(data[start]) && kept(data[end - 1]))
+        });
+    if as_is {
+        let blank = BooleanBuffer::collect_bool(raw.len(), |i| offsets[i] == offsets[i + 1]);
+        return nullif(raw, &BooleanArray::new(blank, None)).expect("a mask as long as the column it masks");
+    }
+    let mut b = StringBuilder::with_capacity(raw.len(), data.len());
+    for v in raw.iter() {
+        match v.map(str::trim) {
+            Some(s) if !s.is_empty() => b.append_value(s),
+            _ => b.append_null(),
+        }
+    }
+    Arc::new(b.finish())
+}
+
 /// Parse every non-blank value; blanks become NULL, failures NULL and flagged.
 fn parsed<T: ArrowPrimitiveType>(raw: &StringArray, parse: impl Fn(&str) -> Option<T::Native>) -> Typed {
     let mut b = PrimitiveBuilder::<T>::with_capacity(raw.len());
@@ -96,5 +115,24 @@ fn parsed<T: ArrowPrimitiveType>(raw: &StringArray, parse: impl Fn(&str) -> Opti
         array: Arc::new(b.finish()),
         failed: Some(failed),
         loose: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whether the raw text is masked or copied, each value reads trimmed, and a blank one
+        /// as NULL.
+        #[test]
+        fn text_is_trimmed_and_blanks_are_null(values in proptest::collection::vec("[a \\t\\x0b\\u{a0}\\u{3000}é]{0,4}", 0..8)) {
+            let raw = StringArray::from(values.clone());
+            let typed = type_column(&raw, &ColumnType::Text, 40).array;
+            let typed = typed.as_any().downcast_ref::<StringArray>().expect("text");
+            let want: Vec<Option<&str>> = values.iter().map(|v| Some(v.trim()).filter(|t| !t.is_empty())).collect();
+            prop_assert_eq!(typed.iter().collect::<Vec<_>>(), want);
+        }
     }
 }

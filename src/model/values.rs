@@ -15,6 +15,11 @@
 
 use chrono::{Datelike, NaiveDate};
 
+/// Characters that start a formula in Excel, LibreOffice or Google Sheets (OWASP's list): the
+/// outputs guard a value that begins with one (see `output::sheet`), and ingest notes the rows
+/// with none, which can be written as they were read.
+pub const FORMULA_STARTS: &[u8] = b"=+-@\t\r";
+
 /// Days since 1970-01-01, the representation of Arrow's Date32.
 pub type Days = i32;
 
@@ -72,6 +77,9 @@ pub const DEFAULT_PIVOT: u8 = 40;
 /// Excel, a trailing time (` 00:00`, `T10:15:00Z`, ` 00:00:00.000`). `None` unless the text is
 /// a real calendar date; day-first only. Four-digit years must be 1000..=9999.
 pub fn parse_date(s: &str, forms: DateForms, pivot: u8) -> Option<Days> {
+    if let Some(days) = plain_date(s.as_bytes(), forms) {
+        return days;
+    }
     let b = s.trim().as_bytes();
     let mut i = 0;
     let (first, len) = digits(b, &mut i);
@@ -121,6 +129,27 @@ pub fn parse_date(s: &str, forms: DateForms, pivot: u8) -> Option<Days> {
     };
     time_suffix(&b[i..])?;
     ymd(y, m, d)
+}
+
+/// `dd/mm/yyyy` or `yyyy-mm-dd` and nothing else, the forms nearly every date in an export
+/// takes, read without the general parser's steps: `Some` with what [`parse_date`] gives for
+/// it, `None` when the text is in another form.
+fn plain_date(b: &[u8], forms: DateForms) -> Option<Option<Days>> {
+    let &[a, b2, c, d, e, f, g, h, i, j] = b else {
+        return None;
+    };
+    let n = |x: &[u8]| {
+        x.iter()
+            .try_fold(0u32, |v, &c| c.is_ascii_digit().then(|| v * 10 + u32::from(c - b'0')))
+    };
+    let (y, m, d) = if (c, f) == (b'/', b'/') && forms.contains(DateForms::DMY) {
+        (n(&[g, h, i, j])?, n(&[d, e])?, n(&[a, b2])?)
+    } else if (e, h) == (b'-', b'-') && forms.contains(DateForms::ISO) {
+        (n(&[a, b2, c, d])?, n(&[f, g])?, n(&[i, j])?)
+    } else {
+        return None;
+    };
+    Some((y >= 1000).then(|| ymd(y as i32, m, d)).flatten())
 }
 
 /// Reads a run of ASCII digits at `*i`, returning its value (saturating) and length.
@@ -190,7 +219,28 @@ fn month_number(word: &[u8]) -> Option<u32> {
 
 /// Build from a calendar date; None if not a real date.
 pub fn ymd(year: i32, month: u32, day: u32) -> Option<Days> {
-    NaiveDate::from_ymd_opt(year, month, day).map(|d| d.num_days_from_ce() - UNIX_EPOCH_CE)
+    if !(1..=9999).contains(&year) {
+        return NaiveDate::from_ymd_opt(year, month, day).map(|d| d.num_days_from_ce() - UNIX_EPOCH_CE);
+    }
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let last = match month {
+        2 => 28 + u32::from(leap),
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    if !(1..=last).contains(&day) {
+        return None;
+    }
+    // Days from 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`),
+    // in a year that starts on 1 March so that the leap day comes last.
+    let (month, day) = (month as i32, day as i32);
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y / 400;
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * (month + if month > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some(era * 146_097 + day_of_era - 719_468)
 }
 
 fn to_date(days: Days) -> Option<NaiveDate> {
@@ -557,6 +607,24 @@ mod tests {
     }
 
     proptest! {
+        /// The calendar arithmetic is chrono's, on every date it builds and every one it refuses.
+        #[test]
+        fn ymd_counts_days_as_chrono_does(year in 1i32..=9999, month in 0u32..=13, day in 0u32..=32) {
+            let chrono = NaiveDate::from_ymd_opt(year, month, day).map(|d| d.num_days_from_ce() - UNIX_EPOCH_CE);
+            prop_assert_eq!(ymd(year, month, day), chrono);
+        }
+
+        /// The short way through the common forms reads them as the general parser does (a
+        /// leading space sends a date the general way).
+        #[test]
+        fn plain_dates_read_as_the_general_parser_reads(
+            s in "[0-9]{2}[/-][0-9]{2}[/-][0-9]{4}|[0-9]{4}[/-][0-9]{2}[/-][0-9]{2}|[0-9/-]{10}",
+            forms in 0u8..64,
+        ) {
+            let forms = DateForms(forms);
+            prop_assert_eq!(parse_date(&s, forms, 40), parse_date(&format!(" {s}"), forms, 40));
+        }
+
         #[test]
         fn dates_round_trip(days in ymd(1000, 1, 1).unwrap()..=ymd(9999, 12, 31).unwrap()) {
             let n = to_date(days).unwrap();

@@ -17,9 +17,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::model::error::{Error, Result};
-
-/// Characters that start a formula in Excel, LibreOffice or Google Sheets (OWASP's list).
-const TRIGGERS: &[u8] = b"=+-@\t\r";
+use crate::model::values::FORMULA_STARTS as TRIGGERS;
 
 /// Whether `value` is written with a leading `'`.
 pub fn needs_guard(value: &[u8]) -> bool {
@@ -211,6 +209,14 @@ impl<W: Write> SheetWriter<W> {
         self.end_record(start, fields)
     }
 
+    /// A record of `fields` values as the export held it (see `source::Verbatim`): comma
+    /// separated, with nothing to quote or guard, so written byte for byte.
+    pub fn write_verbatim(&mut self, record: &[u8], fields: usize) -> std::io::Result<()> {
+        let start = self.buf.len();
+        self.buf.extend_from_slice(record);
+        self.end_record(start, fields)
+    }
+
     pub fn flush(&mut self) -> std::io::Result<()> {
         if self.in_memory {
             return Ok(());
@@ -398,6 +404,56 @@ mod tests {
                 a.write_record(&values).unwrap();
                 b.write_plain(values.iter().map(String::as_str)).unwrap();
                 prop_assert_eq!(a.into_bytes(), b.into_bytes());
+            }
+        }
+
+        /// A row ingest hands on as written as read is written byte for byte as its values are,
+        /// and every row of values needing nothing done is handed on so (when not quoted).
+        #[test]
+        fn rows_as_read_are_written_as_their_values(
+            rows in proptest::collection::vec(
+                proptest::collection::vec("[a5 ,\"'=+@\t-]{0,3}", 3),
+                1..8,
+            ),
+            quote_all in any::<bool>(),
+            crlf in any::<bool>(),
+        ) {
+            use datafusion::arrow::array::{Array, StringArray};
+            let style = if quote_all { csv::QuoteStyle::Always } else { csv::QuoteStyle::Necessary };
+            let terminator = if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') };
+            let mut export = csv::WriterBuilder::new().quote_style(style).terminator(terminator).from_writer(Vec::new());
+            export.write_record(["a", "b", "c"]).unwrap();
+            for r in &rows {
+                export.write_record(r).unwrap();
+            }
+            let export = export.into_inner().unwrap();
+            let table = crate::model::table::Table::of_text("t", &["a", "b", "c"]);
+            let dialect = crate::spec::config::Dialect::default();
+            let mut source = crate::source::csv::CsvSource::open_reader(Path::new("t.csv"), &export[..], &table, dialect).unwrap();
+            let mut at = 0;
+            while let Some(raw) = source.next_batch(3).unwrap() {
+                let text = |c: usize| raw.columns[c].as_any().downcast_ref::<StringArray>().unwrap();
+                for row in 0..raw.num_rows() {
+                    let values: Vec<&str> = (0..3).map(|c| text(c).value(row)).collect();
+                    let read = rows.iter().skip(at).find(|r| r.iter().any(|v| !v.trim().is_empty())).unwrap();
+                    at += 1 + rows[at..].iter().position(|r| r == read).unwrap();
+                    prop_assert_eq!(&values, read);
+                    let as_read = raw.verbatim.as_ref().and_then(|v| v.row(row));
+                    let (mut a, mut b) = (SheetWriter::in_memory(false), SheetWriter::in_memory(false));
+                    a.write_record(&values).unwrap();
+                    match as_read {
+                        Some(record) => {
+                            b.write_verbatim(record, 3).unwrap();
+                            prop_assert_eq!(a.into_bytes(), b.into_bytes());
+                        }
+                        None => {
+                            let plain = values.iter().all(|v| {
+                                !needs_quotes(v.as_bytes()) && !v.starts_with(|c| "'=+@\t-".contains(c))
+                            });
+                            prop_assert!(quote_all || !plain, "{values:?} is written as read");
+                        }
+                    }
+                }
             }
         }
 

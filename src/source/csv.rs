@@ -25,7 +25,8 @@ use sha2::{Digest, Sha256};
 
 use crate::model::error::{Error, InputError, InputErrorKind, Result};
 use crate::model::table::Table;
-use crate::source::{BadRow, BadRowKind, EncodingIssue, Header, RawBatch, match_header};
+use crate::model::values::FORMULA_STARTS;
+use crate::source::{BadRow, BadRowKind, EncodingIssue, Header, RawBatch, Verbatim, match_header};
 use crate::spec::config::{Dialect, Encoding};
 /// The largest record read: a thousand times a long note, and far more than any real case
 /// record. A quote that never closes in a large export would otherwise make one record of
@@ -155,6 +156,8 @@ pub struct Chunk {
 struct Record<'a> {
     data: &'a [u8],
     bounds: &'a [(usize, usize)],
+    /// Where `data` starts in the chunk, when the values are its bytes as they stand (no quotes).
+    at: Option<usize>,
 }
 
 impl<'a> Record<'a> {
@@ -213,7 +216,12 @@ impl Chunk {
                     from = d + 1;
                 }
                 bounds.push((from, data.len()));
-                if each(line, &Record { data, bounds: &bounds }, false).is_break() {
+                let record = Record {
+                    data,
+                    bounds: &bounds,
+                    at: Some(pos),
+                };
+                if each(line, &record, false).is_break() {
                     return;
                 }
                 pos = end;
@@ -251,6 +259,7 @@ impl Chunk {
                 &Record {
                     data: &out[..from],
                     bounds: &bounds,
+                    at: None,
                 },
                 to_end,
             );
@@ -302,7 +311,7 @@ impl Chunk {
     }
 
     /// The chunk's records as text columns, with the rows that cannot be records set aside.
-    pub fn parse(&self) -> RawBatch {
+    pub fn parse(self) -> RawBatch {
         let Parser {
             encoding,
             max_value_lines,
@@ -320,7 +329,11 @@ impl Chunk {
             bad: Vec::new(),
             encoding_issues: Vec::new(),
             fields_1252: 0,
+            verbatim: None,
         };
+        // Rows that can be written as read (see `Verbatim`): only comma-separated ones.
+        let verbatim = self.parser.delimiter == b',' && u32::try_from(self.bytes.len()).is_ok();
+        let mut spans: Vec<Option<(u32, u32)>> = Vec::with_capacity(if verbatim { self.records } else { 0 });
         let mut scratch = String::new();
         let lossy = |record: &Record<'_>| record.fields().map(|f| decode_lossy(f, encoding)).collect();
         self.each_record(|line, record, to_end| {
@@ -363,6 +376,14 @@ impl Chunk {
             let text = (encoding != Encoding::Windows1252 || record.data.is_ascii())
                 .then(|| std::str::from_utf8(record.data).ok())
                 .flatten();
+            if verbatim {
+                let plain = |&(s, e): &(usize, usize)| {
+                    s == e || !(FORMULA_STARTS.contains(&record.data[s]) || record.data[s] == b'\'')
+                };
+                let as_read = record.at.filter(|_| text.is_some() && record.bounds.iter().all(plain));
+                // The chunk is shorter than `u32::MAX`.
+                spans.push(as_read.map(|at| (at as u32, (at + record.data.len()) as u32)));
+            }
             for (i, (field, &(s, e))) in record.fields().zip(record.bounds).enumerate() {
                 if let Some(value) = text.and_then(|t| t.get(s..e)) {
                     builders[i].append_value(value);
@@ -390,6 +411,7 @@ impl Chunk {
             .into_iter()
             .map(|mut b| Arc::new(b.finish()) as ArrayRef)
             .collect();
+        batch.verbatim = verbatim.then(|| Verbatim::new(self.bytes, spans));
         batch
     }
 
@@ -799,22 +821,7 @@ mod tests {
 
     /// The same, cut into chunks of `batch_rows` records read `least_read` bytes at a time.
     fn by_chunks(bytes: &[u8], batch_rows: usize, least_read: usize) -> Vec<(u64, Vec<Vec<u8>>)> {
-        use crate::model::table::{Column, ColumnType};
-        let table = Table {
-            name: "t".into(),
-            description: String::new(),
-            columns: vec![Column {
-                name: "a".into(),
-                header: "a".into(),
-                aliases: Vec::new(),
-                ty: ColumnType::Text,
-                optional: false,
-                required: false,
-            }],
-            key: Vec::new(),
-            schema: Arc::new(datafusion::common::DFSchema::empty()),
-            pack: String::new(),
-        };
+        let table = Table::of_text("t", &["a"]);
         let mut source =
             CsvSource::open_reader(Path::new("t.csv"), bytes, &table, Dialect::default()).expect("the header is `a`");
         source.least_read = least_read;
@@ -828,13 +835,14 @@ mod tests {
                 ControlFlow::Continue(())
             });
             assert_eq!(records, chunk.records, "the framer counts the records the parser finds");
+            let last = chunk.last;
             let raw = chunk.parse();
             assert_eq!(
                 raw.lines.len() + raw.bad.len(),
                 records,
                 "every record is a row or set aside"
             );
-            assert!(chunk.last || records == batch_rows, "only the last chunk is short");
+            assert!(last || records == batch_rows, "only the last chunk is short");
         }
         assert_eq!(source.rows_read, out.len() as u64);
         out

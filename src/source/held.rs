@@ -266,6 +266,7 @@ impl HeldReader {
                 bad: meta.bad,
                 encoding_issues: meta.encoding_issues,
                 fields_1252: meta.fields_1252,
+                verbatim: None,
             },
             changes,
         }))
@@ -307,6 +308,7 @@ mod tests {
                     bad: Vec::new(),
                     encoding_issues: Vec::new(),
                     fields_1252: 1,
+                    verbatim: None,
                 },
                 changes: if !any {
                     Vec::new()
