@@ -38,32 +38,53 @@ pub fn type_column(raw: &StringArray, ty: &ColumnType, pivot: u8) -> Typed {
         ColumnType::Integer => parsed::<Int64Type>(raw, values::parse_integer),
         ColumnType::Decimal => parsed::<Float64Type>(raw, values::parse_decimal),
         ColumnType::Code(list) => {
-            let mut b = StringBuilder::with_capacity(n, n * 8);
+            const NONE: u32 = u32::MAX;
             let mut failed = vec![false; n];
             let mut loose = vec![false; n];
             let mut buf = String::new();
+            // Each row's code, and whether every code is written exactly as its value.
+            let mut found: Vec<u32> = Vec::with_capacity(n);
+            let mut as_is = raw.nulls().is_none();
             for (row, v) in raw.iter().enumerate() {
                 let v = v.unwrap_or("");
-                if let Some(&i) = list.exact.get(v) {
-                    b.append_value(&list.codes[i as usize]);
+                let code = if let Some(&i) = list.exact.get(v) {
+                    as_is &= list.codes[i as usize] == v;
+                    i
                 } else if values::is_blank(v) {
-                    b.append_null();
+                    NONE
                 } else {
                     values::normalise_code(v, &mut buf);
                     match list.loose.get(buf.as_str()) {
                         Some(&i) => {
                             loose[row] = true;
-                            b.append_value(&list.codes[i as usize]);
+                            as_is = false;
+                            i
                         }
                         None => {
                             failed[row] = true;
-                            b.append_null();
+                            NONE
                         }
                     }
-                }
+                };
+                found.push(code);
             }
+            // Most exports hold the codes as the list writes them: then the column is the
+            // raw text with the rest masked as NULL, not a copy.
+            let array = if as_is {
+                let none = BooleanBuffer::collect_bool(n, |row| found[row] == NONE);
+                nullif(raw, &BooleanArray::new(none, None)).expect("a mask as long as the column it masks")
+            } else {
+                let mut b = StringBuilder::with_capacity(n, n * 8);
+                for code in found {
+                    match code {
+                        NONE => b.append_null(),
+                        i => b.append_value(&list.codes[i as usize]),
+                    }
+                }
+                Arc::new(b.finish())
+            };
             Typed {
-                array: Arc::new(b.finish()),
+                array,
                 failed: Some(failed),
                 loose: Some(loose),
             }
@@ -133,6 +154,27 @@ mod tests {
             let typed = typed.as_any().downcast_ref::<StringArray>().expect("text");
             let want: Vec<Option<&str>> = values.iter().map(|v| Some(v.trim()).filter(|t| !t.is_empty())).collect();
             prop_assert_eq!(typed.iter().collect::<Vec<_>>(), want);
+        }
+
+        /// Whether the raw text is masked or copied, a code reads as the list writes it, and a
+        /// blank or unknown one as NULL (flagged when unknown, and when matched loosely).
+        #[test]
+        fn codes_read_as_the_list_writes_them(values in proptest::collection::vec("a\\) Male|A\\) MALE|b\\) Female| |x|", 0..8)) {
+            let list = crate::model::table::CodeList::new("g".into(), vec!["a) Male".into(), "b) Female".into()]);
+            let raw = StringArray::from(values.clone());
+            let typed = type_column(&raw, &ColumnType::Code(Arc::new(list)), 40);
+            let array = typed.array.as_any().downcast_ref::<StringArray>().expect("text");
+            for (row, v) in values.iter().enumerate() {
+                let (want, failed, loose) = match v.as_str() {
+                    "a) Male" | "b) Female" => (Some(v.as_str()), false, false),
+                    "A) MALE" => (Some("a) Male"), false, true),
+                    "x" => (None, true, false),
+                    _ => (None, false, false),
+                };
+                prop_assert_eq!(array.is_valid(row).then(|| array.value(row)), want);
+                prop_assert_eq!(typed.failed.as_ref().expect("flags")[row], failed);
+                prop_assert_eq!(typed.loose.as_ref().expect("flags")[row], loose);
+            }
         }
     }
 }
