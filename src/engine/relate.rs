@@ -24,7 +24,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use crate::kinds::whole::can_fail;
 use crate::model::error::{Error, Result, RulePhase};
 use crate::model::finding::Finding;
-use crate::model::typed::typed_column;
+use crate::model::typed::kept_column;
 use crate::source::RawBatch;
 use crate::spec::compiled::Check;
 use crate::spec::config::Config;
@@ -342,7 +342,7 @@ impl Projection {
         for &c in &self.cols {
             let text = text(c);
             let text = text.as_any().downcast_ref::<StringArray>().expect(crate::engine::TEXT);
-            arrays.push(typed_column(text, &table.columns[c].ty, self.pivot));
+            arrays.push(kept_column(text, &table.columns[c].ty, self.pivot));
         }
         // Which values were present but did not parse: rules reading them report
         // the row as not checked, as row rules do.

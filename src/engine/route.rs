@@ -483,8 +483,13 @@ impl Context<'_> {
             resolved,
             ..
         } = fixed;
+        // About what the batch's rows take written: their text, a comma or line break after each
+        // value, and a little for quotes and guards.
+        let columns = Columns::of(&c);
+        let text: usize = columns.file.iter().map(|a| a.value_data().len()).sum();
+        let room = (text + c.raw.num_rows() * columns.file.len()) * 33 / 32;
         let mut out = Formatting {
-            corrected: SheetWriter::in_memory(false),
+            corrected: SheetWriter::in_memory(false).with_capacity(room),
             rejected: SheetWriter::in_memory(true),
             exceptions,
             changes: Changes::rows(),
@@ -495,7 +500,6 @@ impl Context<'_> {
             row_ids: Vec::new(),
         };
         let mut related = related.into_iter().peekable();
-        let columns = Columns::of(&c);
         let before_columns = before.as_ref().map(|(_, b)| Columns::of(b));
         let n = c.raw.num_rows();
         let mut bad = c.raw.bad.iter().peekable();

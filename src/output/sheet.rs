@@ -246,6 +246,13 @@ impl SheetWriter<Vec<u8>> {
         SheetWriter { in_memory: true, ..w }
     }
 
+    /// Room for `bytes` at once: a batch's rows are megabytes, and growing to that by doubling
+    /// copies them over and over into fresh pages.
+    pub fn with_capacity(mut self, bytes: usize) -> Self {
+        self.buf.reserve(bytes);
+        self
+    }
+
     /// The records written, when [`SheetWriter::in_memory`].
     pub fn into_bytes(self) -> Vec<u8> {
         if self.in_memory {
