@@ -24,7 +24,7 @@ use crate::model::finding::{Detail, Finding};
 use crate::model::table::{Severity, Table};
 use crate::output::publish::Staging;
 use crate::output::report::{Breakdown, Group, InputReport, TableReport};
-use crate::output::sheet::{SheetFile, SheetWriter};
+use crate::output::sheet::{Background, SheetFile, SheetWriter};
 use crate::output::sinks::{ChangeRows, Changes, Exception, ExceptionRows, Exceptions, FormattedExceptions, State};
 use crate::source::{BadRow, Header};
 use crate::spec::config::{BreakdownSpec, Config, Input};
@@ -252,8 +252,8 @@ fn encoding_findings(c: &Checked) -> impl Iterator<Item = Finding> + '_ {
 /// and what it has counted so far.
 struct Router<'a> {
     context: Context<'a>,
-    corrected: SheetFile,
-    rejected: SheetFile,
+    corrected: Background,
+    rejected: Background,
     exceptions: &'a mut Exceptions,
     changes: &'a mut Changes,
     /// Whole-table findings, in line order.
@@ -405,8 +405,8 @@ impl<'a> Router<'a> {
             .filter_map(|b| Some((b, header.columns[table.column(&b.column)?]?)))
             .collect();
         Ok(Router {
-            corrected,
-            rejected,
+            corrected: Background::spawn(corrected),
+            rejected: Background::spawn(rejected),
             exceptions: sinks.exceptions,
             changes: sinks.changes,
             related: related.into_iter().peekable(),
@@ -451,8 +451,8 @@ impl<'a> Router<'a> {
 
     /// A batch's formatted rows, after those of the batches before it.
     fn append(&mut self, part: Part) -> Result<()> {
-        self.corrected.append(&part.corrected)?;
-        self.rejected.append(&part.rejected)?;
+        self.corrected.append(part.corrected)?;
+        self.rejected.append(part.rejected)?;
         self.exceptions.append(part.exceptions)?;
         self.changes.append(part.changes)?;
         let (r, p) = (&mut self.report, &part.report);

@@ -322,6 +322,79 @@ impl SheetFile {
     }
 }
 
+/// A sheet file written on a thread of its own. Routing puts the batches in order on one
+/// thread; writing there a gigabyte of corrected rows (a copy into the kernel for each batch)
+/// left the other core idle. A few batches at most wait for it, so memory stays bounded.
+pub struct Background {
+    path: PathBuf,
+    rows: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
+    thread: Option<std::thread::JoinHandle<Result<()>>>,
+}
+
+impl Background {
+    /// Write `file`'s further rows on a new thread.
+    pub fn spawn(mut file: SheetFile) -> Self {
+        let path = file.path.clone();
+        let (rows, queue) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let thread = std::thread::spawn(move || {
+            for batch in queue {
+                file.append(&batch)?;
+            }
+            file.finish()
+        });
+        Background {
+            path,
+            rows: Some(rows),
+            thread: Some(thread),
+        }
+    }
+
+    /// Rows formatted apart, after those handed over so far. A write that failed is reported
+    /// here, at the latest, or by [`Background::finish`].
+    pub fn append(&mut self, batch: Vec<u8>) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let rows = self
+            .rows
+            .as_ref()
+            .expect("rows are handed over until the sheet is finished");
+        match rows.send(batch) {
+            Ok(()) => Ok(()),
+            // The thread stopped on a write that failed: that failure.
+            Err(_) => self.join().and(Err(Error::io(
+                &self.path,
+                std::io::Error::other("the thread writing it stopped"),
+            ))),
+        }
+    }
+
+    /// Wait until every row is written: the file is complete when this returns `Ok`.
+    pub fn finish(mut self) -> Result<()> {
+        self.join()
+    }
+
+    fn join(&mut self) -> Result<()> {
+        self.rows = None;
+        match self.thread.take() {
+            // A panic there is a bug, already reported on stderr: carried on as it is.
+            Some(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A run that stops on an error elsewhere still waits for the rows handed over, so nothing is
+/// written after it has cleaned up.
+impl Drop for Background {
+    fn drop(&mut self) {
+        self.rows = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -370,6 +443,28 @@ mod tests {
         assert_eq!(w.into_inner().unwrap(), b"a,b\na\n");
     }
 
+    /// A write that fails on the thread is the run's error, naming the file, by the time the
+    /// sheet is finished (a full disk: Linux's /dev/full refuses every write).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_write_on_the_thread_is_reported() {
+        let full = Path::new("/dev/full");
+        let file = File::options().write(true).open(full).expect("/dev/full");
+        let mut background = Background::spawn(SheetFile::new(full, BufWriter::new(file)));
+        let mut failed = None;
+        for _ in 0..16 {
+            if let Err(e) = background.append(vec![b'x'; 1 << 20]) {
+                failed = Some(e);
+                break;
+            }
+        }
+        let err = match failed {
+            Some(e) => e,
+            None => background.finish().expect_err("the disk is full"),
+        };
+        assert!(err.to_string().contains("/dev/full"), "{err}");
+    }
+
     proptest! {
         /// Byte for byte what the csv crate writes (given the guarded values), on any records.
         #[test]
@@ -416,6 +511,20 @@ mod tests {
 
         /// A row ingest hands on as written as read is written byte for byte as its values are,
         /// and every row of values needing nothing done is handed on so (when not quoted).
+        #[test]
+        fn rows_handed_to_a_thread_are_written_in_order(batches in proptest::collection::vec("[a,\n]{0,20}", 0..12)) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("s.csv");
+            let mut sheet = SheetFile::create(&path).unwrap();
+            sheet.write_record(["h"]).unwrap();
+            let mut background = Background::spawn(sheet);
+            for b in &batches {
+                background.append(b.as_bytes().to_vec()).unwrap();
+            }
+            background.finish().unwrap();
+            prop_assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("h\n{}", batches.concat()));
+        }
+
         #[test]
         fn rows_as_read_are_written_as_their_values(
             rows in proptest::collection::vec(
