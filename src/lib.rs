@@ -54,8 +54,10 @@
 //! - [`source`]: read an export as text batches; set aside rows that are not records, never
 //!   drop them; hold an export's batches between the stages of a run ([`source::held`]). One
 //!   thread reads an export and cuts it into chunks of whole records; the pool parses them
-//!   ([`source::csv`]). The one seam where readers of other formats plug in.
-//! - [`output`]: [`output::sheet`] writes CSV so that no value runs as a spreadsheet formula;
+//!   ([`source::csv`]), keeping each chunk's bytes for the rows that can be written as read
+//!   ([`source::Verbatim`]). The one seam where readers of other formats plug in.
+//! - [`output`]: [`output::sheet`] writes CSV so that no value runs as a spreadsheet formula
+//!   (the corrected and rejected rows on a thread of their own, [`output::sheet::Background`]);
 //!   [`output::sinks`] writes `exceptions.csv` and `changes.csv` with their counts;
 //!   [`output::report`] writes `run.json` and the manager's summaries ([`output::summary_html`]
 //!   draws them as one page); [`output::history`] keeps each run's counts and finding
