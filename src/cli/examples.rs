@@ -53,6 +53,7 @@ pub fn test(paths: &[PathBuf], as_of: Option<chrono::NaiveDate>) -> Result<TestR
         &packs,
         Semantics {
             as_of: as_of.unwrap_or(today),
+            collection_year: None,
         },
         &crate::kinds::REGISTRY,
     )
@@ -63,7 +64,11 @@ pub fn test(paths: &[PathBuf], as_of: Option<chrono::NaiveDate>) -> Result<TestR
     for e in &set.examples {
         let date = date_of(e.pack);
         if let std::collections::hash_map::Entry::Vacant(e) = sets.entry(date) {
-            e.insert(rules::load(&packs, Semantics { as_of: date }, &crate::kinds::REGISTRY).map_err(Error::Rules)?);
+            let semantics = Semantics {
+                as_of: date,
+                collection_year: None,
+            };
+            e.insert(rules::load(&packs, semantics, &crate::kinds::REGISTRY).map_err(Error::Rules)?);
         }
     }
     let jobs: Vec<(&RuleSet, usize, usize, chrono::NaiveDate)> = set
@@ -252,6 +257,7 @@ pub fn observe(
         path: dir.0.join("cleanse.yaml"),
         name: format!("examples of {}", subject.id()),
         as_of: Some(as_of),
+        collection_year: None,
         pivot: crate::model::values::DEFAULT_PIVOT,
         rules: Vec::new(),
         inputs,
@@ -539,6 +545,7 @@ rules:
             &[Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/annex-a.yaml")],
             Semantics {
                 as_of: chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+                collection_year: None,
             },
             &crate::kinds::REGISTRY,
         )

@@ -1,13 +1,12 @@
 //! `collection_year`: a date must fall within a statutory collection year (1 April to
 //! 31 March), as SSDA903 and CIN census dates must.
 
-use chrono::Datelike;
 use datafusion::common::ScalarValue;
 use datafusion::logical_expr::lit;
 
 use crate::model::diag::Diagnostic;
 use crate::model::table::ColumnType;
-use crate::model::values::{self, Days};
+use crate::model::values::{CollectionYear as Year, Days};
 use crate::spec::compiled::Check;
 use crate::spec::doc::{COLUMNS, KindDoc, Param, WHEN};
 use crate::spec::keys::{Columns, Sql};
@@ -18,7 +17,7 @@ pub struct CollectionYear;
 
 static DOC: KindDoc = KindDoc {
     name: "collection_year",
-    summary: "A date must fall within a collection year, 1 April to 31 March (both inclusive): the one named by `year` (`2025-26`), or else the one the run's as-of date is in. Blank values are left to `required`.",
+    summary: "A date must fall within a collection year, 1 April to 31 March (both inclusive): the one named by `year` (`2025-26`), or else the run's (`collection_year` in the configuration or the pack), or else the one the run's as-of date is in. Blank values are left to `required`.",
     why: "The DfE's returns count what happened in the collection year: a referral, an episode start or a review dated outside it is either mistyped or belongs to another year's return, and the DfE's validation rejects it.",
     example: "- id: REF-YEAR\n  table: referrals\n  kind: collection_year\n  columns: [referral_date]\n  year: 2025-26\n  severity: error\n  message: The referral date is not in the 2025-26 collection year.",
     params: &[
@@ -26,7 +25,7 @@ static DOC: KindDoc = KindDoc {
         Param {
             name: "year",
             required: false,
-            doc: "The collection year, e.g. `2025-26` (1 April 2025 to 31 March 2026); default: the one the run's as-of date is in.",
+            doc: "The collection year, e.g. `2025-26` (1 April 2025 to 31 March 2026); default: the run's collection year, else the one the run's as-of date is in.",
         },
         WHEN,
     ],
@@ -41,44 +40,6 @@ pub struct Params {
     pub year: Option<Spanned<Year>>,
     #[serde(default)]
     pub when: Option<Sql>,
-}
-
-/// A collection year as the DfE writes it: `2025-26` (or `2025/26`), the year it starts in and
-/// the last two digits of the next.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Year(i32);
-
-impl Year {
-    /// The collection year a date falls in.
-    fn of(date: chrono::NaiveDate) -> Year {
-        Year(if date.month() >= 4 {
-            date.year()
-        } else {
-            date.year() - 1
-        })
-    }
-
-    /// 1 April and 31 March, as the days dates are typed to.
-    fn bounds(self) -> Option<(Days, Days)> {
-        Some((values::ymd(self.0, 4, 1)?, values::ymd(self.0 + 1, 3, 31)?))
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Year {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        let parse = || {
-            let (start, end) = text.trim().split_once(['-', '/'])?;
-            let start: i32 = start.parse().ok().filter(|y| (1900..=2999).contains(y))?;
-            let end: i32 = end.parse().ok()?;
-            (end == (start + 1) % 100 && (end != 0 || start % 100 == 99)).then_some(Year(start))
-        };
-        parse().ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "`{text}` is not a collection year: write the year it starts in and the next year's last two digits, e.g. `2025-26`"
-            ))
-        })
-    }
 }
 
 impl Kind for CollectionYear {
@@ -111,7 +72,12 @@ impl Kind for CollectionYear {
         if !not_dates.is_empty() {
             return Err(not_dates);
         }
-        let year = p.year.as_ref().map_or_else(|| Year::of(cx.sql_as_of()), |y| y.value);
+        let year = p
+            .year
+            .as_ref()
+            .map(|y| y.value)
+            .or(cx.collection_year())
+            .unwrap_or_else(|| Year::of(cx.sql_as_of()));
         let Some((start, end)) = year.bounds() else {
             let at = p.year.as_ref().map_or_else(|| cx.at(), span);
             return Err(vec![cx.error(
@@ -145,13 +111,25 @@ mod tests {
     }
 
     #[test]
+    fn without_a_year_of_its_own_the_rule_checks_the_packs() {
+        // The examples' as-of date, 31 March 2026, is in 2025-26: the pack says 2024-25.
+        let pack = crate::kinds::testing::Pack::table("t", "d: date")
+            .collection_year("2024-25")
+            .rule("kind: collection_year\ncolumns: [d]");
+        assert_eq!(pack.fails(&["d: 31/03/2025", "d: 01/04/2025"]), [2]);
+    }
+
+    #[test]
     fn a_date_falls_in_the_year_that_starts_on_the_last_1_april() {
         let d = |y, m, dd| chrono::NaiveDate::from_ymd_opt(y, m, dd).unwrap();
         assert_eq!(Year::of(d(2026, 3, 31)), Year(2025));
         assert_eq!(Year::of(d(2026, 4, 1)), Year(2026));
         assert_eq!(
             Year(2025).bounds(),
-            Some((values::ymd(2025, 4, 1).unwrap(), values::ymd(2026, 3, 31).unwrap()))
+            Some((
+                crate::model::values::ymd(2025, 4, 1).unwrap(),
+                crate::model::values::ymd(2026, 3, 31).unwrap()
+            ))
         );
     }
 }

@@ -92,6 +92,12 @@ impl Pack {
         Pack::tables(head)
     }
 
+    /// The pack is for `year` (`collection_year: 2025-26`).
+    pub fn collection_year(mut self, year: &str) -> Pack {
+        self.head = format!("collection_year: {year}\n{}", self.head);
+        self
+    }
+
     /// Declare another table (see [`Pack::table`]).
     pub fn and(mut self, name: &str, columns: &str) -> Pack {
         self.head.push_str(&format!("  {name}:\n    columns:\n"));
@@ -172,7 +178,11 @@ impl Pack {
             let dir = tempfile::tempdir().expect("a temporary folder");
             let path = dir.path().join("pack.yaml");
             std::fs::write(&path, self.text()).expect("write the pack");
-            load(&[path], Semantics { as_of: as_of() }, &super::REGISTRY).map_err(|diags| {
+            let semantics = Semantics {
+                as_of: as_of(),
+                collection_year: None,
+            };
+            load(&[path], semantics, &super::REGISTRY).map_err(|diags| {
                 let each = diags.iter().map(|d| format!("{}: {}", d.code, d.message)).collect();
                 (each, render(&diags, false))
             })

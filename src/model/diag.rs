@@ -238,6 +238,10 @@ pub static CODES: &[Code] = &[
         id: "bad-date",
         summary: "A date is not a real date in the form expected: `as_of`, `examples_as_of` and dates in SQL are written yyyy-mm-dd, e.g. `2026-03-31`.",
     },
+    Code {
+        id: "collection-year-mismatch",
+        summary: "A pack declares a `collection_year` other than the one the configuration checks: name the pack for that year, or change the configuration's `collection_year`.",
+    },
     // Tables and columns.
     Code {
         id: "unknown-table",
@@ -384,6 +388,10 @@ pub static CODES: &[Code] = &[
     Code {
         id: "not-a-condition",
         summary: "A `check` or `when` gives a value rather than true or false; compare it with something, e.g. `a >= b` or `x IS NOT NULL`.",
+    },
+    Code {
+        id: "no-collection-year",
+        summary: "SQL uses `collection_start()` or `collection_end()`, but neither the pack nor the configuration names a `collection_year` (e.g. `2025-26`).",
     },
     Code {
         id: "type-mismatch",

@@ -20,6 +20,52 @@ use chrono::{Datelike, NaiveDate};
 /// with none, which can be written as they were read.
 pub const FORMULA_STARTS: &[u8] = b"=+-@\t\r";
 
+/// A statutory collection year, 1 April to 31 March, as the DfE writes it: `2025-26` (or
+/// `2025/26`), the year it starts in and the last two digits of the next. SSDA903 and the CIN
+/// census count what happened in one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CollectionYear(pub i32);
+
+impl CollectionYear {
+    /// The collection year a date falls in.
+    pub fn of(date: NaiveDate) -> CollectionYear {
+        CollectionYear(if date.month() >= 4 {
+            date.year()
+        } else {
+            date.year() - 1
+        })
+    }
+
+    pub fn parse(text: &str) -> Option<CollectionYear> {
+        let (start, end) = text.trim().split_once(['-', '/'])?;
+        let start: i32 = start.parse().ok().filter(|y| (1900..=2999).contains(y))?;
+        let end: i32 = end.parse().ok()?;
+        (end == (start + 1) % 100 && (end != 0 || start % 100 == 99)).then_some(CollectionYear(start))
+    }
+
+    /// 1 April and 31 March, as the days dates are typed to.
+    pub fn bounds(self) -> Option<(Days, Days)> {
+        Some((ymd(self.0, 4, 1)?, ymd(self.0 + 1, 3, 31)?))
+    }
+}
+
+impl std::fmt::Display for CollectionYear {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{:02}", self.0, (self.0 + 1) % 100)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for CollectionYear {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        CollectionYear::parse(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "`{text}` is not a collection year: write the year it starts in and the next year's last two digits, e.g. `2025-26`"
+            ))
+        })
+    }
+}
+
 /// Days since 1970-01-01, the representation of Arrow's Date32.
 pub type Days = i32;
 

@@ -22,6 +22,10 @@ struct RawConfig {
     as_of: Option<Spanned<String>>,
     #[serde(default)]
     two_digit_year_pivot: Option<Spanned<u8>>,
+    /// The statutory collection year the run checks (`2025-26`): what `collection_start()` and
+    /// `collection_end()` mean in rules, and the year each pack that declares one must be for.
+    #[serde(default)]
+    collection_year: Option<Spanned<crate::model::values::CollectionYear>>,
     rules: Vec<Spanned<String>>,
     inputs: Vec<RawInput>,
     #[serde(default)]
@@ -158,6 +162,7 @@ pub struct Config {
     pub path: PathBuf,
     pub name: String,
     pub as_of: Option<chrono::NaiveDate>,
+    pub collection_year: Option<crate::model::values::CollectionYear>,
     pub pivot: u8,
     pub rules: Vec<PathBuf>,
     pub inputs: Vec<Input>,
@@ -387,6 +392,7 @@ impl Config {
             path: path.to_path_buf(),
             name: raw.name.unwrap_or_else(|| "Cleanse run".to_string()),
             as_of,
+            collection_year: raw.collection_year.map(|y| y.value),
             pivot,
             rules,
             inputs,

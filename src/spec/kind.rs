@@ -185,6 +185,11 @@ impl RuleCx<'_> {
         self.sql.as_of()
     }
 
+    /// The run's collection year, if it has one.
+    pub fn collection_year(&self) -> Option<crate::model::values::CollectionYear> {
+        self.sql.collection_year()
+    }
+
     pub fn column(&self, i: usize) -> &Column {
         &self.table.columns[i]
     }

@@ -31,6 +31,10 @@ pub struct RawPack {
     /// "the future" stay true as time passes (default: the day of the test).
     #[serde(default)]
     pub examples_as_of: Option<Spanned<String>>,
+    /// The collection year the pack's rules are written for (a statutory return's pack is one
+    /// year's): `collection_start()` and `collection_end()` are its 1 April and 31 March.
+    #[serde(default)]
+    pub collection_year: Option<Spanned<crate::model::values::CollectionYear>>,
 }
 
 #[derive(Debug, Deserialize)]

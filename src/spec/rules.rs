@@ -81,11 +81,61 @@ impl RuleSet {
 pub struct Semantics {
     /// The date `today` means in rules.
     pub as_of: chrono::NaiveDate,
+    /// The collection year the configuration checks; else the one the packs are for, if any.
+    pub collection_year: Option<crate::model::values::CollectionYear>,
+}
+
+/// The SQL context each pack's rules are read in: the date `today` means, and the collection
+/// year `collection_start()` and `collection_end()` read, the pack's own (a statutory return's
+/// pack is one year's) or else the configuration's. A pack for another year than the one the
+/// configuration checks is refused, pointing at its `collection_year`.
+fn sql_contexts(
+    sem: Semantics,
+    parsed: &[(RawPack, Arc<SourceFile>)],
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<super::sql::SqlContext> {
+    let mut years: Vec<Option<crate::model::values::CollectionYear>> = Vec::new();
+    for (pack, file) in parsed {
+        let declared = pack.collection_year.as_ref();
+        if let (Some(d), Some(checked)) = (declared, sem.collection_year)
+            && d.value != checked
+        {
+            diags.push(
+                Diagnostic::new(
+                    "collection-year-mismatch",
+                    file,
+                    span(d),
+                    format!(
+                        "pack `{}` is for the {} collection year, but the configuration checks {checked}",
+                        pack.pack.value, d.value
+                    ),
+                )
+                .label("a pack for another year")
+                .help(format!(
+                    "name the pack for {checked} in `rules:`, or set `collection_year: {}` in the configuration",
+                    d.value
+                )),
+            );
+        }
+        years.push(declared.map(|d| d.value).or(sem.collection_year));
+    }
+    // One context a year: each holds a DataFusion session.
+    let mut by_year: HashMap<Option<crate::model::values::CollectionYear>, usize> = HashMap::new();
+    let mut contexts: Vec<super::sql::SqlContext> = Vec::new();
+    let at: Vec<usize> = years
+        .iter()
+        .map(|&y| {
+            *by_year.entry(y).or_insert_with(|| {
+                contexts.push(super::sql::SqlContext::new(sem.as_of, y));
+                contexts.len() - 1
+            })
+        })
+        .collect();
+    at.into_iter().map(|i| contexts[i].clone()).collect()
 }
 
 /// Load, validate and compile rule packs. Returns every problem found.
 pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<RuleSet, Vec<Diagnostic>> {
-    let sql = super::sql::SqlContext::new(sem.as_of);
     let mut diags = Vec::new();
     let mut set = RuleSet {
         packs: Vec::new(),
@@ -121,6 +171,7 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
             Err(d) => diags.extend(d),
         }
     }
+    let sqls = sql_contexts(sem, &parsed, &mut diags);
     // Tables first, from every pack, so a council's pack can add rules to shipped tables.
     let mut table_origin: HashMap<String, (Arc<SourceFile>, std::ops::Range<usize>)> = HashMap::new();
     for (pack, file) in &parsed {
@@ -182,7 +233,7 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
         }
     }
     let mut seen_ids: HashMap<String, (Arc<SourceFile>, std::ops::Range<usize>)> = HashMap::new();
-    for (pack, file) in &parsed {
+    for ((pack, file), sql) in parsed.iter().zip(&sqls) {
         for raw in &pack.rules {
             let id = &raw.id.value;
             if let Some((other, other_span)) = seen_ids.get(id) {
@@ -203,7 +254,7 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
                 continue;
             }
             seen_ids.insert(id.clone(), (Arc::clone(file), span(&raw.id)));
-            match super::kind::compile_rule(registry, raw, &set.tables, &pack.pack.value, file, &sql) {
+            match super::kind::compile_rule(registry, raw, &set.tables, &pack.pack.value, file, sql) {
                 Ok(rule) => {
                     if matches!(rule.check, Check::Ordered(Ordered::DuplicateRows))
                         && let Some(other) = set.rules.iter().find(|r| {
@@ -241,7 +292,7 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
     }
     // Corrections are checked even when rules have problems, so one run lists
     // every problem; a fix on a rule that did not compile is checked with it later.
-    corrections(&parsed, &mut set, &sql, &table_origin, registry, &mut diags);
+    corrections(&parsed, &mut set, &sqls, &table_origin, registry, &mut diags);
     if diags.is_empty() {
         rule_corrections(&mut set, registry);
         add_column_rules(&mut set, registry);
@@ -266,13 +317,13 @@ fn rule_corrections(set: &mut RuleSet, registry: &Registry) {
 fn corrections(
     parsed: &[(RawPack, Arc<SourceFile>)],
     set: &mut RuleSet,
-    sql: &super::sql::SqlContext,
+    sqls: &[super::sql::SqlContext],
     declared: &HashMap<String, (Arc<SourceFile>, std::ops::Range<usize>)>,
     registry: &Registry,
     diags: &mut Vec<Diagnostic>,
 ) {
     let mut seen: HashMap<String, (Arc<SourceFile>, std::ops::Range<usize>)> = HashMap::new();
-    for (pack, file) in parsed {
+    for ((pack, file), sql) in parsed.iter().zip(sqls) {
         let whens: Vec<Option<Spanned<String>>> = pack.rules.iter().map(|r| r.param_text("when")).collect();
         let attached = pack.rules.iter().zip(&whens).filter_map(|(r, when)| {
             let fix = r.fix.as_ref()?;

@@ -46,27 +46,68 @@ pub struct SqlError {
 /// Built-in functions rules may not call (see [`SqlContext::new`]).
 const UNBOUNDED_FUNCTIONS: &[&str] = &["repeat", "lpad", "rpad"];
 
+#[derive(Clone)]
 pub struct SqlContext {
     ctx: SessionContext,
     as_of: chrono::NaiveDate,
+    collection_year: Option<values::CollectionYear>,
 }
 
+/// Functions that read the run's collection year, and which end of it.
+const COLLECTION_DATES: [(&str, bool); 2] = [("collection_start", false), ("collection_end", true)];
+
 impl SqlContext {
-    pub fn new(as_of: chrono::NaiveDate) -> Self {
+    /// `collection_year`: the run's, which `collection_start()` and `collection_end()` read.
+    pub fn new(as_of: chrono::NaiveDate, collection_year: Option<values::CollectionYear>) -> Self {
         let mut config = SessionConfig::new();
         config.options_mut().sql_parser.collect_spans = true;
         let ctx = SessionContext::new_with_config(config);
         ctx.register_udf(ScalarUDF::from(AgeYears::new()));
+        let bounds = collection_year.and_then(values::CollectionYear::bounds);
+        for (name, end) in COLLECTION_DATES {
+            let day = bounds.map(|(start, last)| if end { last } else { start });
+            ctx.register_udf(ScalarUDF::from(CollectionDate::new(name, day)));
+        }
         // Functions whose output grows with a number they are given: a shared pack (or an
         // export's value, fed to one) could ask for gigabytes per row. No check needs them.
         for name in UNBOUNDED_FUNCTIONS {
             ctx.deregister_udf(name);
         }
-        SqlContext { ctx, as_of }
+        SqlContext {
+            ctx,
+            as_of,
+            collection_year,
+        }
     }
 
     pub fn as_of(&self) -> chrono::NaiveDate {
         self.as_of
+    }
+
+    pub fn collection_year(&self) -> Option<values::CollectionYear> {
+        self.collection_year
+    }
+
+    /// `collection_start()` or `collection_end()` in a run that names no collection year.
+    fn undated_collection(&self, sql: &str) -> Option<SqlError> {
+        if self.collection_year.is_some() {
+            return None;
+        }
+        let (name, at) = COLLECTION_DATES
+            .iter()
+            .find_map(|(name, _)| find_word(sql, name).map(|at| (*name, at)))?;
+        Some(SqlError {
+            message: format!("`{name}()` needs the run's collection year, and none is set"),
+            span: Some(at),
+            help: Some(
+                "add `collection_year: 2025-26` to the configuration, or to the pack if its rules are for one year"
+                    .into(),
+            ),
+            unknown_column: None,
+            qualifier: None,
+            code: Some("no-collection-year"),
+            label: Some("which year?".into()),
+        })
     }
 
     /// Parse `sql` against `schema`, type-check it, and fold constants such as `today()`.
@@ -88,7 +129,10 @@ impl SqlContext {
             .ctx
             .parse_sql_expr(sql, schema)
             .map_err(|e| Box::new(sql_error(sql, &e)))?;
-        if let Some(e) = self.check_comparisons(sql, schema) {
+        if let Some(e) = self
+            .undated_collection(sql)
+            .or_else(|| self.check_comparisons(sql, schema))
+        {
             return Err(Box::new(e));
         }
         self.simplify(expr, schema).map_err(|e| Box::new(sql_error(sql, &e)))
@@ -391,7 +435,7 @@ fn sql_error(sql: &str, e: &DataFusionError) -> SqlError {
         label = Some("not a SQL function".to_string());
         help = crate::model::diag::did_you_mean(&name, suggested.as_deref()).or_else(|| {
             Some(
-                "Cleanse knows DataFusion's SQL functions (lower, trim, length, coalesce, date_part…) and adds today() and age_years(born, at)"
+                "Cleanse knows DataFusion's SQL functions (lower, trim, length, coalesce, date_part…) and adds today(), age_years(born, at), collection_start() and collection_end()"
                     .into(),
             )
         });
@@ -641,6 +685,47 @@ impl ScalarUDFImpl for AgeYears {
     }
 }
 
+/// `collection_start()` and `collection_end()`: 1 April and 31 March of the run's collection
+/// year, folded to dates when a rule is planned, as `today()` is. Without a year they are refused
+/// when a rule is read ([`SqlContext::parse`]), so `day` is never `None` when one runs.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct CollectionDate {
+    name: &'static str,
+    day: Option<values::Days>,
+    signature: Signature,
+}
+
+impl CollectionDate {
+    fn new(name: &'static str, day: Option<values::Days>) -> Self {
+        CollectionDate {
+            name,
+            day,
+            signature: Signature::nullary(Volatility::Immutable),
+        }
+    }
+}
+
+impl ScalarUDFImpl for CollectionDate {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> datafusion::common::Result<DataType> {
+        Ok(DataType::Date32)
+    }
+    fn invoke_with_args(&self, _: ScalarFunctionArgs) -> datafusion::common::Result<ColumnarValue> {
+        match self.day {
+            Some(day) => Ok(ColumnarValue::Scalar(ScalarValue::Date32(Some(day)))),
+            None => Err(DataFusionError::Plan(format!(
+                "{}() needs a collection year",
+                self.name
+            ))),
+        }
+    }
+}
+
 /// Parse SQL written in a rules file against `schema`, with errors pointing
 /// at the exact character in the YAML. Shared by rules and corrections.
 pub fn sql_in(
@@ -834,7 +919,7 @@ mod tests {
     #[test]
     fn a_long_chain_is_refused_not_a_stack_overflow() {
         // 1,000 terms overflowed the stack inside DataFusion's planner (found by fuzzing).
-        let ctx = SqlContext::new(chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap());
+        let ctx = SqlContext::new(chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(), None);
         let schema = Arc::new(
             DFSchema::try_from(datafusion::arrow::datatypes::Schema::new(vec![
                 datafusion::arrow::datatypes::Field::new("n", DataType::Int64, true),
@@ -851,7 +936,7 @@ mod tests {
     #[test]
     fn functions_that_build_strings_of_any_size_are_not_offered() {
         // `repeat('x', 2000000000)` took 2 GB while a pack loaded (found by fuzzing).
-        let ctx = SqlContext::new(chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap());
+        let ctx = SqlContext::new(chrono::NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(), None);
         let schema = Arc::new(
             DFSchema::try_from(datafusion::arrow::datatypes::Schema::new(vec![
                 datafusion::arrow::datatypes::Field::new("t", DataType::Utf8, true),

@@ -34,7 +34,11 @@ pub fn packs_for(
     as_of: chrono::NaiveDate,
     registry: &Registry,
 ) -> std::result::Result<RuleSet, Vec<Diagnostic>> {
-    let set = rules::load(&config.rules, Semantics { as_of }, registry)?;
+    let semantics = Semantics {
+        as_of,
+        collection_year: config.collection_year,
+    };
+    let set = rules::load(&config.rules, semantics, registry)?;
     let undeclared = |name: &str, at: &(std::sync::Arc<crate::model::diag::SourceFile>, std::ops::Range<usize>)| {
         Diagnostic::new(
             "unknown-table",
@@ -113,7 +117,11 @@ pub fn check(paths: &[PathBuf], today: chrono::NaiveDate, registry: &Registry) -
     let loose: Vec<PathBuf> = packs.into_iter().filter(|p| !covered.contains(&identity(p))).collect();
     if !loose.is_empty() {
         checked.files.extend(loose.iter().cloned());
-        match rules::load(&loose, Semantics { as_of: today }, registry) {
+        let semantics = Semantics {
+            as_of: today,
+            collection_year: None,
+        };
+        match rules::load(&loose, semantics, registry) {
             Ok(set) => count(&set, &mut checked),
             Err(diags) => checked.diagnostics.extend(diags),
         }

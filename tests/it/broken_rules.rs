@@ -51,7 +51,7 @@ cases! {
     yaml_syntax: "yaml-syntax" at "7:14", help "close it with `]` on the same line";
     tab_indent: "yaml-syntax" at "6:1", help "YAML indents with spaces, never tabs";
     unknown_top_level_key: "unknown-key" at "3:1",
-        help "the keys allowed here are: pack, version, description, code_lists, tables, rules, corrections, examples_as_of";
+        help "the keys allowed here are: pack, version, description, code_lists, tables, rules, corrections, examples_as_of, collection_year";
     misspelt_rule_key: "unknown-key" at "5:5", help "did you mean `table`?";
     unknown_table: "unknown-table" at "5:12", help "did you mean `plans`?";
     unknown_kind: "unknown-kind" at "6:11", help "did you mean `required`?";
@@ -76,6 +76,10 @@ cases! {
     date_literal_uk_form: "bad-date" at "7:31", help "in SQL, write a date as yyyy-mm-dd: '2024-04-01'";
     number_compared_with_text: "type-mismatch" at "7:29", help "`previous_plans` is a whole number: compare it with a number, written without quotes (e.g. `previous_plans > 0`)";
     today_without_brackets: "unknown-column" at "7:31", help "write `today()`, with brackets, for the run's date";
+    // The collection year's dates need a year, written as the DfE writes it.
+    collection_start_without_year: "no-collection-year" at "7:31",
+        help "add `collection_year: 2025-26` to the configuration, or to the pack if its rules are for one year";
+    bad_collection_year: "yaml-syntax" at "3:18";
     qualified_column_in_check: "unknown-table" at "7:12";
     unknown_function_in_when: "bad-sql" at "8:11", help "did you mean `length`?";
     // Tables between rules.
@@ -216,4 +220,52 @@ fn config_problems_are_positioned_too() {
     let out = dir.run(&[]).expect_code(2);
     insta::assert_snapshot!(out.stderr);
     assert!(!dir.exists("out"));
+}
+
+/// A pack for one collection year reads its dates in its rules; a configuration that checks
+/// another year refuses it, pointing at the pack's year.
+#[test]
+fn a_pack_is_read_in_its_collection_year_and_refused_for_another() {
+    let src = repo().join("tests/broken_rules");
+    let dir = Dir::new();
+    dir.write("base.yaml", std::fs::read(src.join("base.yaml")).unwrap());
+    dir.write("plans.csv", std::fs::read(src.join("plans.csv")).unwrap());
+    dir.write(
+        "year.yaml",
+        "pack: return\nversion: 1.0.0\ncollection_year: 2025-26\nrules:\n  - id: IN-YEAR\n    table: plans\n    kind: check\n    check: plan_start_date BETWEEN collection_start() AND collection_end()\n    message: The plan starts outside the collection year.\n",
+    );
+    let config = |year: &str| {
+        format!(
+            "as_of: 2026-03-31\ncollection_year: {year}\nrules: [base.yaml, year.yaml]\ninputs:\n  - {{ table: plans, file: plans.csv }}\n"
+        )
+    };
+    dir.write("cleanse.yaml", config("2026-27"));
+    let out = dir.run(&[]).expect_code(2);
+    assert!(
+        out.stderr.starts_with("error[collection-year-mismatch]: "),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--> year.yaml:3:18\n"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "help: name the pack for 2026-27 in `rules:`, or set `collection_year: 2025-26` in the configuration\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    // The year's first and last days are in it; the days either side are not.
+    dir.write(
+        "plans.csv",
+        "Child ID,Plan Start Date,Plan End Date,Seen Alone,Previous Plans,Team\n\
+         C1,31/03/2025,,a) Yes,0,North\nC2,01/04/2025,,a) Yes,0,North\n\
+         C3,31/03/2026,,a) Yes,0,North\nC4,01/04/2026,,a) Yes,0,North\n",
+    );
+    dir.write("cleanse.yaml", config("2025-26"));
+    dir.run(&[]).expect_code(0);
+    let latest = dir.latest();
+    let found: Vec<u64> = (2..=5)
+        .filter(|&l| latest.rules_on_line("plans", l).contains("IN-YEAR"))
+        .collect();
+    assert_eq!(found, [2, 5]);
 }
