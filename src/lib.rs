@@ -45,7 +45,8 @@
 //!   DataFusion logical expressions. [`spec::kind`] and [`spec::fix`] are the contracts a
 //!   rule kind and a correction kind implement (each kind's keys are its own serde struct,
 //!   read from [`spec::node`]s); [`spec::rules`] is the loader, handed the registry of kinds
-//!   by its caller; [`spec::paths`] checks the names and paths a shared pack gives before
+//!   by its caller; [`spec::extends`] reads a pack that is another plus its amendments;
+//!   [`spec::paths`] checks the names and paths a shared pack gives before
 //!   they reach the file system; [`spec::validate`] is what `cleanse check` runs.
 //! - [`fixes`]: correction kinds, one file each, registered in one list, and the corrector
 //!   that applies them to a batch's text, recording every change.

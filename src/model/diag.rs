@@ -239,6 +239,26 @@ pub static CODES: &[Code] = &[
         summary: "A date is not a real date in the form expected: `as_of`, `examples_as_of` and dates in SQL are written yyyy-mm-dd, e.g. `2026-03-31`.",
     },
     Code {
+        id: "bad-extends",
+        summary: "A pack's `extends` names a file Cleanse will not read: it must be a pack in the same folder, named relative to it (no `..`, no absolute path).",
+    },
+    Code {
+        id: "extends-loop",
+        summary: "Packs extend each other in a circle (or more than 16 deep): a pack extends an earlier year's pack, never a later one or itself.",
+    },
+    Code {
+        id: "pack-read-twice",
+        summary: "A pack is read twice, once on its own in `rules:` and once as the pack another extends (or twice in `rules:`): name only the latest year's pack.",
+    },
+    Code {
+        id: "remove-without-extends",
+        summary: "A pack has `remove:` but extends no pack to remove rules from: add `extends:`, or delete the rules themselves.",
+    },
+    Code {
+        id: "unknown-rule-id",
+        summary: "A `remove:` entry names no rule or correction of the packs this one extends; correct the id (see the suggestion).",
+    },
+    Code {
         id: "collection-year-mismatch",
         summary: "A pack declares a `collection_year` other than the one the configuration checks: name the pack for that year, or change the configuration's `collection_year`.",
     },

@@ -5,6 +5,7 @@ pub mod compiled;
 pub mod config;
 pub mod doc;
 pub mod examples;
+pub mod extends;
 pub mod fix;
 pub mod keys;
 pub mod kind;

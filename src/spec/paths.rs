@@ -48,12 +48,17 @@ pub fn confined(base: &Path, rel: &str) -> std::result::Result<PathBuf, String> 
             }
         }
     }
+    // A pack in the working folder names its files as they are (`x.csv`, not `./x.csv`).
+    let joined = if base.as_os_str().is_empty() {
+        path.to_path_buf()
+    } else {
+        base.join(path)
+    };
     let base = if base.as_os_str().is_empty() {
         Path::new(".")
     } else {
         base
     };
-    let joined = base.join(path);
     // A link inside the folder that points out of it is refused too.
     if let (Ok(real_base), Ok(real)) = (base.canonicalize(), joined.canonicalize())
         && !real.starts_with(&real_base)

@@ -35,6 +35,13 @@ pub struct RawPack {
     /// year's): `collection_start()` and `collection_end()` are its 1 April and 31 March.
     #[serde(default)]
     pub collection_year: Option<Spanned<crate::model::values::CollectionYear>>,
+    /// The pack this one is (plus its own, minus `remove`): a file beside it (see
+    /// [`super::extends`]).
+    #[serde(default)]
+    pub extends: Option<Spanned<String>>,
+    /// Ids of the rules and corrections of the extended pack this one does without.
+    #[serde(default)]
+    pub remove: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -26,7 +26,7 @@ use super::raw::{CodesRef, RawColumn, RawPack, RawTable};
 use crate::model::diag::{Diagnostic, SourceFile, did_you_mean};
 use crate::model::table::{CodeList, Column, ColumnType, Table, raw_name};
 use crate::model::values::DateForms;
-use crate::spec::yaml::{self, Spanned, span};
+use crate::spec::yaml::{Spanned, span};
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PackInfo {
@@ -86,16 +86,25 @@ pub struct Semantics {
 }
 
 /// The SQL context each pack's rules are read in: the date `today` means, and the collection
-/// year `collection_start()` and `collection_end()` read, the pack's own (a statutory return's
-/// pack is one year's) or else the configuration's. A pack for another year than the one the
-/// configuration checks is refused, pointing at its `collection_year`.
+/// year `collection_start()` and `collection_end()` read: that of the pack extending it, if
+/// that declares one, else the pack's own (a statutory return's pack is one year's), else the
+/// configuration's. A pack for another year than the one the configuration checks is refused,
+/// pointing at its `collection_year`.
 fn sql_contexts(
     sem: Semantics,
     parsed: &[(RawPack, Arc<SourceFile>)],
+    year_from: &[usize],
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<super::sql::SqlContext> {
     let mut years: Vec<Option<crate::model::values::CollectionYear>> = Vec::new();
-    for (pack, file) in parsed {
+    for (i, &from) in year_from.iter().enumerate() {
+        // A pack another extends is read in the extension's year, which is checked against the
+        // configuration's where the extension declares it.
+        if from != i {
+            years.push(parsed[from].0.collection_year.as_ref().map(|d| d.value));
+            continue;
+        }
+        let (pack, file) = &parsed[i];
         let declared = pack.collection_year.as_ref();
         if let (Some(d), Some(checked)) = (declared, sem.collection_year)
             && d.value != checked
@@ -144,34 +153,29 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
         corrections: Vec::new(),
         examples: Vec::new(),
     };
-    let mut parsed = Vec::new();
-    for path in paths {
-        match yaml::load::<RawPack>(path) {
-            Ok((pack, file)) => {
-                let examples_as_of = pack.examples_as_of.as_ref().and_then(|d| {
-                    let date = chrono::NaiveDate::parse_from_str(d.value.trim(), "%Y-%m-%d");
-                    date.map_err(|_| {
-                        diags.push(
-                            Diagnostic::new("bad-date", &file, span(d), format!("`{}` is not a date", d.value))
-                                .label("expected yyyy-mm-dd")
-                                .help("write the date the examples assume as e.g. 2026-03-31"),
-                        )
-                    })
-                    .ok()
-                });
-                set.packs.push(PackInfo {
-                    name: pack.pack.value.clone(),
-                    version: pack.version.value.clone(),
-                    path: path.clone(),
-                    sha256: crate::model::digest::sha256_hex(file.text.as_bytes()),
-                    examples_as_of,
-                });
-                parsed.push((pack, file));
-            }
-            Err(d) => diags.extend(d),
-        }
+    let read = super::extends::read(paths, &mut diags);
+    for ((pack, file), path) in read.packs.iter().zip(&read.paths) {
+        let examples_as_of = pack.examples_as_of.as_ref().and_then(|d| {
+            let date = chrono::NaiveDate::parse_from_str(d.value.trim(), "%Y-%m-%d");
+            date.map_err(|_| {
+                diags.push(
+                    Diagnostic::new("bad-date", file, span(d), format!("`{}` is not a date", d.value))
+                        .label("expected yyyy-mm-dd")
+                        .help("write the date the examples assume as e.g. 2026-03-31"),
+                )
+            })
+            .ok()
+        });
+        set.packs.push(PackInfo {
+            name: pack.pack.value.clone(),
+            version: pack.version.value.clone(),
+            path: path.clone(),
+            sha256: crate::model::digest::sha256_hex(file.text.as_bytes()),
+            examples_as_of,
+        });
     }
-    let sqls = sql_contexts(sem, &parsed, &mut diags);
+    let parsed = read.packs;
+    let sqls = sql_contexts(sem, &parsed, &read.year_from, &mut diags);
     // Tables first, from every pack, so a council's pack can add rules to shipped tables.
     let mut table_origin: HashMap<String, (Arc<SourceFile>, std::ops::Range<usize>)> = HashMap::new();
     for (pack, file) in &parsed {

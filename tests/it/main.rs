@@ -15,6 +15,7 @@ mod cross_table;
 mod demo;
 mod docs;
 mod errors;
+mod extends;
 mod fuzz_regressions;
 mod history;
 mod hostile_input;

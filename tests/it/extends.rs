@@ -1,0 +1,180 @@
+//! A year's pack declared as the previous year's plus its amendments (`extends`, `remove`, a
+//! rule declared again under its id), read in its own collection year; and the mistakes such
+//! packs can hold, each refused with the file, line and column.
+
+use std::collections::HashSet;
+
+use crate::util::{Dir, Output};
+
+const BASE: &str = r#"pack: return-2025-26
+version: 2025.1
+collection_year: 2025-26
+tables:
+  episodes:
+    columns:
+      - { name: child, header: CHILD }
+      - { name: decom, header: DECOM, type: date }
+      - { name: place, header: PLACE }
+rules:
+  - id: "101"
+    table: episodes
+    kind: check
+    check: decom BETWEEN collection_start() AND collection_end()
+    message: The episode does not start in the collection year.
+  - id: "102"
+    table: episodes
+    kind: check
+    check: place <> 'X1'
+    message: Placement X1 is no longer used.
+  - id: "103"
+    table: episodes
+    kind: check
+    check: place <> 'Z9'
+    message: Placement Z9 is not a placement.
+"#;
+
+const NEXT: &str = r#"pack: return-2026-27
+version: 2026.1
+collection_year: 2026-27
+extends: 2025-26.yaml
+remove: ["102"]
+tables:
+  dolo:
+    columns:
+      - { name: child, header: CHILD }
+      - { name: start, header: DOLO_START, type: date }
+rules:
+  - id: "103"
+    table: episodes
+    kind: check
+    check: place <> 'Z8'
+    message: Placement Z8 is not a placement.
+  - id: "700"
+    table: dolo
+    kind: check
+    check: start <= collection_end()
+    message: The order starts after the collection year.
+"#;
+
+const EPISODES: &str = "CHILD,DECOM,PLACE\nA,01/04/2026,X1\nB,31/03/2026,Z9\nC,01/05/2026,Z8\n";
+
+/// A folder with both years' packs, the episodes, and a configuration naming `rules` for `year`.
+fn return_dir(year: &str, rules: &str, dolo: bool) -> Dir {
+    let dir = Dir::new();
+    dir.write("2025-26.yaml", BASE);
+    dir.write("2026-27.yaml", NEXT);
+    dir.write("episodes.csv", EPISODES);
+    dir.write("dolo.csv", "CHILD,DOLO_START\nA,01/04/2027\nA,31/03/2027\n");
+    let dolo = if dolo {
+        "  - { table: dolo, file: dolo.csv }\n"
+    } else {
+        ""
+    };
+    dir.write(
+        "cleanse.yaml",
+        format!(
+            "collection_year: {year}\nrules: [{rules}]\ninputs:\n  - {{ table: episodes, file: episodes.csv }}\n{dolo}"
+        ),
+    );
+    dir
+}
+
+fn rules(dir: &Dir, table: &str, lines: std::ops::RangeInclusive<u64>) -> Vec<HashSet<String>> {
+    let latest = dir.latest();
+    lines
+        .map(|l| latest.rules_on_line(table, l).into_iter().map(str::to_owned).collect())
+        .collect()
+}
+
+fn set(ids: &[&str]) -> HashSet<String> {
+    ids.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn a_year_is_the_year_before_with_its_amendments_and_in_its_own_dates() {
+    let dir = return_dir("2025-26", "2025-26.yaml", false);
+    dir.run(&[]).expect_code(0);
+    assert_eq!(
+        rules(&dir, "episodes", 2..=4),
+        [set(&["101", "102"]), set(&["103"]), set(&["101"])],
+        "2025-26 on its own"
+    );
+
+    let dir = return_dir("2026-27", "2026-27.yaml", true);
+    dir.run(&[]).expect_code(0);
+    // 101 is inherited and reads 2026-27's dates; 102 is removed; 103 is amended; 700 is new,
+    // on a table the later year adds.
+    assert_eq!(
+        rules(&dir, "episodes", 2..=4),
+        [set(&[]), set(&["101"]), set(&["103"])],
+        "2026-27, extending 2025-26"
+    );
+    assert_eq!(rules(&dir, "dolo", 2..=3), [set(&["700"]), set(&[])]);
+    let run = dir.read("out/latest/run.json");
+    assert!(
+        run.contains("return-2025-26") && run.contains("return-2026-27"),
+        "run.json records both packs: {run}"
+    );
+    // The later year's messages are its own.
+    let exceptions = dir.read("out/latest/exceptions.csv");
+    assert!(exceptions.contains("Placement Z8 is not a placement."), "{exceptions}");
+    assert!(!exceptions.contains("Placement Z9"), "{exceptions}");
+}
+
+/// A broken variant of the later year's pack (`edit` applied to it), run with `rules`.
+fn broken(edit: impl Fn(&str) -> String, rules: &str) -> Output {
+    let dir = return_dir("2026-27", rules, true);
+    dir.write("2026-27.yaml", edit(NEXT));
+    let out = dir.run(&[]).expect_code(2);
+    assert!(!dir.exists("out/latest"), "a failed run publishes nothing");
+    out
+}
+
+#[track_caller]
+fn refused(out: &Output, code: &str, at: &str) {
+    assert!(out.stderr.starts_with(&format!("error[{code}]: ")), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("--> {at}\n")),
+        "want {at}:\n{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn removing_a_rule_the_earlier_year_does_not_have_is_refused_with_a_suggestion() {
+    let out = broken(
+        |p| p.replace(r#"remove: ["102"]"#, r#"remove: ["1O2"]"#),
+        "2026-27.yaml",
+    );
+    refused(&out, "unknown-rule-id", "2026-27.yaml:5:10");
+    insta::assert_snapshot!(out.stderr);
+}
+
+#[test]
+fn a_pack_read_on_its_own_and_as_the_one_extended_is_refused() {
+    let out = broken(|p| p.to_string(), "2025-26.yaml, 2026-27.yaml");
+    refused(&out, "pack-read-twice", "2026-27.yaml:4:10");
+}
+
+#[test]
+fn packs_that_extend_each_other_or_leave_their_folder_are_refused() {
+    let dir = return_dir("2026-27", "2026-27.yaml", true);
+    dir.write(
+        "2025-26.yaml",
+        BASE.replace(
+            "collection_year: 2025-26\n",
+            "collection_year: 2025-26\nextends: 2026-27.yaml\n",
+        ),
+    );
+    let out = dir.run(&[]).expect_code(2);
+    refused(&out, "extends-loop", "2025-26.yaml:4:10");
+
+    let out = broken(
+        |p| p.replace("extends: 2025-26.yaml", "extends: ../2025-26.yaml"),
+        "2026-27.yaml",
+    );
+    refused(&out, "bad-extends", "2026-27.yaml:4:10");
+
+    let out = broken(|p| p.replace("extends: 2025-26.yaml\n", ""), "2026-27.yaml");
+    refused(&out, "remove-without-extends", "2026-27.yaml:4:10");
+}
