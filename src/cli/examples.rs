@@ -45,12 +45,25 @@ pub struct TestRun {
 }
 
 /// Run every example in the rule packs at `paths` (as `cleanse check` finds them: files,
-/// folders, configurations' packs). `as_of` overrides each pack's `examples_as_of`.
+/// folders, configurations' packs). `as_of` overrides each pack's `examples_as_of`. Packs are
+/// loaded in the sets a run would load them in ([`crate::spec::validate::pack_sets`]: a year's
+/// pack on its own), and each example runs where its own pack is not extended by another, so
+/// in its own collection year.
 pub fn test(paths: &[PathBuf], as_of: Option<chrono::NaiveDate>) -> Result<TestRun> {
+    let mut run = TestRun::default();
+    for packs in crate::spec::validate::pack_sets(paths)? {
+        let TestRun { results, untested } = test_set(&packs, as_of)?;
+        run.results.extend(results);
+        run.untested.extend(untested);
+    }
+    Ok(run)
+}
+
+/// Run the examples of one set of packs, loaded together.
+fn test_set(packs: &[PathBuf], as_of: Option<chrono::NaiveDate>) -> Result<TestRun> {
     let today = chrono::Local::now().date_naive();
-    let packs = crate::spec::validate::packs_in(paths)?;
     let set = rules::load(
-        &packs,
+        packs,
         Semantics {
             as_of: as_of.unwrap_or(today),
             collection_year: None,
@@ -60,21 +73,23 @@ pub fn test(paths: &[PathBuf], as_of: Option<chrono::NaiveDate>) -> Result<TestR
     .map_err(Error::Rules)?;
     // Rules compile `today` in, so each date the packs' examples assume needs its own load.
     let date_of = |pack: usize| as_of.or(set.packs[pack].examples_as_of).unwrap_or(today);
+    let own = |e: &&crate::spec::examples::Examples| !set.packs[e.pack].extended;
     let mut sets: HashMap<chrono::NaiveDate, RuleSet> = HashMap::new();
-    for e in &set.examples {
+    for e in set.examples.iter().filter(own) {
         let date = date_of(e.pack);
         if let std::collections::hash_map::Entry::Vacant(e) = sets.entry(date) {
             let semantics = Semantics {
                 as_of: date,
                 collection_year: None,
             };
-            e.insert(rules::load(&packs, semantics, &crate::kinds::REGISTRY).map_err(Error::Rules)?);
+            e.insert(rules::load(packs, semantics, &crate::kinds::REGISTRY).map_err(Error::Rules)?);
         }
     }
     let jobs: Vec<(&RuleSet, usize, usize, chrono::NaiveDate)> = set
         .examples
         .iter()
         .enumerate()
+        .filter(|(_, e)| own(e))
         .flat_map(|(i, e)| {
             let date = date_of(e.pack);
             (0..e.list.len()).map(move |j| (i, j, date))
@@ -98,6 +113,7 @@ pub fn test(paths: &[PathBuf], as_of: Option<chrono::NaiveDate>) -> Result<TestR
     let untested = set
         .examples
         .iter()
+        .filter(own)
         .filter(|e| e.list.is_empty())
         .map(|e| e.subject.id().to_string())
         .collect();

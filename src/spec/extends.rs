@@ -23,6 +23,9 @@ pub struct Read {
     pub paths: Vec<PathBuf>,
     /// Per pack: the one whose `collection_year` it is read in (itself, or what extends it).
     pub year_from: Vec<usize>,
+    /// Per pack: another pack read extends it (so its examples, written for its own year, are
+    /// run where it is read on its own).
+    pub extended: Vec<bool>,
 }
 
 /// How deep `extends` may nest: a year's pack extends last year's, which extends the year
@@ -35,6 +38,7 @@ pub fn read(paths: &[PathBuf], diags: &mut Vec<Diagnostic>) -> Read {
         packs: Vec::new(),
         paths: Vec::new(),
         year_from: Vec::new(),
+        extended: Vec::new(),
     };
     // Every pack read so far, by its canonical path.
     let mut seen: Vec<PathBuf> = Vec::new();
@@ -143,9 +147,11 @@ fn read_one(
             *from = me;
         }
     }
+    read.extended[start..].fill(true);
     read.packs.push((pack, file));
     read.paths.push(path.to_path_buf());
     read.year_from.push(me);
+    read.extended.push(false);
     Some(start..me + 1)
 }
 
@@ -198,4 +204,33 @@ fn take_away(
         pack.corrections
             .retain(|c| c.id.as_ref().is_none_or(|id| !gone.contains(id.value.as_str())));
     }
+}
+
+/// What a pack says of its year, read before the pack is loaded.
+#[derive(serde::Deserialize)]
+struct Peek {
+    #[serde(default)]
+    collection_year: Option<serde::de::IgnoredAny>,
+    #[serde(default)]
+    extends: Option<serde::de::IgnoredAny>,
+}
+
+/// `packs` (named loose, not by a configuration) in the sets they are loaded in: a pack
+/// written for one collection year (it declares `collection_year` or `extends`) on its own, as
+/// two years declare the same tables and a year's pack brings the packs it extends; the others
+/// together, as a council's pack adds rules to a shipped pack's tables. A pack that cannot be
+/// read goes with the others, where loading reports why.
+pub fn loose_sets(packs: &[PathBuf]) -> Vec<Vec<PathBuf>> {
+    let mut sets = Vec::new();
+    let mut together = Vec::new();
+    for pack in packs {
+        match yaml::load::<Peek>(pack) {
+            Ok((peek, _)) if peek.collection_year.is_some() || peek.extends.is_some() => sets.push(vec![pack.clone()]),
+            _ => together.push(pack.clone()),
+        }
+    }
+    if !together.is_empty() {
+        sets.insert(0, together);
+    }
+    sets
 }

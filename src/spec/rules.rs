@@ -37,6 +37,9 @@ pub struct PackInfo {
     /// What `today` means when `cleanse test` runs the pack's examples.
     #[serde(skip)]
     pub examples_as_of: Option<chrono::NaiveDate>,
+    /// Another pack of the set extends this one (see [`super::extends`]).
+    #[serde(skip)]
+    pub extended: bool,
 }
 
 /// Every table and rule of the configured packs, validated and compiled.
@@ -154,7 +157,7 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
         examples: Vec::new(),
     };
     let read = super::extends::read(paths, &mut diags);
-    for ((pack, file), path) in read.packs.iter().zip(&read.paths) {
+    for (((pack, file), path), &extended) in read.packs.iter().zip(&read.paths).zip(&read.extended) {
         let examples_as_of = pack.examples_as_of.as_ref().and_then(|d| {
             let date = chrono::NaiveDate::parse_from_str(d.value.trim(), "%Y-%m-%d");
             date.map_err(|_| {
@@ -172,6 +175,7 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
             path: path.clone(),
             sha256: crate::model::digest::sha256_hex(file.text.as_bytes()),
             examples_as_of,
+            extended,
         });
     }
     let parsed = read.packs;

@@ -115,13 +115,13 @@ pub fn check(paths: &[PathBuf], today: chrono::NaiveDate, registry: &Registry) -
         }
     }
     let loose: Vec<PathBuf> = packs.into_iter().filter(|p| !covered.contains(&identity(p))).collect();
-    if !loose.is_empty() {
-        checked.files.extend(loose.iter().cloned());
+    checked.files.extend(loose.iter().cloned());
+    for set in super::extends::loose_sets(&loose) {
         let semantics = Semantics {
             as_of: today,
             collection_year: None,
         };
-        match rules::load(&loose, semantics, registry) {
+        match rules::load(&set, semantics, registry) {
             Ok(set) => count(&set, &mut checked),
             Err(diags) => checked.diagnostics.extend(diags),
         }
@@ -136,21 +136,29 @@ pub fn check(paths: &[PathBuf], today: chrono::NaiveDate, registry: &Registry) -
 
 /// The rule packs at `paths` (as [`check`] finds them), with the packs each configuration there
 /// names; a configuration that does not validate is an error.
-pub fn packs_in(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut packs = Vec::new();
+/// The packs at `paths` (as [`check`] finds them) in the sets they are loaded in: each
+/// configuration's packs together, and the packs no configuration names as
+/// [`super::extends::loose_sets`] groups them.
+pub fn pack_sets(paths: &[PathBuf]) -> Result<Vec<Vec<PathBuf>>> {
+    let mut sets = Vec::new();
+    let mut covered = HashSet::new();
+    let mut loose = Vec::new();
     for file in expand(paths)? {
         if is_config(&file) {
             match Config::parse(&file, Reach::Packs) {
-                (Some(config), diags) if diags.is_empty() => packs.extend(config.rules),
+                (Some(config), diags) if diags.is_empty() => {
+                    covered.extend(config.rules.iter().map(|p| identity(p)));
+                    sets.push(config.rules);
+                }
                 (_, diags) => return Err(Error::Rules(diags)),
             }
         } else {
-            packs.push(file);
+            loose.push(file);
         }
     }
-    let mut seen = HashSet::new();
-    packs.retain(|p| seen.insert(identity(p)));
-    Ok(packs)
+    loose.retain(|p| !covered.contains(&identity(p)));
+    sets.extend(super::extends::loose_sets(&loose));
+    Ok(sets)
 }
 
 /// The files to check: a folder's YAML files (sorted, searched recursively), a file as named.

@@ -178,3 +178,31 @@ fn packs_that_extend_each_other_or_leave_their_folder_are_refused() {
     let out = broken(|p| p.replace("extends: 2025-26.yaml\n", ""), "2026-27.yaml");
     refused(&out, "remove-without-extends", "2026-27.yaml:4:10");
 }
+
+/// `cleanse test` and `cleanse check` over a folder that holds both years: each year's pack is
+/// loaded on its own, and each example runs in its own pack's year (2025-26's first-day
+/// example would fail if it ran in 2026-27's dates).
+#[test]
+fn a_folder_of_years_is_checked_and_tested_year_by_year() {
+    let dir = Dir::new();
+    let examples =
+        "    examples:\n      - pass: { child: A, decom: 01/04/2025 }\n      - fail: { child: A, decom: 01/04/2026 }\n";
+    let base = BASE.replace(
+        "    message: The episode does not start in the collection year.\n",
+        &format!("    message: The episode does not start in the collection year.\n{examples}"),
+    );
+    let next = NEXT.replace(
+        "    message: The order starts after the collection year.\n",
+        "    message: The order starts after the collection year.\n    examples:\n      - pass: { child: A, start: 31/03/2027 }\n      - fail: { child: A, start: 01/04/2027 }\n",
+    );
+    dir.write("packs/2025-26.yaml", base);
+    dir.write("packs/2026-27.yaml", next);
+    let out = dir.cleanse().args(["test", "packs"]).output().expect_code(0);
+    assert!(
+        out.stdout.ends_with("test result: ok. 4 passed; 0 failed\n"),
+        "{}",
+        out.stdout
+    );
+    let out = dir.cleanse().args(["check", "packs"]).output().expect_code(0);
+    assert!(out.stdout.contains("no problems"), "{}", out.stdout);
+}
