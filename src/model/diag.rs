@@ -268,6 +268,10 @@ pub static CODES: &[Code] = &[
         summary: "A rule, correction, example or input names a table that no rule pack declares; correct the name (see the suggestion) or declare the table.",
     },
     Code {
+        id: "like-with-columns",
+        summary: "A table is declared `like` another and with columns of its own; a table `like` another has exactly its columns, so declare one or the other.",
+    },
+    Code {
         id: "bad-table-name",
         summary: "A table's name cannot become a file name (it has `/`, `..`, spaces or other characters, or names a device); table names become `corrected/<table>.csv`, so use letters, digits, `_` and `-`, starting with a letter.",
     },

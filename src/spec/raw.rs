@@ -52,6 +52,11 @@ pub struct RawTable {
     /// Columns that identify a record in the exceptions report.
     #[serde(default)]
     pub key: Vec<Spanned<String>>,
+    /// Another table whose columns (and key, unless `key` is given) this one has: last year's
+    /// episodes beside this year's.
+    #[serde(default)]
+    pub like: Option<Spanned<String>>,
+    #[serde(default)]
     pub columns: Vec<RawColumn>,
 }
 

@@ -182,6 +182,8 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
     let sqls = sql_contexts(sem, &parsed, &read.year_from, &mut diags);
     // Tables first, from every pack, so a council's pack can add rules to shipped tables.
     let mut table_origin: HashMap<String, (Arc<SourceFile>, std::ops::Range<usize>)> = HashMap::new();
+    // Tables declared `like` another, made once every table they could name is.
+    let mut likes = Vec::new();
     for (pack, file) in &parsed {
         let lists = code_lists(pack, file, &mut diags);
         for (name, raw) in &pack.tables {
@@ -235,9 +237,27 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
                 continue;
             }
             table_origin.insert(name.clone(), (Arc::clone(file), at..at + name.len()));
-            if let Some(t) = table(name, raw, &pack.pack.value, &lists, file, &mut diags) {
+            if raw.like.is_none() && raw.columns.is_empty() {
+                diags.push(
+                    Diagnostic::new(
+                        "missing-key",
+                        file,
+                        at..at + name.len(),
+                        format!("table `{name}` declares no columns"),
+                    )
+                    .label("no columns")
+                    .help("add `columns:`, or `like: <table>` for a table with another's columns"),
+                );
+            } else if raw.like.is_some() {
+                likes.push((name, raw, &pack.pack.value, file));
+            } else if let Some(t) = table(name, raw, &pack.pack.value, &lists, file, &mut diags) {
                 set.tables.push(t);
             }
+        }
+    }
+    for (name, raw, pack, file) in likes {
+        if let Some(t) = like(name, raw, pack, file, &set.tables, &mut diags) {
+            set.tables.push(t);
         }
     }
     let mut seen_ids: HashMap<String, (Arc<SourceFile>, std::ops::Range<usize>)> = HashMap::new();
@@ -460,6 +480,65 @@ fn table(
         key,
         schema: Arc::new(schema),
         pack: pack.to_string(),
+    })
+}
+
+/// A table declared `like: <other>`: the other table's columns and key under its own name (last
+/// year's return beside this year's, read by the rules that compare them).
+fn like(
+    name: &str,
+    raw: &RawTable,
+    pack: &str,
+    file: &Arc<SourceFile>,
+    tables: &[Table],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Table> {
+    let of = raw.like.as_ref()?;
+    if let Some(first) = raw.columns.first() {
+        diags.push(
+            Diagnostic::new(
+                "like-with-columns",
+                file,
+                span(&first.name),
+                format!(
+                    "table `{name}` is declared `like` `{}` and with columns of its own",
+                    of.value
+                ),
+            )
+            .label("a column of its own")
+            .help("a table `like` another has exactly its columns: declare the columns, or `like`, not both"),
+        );
+        return None;
+    }
+    let Some(other) = tables.iter().find(|t| t.name == of.value) else {
+        diags.push(
+            Diagnostic::new(
+                "unknown-table",
+                file,
+                span(of),
+                format!("no pack declares a table `{}`", of.value),
+            )
+            .label("unknown table")
+            .maybe_help(did_you_mean(&of.value, tables.iter().map(|t| t.name.as_str()))),
+        );
+        return None;
+    };
+    let mut key = Vec::new();
+    for k in &raw.key {
+        match other.columns.iter().position(|c| c.name == k.value) {
+            Some(i) => key.push(i),
+            None => diags.push(unknown_column(file, k, name, &other.columns)),
+        }
+    }
+    Some(Table {
+        name: name.to_string(),
+        description: raw
+            .description
+            .clone()
+            .unwrap_or_else(|| format!("Like `{}`.", other.name)),
+        key: if raw.key.is_empty() { other.key.clone() } else { key },
+        pack: pack.to_string(),
+        ..other.clone()
     })
 }
 

@@ -206,3 +206,72 @@ fn a_folder_of_years_is_checked_and_tested_year_by_year() {
     let out = dir.cleanse().args(["check", "packs"]).output().expect_code(0);
     assert!(out.stdout.contains("no problems"), "{}", out.stdout);
 }
+
+/// Last year's return beside this year's: a table `like` another has its columns, and a rule
+/// comparing the two is not checked, said once, when last year's export is not given.
+#[test]
+fn last_years_table_is_declared_like_this_years() {
+    let dir = Dir::new();
+    dir.write(
+        "pack.yaml",
+        r#"pack: return
+version: 1.0.0
+tables:
+  episodes:
+    columns:
+      - { name: child, header: CHILD }
+      - { name: decom, header: DECOM, type: date }
+  episodes_last:
+    like: episodes
+rules:
+  - id: "1000"
+    table: episodes
+    kind: reference
+    when: decom < '2025-04-01'
+    columns: [child]
+    references: episodes_last
+    message: A child looked after before the year is not in last year's return.
+"#,
+    );
+    dir.write(
+        "episodes.csv",
+        "CHILD,DECOM\nA,01/01/2025\nB,01/02/2025\nC,01/05/2025\n",
+    );
+    dir.write("last.csv", "CHILD,DECOM\nA,01/01/2025\n");
+    let config = |last: bool| {
+        let last = if last {
+            "  - { table: episodes_last, file: last.csv }\n"
+        } else {
+            ""
+        };
+        format!("rules: [pack.yaml]\ninputs:\n  - {{ table: episodes, file: episodes.csv }}\n{last}")
+    };
+    dir.write("cleanse.yaml", config(true));
+    dir.run(&[]).expect_code(0);
+    assert_eq!(rules(&dir, "episodes", 2..=4), [set(&[]), set(&["1000"]), set(&[])]);
+    assert_eq!(
+        dir.latest().corrected("episodes_last").rows.len(),
+        1,
+        "last year's rows are routed too"
+    );
+
+    dir.write("cleanse.yaml", config(false));
+    dir.run(&[]).expect_code(0);
+    let exceptions = dir.read("out/latest/exceptions.csv");
+    let not_checked: Vec<&str> = exceptions.lines().filter(|l| l.contains("1000")).collect();
+    assert_eq!(not_checked.len(), 1, "{exceptions}");
+    assert!(
+        not_checked[0].contains(",not checked,,CHILD,,\"Not checked: no export was given for `episodes_last`"),
+        "{exceptions}"
+    );
+
+    dir.write(
+        "pack.yaml",
+        dir.read("pack.yaml")
+            .replace("    like: episodes\n", "    like: episode\n"),
+    );
+    let out = dir.run(&[]).expect_code(2);
+    assert!(out.stderr.starts_with("error[unknown-table]: "), "{}", out.stderr);
+    assert!(out.stderr.contains("--> pack.yaml:9:11\n"), "{}", out.stderr);
+    assert!(out.stderr.contains("help: did you mean `episodes`?"), "{}", out.stderr);
+}
