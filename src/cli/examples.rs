@@ -249,7 +249,7 @@ pub fn observe(
     out: &Path,
 ) -> std::result::Result<Seen, String> {
     let dir = Scratch::new().map_err(|e| format!("could not make a scratch folder: {e}"))?;
-    let only = set.only(subject);
+    let only = set.only(subject, table);
     let mut inputs = Vec::new();
     let mut lines = Vec::new();
     for (ti, rows) in std::iter::once((table, &example.rows)).chain(example.other.iter().map(|(t, r)| (*t, r))) {

@@ -94,12 +94,17 @@ pub(super) fn compile(
             });
         };
         for raw in &pack.rules {
-            let Some(rule) = rules.iter().find(|r| r.id == raw.id.value) else {
+            let Some(rule) = rules
+                .iter()
+                .find(|r| r.id == raw.id.value && tables[r.table].name == raw.table.value)
+            else {
                 continue;
             };
             add(Subject::Rule(rule.id.clone()), rule.table, &raw.examples, None);
             if let Some(fix) = &raw.fix
-                && let Some(c) = corrections.iter().find(|c| c.rule.as_deref() == Some(&rule.id))
+                && let Some(c) = corrections
+                    .iter()
+                    .find(|c| c.rule.as_deref() == Some(&rule.id) && c.table == rule.table)
             {
                 add(
                     Subject::Correction(c.id.clone()),

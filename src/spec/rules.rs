@@ -59,15 +59,21 @@ impl RuleSet {
         self.tables.iter().position(|t| t.name == name)
     }
 
-    /// The same tables with only the rule or correction an example is about: what `cleanse
-    /// test` runs, so an example shows what its subject does and nothing else.
-    pub fn only(&self, subject: &super::examples::Subject) -> RuleSet {
+    /// The same tables with only the rule or correction an example is about (a rule on
+    /// `table`: one code may be a rule on each of several tables): what `cleanse test` runs, so
+    /// an example shows what its subject does and nothing else.
+    pub fn only(&self, subject: &super::examples::Subject, table: usize) -> RuleSet {
         use super::examples::Subject;
         RuleSet {
             packs: self.packs.clone(),
             tables: self.tables.clone(),
             rules: match subject {
-                Subject::Rule(id) => self.rules.iter().filter(|r| &r.id == id).cloned().collect(),
+                Subject::Rule(id) => self
+                    .rules
+                    .iter()
+                    .filter(|r| &r.id == id && r.table == table)
+                    .cloned()
+                    .collect(),
                 Subject::Correction(_) => Vec::new(),
             },
             corrections: match subject {
@@ -145,6 +151,9 @@ fn sql_contexts(
         .collect();
     at.into_iter().map(|i| contexts[i].clone()).collect()
 }
+
+/// Where a rule id was used: the file, the id's text, and the rule's table.
+type IdUse = (Arc<SourceFile>, std::ops::Range<usize>, String);
 
 /// Load, validate and compile rule packs. Returns every problem found.
 pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<RuleSet, Vec<Diagnostic>> {
@@ -260,12 +269,29 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
             set.tables.push(t);
         }
     }
-    let mut seen_ids: HashMap<String, (Arc<SourceFile>, std::ops::Range<usize>)> = HashMap::new();
+    // Where each rule id was used, and on which table. One id may be a rule on each of several
+    // tables of one pack: a DfE code that flags rows in two tables is one rule on each.
+    let mut seen_ids: HashMap<String, Vec<IdUse>> = HashMap::new();
     for ((pack, file), sql) in parsed.iter().zip(&sqls) {
         for raw in &pack.rules {
             let id = &raw.id.value;
-            if let Some((other, other_span)) = seen_ids.get(id) {
+            let uses = seen_ids.entry(id.clone()).or_default();
+            let clash = uses
+                .iter()
+                .find(|(other, _, table)| !Arc::ptr_eq(other, file) || *table == raw.table.value);
+            if let Some((other, other_span, table)) = clash {
                 let (line, _) = other.line_col(other_span.start);
+                let help = if Arc::ptr_eq(other, file) {
+                    format!(
+                        "first used at {}:{line}, also on table `{table}`; a rule id may be used once per table",
+                        other.path.display()
+                    )
+                } else {
+                    format!(
+                        "first used at {}:{line}; rule ids must be unique across all packs",
+                        other.path.display()
+                    )
+                };
                 diags.push(
                     Diagnostic::new(
                         "duplicate-rule-id",
@@ -274,14 +300,11 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
                         format!("rule id `{id}` is used twice"),
                     )
                     .label("second use")
-                    .help(format!(
-                        "first used at {}:{line}; rule ids must be unique across all packs",
-                        other.path.display()
-                    )),
+                    .help(help),
                 );
                 continue;
             }
-            seen_ids.insert(id.clone(), (Arc::clone(file), span(&raw.id)));
+            uses.push((Arc::clone(file), span(&raw.id), raw.table.value.clone()));
             match super::kind::compile_rule(registry, raw, &set.tables, &pack.pack.value, file, sql) {
                 Ok(rule) => {
                     if matches!(rule.check, Check::Ordered(Ordered::DuplicateRows))
@@ -355,7 +378,10 @@ fn corrections(
         let whens: Vec<Option<Spanned<String>>> = pack.rules.iter().map(|r| r.param_text("when")).collect();
         let attached = pack.rules.iter().zip(&whens).filter_map(|(r, when)| {
             let fix = r.fix.as_ref()?;
-            let rule = set.rules.iter().find(|x| x.id == r.id.value)?;
+            let rule = set
+                .rules
+                .iter()
+                .find(|x| x.id == r.id.value && set.tables[x.table].name == r.table.value)?;
             let attached = crate::spec::fix::Attached {
                 id: rule.id.as_str(),
                 table: rule.table,

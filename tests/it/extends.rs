@@ -1,6 +1,7 @@
-//! A year's pack declared as the previous year's plus its amendments (`extends`, `remove`, a
-//! rule declared again under its id), read in its own collection year; and the mistakes such
-//! packs can hold, each refused with the file, line and column.
+//! What statutory returns' packs need: a year's pack declared as the previous year's plus its
+//! amendments (`extends`, `remove`, a rule declared again under its id), read in its own
+//! collection year; last year's tables (`like`); one DfE code as a rule on each of several
+//! tables; and the mistakes such packs can hold, each refused with the file, line and column.
 
 use std::collections::HashSet;
 
@@ -274,4 +275,78 @@ rules:
     assert!(out.stderr.starts_with("error[unknown-table]: "), "{}", out.stderr);
     assert!(out.stderr.contains("--> pack.yaml:9:11\n"), "{}", out.stderr);
     assert!(out.stderr.contains("help: did you mean `episodes`?"), "{}", out.stderr);
+}
+
+/// A DfE code that flags rows in two tables is a rule on each, under the code as its id: both
+/// report under it, each part's examples run with that part alone, and an id used twice on one
+/// table (or in two packs) is still refused.
+#[test]
+fn one_code_is_a_rule_on_each_table_it_flags() {
+    let dir = Dir::new();
+    let pack = r#"pack: return
+version: 1.0.0
+tables:
+  header:
+    columns:
+      - { name: child, header: CHILD }
+      - { name: sex, header: SEX }
+  episodes:
+    columns:
+      - { name: child, header: CHILD }
+      - { name: place, header: PLACE }
+rules:
+  - id: "302"
+    table: episodes
+    kind: check
+    check: place IS NOT NULL
+    message: The child has no header record, or an episode with no placement.
+    examples:
+      # The header part would report this header row: the example runs this part alone.
+      - pass: { child: A, place: U1 }
+        other: { header: [ { child: A, sex: "9" } ] }
+      - fail: { child: A }
+  - id: "302"
+    table: header
+    kind: check
+    check: sex IN ('1', '2')
+    message: The child has no header record, or an episode with no placement.
+    examples:
+      - pass: { child: A, sex: "1" }
+      - fail: { child: A, sex: "9" }
+"#;
+    dir.write("pack.yaml", pack);
+    let out = dir.cleanse().args(["test", "pack.yaml"]).output().expect_code(0);
+    assert!(
+        out.stdout.ends_with("test result: ok. 4 passed; 0 failed\n"),
+        "{}",
+        out.stdout
+    );
+
+    dir.write("header.csv", "CHILD,SEX\nA,1\nB,9\n");
+    dir.write("episodes.csv", "CHILD,PLACE\nA,U1\nB,\n");
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: header, file: header.csv }\n  - { table: episodes, file: episodes.csv }\n",
+    );
+    dir.run(&[]).expect_code(0);
+    assert_eq!(rules(&dir, "header", 2..=3), [set(&[]), set(&["302"])]);
+    assert_eq!(rules(&dir, "episodes", 2..=3), [set(&[]), set(&["302"])]);
+
+    // Twice on one table is still a mistake.
+    dir.write(
+        "pack.yaml",
+        pack.replace(
+            "    table: header\n    kind: check",
+            "    table: episodes\n    kind: check",
+        ),
+    );
+    let out = dir.run(&[]).expect_code(2);
+    assert!(out.stderr.starts_with("error[duplicate-rule-id]: "), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "help: first used at pack.yaml:13, also on table `episodes`; a rule id may be used once per table"
+        ),
+        "{}",
+        out.stderr
+    );
 }
