@@ -83,6 +83,20 @@ mod tests {
     }
 
     #[test]
+    fn a_column_read_as_the_dfe_reads_dates_reports_what_the_dfe_would_not_read() {
+        let pack = Pack::tables("tables:\n  t:\n    columns:\n      - { name: d, type: date, date_formats: [dfe] }\n")
+            .rule("table: t\nkind: type\ncolumns: [d]");
+        let rows = [
+            "d: 5/3/2024",
+            "d: 05-03-2024",
+            "d: 05/03/2024 00:00",
+            "d: 2024-03-05",
+            "d: 31/03/2026",
+        ];
+        assert_eq!(pack.fails(&rows), [2, 3, 4]);
+    }
+
+    #[test]
     fn reports_values_that_are_not_numbers() {
         assert_eq!(
             pack("kind: type\ncolumns: [n]").fails(&["n: 7", "n: '1.5'", "n: seven", "n: ' 12 '"]),

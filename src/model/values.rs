@@ -89,11 +89,24 @@ impl DateForms {
     pub const MONTH_NAME: DateForms = DateForms(8);
     /// Excel 1900-system serials: five digits, optionally with a fraction (`45000.5`).
     pub const EXCEL: DateForms = DateForms(16);
-    /// Every form above.
+    /// `%d/%m/%Y` exactly as Python's strptime reads it, as the DfE's validators read dates:
+    /// one or two digits of day and of month, four of year, `/` between them, and nothing else
+    /// (no spaces, no time). A statutory pack declares it so that a date the DfE would not
+    /// read is not read here either.
+    pub const DFE: DateForms = DateForms(32);
+    /// Every form above but [`DateForms::DFE`], which only narrows [`DateForms::DMY`].
     pub const ALL: DateForms = DateForms(31);
 
     /// The names [`DateForms::from_name`] accepts, for "did you mean" in config errors.
-    pub const NAMES: &[&str] = &["dd/mm/yyyy", "d/m/yy", "yyyy-mm-dd", "dd-mon-yyyy", "excel", "any"];
+    pub const NAMES: &[&str] = &[
+        "dd/mm/yyyy",
+        "d/m/yy",
+        "yyyy-mm-dd",
+        "dd-mon-yyyy",
+        "excel",
+        "dfe",
+        "any",
+    ];
 
     /// True when every form in `other` is in `self`.
     pub const fn contains(self, other: DateForms) -> bool {
@@ -111,7 +124,11 @@ impl DateForms {
         let name = name.trim();
         let i = Self::NAMES.iter().position(|n| n.eq_ignore_ascii_case(name))?;
         // NAMES lists the single forms in bit order, then ALL.
-        Some(if i < 5 { DateForms(1 << i) } else { Self::ALL })
+        Some(if i < Self::NAMES.len() - 1 {
+            DateForms(1 << i)
+        } else {
+            Self::ALL
+        })
     }
 }
 
@@ -123,6 +140,11 @@ pub const DEFAULT_PIVOT: u8 = 40;
 /// Excel, a trailing time (` 00:00`, `T10:15:00Z`, ` 00:00:00.000`). `None` unless the text is
 /// a real calendar date; day-first only. Four-digit years must be 1000..=9999.
 pub fn parse_date(s: &str, forms: DateForms, pivot: u8) -> Option<Days> {
+    if forms.contains(DateForms::DFE)
+        && let Some(days) = dfe_date(s.as_bytes())
+    {
+        return Some(days);
+    }
     if let Some(days) = plain_date(s.as_bytes(), forms) {
         return days;
     }
@@ -175,6 +197,18 @@ pub fn parse_date(s: &str, forms: DateForms, pivot: u8) -> Option<Days> {
     };
     time_suffix(&b[i..])?;
     ymd(y, m, d)
+}
+
+/// A date in [`DateForms::DFE`]'s form, untrimmed.
+fn dfe_date(b: &[u8]) -> Option<Days> {
+    let mut i = 0;
+    let d = small(b, &mut i)?;
+    expect(b, &mut i, b'/')?;
+    let m = small(b, &mut i)?;
+    expect(b, &mut i, b'/')?;
+    let (y, len) = digits(b, &mut i);
+    (len == 4 && i == b.len()).then_some(())?;
+    ymd(y as i32, m, d)
 }
 
 /// `dd/mm/yyyy` or `yyyy-mm-dd` and nothing else, the forms nearly every date in an export
@@ -441,6 +475,7 @@ mod tests {
     const NAME: DateForms = DateForms::MONTH_NAME;
     const SHORT: DateForms = DateForms::DMY_SHORT_YEAR;
     const EXCEL: DateForms = DateForms::EXCEL;
+    const DFE: DateForms = DateForms::DFE;
 
     /// Checks a table: each line is `want: item|item|…`; items are untrimmed.
     fn table<T: PartialEq + Debug>(cases: &str, want: impl Fn(&str) -> T, got: impl Fn(&str) -> T) {
@@ -551,6 +586,22 @@ mod tests {
     }
 
     #[test]
+    fn dfe_dates_are_what_strptime_reads_as_d_m_y() {
+        let cases = "
+            2024-03-05: 05/03/2024|5/3/2024|05/3/2024|5/03/2024
+            2024-02-29: 29/02/2024
+            none: 30/02/2024|29/02/2023|05-03-2024|05.03.2024|05 03 2024|05/03/24|005/03/2024|05/03/02024
+            none: 05/03/2024 00:00|05/03/2024T00:00|2024-03-05|45000|5 Mar 2024|05/03/2024 | 05/03/2024";
+        dates(cases, DFE, 40);
+        // Beside other forms, those read what they read.
+        dates(
+            "2024-03-05: 05-03-2024| 05/03/2024|2024-03-05",
+            DFE.union(DMY).union(ISO),
+            40,
+        );
+    }
+
+    #[test]
     fn excel_serials() {
         let cases = "
             2023-01-01: 44927
@@ -564,7 +615,7 @@ mod tests {
 
     #[test]
     fn date_forms_names() {
-        let want = [DMY, SHORT, ISO, NAME, EXCEL, ALL];
+        let want = [DMY, SHORT, ISO, NAME, EXCEL, DFE, ALL];
         assert_eq!(DateForms::NAMES.len(), want.len());
         for (name, forms) in DateForms::NAMES.iter().zip(want) {
             assert_eq!(DateForms::from_name(name), Some(forms));
@@ -574,6 +625,10 @@ mod tests {
         let f = DMY.union(EXCEL);
         assert!(f.contains(EXCEL) && !f.contains(ISO));
         assert!(ALL.contains(f) && !f.contains(ALL));
+        assert!(
+            !ALL.contains(DFE),
+            "`any` is every UK form; `dfe` only narrows dd/mm/yyyy"
+        );
     }
 
     #[test]
@@ -661,11 +716,11 @@ mod tests {
         }
 
         /// The short way through the common forms reads them as the general parser does (a
-        /// leading space sends a date the general way).
+        /// leading space sends a date the general way; the DfE form, which reads no space, aside).
         #[test]
         fn plain_dates_read_as_the_general_parser_reads(
             s in "[0-9]{2}[/-][0-9]{2}[/-][0-9]{4}|[0-9]{4}[/-][0-9]{2}[/-][0-9]{2}|[0-9/-]{10}",
-            forms in 0u8..64,
+            forms in 0u8..32,
         ) {
             let forms = DateForms(forms);
             prop_assert_eq!(parse_date(&s, forms, 40), parse_date(&format!(" {s}"), forms, 40));
@@ -685,7 +740,7 @@ mod tests {
 
         #[test]
         fn parse_date_never_panics(
-            s in any::<String>(), t in "[0-9 /.:TZa-zA-Z-]{0,24}", pivot: u8, forms in 0u8..32,
+            s in any::<String>(), t in "[0-9 /.:TZa-zA-Z-]{0,24}", pivot: u8, forms in 0u8..64,
         ) {
             let forms = DateForms(forms);
             let _ = (parse_date(&s, forms, pivot), parse_date(&t, forms, pivot));
