@@ -240,7 +240,7 @@ pub static CODES: &[Code] = &[
     },
     Code {
         id: "bad-extends",
-        summary: "A pack's `extends` names a file Cleanse will not read: it must be a pack in the same folder, named relative to it (no `..`, no absolute path).",
+        summary: "A pack's `extends` names no file beside it, or one Cleanse will not read: it must be a pack in the same folder, named relative to it (no `..`, no absolute path).",
     },
     Code {
         id: "extends-loop",

@@ -77,6 +77,30 @@ fn read_one(
         );
         return None;
     }
+    // A pack named by `extends` that is not there is the extending pack's mistake: said at its
+    // `extends`, with the line and column.
+    if let Some((file, at)) = &by
+        && !path.is_file()
+    {
+        let why = if path.as_os_str().is_empty() {
+            "it names no file".to_string()
+        } else if path.exists() {
+            "it is not a file (a folder, device or pipe)".to_string()
+        } else {
+            "there is no such file beside this pack".to_string()
+        };
+        diags.push(
+            Diagnostic::new(
+                "bad-extends",
+                file,
+                at.clone(),
+                format!("`{}` cannot be extended: {why}", path.display()),
+            )
+            .label("extends")
+            .help("name a pack in the same folder, e.g. `extends: 2025-26.yaml`"),
+        );
+        return None;
+    }
     let (pack, file) = match yaml::load::<RawPack>(path) {
         Ok(loaded) => loaded,
         Err(d) => {

@@ -176,8 +176,35 @@ fn packs_that_extend_each_other_or_leave_their_folder_are_refused() {
     );
     refused(&out, "bad-extends", "2026-27.yaml:4:10");
 
+    let out = broken(
+        |p| p.replace("extends: 2025-26.yaml", "extends: 2025-25.yaml"),
+        "2026-27.yaml",
+    );
+    refused(&out, "bad-extends", "2026-27.yaml:4:10");
+    assert!(
+        out.stderr.contains("there is no such file beside this pack"),
+        "{}",
+        out.stderr
+    );
+
     let out = broken(|p| p.replace("extends: 2025-26.yaml\n", ""), "2026-27.yaml");
     refused(&out, "remove-without-extends", "2026-27.yaml:4:10");
+}
+
+/// A configuration checks one collection year: a pack written for another is refused, pointing
+/// at the pack's year and saying which to change.
+#[test]
+fn a_pack_for_another_collection_year_is_refused() {
+    let dir = return_dir("2026-27", "2025-26.yaml", false);
+    let out = dir.run(&[]).expect_code(2);
+    refused(&out, "collection-year-mismatch", "2025-26.yaml:3:18");
+    assert!(
+        out.stderr.contains(
+            "help: name the pack for 2026-27 in `rules:`, or set `collection_year: 2025-26` in the configuration\n"
+        ),
+        "{}",
+        out.stderr
+    );
 }
 
 /// `cleanse test` and `cleanse check` over a folder that holds both years: each year's pack is
