@@ -116,17 +116,22 @@ pub fn check_batch(set: &RuleSet, plan: &TablePlan, header: &[Option<usize>], ra
             }
         }
     }
-    for &(rule, col) in &plan.types {
-        if let Some(f) = &typed[col].failed {
-            let severity = set.rules[rule].severity;
-            findings.extend(f.iter().enumerate().filter(|(_, x)| **x).map(|(row, _)| Finding {
-                rule,
-                row: row as u32,
-                column: Some(col),
-                severity,
-                detail: Detail::Fail,
-            }));
+    for &(rule, col, required) in &plan.types {
+        let failed = typed[col].failed.as_deref();
+        // A blank is a null that did not fail to parse.
+        let array = &typed[col].array;
+        let bad = |row: usize| failed.is_some_and(|f| f[row]) || (required && array.is_null(row));
+        if failed.is_none() && !required {
+            continue;
         }
+        let severity = set.rules[rule].severity;
+        findings.extend((0..n).filter(|&row| bad(row)).map(|row| Finding {
+            rule,
+            row: row as u32,
+            column: Some(col),
+            severity,
+            detail: Detail::Fail,
+        }));
     }
     for &(rule, col) in &plan.code_forms {
         if let Some(f) = &typed[col].loose {

@@ -42,7 +42,8 @@ pub struct TablePlan {
     pub schema: SchemaRef,
     pub row_checks: Vec<PhysicalCheck>,
     /// (rule, column) pairs reporting values that did not parse.
-    pub types: Vec<(usize, usize)>,
+    /// (rule, column, blanks fail too)
+    pub types: Vec<(usize, usize, bool)>,
     /// (rule, column) pairs reporting codes matched only loosely.
     pub code_forms: Vec<(usize, usize)>,
     /// (rule, key columns).
@@ -86,7 +87,7 @@ pub fn plan_table(set: &RuleSet, table: usize, pivot: u8) -> Result<TablePlan> {
                     });
                 }
             }
-            Check::Row(Row::Type { column }) => plan.types.push((ri, *column)),
+            Check::Row(Row::Type { column, required }) => plan.types.push((ri, *column, *required)),
             Check::Row(Row::CodeForm { column }) => plan.code_forms.push((ri, *column)),
             Check::Ordered(Ordered::Unique { columns }) => plan.uniques.push((ri, columns.clone())),
             Check::Return(Return::Share(m)) => plan.measures.push(PhysicalMeasure {

@@ -19,6 +19,7 @@ pub mod duplicate_rows;
 pub mod length;
 pub mod pattern;
 pub mod periods;
+pub mod query;
 pub mod range;
 pub mod reference;
 pub mod related;
@@ -58,6 +59,7 @@ pub static KINDS: &[&dyn AnyKind] = &[
     &share::ShareKind,
     &row_count::RowCountKind,
     &sequence::SequenceKind,
+    &query::QueryKind,
     &consistent::ConsistentKind,
     &unique::Unique,
     &duplicate_rows::DuplicateRows,
@@ -235,6 +237,16 @@ mod tests {
                 "child_id: C1, contact_date: 01/03/2026, contact_source: 'a) 1A: Individual'",
             ],
             &["2"],
+        ),
+        (
+            "query",
+            None,
+            &[
+                "child_id: C1, plan_start_date: 01/01/2026",
+                "child_id: C1, plan_start_date: 01/03/2026",
+                "child_id: C2, plan_start_date: 01/02/2026",
+            ],
+            &["1"],
         ),
         (
             "duplicate_rows",

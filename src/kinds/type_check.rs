@@ -10,14 +10,21 @@ pub struct TypeCheck;
 
 static DOC: KindDoc = KindDoc {
     name: "type",
-    summary: "The value must read as the column's type: a real UK date, a whole number, a number, or one of the column's codes. Every typed column has this rule as `<table>.<column>.type`; declare it yourself only to change its id, severity or message.",
+    summary: "The value must read as the column's type: a real UK date, a whole number, a number, or one of the column's codes. Every typed column has this rule as `<table>.<column>.type`; declare it yourself to change its id, severity or message, or to report blanks too (`required: true`).",
     why: "A value that does not read as its type cannot be counted, compared or reported; tools that blank it hide the problem instead of fixing it.",
     example: "- id: CON-DATE\n  table: contacts\n  kind: type\n  columns: [contact_date]\n  severity: error\n  message: Date of Contact is not a valid date (use dd/mm/yyyy).",
-    params: &[Param {
-        name: "columns",
-        required: true,
-        doc: "The one column to check.",
-    }],
+    params: &[
+        Param {
+            name: "columns",
+            required: true,
+            doc: "The one column to check.",
+        },
+        Param {
+            name: "required",
+            required: false,
+            doc: "`true` to report blank values too, under this rule (for a statutory rule that says \"missing or not a valid date\").",
+        },
+    ],
 };
 
 /// The keys a `type_check` rule takes (see its docs).
@@ -25,6 +32,8 @@ static DOC: KindDoc = KindDoc {
 #[serde(deny_unknown_fields)]
 pub struct Params {
     pub columns: Columns,
+    #[serde(default)]
+    pub required: bool,
 }
 
 impl Kind for TypeCheck {
@@ -48,7 +57,10 @@ impl Kind for TypeCheck {
                 .help("give the column a `type` (date, integer, decimal or code), or use `pattern`"),
             ]);
         }
-        Ok(Check::Row(Row::Type { column }))
+        Ok(Check::Row(Row::Type {
+            column,
+            required: p.required,
+        }))
     }
 
     /// Every typed column has a type to check.
@@ -56,7 +68,14 @@ impl Kind for TypeCheck {
         let col = &table.columns[column];
         (!matches!(col.ty, ColumnType::Text)).then(|| {
             let message = format!("{} is not {}.", col.header, col.ty.describe());
-            (Severity::Error, message, Check::Row(Row::Type { column }))
+            (
+                Severity::Error,
+                message,
+                Check::Row(Row::Type {
+                    column,
+                    required: false,
+                }),
+            )
         })
     }
 }
@@ -92,6 +111,18 @@ mod tests {
             "d: 05/03/2024 00:00",
             "d: 2024-03-05",
             "d: 31/03/2026",
+        ];
+        assert_eq!(pack.fails(&rows), [2, 3, 4]);
+    }
+
+    #[test]
+    fn with_required_reports_blanks_too() {
+        let pack = pack("kind: type\ncolumns: [d]\nrequired: true");
+        let rows = [
+            "a: x, d: 29/02/2024",
+            "a: x, d: ''",
+            "a: x, d: '  '",
+            "a: x, d: tomorrow",
         ];
         assert_eq!(pack.fails(&rows), [2, 3, 4]);
     }

@@ -44,8 +44,8 @@ pub enum Check {
 pub enum Row {
     /// Vectorised predicates over the typed batch.
     Predicates(Vec<RowCheck>),
-    /// Values of this column that did not parse as its type.
-    Type { column: usize },
+    /// Values of this column that did not parse as its type (and, with `required`, blanks).
+    Type { column: usize, required: bool },
     /// Code values that matched only ignoring case and spacing.
     CodeForm { column: usize },
 }

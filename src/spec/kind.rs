@@ -374,7 +374,7 @@ pub fn compile_rule(
             cols.dedup();
             cols
         }
-        Check::Row(Row::Type { column } | Row::CodeForm { column }) => vec![*column],
+        Check::Row(Row::Type { column, .. } | Row::CodeForm { column }) => vec![*column],
         Check::Ordered(Ordered::Unique { columns }) => columns.clone(),
         Check::Ordered(Ordered::DuplicateRows) => Vec::new(),
         Check::WholeTable(w) => w.columns(),

@@ -43,8 +43,38 @@ pub struct SqlError {
     pub label: Option<String>,
 }
 
+impl SqlError {
+    /// A problem with nothing more to say than where it is.
+    pub fn plain(message: String, span: Option<Range<usize>>) -> Self {
+        SqlError {
+            message,
+            span,
+            help: None,
+            unknown_column: None,
+            qualifier: None,
+            code: None,
+            label: None,
+        }
+    }
+}
+
 /// Built-in functions rules may not call (see [`SqlContext::new`]).
 const UNBOUNDED_FUNCTIONS: &[&str] = &["repeat", "lpad", "rpad"];
+
+/// The functions every rule's SQL may call, and none of those it may not.
+fn register_functions(ctx: &SessionContext, collection_year: Option<values::CollectionYear>) {
+    ctx.register_udf(ScalarUDF::from(AgeYears::new()));
+    let bounds = collection_year.and_then(values::CollectionYear::bounds);
+    for (name, end) in COLLECTION_DATES {
+        let day = bounds.map(|(start, last)| if end { last } else { start });
+        ctx.register_udf(ScalarUDF::from(CollectionDate::new(name, day)));
+    }
+    // Functions whose output grows with a number they are given: a shared pack (or an
+    // export's value, fed to one) could ask for gigabytes per row. No check needs them.
+    for name in UNBOUNDED_FUNCTIONS {
+        ctx.deregister_udf(name);
+    }
+}
 
 #[derive(Clone)]
 pub struct SqlContext {
@@ -62,22 +92,55 @@ impl SqlContext {
         let mut config = SessionConfig::new();
         config.options_mut().sql_parser.collect_spans = true;
         let ctx = SessionContext::new_with_config(config);
-        ctx.register_udf(ScalarUDF::from(AgeYears::new()));
-        let bounds = collection_year.and_then(values::CollectionYear::bounds);
-        for (name, end) in COLLECTION_DATES {
-            let day = bounds.map(|(start, last)| if end { last } else { start });
-            ctx.register_udf(ScalarUDF::from(CollectionDate::new(name, day)));
-        }
-        // Functions whose output grows with a number they are given: a shared pack (or an
-        // export's value, fed to one) could ask for gigabytes per row. No check needs them.
-        for name in UNBOUNDED_FUNCTIONS {
-            ctx.deregister_udf(name);
-        }
+        register_functions(&ctx, collection_year);
         SqlContext {
             ctx,
             as_of,
             collection_year,
         }
+    }
+
+    /// A session for a rule written as a whole query (the `query` kind): the functions rules
+    /// may call, `today()` fixed to the as-of date (planned per run, so it cannot be folded
+    /// as [`SqlContext::parse`] folds it), and the tables of `tables` (the run's, at run time;
+    /// none when a rule is read, which registers stand-ins).
+    pub fn query_session(&self, tables: Option<&SessionContext>) -> SessionContext {
+        let ctx = match tables {
+            Some(t) => SessionContext::new_with_state(t.state()),
+            None => {
+                let mut config = SessionConfig::new();
+                config.options_mut().sql_parser.collect_spans = true;
+                SessionContext::new_with_config(config)
+            }
+        };
+        register_functions(&ctx, self.collection_year);
+        let today = values::ymd(
+            chrono::Datelike::year(&self.as_of),
+            chrono::Datelike::month(&self.as_of),
+            chrono::Datelike::day(&self.as_of),
+        );
+        for name in ["today", "current_date"] {
+            ctx.register_udf(ScalarUDF::from(CollectionDate::new(name, today)));
+        }
+        ctx
+    }
+
+    /// Plan a whole query in a session from [`SqlContext::query_session`], as a rule is read.
+    pub fn plan_query(
+        &self,
+        ctx: &SessionContext,
+        query: &str,
+    ) -> Result<datafusion::logical_expr::LogicalPlan, Box<SqlError>> {
+        if let Some(e) = self.undated_collection(query) {
+            return Err(Box::new(e));
+        }
+        let state = ctx.state();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime with no threads of its own starts");
+        runtime
+            .block_on(state.create_logical_plan(query))
+            .map_err(|e| Box::new(sql_error(query, &e)))
     }
 
     pub fn as_of(&self) -> chrono::NaiveDate {
@@ -546,7 +609,7 @@ fn not_a_date(text: &str, at: Range<usize>) -> SqlError {
     }
 }
 
-fn to_range(sql: &str, l1: u64, c1: u64, l2: u64, c2: u64) -> Option<Range<usize>> {
+pub(crate) fn to_range(sql: &str, l1: u64, c1: u64, l2: u64, c2: u64) -> Option<Range<usize>> {
     if l1 == 0 {
         return None;
     }

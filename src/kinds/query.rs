@@ -1,0 +1,489 @@
+//! `query`: a condition over the row that may also read its whole table (window functions)
+//! and other tables (subqueries), for statutory rules about a child's other records: "the
+//! child's latest episode", "the episode after this one", "the child has an episode in
+//! the year", "more than two respite episodes".
+//!
+//! The check is planned by DataFusion as `SELECT (when), (check) FROM <table>` over every
+//! table the run read whole, so windows and subqueries are DataFusion's own. Each piece is
+//! parsed as one SQL expression first: a rule cannot turn the query into another statement.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::datasource::MemTable;
+use datafusion::logical_expr::{Expr, LogicalPlan};
+use datafusion::prelude::SessionContext;
+use datafusion::sql::sqlparser::dialect::GenericDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+use datafusion::sql::sqlparser::tokenizer::Token;
+
+use super::whole::{any_failed, can_fail, line_numbers, not_checked};
+use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
+use crate::model::diag::Diagnostic;
+use crate::model::finding::Detail;
+use crate::model::table::Table;
+use crate::spec::keys::{Columns, Sql};
+use crate::spec::sql::{SqlContext, SqlError};
+use crate::spec::whole::{Found, LINE, Tables, WholeTable, failed_name};
+use crate::spec::yaml::{Spanned, span};
+
+pub struct QueryKind;
+
+static DOC: KindDoc = KindDoc {
+    name: "query",
+    summary: "A SQL condition over the row that may also read the rest of its table, through window functions (`decom = max(decom) OVER (PARTITION BY child)`: the child's latest episode; `lead(decom) OVER (PARTITION BY child ORDER BY decom)`: the next one), and other tables, through subqueries (`EXISTS (SELECT 1 FROM uasc u WHERE u.child = header.child)`). Columns of the row are named as in `check`, or with the table's name where a subquery could mean its own. A row where the condition is blank (NULL) passes; one where a value of the row that the rule reads did not parse is reported as not checked. If the run has no export for a table the rule reads, it is reported once as not checked.",
+    why: "The DfE's rules for statutory returns are mostly about a child's other records: the latest episode must be open, the episode after a placement change must say why, a child looked after continuously must have an outcomes record. Written as a query, each reads as the DfE states it.",
+    example: "- id: CPP-011\n  table: cp_plans\n  kind: query\n  when: plan_end_date IS NULL\n  check: plan_start_date = max(plan_start_date) OVER (PARTITION BY child_id)\n  message: The plan is still open, but the child has a later plan.",
+    params: &[
+        Param {
+            name: "check",
+            required: true,
+            doc: "SQL condition that is true for a good row; it may use window functions over the table and subqueries over other tables.",
+        },
+        WHEN,
+        Param {
+            name: "columns",
+            required: false,
+            doc: "The columns the finding is about, first one first (default: the columns of the row `check` reads).",
+        },
+    ],
+};
+
+/// The keys a `query` rule takes (see its docs).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Params {
+    pub check: Sql,
+    #[serde(default)]
+    pub when: Option<Sql>,
+    #[serde(default)]
+    pub columns: Option<Columns>,
+}
+
+/// Names the query gives its results.
+const WHEN_COL: &str = "__when";
+const PASS_COL: &str = "__pass";
+
+impl Kind for QueryKind {
+    type Params = Params;
+
+    fn doc(&self) -> &'static KindDoc {
+        &DOC
+    }
+
+    fn compile(&self, p: &Params, cx: &RuleCx) -> Result<Check, Vec<Diagnostic>> {
+        let mut diags = Vec::new();
+        for piece in std::iter::once(&p.check).chain(&p.when) {
+            if let Err(e) = one_expression(&piece.value) {
+                diags.push(positioned(cx, piece, *e));
+            }
+        }
+        let columns = match &p.columns {
+            Some(c) => cx.resolve(&c.value).map_err(|d| diags.extend(d)).ok(),
+            None => Some(Vec::new()),
+        };
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        let query = Query::new(
+            cx.table,
+            p.when.as_ref().map(|w| w.value.clone()),
+            p.check.value.clone(),
+        );
+        let ctx = cx.sql.query_session(None);
+        for t in cx.tables {
+            let empty =
+                MemTable::try_new(Arc::new(placeholder(t)), vec![vec![]]).expect("an empty table fits any schema");
+            ctx.register_table(t.name.as_str(), Arc::new(empty))
+                .expect("table names are unique in a rule set");
+        }
+        let plan = match cx.sql.plan_query(&ctx, &query.select()) {
+            Ok(plan) => plan,
+            Err(e) => return Err(vec![query.error_at(cx, p, *e)]),
+        };
+        let schema = plan.schema();
+        for (name, piece) in [(PASS_COL, Some(&p.check)), (WHEN_COL, p.when.as_ref())] {
+            let (Some(piece), Ok(field)) = (piece, schema.field_with_unqualified_name(name)) else {
+                continue;
+            };
+            if !matches!(field.data_type(), DataType::Boolean | DataType::Null) {
+                diags.push(
+                    cx.error(
+                        "not-a-condition",
+                        span(piece),
+                        format!(
+                            "this expression gives {}, not true or false",
+                            crate::spec::sql::value_kind(field.data_type())
+                        ),
+                    )
+                    .label("must be a condition")
+                    .help("compare it with something, e.g. `a >= b` or `x IS NOT NULL`"),
+                );
+            }
+        }
+        if !diags.is_empty() {
+            return Err(diags);
+        }
+        let (tables, reads) = what_it_reads(&plan, cx.tables, cx.table);
+        let mut columns = columns.unwrap_or_default();
+        if columns.is_empty() {
+            columns.clone_from(&reads);
+        }
+        cx.name_columns(&columns);
+        Ok(Check::WholeTable(Arc::new(QueryPlan {
+            query,
+            sql: cx.sql.clone(),
+            tables: tables
+                .into_iter()
+                .map(|t| (t, (0..cx.tables[t].columns.len()).collect()))
+                .collect(),
+            reads,
+            columns,
+        })))
+    }
+}
+
+/// `text` must be one SQL expression and nothing after it.
+fn one_expression(text: &str) -> Result<(), Box<SqlError>> {
+    let mut parser = Parser::new(&GenericDialect {})
+        .try_with_sql(text)
+        .map_err(|e| Box::new(SqlError::plain(e.to_string(), None)))?;
+    parser
+        .parse_expr()
+        .map_err(|e| Box::new(SqlError::plain(e.to_string(), None)))?;
+    let next = parser.peek_token();
+    if next.token != Token::EOF {
+        let at = crate::spec::sql::to_range(
+            text,
+            next.span.start.line,
+            next.span.start.column,
+            next.span.end.line,
+            next.span.end.column,
+        );
+        return Err(Box::new(SqlError::plain(
+            format!("expected the end of the condition, found `{}`", next.token),
+            at,
+        )));
+    }
+    Ok(())
+}
+
+/// A problem with one piece of the rule, positioned in the file.
+fn positioned(cx: &RuleCx, piece: &Spanned<String>, e: SqlError) -> Diagnostic {
+    let at = span(piece);
+    let base = cx
+        .file
+        .text
+        .get(at.clone())
+        .and_then(|s| s.find(piece.value.as_str()))
+        .map(|i| at.start + i);
+    let at = match (base, &e.span) {
+        (Some(b), Some(r)) => b + r.start..b + r.end.max(r.start + 1),
+        _ => at,
+    };
+    if let Some(name) = e
+        .message
+        .strip_prefix("table '")
+        .and_then(|rest| rest.strip_suffix("' not found"))
+    {
+        let name = name.rsplit('.').next().unwrap_or(name);
+        return cx
+            .error("unknown-table", at, format!("no table `{name}` is declared"))
+            .label("unknown table")
+            .help(crate::spec::names::tables_help(name, cx.tables));
+    }
+    let (code, message, label) = match &e.unknown_column {
+        Some(name) => (
+            "unknown-column",
+            format!("no table this rule reads has a column `{name}`"),
+            "unknown column".to_string(),
+        ),
+        None => (
+            e.code.unwrap_or("bad-sql"),
+            e.message,
+            e.label.unwrap_or_else(|| "here".into()),
+        ),
+    };
+    let help = e.help.or_else(|| {
+        e.unknown_column.as_ref().map(|name| {
+            crate::model::diag::did_you_mean(name, cx.table.columns.iter().map(|c| c.name.as_str())).unwrap_or_else(
+                || {
+                    format!(
+                        "columns of `{}`: {}",
+                        cx.table.name,
+                        cx.table
+                            .columns
+                            .iter()
+                            .map(|c| c.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                },
+            )
+        })
+    });
+    cx.error(code, at, message).label(label).maybe_help(help)
+}
+
+/// A table as the run registers it for whole-table rules, with every column.
+fn placeholder(t: &Table) -> Schema {
+    let mut fields = vec![Field::new(LINE, DataType::UInt64, false)];
+    fields.extend(t.columns.iter().map(|c| Field::new(&c.name, c.ty.arrow(), true)));
+    fields.extend(
+        (0..t.columns.len())
+            .filter(|&c| can_fail(t, c))
+            .map(|c| Field::new(failed_name(&t.columns[c].name), DataType::Boolean, false)),
+    );
+    Schema::new(fields)
+}
+
+/// The tables a plan scans (its own first) and the columns of its own row it reads outside
+/// subqueries.
+fn what_it_reads(plan: &LogicalPlan, tables: &[Table], own: &Table) -> (Vec<usize>, Vec<usize>) {
+    let index = |name: &str| tables.iter().position(|t| t.name == name);
+    let mut scanned: Vec<usize> = index(&own.name).into_iter().collect();
+    let _ = plan.apply_with_subqueries(|p| {
+        if let LogicalPlan::TableScan(scan) = p
+            && let Some(t) = index(scan.table_name.table())
+            && !scanned.contains(&t)
+        {
+            scanned.push(t);
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    let mut reads = Vec::new();
+    let _ = plan.apply(|p| {
+        for e in p.expressions() {
+            for c in e.column_refs() {
+                let ours = c.relation.as_ref().is_none_or(|r| r.table() == own.name);
+                if let (true, Some(i)) = (ours, own.column(&c.name)) {
+                    reads.push(i);
+                }
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    reads.sort_unstable();
+    reads.dedup();
+    (scanned, reads)
+}
+
+/// The rule's SQL, and the query built around it.
+#[derive(Debug, Clone)]
+struct Query {
+    table: String,
+    when: Option<String>,
+    check: String,
+}
+
+impl Query {
+    fn new(table: &Table, when: Option<String>, check: String) -> Self {
+        Query {
+            table: table.name.clone(),
+            when,
+            check,
+        }
+    }
+
+    /// The text before the check and the text before the condition, so errors map back.
+    fn parts(&self) -> (String, String, String) {
+        let head = format!("SELECT \"{LINE}\", (");
+        let middle = format!(") AS \"{WHEN_COL}\", (");
+        let tail = format!(") AS \"{PASS_COL}\" FROM \"{}\"", self.table);
+        (head, middle, tail)
+    }
+
+    fn select(&self) -> String {
+        let (head, middle, tail) = self.parts();
+        format!(
+            "{head}{}{middle}{}{tail}",
+            self.when.as_deref().unwrap_or("TRUE"),
+            self.check
+        )
+    }
+
+    /// An error in the planned query, put back on the piece of the rule it is in.
+    fn error_at(&self, cx: &RuleCx, p: &Params, mut e: SqlError) -> Diagnostic {
+        let (head, middle, _) = self.parts();
+        let when_len = self.when.as_deref().unwrap_or("TRUE").len();
+        let check_from = head.len() + when_len + middle.len();
+        let (piece, from) = match &e.span {
+            Some(r) if r.start >= head.len() && r.start < head.len() + when_len && p.when.is_some() => {
+                (p.when.as_ref().expect("checked"), head.len())
+            }
+            _ => (&p.check, check_from),
+        };
+        e.span = e
+            .span
+            .take()
+            .filter(|r| r.start >= from && r.end <= from + piece.value.len())
+            .map(|r| r.start - from..r.end - from);
+        positioned(cx, piece, e)
+    }
+}
+
+/// A compiled `query` rule.
+pub struct QueryPlan {
+    query: Query,
+    sql: SqlContext,
+    /// Every table the query scans, its own first, with all its columns.
+    tables: Vec<(usize, Vec<usize>)>,
+    /// The columns of its own row it reads.
+    reads: Vec<usize>,
+    columns: Vec<usize>,
+}
+
+impl std::fmt::Debug for QueryPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueryPlan")
+            .field("query", &self.query)
+            .field("tables", &self.tables)
+            .field("reads", &self.reads)
+            .finish_non_exhaustive()
+    }
+}
+
+impl QueryPlan {
+    async fn failing(&self, ctx: &SessionContext, this: &Table) -> datafusion::common::Result<Vec<u64>> {
+        let mut reads = self.reads.clone();
+        reads.retain(|&c| can_fail(this, c));
+        let parsed = any_failed(this, &reads).map(|e| !e);
+        let keep = Expr::Column(PASS_COL.into())
+            .is_false()
+            .and(Expr::Column(WHEN_COL.into()).is_true());
+        let keep = match parsed {
+            Some(p) => keep.and(p),
+            None => keep,
+        };
+        let mut select = self.query.select();
+        if !reads.is_empty() {
+            // The flags of the row's own values, for the filter above.
+            let flags: Vec<String> = reads
+                .iter()
+                .map(|&c| format!("\"{}\"", failed_name(&this.columns[c].name)))
+                .collect();
+            select = select.replacen(
+                &format!("SELECT \"{LINE}\", "),
+                &format!("SELECT \"{LINE}\", {}, ", flags.join(", ")),
+                1,
+            );
+        }
+        let rows = ctx
+            .sql(&select)
+            .await?
+            .filter(keep)?
+            .select(vec![Expr::Column(LINE.into())])?
+            .collect()
+            .await?;
+        Ok(rows
+            .iter()
+            .flat_map(|b| line_numbers(b, 0).values().iter().copied().collect::<Vec<_>>())
+            .collect())
+    }
+}
+
+impl WholeTable for QueryPlan {
+    /// Every column of each table it reads: a subquery may read any of them.
+    fn reads(&self, _table: usize) -> Vec<(usize, Vec<usize>)> {
+        self.tables.clone()
+    }
+
+    fn columns(&self) -> Vec<usize> {
+        self.columns.clone()
+    }
+
+    fn evaluate(&self, cx: &Tables, table: usize) -> datafusion::common::Result<Vec<Found>> {
+        let this = &cx.tables[table];
+        let mut reads = self.reads.clone();
+        reads.retain(|&c| can_fail(this, c));
+        let mut found = cx.block_on(not_checked(cx.windows, this, &reads, self.columns.first().copied()))?;
+        let ctx = self.sql.query_session(Some(cx.windows));
+        let lines = cx.block_on(self.failing(&ctx, this))?;
+        let column = self.columns.first().copied();
+        found.extend(lines.into_iter().map(|line| Found::new(line, column, Detail::Fail)));
+        Ok(found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::kinds::testing::Pack;
+
+    fn pack(rule: &str) -> Pack {
+        Pack::table("episodes", "child, decom: date, dec: date, rec")
+            .and("uasc", "child, duc: date")
+            .rule(rule)
+    }
+
+    const EPISODES: [&str; 4] = [
+        "child: C1, decom: 01/04/2025",
+        "child: C1, decom: 01/06/2025",
+        "child: C2, decom: 01/06/2025, dec: 02/07/2025, rec: X1",
+        "child: C2, decom: 02/07/2025",
+    ];
+
+    #[test]
+    fn windows_read_the_rest_of_the_childs_rows() {
+        let pack = pack(
+            "kind: query\ncheck: (dec IS NOT NULL AND rec IS NOT NULL) OR decom = max(decom) OVER (PARTITION BY child)",
+        );
+        assert_eq!(pack.fails(&EPISODES), [1]);
+        let next = pack_with("lead(decom) OVER (PARTITION BY child ORDER BY decom) IS NULL OR dec IS NOT NULL");
+        assert_eq!(next.fails(&EPISODES), [1]);
+    }
+
+    fn pack_with(check: &str) -> Pack {
+        pack(&format!("kind: query\ncheck: {check}"))
+    }
+
+    #[test]
+    fn subqueries_read_other_tables() {
+        let pack = pack_with("NOT EXISTS (SELECT 1 FROM uasc u WHERE u.child = episodes.child) OR rec IS NULL")
+            .given("uasc", &["child: C2, duc: 01/01/2026"]);
+        assert_eq!(pack.fails(&EPISODES), [3]);
+    }
+
+    #[test]
+    fn a_table_with_no_export_makes_the_rule_not_checked() {
+        let pack = pack_with("NOT EXISTS (SELECT 1 FROM uasc u WHERE u.child = episodes.child)");
+        assert_eq!(
+            pack.report(&EPISODES[..1]),
+            ["table: Not checked: no export was given for `uasc`, so this rule could not run on any row. (Reported.)"]
+        );
+    }
+
+    #[test]
+    fn a_value_of_the_row_that_did_not_parse_is_not_checked_and_blank_passes() {
+        let pack = pack("kind: query\nwhen: rec IS NULL\ncheck: decom < max(decom) OVER (PARTITION BY child)");
+        let rows = [
+            "child: C1, decom: 31/02/2025",
+            "child: C1, decom: 01/06/2025",
+            "child: C2",
+        ];
+        let report = pack.report(&rows);
+        assert_eq!(report.len(), 2, "{report:?}");
+        assert!(report[0].starts_with("1: Not checked"), "{report:?}");
+        assert!(report[1].starts_with("2: Reported."), "{report:?}");
+    }
+
+    #[test]
+    fn the_sql_must_be_one_condition_over_tables_that_exist() {
+        assert_eq!(
+            pack_with("decom = max(decomm) OVER (PARTITION BY child)").diags(),
+            ["unknown-column: no table this rule reads has a column `decomm`"]
+        );
+        assert_eq!(
+            pack_with("'true) AS x FROM episodes; DROP TABLE uasc; SELECT (1'").diags(),
+            ["bad-sql: expected the end of the condition, found `)`"]
+        );
+        assert_eq!(
+            pack_with("EXISTS (SELECT 1 FROM nothere n)").diags(),
+            ["unknown-table: no table `nothere` is declared"]
+        );
+        assert_eq!(
+            pack_with("decom").diags(),
+            ["not-a-condition: this expression gives a date, not true or false"]
+        );
+    }
+}
