@@ -27,5 +27,6 @@ mod people_gen;
 mod publish;
 mod returns;
 mod rules_ci;
+mod ssda903;
 mod summary_html;
 mod util;
