@@ -168,7 +168,11 @@ fn run_loaded(
         );
         Default::default()
     });
-    let mut exceptions = Exceptions::create(&staging, previous_run, as_of)?;
+    let report_by = set
+        .tables
+        .iter()
+        .find_map(|t| t.report_by.map(|c| t.columns[c].name.as_str()));
+    let mut exceptions = Exceptions::create(&staging, previous_run, as_of, report_by)?;
     let mut changes = Changes::create(&staging)?;
     let mut tables = Vec::new();
     let mut inputs = Vec::new();
@@ -232,10 +236,11 @@ fn run_loaded(
         std::fs::remove_dir_all(&held).map_err(|e| Error::io(&held, e))?;
     }
     people::write_outputs(staging.dir(), set, config, &people)?;
-    let (counts, kept) = exceptions.finish()?;
+    let (counts, kept) = exceptions.finish(&staging)?;
     let change_counts = changes.finish()?;
 
     let rules_report = rule_counts(set, &counts, &related.not_run, &judged);
+    crate::output::rule_summary::write(&staging, set, &rules_report)?;
     let corrections_report = correction_counts(set, &change_counts, &fixes.not_run);
     let with_input: Vec<&str> = config.inputs.iter().map(|i| i.table.as_str()).collect();
     let t = Instant::now();

@@ -6,7 +6,7 @@
 //! records can never be used as test data or shipped as a demo. This crate makes data that looks
 //! and misbehaves like a real export instead, and records exactly what it broke, so tests can
 //! prove Cleanse finds every planted problem and nothing else, and changes every listed cell and
-//! nothing else. It makes three things:
+//! nothing else. It makes four things:
 //!
 //! * [`generate`]: the demo tables, five CSV files shaped like the `rules/annex-a.yaml` tables
 //!   (children, and Annex A lists 1, 3, 4 and 7), each exported with a quirk seen in real council
@@ -18,6 +18,10 @@
 //!   night to the next, some are fixed and a few appear, so a run's history has something to show;
 //! * [`people::generate_people`]: person records with known duplicates, and which records are
 //!   the same person, to measure duplicate-person matching against.
+//! * [`ssda903::generate_ssda903`]: a council's SSDA903 (children looked after) return, one CSV
+//!   per DfE table (and last year's), from coherent care histories, clean or with problems
+//!   planted against the DfE's rules, with its ground truth and a `cleanse.yaml` for
+//!   `rules/ssda903/`.
 //!
 //! In the demo tables, planted problems are each on their own row, one per rule in the rule pack
 //! (plus type, required and code-form checks, and one ragged row), with every other value on that
@@ -59,9 +63,11 @@
 //! problem, their schedule, the writer that records them and the ground truth), `council` (the
 //! council's dates, children and their ids), `tables` (one module per table, making its events
 //! and writing its rows and plants), `nights` (what each night's extract holds), `driver` (the
-//! loop over children that ties them together) and [`people`] (the person records, a generator
-//! of its own that shares the randomness, identifiers and rendering). The tests check the output
-//! against an independent mini-checker (`testing`) written from the rule pack's wording.
+//! loop over children that ties them together), [`people`] (the person records, a generator
+//! of its own that shares the randomness, identifiers and rendering) and [`ssda903`] (the
+//! SSDA903 return, likewise: children's care histories, the tables as a year's view of them,
+//! and its own plants). The tests check the output against an independent mini-checker
+//! (`testing`) written from the rule pack's wording.
 
 mod council;
 mod driver;
@@ -72,6 +78,7 @@ pub mod people;
 mod plants;
 mod render;
 mod rng;
+pub mod ssda903;
 mod tables;
 #[cfg(test)]
 mod testing;

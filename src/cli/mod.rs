@@ -157,14 +157,22 @@ pub struct GenerateArgs {
     /// a few new).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=cleanse_generate::MAX_NIGHTS as i64))]
     pub nights: Option<u16>,
-    /// With --nights: the rule pack each night's cleanse.yaml names (relative to the night's
-    /// folder when it can be).
-    #[arg(long, value_name = "PATH", default_value = "rules/annex-a.yaml")]
-    pub rules: PathBuf,
+    /// With --nights or --ssda903: the rule pack the cleanse.yaml names (relative to its folder
+    /// when it can be) [default: rules/annex-a.yaml; with --ssda903, rules/ssda903/<year>.yaml].
+    #[arg(long, value_name = "PATH")]
+    pub rules: Option<PathBuf>,
     /// Instead of the demo tables, write people.csv (records of N people, about 12% of them
     /// with duplicate records) and people_truth.csv (which records are the same person).
     #[arg(long, value_name = "N", conflicts_with_all = ["children", "tables", "clean", "nights"])]
     pub people: Option<usize>,
+    /// Instead of the demo tables, write an SSDA903 return (one CSV per DfE table) for N
+    /// children looked after in the collection year that --as-of is in, with a cleanse.yaml and
+    /// ground_truth.csv (--clean: no planted problems).
+    #[arg(long, value_name = "N", conflicts_with_all = ["children", "tables", "nights", "people"])]
+    pub ssda903: Option<usize>,
+    /// With --ssda903: also write last year's return into DIR/last/.
+    #[arg(long, requires = "ssda903")]
+    pub last_year: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -359,6 +367,9 @@ fn generate_command(args: GenerateArgs) -> i32 {
             }
         };
     }
+    if let Some(children) = args.ssda903 {
+        return generate_ssda903(&args, children);
+    }
     let opts = cleanse_generate::GenOptions {
         seed: args.seed,
         children: args.children,
@@ -367,7 +378,11 @@ fn generate_command(args: GenerateArgs) -> i32 {
         plant: !args.clean,
     };
     if let Some(nights) = args.nights {
-        return match cleanse_generate::generate_nights(&opts, usize::from(nights), &args.rules, &args.out) {
+        let rules = args
+            .rules
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("rules/annex-a.yaml"));
+        return match cleanse_generate::generate_nights(&opts, usize::from(nights), &rules, &args.out) {
             Ok(written) => {
                 for (date, summary) in &written {
                     let rows: usize = summary.rows.iter().map(|(_, n)| n).sum();
@@ -400,6 +415,54 @@ fn generate_command(args: GenerateArgs) -> i32 {
                 count(summary.planted as u64),
                 count(summary.changes as u64),
                 args.out.join("ground_truth.csv").display()
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.out.display());
+            2
+        }
+    }
+}
+
+/// `cleanse generate --ssda903 N`.
+fn generate_ssda903(args: &GenerateArgs, children: usize) -> i32 {
+    use chrono::Datelike;
+    let year = if args.as_of.month() >= 4 {
+        args.as_of.year()
+    } else {
+        args.as_of.year() - 1
+    };
+    let opts = cleanse_generate::ssda903::Ssda903Options {
+        seed: args.seed,
+        children,
+        year,
+        plant: !args.clean,
+        last_year: args.last_year,
+    };
+    let label = format!("{year}-{:02}", (year + 1) % 100);
+    let rules = args
+        .rules
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("rules/ssda903/{label}.yaml")));
+    match cleanse_generate::ssda903::generate_ssda903(&opts, &rules, &args.out) {
+        Ok(s) => {
+            for (file, rows) in &s.rows {
+                println!("{:>12} rows  {}", count(*rows as u64), args.out.join(file).display());
+            }
+            let last: usize = s.last_rows.iter().map(|(_, n)| n).sum();
+            if args.last_year {
+                println!(
+                    "{:>12} rows  last year's return in {}",
+                    count(last as u64),
+                    args.out.join("last").display()
+                );
+            }
+            println!(
+                "{:>12} lines in {}; configuration {}",
+                count(s.planted as u64),
+                args.out.join("ground_truth.csv").display(),
+                args.out.join("cleanse.yaml").display()
             );
             0
         }

@@ -104,14 +104,14 @@ pub fn check_batch(set: &RuleSet, plan: &TablePlan, header: &[Option<usize>], ra
                     }
                 }
             }
+            // The same for the check: true or false, over such a value it says nothing.
+            if let Some(&col) = c.reads.iter().find(|&&col| failed_at(col, row)) {
+                push(row, c.column, Detail::Unparsed { column: col });
+                continue;
+            }
             match pass.get(row) {
-                Ok(Some(true)) => {}
+                Ok(Some(true) | None) => {}
                 Ok(Some(false)) => push(row, c.column, Detail::Fail),
-                Ok(None) => {
-                    if let Some(&col) = c.reads.iter().find(|&&col| failed_at(col, row)) {
-                        push(row, c.column, Detail::Unparsed { column: col });
-                    }
-                }
                 Err(e) => push(row, c.column, Detail::EvalError(e.to_string())),
             }
         }

@@ -581,6 +581,7 @@ impl Context<'_> {
             Exception {
                 line: Some(b.line),
                 key: "",
+                subject: "",
                 rule_id,
                 severity: Severity::Error,
                 columns: "",
@@ -602,11 +603,13 @@ impl Context<'_> {
 
     /// A finding on the record at `line`, described (rule id, columns, value, message), to the
     /// exceptions.
+    #[allow(clippy::too_many_arguments)]
     fn finding(
         &self,
         out: &mut Formatting,
         line: u64,
         key: &str,
+        subject: &str,
         severity: Severity,
         (rule_id, columns, value, message): (&str, String, String, String),
         state: State,
@@ -617,6 +620,7 @@ impl Context<'_> {
             Exception {
                 line: Some(line),
                 key,
+                subject,
                 rule_id,
                 severity,
                 columns: &columns,
@@ -643,6 +647,10 @@ impl Context<'_> {
         } else {
             table.record_key(|k| columns.declared[k].value(row))
         };
+        let subject = match table.report_by {
+            Some(c) if !key.is_empty() => columns.declared[c].value(row).trim(),
+            _ => "",
+        };
         let mut has_error = false;
         let mut open = 0;
         out.row_ids.clear();
@@ -656,7 +664,7 @@ impl Context<'_> {
                 open += 1;
                 State::Open
             };
-            self.finding(out, line, &key, f.severity, described, state)?;
+            self.finding(out, line, &key, subject, f.severity, described, state)?;
             if !out.row_ids.contains(&rule_id) {
                 out.row_ids.push(rule_id);
             }
@@ -682,6 +690,7 @@ impl Context<'_> {
                     out,
                     line,
                     &key,
+                    subject,
                     f.severity,
                     (rule_id, cols, value, message),
                     State::Corrected,

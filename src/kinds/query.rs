@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::datasource::MemTable;
 use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::prelude::SessionContext;
@@ -18,7 +18,7 @@ use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::Token;
 
-use super::whole::{any_failed, can_fail, line_numbers, not_checked};
+use super::whole::{can_fail, line_numbers};
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::model::finding::Detail;
@@ -126,6 +126,42 @@ impl Kind for QueryKind {
             return Err(diags);
         }
         let (tables, reads) = what_it_reads(&plan, cx.tables, cx.table);
+        // What DataFusion cannot run (a subquery correlated by other than equality, say) is
+        // refused here, when the pack is read, not when a run reaches the rule.
+        let flags: Vec<String> = reads
+            .iter()
+            .filter(|&&c| can_fail(cx.table, c))
+            .map(|&c| failed_name(&cx.table.columns[c].name))
+            .collect();
+        let runs = |keep: Keep| -> datafusion::common::Result<()> {
+            let plan = cx
+                .sql
+                .plan_query(&ctx, &query.select_with(&flags))
+                .map_err(|e| datafusion::common::DataFusionError::Plan(e.message))?;
+            let plan = evaluation(plan, &cx.table.name, &flags, keep)?;
+            tokio::runtime::Builder::new_current_thread()
+                .build()
+                .map_err(|e| datafusion::common::DataFusionError::External(Box::new(e)))?
+                .block_on(ctx.state().create_physical_plan(&plan))
+                .map(|_| ())
+        };
+        let unparsed_when = runs(Keep::Unparsed { when: true }).is_ok();
+        let runnable = runs(Keep::Failing).and_then(|()| {
+            if unparsed_when {
+                Ok(())
+            } else {
+                runs(Keep::Unparsed { when: false })
+            }
+        });
+        if let Err(e) = runnable {
+            let message = e.find_root().strip_backtrace();
+            let message = message.lines().next().unwrap_or_default();
+            return Err(vec![
+                cx.error("unsupported-sql", span(&p.check), format!("this query cannot be run: {message}"))
+                    .label("DataFusion cannot plan this")
+                    .help("correlate each subquery with its row by equality (`e.child = episodes.child`), and compare other values in its WHERE clause"),
+            ]);
+        }
         let mut columns = columns.unwrap_or_default();
         if columns.is_empty() {
             columns.clone_from(&reads);
@@ -133,6 +169,7 @@ impl Kind for QueryKind {
         cx.name_columns(&columns);
         Ok(Check::WholeTable(Arc::new(QueryPlan {
             query,
+            unparsed_when,
             sql: cx.sql.clone(),
             tables: tables
                 .into_iter()
@@ -253,20 +290,126 @@ fn what_it_reads(plan: &LogicalPlan, tables: &[Table], own: &Table) -> (Vec<usiz
         Ok(TreeNodeRecursion::Continue)
     });
     let mut reads = Vec::new();
+    let mut read = |c: &datafusion::common::Column| {
+        let ours = c.relation.as_ref().is_none_or(|r| r.table() == own.name);
+        if let (true, Some(i)) = (ours, own.column(&c.name)) {
+            reads.push(i);
+        }
+    };
     let _ = plan.apply(|p| {
         for e in p.expressions() {
-            for c in e.column_refs() {
-                let ours = c.relation.as_ref().is_none_or(|r| r.table() == own.name);
-                if let (true, Some(i)) = (ours, own.column(&c.name)) {
-                    reads.push(i);
+            e.column_refs().into_iter().for_each(&mut read);
+            // The row's values a subquery reads (`episodes.dec` in `... WHERE e.decom > episodes.dec`).
+            let _ = e.apply(|e| {
+                let outer = match e {
+                    Expr::Exists(x) => &x.subquery.outer_ref_columns,
+                    Expr::InSubquery(x) => &x.subquery.outer_ref_columns,
+                    Expr::ScalarSubquery(x) => &x.outer_ref_columns,
+                    _ => return Ok(TreeNodeRecursion::Continue),
+                };
+                for o in outer {
+                    if let Expr::OuterReferenceColumn(_, c) = o {
+                        read(c);
+                    }
                 }
-            }
+                Ok(TreeNodeRecursion::Continue)
+            });
         }
         Ok(TreeNodeRecursion::Continue)
     });
     reads.sort_unstable();
     reads.dedup();
     (scanned, reads)
+}
+
+/// `EXISTS (subquery)` over the rule's own table as `coalesce((SELECT count(*) FROM
+/// subquery), 0) > 0` (`NOT EXISTS`: `= 0`). DataFusion (55) decorrelates an `EXISTS` in a
+/// condition into a join once its optimizer has moved the condition into a filter, but over
+/// the row's own table it loses the correlation (every child's row answers for every
+/// child); a counting subquery is decorrelated into a join that keeps it. Only where it has
+/// to: a counting subquery must be correlated by equality alone, an `EXISTS` need not.
+fn counted(plan: LogicalPlan, own: &str) -> datafusion::common::Result<LogicalPlan> {
+    use datafusion::functions::expr_fn::coalesce;
+    use datafusion::functions_aggregate::expr_fn::count;
+    use datafusion::logical_expr::{LogicalPlanBuilder, Subquery, expr::Exists, lit};
+    plan.transform_up(|node| {
+        node.map_expressions(|e| {
+            e.transform_up(|e| match e {
+                Expr::Exists(Exists { subquery, negated }) if scans(&subquery.subquery, own) => {
+                    let counting = LogicalPlanBuilder::from(subquery.subquery.as_ref().clone())
+                        .aggregate(Vec::<Expr>::new(), vec![count(lit(1)).alias("__n")])?
+                        .build()?;
+                    let n = coalesce(vec![
+                        Expr::ScalarSubquery(Subquery {
+                            subquery: Arc::new(counting),
+                            outer_ref_columns: subquery.outer_ref_columns,
+                            spans: subquery.spans,
+                        }),
+                        lit(0i64),
+                    ]);
+                    Ok(Transformed::yes(if negated {
+                        n.eq(lit(0i64))
+                    } else {
+                        n.gt(lit(0i64))
+                    }))
+                }
+                e => Ok(Transformed::no(e)),
+            })
+        })
+    })
+    .map(|t| t.data)
+}
+
+/// Whether a plan reads `table`.
+fn scans(plan: &LogicalPlan, table: &str) -> bool {
+    let mut found = false;
+    let _ = plan.apply_with_subqueries(|p| {
+        if let LogicalPlan::TableScan(scan) = p
+            && scan.table_name.table() == table
+        {
+            found = true;
+            return Ok(TreeNodeRecursion::Stop);
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    found
+}
+
+/// Which of a rule's rows a query keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    /// Those that fail, among those whose values read parsed.
+    Failing,
+    /// Those with a value read that did not parse: where the rule applies (`when` not false),
+    /// or, where DataFusion cannot run `when` there, all of them.
+    Unparsed { when: bool },
+}
+
+/// The rows of the rule's query (`EXISTS` over its own table [counted](counted)) that `keep`
+/// keeps, as their line and the flags (`flags`) of the row's values that did not parse. Each
+/// filter is a conjunction, which is what lets DataFusion run an `EXISTS` in it as a join.
+fn evaluation(plan: LogicalPlan, own: &str, flags: &[String], keep: Keep) -> datafusion::common::Result<LogicalPlan> {
+    let flag = |name: &String| Expr::Column(name.as_str().into());
+    let any = flags.iter().map(flag).reduce(Expr::or);
+    let applies = Expr::Column(WHEN_COL.into());
+    let filter = match (keep, any) {
+        (Keep::Failing, any) => {
+            let fails = Expr::Column(PASS_COL.into()).is_false().and(applies.is_true());
+            match any {
+                Some(any) => fails.and(!any),
+                None => fails,
+            }
+        }
+        (Keep::Unparsed { when: true }, Some(any)) => any.and(applies.is_not_false()),
+        (Keep::Unparsed { when: false }, Some(any)) => any,
+        (Keep::Unparsed { .. }, None) => datafusion::logical_expr::lit(false),
+    };
+    let mut select = vec![Expr::Column(LINE.into())];
+    select.extend(flags.iter().map(flag));
+    datafusion::logical_expr::LogicalPlanBuilder::from(counted(plan, own)?)
+        .filter(filter)?
+        .project(select)?
+        .build()
 }
 
 /// The rule's SQL, and the query built around it.
@@ -292,6 +435,20 @@ impl Query {
         let middle = format!(") AS \"{WHEN_COL}\", (");
         let tail = format!(") AS \"{PASS_COL}\" FROM \"{}\"", self.table);
         (head, middle, tail)
+    }
+
+    /// The query, selecting `flags` (columns of the row's table) too.
+    fn select_with(&self, flags: &[String]) -> String {
+        let select = self.select();
+        if flags.is_empty() {
+            return select;
+        }
+        let quoted: Vec<String> = flags.iter().map(|f| format!("\"{f}\"")).collect();
+        select.replacen(
+            &format!("SELECT \"{LINE}\", "),
+            &format!("SELECT \"{LINE}\", {}, ", quoted.join(", ")),
+            1,
+        )
     }
 
     fn select(&self) -> String {
@@ -326,6 +483,8 @@ impl Query {
 /// A compiled `query` rule.
 pub struct QueryPlan {
     query: Query,
+    /// Whether DataFusion can tell where the rule applies among rows it cannot check.
+    unparsed_when: bool,
     sql: SqlContext,
     /// Every table the query scans, its own first, with all its columns.
     tables: Vec<(usize, Vec<usize>)>,
@@ -345,41 +504,51 @@ impl std::fmt::Debug for QueryPlan {
 }
 
 impl QueryPlan {
-    async fn failing(&self, ctx: &SessionContext, this: &Table) -> datafusion::common::Result<Vec<u64>> {
+    /// The rows that fail, and those it could not check (with the first value that did not parse).
+    async fn reported(&self, ctx: &SessionContext, this: &Table) -> datafusion::common::Result<Vec<Found>> {
         let mut reads = self.reads.clone();
         reads.retain(|&c| can_fail(this, c));
-        let parsed = any_failed(this, &reads).map(|e| !e);
-        let keep = Expr::Column(PASS_COL.into())
-            .is_false()
-            .and(Expr::Column(WHEN_COL.into()).is_true());
-        let keep = match parsed {
-            Some(p) => keep.and(p),
-            None => keep,
-        };
-        let mut select = self.query.select();
-        if !reads.is_empty() {
-            // The flags of the row's own values, for the filter above.
-            let flags: Vec<String> = reads
-                .iter()
-                .map(|&c| format!("\"{}\"", failed_name(&this.columns[c].name)))
-                .collect();
-            select = select.replacen(
-                &format!("SELECT \"{LINE}\", "),
-                &format!("SELECT \"{LINE}\", {}, ", flags.join(", ")),
-                1,
+        let flags: Vec<String> = reads.iter().map(|&c| failed_name(&this.columns[c].name)).collect();
+        let select = self.query.select_with(&flags);
+        let column = self.columns.first().copied();
+        let mut found = Vec::new();
+        let mut keeps = vec![Keep::Failing];
+        if !flags.is_empty() {
+            keeps.insert(
+                0,
+                Keep::Unparsed {
+                    when: self.unparsed_when,
+                },
             );
         }
-        let rows = ctx
-            .sql(&select)
-            .await?
-            .filter(keep)?
-            .select(vec![Expr::Column(LINE.into())])?
-            .collect()
-            .await?;
-        Ok(rows
-            .iter()
-            .flat_map(|b| line_numbers(b, 0).values().iter().copied().collect::<Vec<_>>())
-            .collect())
+        for keep in keeps {
+            let plan = evaluation(
+                ctx.state().create_logical_plan(&select).await?,
+                &this.name,
+                &flags,
+                keep,
+            )?;
+            let batches = datafusion::dataframe::DataFrame::new(ctx.state(), plan)
+                .collect()
+                .await?;
+            for b in &batches {
+                let lines = line_numbers(b, 0);
+                let flag = |k: usize, row: usize| {
+                    b.column(k + 1)
+                        .as_any()
+                        .downcast_ref::<datafusion::arrow::array::BooleanArray>()
+                        .is_some_and(|a| a.value(row))
+                };
+                for row in 0..b.num_rows() {
+                    let line = lines.value(row);
+                    found.push(match (0..reads.len()).find(|&k| flag(k, row)) {
+                        Some(k) => Found::new(line, column.or(Some(reads[k])), Detail::Unparsed { column: reads[k] }),
+                        None => Found::new(line, column, Detail::Fail),
+                    });
+                }
+            }
+        }
+        Ok(found)
     }
 }
 
@@ -394,15 +563,8 @@ impl WholeTable for QueryPlan {
     }
 
     fn evaluate(&self, cx: &Tables, table: usize) -> datafusion::common::Result<Vec<Found>> {
-        let this = &cx.tables[table];
-        let mut reads = self.reads.clone();
-        reads.retain(|&c| can_fail(this, c));
-        let mut found = cx.block_on(not_checked(cx.windows, this, &reads, self.columns.first().copied()))?;
         let ctx = self.sql.query_session(Some(cx.windows));
-        let lines = cx.block_on(self.failing(&ctx, this))?;
-        let column = self.columns.first().copied();
-        found.extend(lines.into_iter().map(|line| Found::new(line, column, Detail::Fail)));
-        Ok(found)
+        cx.block_on(self.reported(&ctx, &cx.tables[table]))
     }
 }
 
@@ -468,6 +630,35 @@ mod tests {
     }
 
     #[test]
+    fn a_value_that_did_not_parse_is_not_checked_only_where_the_rule_applies() {
+        let pack = pack("kind: query\nwhen: rec = 'X1'\ncheck: dec >= decom");
+        let rows = [
+            "child: C1, decom: 31/02/2025, rec: X1",
+            "child: C2, decom: 31/02/2025, rec: E11",
+        ];
+        let report = pack.report(&rows);
+        assert_eq!(report.len(), 1, "{report:?}");
+        assert!(report[0].starts_with("1: Not checked"), "{report:?}");
+    }
+
+    #[test]
+    fn a_value_of_the_row_read_only_in_a_subquery_is_read_too() {
+        let pack =
+            pack_with("NOT EXISTS (SELECT 1 FROM uasc u WHERE u.child = episodes.child AND u.duc < episodes.dec)")
+                .given("uasc", &["child: C1, duc: 01/01/2026"]);
+        let report = pack.report(&["child: C1, decom: 01/04/2025, dec: 31/02/2026"]);
+        assert_eq!(report.len(), 1, "{report:?}");
+        assert!(report[0].starts_with("1: Not checked"), "{report:?}");
+    }
+
+    #[test]
+    fn exists_over_the_rules_own_table_keeps_its_correlation() {
+        // DataFusion loses it when left to itself: every child's S episode answered for all.
+        let pack = pack_with("NOT EXISTS (SELECT 1 FROM episodes e WHERE e.child = episodes.child AND e.rec = 'S')");
+        assert_eq!(pack.fails(&["child: C1, rec: P", "child: C2, rec: S"]), [2]);
+    }
+
+    #[test]
     fn the_sql_must_be_one_condition_over_tables_that_exist() {
         assert_eq!(
             pack_with("decom = max(decomm) OVER (PARTITION BY child)").diags(),
@@ -480,6 +671,13 @@ mod tests {
         assert_eq!(
             pack_with("EXISTS (SELECT 1 FROM nothere n)").diags(),
             ["unknown-table: no table `nothere` is declared"]
+        );
+        assert_eq!(
+            pack_with("EXISTS (SELECT 1 FROM episodes e WHERE e.child = episodes.child AND e.decom < episodes.decom)")
+                .diags(),
+            [
+                "unsupported-sql: this query cannot be run: This feature is not implemented: Physical plan does not support logical expression ScalarSubquery(<subquery>)"
+            ]
         );
         assert_eq!(
             pack_with("decom").diags(),

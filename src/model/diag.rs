@@ -414,6 +414,10 @@ pub static CODES: &[Code] = &[
         summary: "A `check` or `when` gives a value rather than true or false; compare it with something, e.g. `a >= b` or `x IS NOT NULL`.",
     },
     Code {
+        id: "unsupported-sql",
+        summary: "A `query` rule's SQL reads correctly but DataFusion cannot run it (a subquery correlated with its row by other than equality, or an `IN (subquery)` inside a larger condition); correlate by equality and compare other values in the subquery's WHERE clause, or count matching rows: `(SELECT count(*) FROM …) > 0`.",
+    },
+    Code {
         id: "no-collection-year",
         summary: "SQL uses `collection_start()` or `collection_end()`, but neither the pack nor the configuration names a `collection_year` (e.g. `2025-26`).",
     },

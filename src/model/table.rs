@@ -150,6 +150,9 @@ pub struct Table {
     /// What checks see: typed columns by name, then each column's raw text.
     pub schema: Arc<DFSchema>,
     pub pack: String,
+    /// The column naming whom a record is about (the pack's `report_by`, e.g. the child),
+    /// when this table has it: the exceptions are listed by its values too.
+    pub report_by: Option<usize>,
 }
 
 impl Table {
@@ -171,6 +174,7 @@ impl Table {
             key: Vec::new(),
             schema: Arc::new(datafusion::common::DFSchema::empty()),
             pack: String::new(),
+            report_by: None,
         }
     }
 

@@ -3,6 +3,7 @@
 pub mod history;
 pub mod publish;
 pub mod report;
+pub mod rule_summary;
 pub mod sheet;
 pub mod sinks;
 pub mod summary;

@@ -51,13 +51,29 @@ pub(crate) struct Exceptions {
     counts: Counts,
     /// This run's open findings, for the history.
     kept: Vec<Kept>,
+    /// The findings on records, by whom they are about (see [`BySubject`]).
+    by: Option<BySubject>,
 }
+
+/// `by_<column>.csv`: the findings on records listed by the value of the packs' `report_by`
+/// column (the child), then table and line: the DfE tool's "child-level" view of a return.
+struct BySubject {
+    /// The column's name, which names the file and its first column.
+    column: String,
+    rows: Vec<BySubjectRow>,
+}
+
+/// One finding on a record: the subject, then the table, line, rule id, severity, status,
+/// columns, value and message as `exceptions.csv` has them.
+type BySubjectRow = [String; 9];
 
 /// What telling a new finding from one still open needs; read by every batch at once.
 pub(crate) struct Known {
     /// Each open finding of the previous run, by fingerprint: its first day.
     previous: HashMap<String, chrono::NaiveDate>,
     as_of: chrono::NaiveDate,
+    /// Findings are listed by subject too.
+    by_subject: bool,
 }
 
 /// Rows of `exceptions.csv` formatted apart from the file, with their counts.
@@ -66,6 +82,7 @@ pub(crate) struct ExceptionRows<'k> {
     known: &'k Known,
     counts: Counts,
     kept: Vec<Kept>,
+    by_subject: Vec<BySubjectRow>,
 }
 
 /// [`ExceptionRows`] finished, to append.
@@ -73,6 +90,7 @@ pub(crate) struct FormattedExceptions {
     bytes: Vec<u8>,
     counts: Counts,
     kept: Vec<Kept>,
+    by_subject: Vec<BySubjectRow>,
 }
 
 /// One line of `exceptions.csv`, less the table and file.
@@ -80,6 +98,8 @@ pub(crate) struct Exception<'a> {
     /// The row's line; `None` for a finding about the whole run.
     pub(crate) line: Option<u64>,
     pub(crate) key: &'a str,
+    /// The record's `report_by` value (the child), or blank.
+    pub(crate) subject: &'a str,
     pub(crate) rule_id: &'a str,
     pub(crate) severity: Severity,
     pub(crate) columns: &'a str,
@@ -104,8 +124,14 @@ impl Exceptions {
     ];
 
     /// `previous`: the previous run's open findings (see [`crate::output::history`]), to tell a new
-    /// finding from one still open since an earlier run.
-    pub(crate) fn create(staging: &Staging, previous: history::Previous, as_of: chrono::NaiveDate) -> Result<Self> {
+    /// finding from one still open since an earlier run. `report_by`: the column findings are
+    /// also listed by (`by_<column>.csv`), if the packs name one.
+    pub(crate) fn create(
+        staging: &Staging,
+        previous: history::Previous,
+        as_of: chrono::NaiveDate,
+        report_by: Option<&str>,
+    ) -> Result<Self> {
         let name = "exceptions.csv";
         let mut writer = SheetFile::new(staging.path(name), staging.file(name)?);
         writer.write_record(Self::HEADER)?;
@@ -114,9 +140,14 @@ impl Exceptions {
             known: Known {
                 previous: previous.first_seen,
                 as_of,
+                by_subject: report_by.is_some(),
             },
             counts: Counts::new(),
             kept: Vec::new(),
+            by: report_by.map(|column| BySubject {
+                column: column.to_string(),
+                rows: Vec::new(),
+            }),
         })
     }
 
@@ -127,12 +158,16 @@ impl Exceptions {
             known: &self.known,
             counts: Counts::new(),
             kept: Vec::new(),
+            by_subject: Vec::new(),
         }
     }
 
     /// Rows formatted apart, after every row appended before them.
     pub(crate) fn append(&mut self, rows: FormattedExceptions) -> Result<()> {
         self.writer.append(&rows.bytes)?;
+        if let Some(by) = &mut self.by {
+            by.rows.extend(rows.by_subject);
+        }
         for (rule, n) in rows.counts {
             *self.counts.entry(rule).or_default() += n;
         }
@@ -172,6 +207,7 @@ impl Exceptions {
         let row = Exception {
             line: None,
             key: "",
+            subject: "",
             rule_id: &rule.id,
             severity: rule.severity,
             columns: &columns,
@@ -186,8 +222,31 @@ impl Exceptions {
     }
 
     /// The per-rule counts, and this run's open findings for the history.
-    pub(crate) fn finish(self) -> Result<(Counts, Vec<Kept>)> {
+    pub(crate) fn finish(self, staging: &Staging) -> Result<(Counts, Vec<Kept>)> {
         self.writer.finish()?;
+        if let Some(mut by) = self.by {
+            // Whom, then where: the child's findings together, in the order of their files.
+            by.rows.sort_by(|a, b| {
+                (&a[0], &a[1], a[2].parse::<u64>().ok(), &a[3]).cmp(&(&b[0], &b[1], b[2].parse::<u64>().ok(), &b[3]))
+            });
+            let name = format!("by_{}.csv", by.column);
+            let mut out = SheetFile::new(staging.path(&name), staging.file(&name)?);
+            out.write_record([
+                by.column.as_str(),
+                "table",
+                "line",
+                "rule_id",
+                "severity",
+                "status",
+                "columns",
+                "value",
+                "message",
+            ])?;
+            for row in &by.rows {
+                out.write_record(row)?;
+            }
+            out.finish()?;
+        }
         Ok((self.counts, self.kept))
     }
 }
@@ -230,6 +289,19 @@ impl ExceptionRows<'_> {
             }
             other => (other.as_str(), String::new()),
         };
+        if self.known.by_subject && e.line.is_some() {
+            self.by_subject.push([
+                e.subject.to_string(),
+                report.table.clone(),
+                line.clone(),
+                e.rule_id.to_string(),
+                e.severity.as_str().to_string(),
+                status.to_string(),
+                e.columns.to_string(),
+                shorten(e.value).into_owned(),
+                e.message.to_string(),
+            ]);
+        }
         self.writer
             .write_record([
                 &report.table,
@@ -252,6 +324,7 @@ impl ExceptionRows<'_> {
             bytes: self.writer.into_bytes(),
             counts: self.counts,
             kept: self.kept,
+            by_subject: self.by_subject,
         })
     }
 }

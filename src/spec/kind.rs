@@ -243,12 +243,19 @@ impl RuleCx<'_> {
         Ok(Check::Row(Row::Predicates(
             columns
                 .iter()
-                .map(|&c| RowCheck {
-                    column: Some(c),
-                    when: when.clone(),
-                    pass: pass(ident(&self.column(c).name), ident(raw_name(&self.column(c).name))),
-                    reads: vec![c],
-                    when_reads: when_reads.clone(),
+                .map(|&c| {
+                    let name = &self.column(c).name;
+                    let pass = pass(ident(name), ident(raw_name(name)));
+                    // A check of the text as exported (`required`, `clean_text`) reads no typed
+                    // value, so a value that did not parse does not stop it.
+                    let typed = pass.column_refs().iter().any(|r| &r.name == name);
+                    RowCheck {
+                        column: Some(c),
+                        when: when.clone(),
+                        pass,
+                        reads: if typed { vec![c] } else { Vec::new() },
+                        when_reads: when_reads.clone(),
+                    }
                 })
                 .collect(),
         )))

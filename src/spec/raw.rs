@@ -42,6 +42,10 @@ pub struct RawPack {
     /// Ids of the rules and corrections of the extended pack this one does without.
     #[serde(default)]
     pub remove: Vec<Spanned<String>>,
+    /// The column naming whom each record is about (`child`): the run also lists the
+    /// exceptions by its values (`by_child.csv`), the view a statutory return's tool gives.
+    #[serde(default)]
+    pub report_by: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

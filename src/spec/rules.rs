@@ -344,6 +344,7 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
     // Corrections are checked even when rules have problems, so one run lists
     // every problem; a fix on a rule that did not compile is checked with it later.
     corrections(&parsed, &mut set, &sqls, &table_origin, registry, &mut diags);
+    report_by(&parsed, &mut set.tables, &mut diags);
     if diags.is_empty() {
         rule_corrections(&mut set, registry);
         add_column_rules(&mut set, registry);
@@ -506,6 +507,7 @@ fn table(
         key,
         schema: Arc::new(schema),
         pack: pack.to_string(),
+        report_by: None,
     })
 }
 
@@ -564,6 +566,7 @@ fn like(
             .unwrap_or_else(|| format!("Like `{}`.", other.name)),
         key: if raw.key.is_empty() { other.key.clone() } else { key },
         pack: pack.to_string(),
+        report_by: None,
         ..other.clone()
     })
 }
@@ -728,6 +731,33 @@ fn table_key_at(text: &str, name: &str) -> usize {
                 .map(|at| at + usize::from(!key.starts_with(name)))
         })
         .unwrap_or(0)
+}
+
+/// Each pack's `report_by` column, on every table that has it (a table of a pack that
+/// extends another has its column too); a name no table has is refused.
+fn report_by(parsed: &[(RawPack, Arc<SourceFile>)], tables: &mut [Table], diags: &mut Vec<Diagnostic>) {
+    for (pack, file) in parsed {
+        let Some(name) = &pack.report_by else { continue };
+        let mut found = false;
+        for table in tables.iter_mut() {
+            if let Some(c) = table.column(&name.value) {
+                found = true;
+                table.report_by = table.report_by.or(Some(c));
+            }
+        }
+        if !found {
+            diags.push(
+                Diagnostic::new(
+                    "unknown-column",
+                    file,
+                    span(name),
+                    format!("no table has a column `{}` to report by", name.value),
+                )
+                .label("unknown column")
+                .help("name a column the tables share, such as the child's id"),
+            );
+        }
+    }
 }
 
 /// The rules every typed, code or required column carries without being

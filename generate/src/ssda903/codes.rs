@@ -56,6 +56,16 @@ pub(crate) fn aug31(year: i32) -> Day {
     day(NaiveDate::from_ymd_opt(year, 8, 31).expect("31 August exists"))
 }
 
+/// The collection year `d` is in, by the year it starts.
+pub(crate) fn collection_year_of(d: Day) -> i32 {
+    let date = nd(d);
+    if date.month() >= 4 {
+        date.year()
+    } else {
+        date.year() - 1
+    }
+}
+
 /// Is `d` in the last `days` days of March (where a year's return ends)?
 pub(crate) fn near_year_end(d: Day, days: u32) -> bool {
     let date = nd(d);
@@ -103,11 +113,6 @@ pub(crate) fn is_foster(place: &str) -> bool {
 
 pub(crate) fn is_adoption(place: &str) -> bool {
     matches!(place, "A3" | "A4" | "A5" | "A6")
-}
-
-/// Placements that take no provider: temporary ones and the `Z1x` other placements.
-pub(crate) fn no_provider(place: &str) -> bool {
-    is_temp(place) || place.starts_with('Z')
 }
 
 /// Placements Ofsted regulates, so the episode names the provider's URN (rule 218).
@@ -214,7 +219,9 @@ pub(crate) struct Provider {
 }
 
 pub(crate) fn provider(seed: u64, kind: &str, k: u64) -> Provider {
-    let tag = kind.bytes().fold(0u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
+    let tag = kind
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
     let mut rng = Rng::stream(seed ^ mix(tag), k, crate::ssda903::SALT_POOL);
     let number = 100_000 + rng.below(900_000) as u32;
     let post = Post::random(&mut rng);
@@ -234,7 +241,11 @@ pub(crate) fn provider(seed: u64, kind: &str, k: u64) -> Provider {
         _ => (&["PR4"], &[1]),
     };
     let code = codes[rng.weighted(weights)];
-    let urn = if kind == "S1" { Urn::School(number) } else { Urn::Sc(number) };
+    let urn = if kind == "S1" {
+        Urn::School(number)
+    } else {
+        Urn::Sc(number)
+    };
     Provider { urn, post, code }
 }
 
@@ -246,7 +257,10 @@ pub(crate) fn spread(seed: u64, k: u64) -> u32 {
 /// A valid UPN (check letter, an unassigned LA number 990 to 999, then a serial), distinct for
 /// distinct `k` below 10⁹.
 pub(crate) fn upn(seed: u64, k: u64) -> [u8; 13] {
-    let serial = (k.wrapping_mul(ID_STEP).wrapping_add(mix(seed ^ 0x5550_4E) % 1_000_000_000)) % 1_000_000_000;
+    let serial = (k
+        .wrapping_mul(ID_STEP)
+        .wrapping_add(mix(seed ^ 0x0055_504E) % 1_000_000_000))
+        % 1_000_000_000;
     let mut body = Vec::with_capacity(12);
     body.extend_from_slice(b"99");
     push_uint(&mut body, mix(seed ^ k) % 10, 1);
