@@ -159,12 +159,22 @@ fn run_one(
                 .iter()
                 .filter(|f| f.line == 0 && f.table == table.name)
                 .collect();
-            let problems = match (whole.first(), *want) {
+            let mut problems = match (whole.first(), *want) {
                 (Some(f), _) if f.status == "not checked" => vec![format!("could not be checked: {}", f.message)],
                 (Some(f), false) => vec![format!("was reported, but should pass: {}", f.message)],
                 (None, true) => vec!["should be reported, but passed".to_string()],
                 _ => Vec::new(),
             };
+            // `fail: true` or `false` says what a rule reports about the whole table; a rule
+            // that reported rows is about rows, and such an example would otherwise test nothing.
+            problems.extend(seen.findings.iter().filter_map(|f| {
+                f.row.map(|row| {
+                    format!(
+                        "row {row} was reported ({}); `fail: true` or `false` is for a rule about the whole table: list the rows it reports, e.g. `fail: [{row}]` or `fail: []`",
+                        f.message
+                    )
+                })
+            }));
             verdict(problems)
         }
         Expect::Values(want) => {
@@ -472,6 +482,35 @@ rules:
             ]
         );
         assert_eq!(run.untested, ["SPACES"]);
+    }
+
+    #[test]
+    fn a_whole_table_verdict_on_a_rule_about_rows_fails_when_a_row_is_reported() {
+        let pack = r#"pack: t
+version: 1.0.0
+tables:
+  plans:
+    columns:
+      - { name: id }
+      - { name: n, type: integer }
+rules:
+  - id: POS
+    table: plans
+    kind: check
+    check: n > 0
+    message: Not positive.
+    examples:
+      - rows:
+          - { id: A, n: 1 }
+          - { id: B, n: -1 }
+        fail: false
+"#;
+        let dir = Scratch::new().unwrap();
+        let path = dir.0.join("pack.yaml");
+        std::fs::write(&path, pack).unwrap();
+        let run = test(&[path], None).unwrap();
+        let failure = run.results[0].failure.as_deref().unwrap_or_default();
+        assert!(failure.starts_with("row 2 was reported (Not positive.)"), "{failure}");
     }
 
     #[test]
