@@ -68,7 +68,8 @@
 //!   handing the stages over whole tables what they need from that one pass ([`engine::load`]);
 //!   turn a table's rules into physical expressions ([`engine::plan`]), evaluate the rules over
 //!   whole tables ([`engine::relate`], each kind's own plan, within a memory limit past which
-//!   they spill to disk) and about people
+//!   they spill to disk; windows over a child's rows as one ordered pass, [`engine::windows`])
+//!   and about people
 //!   ([`engine::people`]) before any row is routed; correct and check each batch in parallel
 //!   ([`engine::correct`], [`engine::check`]), resolve the ordered checks
 //!   ([`engine::ordered`]), route each row to one output ([`engine::route`], batches formatted

@@ -174,6 +174,9 @@ pub fn relate(
             .with_sort_spill_reservation_bytes((working / 8).min(10 << 20)),
         runtime_env,
     );
+    // Windows over a child's rows as one ordered pass (see `engine::windows`); the sessions
+    // below start from this one's state, so they plan them so too.
+    ctx.add_optimizer_rule(Arc::new(crate::engine::windows::UnpartitionWindows));
     for (t, (schema, batches)) in projections {
         let mem = MemTable::try_new(schema, vec![batches])
             .expect("a projection's batches are built to the schema it holds with them");

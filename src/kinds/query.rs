@@ -18,7 +18,7 @@ use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::Token;
 
-use super::whole::{can_fail, line_numbers};
+use super::whole::{can_fail, line_numbers, unparsed};
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::model::finding::Detail;
@@ -513,7 +513,9 @@ impl QueryPlan {
         let column = self.columns.first().copied();
         let mut found = Vec::new();
         let mut keeps = vec![Keep::Failing];
-        if !flags.is_empty() {
+        // The pass for rows it cannot check runs the whole query again: only when there are
+        // such rows (a cheap scan of the flags).
+        if !flags.is_empty() && !unparsed(ctx, this, &reads).await?.is_empty() {
             keeps.insert(
                 0,
                 Keep::Unparsed {
