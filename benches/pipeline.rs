@@ -19,6 +19,16 @@
 //! checks (`benches/persons.yaml`), then with a `reference` and a `periods` rule over the
 //! whole table as well (`benches/persons-cross.yaml`). `--persons` runs only those two.
 //!
+//! A fifth is issue 16's: the SSDA903 2025/26 pack over a generated return of 50,000 children
+//! with last year's (`cleanse generate --ssda903 50000 --last-year`), and the DfE's own
+//! validator on the same files, as its tool runs it, when its Python environment is there
+//! (`CLEANSE_DFE_PYTHON=path/to/venv/bin/python`, or `.venv-903/` in the repository: see
+//! `scripts/ssda903-oracle.py`). `--ssda903` runs only that one; `--children N` sets its size.
+//!
+//! ```text
+//! cargo bench --bench pipeline -- --ssda903
+//! ```
+//!
 //! CPU time and peak memory come from the kernel's accounting of each child
 //! process (wait4), so they cover every thread the run used.
 //!
@@ -43,12 +53,21 @@ fn main() {
     let mut rows: usize = 1_000_000;
     let mut wide = false;
     let mut persons_only = false;
+    let mut ssda903_only = false;
+    let mut children: usize = 50_000;
     let mut runs: usize = 1;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--wide" => wide = true,
             "--persons" => persons_only = true,
+            "--ssda903" => ssda903_only = true,
+            "--children" => {
+                children = args
+                    .next()
+                    .and_then(|n| n.replace('_', "").parse().ok())
+                    .expect("--children N")
+            }
             "--rows" => {
                 rows = args
                     .next()
@@ -64,6 +83,9 @@ fn main() {
     let cache = root.join("target").join("bench-data");
     if persons_only {
         return run_persons(root, &cache, rows, runs);
+    }
+    if ssda903_only {
+        return run_ssda903(root, &cache, children, runs);
     }
     let data = cache.join(format!("children-contacts-{rows}-{}", generator_version()));
     if !data.join("contacts.csv").is_file() || !data.join("children.csv").is_file() {
@@ -167,6 +189,7 @@ fn main() {
     );
     println!("  overlaps found       {} (CPP-009)", found("CPP-009"));
     run_persons(root, &cache, rows, runs);
+    run_ssda903(root, &cache, children, runs);
     println!(
         "\n  cores                {}",
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -213,6 +236,99 @@ fn run_persons(root: &Path, cache: &Path, rows: usize, runs: usize) {
         run.print(rows_in);
         run.save(&format!("pipeline-{name}-{rows}"), rows_in, bytes);
         let _ = std::fs::remove_dir_all(dir.join(format!("out-{name}")));
+    }
+}
+
+/// Issue 16's workload: the SSDA903 2025/26 pack over a generated return of `children`
+/// children and last year's, then the DfE's validator over the same files when its Python is
+/// there.
+fn run_ssda903(root: &Path, cache: &Path, children: usize, runs: usize) {
+    let dir = cache.join(format!("ssda903-{children}-{}", generator_version()));
+    let pack = root.join("rules/ssda903/2025-26.yaml");
+    if !dir.join("cleanse.yaml").is_file() {
+        let t = Instant::now();
+        let opts = cleanse_generate::ssda903::Ssda903Options {
+            seed: 42,
+            children,
+            year: 2025,
+            plant: true,
+            last_year: true,
+        };
+        cleanse_generate::ssda903::generate_ssda903(&opts, &pack, &dir).expect("generate the return");
+        eprintln!("generated {} in {:.1}s", dir.display(), t.elapsed().as_secs_f64());
+    }
+    let csvs = |d: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(d)
+            .map(|r| {
+                r.filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+                    .filter(|p| {
+                        let name = p
+                            .file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default();
+                        !(name.starts_with("dfe-") || name.starts_with("ground_truth"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let files: Vec<PathBuf> = csvs(&dir).into_iter().chain(csvs(&dir.join("last"))).collect();
+    let bytes: u64 = files.iter().map(|f| std::fs::metadata(f).map_or(0, |m| m.len())).sum();
+    let run = measure_runs(&dir.join("cleanse.yaml"), &dir.join("out"), runs);
+    let tables = run.report["tables"].as_array().expect("tables");
+    let rows_in: u64 = tables.iter().map(|t| t["rows_in"].as_u64().unwrap_or(0)).sum();
+    let this_year: u64 = tables
+        .iter()
+        .filter(|t| !t["table"].as_str().unwrap_or("").ends_with("_last"))
+        .map(|t| t["rows_in"].as_u64().unwrap_or(0))
+        .sum();
+    let rules = run.report["rules"].as_array().map_or(0, Vec::len);
+    let errors: u64 = tables.iter().map(|t| t["errors"].as_u64().unwrap_or(0)).sum();
+    println!("\ncleanse end-to-end benchmark: the SSDA903 return, 2025/26 pack ({rules} rules)");
+    println!("  children             {children}");
+    println!("  rows (this year)     {this_year}");
+    println!("  rows (all, with last year's) {rows_in}");
+    println!(
+        "  input                {:.1} MB in {} files",
+        bytes as f64 / 1e6,
+        files.len()
+    );
+    println!("  errors found         {errors}");
+    run.print(rows_in);
+    run.save(&format!("pipeline-ssda903-{children}"), rows_in, bytes);
+    println!(
+        "  rules over whole tables {} ms wall",
+        run.report["timings_ms"]["relate_ms"]
+    );
+    // The DfE's validator, as its tool runs it, on the same files.
+    let python = std::env::var_os("CLEANSE_DFE_PYTHON")
+        .map(PathBuf::from)
+        .or_else(|| Some(root.join(".venv-903/bin/python")).filter(|p| p.is_file()));
+    let Some(python) = python else {
+        println!(
+            "  the DfE's validator  not measured: set CLEANSE_DFE_PYTHON to a Python with csc-validator-be-903 (scripts/ssda903-oracle.py says how)"
+        );
+        return;
+    };
+    let mut dfe = std::process::Command::new(&python);
+    dfe.arg(root.join("scripts/ssda903-oracle.py"))
+        .arg(&dir)
+        .arg("--full-run")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    match common::usage(dfe) {
+        Ok((wall, cpu, peak_kib)) => {
+            println!("\nthe DfE's validator (csc-validator-be-903, its full run) on the same files");
+            println!("  wall time            {wall:.2} s");
+            println!("  CPU time             {cpu:.2} s (user + system, all threads)");
+            println!("  rows per CPU-second  {:.0}", rows_in as f64 / cpu.max(1e-9));
+            println!("  peak memory (RSS)    {:.0} MB", peak_kib as f64 / 1024.0);
+            println!("  Cleanse's CPU time over the DfE's  {:.2}", run.cpu / cpu.max(1e-9));
+        }
+        Err(status) => println!(
+            "  the DfE's validator  failed (status {status}): run scripts/ssda903-oracle.py by hand to see why"
+        ),
     }
 }
 

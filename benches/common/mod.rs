@@ -126,19 +126,33 @@ pub fn binary() -> std::path::PathBuf {
 /// Run `cleanse run --config CONFIG --out OUT` and wait for it.
 pub fn measure(config: &Path, out: &Path) -> Measured {
     let _ = std::fs::remove_dir_all(out);
+    let mut run = Command::new(binary());
+    run.args(["--quiet", "run", "--config"])
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .stdout(std::process::Stdio::null());
+    let (wall, cpu, peak_kib) = usage(run).unwrap_or_else(|status| panic!("cleanse run failed: {status}"));
+    let report = serde_json::from_slice(&std::fs::read(out.join("latest/run.json")).expect("run.json")).expect("json");
+    Measured {
+        wall,
+        cpu,
+        peak_kib,
+        report,
+        runs: 1,
+        cpu_range: (cpu, cpu),
+    }
+}
+
+/// Run a command to its end: its wall seconds, CPU seconds (user + system, every thread) and
+/// peak memory (KiB), or its exit status if it failed.
+pub fn usage(mut command: Command) -> Result<(f64, f64, i64), i32> {
     let t = Instant::now();
     #[allow(
         clippy::zombie_processes,
         reason = "reaped by wait4 below, which also gives its usage"
     )]
-    let child = Command::new(binary())
-        .args(["--quiet", "run", "--config"])
-        .arg(config)
-        .arg("--out")
-        .arg(out)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("run cleanse");
+    let child = command.spawn().expect("start the measured command");
     // wait4 gives this child's own usage (getrusage(RUSAGE_CHILDREN) would
     // carry the largest peak of every earlier child over).
     let mut status = 0;
@@ -147,21 +161,11 @@ pub fn measure(config: &Path, out: &Path) -> Measured {
     let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut u) };
     let wall = t.elapsed().as_secs_f64();
     assert!(pid > 0, "wait4 failed");
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "cleanse run failed: {status}"
-    );
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    let report = serde_json::from_slice(&std::fs::read(out.join("latest/run.json")).expect("run.json")).expect("json");
-    let cpu = secs(u.ru_utime) + secs(u.ru_stime);
-    Measured {
-        wall,
-        cpu,
-        peak_kib: u.ru_maxrss,
-        report,
-        runs: 1,
-        cpu_range: (cpu, cpu),
+    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+        return Err(status);
     }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Ok((wall, secs(u.ru_utime) + secs(u.ru_stime), u.ru_maxrss))
 }
 
 /// A short hash of the generator crate's source (every file under `generate/src/`) and of
