@@ -15,13 +15,15 @@
 //!
 //! Rows of a partition are adjacent in that order, so `k` rows back within the partition
 //! is `k` rows back overall, and the two agree row for row (the tests run both plans).
-//! Other window functions (aggregates over a whole partition, `first_value` …) keep
-//! DataFusion's own plan.
+//! - `count`, `sum`, `min`, `max` … over a whole partition (no order): a grouped aggregate joined
+//!   back to the rows on the partition keys, when the rows below read the same each time.
+//!
+//! Other window functions (`first_value`, running totals …) keep DataFusion's own plan.
 
 use std::sync::Arc;
 
-use datafusion::common::tree_node::Transformed;
-use datafusion::common::{Column, Result, ScalarValue};
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{Column, JoinType, Result, ScalarValue};
 use datafusion::functions_window::expr_fn::rank;
 use datafusion::logical_expr::expr::{Case, WindowFunction};
 use datafusion::logical_expr::{
@@ -47,6 +49,9 @@ impl OptimizerRule for UnpartitionWindows {
         let LogicalPlan::Window(window) = plan else {
             return Ok(Transformed::no(plan));
         };
+        if let Some((keys, aggregates)) = whole_partition_aggregates(&window) {
+            return aggregate_and_join(window, keys, aggregates).map(Transformed::yes);
+        }
         if !window.window_expr.iter().any(|e| shape(e).is_some()) {
             return Ok(Transformed::no(LogicalPlan::Window(window)));
         }
@@ -143,6 +148,95 @@ fn unpartition(window: Window) -> Result<LogicalPlan> {
     exprs.extend(outputs);
     let windows = LogicalPlanBuilder::window_plan(Arc::unwrap_or_clone(input), computed)?;
     Projection::try_new_with_schema(exprs, Arc::new(windows), schema).map(LogicalPlan::Projection)
+}
+
+/// Aggregates the rule plans as a grouped aggregate joined back to the rows.
+const AGGREGATES: &[&str] = &["count", "sum", "min", "max", "avg", "bool_and", "bool_or"];
+
+/// The partition keys of `window` if every function it computes is one of [`AGGREGATES`] over a
+/// whole partition (no order, no frame, filter or `DISTINCT`), and its input reads the same rows
+/// each time it runs (no window or limit below it, whose ties could fall another way the
+/// second time): the aggregate then runs as a grouped aggregate over the input, joined back to
+/// each row on the keys (`IS NOT DISTINCT FROM`, as a partition groups blanks), a hash join
+/// rather than a window's work per partition.
+///
+/// Returns the keys and each function as an aggregate call.
+fn whole_partition_aggregates(window: &Window) -> Option<(Vec<Expr>, Vec<Expr>)> {
+    let mut keys: Option<&Vec<Expr>> = None;
+    let mut aggregates = Vec::with_capacity(window.window_expr.len());
+    for e in &window.window_expr {
+        let e = match e {
+            Expr::Alias(a) => a.expr.as_ref(),
+            e => e,
+        };
+        let Expr::WindowFunction(w) = e else {
+            return None;
+        };
+        let p = &w.params;
+        let WindowFunctionDefinition::AggregateUDF(f) = &w.fun else {
+            return None;
+        };
+        let whole = p.window_frame.start_bound.is_unbounded() && p.window_frame.end_bound.is_unbounded();
+        if !AGGREGATES.contains(&f.name())
+            || p.partition_by.is_empty()
+            || !p.order_by.is_empty()
+            || !whole
+            || p.filter.is_some()
+            || p.null_treatment.is_some()
+            || p.distinct
+            || keys.is_some_and(|k| k != &p.partition_by)
+        {
+            return None;
+        }
+        keys = Some(&p.partition_by);
+        aggregates.push(f.call(p.args.clone()));
+    }
+    let again = window
+        .input
+        .exists(|p| Ok(matches!(p, LogicalPlan::Window(_) | LogicalPlan::Limit(_))))
+        .unwrap_or(true);
+    if again {
+        return None;
+    }
+    keys.map(|k| (k.clone(), aggregates))
+}
+
+/// `window` (see [`whole_partition_aggregates`]) as its input joined to its aggregates grouped by
+/// `keys`, under the window's own column names.
+fn aggregate_and_join(window: Window, keys: Vec<Expr>, aggregates: Vec<Expr>) -> Result<LogicalPlan> {
+    let Window {
+        input,
+        window_expr,
+        schema,
+    } = window;
+    let inputs = input.schema().fields().len();
+    let key = |i: usize| format!("__cleanse_key_{i}");
+    let value = |j: usize| format!("__cleanse_value_{j}");
+    let aggregates = aggregates.into_iter().enumerate().map(|(j, a)| a.alias(value(j)));
+    let grouped = LogicalPlanBuilder::from(Arc::unwrap_or_clone(Arc::clone(&input)))
+        .aggregate(
+            keys.iter().enumerate().map(|(i, k)| k.clone().alias(key(i))),
+            aggregates,
+        )?
+        .build()?;
+    let on = keys.iter().enumerate().map(|(i, k)| {
+        binary_expr(
+            k.clone(),
+            Operator::IsNotDistinctFrom,
+            Expr::Column(Column::from_name(key(i))),
+        )
+    });
+    let joined = LogicalPlanBuilder::from(Arc::unwrap_or_clone(input))
+        .join_on(grouped, JoinType::Inner, on)?
+        .build()?;
+    let mut exprs: Vec<Expr> = (0..inputs)
+        .map(|i| Expr::Column(Column::from(schema.qualified_field(i))))
+        .collect();
+    for j in 0..window_expr.len() {
+        let (qualifier, field) = schema.qualified_field(inputs + j);
+        exprs.push(Expr::Column(Column::from_name(value(j))).alias_qualified(qualifier.cloned(), field.name()));
+    }
+    Projection::try_new_with_schema(exprs, Arc::new(joined), schema).map(LogicalPlan::Projection)
 }
 
 /// The partition keys as the leading sort keys: any order groups a partition's rows.
@@ -248,6 +342,27 @@ mod tests {
         assert_eq!(partitioned.len(), 1, "{plan}");
         assert!(partitioned[0].contains("count(Int64(1)) PARTITION BY"), "{plan}");
         assert!(plain.contains("| 8    |"), "{plain}");
+    }
+
+    #[test]
+    fn aggregates_over_whole_partitions_agree_as_a_join() {
+        let sql = "SELECT line, count(*) OVER (PARTITION BY child) AS n, max(day) OVER (PARTITION BY child) AS last, \
+                   min(place) OVER (PARTITION BY child) AS first FROM t ORDER BY line";
+        let (plain, rewritten, plan) = both(sql);
+        assert_eq!(plain, rewritten);
+        assert_eq!(windows(&plan).count(), 0, "{plan}");
+        assert!(plan.contains("Inner Join"), "{plan}");
+        // The blank child's two rows are one partition, as a window has them.
+        assert!(plain.contains("| 3    | 2 | 2    | n1    |"), "{plain}");
+        // Above another window (whose ties could fall otherwise if it ran twice), the window stays.
+        let (plain, rewritten, plan) = both(
+            "SELECT line, max(r) OVER (PARTITION BY child) AS m FROM (SELECT line, child, row_number() OVER (ORDER BY day) AS r FROM t) ORDER BY line",
+        );
+        assert_eq!(plain, rewritten);
+        assert!(
+            windows(&plan).any(|w| w.contains("max(") && w.contains("PARTITION BY")),
+            "{plan}"
+        );
     }
 
     #[test]
