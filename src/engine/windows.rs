@@ -27,7 +27,7 @@ use datafusion::common::{Column, JoinType, Result, ScalarValue};
 use datafusion::functions_window::expr_fn::rank;
 use datafusion::logical_expr::expr::{Case, WindowFunction};
 use datafusion::logical_expr::{
-    Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, Operator, Projection, SortExpr, Window,
+    Distinct, Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, Operator, Projection, SortExpr, Window,
     WindowFunctionDefinition, binary_expr, lit,
 };
 use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
@@ -155,8 +155,8 @@ const AGGREGATES: &[&str] = &["count", "sum", "min", "max", "avg", "bool_and", "
 
 /// The partition keys of `window` if every function it computes is one of [`AGGREGATES`] over a
 /// whole partition (no order, no frame, filter or `DISTINCT`), and its input reads the same rows
-/// each time it runs (no window or limit below it, whose ties could fall another way the
-/// second time): the aggregate then runs as a grouped aggregate over the input, joined back to
+/// each time it runs (no window, limit, top-k sort or `DISTINCT ON` below it, whose ties could
+/// fall another way the second time): the aggregate then runs as a grouped aggregate over the input, joined back to
 /// each row on the keys (`IS NOT DISTINCT FROM`, as a partition groups blanks), a hash join
 /// rather than a window's work per partition.
 ///
@@ -193,7 +193,12 @@ fn whole_partition_aggregates(window: &Window) -> Option<(Vec<Expr>, Vec<Expr>)>
     }
     let again = window
         .input
-        .exists(|p| Ok(matches!(p, LogicalPlan::Window(_) | LogicalPlan::Limit(_))))
+        .exists(|p| {
+            Ok(matches!(
+                p,
+                LogicalPlan::Window(_) | LogicalPlan::Limit(_) | LogicalPlan::Distinct(Distinct::On(_))
+            ) || matches!(p, LogicalPlan::Sort(s) if s.fetch.is_some()))
+        })
         .unwrap_or(true);
     if again {
         return None;
