@@ -38,7 +38,7 @@ impl Measured {
                 .map_or(0, |m| m.len());
             let read = input["bytes_read"].as_u64().unwrap_or(0);
             println!(
-                "  reads of {:<12}{:.2} (bytes read / size)",
+                "  reads of {:<12} {:.2} (bytes read / size)",
                 input["table"].as_str().unwrap_or(""),
                 read as f64 / size.max(1) as f64
             );

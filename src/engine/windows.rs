@@ -23,7 +23,7 @@
 use std::sync::Arc;
 
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{Column, JoinType, Result, ScalarValue};
+use datafusion::common::{Column, DFSchemaRef, JoinType, Result, ScalarValue};
 use datafusion::functions_window::expr_fn::rank;
 use datafusion::logical_expr::expr::{Case, WindowFunction};
 use datafusion::logical_expr::{
@@ -142,12 +142,19 @@ fn unpartition(window: Window) -> Result<LogicalPlan> {
         };
         outputs.push(value.alias_qualified(qualifier.cloned(), field.name()));
     }
+    let windows = LogicalPlanBuilder::window_plan(Arc::unwrap_or_clone(input), computed)?;
+    as_the_window(schema, outputs, windows)
+}
+
+/// `plan` projected to the window's `schema`: its input's columns as they are, then each window
+/// column from `outputs` (already named as the window named it).
+fn as_the_window(schema: DFSchemaRef, outputs: Vec<Expr>, plan: LogicalPlan) -> Result<LogicalPlan> {
+    let inputs = schema.fields().len() - outputs.len();
     let mut exprs: Vec<Expr> = (0..inputs)
-        .map(|i| Expr::Column(Column::from(input.schema().qualified_field(i))))
+        .map(|i| Expr::Column(Column::from(schema.qualified_field(i))))
         .collect();
     exprs.extend(outputs);
-    let windows = LogicalPlanBuilder::window_plan(Arc::unwrap_or_clone(input), computed)?;
-    Projection::try_new_with_schema(exprs, Arc::new(windows), schema).map(LogicalPlan::Projection)
+    Projection::try_new_with_schema(exprs, Arc::new(plan), schema).map(LogicalPlan::Projection)
 }
 
 /// Aggregates the rule plans as a grouped aggregate joined back to the rows.
@@ -234,14 +241,13 @@ fn aggregate_and_join(window: Window, keys: Vec<Expr>, aggregates: Vec<Expr>) ->
     let joined = LogicalPlanBuilder::from(Arc::unwrap_or_clone(input))
         .join_on(grouped, JoinType::Inner, on)?
         .build()?;
-    let mut exprs: Vec<Expr> = (0..inputs)
-        .map(|i| Expr::Column(Column::from(schema.qualified_field(i))))
+    let outputs = (0..window_expr.len())
+        .map(|j| {
+            let (qualifier, field) = schema.qualified_field(inputs + j);
+            Expr::Column(Column::from_name(value(j))).alias_qualified(qualifier.cloned(), field.name())
+        })
         .collect();
-    for j in 0..window_expr.len() {
-        let (qualifier, field) = schema.qualified_field(inputs + j);
-        exprs.push(Expr::Column(Column::from_name(value(j))).alias_qualified(qualifier.cloned(), field.name()));
-    }
-    Projection::try_new_with_schema(exprs, Arc::new(joined), schema).map(LogicalPlan::Projection)
+    as_the_window(schema, outputs, joined)
 }
 
 /// The partition keys as the leading sort keys: any order groups a partition's rows.
