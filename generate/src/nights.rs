@@ -157,7 +157,7 @@ pub(crate) fn night_config(
 /// `target` as a path from the directory `from`: relative (with `/`) when the two share more
 /// than the root, else absolute. Relative paths are taken from the current directory, and
 /// `.` and `..` are resolved without reading the file system.
-fn path_from(from: &Path, target: &Path) -> io::Result<String> {
+pub(crate) fn path_from(from: &Path, target: &Path) -> io::Result<String> {
     use std::path::Component;
     let cwd = std::env::current_dir()?;
     let absolute = |p: &Path| {
@@ -187,7 +187,7 @@ fn path_from(from: &Path, target: &Path) -> io::Result<String> {
 }
 
 /// A YAML scalar for `s`: as is when plainly safe, else double-quoted.
-fn yaml_text(s: &str) -> String {
+pub(crate) fn yaml_text(s: &str) -> String {
     let plain =
         !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._/-".contains(&b)) && !s.starts_with('-');
     if plain {

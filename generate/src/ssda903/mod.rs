@@ -50,8 +50,9 @@ mod tests;
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
+use crate::nights::{path_from, yaml_text};
 use crate::render::nd;
 use children::{Ctx, History, build};
 use plants::Planter;
@@ -234,41 +235,4 @@ fn config(opts: &Ssda903Options, ctx: &Ctx, rules: &Path, dir: &Path) -> io::Res
         }
     }
     Ok(y)
-}
-
-/// A YAML scalar for a path: plain when it is only safe characters, else single-quoted.
-fn yaml_text(s: &str) -> String {
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b)) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "''"))
-    }
-}
-
-/// `target` as a path from the directory `from`: relative (with `/`) when the two share more
-/// than the root, else absolute; `.` and `..` resolved without reading the file system.
-fn path_from(from: &Path, target: &Path) -> io::Result<String> {
-    let cwd = std::env::current_dir()?;
-    let absolute = |p: &Path| {
-        let mut out = PathBuf::new();
-        for c in cwd.join(p).components() {
-            match c {
-                Component::CurDir => {}
-                Component::ParentDir => {
-                    out.pop();
-                }
-                c => out.push(c),
-            }
-        }
-        out
-    };
-    let (from, to) = (absolute(from), absolute(target));
-    let (f, t): (Vec<Component>, Vec<Component>) = (from.components().collect(), to.components().collect());
-    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
-    if common <= 1 {
-        return Ok(to.to_string_lossy().replace('\\', "/"));
-    }
-    let mut parts: Vec<String> = vec!["..".to_string(); f.len() - common];
-    parts.extend(t[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
-    Ok(parts.join("/"))
 }
