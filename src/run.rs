@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::engine::load::{Loaded, load};
@@ -14,10 +15,11 @@ use crate::model::error::{Error, Result};
 use crate::model::table::Severity;
 use crate::output::history::{History, Insight};
 use crate::output::publish::{RootLock, Staging};
-use crate::output::report::{RuleCount, RunReport};
+use crate::output::report::{ReferenceReport, RuleCount, RunReport};
 use crate::output::sinks::{ChangeCounts, Changes, Counts, Exceptions, State};
 use crate::source::CsvSource;
 use crate::spec::config::Config;
+use crate::spec::reference::ReferenceData;
 use crate::spec::rules::RuleSet;
 
 pub struct RunOptions {
@@ -93,6 +95,40 @@ pub fn run(opts: &RunOptions) -> Result<RunOutcome> {
     run_loaded(opts, &config, &set, as_of, loaded)
 }
 
+/// The reference data the rules that can run read: the postcode directory is read only when
+/// one of them needs it (it is large).
+fn read_references(
+    config: &Config,
+    reads: &relate::Reads,
+    timings: &mut BTreeMap<String, u64>,
+    read: &mut Vec<ReferenceReport>,
+) -> Result<Arc<ReferenceData>> {
+    use crate::spec::reference::Reference;
+    let mut data = ReferenceData {
+        postcodes: None,
+        local_authority: config.local_authority.clone(),
+    };
+    if let (true, Some(path)) = (reads.references.contains(&Reference::Postcodes), &config.postcodes) {
+        let t = Instant::now();
+        let directory = crate::source::postcodes::read(path)?;
+        timings.insert("postcodes_ms".to_string(), t.elapsed().as_millis() as u64);
+        tracing::info!(
+            rows = directory.rows,
+            postcodes = directory.postcodes.len(),
+            ms = t.elapsed().as_millis() as u64,
+            "postcode directory read"
+        );
+        read.push(ReferenceReport {
+            reference: "postcodes".into(),
+            file: path.display().to_string(),
+            sha256: directory.sha256,
+            rows: directory.rows,
+        });
+        data.postcodes = Some(Arc::new(directory.postcodes));
+    }
+    Ok(Arc::new(data))
+}
+
 /// Check a configuration's exports against rules already loaded and validated (the rule packs
 /// were compiled with `today` = `as_of`). `cleanse test` runs each example this way, with only
 /// the rule or correction under test.
@@ -141,7 +177,9 @@ fn run_loaded(
         limit: opts.memory_limit,
         spill: opts.spill.then(|| spill.clone()),
     };
-    let mut related = relate::relate(set, reads, projections, opts.batch_rows, &memory)?;
+    let mut references_read = Vec::new();
+    let references = read_references(config, &reads, &mut timings, &mut references_read)?;
+    let mut related = relate::relate(set, reads, &references, projections, opts.batch_rows, &memory)?;
     std::fs::remove_dir_all(&spill).map_err(|e| Error::io(&spill, e))?;
     timings.insert("relate_ms".to_string(), t.elapsed().as_millis() as u64);
     release_memory();
@@ -253,6 +291,7 @@ fn run_loaded(
         as_of: as_of.format("%Y-%m-%d").to_string(),
         config: config.path.display().to_string(),
         inputs,
+        references: references_read,
         rule_packs: set.packs.clone(),
         tables,
         rules: rules_report,

@@ -22,6 +22,7 @@ use crate::run::{RunOptions, run_with};
 use crate::spec::config::Encoding;
 use crate::spec::config::{Config, Input};
 use crate::spec::examples::{Example, Expect, Subject};
+use crate::spec::raw::{ExamplePostcode, ExamplesReference};
 use crate::spec::rules::{self, RuleSet, Semantics};
 
 /// One example's result.
@@ -106,7 +107,7 @@ fn test_set(packs: &[PathBuf], as_of: Option<chrono::NaiveDate>) -> Result<TestR
                 name: example.name.clone(),
                 file: Arc::clone(&example.file),
                 span: example.span.clone(),
-                failure: run_one(dated, &examples.subject, examples.table, example, date).err(),
+                failure: run_one(dated, examples, example, date).err(),
             }
         })
         .collect();
@@ -123,13 +124,14 @@ fn test_set(packs: &[PathBuf], as_of: Option<chrono::NaiveDate>) -> Result<TestR
 /// Run one example; `Err` says why it failed.
 fn run_one(
     set: &RuleSet,
-    subject: &Subject,
-    table: usize,
+    examples: &crate::spec::examples::Examples,
     example: &Example,
     as_of: chrono::NaiveDate,
 ) -> std::result::Result<(), String> {
+    let (subject, table) = (&examples.subject, examples.table);
     let dir = Scratch::new().map_err(|e| format!("could not make a scratch folder: {e}"))?;
-    let seen = observe(set, subject, table, example, as_of, &dir.0.join("out"))?;
+    let reference = set.packs[examples.pack].examples_reference.as_ref();
+    let seen = observe(set, subject, table, example, reference, as_of, &dir.0.join("out"))?;
     let table = &set.tables[table];
     match &example.expect {
         Expect::Rows(want) => {
@@ -255,6 +257,7 @@ pub fn observe(
     subject: &Subject,
     table: usize,
     example: &Example,
+    reference: Option<&ExamplesReference>,
     as_of: chrono::NaiveDate,
     out: &Path,
 ) -> std::result::Result<Seen, String> {
@@ -279,11 +282,21 @@ pub fn observe(
             table_at: (Arc::clone(&example.file), example.span.clone()),
         });
     }
+    let postcodes = match reference.filter(|r| !r.postcodes.is_empty()) {
+        Some(r) => {
+            let path = dir.0.join("postcodes.csv");
+            write_postcodes(&path, &r.postcodes).map_err(|e| format!("could not write {}: {e}", path.display()))?;
+            Some(path)
+        }
+        None => None,
+    };
     let config = Config {
         path: dir.0.join("cleanse.yaml"),
         name: format!("examples of {}", subject.id()),
         as_of: Some(as_of),
         collection_year: None,
+        local_authority: reference.and_then(|r| r.local_authority.clone()),
+        postcodes,
         pivot: crate::model::values::DEFAULT_PIVOT,
         rules: Vec::new(),
         inputs,
@@ -335,6 +348,23 @@ pub fn observe(
         })
         .collect();
     Ok(Seen { findings, changes })
+}
+
+/// A pack's example postcodes as a directory in the ONSPD's layout.
+fn write_postcodes(path: &Path, rows: &[ExamplePostcode]) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(["pcds", "oseast1m", "osnrth1m", "oslaua", "oscty"])?;
+    let metres = |m: Option<f64>| m.map(|m| m.to_string()).unwrap_or_default();
+    for r in rows {
+        w.write_record([
+            r.postcode.as_str(),
+            &metres(r.east),
+            &metres(r.north),
+            &r.district,
+            &r.county,
+        ])?;
+    }
+    w.flush()
 }
 
 fn verdict(problems: Vec<String>) -> std::result::Result<(), String> {

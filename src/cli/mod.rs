@@ -459,6 +459,11 @@ fn generate_ssda903(args: &GenerateArgs, children: usize) -> i32 {
                 );
             }
             println!(
+                "{:>12} postcodes in {} (the ONS directory's layout, fictional areas)",
+                count(s.postcodes as u64),
+                args.out.join("postcodes.csv").display()
+            );
+            println!(
                 "{:>12} lines in {}; configuration {}",
                 count(s.planted as u64),
                 args.out.join("ground_truth.csv").display(),

@@ -28,6 +28,7 @@ use crate::model::typed::kept_column;
 use crate::source::RawBatch;
 use crate::spec::compiled::Check;
 use crate::spec::config::Config;
+use crate::spec::reference::{Reference, ReferenceData};
 use crate::spec::rules::RuleSet;
 use crate::spec::whole::{LINE, Tables, WholeTable, failed_name};
 
@@ -61,6 +62,8 @@ impl Related {
 pub struct Reads {
     pub columns: HashMap<usize, BTreeSet<usize>>,
     pub not_run: Vec<(usize, String)>,
+    /// Reference data the rules that can run read.
+    pub references: BTreeSet<Reference>,
 }
 
 /// The rules over whole tables this run can evaluate, and what each table must provide.
@@ -68,6 +71,7 @@ pub fn reads(set: &RuleSet, config: &Config) -> Reads {
     let has = |t: usize| config.inputs.iter().any(|i| i.table == set.tables[t].name);
     let mut columns: HashMap<usize, BTreeSet<usize>> = HashMap::new();
     let mut not_run = Vec::new();
+    let mut references = BTreeSet::new();
     for (ri, rule) in set.rules.iter().enumerate() {
         let Check::WholeTable(w) = &rule.check else {
             continue;
@@ -81,11 +85,25 @@ pub fn reads(set: &RuleSet, config: &Config) -> Reads {
             not_run.push((ri, format!("no export was given for `{}`", set.tables[*t].name)));
             continue;
         }
+        let needs = w.needs();
+        let given = |r: &Reference| match r {
+            Reference::Postcodes => config.postcodes.is_some(),
+            Reference::LocalAuthority => config.local_authority.is_some(),
+        };
+        if let Some(r) = needs.iter().find(|r| !given(r)) {
+            not_run.push((ri, r.missing().to_string()));
+            continue;
+        }
+        references.extend(needs);
         for (t, cols) in tables {
             columns.entry(t).or_default().extend(cols);
         }
     }
-    Reads { columns, not_run }
+    Reads {
+        columns,
+        not_run,
+        references,
+    }
 }
 
 /// The projections [`reads`] asked for, per table: its schema and batches.
@@ -116,6 +134,7 @@ pub const MIN_WORKING_MEMORY: usize = 64 << 20;
 pub fn relate(
     set: &RuleSet,
     reads: Reads,
+    references: &Arc<ReferenceData>,
     projections: Projections,
     batch_rows: usize,
     memory: &Memory,
@@ -177,6 +196,7 @@ pub fn relate(
     // Windows over a child's rows as one ordered pass (see `engine::windows`); the sessions
     // below start from this one's state, so they plan them so too.
     ctx.add_optimizer_rule(Arc::new(crate::engine::windows::UnpartitionWindows));
+    crate::spec::reference::register(&ctx, references);
     for (t, (schema, batches)) in projections {
         let mem = MemTable::try_new(schema, vec![batches])
             .expect("a projection's batches are built to the schema it holds with them");

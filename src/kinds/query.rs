@@ -32,7 +32,7 @@ pub struct QueryKind;
 
 static DOC: KindDoc = KindDoc {
     name: "query",
-    summary: "A SQL condition over the row that may also read the rest of its table, through window functions (`decom = max(decom) OVER (PARTITION BY child)`: the child's latest episode; `lead(decom) OVER (PARTITION BY child ORDER BY decom)`: the next one), and other tables, through subqueries (`EXISTS (SELECT 1 FROM uasc u WHERE u.child = header.child)`). Columns of the row are named as in `check`, or with the table's name where a subquery could mean its own. A row where the condition is blank (NULL) passes; one where a value of the row that the rule reads did not parse is reported as not checked. If the run has no export for a table the rule reads, it is reported once as not checked.",
+    summary: "A SQL condition over the row that may also read the rest of its table, through window functions (`decom = max(decom) OVER (PARTITION BY child)`: the child's latest episode; `lead(decom) OVER (PARTITION BY child ORDER BY decom)`: the next one), and other tables, through subqueries (`EXISTS (SELECT 1 FROM uasc u WHERE u.child = header.child)`). Columns of the row are named as in `check`, or with the table's name where a subquery could mean its own. A row where the condition is blank (NULL) passes; one where a value of the row that the rule reads did not parse is reported as not checked. If the run has no export for a table the rule reads, it is reported once as not checked. It may also read reference data the configuration gives besides the exports: `postcode_known(p)`, `postcode_la(p)` (the local authority a postcode is in: the English upper-tier council's code, or `WAL`, `SCO`, `NIR`), `postcode_location(p)` (`IN` the council's area or `OUT`) and `postcode_miles(a, b)` (straight-line miles, to 0.1) read the ONS postcode directory (`postcodes:`); `local_authority()` is the council's own code (`local_authority:`). A rule that calls them in a run without that setting is reported once as not checked, saying what to give.",
     why: "The DfE's rules for statutory returns are mostly about a child's other records: the latest episode must be open, the episode after a placement change must say why, a child looked after continuously must have an outcomes record. Written as a query, each reads as the DfE states it.",
     example: "- id: CPP-011\n  table: cp_plans\n  kind: query\n  when: plan_end_date IS NULL\n  check: plan_start_date = max(plan_start_date) OVER (PARTITION BY child_id)\n  message: The plan is still open, but the child has a later plan.",
     params: &[
@@ -167,8 +167,14 @@ impl Kind for QueryKind {
             columns.clone_from(&reads);
         }
         cx.name_columns(&columns);
+        let needs = crate::spec::reference::needs(&format!(
+            "{}\n{}",
+            p.check.value,
+            p.when.as_ref().map_or("", |w| w.value.as_str())
+        ));
         Ok(Check::WholeTable(Arc::new(QueryPlan {
             query,
+            needs,
             unparsed_when,
             sql: cx.sql.clone(),
             tables: tables
@@ -483,6 +489,8 @@ impl Query {
 /// A compiled `query` rule.
 pub struct QueryPlan {
     query: Query,
+    /// The reference data its functions read (the postcode directory...).
+    needs: Vec<crate::spec::reference::Reference>,
     /// Whether DataFusion can tell where the rule applies among rows it cannot check.
     unparsed_when: bool,
     sql: SqlContext,
@@ -562,6 +570,10 @@ impl WholeTable for QueryPlan {
 
     fn columns(&self) -> Vec<usize> {
         self.columns.clone()
+    }
+
+    fn needs(&self) -> Vec<crate::spec::reference::Reference> {
+        self.needs.clone()
     }
 
     fn evaluate(&self, cx: &Tables, table: usize) -> datafusion::common::Result<Vec<Found>> {

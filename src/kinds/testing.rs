@@ -238,7 +238,7 @@ impl Pack {
                 .collect(),
             expect: Expect::Rows(Vec::new()),
         };
-        observe(set, &subject, table, &example, as_of(), &out.join("out"))
+        observe(set, &subject, table, &example, None, as_of(), &out.join("out"))
             .unwrap_or_else(|e| panic!("the rows could not run: {e}"))
     }
 

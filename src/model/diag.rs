@@ -422,6 +422,14 @@ pub static CODES: &[Code] = &[
         summary: "SQL uses `collection_start()` or `collection_end()`, but neither the pack nor the configuration names a `collection_year` (e.g. `2025-26`).",
     },
     Code {
+        id: "reference-outside-query",
+        summary: "SQL in a row-by-row rule (`check`, a correction) calls a function that reads reference data (`postcode_la`, `postcode_miles`, `local_authority`...); write the rule as `kind: query`, which runs once the run has read its reference files and is reported as not checked without them.",
+    },
+    Code {
+        id: "bad-local-authority",
+        summary: "The configuration's `local_authority` is not a GSS local authority code (a letter E, W, S or N and eight digits, e.g. `E09000027`).",
+    },
+    Code {
         id: "type-mismatch",
         summary: "SQL compares values of different kinds, such as a date with a number or a number column with quoted text; compare like with like (dates as '2024-04-01', numbers without quotes).",
     },

@@ -174,6 +174,9 @@ pub enum InputErrorKind {
         "the record starting on this line runs over more than {mib} MiB: a quote opened on it (or soon after) is probably never closed. Close it in the export and run again"
     )]
     RecordTooLarge { mib: u64 },
+    /// Reference data (the ONS postcode directory) that does not read as what it should be.
+    #[error("not a postcode directory: {problem}")]
+    NotPostcodeDirectory { problem: String },
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -6,6 +6,7 @@ pub mod digest;
 pub mod error;
 pub mod finding;
 pub mod lookup;
+pub mod postcodes;
 pub mod table;
 pub mod typed;
 pub mod values;

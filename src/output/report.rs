@@ -23,6 +23,9 @@ pub struct RunReport {
     pub as_of: String,
     pub config: String,
     pub inputs: Vec<InputReport>,
+    /// Reference data read besides the exports (the postcode directory), when a rule needed it.
+    #[serde(default)]
+    pub references: Vec<ReferenceReport>,
     pub rule_packs: Vec<PackInfo>,
     pub tables: Vec<TableReport>,
     pub rules: Vec<RuleCount>,
@@ -60,6 +63,16 @@ pub struct Group {
     pub rejected: u64,
     /// Open findings on its records.
     pub findings: u64,
+}
+
+/// A reference file the run read: what it is, and which version (by its SHA-256).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReferenceReport {
+    /// `postcodes`: the configuration's key for it.
+    pub reference: String,
+    pub file: String,
+    pub sha256: String,
+    pub rows: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -8,6 +8,7 @@
 
 pub mod csv;
 pub mod held;
+pub mod postcodes;
 
 use datafusion::arrow::array::ArrayRef;
 

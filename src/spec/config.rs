@@ -26,12 +26,25 @@ struct RawConfig {
     /// `collection_end()` mean in rules, and the year each pack that declares one must be for.
     #[serde(default)]
     collection_year: Option<Spanned<crate::model::values::CollectionYear>>,
+    /// The council's own upper-tier local authority code (GSS, `E06000990`): what
+    /// `local_authority()` and `postcode_location()` compare with in rules.
+    #[serde(default)]
+    local_authority: Option<Spanned<String>>,
+    /// The ONS postcode directory the postcode functions read.
+    #[serde(default)]
+    postcodes: Option<RawReference>,
     rules: Vec<Spanned<String>>,
     inputs: Vec<RawInput>,
     #[serde(default)]
     history: Option<RawHistory>,
     #[serde(default)]
     summary: Option<RawSummary>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReference {
+    file: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -163,6 +176,10 @@ pub struct Config {
     pub name: String,
     pub as_of: Option<chrono::NaiveDate>,
     pub collection_year: Option<crate::model::values::CollectionYear>,
+    /// The council's upper-tier local authority code, if given.
+    pub local_authority: Option<String>,
+    /// The ONS postcode directory, if given.
+    pub postcodes: Option<PathBuf>,
     pub pivot: u8,
     pub rules: Vec<PathBuf>,
     pub inputs: Vec<Input>,
@@ -388,11 +405,39 @@ impl Config {
                 column_at: span(&b.column),
             })
             .collect();
+        let local_authority = raw.local_authority.as_ref().map(|la| {
+            let code = la.value.trim();
+            let gss = code.len() == 9
+                && matches!(code.as_bytes()[0], b'E' | b'W' | b'S' | b'N')
+                && code[1..].bytes().all(|b| b.is_ascii_digit());
+            if !gss {
+                diags.push(
+                    Diagnostic::new(
+                        "bad-local-authority",
+                        &file,
+                        span(la),
+                        format!("`{code}` is not a local authority code"),
+                    )
+                    .label("expected a GSS code")
+                    .help("write the council's upper-tier code as the ONS gives it, e.g. `E09000027`"),
+                );
+            }
+            code.to_string()
+        });
+        let postcodes = raw.postcodes.as_ref().map(|r| {
+            let p = base.join(&r.file.value);
+            if reach == Reach::PacksAndData && !p.is_file() {
+                diags.push(not_a_file(&file, span(&r.file), "postcode directory", &p));
+            }
+            p
+        });
         let config = Config {
             path: path.to_path_buf(),
             name: raw.name.unwrap_or_else(|| "Cleanse run".to_string()),
             as_of,
             collection_year: raw.collection_year.map(|y| y.value),
+            local_authority,
+            postcodes,
             pivot,
             rules,
             inputs,

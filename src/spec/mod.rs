@@ -13,6 +13,7 @@ pub mod names;
 pub mod node;
 pub mod paths;
 pub mod raw;
+pub mod reference;
 pub mod rules;
 pub mod sql;
 pub mod validate;

@@ -58,3 +58,21 @@ pub(crate) fn unknown_column(
         }),
     )
 }
+
+/// Where `word` appears as a whole identifier in `sql` (case-insensitive).
+pub fn find_word(sql: &str, word: &str) -> Option<std::ops::Range<usize>> {
+    let lower = sql.to_lowercase();
+    let w = word.to_lowercase();
+    let bytes = lower.as_bytes();
+    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut from = 0;
+    while let Some(i) = lower[from..].find(&w) {
+        let s = from + i;
+        let e = s + w.len();
+        if (s == 0 || !is_ident(bytes[s - 1])) && (e >= bytes.len() || !is_ident(bytes[e])) {
+            return Some(s..e);
+        }
+        from = e;
+    }
+    None
+}

@@ -31,6 +31,10 @@ pub struct RawPack {
     /// "the future" stay true as time passes (default: the day of the test).
     #[serde(default)]
     pub examples_as_of: Option<Spanned<String>>,
+    /// The reference data the pack's examples run with: the council's code and a few rows of a
+    /// postcode directory, for rules that call the postcode functions.
+    #[serde(default)]
+    pub examples_reference: Option<ExamplesReference>,
     /// The collection year the pack's rules are written for (a statutory return's pack is one
     /// year's): `collection_start()` and `collection_end()` are its 1 April and 31 March.
     #[serde(default)]
@@ -46,6 +50,31 @@ pub struct RawPack {
     /// exceptions by its values (`by_child.csv`), the view a statutory return's tool gives.
     #[serde(default)]
     pub report_by: Option<Spanned<String>>,
+}
+
+/// What `cleanse test` gives a pack's examples besides their rows.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExamplesReference {
+    #[serde(default)]
+    pub local_authority: Option<String>,
+    #[serde(default)]
+    pub postcodes: Vec<ExamplePostcode>,
+}
+
+/// A row of a postcode directory, as the ONS gives it: the postcode, its grid reference, its
+/// local authority district and county (if any).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExamplePostcode {
+    pub postcode: String,
+    #[serde(default)]
+    pub east: Option<f64>,
+    #[serde(default)]
+    pub north: Option<f64>,
+    pub district: String,
+    #[serde(default)]
+    pub county: String,
 }
 
 #[derive(Debug, Deserialize)]

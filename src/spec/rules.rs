@@ -37,6 +37,9 @@ pub struct PackInfo {
     /// What `today` means when `cleanse test` runs the pack's examples.
     #[serde(skip)]
     pub examples_as_of: Option<chrono::NaiveDate>,
+    /// The reference data the pack's examples run with.
+    #[serde(skip)]
+    pub examples_reference: Option<super::raw::ExamplesReference>,
     /// Another pack of the set extends this one (see [`super::extends`]).
     #[serde(skip)]
     pub extended: bool,
@@ -184,6 +187,7 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
             path: path.clone(),
             sha256: crate::model::digest::sha256_hex(file.text.as_bytes()),
             examples_as_of,
+            examples_reference: pack.examples_reference.clone(),
             extended,
         });
     }

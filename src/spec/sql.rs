@@ -114,6 +114,10 @@ impl SqlContext {
             }
         };
         register_functions(&ctx, self.collection_year);
+        // Stand-ins while a rule is read; at run time the run's tables come with the real ones.
+        if tables.is_none() {
+            super::reference::register(&ctx, &Arc::default());
+        }
         let today = values::ymd(
             chrono::Datelike::year(&self.as_of),
             chrono::Datelike::month(&self.as_of),
@@ -187,6 +191,9 @@ impl SqlContext {
                 code: None,
                 label: Some(format!("operator {}", MAX_OPERATORS + 1)),
             }));
+        }
+        if let Some(e) = reference_outside_query(sql) {
+            return Err(Box::new(e));
         }
         let expr = self
             .ctx
@@ -391,6 +398,21 @@ impl SqlContext {
         use datafusion::logical_expr::ExprSchemable;
         expr.get_type(schema).ok()
     }
+}
+
+/// A reference function (`postcode_la`...) in SQL evaluated row by row: the reference data is
+/// loaded for the rules over whole tables, which are reported as not checked without it.
+fn reference_outside_query(sql: &str) -> Option<SqlError> {
+    let (name, at) = super::reference::first_function(sql)?;
+    Some(SqlError {
+        message: format!("`{name}()` reads reference data, which only `query` rules can use"),
+        span: Some(at),
+        help: Some("write this rule as `kind: query` with the same `check` (and `when`)".into()),
+        unknown_column: None,
+        qualifier: None,
+        code: Some("reference-outside-query"),
+        label: Some("reference data".into()),
+    })
 }
 
 fn sql_error(sql: &str, e: &DataFusionError) -> SqlError {
@@ -678,23 +700,7 @@ fn past_operator_limit(sql: &str) -> Option<Range<usize>> {
     None
 }
 
-/// Where `word` appears as a whole identifier in `sql` (case-insensitive).
-pub fn find_word(sql: &str, word: &str) -> Option<Range<usize>> {
-    let lower = sql.to_lowercase();
-    let w = word.to_lowercase();
-    let bytes = lower.as_bytes();
-    let is_ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-    let mut from = 0;
-    while let Some(i) = lower[from..].find(&w) {
-        let s = from + i;
-        let e = s + w.len();
-        if (s == 0 || !is_ident(bytes[s - 1])) && (e >= bytes.len() || !is_ident(bytes[e])) {
-            return Some(s..e);
-        }
-        from = e;
-    }
-    None
-}
+pub use super::names::find_word;
 
 /// `age_years(date_of_birth, at)`: whole years of age on a date, by the UK
 /// birthday rule. Annex A ages are the child's age on the event date.

@@ -69,6 +69,12 @@ pub trait WholeTable: Debug + Send + Sync {
     /// The columns a finding's report shows.
     fn columns(&self) -> Vec<usize>;
 
+    /// Reference data besides the exports the plan reads; a run without it reports the rule as
+    /// not checked.
+    fn needs(&self) -> Vec<crate::spec::reference::Reference> {
+        Vec::new()
+    }
+
     /// Run the plan for a rule on `table`: every row it reports (rows it could not evaluate
     /// among them), in the order it found them.
     fn evaluate(&self, cx: &Tables, table: usize) -> datafusion::common::Result<Vec<Found>>;

@@ -51,7 +51,7 @@ cases! {
     yaml_syntax: "yaml-syntax" at "7:14", help "close it with `]` on the same line";
     tab_indent: "yaml-syntax" at "6:1", help "YAML indents with spaces, never tabs";
     unknown_top_level_key: "unknown-key" at "3:1",
-        help "the keys allowed here are: pack, version, description, code_lists, tables, rules, corrections, examples_as_of, collection_year, extends, remove, report_by";
+        help "the keys allowed here are: pack, version, description, code_lists, tables, rules, corrections, examples_as_of, examples_reference, collection_year, extends, remove, report_by";
     misspelt_rule_key: "unknown-key" at "5:5", help "did you mean `table`?";
     unknown_table: "unknown-table" at "5:12", help "did you mean `plans`?";
     unknown_kind: "unknown-kind" at "6:11", help "did you mean `required`?";

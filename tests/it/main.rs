@@ -24,6 +24,7 @@ mod messy_inputs;
 mod nights;
 mod people;
 mod people_gen;
+mod postcodes;
 mod publish;
 mod returns;
 mod rules_ci;

@@ -16,9 +16,12 @@ use crate::render::{Day, age_years};
 use crate::rng::Rng;
 
 use super::codes::{
-    CIN, CIN_W, ETHNIC, ETHNIC_W, LA_CODES, Post, Provider, REASON, REASON_W, REVIEW_CODES, REVIEW_W, SW_REASON_W,
+    CIN, CIN_W, ETHNIC, ETHNIC_W, LA_CODES, Provider, REASON, REASON_W, REVIEW_CODES, REVIEW_W, SW_REASON_W,
     SW_REASONS, UASC_ETHNIC, Urn, Window, add_years, collection_year_of, is_adoption, is_foster, is_temp, min_age,
     near_year_end, provider, spread, upn,
+};
+use super::geography::{
+    AGENCY_ADOPTION, AGENCY_FOSTER, KIN, OTHER, OWN_ADOPTION, OWN_FOSTER, Post, Spread, TEMP, draw_area,
 };
 use super::{SALT_CHILD, SALT_MOTHER};
 
@@ -727,10 +730,11 @@ fn period(ctx: &Ctx, rng: &mut Rng, h: &mut History, story: Story, plan: Option<
                 continue;
             }
             let saved = cur.pl;
+            let area = draw_area(rng, &TEMP);
             let temp = Placement {
                 place: code,
                 provider: None,
-                post: Some(Post::other_than(rng, home)),
+                post: Some(Post::other_than(rng, area, home)),
                 urn: None,
             };
             let ls = cur.ls;
@@ -759,10 +763,12 @@ fn period(ctx: &Ctx, rng: &mut Rng, h: &mut History, story: Story, plan: Option<
             Some(Event::Adopt(code)) => {
                 let same = code == "A5" && is_foster(cur.pl.place);
                 let code = if code == "A5" && !same { "A6" } else { code };
-                let mut pl = placement(ctx, rng, code, home, None);
+                // With the foster carer: where the carer is (a URN only in England).
+                let mut pl = draw(ctx, rng, code, home);
                 if same {
                     pl.post = cur.pl.post;
                 }
+                let pl = registered(pl);
                 (pl, Some(if same { "PLACE" } else { "CARPL" }), same)
             }
             Some(_) => (cur.pl, None, false),
@@ -844,78 +850,104 @@ fn adopters(rng: &mut Rng, nb: &'static str) -> (&'static str, &'static str) {
     }
 }
 
-/// A placement of type `place`: providers, postcodes and URNs as the council records them.
+/// A placement of type `place` (unlike `not`): providers, postcodes and URNs as the council
+/// records them.
 fn placement(ctx: &Ctx, rng: &mut Rng, place: &'static str, home: Option<Post>, not: Option<Placement>) -> Placement {
     for _ in 0..8 {
-        let pl = match place {
-            "P1" => Placement {
-                place,
-                provider: Some("PR0"),
-                post: home,
-                urn: None,
-            },
-            "U1" | "U2" | "U3" | "U4" | "U5" | "U6" => {
-                let relative = matches!(place, "U1" | "U2" | "U3");
-                let own = rng.chance(if relative { 900 } else { 560 });
-                let (provider, urn) = if own {
-                    let urn = if relative && rng.chance(400) {
-                        Urn::Unknown
-                    } else {
-                        ctx.la_fostering
-                    };
-                    ("PR1", urn)
-                } else {
-                    let agency = ctx.pool("agency", rng);
-                    (agency.code, agency.urn)
-                };
-                Placement {
-                    place,
-                    provider: Some(provider),
-                    post: Some(Post::other_than(rng, home)),
-                    urn: Some(urn),
-                }
-            }
-            "A3" | "A4" | "A5" | "A6" => {
-                let (provider, urn) = if rng.chance(500) {
-                    ("PR1", ctx.la_adoption)
-                } else {
-                    let agency = ctx.pool("adoption", rng);
-                    (agency.code, agency.urn)
-                };
-                Placement {
-                    place,
-                    provider: Some(provider),
-                    post: Some(Post::other_than(rng, home)),
-                    urn: Some(urn),
-                }
-            }
-            "K1" | "K2" | "K3" | "S1" | "R1" | "R2" | "R3" | "R5" | "P3" => {
-                let p = ctx.pool(place, rng);
-                Placement {
-                    place,
-                    provider: Some(p.code),
-                    post: Some(if Some(p.post) == home {
-                        Post::other_than(rng, home)
-                    } else {
-                        p.post
-                    }),
-                    urn: super::codes::needs_urn(place).then_some(p.urn),
-                }
-            }
-            _ => Placement {
-                place,
-                provider: None,
-                post: Some(Post::other_than(rng, home)),
-                urn: None,
-            },
-        };
+        let pl = registered(draw(ctx, rng, place, home));
         if not.is_none_or(|n| n != pl) {
             return pl;
         }
     }
-    // The pool had nothing else: a new address for the same kind of placement.
+    // The pool had nothing else: a new address for the same kind of placement, in the same area.
     let mut pl = not.expect("only a clash retries");
-    pl.post = Some(Post::other_than(rng, pl.post));
+    let area = pl.post.map_or(super::geography::NORTHFIELD, Post::area);
+    pl.post = Some(Post::other_than(rng, area, pl.post));
+    pl
+}
+
+/// A placement of type `place` as drawn, its URN whatever its provider's.
+fn draw(ctx: &Ctx, rng: &mut Rng, place: &'static str, home: Option<Post>) -> Placement {
+    // A carer's or other address of its own: somewhere `spread` says, not the child's home.
+    let away = |rng: &mut Rng, spread: &Spread| {
+        let area = draw_area(rng, spread);
+        Some(Post::other_than(rng, area, home))
+    };
+    match place {
+        "P1" => Placement {
+            place,
+            provider: Some("PR0"),
+            post: home,
+            urn: None,
+        },
+        "U1" | "U2" | "U3" | "U4" | "U5" | "U6" => {
+            let relative = matches!(place, "U1" | "U2" | "U3");
+            let own = rng.chance(if relative { 900 } else { 560 });
+            let (provider, urn) = if own {
+                let urn = if relative && rng.chance(400) {
+                    Urn::Unknown
+                } else {
+                    ctx.la_fostering
+                };
+                ("PR1", urn)
+            } else {
+                let agency = ctx.pool("agency", rng);
+                (agency.code, agency.urn)
+            };
+            let spread = match (relative, own) {
+                (true, _) => &KIN,
+                (false, true) => &OWN_FOSTER,
+                (false, false) => &AGENCY_FOSTER,
+            };
+            Placement {
+                place,
+                provider: Some(provider),
+                post: away(rng, spread),
+                urn: Some(urn),
+            }
+        }
+        "A3" | "A4" | "A5" | "A6" => {
+            let (provider, urn, spread) = if rng.chance(500) {
+                ("PR1", ctx.la_adoption, &OWN_ADOPTION)
+            } else {
+                let agency = ctx.pool("adoption", rng);
+                (agency.code, agency.urn, &AGENCY_ADOPTION)
+            };
+            Placement {
+                place,
+                provider: Some(provider),
+                post: away(rng, spread),
+                urn: Some(urn),
+            }
+        }
+        "K1" | "K2" | "K3" | "S1" | "R1" | "R2" | "R3" | "R5" | "P3" => {
+            let p = ctx.pool(place, rng);
+            Placement {
+                place,
+                provider: Some(p.code),
+                post: Some(if Some(p.post) == home {
+                    Post::other_than(rng, p.post.area(), home)
+                } else {
+                    p.post
+                }),
+                urn: super::codes::needs_urn(place).then_some(p.urn),
+            }
+        }
+        _ => Placement {
+            place,
+            provider: None,
+            post: away(rng, if is_temp(place) { &TEMP } else { &OTHER }),
+            urn: None,
+        },
+    }
+}
+
+/// Ofsted registers providers in England only: a placement in Wales or Scotland has no URN
+/// (rules 218 and 243).
+fn registered(mut pl: Placement) -> Placement {
+    if pl.post.is_some_and(|p| !p.england()) {
+        pl.urn = None;
+    }
     pl
 }
 

@@ -1,12 +1,16 @@
 //! The collection year's calendar, the DfE's code lists (with how often a council uses each),
-//! and the council's identifiers: child ids, UPNs, postcodes, Ofsted URNs and social workers.
+//! and the council's identifiers: child ids, UPNs, Ofsted URNs, providers and social workers
+//! (postcodes are in `geography.rs`).
 
 use chrono::{Datelike, Months, NaiveDate};
 
 use crate::ids::{ID_STEP, upn_check_letter};
 use crate::render::{Day, day, nd, push_uint};
 use crate::rng::{Rng, mix};
-use crate::vocab::POSTCODE_LETTERS;
+
+use super::geography::{
+    AGENCY_ADOPTION, AGENCY_FOSTER, HEALTH, HOMES, LOCAL, NORTHFIELD, Post, SECURE, Spread, YOI, draw_area,
+};
 
 /// One collection year: 1 April `year` to 31 March `year + 1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,40 +156,7 @@ pub(crate) const LA_CODES: [&str; 12] = [
 ];
 
 // ---------------------------------------------------------------------------------------------
-// Postcodes, URNs and identifiers.
-
-/// A postcode in the non-existent `NF` area: `NF<district 1-20> <sector><two letters>`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Post(u32);
-
-impl Post {
-    pub(crate) fn random(rng: &mut Rng) -> Post {
-        let district = 1 + rng.below(20) as u32;
-        let sector = rng.below(10) as u32;
-        let a = rng.below(POSTCODE_LETTERS.len() as u64) as u32;
-        let b = rng.below(POSTCODE_LETTERS.len() as u64) as u32;
-        Post(district << 16 | sector << 10 | a << 5 | b)
-    }
-
-    /// A postcode other than `not`.
-    pub(crate) fn other_than(rng: &mut Rng, not: Option<Post>) -> Post {
-        loop {
-            let p = Post::random(rng);
-            if Some(p) != not {
-                return p;
-            }
-        }
-    }
-
-    pub(crate) fn push(self, buf: &mut Vec<u8>) {
-        buf.extend_from_slice(b"NF");
-        push_uint(buf, u64::from(self.0 >> 16), 1);
-        buf.push(b' ');
-        buf.push(b'0' + (self.0 >> 10 & 31) as u8);
-        buf.push(POSTCODE_LETTERS[(self.0 >> 5 & 31) as usize]);
-        buf.push(POSTCODE_LETTERS[(self.0 & 31) as usize]);
-    }
-}
+// URNs, providers and identifiers.
 
 /// An Ofsted unique reference number: a social care provider's `SC` + six digits, a school's
 /// six digits, or `XXXXXXX` where a foster or adoptive placement has none.
@@ -210,7 +181,9 @@ impl Urn {
 }
 
 /// A provider (a children's home, agency, school...) from a pool of `size` for a kind: the
-/// same `k` always gives the same URN, postcode and provider code.
+/// same `k` always gives the same URN, postcode and provider code. The council's own provision
+/// (PR1) and supported accommodation (whose URN the DfE expects in the council's area, rule
+/// 241) are in Northfield; others are where that kind of provider is.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Provider {
     pub(crate) urn: Urn,
@@ -224,7 +197,6 @@ pub(crate) fn provider(seed: u64, kind: &str, k: u64) -> Provider {
         .fold(0u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
     let mut rng = Rng::stream(seed ^ mix(tag), k, crate::ssda903::SALT_POOL);
     let number = 100_000 + rng.below(900_000) as u32;
-    let post = Post::random(&mut rng);
     // Who runs it: the council itself (PR1), another council (PR2), another public body (PR3),
     // a private company (PR4) or a charity (PR5).
     let (codes, weights): (&[&'static str], &[u16]) = match kind {
@@ -241,6 +213,18 @@ pub(crate) fn provider(seed: u64, kind: &str, k: u64) -> Provider {
         _ => (&["PR4"], &[1]),
     };
     let code = codes[rng.weighted(weights)];
+    let spread: &Spread = match kind {
+        _ if code == "PR1" || kind == "K3" => &LOCAL,
+        "K1" => &SECURE,
+        "R5" => &YOI,
+        "R2" => &HEALTH,
+        "agency" => &AGENCY_FOSTER,
+        "adoption" => &AGENCY_ADOPTION,
+        _ => &HOMES,
+    };
+    let area = draw_area(&mut rng, spread);
+    let post = Post::within(&mut rng, area);
+    debug_assert!(code != "PR1" || post.area() == NORTHFIELD);
     let urn = if kind == "S1" {
         Urn::School(number)
     } else {
@@ -292,10 +276,14 @@ mod tests {
             assert!(upn_valid(std::str::from_utf8(&u).unwrap()));
             assert!(seen.insert(u));
         }
-        let mut rng = Rng::stream(1, 2, 3);
-        let mut buf = Vec::new();
-        Post::random(&mut rng).push(&mut buf);
-        let s = String::from_utf8(buf).unwrap();
-        assert!(s.starts_with("NF") && s.len() >= 7, "{s}");
+        for k in 0..200 {
+            for kind in ["K2", "K3", "K1", "R3"] {
+                let p = provider(3, kind, k);
+                assert!(
+                    p.code != "PR1" && kind != "K3" || p.post.area() == NORTHFIELD,
+                    "{kind} {p:?}"
+                );
+            }
+        }
     }
 }

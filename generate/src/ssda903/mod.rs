@@ -33,16 +33,23 @@
 //! (rule SW12STG2 flags every social worker episode before the new start), and care leavers who
 //! are mothers (rules 612, 624 and 628 cannot all hold once the child has no episodes).
 //!
+//! Beside the return, `postcodes.csv` is the postcode directory the DfE derives a placement's
+//! local authority and distance from, laid out as the ONS publishes it (`geography.rs`):
+//! Northfield (`E06000990`) and its neighbours, every postcode either year's return uses and a
+//! few hundred more. About one placement in five is outside Northfield.
+//!
 //! With `plant`, problems are planted (`plants.rs`), each in one child's rows with everything
 //! else clean, `max(base, base × children / 1000)` of each kind, and listed in
 //! `ground_truth.csv`: code, table, file, line (header = 1), child and what was planted.
 //! Children of sex `U` (about 0.3%) are listed there in either mode: their sex is valid, but
-//! the DfE asks for it to be confirmed (query 232).
+//! the DfE asks for it to be confirmed (query 232); so are placements over 350 miles from home
+//! (in the far north of Scotland), which the DfE queries too (454).
 //!
 //! Output is a pure function of the options, written child by child through reused buffers.
 
 mod children;
 mod codes;
+mod geography;
 mod plants;
 mod tables;
 #[cfg(test)]
@@ -55,8 +62,9 @@ use std::path::Path;
 use crate::nights::{path_from, yaml_text};
 use crate::render::nd;
 use children::{Ctx, History, build};
+use geography::{Directory, LOCAL_AUTHORITY};
 use plants::Planter;
-use tables::{Rows, TABLES, view};
+use tables::{EPISODES, Rows, TABLES, Val, view};
 
 // Random stream salts (`rng.rs` has the other generators' below 48).
 pub(crate) const SALT_CHILD: u64 = 48;
@@ -66,6 +74,7 @@ pub(crate) const SALT_OC3: u64 = 51;
 pub(crate) const SALT_POOL: u64 = 52;
 pub(crate) const SALT_PLANT: u64 = 53;
 pub(crate) const SALT_SCHEDULE: u64 = 54;
+pub(crate) const SALT_DIRECTORY: u64 = 55;
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,15 +101,17 @@ pub struct Ssda903Summary {
     pub last_rows: Vec<(String, usize)>,
     /// Lines of `ground_truth.csv`.
     pub planted: usize,
+    /// Postcodes in `postcodes.csv`.
+    pub postcodes: usize,
 }
 
 const TRUTH_HEADER: &str = "code,table,file,line,child,planted\n";
 
 /// Write the return into `dir` (created if missing): one CSV per table, `last/` with last
-/// year's when asked, `ground_truth.csv`, and a `cleanse.yaml` naming the rule pack at `rules`
-/// (relative to `dir` when the two share more than the file-system root, else absolute; a
-/// relative `rules` is taken from the current directory) and every file, with the collection
-/// year and `as_of` its 31 March.
+/// year's when asked, `ground_truth.csv`, `postcodes.csv`, and a `cleanse.yaml` naming the rule
+/// pack at `rules` (relative to `dir` when the two share more than the file-system root, else
+/// absolute; a relative `rules` is taken from the current directory) and every file, with the
+/// collection year, `as_of` its 31 March, the council's code and the postcode directory.
 pub fn generate_ssda903(opts: &Ssda903Options, rules: &Path, dir: &Path) -> io::Result<Ssda903Summary> {
     let invalid = |why: &str| io::Error::new(io::ErrorKind::InvalidInput, why.to_string());
     if !(1995..=2200).contains(&opts.year) {
@@ -127,6 +138,7 @@ pub fn generate_ssda903(opts: &Ssda903Options, rules: &Path, dir: &Path) -> io::
     truth.write_all(TRUTH_HEADER.as_bytes())?;
     let mut planter = Planter::new(&ctx, opts.plant);
     let mut planted = 0;
+    let mut directory = Directory::new();
 
     let mut h = History::default();
     let (mut now, mut before) = (Rows::default(), Rows::default());
@@ -143,6 +155,17 @@ pub fn generate_ssda903(opts: &Ssda903Options, rules: &Path, dir: &Path) -> io::
             truth.write_all(&buf)?;
             planted += 1;
         }
+        // The directory lists the postcodes of both years' episodes, asked for or not.
+        for rows in [&now, &before] {
+            for e in &rows.t[EPISODES] {
+                // HOME_POST and PL_POST.
+                for v in &e.v[10..=11] {
+                    if let Val::Post(p) = *v {
+                        directory.note(p);
+                    }
+                }
+            }
+        }
         let header_line = this.rows[tables::HEADER] + 2;
         this.write(&now, &mut buf)?;
         planter.written(&now, header_line);
@@ -156,11 +179,13 @@ pub fn generate_ssda903(opts: &Ssda903Options, rules: &Path, dir: &Path) -> io::
         Some(l) => l.finish()?,
         None => Vec::new(),
     };
+    let postcodes = directory.write(opts.seed, &dir.join("postcodes.csv"))?;
     fs::write(dir.join("cleanse.yaml"), config(opts, &ctx, rules, dir)?)?;
     Ok(Ssda903Summary {
         rows,
         last_rows,
         planted,
+        postcodes,
     })
 }
 
@@ -218,6 +243,8 @@ fn config(opts: &Ssda903Options, ctx: &Ctx, rules: &Path, dir: &Path) -> io::Res
          name: Northfield SSDA903 {label}\n\
          collection_year: {label}\n\
          as_of: {end}\n\
+         local_authority: {LOCAL_AUTHORITY}\n\
+         postcodes: {{ file: postcodes.csv }}\n\
          rules:\n  - {pack}\n\
          inputs:\n",
         label = w.label(),

@@ -3,10 +3,10 @@
 //! each row the rule reports.
 //!
 //! A kind is handed to children in a pre-drawn order (as the Annex A generator does): each has a
-//! target child, and from there waits for the first child whose rows can hold it (an adopted
-//! child for the AD1 problems, a girl for the mother's, a child in both years' returns for the
-//! year-on-year ones...). One problem per child. A kind that finds no child before the last is
-//! not planted, and not listed.
+//! target child among the first four fifths of those looked after this year, and from there
+//! waits for the first child whose rows can hold it (an adopted child for the AD1 problems, a
+//! girl for the mother's, a child in both years' returns for the year-on-year ones...). One
+//! problem per child. A kind that finds no child before the last is not planted, and not listed.
 //!
 //! Where a problem cannot be made without breaking a second rule (a gap between episodes is
 //! both 433 and 388; a header row left out makes every table's row an orphan), each rule it
@@ -16,6 +16,14 @@
 //! some of them too. A change to an episode still open at the end of last year is made in last
 //! year's return as well, so the year-on-year rules see no difference unless that is the plant.
 //!
+//! The postcode problems keep the rest of the geography as it was: a placement whose local
+//! authority can no longer be derived is one rules 1015 (own provision), 241 (supported
+//! accommodation) and 218 (a URN outside England) would not notice anyway; the year-on-year ones
+//! change only last year's open episode's placement postcode, to one where the local authority,
+//! whether it is Northfield's and the distance (by at least half a mile) differ or not as each
+//! code needs. Placements over 350 miles from home are listed under 454 wherever they are,
+//! planted or not (the DfE queries them; they are valid).
+//!
 //! Kinds are planted `max(base, base × children / 1000)` times. With a few hundred children some
 //! kinds find no child (there are few adopted children, or mothers).
 
@@ -23,7 +31,8 @@ use crate::render::{Day, nd, push_uint};
 use crate::rng::Rng;
 
 use super::children::{Ctx, History};
-use super::codes::{Post, Urn, add_years, is_adoption, is_foster, is_temp};
+use super::codes::{Urn, add_years, is_adoption, is_foster, is_temp, needs_urn};
+use super::geography::{EASTMOOR, KINGSHOLM, NORTHFIELD, Post, SCOTLAND, SOUTHDALE, WALES, miles};
 use super::tables::{
     AD1, EPISODES, HEADER, MISSING, OC2, OC3, P4A, PREV_PERM, REVIEWS, Row, Rows, SW, TABLES, UASC, Val,
     continuously_looked_after,
@@ -191,6 +200,21 @@ pub(crate) const KINDS: &[Kind] = &[
     k("503D", 1, EPISODES, "last year's open episode had another placement type"),
     k("503E", 1, EPISODES, "last year's open episode had another provider"),
     k("503F", 1, EPISODES, "last year's open episode had another URN"),
+    // Postcodes (the directory is postcodes.csv).
+    k("392c", 1, EPISODES, "home postcode mistyped (letter O for the sector's digit): not in the directory"),
+    k("169", 1, EPISODES, "placement postcode blank"),
+    k("179", 1, EPISODES, "placement postcode mistyped (letter O for the sector's digit): not in the directory"),
+    k("392a", 1, EPISODES, "placement postcode one the directory lists without a grid reference"),
+    k("406", 1, EPISODES, "asylum-seeking child's episode with a home postcode (so a distance)"),
+    k("420", 1, EPISODES, "short break with a placement postcode"),
+    k("454", 1, EPISODES, "foster placement moved to the far north of Scotland: over 350 miles from home"),
+    k("1015", 1, EPISODES, "council's own provision (PR1) placed outside Northfield"),
+    k("218", 1, EPISODES, "URN blank for a placement in England that Ofsted registers"),
+    k("241", 1, EPISODES, "supported accommodation (K3) with a URN outside Northfield"),
+    k("243", 1, EPISODES, "placement in Wales with an Ofsted URN"),
+    k("503G", 1, EPISODES, "last year's open episode placed at another postcode of the same council"),
+    k("503H", 1, EPISODES, "last year's open episode placed in another council (both outside Northfield)"),
+    k("503J", 1, EPISODES, "last year's open episode placed in Northfield or out of it; this year's the other"),
     // Reviews.
     k("166", 1, REVIEWS, "review date written yyyy-mm-dd"),
     k("167", 1, REVIEWS, "review participation code PN8"),
@@ -328,7 +352,8 @@ impl Planter {
                 let j = rng.below(i as u64 + 1) as usize;
                 items.swap(i, j);
             }
-            let span = (children * 4 / 5).max(1);
+            // Over the children looked after this year (leavers, after them, have few rows).
+            let span = (ctx.looked_after * 4 / 5).max(1);
             let n = items.len();
             for (q, (kind, variant)) in items.into_iter().enumerate() {
                 let lo = q * span / n;
@@ -364,9 +389,17 @@ impl Planter {
                 what: "sex U (unknown): valid but the DfE asks for it to be confirmed",
             });
         }
-        if now.is_empty() || h.sex == "U" {
+        if now.is_empty() {
             return marks;
         }
+        if h.sex != "U" {
+            self.plant_one(ctx, h, now, before, &mut marks);
+        }
+        far(now, &mut marks);
+        marks
+    }
+
+    fn plant_one(&mut self, ctx: &Ctx, h: &History, now: &mut Rows, before: &mut Rows, marks: &mut Vec<Mark>) {
         let mut rng = Rng::stream(ctx.seed, h.idx as u64, SALT_PLANT);
         for w in 0..self.waiting.len() {
             let (kind, variant) = self.waiting[w];
@@ -396,7 +429,6 @@ impl Planter {
                 break;
             }
         }
-        marks
     }
 
     /// After the child's rows are written: remember a known UPN and its line (for 444).
@@ -405,6 +437,27 @@ impl Planter {
             && let Val::Upn(u) = r.v[H_UPN]
         {
             self.last_upn = Some((u, header_line, r.v[CHILD]));
+        }
+    }
+}
+
+/// List the child's placements over 350 miles from home, planted or not: valid, but the DfE
+/// queries them (454).
+fn far(now: &Rows, marks: &mut Vec<Mark>) {
+    for (r, e) in now.t[EPISODES].iter().enumerate() {
+        let (Val::Post(home), Val::Post(pl)) = (e.v[E_HOME], e.v[E_PL_POST]) else {
+            continue;
+        };
+        let listed = |m: &Mark| m.code == "454" && m.table == EPISODES && m.row == r;
+        if miles(home, pl).is_some_and(|m| m > 350.0) && !marks.iter().any(listed) {
+            marks.push(Mark {
+                code: "454",
+                table: EPISODES,
+                row: r,
+                line: None,
+                child: e.v[CHILD],
+                what: "placement over 350 miles from home (far north of Scotland): valid but the DfE queries it",
+            });
         }
     }
 }
@@ -457,6 +510,25 @@ impl Patch<'_> {
 
     fn ep(&self, row: usize, col: usize) -> Val {
         self.now.t[EPISODES][row].v[col]
+    }
+
+    fn post(&self, row: usize, col: usize) -> Option<Post> {
+        match self.ep(row, col) {
+            Val::Post(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Is episode `r` placed in Northfield?
+    fn local(&self, r: usize) -> bool {
+        self.post(r, E_PL_POST).is_some_and(Post::local)
+    }
+
+    /// Is episode `r` the council's own provision, other than the foster care, adoption and
+    /// supported accommodation rule 1015 leaves out (so the rule wants it in Northfield)?
+    fn own_provision(&self, r: usize) -> bool {
+        self.ep(r, E_PROVIDER) == Val::Code("PR1")
+            && !place_is(self.ep(r, E_PLACE), |c| is_foster(c) || is_adoption(c) || c == "K3")
     }
 
     fn in_last_year(&self) -> bool {
@@ -836,6 +908,7 @@ fn apply(id: &'static str, p: &mut Patch) -> Option<Option<&'static str>> {
             let r = p.pick(EPISODES, |p, r| {
                 place_is(p.ep(r, E_PLACE), |c| matches!(c, "U4" | "U6" | "K2"))
                     && matches!(p.ep(r, E_URN), Val::Urn(Urn::Sc(_)))
+                    && p.local(r)
                     && p.free(r)
             })?;
             let (v, note) = if p.variant.is_multiple_of(2) {
@@ -919,7 +992,10 @@ fn apply(id: &'static str, p: &mut Patch) -> Option<Option<&'static str>> {
             Some(None)
         }
         "242" => {
-            let r = p.pick(EPISODES, |p, r| p.ep(r, E_PLACE) == Val::Code("K2") && p.free(r))?;
+            // In England: elsewhere a URN, even XXXXXXX, is one too many (243).
+            let r = p.pick(EPISODES, |p, r| {
+                p.ep(r, E_PLACE) == Val::Code("K2") && p.local(r) && p.free(r)
+            })?;
             p.set(EPISODES, r, E_URN, Val::Urn(Urn::Unknown));
             p.mark("242", EPISODES, r);
             Some(None)
@@ -1010,7 +1086,9 @@ fn apply(id: &'static str, p: &mut Patch) -> Option<Option<&'static str>> {
         }
         "359" => {
             let r = p.left()?;
-            if p.ep(r, E_DEC).date()? != h.b(18) || h.b(18) >= we {
+            // Not V2 in a children's home, which the rule allows past 18.
+            let allowed = p.ep(r, E_LS) == Val::Code("V2") && p.ep(r, E_PLACE) == Val::Code("K2");
+            if p.ep(r, E_DEC).date()? != h.b(18) || h.b(18) >= we || allowed {
                 return None;
             }
             p.set(EPISODES, r, E_DEC, Val::Empty);
@@ -1093,6 +1171,7 @@ fn apply(id: &'static str, p: &mut Patch) -> Option<Option<&'static str>> {
                     && age >= limit - 3
                     && r > 0
                     && p.free(r)
+                    && p.local(r)
                     && place_is(p.ep(r, E_PLACE), |c| is_foster(c) || c == "K2")
                     && place_is(p.ep(r - 1, E_PLACE), |c| c != place)
                     && p.ep(r, E_RNE) == Val::Code("P")
@@ -1195,7 +1274,7 @@ fn apply(id: &'static str, p: &mut Patch) -> Option<Option<&'static str>> {
         }
         "392d" => {
             let r = p.rows(EPISODES).len().checked_sub(1)?;
-            if p.ep(r, E_HOME).is_empty() || p.ep(r, E_PLACE) == Val::Code("P1") || !p.free(r) {
+            if p.ep(r, E_HOME).is_empty() || p.ep(r, E_PLACE) == Val::Code("P1") || !p.free(r) || !p.local(r) {
                 return None;
             }
             let home = p.ep(r, E_HOME);
@@ -1259,7 +1338,9 @@ fn apply(id: &'static str, p: &mut Patch) -> Option<Option<&'static str>> {
                     && (r + 1 >= n || (p.ep(r + 1, E_RNE) != Val::Code("L") && !temp(r + 1)))
             })?;
             if id == "434" {
-                let post = Post::other_than(p.rng, None);
+                // In the same area, so the local authority of placement stays as it was.
+                let was = p.post(r, E_PL_POST);
+                let post = Post::other_than(p.rng, was.map_or(NORTHFIELD, Post::area), was);
                 p.set(EPISODES, r, E_PL_POST, Val::Post(post));
                 p.mark("434", EPISODES, r);
             } else {
@@ -1345,6 +1426,142 @@ fn apply(id: &'static str, p: &mut Patch) -> Option<Option<&'static str>> {
             p.mark(id, EPISODES, 0);
             if id == "502" {
                 p.mark("562", EPISODES, 0);
+            }
+            Some(None)
+        }
+        // ---- Postcodes ----
+        "392c" | "169" | "179" | "392a" if has_eps && !p.v3() && !h.uasc => {
+            // A placement in Northfield that rules 1015 and 241 would not miss when its local
+            // authority cannot be derived.
+            let r = p.pick(EPISODES, |p, r| {
+                p.local(r)
+                    && p.post(r, E_HOME).is_some()
+                    && !place_is(p.ep(r, E_PLACE), |c| matches!(c, "P1" | "K3"))
+                    && !p.own_provision(r)
+                    && p.free(r)
+            })?;
+            let (home, pl) = (p.post(r, E_HOME)?, p.post(r, E_PL_POST)?);
+            let (v, col, codes): (Post, usize, &[&'static str]) = match id {
+                "392c" => (home.mistyped(), E_HOME, &["392c", "392a"]),
+                "169" => (pl, E_PL_POST, &["169", "179", "392a", "392b"]),
+                "179" => (pl.mistyped(), E_PL_POST, &["392c", "169", "179", "392a"]),
+                _ => (
+                    Post::ungridded(NORTHFIELD, [1, 4, 7][p.variant % 3]),
+                    E_PL_POST,
+                    &["392a"],
+                ),
+            };
+            p.set(EPISODES, r, col, if id == "169" { Val::Empty } else { Val::Post(v) });
+            for &code in codes {
+                p.mark(code, EPISODES, r);
+            }
+            Some(None)
+        }
+        "406" if h.uasc && has_eps && !p.rows(UASC).is_empty() => {
+            // Not in Scotland, where the distance could be over 350 miles (454).
+            let r = p.pick(EPISODES, |p, r| {
+                p.ep(r, E_HOME).is_empty()
+                    && p.post(r, E_PL_POST)
+                        .is_some_and(|q| q.grid().is_some() && q.area() != SCOTLAND)
+            })?;
+            let pl = p.post(r, E_PL_POST);
+            let home = Post::other_than(p.rng, NORTHFIELD, pl);
+            p.set(EPISODES, r, E_HOME, Val::Post(home));
+            p.mark("406", EPISODES, r);
+            Some(None)
+        }
+        "420" if p.v3() => {
+            let r = p.pick(EPISODES, |p, r| p.ep(r, E_PL_POST).is_empty())?;
+            let v = Val::Post(Post::random(p.rng));
+            p.set(EPISODES, r, E_PL_POST, v);
+            p.mark("420", EPISODES, r);
+            // A postcode on a short break is also location information (214) and, for Cleanse,
+            // what a distance would be derived from (398).
+            p.mark("214", EPISODES, r);
+            p.mark("398", EPISODES, r);
+            Some(None)
+        }
+        "454" if has_eps && !p.v3() && !h.uasc => {
+            let r = p.pick(EPISODES, |p, r| {
+                p.local(r) && place_is(p.ep(r, E_PLACE), is_foster) && p.post(r, E_HOME).is_some() && p.free(r)
+            })?;
+            let home = p.post(r, E_HOME)?;
+            let far = (0..100)
+                .map(|_| Post::within(p.rng, SCOTLAND))
+                .find(|&q| miles(home, q).is_some_and(|m| m > 351.0))?;
+            p.set(EPISODES, r, E_PL_POST, Val::Post(far));
+            // Outside England: no Ofsted URN (243).
+            p.set(EPISODES, r, E_URN, Val::Empty);
+            p.mark("454", EPISODES, r);
+            Some(None)
+        }
+        "1015" | "241" | "243" if has_eps && !p.v3() => {
+            let r = p.pick(EPISODES, |p, r| {
+                let place = p.ep(r, E_PLACE);
+                let sc = matches!(p.ep(r, E_URN), Val::Urn(Urn::Sc(_)));
+                p.local(r)
+                    && p.free(r)
+                    && match id {
+                        "1015" => p.own_provision(r),
+                        "241" => place == Val::Code("K3") && sc,
+                        _ => place_is(place, |c| is_foster(c) || c == "K2") && sc && !p.own_provision(r),
+                    }
+            })?;
+            let area = match id {
+                "243" => WALES,
+                _ => [EASTMOOR, SOUTHDALE, KINGSHOLM][p.variant % 3],
+            };
+            let v = Val::Post(Post::within(p.rng, area));
+            p.set(EPISODES, r, E_PL_POST, v);
+            p.mark(id, EPISODES, r);
+            Some(None)
+        }
+        "218" if has_eps => {
+            let r = p.pick(EPISODES, |p, r| {
+                place_is(p.ep(r, E_PLACE), needs_urn)
+                    && matches!(p.ep(r, E_URN), Val::Urn(_))
+                    && p.post(r, E_PL_POST).is_some_and(Post::england)
+                    && p.free(r)
+            })?;
+            p.set(EPISODES, r, E_URN, Val::Empty);
+            p.mark("218", EPISODES, r);
+            Some(None)
+        }
+        "503G" | "503H" | "503J" if has_eps && !p.v3() && !h.uasc => {
+            // Last year's open episode is this year's first; only last year's copy changes.
+            let first = p.ep(0, E_DECOM).date()?;
+            let last = p.before.t[EPISODES].len().checked_sub(1)?;
+            let open = p.before.t[EPISODES][last];
+            if first >= ws || !open.v[E_DEC].is_empty() || open.v[E_DECOM].date() != Some(first) {
+                return None;
+            }
+            let (Val::Post(home), Val::Post(now)) = (open.v[E_HOME], p.ep(0, E_PL_POST)) else {
+                return None;
+            };
+            let away = [EASTMOOR, SOUTHDALE, KINGSHOLM];
+            let area = match id {
+                "503G" => now.area(),
+                "503H" if now.england() && !now.local() => {
+                    let others: Vec<usize> = away.into_iter().filter(|&a| a != now.area()).collect();
+                    others[p.variant % others.len()]
+                }
+                "503J" if now.local() => away[p.variant % away.len()],
+                "503J" if now.england() => NORTHFIELD,
+                _ => return None,
+            };
+            // At least half a mile nearer or further, so the distances differ too.
+            let d = miles(home, now)?;
+            let then = (0..50).map(|_| Post::within(p.rng, area)).find(|&q| {
+                miles(home, q).is_some_and(|m| (m - d).abs() >= 0.5) && (q.la() == now.la()) == (id == "503G")
+            })?;
+            p.before.t[EPISODES][last].v[E_PL_POST] = Val::Post(then);
+            let codes: &[&'static str] = match id {
+                "503G" => &["453", "503G"],
+                "503H" => &["452", "453", "503G", "503H"],
+                _ => &["452", "453", "503G", "503H", "503J"],
+            };
+            for &code in codes {
+                p.mark(code, EPISODES, 0);
             }
             Some(None)
         }

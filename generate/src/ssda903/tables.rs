@@ -8,7 +8,8 @@ use crate::render::{DateForm, Day, push_date, push_uint};
 use crate::rng::{Rng, mix};
 
 use super::children::{Ctx, History, UpnRule};
-use super::codes::{Post, Urn, Window, aug31, place_for_year};
+use super::codes::{Urn, Window, aug31, place_for_year};
+use super::geography::Post;
 use super::{SALT_OC2, SALT_OC3};
 
 /// One of the DfE's tables: its name in the rule pack, its file and its header.

@@ -110,6 +110,7 @@ fn the_same_options_give_identical_files_and_another_seed_does_not() {
             }
         }
         files.push(fs::read(dir.path().join("ground_truth.csv")).unwrap());
+        files.push(fs::read(dir.path().join("postcodes.csv")).unwrap());
         files
     };
     assert!(read(&opts(7, 400, true)) == read(&opts(7, 400, true)));
@@ -145,6 +146,12 @@ fn every_file_has_the_dfes_header_and_the_configuration_names_them() {
     let config = fs::read_to_string(dir.path().join("cleanse.yaml")).unwrap();
     assert!(config.contains("collection_year: 2025-26\n") && config.contains("as_of: 2026-03-31\n"));
     assert!(config.contains("2025-26.yaml"));
+    assert!(
+        config.contains("as_of: 2026-03-31\nlocal_authority: E06000990\npostcodes: { file: postcodes.csv }\n"),
+        "{config}"
+    );
+    let directory = Directory::read(dir.path());
+    assert_eq!(directory.rows, summary.postcodes);
     for (name, file) in [
         ("header", "header.csv"),
         ("placed_adoption", "placed_for_adoption.csv"),
@@ -443,6 +450,184 @@ fn check(ret: &Return) -> Vec<(String, String)> {
     bad
 }
 
+/// The postcode directory as read back by its ONSPD header, as the DfE's validator and Cleanse
+/// read it: a postcode, upper case without spaces, to its grid reference and the local authority
+/// of placement the DfE derives (the county, or the district where the county is blank or a
+/// pseudo code; WAL and SCO outside England).
+struct Directory {
+    places: HashMap<String, (Option<(f64, f64)>, String)>,
+    rows: usize,
+}
+
+const LA: &str = "E06000990";
+
+impl Directory {
+    fn read(dir: &Path) -> Directory {
+        let text = fs::read_to_string(dir.join("postcodes.csv")).unwrap();
+        let header = text.lines().next().unwrap();
+        assert!(
+            header.starts_with("pcd,pcds,dointr,doterm,oscty,oslaua,oseast1m,osnrth1m"),
+            "{header}"
+        );
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let names: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+        let col = |n: &str| names.iter().position(|h| h == n).unwrap();
+        let (pcds, pcd, east, north, lower, county) = (
+            col("pcds"),
+            col("pcd"),
+            col("oseast1m"),
+            col("osnrth1m"),
+            col("oslaua"),
+            col("oscty"),
+        );
+        let mut places = HashMap::new();
+        let mut rows = 0;
+        let mut last_pcd = String::new();
+        for rec in r.records() {
+            let rec = rec.unwrap();
+            rows += 1;
+            // Sorted by pcd (the outward code padded to four), as the ONS sorts its file.
+            assert!(rec[pcd] > *last_pcd, "{:?}", rec);
+            last_pcd = rec[pcd].to_string();
+            assert_eq!(rec[pcd].len(), 7);
+            assert_eq!(rec[pcd].replace(' ', ""), rec[pcds].replace(' ', ""));
+            let grid = (!rec[east].is_empty()).then(|| (rec[east].parse().unwrap(), rec[north].parse().unwrap()));
+            assert_eq!(rec[north].is_empty(), grid.is_none());
+            let (district, cty) = (&rec[lower], &rec[county]);
+            let la = match district.as_bytes()[0] {
+                b'W' => "WAL".to_string(),
+                b'S' => "SCO".to_string(),
+                _ if cty.is_empty() || cty == "E99999999" => district.to_string(),
+                _ => cty.to_string(),
+            };
+            let old = places.insert(rec[pcds].replace(' ', ""), (grid, la));
+            assert!(old.is_none(), "listed twice: {}", &rec[pcds]);
+        }
+        Directory { places, rows }
+    }
+
+    fn place(&self, postcode: &str) -> Option<&(Option<(f64, f64)>, String)> {
+        self.places.get(&postcode.to_uppercase().replace(' ', ""))
+    }
+
+    /// The DfE's derived PL_LA, PL_LOCATION and PL_DISTANCE of an episode.
+    fn derive(&self, e: &HashMap<String, String>) -> (Option<String>, Option<&'static str>, Option<f64>) {
+        let pl = self.place(&e["PL_POST"]);
+        let la = pl.map(|p| p.1.clone());
+        let location = la.as_deref().map(|la| if la == LA { "IN" } else { "OUT" });
+        let distance = match (self.place(&e["HOME_POST"]), pl) {
+            (Some((Some((he, hn)), _)), Some((Some((pe, pn)), _))) => {
+                let m = ((he - pe).powi(2) + (hn - pn).powi(2)).sqrt() / 1000.0 / 1.6093;
+                Some((m * 10.0).round() / 10.0)
+            }
+            _ => None,
+        };
+        (la, location, distance)
+    }
+}
+
+/// The postcode rules, read from the DfE's: (code, episodes line) for each row one flags.
+fn check_geography(ret: &Return, dir: &Directory) -> HashSet<(String, usize)> {
+    let mut bad = HashSet::new();
+    let uasc: HashSet<&str> = ret.t["uasc"]
+        .rows
+        .iter()
+        .chain(&ret.last["uasc"].rows)
+        .map(|r| r["CHILD"].as_str())
+        .collect();
+    let fostering = ["A3", "A4", "A5", "A6", "U1", "U2", "U3", "U4", "U5", "U6", "K3"];
+    let no_urn = [
+        "P1", "P3", "R1", "R2", "R5", "T0", "T1", "T2", "T3", "T4", "Z11", "Z12", "Z13", "Z14",
+    ];
+    for (k, e) in ret.rows("episodes").iter().enumerate() {
+        let line = k + 2;
+        let mut flag = |code: &str| bad.insert((code.to_string(), line));
+        let short = matches!(e["LS"].as_str(), "V3" | "V4");
+        let (la, _, distance) = dir.derive(e);
+        let child = e["CHILD"].as_str();
+        if !short && la.is_none() {
+            flag("169");
+            flag("179");
+        }
+        if ["HOME_POST", "PL_POST"]
+            .iter()
+            .any(|c| !e[*c].is_empty() && dir.place(&e[*c]).is_none())
+        {
+            flag("392c");
+        }
+        if !short && !uasc.contains(child) && distance.is_none() {
+            flag("392a");
+        }
+        if uasc.contains(child) && distance.is_some() {
+            flag("406");
+        }
+        if short && la.is_some() {
+            flag("420");
+        }
+        if distance.is_some_and(|d| d > 350.0) {
+            flag("454");
+        }
+        let abroad = la.as_deref().is_some_and(|l| l == "WAL" || l == "SCO");
+        let (place, urn) = (e["PLACE"].as_str(), e["URN"].as_str());
+        if e["PLACE_PROVIDER"] == "PR1" && !fostering.contains(&place) && !short && la.as_deref() != Some(LA) {
+            flag("1015");
+        }
+        if !no_urn.contains(&place) && urn.is_empty() && !abroad {
+            flag("218");
+        }
+        if place == "K3" && !urn.is_empty() && urn != "XXXXXXX" && la.as_deref() != Some(LA) {
+            flag("241");
+        }
+        if abroad && !urn.is_empty() {
+            flag("243");
+        }
+    }
+    // Year on year: each child's first episode against last year's last, if it was open.
+    let mut first: HashMap<&str, (usize, &HashMap<String, String>)> = HashMap::new();
+    for (k, e) in ret.rows("episodes").iter().enumerate() {
+        let f = first.entry(e["CHILD"].as_str()).or_insert((k + 2, e));
+        if date(&e["DECOM"]) < date(&f.1["DECOM"]) {
+            *f = (k + 2, e);
+        }
+    }
+    for (child, before) in Return::by_child(&ret.last["episodes"].rows) {
+        let (Some(&(l, now)), Some(then)) = (first.get(child), before.iter().max_by_key(|e| date(&e["DECOM"]))) else {
+            continue;
+        };
+        if !then["DEC"].is_empty() {
+            continue;
+        }
+        let ((la, loc, dist), (la0, loc0, dist0)) = (dir.derive(now), dir.derive(then));
+        if la != la0 {
+            bad.insert(("452".into(), l));
+            bad.insert(("503H".into(), l));
+        }
+        if loc != loc0 {
+            bad.insert(("503J".into(), l));
+        }
+        if dist.zip(dist0).is_some_and(|(a, b)| (a - b).abs() >= 0.2) || (dist.is_some() && dist0.is_none()) {
+            bad.insert(("453".into(), l));
+            bad.insert(("503G".into(), l));
+        }
+    }
+    bad
+}
+
+/// Ground-truth lines of `codes` in the episodes file.
+fn truth_lines(dir: &Path, codes: &[&str]) -> HashSet<(String, usize)> {
+    Table::read(&dir.join("ground_truth.csv"))
+        .rows
+        .iter()
+        .filter(|t| t["file"] == "episodes.csv" && codes.contains(&t["code"].as_str()))
+        .map(|t| (t["code"].clone(), t["line"].parse().unwrap()))
+        .collect()
+}
+
+const POSTCODE_CODES: [&str; 18] = [
+    "164", "169", "179", "218", "241", "243", "392a", "392c", "406", "411", "420", "452", "453", "454", "503G", "503H",
+    "503J", "1015",
+];
+
 #[test]
 fn a_clean_return_breaks_none_of_the_rules_an_independent_reading_checks() {
     for seed in [1, 2] {
@@ -450,10 +635,58 @@ fn a_clean_return_breaks_none_of_the_rules_an_independent_reading_checks() {
         let ret = Return::read(dir.path());
         let bad = check(&ret);
         assert!(bad.is_empty(), "seed {seed}: {:?}", &bad[..bad.len().min(10)]);
-        // The only ground-truth lines of a clean return are the children of sex U.
+        // The only ground-truth lines of a clean return are the children of sex U and the
+        // placements over 350 miles from home, which the DfE queries.
         let truth = fs::read_to_string(dir.path().join("ground_truth.csv")).unwrap();
-        assert!(truth.lines().skip(1).all(|l| l.starts_with("232,header,")), "{truth}");
+        assert!(
+            truth
+                .lines()
+                .skip(1)
+                .all(|l| l.starts_with("232,header,") || l.starts_with("454,episodes,")),
+            "{truth}"
+        );
         assert_eq!(summary.planted, truth.lines().count() - 1);
+
+        // Placements: every postcode in the directory, a fifth or so outside Northfield, a few
+        // in Wales and Scotland, and of the postcode rules only 454 (a few).
+        let directory = Directory::read(dir.path());
+        let mut places: HashMap<String, usize> = HashMap::new();
+        for sub in [&ret.t, &ret.last] {
+            for e in &sub["episodes"].rows {
+                for c in ["HOME_POST", "PL_POST"] {
+                    if !e[c].is_empty() {
+                        let (_, la) = directory.place(&e[c]).unwrap_or_else(|| panic!("{c} {e:?}"));
+                        if c == "PL_POST" {
+                            *places.entry(la.clone()).or_default() += 1;
+                        }
+                    } else if c == "HOME_POST" && !matches!(e["LS"].as_str(), "V3" | "V4") {
+                        assert!(
+                            ret.t["uasc"]
+                                .rows
+                                .iter()
+                                .chain(&ret.last["uasc"].rows)
+                                .any(|u| u["CHILD"] == e["CHILD"])
+                        );
+                    }
+                }
+            }
+        }
+        let all: usize = places.values().sum();
+        let share =
+            |las: &[&str]| las.iter().map(|l| places.get(*l).copied().unwrap_or(0)).sum::<usize>() as f64 / all as f64;
+        let out = 1.0 - share(&[LA]);
+        assert!((0.17..0.27).contains(&out), "{places:?}");
+        assert!((0.005..0.03).contains(&share(&["WAL", "SCO"])), "{places:?}");
+        // The county's districts are its council (E10000990), never themselves.
+        assert!(
+            places.contains_key("E10000990") && !places.keys().any(|k| k.starts_with("E07")),
+            "{places:?}"
+        );
+        assert!(directory.places.values().filter(|p| p.0.is_none()).count() >= 3);
+        assert!(directory.rows >= places.len() + 300, "{}", directory.rows);
+        let found = check_geography(&ret, &directory);
+        assert!(found.iter().all(|(code, _)| code == "454"), "seed {seed}: {found:?}");
+        assert_eq!(found, truth_lines(dir.path(), &POSTCODE_CODES), "seed {seed}");
 
         // Proportions of a council's return.
         let n = |t: &str| ret.rows(t).len() as f64 / 1000.0;
@@ -490,6 +723,32 @@ fn a_clean_return_breaks_none_of_the_rules_an_independent_reading_checks() {
         let sexes: HashSet<&str> = ret.rows("header").iter().map(|h| h["SEX"].as_str()).collect();
         assert!(sexes.contains("M") && sexes.contains("F"));
     }
+}
+
+/// Over many more children than the returns above: every placement is where its provider and
+/// URN say (rules 218, 241, 243 and 1015 hold by construction, whatever the draw).
+#[test]
+fn placements_are_where_their_providers_and_urns_say() {
+    let ctx = children::Ctx::new(5, 20_000, 2025, 0).unwrap();
+    let mut h = children::History::default();
+    let mut abroad = 0;
+    for i in 0..ctx.children() {
+        children::build(&ctx, i, &mut h);
+        for e in h.eps.iter().filter(|e| !matches!(e.ls, "V3" | "V4")) {
+            let (pl, post) = (e.pl, e.pl.post.expect("placed somewhere"));
+            let what = format!("{pl:?} of child {i}");
+            assert_eq!(pl.urn.is_some(), codes::needs_urn(pl.place) && post.england(), "{what}");
+            let fostering = codes::is_foster(pl.place) || codes::is_adoption(pl.place) || pl.place == "K3";
+            if pl.provider == Some("PR1") && !fostering || pl.place == "K3" {
+                assert!(post.local(), "{what}");
+            }
+            if pl.place == "P1" {
+                assert_eq!(pl.post, e.home);
+            }
+            abroad += usize::from(!post.england());
+        }
+    }
+    assert!(abroad > 100, "{abroad}");
 }
 
 #[test]
@@ -538,6 +797,14 @@ fn planted_problems_are_listed_on_their_rows() {
             "356" => assert!(date(get("DEC")) < date(get("DECOM"))),
             _ => {}
         }
+    }
+    // Every postcode rule that can fail on derived values is planted, on the rows the rules
+    // flag and no others (164 and 411 cannot: no UK distance is over 999.9 miles, and
+    // PL_LOCATION is derived from PL_LA).
+    let found = check_geography(&Return::read(dir.path()), &Directory::read(dir.path()));
+    assert_eq!(found, truth_lines(dir.path(), &POSTCODE_CODES));
+    for code in POSTCODE_CODES.iter().filter(|c| !["164", "411"].contains(*c)) {
+        assert!(codes.contains(*code), "{code} not planted");
     }
     // Most kinds find a child at 1,500 children (a few need an adopted child, a mother...).
     let kinds: HashSet<&str> = plants::KINDS.iter().map(|k| k.id.trim_end_matches('b')).collect();
