@@ -9,7 +9,7 @@
 //! lookups. Its findings, keyed by line, are merged into the routing pass, so
 //! a row rejected here is rejected there.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray, UInt64Array};
@@ -30,7 +30,7 @@ use crate::spec::compiled::Check;
 use crate::spec::config::Config;
 use crate::spec::reference::{Reference, ReferenceData};
 use crate::spec::rules::RuleSet;
-use crate::spec::whole::{LINE, Tables, WholeTable, failed_name};
+use crate::spec::whole::{FAILED_PREFIX, LINE, Tables, WholeTable, failed_name};
 
 #[derive(Default)]
 pub struct Related {
@@ -197,6 +197,22 @@ pub fn relate(
     // below start from this one's state, so they plan them so too.
     ctx.add_optimizer_rule(Arc::new(crate::engine::windows::UnpartitionWindows));
     crate::spec::reference::register(&ctx, references);
+    // Which columns have a value that did not parse (their flag is true somewhere), once.
+    let mut unparsed: HashMap<usize, HashSet<String>> = HashMap::new();
+    for (&t, (schema, batches)) in &projections {
+        for (i, field) in schema.fields().iter().enumerate() {
+            let flagged = field.name().starts_with(FAILED_PREFIX)
+                && batches.iter().any(|b| {
+                    b.column(i)
+                        .as_any()
+                        .downcast_ref::<BooleanArray>()
+                        .is_some_and(|a| a.true_count() > 0)
+                });
+            if flagged {
+                unparsed.entry(t).or_default().insert(field.name().clone());
+            }
+        }
+    }
     for (t, (schema, batches)) in projections {
         let mem = MemTable::try_new(schema, vec![batches])
             .expect("a projection's batches are built to the schema it holds with them");
@@ -220,6 +236,7 @@ pub fn relate(
         windows: &windows,
         runtime: &runtime,
         tables: &set.tables,
+        unparsed: &unparsed,
     };
     // The same, with joins that sort both sides rather than hold one in a hash table
     // (DataFusion plans a sort-merge join only over two partitions or more).

@@ -8,7 +8,7 @@ use datafusion::functions_window::expr_fn::row_number;
 use datafusion::logical_expr::{Expr, ExprFunctionExt, col, ident, lit};
 use datafusion::prelude::SessionContext;
 
-use super::whole::{any_failed, can_fail, line_numbers, lines_where, not_checked};
+use super::whole::{any_failed, can_fail, line_numbers, lines_where, not_checked_in};
 use super::{COLUMNS, Check, GROUP, Kind, KindDoc, RuleCx};
 use crate::model::diag::Diagnostic;
 use crate::model::finding::Detail;
@@ -75,7 +75,7 @@ impl WholeTable for Consistent {
         let ctx = cx.windows;
         let group_reads: Vec<usize> = self.group.iter().copied().filter(|&g| can_fail(this, g)).collect();
         // A row whose group did not parse is reported once, not once per column.
-        let mut found = cx.block_on(not_checked(ctx, this, &group_reads, None))?;
+        let mut found = not_checked_in(cx, ctx, table, &group_reads, None)?;
         for &column in &self.columns {
             let mut reads = group_reads.clone();
             if can_fail(this, column) {

@@ -6,7 +6,7 @@ use datafusion::arrow::array::{Array, Int64Array};
 use datafusion::logical_expr::Expr;
 use datafusion::prelude::SessionContext;
 
-use super::whole::{can_fail, line_numbers, none_failed, not_checked};
+use super::whole::{can_fail, line_numbers, none_failed, not_checked_in};
 use super::{Check, GROUP, Kind, KindDoc, Param, RuleCx};
 use crate::model::diag::Diagnostic;
 use crate::model::finding::Detail;
@@ -186,7 +186,7 @@ impl WholeTable for Periods {
         let mut reads = self.all_reads();
         reads.retain(|&c| can_fail(this, c));
         let column = Some(self.start);
-        let mut found = cx.block_on(not_checked(cx.windows, this, &reads, column))?;
+        let mut found = not_checked_in(cx, cx.windows, table, &reads, column)?;
         let pairs = cx.block_on(self.clashes(cx.windows, this, none_failed(this, &reads)))?;
         for (line, other) in pairs {
             // Both periods of an overlap or gap are reported, each naming the other.

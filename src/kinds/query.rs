@@ -18,7 +18,7 @@ use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 use datafusion::sql::sqlparser::tokenizer::Token;
 
-use super::whole::{can_fail, line_numbers, unparsed};
+use super::whole::{can_fail, line_numbers};
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::model::finding::Detail;
@@ -145,14 +145,10 @@ impl Kind for QueryKind {
                 .block_on(ctx.state().create_physical_plan(&plan))
                 .map(|_| ())
         };
-        let unparsed_when = runs(Keep::Unparsed { when: true }).is_ok();
-        let runnable = runs(Keep::Failing).and_then(|()| {
-            if unparsed_when {
-                Ok(())
-            } else {
-                runs(Keep::Unparsed { when: false })
-            }
-        });
+        // Whether DataFusion can also tell where the rule applies among rows it cannot check is
+        // found out at run time, when there are such rows (rarely): planning it for every rule
+        // here doubled the time a pack takes to read.
+        let runnable = runs(Keep::Failing);
         if let Err(e) = runnable {
             let message = e.find_root().strip_backtrace();
             let message = message.lines().next().unwrap_or_default();
@@ -175,7 +171,6 @@ impl Kind for QueryKind {
         Ok(Check::WholeTable(Arc::new(QueryPlan {
             query,
             needs,
-            unparsed_when,
             sql: cx.sql.clone(),
             tables: tables
                 .into_iter()
@@ -491,8 +486,6 @@ pub struct QueryPlan {
     query: Query,
     /// The reference data its functions read (the postcode directory...).
     needs: Vec<crate::spec::reference::Reference>,
-    /// Whether DataFusion can tell where the rule applies among rows it cannot check.
-    unparsed_when: bool,
     sql: SqlContext,
     /// Every table the query scans, its own first, with all its columns.
     tables: Vec<(usize, Vec<usize>)>,
@@ -513,7 +506,12 @@ impl std::fmt::Debug for QueryPlan {
 
 impl QueryPlan {
     /// The rows that fail, and those it could not check (with the first value that did not parse).
-    async fn reported(&self, ctx: &SessionContext, this: &Table) -> datafusion::common::Result<Vec<Found>> {
+    async fn reported(
+        &self,
+        ctx: &SessionContext,
+        this: &Table,
+        any_unparsed: bool,
+    ) -> datafusion::common::Result<Vec<Found>> {
         let mut reads = self.reads.clone();
         reads.retain(|&c| can_fail(this, c));
         let flags: Vec<String> = reads.iter().map(|&c| failed_name(&this.columns[c].name)).collect();
@@ -523,24 +521,24 @@ impl QueryPlan {
         let mut keeps = vec![Keep::Failing];
         // The pass for rows it cannot check runs the whole query again: only when there are
         // such rows (a cheap scan of the flags).
-        if !flags.is_empty() && !unparsed(ctx, this, &reads).await?.is_empty() {
-            keeps.insert(
-                0,
-                Keep::Unparsed {
-                    when: self.unparsed_when,
-                },
-            );
+        if any_unparsed {
+            keeps.insert(0, Keep::Unparsed { when: true });
         }
+        let (select, shown) = (&select, &flags);
+        let planned = |keep: Keep| async move {
+            let plan = evaluation(ctx.state().create_logical_plan(select).await?, &this.name, shown, keep)?;
+            ctx.state().create_physical_plan(&plan).await
+        };
         for keep in keeps {
-            let plan = evaluation(
-                ctx.state().create_logical_plan(&select).await?,
-                &this.name,
-                &flags,
-                keep,
-            )?;
-            let batches = datafusion::dataframe::DataFrame::new(ctx.state(), plan)
-                .collect()
-                .await?;
+            let plan = match keep {
+                // Where the rule applies among them, if DataFusion can run `when` there; else all.
+                Keep::Unparsed { .. } => match planned(keep).await {
+                    Ok(plan) => plan,
+                    Err(_) => planned(Keep::Unparsed { when: false }).await?,
+                },
+                Keep::Failing => planned(keep).await?,
+            };
+            let batches = datafusion::physical_plan::collect(plan, ctx.task_ctx()).await?;
             for b in &batches {
                 let lines = line_numbers(b, 0);
                 let flag = |k: usize, row: usize| {
@@ -578,7 +576,9 @@ impl WholeTable for QueryPlan {
 
     fn evaluate(&self, cx: &Tables, table: usize) -> datafusion::common::Result<Vec<Found>> {
         let ctx = self.sql.query_session(Some(cx.windows));
-        cx.block_on(self.reported(&ctx, &cx.tables[table]))
+        let this = &cx.tables[table];
+        let reads: Vec<usize> = self.reads.iter().copied().filter(|&c| can_fail(this, c)).collect();
+        cx.block_on(self.reported(&ctx, this, cx.any_unparsed(table, &reads)))
     }
 }
 

@@ -7,7 +7,7 @@ use datafusion::dataframe::DataFrame;
 use datafusion::logical_expr::{Expr, col, ident};
 use datafusion::prelude::SessionContext;
 
-use super::whole::{can_fail, line_numbers, none_failed, not_checked};
+use super::whole::{can_fail, line_numbers, none_failed, not_checked_in};
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN};
 use crate::model::diag::Diagnostic;
 use crate::model::finding::Detail;
@@ -172,7 +172,7 @@ impl WholeTable for Reference {
         let this = &cx.tables[table];
         let reads = fallible_reads(this, self, &[]);
         let column = self.columns.first().copied();
-        let mut found = cx.block_on(not_checked(cx.joins, this, &reads, column))?;
+        let mut found = not_checked_in(cx, cx.joins, table, &reads, column)?;
         let lines = cx.block_on(self.unmatched(cx.joins, cx.tables, table, none_failed(this, &reads)))?;
         found.extend(lines.into_iter().map(|line| Found::new(line, column, Detail::Fail)));
         Ok(found)

@@ -12,7 +12,7 @@ use datafusion::logical_expr::{Expr, col, lit, when};
 use datafusion::prelude::SessionContext;
 
 use super::reference::{Reference, fallible_reads};
-use super::whole::{line_numbers, none_failed, not_checked};
+use super::whole::{line_numbers, none_failed, not_checked_in};
 use super::{Check, Kind, KindDoc, Param, RuleCx, WHEN, reference};
 use crate::model::diag::Diagnostic;
 use crate::model::finding::Detail;
@@ -261,7 +261,7 @@ impl WholeTable for Related {
         let this = &cx.tables[table];
         let reads = fallible_reads(this, &self.key, &self.reads);
         let column = self.key.columns.first().copied();
-        let mut found = cx.block_on(not_checked(cx.joins, this, &reads, column))?;
+        let mut found = not_checked_in(cx, cx.joins, table, &reads, column)?;
         let lines = cx.block_on(self.unsatisfied(cx.joins, cx.tables, table, none_failed(this, &reads)))?;
         found.extend(lines.into_iter().map(|(line, other_line)| {
             let detail = match other_line {

@@ -8,7 +8,7 @@ use datafusion::prelude::SessionContext;
 
 use crate::model::finding::Detail;
 use crate::model::table::{ColumnType, Table};
-use crate::spec::whole::{Found, LINE, failed_name};
+use crate::spec::whole::{Found, LINE, Tables, failed_name};
 
 /// Column `i` of a result batch: line numbers.
 pub(crate) fn line_numbers(b: &RecordBatch, i: usize) -> &UInt64Array {
@@ -84,6 +84,21 @@ pub(crate) async fn not_checked(
         .into_iter()
         .map(|(line, failed)| Found::new(line, column.or(Some(failed)), Detail::Unparsed { column: failed }))
         .collect())
+}
+
+/// [`not_checked`] for table `table` of a run, where nothing is looked for unless one of
+/// `cols` has a value that did not parse (the run knows which, so a rule need not scan).
+pub(crate) fn not_checked_in(
+    cx: &Tables,
+    ctx: &SessionContext,
+    table: usize,
+    cols: &[usize],
+    column: Option<usize>,
+) -> datafusion::common::Result<Vec<Found>> {
+    if !cx.any_unparsed(table, cols) {
+        return Ok(Vec::new());
+    }
+    cx.block_on(not_checked(ctx, &cx.tables[table], cols, column))
 }
 
 /// Lines of this table's rows where `filter` (over its projected columns) holds.

@@ -8,6 +8,7 @@
 //! and returns the rows it reports, by line. The engine does the rest (the rule's id and
 //! severity, merging the findings into routing).
 
+use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
 use std::future::Future;
 
@@ -22,8 +23,11 @@ pub const LINE: &str = "__line";
 /// Name of the flag column that is true where `column`'s value was present but did not parse
 /// (registered for every column a rule reads whose type can fail to parse).
 pub fn failed_name(column: &str) -> String {
-    format!("__failed_{column}")
+    format!("{FAILED_PREFIX}{column}")
 }
+
+/// What every [`failed_name`] starts with.
+pub const FAILED_PREFIX: &str = "__failed_";
 
 /// What a whole-table plan runs in.
 pub struct Tables<'a> {
@@ -36,6 +40,20 @@ pub struct Tables<'a> {
     pub runtime: &'a tokio::runtime::Runtime,
     /// Every table of the rule set, by index.
     pub tables: &'a [Table],
+    /// Per table, the columns with a value that did not parse (by their flag's name,
+    /// [`failed_name`]): a rule reading none of them need not look for rows it cannot check.
+    pub unparsed: &'a HashMap<usize, HashSet<String>>,
+}
+
+impl Tables<'_> {
+    /// Whether a value of one of `columns` of table `table` did not parse.
+    pub fn any_unparsed(&self, table: usize, columns: &[usize]) -> bool {
+        self.unparsed.get(&table).is_some_and(|flags| {
+            columns
+                .iter()
+                .any(|&c| flags.contains(&failed_name(&self.tables[table].columns[c].name)))
+        })
+    }
 }
 
 impl Tables<'_> {
