@@ -64,6 +64,8 @@ pub struct Reads {
     pub not_run: Vec<(usize, String)>,
     /// Reference data the rules that can run read.
     pub references: BTreeSet<Reference>,
+    /// Values those rules write themselves (that they may look up in it).
+    pub literals: BTreeSet<String>,
 }
 
 /// The rules over whole tables this run can evaluate, and what each table must provide.
@@ -72,6 +74,7 @@ pub fn reads(set: &RuleSet, config: &Config) -> Reads {
     let mut columns: HashMap<usize, BTreeSet<usize>> = HashMap::new();
     let mut not_run = Vec::new();
     let mut references = BTreeSet::new();
+    let mut literals = BTreeSet::new();
     for (ri, rule) in set.rules.iter().enumerate() {
         let Check::WholeTable(w) = &rule.check else {
             continue;
@@ -94,6 +97,9 @@ pub fn reads(set: &RuleSet, config: &Config) -> Reads {
             not_run.push((ri, r.missing().to_string()));
             continue;
         }
+        if !needs.is_empty() {
+            literals.extend(w.literals());
+        }
         references.extend(needs);
         for (t, cols) in tables {
             columns.entry(t).or_default().extend(cols);
@@ -103,6 +109,7 @@ pub fn reads(set: &RuleSet, config: &Config) -> Reads {
         columns,
         not_run,
         references,
+        literals,
     }
 }
 

@@ -574,6 +574,12 @@ impl WholeTable for QueryPlan {
         self.needs.clone()
     }
 
+    fn literals(&self) -> Vec<String> {
+        let mut out = crate::spec::reference::quoted(&self.query.check);
+        out.extend(self.query.when.iter().flat_map(|w| crate::spec::reference::quoted(w)));
+        out
+    }
+
     fn evaluate(&self, cx: &Tables, table: usize) -> datafusion::common::Result<Vec<Found>> {
         let ctx = self.sql.query_session(Some(cx.windows));
         let this = &cx.tables[table];

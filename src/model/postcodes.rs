@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 /// A postcode as the directory is searched by it: upper case, spaces removed, at most 8 bytes.
-type Key = [u8; 8];
+pub type Key = [u8; 8];
 
 /// The postcode directory, or the part of it a run was given.
 #[derive(Debug, Default)]
@@ -79,7 +79,16 @@ impl Postcodes {
     /// (`cty`). The upper-tier council is the county, or the district where there is none. A
     /// postcode listed twice keeps its first row.
     pub fn add(&mut self, postcode: &str, grid: Option<(f64, f64)>, district: &str, county: &str) {
-        let Some(key) = key(postcode) else { return };
+        if let Some(key) = key(postcode) {
+            self.add_key(key, grid, district, county);
+        }
+    }
+
+    /// [`Postcodes::add`], for a postcode already made a [`key`].
+    pub fn add_key(&mut self, key: Key, grid: Option<(f64, f64)>, district: &str, county: &str) {
+        if self.places.contains_key(&key) {
+            return;
+        }
         let nation = Nation::of(district);
         let council = (nation == Nation::England).then(|| {
             let code = if no_county(county) { district } else { county };

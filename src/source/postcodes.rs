@@ -3,15 +3,20 @@
 //!
 //! Reference data, not an export: it is read once, for the four columns the postcode functions
 //! need, and none of its rows goes to the corrected or rejected outputs. A directory has about
-//! 2.7 million rows and fifty columns, so rows are read as bytes into one reused record.
+//! 2.7 million rows and fifty columns (1.3 GB), so it is cut into blocks of whole lines parsed
+//! on every core, and only the postcodes the run can be asked about are kept (those its exports
+//! hold), which a run names in `wanted`: a council's return uses a few thousand.
 
+use std::collections::HashSet;
 use std::io::Read;
 use std::path::Path;
 
+use datafusion::arrow::array::{RecordBatch, StringArray};
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::model::error::{Error, InputError, InputErrorKind, Result};
-use crate::model::postcodes::Postcodes;
+use crate::model::postcodes::{self, Key, Postcodes};
 
 /// The directory's columns Cleanse reads, each with the headers it goes by: the ONSPD's, the
 /// NSPL's, and the ONS's later names with a year in them (`lad25cd`).
@@ -46,49 +51,153 @@ fn matches(header: &str, name: &str) -> bool {
     }
 }
 
-/// Read the directory at `path`.
-pub fn read(path: &Path) -> Result<Directory> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    read_from(path, file)
+/// Every value of text columns of `batches` that could be a postcode, as its key.
+pub fn keys_in<'a>(batches: impl Iterator<Item = &'a RecordBatch>) -> HashSet<Key> {
+    let mut keys = HashSet::new();
+    for b in batches {
+        for column in b.columns() {
+            let Some(text) = column.as_any().downcast_ref::<StringArray>() else {
+                continue;
+            };
+            keys.extend(text.iter().flatten().filter_map(postcodes::key));
+        }
+    }
+    keys
 }
 
-/// Read a directory from `reader`, naming `path` in errors.
-pub fn read_from(path: &Path, reader: impl Read) -> Result<Directory> {
-    let error = |line: u64, column: Option<u64>, kind| {
-        Error::Input(vec![InputError {
-            file: path.to_path_buf(),
-            line,
-            column,
-            kind,
-        }])
-    };
+/// How much of the file is parsed at a time, on any thread.
+const BLOCK: usize = 8 << 20;
+
+/// Read the directory at `path`, keeping the postcodes in `wanted` (all of them if `None`).
+pub fn read(path: &Path, wanted: Option<&HashSet<Key>>) -> Result<Directory> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    read_from(path, file, wanted)
+}
+
+/// One row's four values, as read.
+struct Row {
+    key: Key,
+    grid: Option<(f64, f64)>,
+    district: Box<str>,
+    county: Box<str>,
+}
+
+/// Read a directory from `reader`, naming `path` in errors. The file is cut into blocks of
+/// whole lines (a directory has no line break inside a value), which are parsed in parallel and
+/// kept in order, so the first row of a postcode listed twice is the one kept.
+pub fn read_from(path: &Path, reader: impl Read, wanted: Option<&HashSet<Key>>) -> Result<Directory> {
+    read_in_blocks(path, reader, wanted, BLOCK)
+}
+
+fn read_in_blocks(
+    path: &Path,
+    mut reader: impl Read,
+    wanted: Option<&HashSet<Key>>,
+    block_size: usize,
+) -> Result<Directory> {
     let mut hasher = Sha256::new();
-    let hashing = Hashing {
-        inner: reader,
-        hasher: &mut hasher,
-    };
+    let mut pending: Vec<u8> = Vec::new();
+    let mut blocks: Vec<(u64, Vec<u8>)> = Vec::new();
+    let mut line = 1u64;
+    let mut columns: Option<[usize; 5]> = None;
+    let mut postcodes = Postcodes::default();
+    let mut rows = 0u64;
+    let mut done = false;
+    while !done {
+        // Read a block's worth (or to the end), keep what follows its last line break for later.
+        let mut block = std::mem::take(&mut pending);
+        let have = block.len();
+        block.resize(have + block_size, 0);
+        let mut filled = have;
+        while filled < block.len() {
+            match reader.read(&mut block[filled..]) {
+                Ok(0) => {
+                    done = true;
+                    break;
+                }
+                Ok(n) => {
+                    hasher.update(&block[filled..filled + n]);
+                    filled += n;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::io(path, e)),
+            }
+        }
+        block.truncate(filled);
+        if !done {
+            match memchr::memrchr(b'\n', &block) {
+                Some(end) => pending = block.split_off(end + 1),
+                None => {
+                    pending = block;
+                    continue;
+                }
+            }
+        }
+        if columns.is_none() {
+            let end = memchr::memchr(b'\n', &block).map_or(block.len(), |i| i + 1);
+            columns = Some(header_columns(path, &block[..end])?);
+            block.drain(..end);
+            line += 1;
+        }
+        let lines = memchr::memchr_iter(b'\n', &block).count() as u64;
+        blocks.push((line, block));
+        line += lines;
+        // Parse a batch of blocks at a time: one per thread, so memory stays a few blocks.
+        if blocks.len() >= rayon::current_num_threads().max(1) || done {
+            let at = columns.expect("the header is read before any block");
+            let parsed: Vec<Result<(u64, Vec<Row>)>> = blocks
+                .par_iter()
+                .map(|(first, block)| parse_block(path, *first, block, at, wanted))
+                .collect();
+            blocks.clear();
+            for p in parsed {
+                let (n, found) = p?;
+                rows += n;
+                for r in found {
+                    postcodes.add_key(r.key, r.grid, &r.district, &r.county);
+                }
+            }
+        }
+    }
+    if columns.is_none() {
+        return Err(error(path, 1, None, InputErrorKind::Empty));
+    }
+    Ok(Directory {
+        postcodes,
+        rows,
+        sha256: format!("{:x}", hasher.finalize()),
+    })
+}
+
+fn error(path: &Path, line: u64, column: Option<u64>, kind: InputErrorKind) -> Error {
+    Error::Input(vec![InputError {
+        file: path.to_path_buf(),
+        line,
+        column,
+        kind,
+    }])
+}
+
+/// Where the five columns are, from the header line.
+fn header_columns(path: &Path, header: &[u8]) -> Result<[usize; 5]> {
+    let text = String::from_utf8_lossy(header);
+    let text = text.trim_start_matches('\u{feff}');
+    if text.trim().is_empty() {
+        return Err(error(path, 1, None, InputErrorKind::Empty));
+    }
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(false)
-        .flexible(true)
-        .from_reader(hashing);
-    let mut record = csv::ByteRecord::new();
-    let read_error = |e: csv::Error| {
-        let line = e.position().map_or(1, csv::Position::line);
-        match e.into_kind() {
-            csv::ErrorKind::Io(e) => Error::io(path, e),
-            other => error(
-                line,
-                None,
-                InputErrorKind::NotPostcodeDirectory {
-                    problem: format!("{other:?}"),
-                },
-            ),
-        }
-    };
-    if !csv.read_byte_record(&mut record).map_err(read_error)? {
-        return Err(error(1, None, InputErrorKind::Empty));
-    }
-    let headers: Vec<String> = record.iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect();
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    csv.read_record(&mut record).map_err(|e| {
+        error(
+            path,
+            1,
+            None,
+            InputErrorKind::NotPostcodeDirectory { problem: e.to_string() },
+        )
+    })?;
+    let headers: Vec<&str> = record.iter().collect();
     let mut at = [0usize; 5];
     for (slot, (what, names)) in at.iter_mut().zip(COLUMNS) {
         *slot = names
@@ -96,6 +205,7 @@ pub fn read_from(path: &Path, reader: impl Read) -> Result<Directory> {
             .find_map(|name| headers.iter().position(|h| matches(h, name)))
             .ok_or_else(|| {
                 error(
+                    path,
                     1,
                     None,
                     InputErrorKind::NotPostcodeDirectory {
@@ -107,23 +217,115 @@ pub fn read_from(path: &Path, reader: impl Read) -> Result<Directory> {
                 )
             })?;
     }
+    Ok(at)
+}
+
+/// Field `index` of a CSV line, if it fits in `out` (a postcode does): read with the csv
+/// crate's own parser, a field at a time, stopping there.
+fn nth_field<'o>(reader: &mut csv_core::Reader, mut line: &[u8], index: usize, out: &'o mut [u8]) -> Option<&'o [u8]> {
+    use csv_core::ReadFieldResult;
+    reader.reset();
+    let (mut field, mut len) = (0, 0);
+    loop {
+        let at = if field == index { len } else { 0 };
+        let (result, read, written) = reader.read_field(line, &mut out[at..]);
+        line = &line[read..];
+        if field == index {
+            len += written;
+        }
+        match result {
+            // An empty input next time tells the parser the line has ended.
+            ReadFieldResult::InputEmpty => {}
+            ReadFieldResult::OutputFull if field == index => return None,
+            ReadFieldResult::OutputFull => {}
+            ReadFieldResult::Field { .. } if field == index => return Some(&out[..len]),
+            ReadFieldResult::Field { record_end: true } | ReadFieldResult::End => return None,
+            ReadFieldResult::Field { record_end: false } => field += 1,
+        }
+    }
+}
+
+/// The rows of one block of whole lines (the first on line `first`) that `wanted` keeps, and
+/// how many rows it has.
+fn parse_block(
+    path: &Path,
+    first: u64,
+    block: &[u8],
+    at: [usize; 5],
+    wanted: Option<&HashSet<Key>>,
+) -> Result<(u64, Vec<Row>)> {
     let [postcode, east, north, district, county] = at;
-    let mut postcodes = Postcodes::default();
-    let mut rows = 0;
-    while csv.read_byte_record(&mut record).map_err(read_error)? {
-        rows += 1;
-        let line = record.position().map_or(rows + 1, csv::Position::line);
-        let text = |i: usize| std::str::from_utf8(record.get(i).unwrap_or_default()).map(str::trim);
-        let field = |i: usize| {
-            text(i).map_err(|_| {
-                error(
+    // With `wanted`, the lines of its postcodes only (and their lines in the file): parsing the
+    // postcode alone, rather than a line's fifty values, is most of the time saved.
+    let (mut rows, mut out) = (0u64, Vec::new());
+    let (kept, lines) = match wanted {
+        None => (std::borrow::Cow::Borrowed(block), None),
+        Some(wanted) => {
+            let (mut kept, mut lines) = (Vec::new(), Vec::new());
+            let mut reader = csv_core::Reader::new();
+            let mut field = [0u8; 32];
+            for (n, line) in block.split_inclusive(|&b| b == b'\n').enumerate() {
+                if line.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                rows += 1;
+                let key = nth_field(&mut reader, line, postcode, &mut field)
+                    .and_then(|f| std::str::from_utf8(f).ok())
+                    .and_then(postcodes::key);
+                if key.is_some_and(|k| wanted.contains(&k)) {
+                    kept.extend_from_slice(line);
+                    lines.push(first + n as u64);
+                }
+            }
+            (std::borrow::Cow::Owned(kept), Some(lines))
+        }
+    };
+    let line_of = |record: usize, position: Option<&csv::Position>| match &lines {
+        Some(lines) => lines[record],
+        None => first + position.map_or(0, |p| p.line() - 1),
+    };
+    let mut csv = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(&kept[..]);
+    let mut record = csv::ByteRecord::new();
+    let mut read = 0usize;
+    loop {
+        match csv.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let line = line_of(read, e.position());
+                return Err(error(
+                    path,
                     line,
-                    Some(i as u64 + 1),
-                    InputErrorKind::NotPostcodeDirectory {
-                        problem: "this value is not UTF-8 text".into(),
-                    },
-                )
-            })
+                    None,
+                    InputErrorKind::NotPostcodeDirectory { problem: e.to_string() },
+                ));
+            }
+        }
+        let line = line_of(read, record.position());
+        read += 1;
+        if wanted.is_none() {
+            rows += 1;
+        }
+        let Some(key) = postcodes::key(std::str::from_utf8(record.get(postcode).unwrap_or_default()).unwrap_or(""))
+        else {
+            continue;
+        };
+        let field = |i: usize| {
+            std::str::from_utf8(record.get(i).unwrap_or_default())
+                .map(str::trim)
+                .map_err(|_| {
+                    error(
+                        path,
+                        line,
+                        Some(i as u64 + 1),
+                        InputErrorKind::NotPostcodeDirectory {
+                            problem: "this value is not UTF-8 text".into(),
+                        },
+                    )
+                })
         };
         let metres = |i: usize| -> Result<Option<f64>> {
             let v = field(i)?;
@@ -136,6 +338,7 @@ pub fn read_from(path: &Path, reader: impl Read) -> Result<Directory> {
                 .map(Some)
                 .ok_or_else(|| {
                     error(
+                        path,
                         line,
                         Some(i as u64 + 1),
                         InputErrorKind::NotPostcodeDirectory {
@@ -148,28 +351,14 @@ pub fn read_from(path: &Path, reader: impl Read) -> Result<Directory> {
             (Some(e), Some(n)) => Some((e, n)),
             _ => None,
         };
-        postcodes.add(field(postcode)?, grid, field(district)?, field(county)?);
+        out.push(Row {
+            key,
+            grid,
+            district: field(district)?.into(),
+            county: field(county)?.into(),
+        });
     }
-    drop(csv);
-    Ok(Directory {
-        postcodes,
-        rows,
-        sha256: format!("{:x}", hasher.finalize()),
-    })
-}
-
-/// A reader that hashes what passes through it, so the directory is read once.
-struct Hashing<'a, R> {
-    inner: R,
-    hasher: &'a mut Sha256,
-}
-
-impl<R: Read> Read for Hashing<'_, R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
+    Ok((rows, out))
 }
 
 #[cfg(test)]
@@ -177,7 +366,7 @@ mod tests {
     use super::*;
 
     fn read_text(text: &str) -> Result<Directory> {
-        read_from(Path::new("onspd.csv"), text.as_bytes())
+        read_from(Path::new("onspd.csv"), text.as_bytes(), None)
     }
 
     #[test]
@@ -194,6 +383,63 @@ mod tests {
         assert_eq!(p.local_authority(p.place("ct23bb").unwrap()), Some("E10000990"));
         assert_eq!(p.place("JE1 1AA").unwrap().grid, None);
         assert_eq!(d.sha256.len(), 64);
+    }
+
+    #[test]
+    fn blocks_of_lines_read_in_parallel_keep_rows_in_order_and_lines_right() {
+        let mut text = String::from("pcds,oseast1m,osnrth1m,oslaua,oscty\n");
+        for i in 0..2000 {
+            text.push_str(&format!(
+                "NF{} {}AA,{},560000,E06000990,E99999999\n",
+                i / 10,
+                i % 10,
+                430_000 + i
+            ));
+        }
+        // Listed again further down, with another district: the first row is kept.
+        text.push_str("NF0 0AA,1,1,E06000001,E99999999\n");
+        text.push_str("NF9 9ZZ,43o000,560000,E06000990,\n");
+        let path = Path::new("onspd.csv");
+        let e = read_in_blocks(path, text.as_bytes(), None, 997)
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            e,
+            "onspd.csv:2003:2: not a postcode directory: `43o000` is not a grid reference in metres"
+        );
+        text.truncate(text.rfind("NF9 9ZZ").unwrap());
+        let d = read_in_blocks(path, text.as_bytes(), None, 997).unwrap();
+        assert_eq!((d.rows, d.postcodes.len()), (2001, 2000));
+        let p = &d.postcodes;
+        assert_eq!(p.local_authority(p.place("NF0 0AA").unwrap()), Some("E06000990"));
+        assert_eq!(p.place("NF199 9AA").unwrap().grid, Some((431_999.0, 560_000.0)));
+        // Only the postcodes a run's exports hold are kept, however many the directory has.
+        let wanted: HashSet<Key> = ["nf5 5aa", "XX1 1XX"]
+            .iter()
+            .filter_map(|p| postcodes::key(p))
+            .collect();
+        let d = read_in_blocks(path, text.as_bytes(), Some(&wanted), 997).unwrap();
+        assert_eq!((d.rows, d.postcodes.len()), (2001, 1));
+        assert!(d.postcodes.place("NF5 5AA").is_some());
+    }
+
+    #[test]
+    fn a_lines_postcode_is_read_alone_quoted_or_not() {
+        let mut reader = csv_core::Reader::new();
+        let mut out = [0u8; 32];
+        let mut nth = |line: &str, i: usize| {
+            nth_field(&mut reader, line.as_bytes(), i, &mut out).map(|f| String::from_utf8(f.to_vec()).unwrap())
+        };
+        assert_eq!(nth("\"NF1 1AA\",\"NF1  1AA\",\"x\"\n", 1).as_deref(), Some("NF1  1AA"));
+        let long = "a".repeat(100);
+        assert_eq!(
+            nth(&format!("{long},\"b,c\",NF1 1AA\r\n"), 2).as_deref(),
+            Some("NF1 1AA")
+        );
+        assert_eq!(nth(&format!("x,{long}\n"), 1), None);
+        assert_eq!(nth("x,y\n", 5), None);
+        assert_eq!(nth("x,NF1 1AA", 1).as_deref(), Some("NF1 1AA"));
     }
 
     #[test]

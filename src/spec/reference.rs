@@ -65,6 +65,12 @@ pub fn needs(sql: &str) -> Vec<Reference> {
     out
 }
 
+/// The quoted values in SQL (`'NF1 1AA'`): a postcode a rule names itself, which the run keeps
+/// from the directory as it keeps those its exports hold.
+pub fn quoted(sql: &str) -> Vec<String> {
+    sql.split('\'').skip(1).step_by(2).map(str::to_string).collect()
+}
+
 /// The first reference function SQL names, and where.
 pub fn first_function(sql: &str) -> Option<(&'static str, std::ops::Range<usize>)> {
     FUNCTIONS
@@ -216,6 +222,14 @@ impl ScalarUDFImpl for Function {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_values_are_found() {
+        assert_eq!(
+            quoted("postcode_la(p) = postcode_la('NF1 1AA') OR x IN ('A', 'B')"),
+            ["NF1 1AA", "A", "B"]
+        );
+    }
 
     #[test]
     fn needs_are_read_off_the_functions_named() {

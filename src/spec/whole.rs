@@ -93,6 +93,11 @@ pub trait WholeTable: Debug + Send + Sync {
         Vec::new()
     }
 
+    /// Values written in the rule itself that it may look up in reference data (a postcode).
+    fn literals(&self) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Run the plan for a rule on `table`: every row it reports (rows it could not evaluate
     /// among them), in the order it found them.
     fn evaluate(&self, cx: &Tables, table: usize) -> datafusion::common::Result<Vec<Found>>;
