@@ -13,15 +13,19 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch, StringArray, UInt64Array};
+use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::{DataFusionError, TableReference};
 use datafusion::datasource::MemTable;
+use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use rayon::prelude::*;
 
+use crate::engine::sorted::SortedScans;
 use crate::kinds::whole::can_fail;
 use crate::model::error::{Error, Result, RulePhase};
 use crate::model::finding::Finding;
@@ -169,6 +173,12 @@ pub fn relate(
     if rules.is_empty() {
         return Ok(related);
     }
+    // With as many rules as cores the rules run side by side, each query in one partition:
+    // repartitioning and merging sorted runs cost ~16% more CPU for the same wall time (the
+    // SSDA903 pack's 216 rules). Their sorts of a table are then done once per order
+    // (`engine::sorted`), over each table as one batch.
+    let threads = rayon::current_num_threads().max(1);
+    let side_by_side = rules.len() >= threads;
     let held: usize = projections
         .values()
         .flat_map(|(_, batches)| batches)
@@ -206,6 +216,14 @@ pub fn relate(
             .with_sort_in_place_threshold_bytes(SORT_IN_PLACE),
         runtime_env,
     );
+    let ctx = match side_by_side {
+        true => SessionContext::new_with_state(
+            SessionStateBuilder::new_from_existing(ctx.state())
+                .with_physical_optimizer_rule(Arc::new(SortedScans::default()))
+                .build(),
+        ),
+        false => ctx,
+    };
     // Windows over a child's rows as one ordered pass (see `engine::windows`); the sessions
     // below start from this one's state, so they plan them so too.
     ctx.add_optimizer_rule(Arc::new(crate::engine::windows::UnpartitionWindows));
@@ -227,18 +245,21 @@ pub fn relate(
         }
     }
     for (t, (schema, batches)) in projections {
+        let batches = match side_by_side {
+            true => vec![
+                concat_batches(&schema, &batches)
+                    .expect("a projection's batches are built to the schema it holds with them"),
+            ],
+            false => batches,
+        };
         let mem = MemTable::try_new(schema, vec![batches])
             .expect("a projection's batches are built to the schema it holds with them");
         ctx.register_table(TableReference::bare(set.tables[t].name.as_str()), Arc::new(mem))
             .expect("each table is registered once, under its own name (table names are unique in a rule set)");
     }
     // Window queries (periods, sequences, consistency) sort whole tables by group: partitioned
-    // over every core, one such query takes ~40% less time. With as many rules as cores the
-    // rules run side by side instead, each in one partition: repartitioning and merging the
-    // sorted runs cost ~16% more CPU for the same wall time (the SSDA903 pack's 216 rules).
+    // over every core, one such query takes ~40% less time (so with fewer rules than cores).
     // Same tables (the catalog is shared), other settings.
-    let threads = rayon::current_num_threads().max(1);
-    let side_by_side = rules.len() >= threads;
     let windows = {
         let mut state = ctx.state();
         state.config_mut().options_mut().execution.target_partitions = if side_by_side { 1 } else { threads };
@@ -256,9 +277,12 @@ pub fn relate(
         unparsed: &unparsed,
     };
     // The same, with joins that sort both sides rather than hold one in a hash table
-    // (DataFusion plans a sort-merge join only over two partitions or more).
+    // (DataFusion plans a sort-merge join only over two partitions or more), and sorts that
+    // spill rather than tables sorted in memory.
     let merging = {
-        let mut state = windows.state();
+        let mut state = SessionStateBuilder::new_from_existing(windows.state())
+            .with_physical_optimizer_rules(PhysicalOptimizer::new().rules)
+            .build();
         let options = state.config_mut().options_mut();
         options.optimizer.prefer_hash_join = false;
         options.execution.target_partitions = options.execution.target_partitions.max(2);
