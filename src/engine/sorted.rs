@@ -4,8 +4,8 @@
 //! orders (child, start date, line; child, line …), and each rule is its own query, so each
 //! sorted the table again: at 50,000 children a third of the whole-table rules' CPU time
 //! went on sorting the same rows the same way. This physical optimizer rule replaces a sort
-//! of a table's scan (directly, or through filters and projections of plain columns, which
-//! keep the order) with a scan of the table's rows already in that order: the order is
+//! of a table's scan (directly, or through filters and projections, which keep the order;
+//! its keys may be expressions over the table's columns) with a scan of the table's rows already in that order: the order is
 //! computed once per run (a permutation of the rows, kept), and each query takes its own
 //! columns through it.
 //!
@@ -25,7 +25,7 @@ use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::datasource::source::{DataSource, DataSourceExec};
 use datafusion::physical_expr::expressions::Column;
-use datafusion::physical_expr::{LexOrdering, PhysicalSortExpr};
+use datafusion::physical_expr::{LexOrdering, PhysicalExpr, PhysicalSortExpr};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::execution_plan::{ChildrenPropertiesMode, ReplaceChildrenOptions};
 use datafusion::physical_plan::filter::FilterExec;
@@ -33,9 +33,9 @@ use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::sorts::sort::SortExec;
 use datafusion::physical_plan::{ExecutionPlan, ExecutionPlanProperties};
 
-/// A table (the address of its batch's first column) and an order of it (columns of that
-/// batch, each with its direction).
-type Key = (usize, Vec<(usize, bool, bool)>);
+/// A table (the address of its batch's first column) and an order of it (each key, an
+/// expression over that batch, as displayed, with its direction).
+type Key = (usize, Vec<String>);
 
 /// The rule, with the orders computed so far (shared by the queries of one run).
 #[derive(Debug, Default)]
@@ -65,15 +65,8 @@ impl SortedScans {
         if sort.fetch().is_some() || sort.input().output_partitioning().partition_count() != 1 {
             return Ok(Transformed::no(node));
         }
-        // The sort's keys as columns of its input, followed down to the scan.
-        let Some(mut keys) = sort
-            .expr()
-            .iter()
-            .map(|e| e.expr.downcast_ref::<Column>().map(|c| c.index()))
-            .collect::<Option<Vec<usize>>>()
-        else {
-            return Ok(Transformed::no(node));
-        };
+        // The sort's keys as expressions over its input, followed down to the scan.
+        let mut keys: Vec<Arc<dyn PhysicalExpr>> = sort.expr().iter().map(|e| Arc::clone(&e.expr)).collect();
         let mut above: Vec<Arc<dyn ExecutionPlan>> = Vec::new();
         let mut below = Arc::clone(sort.input());
         let scan = loop {
@@ -82,19 +75,16 @@ impl SortedScans {
                     return Ok(Transformed::no(node));
                 }
                 if let Some(projection) = filter.projection() {
-                    keys = keys.iter().map(|&k| projection[k]).collect();
+                    let input = filter.input().schema();
+                    keys = substituted(keys, |c| {
+                        let i = projection[c];
+                        Arc::new(Column::new(input.field(i).name(), i))
+                    })?;
                 }
                 Arc::clone(filter.input())
             } else if let Some(projection) = below.downcast_ref::<ProjectionExec>() {
                 let exprs = projection.expr();
-                let Some(mapped) = keys
-                    .iter()
-                    .map(|&k| exprs[k].expr.downcast_ref::<Column>().map(|c| c.index()))
-                    .collect::<Option<Vec<usize>>>()
-                else {
-                    return Ok(Transformed::no(node));
-                };
-                keys = mapped;
+                keys = substituted(keys, |c| Arc::clone(&exprs[c].expr))?;
                 Arc::clone(projection.input())
             } else if let Some(scan) = below.downcast_ref::<DataSourceExec>() {
                 let Some(memory) = scan.data_source().downcast_ref::<MemorySourceConfig>() else {
@@ -112,28 +102,26 @@ impl SortedScans {
         let [batch] = batches.as_slice() else {
             return Ok(Transformed::no(node));
         };
-        // The keys as columns of the table's batch; the scan's own columns.
+        // The keys over the table's batch; the scan's own columns.
         let projection: Vec<usize> = match scan.projection() {
             Some(p) => p.clone(),
             None => (0..batch.num_columns()).collect(),
         };
+        let table = batch.schema();
+        let over_table = substituted(keys.clone(), |c| {
+            let i = projection[c];
+            Arc::new(Column::new(table.field(i).name(), i))
+        })?;
         let options: Vec<SortOptions> = sort.expr().iter().map(|e| e.options).collect();
-        let order: Vec<(usize, SortOptions)> = keys.iter().map(|&k| projection[k]).zip(options).collect();
-        let permutation = self.order(batch, &order)?;
+        let permutation = self.order(batch, &over_table, &options)?;
         let columns = projection
             .iter()
             .map(|&c| take(batch.column(c), permutation.as_ref(), None))
             .collect::<std::result::Result<Vec<ArrayRef>, _>>()?;
         let schema = below.schema();
         let sorted = RecordBatch::try_new(Arc::clone(&schema), columns)?;
-        let ordering = LexOrdering::new(order.iter().map(|&(c, options)| {
-            let at = projection
-                .iter()
-                .position(|&p| p == c)
-                .expect("a key is one of the scan's columns");
-            PhysicalSortExpr::new(Arc::new(Column::new(schema.field(at).name(), at)), options)
-        }))
-        .expect("a sort has at least one key");
+        let ordering = LexOrdering::new(keys.into_iter().zip(options).map(|(k, o)| PhysicalSortExpr::new(k, o)))
+            .expect("a sort has at least one key");
         let source =
             MemorySourceConfig::try_new(&[vec![sorted]], schema, None)?.try_with_sort_information(vec![ordering])?;
         let mut plan: Arc<dyn ExecutionPlan> = DataSourceExec::from_data_source(source);
@@ -146,11 +134,17 @@ impl SortedScans {
         Ok(Transformed::yes(plan))
     }
 
-    /// The rows of `batch` in `order` (ties in the batch's order), computed once.
-    fn order(&self, batch: &RecordBatch, order: &[(usize, SortOptions)]) -> Result<Arc<UInt32Array>> {
+    /// The rows of `batch` in the order of `keys` (expressions over it) with `options`, ties in
+    /// the batch's order: computed once per table and order.
+    fn order(
+        &self,
+        batch: &RecordBatch,
+        keys: &[Arc<dyn PhysicalExpr>],
+        options: &[SortOptions],
+    ) -> Result<Arc<UInt32Array>> {
         let key: Key = (
             Arc::as_ptr(batch.column(0)) as *const u8 as usize,
-            order.iter().map(|&(c, o)| (c, o.descending, o.nulls_first)).collect(),
+            keys.iter().zip(options).map(|(k, o)| format!("{k} {o:?}")).collect(),
         );
         let cell = Arc::clone(
             self.orders
@@ -162,21 +156,39 @@ impl SortedScans {
         if let Some(done) = cell.get() {
             return Ok(Arc::clone(done));
         }
-        let rows = UInt32Array::from_iter_values(0..batch.num_rows() as u32);
-        let mut columns: Vec<SortColumn> = order
+        let mut columns = keys
             .iter()
-            .map(|&(c, options)| SortColumn {
-                values: Arc::clone(batch.column(c)),
-                options: Some(options),
+            .zip(options)
+            .map(|(k, &options)| {
+                Ok(SortColumn {
+                    values: k.evaluate(batch)?.into_array(batch.num_rows())?,
+                    options: Some(options),
+                })
             })
-            .collect();
+            .collect::<Result<Vec<SortColumn>>>()?;
         columns.push(SortColumn {
-            values: Arc::new(rows),
+            values: Arc::new(UInt32Array::from_iter_values(0..batch.num_rows() as u32)),
             options: None,
         });
         let permutation = Arc::new(lexsort_to_indices(&columns, None)?);
         Ok(Arc::clone(cell.get_or_init(|| permutation)))
     }
+}
+
+/// `keys` with each column `c` replaced by `by(c)` (the expression it stands for below).
+fn substituted(
+    keys: Vec<Arc<dyn PhysicalExpr>>,
+    by: impl Fn(usize) -> Arc<dyn PhysicalExpr>,
+) -> Result<Vec<Arc<dyn PhysicalExpr>>> {
+    keys.into_iter()
+        .map(|k| {
+            k.transform(|e| match e.downcast_ref::<Column>() {
+                Some(c) => Ok(Transformed::yes(by(c.index()))),
+                None => Ok(Transformed::no(e)),
+            })
+            .map(|t| t.data)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -262,6 +274,9 @@ mod tests {
              FROM (SELECT child AS c, day AS d, line AS l FROM t) x ORDER BY x.l",
             // A query's own order, ties (C's two rows) in the table's order.
             "SELECT line, place FROM t ORDER BY child, day",
+            // A key that is an expression, through a projection that computes it.
+            "SELECT line, lag(line) OVER (ORDER BY child, coalesce(place, '') <> 'y', day DESC, line) AS p \
+             FROM t ORDER BY line",
         ];
         let rule = Arc::new(SortedScans::default());
         let plain = run(None, &queries);
@@ -278,8 +293,8 @@ mod tests {
             );
             assert!(plan.contains("output_ordering="), "{plan}");
         }
-        // Three orders for four queries: the third reused the first's.
-        assert_eq!(rule.orders.lock().expect("lock").len(), 3);
+        // Four orders for five queries: the third reused the first's.
+        assert_eq!(rule.orders.lock().expect("lock").len(), 4);
         assert!(
             sorted[3].0.contains("| 5    | c     |\n| 9    | d     |"),
             "{}",
