@@ -175,8 +175,7 @@ pub fn relate(
     }
     // With as many rules as cores the rules run side by side, each query in one partition:
     // repartitioning and merging sorted runs cost ~16% more CPU for the same wall time (the
-    // SSDA903 pack's 216 rules). Their sorts of a table are then done once per order
-    // (`engine::sorted`), over each table as one batch.
+    // SSDA903 pack's 216 rules).
     let threads = rayon::current_num_threads().max(1);
     let side_by_side = rules.len() >= threads;
     let held: usize = projections
@@ -188,9 +187,15 @@ pub fn relate(
         .limit
         .saturating_sub(held)
         .max(MIN_WORKING_MEMORY.min(memory.limit));
+    // Their sorts of a table are then done once per order (`engine::sorted`), over each table
+    // as one batch, when the tables are small beside the working memory: a sorted copy of a
+    // query's columns is made outside the memory pool (so cannot spill, as a sort does).
+    let sorted_once = side_by_side && held.saturating_mul(4) <= working;
     tracing::debug!(
         columns_mb = held >> 20,
         working_mb = working >> 20,
+        side_by_side,
+        sorted_once,
         "memory of the rules over whole tables"
     );
     let disk = match &memory.spill {
@@ -216,7 +221,7 @@ pub fn relate(
             .with_sort_in_place_threshold_bytes(SORT_IN_PLACE),
         runtime_env,
     );
-    let ctx = match side_by_side {
+    let ctx = match sorted_once {
         true => SessionContext::new_with_state(
             SessionStateBuilder::new_from_existing(ctx.state())
                 .with_physical_optimizer_rule(Arc::new(SortedScans::default()))
@@ -245,7 +250,7 @@ pub fn relate(
         }
     }
     for (t, (schema, batches)) in projections {
-        let batches = match side_by_side {
+        let batches = match sorted_once {
             true => vec![
                 concat_batches(&schema, &batches)
                     .expect("a projection's batches are built to the schema it holds with them"),
