@@ -67,9 +67,10 @@
 //! - [`engine`]: read each export once, correcting it as far as the run can before routing and
 //!   handing the stages over whole tables what they need from that one pass ([`engine::load`]);
 //!   turn a table's rules into physical expressions ([`engine::plan`]), evaluate the rules over
-//!   whole tables ([`engine::relate`], each kind's own plan, within a memory limit past which
-//!   they spill to disk; windows over a child's rows as one ordered pass, [`engine::windows`])
-//!   and about people
+//!   whole tables ([`engine::relate`], each kind's own plan, side by side, within a memory limit
+//!   past which they spill to disk; windows over a child's rows as one vectorised pass,
+//!   [`engine::windows`]; each table sorted once per order for all its rules,
+//!   [`engine::sorted`]) and about people
 //!   ([`engine::people`]) before any row is routed; correct and check each batch in parallel
 //!   ([`engine::correct`], [`engine::check`]), resolve the ordered checks
 //!   ([`engine::ordered`]), route each row to one output ([`engine::route`], batches formatted
