@@ -195,45 +195,13 @@ fn substituted(
 mod tests {
     use std::sync::Arc;
 
-    use datafusion::arrow::array::{Int64Array, RecordBatch, StringArray};
-    use datafusion::arrow::datatypes::{DataType, Field, Schema};
     use datafusion::arrow::util::pretty::pretty_format_batches;
     use datafusion::execution::SessionStateBuilder;
     use datafusion::physical_plan::displayable;
     use datafusion::prelude::{SessionConfig, SessionContext};
 
     use super::SortedScans;
-
-    fn table() -> RecordBatch {
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("child", DataType::Utf8, true),
-            Field::new("day", DataType::Int64, true),
-            Field::new("place", DataType::Utf8, true),
-            Field::new("line", DataType::Int64, false),
-        ]));
-        // Ties in (child, day), blanks in each column, rows out of order.
-        let rows: [(Option<&str>, Option<i64>, Option<&str>); 9] = [
-            (Some("B"), Some(3), Some("x")),
-            (Some("A"), Some(1), Some("p")),
-            (None, Some(1), Some("n1")),
-            (Some("B"), Some(1), None),
-            (Some("C"), Some(5), Some("c")),
-            (Some("B"), Some(2), Some("y")),
-            (None, None, Some("n2")),
-            (Some("B"), None, Some("z")),
-            (Some("C"), Some(5), Some("d")),
-        ];
-        RecordBatch::try_new(
-            schema,
-            vec![
-                Arc::new(StringArray::from(rows.iter().map(|r| r.0).collect::<Vec<_>>())),
-                Arc::new(Int64Array::from(rows.iter().map(|r| r.1).collect::<Vec<_>>())),
-                Arc::new(StringArray::from(rows.iter().map(|r| r.2).collect::<Vec<_>>())),
-                Arc::new(Int64Array::from((1..=9).collect::<Vec<i64>>())),
-            ],
-        )
-        .expect("batch")
-    }
+    use crate::engine::windows::tests::children;
 
     /// Each query's result and physical plan, in one partition, with `rule` if given.
     fn run(rule: Option<Arc<SortedScans>>, queries: &[&str]) -> Vec<(String, String)> {
@@ -243,7 +211,7 @@ mod tests {
             state = state.with_physical_optimizer_rule(rule);
         }
         let ctx = SessionContext::new_with_state(state.build());
-        ctx.register_batch("t", table()).expect("register");
+        ctx.register_batch("t", children()).expect("register");
         let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
         queries
             .iter()

@@ -478,7 +478,7 @@ impl PartitionEvaluator for Whole {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::Arc;
 
     use datafusion::arrow::array::{Int64Array, RecordBatch, StringArray};
@@ -488,15 +488,16 @@ mod tests {
 
     use super::UnpartitionWindows;
 
-    /// A query's result, without and with the rule, and the plan with it.
-    fn both(sql: &str) -> (String, String, String) {
+    /// Children of one, two and three rows, a blank child, ties in `day`, blanks in `day` and
+    /// `place`, rows out of order (`line` is each row's number): what the window tests (and
+    /// `engine::sorted`'s) run their queries over, as table `t`.
+    pub(crate) fn children() -> RecordBatch {
         let schema = Arc::new(Schema::new(vec![
             Field::new("child", DataType::Utf8, true),
             Field::new("day", DataType::Int64, true),
             Field::new("place", DataType::Utf8, true),
             Field::new("line", DataType::Int64, false),
         ]));
-        // Children of one, two and three rows, a blank child, ties in `day`, rows out of order.
         let rows: [(Option<&str>, Option<i64>, Option<&str>); 9] = [
             (Some("B"), Some(3), Some("x")),
             (Some("A"), Some(1), Some("p")),
@@ -508,8 +509,8 @@ mod tests {
             (Some("B"), None, Some("z")),
             (Some("C"), Some(5), Some("d")),
         ];
-        let batch = RecordBatch::try_new(
-            Arc::clone(&schema),
+        RecordBatch::try_new(
+            schema,
             vec![
                 Arc::new(StringArray::from(rows.iter().map(|r| r.0).collect::<Vec<_>>())),
                 Arc::new(Int64Array::from(rows.iter().map(|r| r.1).collect::<Vec<_>>())),
@@ -517,7 +518,12 @@ mod tests {
                 Arc::new(Int64Array::from((1..=9).collect::<Vec<i64>>())),
             ],
         )
-        .expect("batch");
+        .expect("nine rows of the four columns")
+    }
+
+    /// A query's result, without and with the rule, and the plan with it.
+    fn both(sql: &str) -> (String, String, String) {
+        let batch = children();
         let run = |rule: bool| {
             let ctx = SessionContext::new();
             if rule {
