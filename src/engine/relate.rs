@@ -315,7 +315,10 @@ pub fn relate(
         Ok((ri, found))
     };
     let evaluated: Vec<(usize, Vec<Found>)> = if side_by_side {
-        rules.par_iter().map(evaluate).collect::<Result<_>>()?
+        // Every rule's result, in the rules' order, so that of two rules that fail the first
+        // written is the one reported, whichever finished first.
+        let all: Vec<Result<(usize, Vec<Found>)>> = rules.par_iter().map(evaluate).collect();
+        all.into_iter().collect::<Result<_>>()?
     } else {
         rules.iter().map(evaluate).collect::<Result<_>>()?
     };

@@ -392,9 +392,11 @@ struct Whole(Op);
 impl PartitionEvaluator for Whole {
     fn evaluate_all(&mut self, values: &[ArrayRef], num_rows: usize) -> Result<ArrayRef> {
         let op = self.0;
-        let runs = match num_rows {
-            0 => Vec::new(),
-            _ => partition(&values[op.leading()..])?.ranges(),
+        let runs = partition(&values[op.leading()..])?.ranges();
+        // A literal argument (an offset), as each row has it; none without rows, which need none.
+        let literal = |i: usize| match num_rows {
+            0 => Ok(0),
+            _ => literal_i64(&ScalarValue::try_from_array(&values[i], 0)?),
         };
         // The row each row's value is taken from (`None`: blank), for the ops that pick a row.
         let mut from: Vec<Option<u64>> = Vec::with_capacity(num_rows);
@@ -408,7 +410,7 @@ impl PartitionEvaluator for Whole {
                 return Ok(Arc::new(UInt64Array::from(numbers)));
             }
             Op::Shift => {
-                let k = literal_i64(&ScalarValue::try_from_array(&values[1], 0)?)?;
+                let k = literal(1)?;
                 for run in &runs {
                     from.extend(run.clone().map(|i| {
                         let j = i as i64 - k;
@@ -420,7 +422,7 @@ impl PartitionEvaluator for Whole {
                 let x = cast(&values[0], &DataType::Int64)?;
                 let x = x.as_primitive::<Int64Type>();
                 let end = match op {
-                    Op::RunningSum => literal_i64(&ScalarValue::try_from_array(&values[1], 0)?)?,
+                    Op::RunningSum => literal(1)?,
                     _ => 0,
                 };
                 let mut sums = Int64Builder::with_capacity(num_rows);
@@ -589,6 +591,21 @@ pub(crate) mod tests {
             plain.contains("| 9    | 2 | 5 | d  | c  | c  | 5 | 2 | 2 | 10 |"),
             "{plain}"
         );
+    }
+
+    #[test]
+    fn no_rows_give_no_values() {
+        let w = "OVER (PARTITION BY child ORDER BY day, line";
+        let sql = format!(
+            "SELECT line, row_number() {w}) AS a, lag(place, 2) {w}) AS b, \
+             sum(day) {w} ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS c, \
+             max(place) OVER (PARTITION BY child) AS d \
+             FROM (SELECT *, row_number() OVER (ORDER BY line) AS r FROM t WHERE line > 100) ORDER BY line"
+        );
+        let (plain, rewritten, plan) = both(&sql);
+        assert_eq!(plain, rewritten);
+        assert!(windows(&plan).any(|w| w.contains("cleanse_shift_in")), "{plan}");
+        assert_eq!(plain, "++\n++", "no rows, no columns shown");
     }
 
     #[test]
