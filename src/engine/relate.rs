@@ -6,7 +6,8 @@
 //! line) from the one pass over every table involved (`engine::load`),
 //! registers them with DataFusion, and runs each rule's own plan (its kind's
 //! [`WholeTable`]: an anti-join, a window, an aggregate), never per-row
-//! lookups. Its findings, keyed by line, are merged into the routing pass, so
+//! lookups; with as many rules as cores, the rules side by side, each sorting a
+//! table once per order ([`crate::engine::sorted`]). Its findings, keyed by line, are merged into the routing pass, so
 //! a row rejected here is rejected there.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -270,14 +271,17 @@ pub fn relate(
         state.config_mut().options_mut().execution.target_partitions = if side_by_side { 1 } else { threads };
         SessionContext::new_with_state(state)
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(rayon::current_num_threads().max(1))
-        .build()
-        .expect(crate::spec::whole::RUNTIME);
+    // Queries spread over every core need a runtime whose workers run their partitions.
+    let runtime = (!side_by_side).then(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .build()
+            .expect(crate::spec::whole::RUNTIME)
+    });
     let cx = Tables {
         joins: &ctx,
         windows: &windows,
-        runtime: (!side_by_side).then_some(&runtime),
+        runtime: runtime.as_ref(),
         tables: &set.tables,
         unparsed: &unparsed,
     };

@@ -34,8 +34,8 @@ pub struct Tables<'a> {
     /// Every table the run read whole, registered by name, in one partition: joins collect
     /// their build side once and stream the other table through it.
     pub joins: &'a SessionContext,
-    /// The same tables, partitioned over every core: for window queries, which sort whole
-    /// tables by group.
+    /// The same tables, for window queries, which sort whole tables by group: partitioned over
+    /// every core when a query has the cores to itself (fewer rules than cores).
     pub windows: &'a SessionContext,
     /// The runtime that drives queries over several partitions; `None` when each query runs
     /// in one partition (rules side by side), driven by its own thread.
