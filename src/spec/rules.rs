@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::common::DFSchema;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::compiled::{Check, Ordered, Rule};
@@ -276,6 +277,7 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
     // Where each rule id was used, and on which table. One id may be a rule on each of several
     // tables of one pack: a DfE code that flags rows in two tables is one rule on each.
     let mut seen_ids: HashMap<String, Vec<IdUse>> = HashMap::new();
+    let mut to_compile = Vec::new();
     for ((pack, file), sql) in parsed.iter().zip(&sqls) {
         for raw in &pack.rules {
             let id = &raw.id.value;
@@ -296,53 +298,73 @@ pub fn load(paths: &[PathBuf], sem: Semantics, registry: &Registry) -> Result<Ru
                         other.path.display()
                     )
                 };
-                diags.push(
-                    Diagnostic::new(
-                        "duplicate-rule-id",
-                        file,
-                        span(&raw.id),
-                        format!("rule id `{id}` is used twice"),
-                    )
-                    .label("second use")
-                    .help(help),
-                );
+                to_compile.push(Err(Diagnostic::new(
+                    "duplicate-rule-id",
+                    file,
+                    span(&raw.id),
+                    format!("rule id `{id}` is used twice"),
+                )
+                .label("second use")
+                .help(help)));
                 continue;
             }
             uses.push((Arc::clone(file), span(&raw.id), raw.table.value.clone()));
-            match super::kind::compile_rule(registry, raw, &set.tables, &pack.pack.value, file, sql) {
-                Ok(rule) => {
-                    if matches!(rule.check, Check::Ordered(Ordered::DuplicateRows))
-                        && let Some(other) = set.rules.iter().find(|r| {
-                            r.table == rule.table && matches!(r.check, Check::Ordered(Ordered::DuplicateRows))
-                        })
-                    {
-                        diags.push(
-                            Diagnostic::new(
-                                "duplicate-rule",
-                                file,
-                                span(&raw.kind),
-                                format!(
-                                    "table `{}` already has a duplicate_rows rule, `{}`",
-                                    raw.table.value, other.id
-                                ),
-                            )
-                            .label("a second one would report the same rows again"),
-                        );
-                        continue;
-                    }
-                    set.rules.push(rule)
-                }
-                // A table that is declared but has problems of its own was not
-                // added to the set: those problems are reported already, so
-                // "unknown table" on each of its rules would only mislead.
-                Err(d) => diags.extend(d.into_iter().filter(|d| {
-                    // Only the complaint about this rule's own `table:`; any
-                    // other problem must still stop the run.
-                    !(d.code == "unknown-table"
-                        && d.span == span(&raw.table)
-                        && table_origin.contains_key(&raw.table.value))
-                })),
+            to_compile.push(Ok((pack, file, sql, raw)));
+        }
+    }
+    // Compiled in parallel (a `query` rule is planned whole, ~1 ms each), then taken in the
+    // order written, so diagnostics come in that order.
+    let compiled: Vec<_> = to_compile
+        .into_par_iter()
+        .map(|entry| {
+            entry.map(|(pack, file, sql, raw)| {
+                let rule = super::kind::compile_rule(registry, raw, &set.tables, &pack.pack.value, file, sql);
+                (file, raw, rule)
+            })
+        })
+        .collect();
+    for entry in compiled {
+        let (file, raw, compiled) = match entry {
+            Ok(entry) => entry,
+            Err(duplicate) => {
+                diags.push(duplicate);
+                continue;
             }
+        };
+        match compiled {
+            Ok(rule) => {
+                if matches!(rule.check, Check::Ordered(Ordered::DuplicateRows))
+                    && let Some(other) = set
+                        .rules
+                        .iter()
+                        .find(|r| r.table == rule.table && matches!(r.check, Check::Ordered(Ordered::DuplicateRows)))
+                {
+                    diags.push(
+                        Diagnostic::new(
+                            "duplicate-rule",
+                            file,
+                            span(&raw.kind),
+                            format!(
+                                "table `{}` already has a duplicate_rows rule, `{}`",
+                                raw.table.value, other.id
+                            ),
+                        )
+                        .label("a second one would report the same rows again"),
+                    );
+                    continue;
+                }
+                set.rules.push(rule)
+            }
+            // A table that is declared but has problems of its own was not
+            // added to the set: those problems are reported already, so
+            // "unknown table" on each of its rules would only mislead.
+            Err(d) => diags.extend(d.into_iter().filter(|d| {
+                // Only the complaint about this rule's own `table:`; any
+                // other problem must still stop the run.
+                !(d.code == "unknown-table"
+                    && d.span == span(&raw.table)
+                    && table_origin.contains_key(&raw.table.value))
+            })),
         }
     }
     // Corrections are checked even when rules have problems, so one run lists
