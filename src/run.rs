@@ -17,7 +17,7 @@ use crate::output::history::{History, Insight};
 use crate::output::publish::{RootLock, Staging};
 use crate::output::report::{ReferenceReport, RuleCount, RunReport};
 use crate::output::sinks::{ChangeCounts, Changes, Counts, Exceptions, State};
-use crate::source::CsvSource;
+use crate::source::Source;
 use crate::spec::config::Config;
 use crate::spec::reference::ReferenceData;
 use crate::spec::rules::RuleSet;
@@ -152,7 +152,7 @@ fn run_loaded(
 ) -> Result<RunOutcome> {
     let started = chrono::Utc::now();
     let t0 = Instant::now();
-    let sources = open_inputs(config, set)?;
+    let sources = open_inputs(config, set, opts.batch_rows)?;
     // Held batches are written inside the run's own folder, and go with it if the run fails.
     let staging = Staging::create(&opts.out, started)?;
     let run_id = staging.run_id().to_string();
@@ -399,12 +399,12 @@ pub fn rebuild_summary(out: &Path, run_id: Option<&str>) -> Result<PathBuf> {
 
 /// Open every export and match its header before any row is checked, so one
 /// run reports every missing or ambiguous column in every file.
-fn open_inputs(config: &Config, set: &RuleSet) -> Result<Vec<CsvSource<std::fs::File>>> {
+fn open_inputs(config: &Config, set: &RuleSet, batch_rows: usize) -> Result<Vec<Source>> {
     let mut sources = Vec::new();
     let mut problems = Vec::new();
     for input in &config.inputs {
         let table = &set.tables[set.table(&input.table).expect(crate::engine::INPUT_TABLES)];
-        match CsvSource::open(&input.path, table, input.dialect()) {
+        match Source::open(input, table, batch_rows) {
             Ok(s) => sources.push(s),
             Err(Error::Input(p)) => problems.extend(p),
             Err(e) => return Err(e),

@@ -279,6 +279,7 @@ pub fn observe(
             delimiter: b',',
             skip_lines: 0,
             max_value_lines: crate::spec::config::Dialect::DEFAULT_MAX_VALUE_LINES,
+            sheet: None,
             table_at: (Arc::clone(&example.file), example.span.clone()),
         });
     }

@@ -132,7 +132,7 @@ fn originals(
         lines: rows.iter().map(|&r| raw.lines[r as usize]).collect(),
         columns,
         bad: Vec::new(),
-        encoding_issues: Vec::new(),
+        cell_issues: Vec::new(),
         fields_1252: 0,
         verbatim: None,
     }

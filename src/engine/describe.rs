@@ -67,6 +67,17 @@ pub(crate) fn describe<'a>(
     if f.rule == usize::MAX {
         let col = f.column.unwrap_or(0);
         let header = file_headers.get(col).map_or("", |h| h.trim());
+        if f.detail == Detail::CellError {
+            return (
+                ingest_rules::CELL_ERROR,
+                header.to_string(),
+                raws[col].value(row).to_string(),
+                format!(
+                    "{header} holds the error value {} rather than a value: put the cell right in the workbook (a formula that reads a missing or moved cell, say).",
+                    raws[col].value(row)
+                ),
+            );
+        }
         return (
             ingest_rules::ENCODING,
             header.to_string(),
@@ -105,7 +116,7 @@ pub(crate) fn describe<'a>(
             .join("; "),
     };
     let message = match &f.detail {
-        Detail::Fail => rule.message.clone(),
+        Detail::Fail | Detail::CellError => rule.message.clone(),
         Detail::Unparsed { column } => format!(
             "Not checked: {} is not {}, so this rule could not be applied. ({})",
             header(*column),

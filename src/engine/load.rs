@@ -14,7 +14,6 @@
 //! pass over them (never over the export).
 
 use std::collections::HashSet;
-use std::fs::File;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -27,7 +26,7 @@ use crate::model::counts::StageTimes;
 use crate::model::error::Result;
 use crate::output::publish::Staging;
 use crate::source::held::{Batch, Held, HeldWriter};
-use crate::source::{Batches, CsvSource, Header, Ingested};
+use crate::source::{Batches, Header, Ingested, Source};
 use crate::spec::config::Config;
 use crate::spec::fix::{Lookup, Stage};
 use crate::spec::rules::RuleSet;
@@ -66,7 +65,7 @@ struct Consumers<'c, 'p> {
 pub fn load(
     set: &RuleSet,
     config: &Config,
-    sources: Vec<CsvSource<File>>,
+    sources: Vec<Source>,
     staging: &Staging,
     reads: &Reads,
     parts: &[Part],
@@ -91,7 +90,7 @@ pub fn load(
         .into_iter()
         .map(|s| {
             Some(Export {
-                header: s.header.clone(),
+                header: s.header().clone(),
                 batches: Batches::File(s),
                 from: Stage::Normalise,
                 spent: StageTimes::default(),

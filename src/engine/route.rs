@@ -129,7 +129,7 @@ pub(crate) fn process_table(
         let mut jobs = Vec::with_capacity(fixed.len());
         for mut f in fixed {
             let mut extra = seen.check(set, &plan, &f.checked);
-            extra.extend(encoding_findings(&f.checked));
+            extra.extend(cell_findings(&f.checked));
             if !extra.is_empty() {
                 f.checked.findings.extend(extra);
                 f.checked.findings.sort_by_key(|f| (f.row, f.rule));
@@ -178,6 +178,7 @@ pub(crate) fn process_table(
     let input_report = InputReport {
         table: table.name.clone(),
         file: source_file,
+        sheet: header.sheet.as_ref().map(|(sheet, _)| sheet.clone()),
         sha256: ingested.sha256,
         bytes_read: ingested.bytes,
         rows: report.rows_in,
@@ -237,14 +238,18 @@ fn rows_expected(file_bytes: u64, first: &[Fixed]) -> usize {
 /// The most rows room is made for before any are seen (see [`rows_expected`]).
 const MOST_ROWS_EXPECTED: u64 = 12_000_000;
 
-/// Fields that were not valid in the declared encoding: a finding of ingest's own rule.
-fn encoding_findings(c: &Checked) -> impl Iterator<Item = Finding> + '_ {
-    c.raw.encoding_issues.iter().map(|issue| Finding {
+/// Fields that were not valid in the declared encoding, and workbook cells holding an error
+/// value: findings of ingest's own rules.
+fn cell_findings(c: &Checked) -> impl Iterator<Item = Finding> + '_ {
+    c.raw.cell_issues.iter().map(|issue| Finding {
         rule: usize::MAX,
         row: issue.row,
         column: Some(issue.file_column as usize),
         severity: Severity::Error,
-        detail: Detail::Fail,
+        detail: match issue.kind {
+            crate::source::IssueKind::Encoding => Detail::Fail,
+            crate::source::IssueKind::CellError => Detail::CellError,
+        },
     })
 }
 
@@ -567,6 +572,21 @@ impl Context<'_> {
         crate::model::error::Error::io(format!("{output}/{}.csv", self.table.name), e)
     }
 
+    /// The file column a finding is about, if one: its column, else its rule's first (for
+    /// naming the cell in a workbook).
+    fn file_column(&self, f: &Finding) -> Option<usize> {
+        self.header.sheet.as_ref()?;
+        if f.rule == usize::MAX {
+            return f.column;
+        }
+        let rule = &self.set.rules[f.rule];
+        if self.set.tables[rule.table].name != self.table.name {
+            return None;
+        }
+        let declared = f.column.or_else(|| rule.columns.first().copied())?;
+        self.header.columns.get(declared).copied().flatten()
+    }
+
     /// A row ingest set aside: reported under its ingest rule and rejected with every field.
     fn bad_row(&self, out: &mut Formatting, b: &BadRow) -> Result<()> {
         if let crate::source::BadRowKind::UnclosedQuote { lines, .. } = b.kind {
@@ -580,6 +600,7 @@ impl Context<'_> {
             &self.source_file,
             Exception {
                 line: Some(b.line),
+                cell: &self.header.cell(b.line, None),
                 key: "",
                 subject: "",
                 rule_id,
@@ -608,6 +629,7 @@ impl Context<'_> {
         &self,
         out: &mut Formatting,
         line: u64,
+        cell: &str,
         key: &str,
         subject: &str,
         severity: Severity,
@@ -619,6 +641,7 @@ impl Context<'_> {
             &self.source_file,
             Exception {
                 line: Some(line),
+                cell,
                 key,
                 subject,
                 rule_id,
@@ -664,7 +687,8 @@ impl Context<'_> {
                 open += 1;
                 State::Open
             };
-            self.finding(out, line, &key, subject, f.severity, described, state)?;
+            let cell = self.header.cell(line, self.file_column(f));
+            self.finding(out, line, &cell, &key, subject, f.severity, described, state)?;
             if !out.row_ids.contains(&rule_id) {
                 out.row_ids.push(rule_id);
             }
@@ -686,9 +710,11 @@ impl Context<'_> {
                 } else {
                     format!("{message} Corrected by {} (see changes.csv).", by.join(", "))
                 };
+                let cell = self.header.cell(line, self.file_column(f));
                 self.finding(
                     out,
                     line,
+                    &cell,
                     &key,
                     subject,
                     f.severity,

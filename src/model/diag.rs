@@ -191,6 +191,14 @@ pub static CODES: &[Code] = &[
         summary: "An input's `delimiter` is not a single character, or is a quote or line break (which already mean something in CSV); write one character such as `,` or `;`, or `tab`.",
     },
     Code {
+        id: "not-for-workbooks",
+        summary: "An input that names a workbook (.xlsx, .xlsm, .xlsb, .xls, .ods) sets what only a CSV export has (`encoding`, `delimiter`, `skip_lines`, `max_value_lines`); a workbook's cells are already text, and its header is found below any title rows. Remove the setting.",
+    },
+    Code {
+        id: "sheet-on-csv",
+        summary: "An input sets `sheet` but names a CSV export, which has no sheets; remove `sheet`, or name the workbook.",
+    },
+    Code {
         id: "bad-pivot",
         summary: "`two_digit_year_pivot` is not a number from 0 to 99; set it to e.g. `40` (00 to 39 read as 20xx, 40 to 99 as 19xx).",
     },

@@ -128,20 +128,52 @@ pub enum HistoryProblem {
     NotAFolder,
 }
 
-/// A whole-file problem with an input export, positioned at the offending line.
+/// A whole-file problem with an input export, positioned at the offending line (for a CSV
+/// export: `file:line:column`), or the sheet and cell (for a workbook: `file: 'List 3'!F2`).
 #[derive(Debug, thiserror::Error)]
-#[error("{}:{}{}: {kind}", file.display(), line, column.map(|c| format!(":{c}")).unwrap_or_default())]
+#[error("{}{}: {kind}", file.display(), self.place())]
 pub struct InputError {
     pub file: PathBuf,
+    /// The line (for a workbook: the row, as Excel numbers it); 0 for the whole file or sheet.
     pub line: u64,
+    /// 1-based; for a workbook, the sheet's column.
     pub column: Option<u64>,
+    /// The sheet, when the file is a workbook and the problem is in one sheet.
+    pub sheet: Option<String>,
     pub kind: InputErrorKind,
+}
+
+impl InputError {
+    /// A problem at `line` (and `column`) of a CSV export.
+    pub fn at(file: &Path, line: u64, column: Option<u64>, kind: InputErrorKind) -> Self {
+        InputError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            sheet: None,
+            kind,
+        }
+    }
+
+    fn place(&self) -> String {
+        match (&self.sheet, self.line) {
+            (Some(sheet), 0) => format!(": sheet `{sheet}`"),
+            (Some(sheet), row) => {
+                let column = self.column.map(|c| (c - 1) as u32);
+                format!(": {}", crate::model::cells::cell_reference(sheet, row, column))
+            }
+            (None, 0) => String::new(),
+            (None, line) => format!(":{line}{}", self.column.map(|c| format!(":{c}")).unwrap_or_default()),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputErrorKind {
     #[error("the file is empty: there is no header row")]
     Empty,
+    #[error("the sheet is empty: there is no header row")]
+    EmptySheet,
     #[error("missing column `{header}` (table `{table}`){}", suggestion.as_ref().map(|s| format!("; the header has `{s}`, is that it? If so, add it to the column's `aliases`")).unwrap_or_default())]
     MissingColumn {
         table: String,
@@ -174,9 +206,52 @@ pub enum InputErrorKind {
         "the record starting on this line runs over more than {mib} MiB: a quote opened on it (or soon after) is probably never closed. Close it in the export and run again"
     )]
     RecordTooLarge { mib: u64 },
+    #[error(
+        "the workbook is password-protected, and Cleanse cannot read an encrypted workbook: in Excel, File, Info, Protect Workbook, Encrypt with Password, clear the password and save it (keep the file where only the data team can reach it)"
+    )]
+    PasswordProtected,
+    #[error(
+        "the workbook cannot be read ({problem}): it may be damaged or only partly copied; open it in Excel and save it again"
+    )]
+    CorruptWorkbook { problem: String },
+    #[error(
+        "this is not a workbook{}; name an Excel workbook (.xlsx, .xlsm, .xlsb, .xls) or an OpenDocument spreadsheet (.ods)",
+        looks_like.map(|w| format!(": it looks like {w}")).unwrap_or_default()
+    )]
+    NotWorkbook { looks_like: Option<&'static str> },
+    #[error(
+        "the workbook has no sheet `{sheet}`{}; its sheets are {}",
+        suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default(),
+        quoted(sheets)
+    )]
+    NoSuchSheet {
+        sheet: String,
+        sheets: Vec<String>,
+        suggestion: Option<String>,
+    },
+    #[error(
+        "no visible sheet has a header that matches table `{table}` (sheets tried: {}); name the sheet with `sheet:` on this input to see what its header lacks",
+        quoted(sheets)
+    )]
+    NoMatchingSheet { table: String, sheets: Vec<String> },
+    #[error(
+        "more than one sheet has a header that matches table `{table}` ({}); name the one to read with `sheet:` on this input",
+        quoted(sheets)
+    )]
+    SeveralSheetsMatch { table: String, sheets: Vec<String> },
     /// Reference data (the ONS postcode directory) that does not read as what it should be.
     #[error("not a postcode directory: {problem}")]
     NotPostcodeDirectory { problem: String },
+}
+
+/// `a`, `b` and `c`, each in backquotes.
+fn quoted(names: &[String]) -> String {
+    let q: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match q.split_last() {
+        None => "none".to_string(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

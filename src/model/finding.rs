@@ -7,6 +7,9 @@ use crate::model::table::Severity;
 pub enum Detail {
     /// The row breaks the rule.
     Fail,
+    /// Ingest's own finding (rule `usize::MAX`): the workbook cell holds an error value. (Ingest's
+    /// other finding on a cell, a value not in the declared encoding, is a `Fail`.)
+    CellError,
     /// The rule could not be evaluated because this column's value did not parse.
     Unparsed { column: usize },
     /// Evaluating the rule on this row raised an error.

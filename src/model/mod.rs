@@ -1,5 +1,6 @@
 //! Model: the leaf types every layer shares. Imports nothing of Cleanse.
 
+pub mod cells;
 pub mod counts;
 pub mod diag;
 pub mod digest;

@@ -79,6 +79,9 @@ pub struct ReferenceReport {
 pub struct InputReport {
     pub table: String,
     pub file: String,
+    /// For a workbook: the sheet the table was read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     pub sha256: String,
     /// Bytes read from the export in the whole run: its size, as each export is read once.
     #[serde(default)]

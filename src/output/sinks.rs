@@ -97,6 +97,8 @@ pub(crate) struct FormattedExceptions {
 pub(crate) struct Exception<'a> {
     /// The row's line; `None` for a finding about the whole run.
     pub(crate) line: Option<u64>,
+    /// For a workbook, the cell (or row) the finding is on: `'List 3'!F17`.
+    pub(crate) cell: &'a str,
     pub(crate) key: &'a str,
     /// The record's `report_by` value (the child), or blank.
     pub(crate) subject: &'a str,
@@ -109,10 +111,11 @@ pub(crate) struct Exception<'a> {
 }
 
 impl Exceptions {
-    const HEADER: [&str; 11] = [
+    const HEADER: [&str; 12] = [
         "table",
         "source_file",
         "line",
+        "cell",
         "record_key",
         "rule_id",
         "severity",
@@ -206,6 +209,7 @@ impl Exceptions {
             .unwrap_or_default();
         let row = Exception {
             line: None,
+            cell: "",
             key: "",
             subject: "",
             rule_id: &rule.id,
@@ -307,6 +311,7 @@ impl ExceptionRows<'_> {
                 &report.table,
                 source_file,
                 &line,
+                e.cell,
                 e.key,
                 e.rule_id,
                 e.severity.as_str(),

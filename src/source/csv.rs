@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 use crate::model::error::{Error, InputError, InputErrorKind, Result};
 use crate::model::table::Table;
 use crate::model::values::FORMULA_STARTS;
-use crate::source::{BadRow, BadRowKind, EncodingIssue, Header, RawBatch, Verbatim, match_header};
+use crate::source::{BadRow, BadRowKind, CellIssue, Header, RawBatch, Verbatim, match_header};
 use crate::spec::config::{Dialect, Encoding};
 /// The largest record read: a thousand times a long note, and far more than any real case
 /// record. A quote that never closes in a large export would otherwise make one record of
@@ -327,7 +327,7 @@ impl Chunk {
             lines: Vec::with_capacity(self.records),
             columns: Vec::new(),
             bad: Vec::new(),
-            encoding_issues: Vec::new(),
+            cell_issues: Vec::new(),
             fields_1252: 0,
             verbatim: None,
         };
@@ -397,9 +397,10 @@ impl Chunk {
                             batch.fields_1252 += 1;
                         } else if encoding == Encoding::Utf8 {
                             // Under `windows-1252` the value was decoded as declared: no issue.
-                            batch.encoding_issues.push(EncodingIssue {
+                            batch.cell_issues.push(CellIssue {
                                 row,
                                 file_column: i as u32,
+                                kind: crate::source::IssueKind::Encoding,
                             });
                         }
                     }
@@ -496,6 +497,7 @@ impl<R: Read> CsvSource<R> {
                 file: path.to_path_buf(),
                 line,
                 column,
+                sheet: None,
                 kind,
             }])
         };
@@ -524,6 +526,7 @@ impl<R: Read> CsvSource<R> {
                 names: Vec::new(),
                 columns: Vec::new(),
                 extra: Vec::new(),
+                sheet: None,
             },
             header_line: 0,
             rows_read: 0,
@@ -575,6 +578,7 @@ impl<R: Read> CsvSource<R> {
                             file: path.to_path_buf(),
                             line: header_line,
                             column,
+                            sheet: None,
                             kind,
                         })
                         .collect(),
@@ -673,6 +677,7 @@ impl<R: Read> CsvSource<R> {
                     file: self.path.clone(),
                     line: self.framer.record_line,
                     column: None,
+                    sheet: None,
                     kind: InputErrorKind::RecordTooLarge {
                         mib: MAX_RECORD_BYTES >> 20,
                     },
@@ -727,7 +732,7 @@ impl<R: Read> CsvSource<R> {
 
 /// What the first bytes of a file say it is, when it is not text: a workbook, an image, an
 /// archive. Checked before any header matching, so a renamed file gets one clear refusal.
-fn not_text(head: &[u8]) -> Option<Option<&'static str>> {
+pub(crate) fn not_text(head: &[u8]) -> Option<Option<&'static str>> {
     const SIGNATURES: &[(&[u8], &str)] = &[
         (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip archive"),
         (

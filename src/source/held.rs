@@ -22,7 +22,7 @@ use datafusion::arrow::ipc::writer::StreamWriter;
 
 use crate::fixes::{Change, Status};
 use crate::model::error::{Error, Result};
-use crate::source::{BadRow, EncodingIssue, RawBatch};
+use crate::source::{BadRow, CellIssue, RawBatch};
 
 /// A batch of an export with the changes corrections have made to it so far, in row order.
 #[derive(Debug)]
@@ -34,7 +34,7 @@ pub struct Batch {
 /// What a held batch keeps in memory.
 struct Meta {
     bad: Vec<BadRow>,
-    encoding_issues: Vec<EncodingIssue>,
+    cell_issues: Vec<CellIssue>,
     fields_1252: u64,
 }
 
@@ -173,7 +173,7 @@ impl HeldWriter {
             .map_err(|e| arrow_error(&self.changes_path, e))?;
         self.meta.push(Meta {
             bad: raw.bad,
-            encoding_issues: raw.encoding_issues,
+            cell_issues: raw.cell_issues,
             fields_1252: raw.fields_1252,
         });
         Ok(())
@@ -264,7 +264,7 @@ impl HeldReader {
                 lines,
                 columns: record.columns()[1..].to_vec(),
                 bad: meta.bad,
-                encoding_issues: meta.encoding_issues,
+                cell_issues: meta.cell_issues,
                 fields_1252: meta.fields_1252,
                 verbatim: None,
             },
@@ -306,7 +306,7 @@ mod tests {
                     lines,
                     columns: vec![Arc::new(StringArray::from(a)), Arc::new(StringArray::from(b))],
                     bad: Vec::new(),
-                    encoding_issues: Vec::new(),
+                    cell_issues: Vec::new(),
                     fields_1252: 1,
                     verbatim: None,
                 },

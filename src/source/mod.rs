@@ -9,6 +9,7 @@
 pub mod csv;
 pub mod held;
 pub mod postcodes;
+pub mod workbook;
 
 use datafusion::arrow::array::ArrayRef;
 
@@ -16,6 +17,44 @@ use crate::model::error::InputErrorKind;
 use crate::model::table::Table;
 
 pub use csv::CsvSource;
+pub use workbook::SheetSource;
+
+/// An export opened for reading: a CSV file, or a sheet of a workbook.
+pub enum Source {
+    Csv(CsvSource<std::fs::File>),
+    Sheet(SheetSource),
+}
+
+impl Source {
+    /// Open the input's export and match its header to `table`: a workbook (by its extension)
+    /// through [`workbook`], anything else as CSV.
+    pub fn open(
+        input: &crate::spec::config::Input,
+        table: &Table,
+        batch_rows: usize,
+    ) -> crate::model::error::Result<Source> {
+        if crate::model::cells::is_workbook(&input.path) {
+            SheetSource::open(&input.path, table, input.sheet.as_deref(), batch_rows).map(Source::Sheet)
+        } else {
+            CsvSource::open(&input.path, table, input.dialect()).map(Source::Csv)
+        }
+    }
+
+    pub fn header(&self) -> &Header {
+        match self {
+            Source::Csv(s) => &s.header,
+            Source::Sheet(s) => &s.header,
+        }
+    }
+
+    /// The sheet read and the sheet column of the export's first column, for a workbook.
+    pub fn sheet(&self) -> Option<(&str, u32)> {
+        match self {
+            Source::Csv(_) => None,
+            Source::Sheet(s) => Some((&s.sheet, s.first_column)),
+        }
+    }
+}
 
 /// Rules built into ingest: rows that could not be read as records.
 pub mod ingest_rules {
@@ -23,6 +62,7 @@ pub mod ingest_rules {
     pub const BLANK: &str = "ingest.blank_row";
     pub const UNCLOSED_QUOTE: &str = "ingest.unclosed_quote";
     pub const ENCODING: &str = "ingest.encoding";
+    pub const CELL_ERROR: &str = "ingest.cell_error";
 
     /// Each with its message and what it means in practice, for run.json, the summary and
     /// `cleanse explain`.
@@ -47,6 +87,11 @@ pub mod ingest_rules {
             "Values that are not valid in the declared encoding.",
             "Characters that cannot be read may be a name or a code mangled by the export; they were read with replacement characters, so the record is held back until the export's encoding is put right (or `encoding: auto` is set).",
         ),
+        (
+            CELL_ERROR,
+            "Workbook cells holding an error value (#N/A, #REF!, #VALUE!) instead of a value.",
+            "An error value is what a formula gave when what it reads was missing or broken: the cell holds no value of the record, so the record is held back until the cell is put right in the workbook.",
+        ),
     ];
 }
 
@@ -70,11 +115,21 @@ pub struct BadRow {
     pub fields: Vec<String>,
 }
 
-/// A field that was not valid in the declared encoding.
+/// A field ingest could not read as it should: a finding of ingest's own on that cell, which
+/// holds its row back.
 #[derive(Debug, Clone, Copy)]
-pub struct EncodingIssue {
+pub struct CellIssue {
     pub row: u32,
     pub file_column: u32,
+    pub kind: IssueKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IssueKind {
+    /// Not valid in the declared encoding.
+    Encoding,
+    /// A workbook cell holding an error value (`#N/A`, `#REF!`) rather than a value.
+    CellError,
 }
 
 /// Up to `batch_rows` records, as one text column per file column.
@@ -85,7 +140,7 @@ pub struct RawBatch {
     /// One `StringArray` per column of the file, in file order.
     pub columns: Vec<ArrayRef>,
     pub bad: Vec<BadRow>,
-    pub encoding_issues: Vec<EncodingIssue>,
+    pub cell_issues: Vec<CellIssue>,
     /// Fields read as Windows-1252 under `Encoding::Auto`.
     pub fields_1252: u64,
     /// The rows that can be written as they were read, when read from the export itself.
@@ -153,6 +208,21 @@ pub struct Header {
     pub columns: Vec<Option<usize>>,
     /// File columns no declaration claimed; kept in the outputs.
     pub extra: Vec<usize>,
+    /// For a sheet of a workbook: its name, and the sheet column (0-based) of the export's first
+    /// column, so a finding can name its cell.
+    pub sheet: Option<(String, u32)>,
+}
+
+impl Header {
+    /// Where a data officer finds the record on `line` (and, if known, its value in file
+    /// column `column`) in a workbook: `'List 3'!F17`, or the row, `'List 3'!17:17`. Blank for a
+    /// CSV export, whose line says it.
+    pub fn cell(&self, line: u64, column: Option<usize>) -> String {
+        match &self.sheet {
+            Some((sheet, first)) => crate::model::cells::cell_reference(sheet, line, column.map(|c| first + c as u32)),
+            None => String::new(),
+        }
+    }
 }
 
 /// Header text reduced to what matters for matching: letters and digits, lower case.
@@ -232,6 +302,7 @@ pub fn match_header(
         names: names.to_vec(),
         columns,
         extra,
+        sheet: None,
     })
 }
 
@@ -242,7 +313,7 @@ pub fn match_header(
     reason = "one per export per stage: boxing would save nothing that matters"
 )]
 pub enum Batches {
-    File(CsvSource<std::fs::File>),
+    File(Source),
     Held {
         reader: held::HeldReader,
         /// What the pass found: records read, SHA-256 of the bytes, time spent reading them.
@@ -305,12 +376,18 @@ impl Batches {
     /// The next batch; an export's chunks are parsed on the pool (`parse_on_pool`) or on this thread.
     fn next(&mut self, batch_rows: usize, parse_on_pool: bool) -> crate::model::error::Result<Option<Next>> {
         match self {
-            Batches::File(source) => Ok(source.next_chunk(batch_rows)?.map(|chunk| match parse_on_pool {
+            Batches::File(Source::Csv(source)) => Ok(source.next_chunk(batch_rows)?.map(|chunk| match parse_on_pool {
                 true => Next::parse(chunk),
                 false => Next::Ready(held::Batch {
                     raw: chunk.parse(),
                     changes: Vec::new(),
                 }),
+            })),
+            Batches::File(Source::Sheet(source)) => Ok(source.next_batch()?.map(|raw| {
+                Next::Ready(held::Batch {
+                    raw,
+                    changes: Vec::new(),
+                })
             })),
             Batches::Held { reader, .. } => Ok(reader.next_batch()?.map(Next::Ready)),
         }
@@ -320,7 +397,13 @@ impl Batches {
     /// see, added to what it does).
     pub fn finish(self, time: std::time::Duration) -> Ingested {
         match self {
-            Batches::File(source) => Ingested {
+            Batches::File(Source::Csv(source)) => Ingested {
+                rows: source.rows_read,
+                bytes: source.bytes_read(),
+                sha256: source.sha256(),
+                time,
+            },
+            Batches::File(Source::Sheet(source)) => Ingested {
                 rows: source.rows_read,
                 bytes: source.bytes_read(),
                 sha256: source.sha256(),

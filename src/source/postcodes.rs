@@ -174,6 +174,7 @@ fn error(path: &Path, line: u64, column: Option<u64>, kind: InputErrorKind) -> E
         file: path.to_path_buf(),
         line,
         column,
+        sheet: None,
         kind,
     }])
 }

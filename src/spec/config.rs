@@ -83,9 +83,12 @@ struct RawInput {
     #[serde(default)]
     delimiter: Option<Spanned<String>>,
     #[serde(default)]
-    skip_lines: Option<u32>,
+    skip_lines: Option<Spanned<u32>>,
     #[serde(default)]
     max_value_lines: Option<Spanned<u32>>,
+    /// For a workbook: the sheet the table is on (found by its header when not given).
+    #[serde(default)]
+    sheet: Option<Spanned<String>>,
 }
 
 /// How an export's bytes are turned into text.
@@ -154,6 +157,8 @@ pub struct Input {
     pub skip_lines: u32,
     /// How many lines one quoted value may run over before its quote is taken to be unclosed.
     pub max_value_lines: u32,
+    /// For a workbook, the sheet named for the table (else the one whose header matches).
+    pub sheet: Option<String>,
     /// Where `table:` is written, for "unknown table" errors after the packs load.
     pub table_at: (std::sync::Arc<crate::model::diag::SourceFile>, std::ops::Range<usize>),
 }
@@ -293,6 +298,39 @@ impl Config {
                     .help("combine the exports into one file, or declare a second table"),
                 );
             }
+            let workbook = crate::model::cells::is_workbook(&path);
+            if workbook {
+                let skip = i.skip_lines.as_ref().map(|s| (span(s), "skip_lines"));
+                let csv_only = [
+                    i.encoding.as_ref().map(|s| (span(s), "encoding")),
+                    i.delimiter.as_ref().map(|s| (span(s), "delimiter")),
+                    i.max_value_lines.as_ref().map(|s| (span(s), "max_value_lines")),
+                    skip,
+                ];
+                for (at, setting) in csv_only.into_iter().flatten() {
+                    diags.push(
+                        Diagnostic::new(
+                            "not-for-workbooks",
+                            &file,
+                            at,
+                            format!("`{setting}` is for CSV exports, and this input is a workbook"),
+                        )
+                        .label("not used for a workbook")
+                        .help("remove it: a workbook's cells are read as they are, and its header is found below any title rows"),
+                    );
+                }
+            } else if let Some(s) = &i.sheet {
+                diags.push(
+                    Diagnostic::new(
+                        "sheet-on-csv",
+                        &file,
+                        span(s),
+                        "`sheet` is for workbooks, and this input is a CSV export",
+                    )
+                    .label("a CSV export has no sheets")
+                    .help("remove `sheet`, or name the workbook (.xlsx) the table is in"),
+                );
+            }
             let encoding = match i.encoding.as_ref() {
                 None => Encoding::Auto,
                 Some(e) => Encoding::parse(&e.value).unwrap_or_else(|| {
@@ -370,8 +408,9 @@ impl Config {
                 path,
                 encoding,
                 delimiter,
-                skip_lines: i.skip_lines.unwrap_or(0),
+                skip_lines: i.skip_lines.as_ref().map_or(0, |s| s.value),
                 max_value_lines,
+                sheet: i.sheet.as_ref().map(|s| s.value.clone()),
                 table_at: (file.clone(), span(&i.table)),
             });
         }

@@ -458,7 +458,7 @@ fn an_export_is_opened_in_one_place() {
             continue;
         }
         let code = without_tests(&code_only(&std::fs::read_to_string(file).expect("read source")));
-        for needle in ["CsvSource::open", "open_reader("] {
+        for needle in ["CsvSource::open", "open_reader(", "Source::open"] {
             opens.extend(
                 code.matches(needle)
                     .map(|_| file.strip_prefix(&src).expect("under src").display().to_string()),

@@ -31,3 +31,4 @@ mod rules_ci;
 mod ssda903;
 mod summary_html;
 mod util;
+mod workbooks;

@@ -40,8 +40,8 @@ fn reported(dir: &Dir, rule: &str) -> Vec<(String, String)> {
     reader
         .records()
         .map(Result::unwrap)
-        .filter(|r| &r[4] == rule)
-        .map(|r| (r[2].to_string(), r[6].to_string()))
+        .filter(|r| &r[5] == rule)
+        .map(|r| (r[2].to_string(), r[7].to_string()))
         .collect()
 }
 

@@ -239,11 +239,11 @@ fn agrees_with_the_dfe(dir: &Dir, fixture: &std::path::Path, config: &std::path:
     for r in reader.records() {
         let r = r.unwrap();
         let Ok(line) = r[2].parse::<u64>() else { continue };
-        if &r[6] == "not checked" {
-            unchecked.insert((r[4].to_string(), r[0].to_string(), line));
+        if &r[7] == "not checked" {
+            unchecked.insert((r[5].to_string(), r[0].to_string(), line));
         } else {
             found
-                .entry(r[4].to_string())
+                .entry(r[5].to_string())
                 .or_default()
                 .insert((r[0].to_string(), line));
         }

@@ -258,6 +258,8 @@ pub struct Finding {
     pub table: String,
     pub source_file: String,
     pub line: u64,
+    /// For a workbook: the cell (or row) the finding is on, as Excel's Name Box takes it.
+    pub cell: String,
     pub record_key: String,
     pub rule_id: String,
     pub severity: String,
@@ -272,7 +274,7 @@ pub struct Finding {
 }
 
 pub const EXCEPTIONS_HEADER: &str =
-    "table,source_file,line,record_key,rule_id,severity,status,first_seen,columns,value,message";
+    "table,source_file,line,cell,record_key,rule_id,severity,status,first_seen,columns,value,message";
 
 /// One line of `changes.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -308,7 +310,7 @@ impl Outputs {
             .rows
             .iter()
             .map(|r| {
-                assert_eq!(r.len(), 11, "exceptions row {r:?}");
+                assert_eq!(r.len(), 12, "exceptions row {r:?}");
                 Finding {
                     table: r[0].clone(),
                     source_file: r[1].clone(),
@@ -318,14 +320,15 @@ impl Outputs {
                     } else {
                         r[2].parse().expect("line is a number")
                     },
-                    record_key: r[3].clone(),
-                    rule_id: r[4].clone(),
-                    severity: r[5].clone(),
-                    status: r[6].clone(),
-                    first_seen: r[7].clone(),
-                    columns: r[8].clone(),
-                    value: r[9].clone(),
-                    message: r[10].clone(),
+                    cell: r[3].clone(),
+                    record_key: r[4].clone(),
+                    rule_id: r[5].clone(),
+                    severity: r[6].clone(),
+                    status: r[7].clone(),
+                    first_seen: r[8].clone(),
+                    columns: r[9].clone(),
+                    value: r[10].clone(),
+                    message: r[11].clone(),
                 }
             })
             .collect();
