@@ -108,7 +108,28 @@ fn read_references(
     let mut data = ReferenceData {
         postcodes: None,
         local_authority: config.local_authority.clone(),
+        ofsted_providers: None,
     };
+    if reads.references.contains(&Reference::OfstedProviders) && !config.ofsted_providers.is_empty() {
+        let t = Instant::now();
+        let mut providers = crate::model::providers::Providers::default();
+        for path in &config.ofsted_providers {
+            let list = crate::source::providers::read(path, config.pivot, &mut providers)?;
+            read.push(ReferenceReport {
+                reference: "ofsted_providers".into(),
+                file: path.display().to_string(),
+                sha256: list.sha256,
+                rows: list.rows,
+            });
+        }
+        timings.insert("ofsted_providers_ms".to_string(), t.elapsed().as_millis() as u64);
+        tracing::info!(
+            providers = providers.len(),
+            ms = t.elapsed().as_millis() as u64,
+            "Ofsted provider lists read"
+        );
+        data.ofsted_providers = Some(Arc::new(providers));
+    }
     if let (true, Some(path)) = (reads.references.contains(&Reference::Postcodes), &config.postcodes) {
         let t = Instant::now();
         // Only the postcodes the rules can be given: every value of the tables they read (a

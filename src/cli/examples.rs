@@ -291,6 +291,15 @@ pub fn observe(
         }
         None => None,
     };
+    let ofsted_providers = match reference.filter(|r| !r.ofsted_providers.is_empty()) {
+        Some(r) => {
+            let path = dir.0.join("providers.xlsx");
+            write_providers(&path, &r.ofsted_providers)
+                .map_err(|e| format!("could not write {}: {e}", path.display()))?;
+            vec![path]
+        }
+        None => Vec::new(),
+    };
     let config = Config {
         path: dir.0.join("cleanse.yaml"),
         name: format!("examples of {}", subject.id()),
@@ -298,6 +307,7 @@ pub fn observe(
         collection_year: None,
         local_authority: reference.and_then(|r| r.local_authority.clone()),
         postcodes,
+        ofsted_providers,
         pivot: crate::model::values::DEFAULT_PIVOT,
         rules: Vec::new(),
         inputs,
@@ -366,6 +376,32 @@ fn write_postcodes(path: &Path, rows: &[ExamplePostcode]) -> std::io::Result<()>
         ])?;
     }
     w.flush()
+}
+
+/// A pack's example providers as a workbook in the layout of Ofsted's combined list.
+fn write_providers(path: &Path, rows: &[crate::spec::raw::ExampleProvider]) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet().set_name("Providers")?;
+    let header = [
+        "URN",
+        "Placement code",
+        "Placement provider code",
+        "Deregistration date",
+        "Setting address postcode",
+    ];
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string(0, c as u16, *h)?;
+    }
+    for (r, p) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, v) in [&p.urn, &p.placement_codes, &p.provider_codes, &p.closed, &p.postcode]
+            .into_iter()
+            .enumerate()
+        {
+            sheet.write_string(r, c as u16, v.as_str())?;
+        }
+    }
+    book.save(path)
 }
 
 fn verdict(problems: Vec<String>) -> std::result::Result<(), String> {

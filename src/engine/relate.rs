@@ -98,6 +98,7 @@ pub fn reads(set: &RuleSet, config: &Config) -> Reads {
         let given = |r: &Reference| match r {
             Reference::Postcodes => config.postcodes.is_some(),
             Reference::LocalAuthority => config.local_authority.is_some(),
+            Reference::OfstedProviders => !config.ofsted_providers.is_empty(),
         };
         if let Some(r) = needs.iter().find(|r| !given(r)) {
             not_run.push((ri, r.missing().to_string()));

@@ -195,6 +195,10 @@ pub static CODES: &[Code] = &[
         summary: "An input that names a workbook (.xlsx, .xlsm, .xlsb, .xls, .ods) sets what only a CSV export has (`encoding`, `delimiter`, `skip_lines`, `max_value_lines`); a workbook's cells are already text, and its header is found below any title rows. Remove the setting.",
     },
     Code {
+        id: "not-a-workbook",
+        summary: "A file named where a workbook is expected (Ofsted's provider lists under `ofsted_providers`) does not have a workbook's extension (.xlsx, .xlsm, .xlsb, .xls, .ods); name the workbook as published.",
+    },
+    Code {
         id: "sheet-on-csv",
         summary: "An input sets `sheet` but names a CSV export, which has no sheets; remove `sheet`, or name the workbook.",
     },

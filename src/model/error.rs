@@ -239,6 +239,10 @@ pub enum InputErrorKind {
         quoted(sheets)
     )]
     SeveralSheetsMatch { table: String, sheets: Vec<String> },
+    #[error(
+        "not one of Ofsted's provider lists: no visible sheet has a header with `URN` beside placement or provider codes; name the Children's Homes and Social Care Providers workbooks (or the combined one) as Ofsted publishes them"
+    )]
+    NotProviderList,
     /// Reference data (the ONS postcode directory) that does not read as what it should be.
     #[error("not a postcode directory: {problem}")]
     NotPostcodeDirectory { problem: String },

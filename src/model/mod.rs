@@ -8,6 +8,7 @@ pub mod error;
 pub mod finding;
 pub mod lookup;
 pub mod postcodes;
+pub mod providers;
 pub mod table;
 pub mod typed;
 pub mod values;

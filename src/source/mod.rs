@@ -9,6 +9,7 @@
 pub mod csv;
 pub mod held;
 pub mod postcodes;
+pub mod providers;
 pub mod workbook;
 
 use datafusion::arrow::array::ArrayRef;

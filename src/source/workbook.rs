@@ -248,6 +248,92 @@ fn write_date(d: &ExcelDateTime, style: DateStyle, out: &mut String) {
     }
 }
 
+/// A sheet read whole, for reference lists (thousands of rows, not an export's millions).
+#[derive(Debug)]
+pub struct WholeSheet {
+    pub name: String,
+    /// The header's cells, trimmed, from its first column.
+    pub names: Vec<String>,
+    /// Each row below the header that holds a value: its row as Excel numbers it, and its
+    /// values under the header's columns.
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+/// A workbook read whole: its SHA-256 and size, and every visible sheet with a row among its
+/// first [`HEADER_SEARCH_ROWS`] that `is_header` accepts (the first such row is the header).
+#[derive(Debug)]
+pub struct WholeBook {
+    pub sheets: Vec<WholeSheet>,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// Read the visible sheets of the workbook at `path` that have a header `is_header` accepts.
+pub fn read_whole(path: &Path, is_header: impl Fn(&[String]) -> bool) -> Result<WholeBook> {
+    let bytes: Arc<[u8]> = std::fs::read(path).map_err(|e| Error::io(path, e))?.into();
+    let error = |sheet: Option<&str>, kind| {
+        Error::Input(vec![InputError {
+            file: path.to_path_buf(),
+            line: 0,
+            column: None,
+            sheet: sheet.map(str::to_string),
+            kind,
+        }])
+    };
+    let mut book = Book::open(path, Arc::clone(&bytes)).map_err(|kind| error(None, kind))?;
+    let mut sheets = Vec::new();
+    for (name, _) in book.sheets().into_iter().filter(|(_, visible)| *visible) {
+        let mut rows: Vec<(u32, BTreeMap<u32, String>)> = Vec::new();
+        let mut text = String::new();
+        book.cells(&name, |r, c, v| {
+            text.clear();
+            write_text(&v, DateStyle::DayFirst, &mut text);
+            if !text.trim().is_empty() {
+                if rows.last().is_none_or(|(row, _)| *row != r) {
+                    rows.push((r, BTreeMap::new()));
+                }
+                rows.last_mut()
+                    .expect("a row was pushed")
+                    .1
+                    .insert(c, text.trim().to_string());
+            }
+            ControlFlow::Continue(())
+        })
+        .map_err(|problem| error(Some(&name), InputErrorKind::CorruptWorkbook { problem }))?;
+        let header = rows.iter().take(HEADER_SEARCH_ROWS).position(|(_, cells)| {
+            let first = *cells.keys().next().expect("rows kept have a cell");
+            let last = *cells.keys().next_back().expect("rows kept have a cell");
+            let names: Vec<String> = (first..=last)
+                .map(|c| cells.get(&c).cloned().unwrap_or_default())
+                .collect();
+            is_header(&names)
+        });
+        let Some(at) = header else { continue };
+        let first = *rows[at].1.keys().next().expect("rows kept have a cell");
+        let last = *rows[at].1.keys().next_back().expect("rows kept have a cell");
+        let values = |cells: &BTreeMap<u32, String>| -> Vec<String> {
+            (first..=last)
+                .map(|c| cells.get(&c).cloned().unwrap_or_default())
+                .collect()
+        };
+        let names = values(&rows[at].1);
+        let below = rows[at + 1..]
+            .iter()
+            .map(|(r, cells)| (u64::from(*r) + 1, values(cells)))
+            .collect();
+        sheets.push(WholeSheet {
+            name,
+            names,
+            rows: below,
+        });
+    }
+    Ok(WholeBook {
+        sheets,
+        sha256: format!("{:x}", Sha256::digest(&bytes)),
+        bytes: bytes.len() as u64,
+    })
+}
+
 /// A sheet being read: the header, then batches of records as the reading thread sends them.
 pub struct SheetSource {
     pub path: PathBuf,

@@ -33,6 +33,9 @@ struct RawConfig {
     /// The ONS postcode directory the postcode functions read.
     #[serde(default)]
     postcodes: Option<RawReference>,
+    /// Ofsted's provider lists (workbooks) the `ofsted_` functions read.
+    #[serde(default)]
+    ofsted_providers: Option<RawReferences>,
     rules: Vec<Spanned<String>>,
     inputs: Vec<RawInput>,
     #[serde(default)]
@@ -45,6 +48,12 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawReference {
     file: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReferences {
+    files: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -185,6 +194,8 @@ pub struct Config {
     pub local_authority: Option<String>,
     /// The ONS postcode directory, if given.
     pub postcodes: Option<PathBuf>,
+    /// Ofsted's provider lists (workbooks), if given.
+    pub ofsted_providers: Vec<PathBuf>,
     pub pivot: u8,
     pub rules: Vec<PathBuf>,
     pub inputs: Vec<Input>,
@@ -470,6 +481,29 @@ impl Config {
             }
             p
         });
+        let ofsted_providers = raw
+            .ofsted_providers
+            .iter()
+            .flat_map(|r| &r.files)
+            .map(|f| {
+                let p = base.join(&f.value);
+                if reach == Reach::PacksAndData && !p.is_file() {
+                    diags.push(not_a_file(&file, span(f), "Ofsted provider list", &p));
+                } else if !crate::model::cells::is_workbook(&p) {
+                    diags.push(
+                        Diagnostic::new(
+                            "not-a-workbook",
+                            &file,
+                            span(f),
+                            "Ofsted's provider lists are workbooks, and this is not named as one",
+                        )
+                        .label("expected an .xlsx (or .xls, .ods) file")
+                        .help("name the workbook as Ofsted publishes it, e.g. `Children's social care providers and settings.xlsx`"),
+                    );
+                }
+                p
+            })
+            .collect();
         let config = Config {
             path: path.to_path_buf(),
             name: raw.name.unwrap_or_else(|| "Cleanse run".to_string()),
@@ -477,6 +511,7 @@ impl Config {
             collection_year: raw.collection_year.map(|y| y.value),
             local_authority,
             postcodes,
+            ofsted_providers,
             pivot,
             rules,
             inputs,

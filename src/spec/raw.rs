@@ -60,6 +60,25 @@ pub struct ExamplesReference {
     pub local_authority: Option<String>,
     #[serde(default)]
     pub postcodes: Vec<ExamplePostcode>,
+    /// Rows of Ofsted's provider list, written as a workbook in its combined layout.
+    #[serde(default)]
+    pub ofsted_providers: Vec<ExampleProvider>,
+}
+
+/// A provider as Ofsted's list gives it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleProvider {
+    pub urn: String,
+    #[serde(default)]
+    pub placement_codes: String,
+    #[serde(default)]
+    pub provider_codes: String,
+    /// `dd/mm/yyyy`, when its registration ended.
+    #[serde(default)]
+    pub closed: String,
+    #[serde(default)]
+    pub postcode: String,
 }
 
 /// A row of a postcode directory, as the ONS gives it: the postcode, its grid reference, its

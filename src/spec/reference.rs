@@ -1,5 +1,6 @@
 //! Reference data in rules' SQL: functions that read what the run was given besides its
-//! exports, the ONS postcode directory and the council's own local authority code.
+//! exports: the ONS postcode directory, Ofsted's provider lists and the council's own local
+//! authority code.
 //!
 //! | function | gives |
 //! |---|---|
@@ -8,6 +9,11 @@
 //! | `postcode_location(p)` | `IN` if `postcode_la(p)` is the council's own, `OUT` for any other listed postcode, NULL if blank or unknown (the DfE's `PL_LOCATION`) |
 //! | `postcode_miles(a, b)` | straight-line miles between two postcodes to 0.1 (the DfE's `PL_DISTANCE`); NULL if either is blank, unknown or has no grid reference |
 //! | `local_authority()` | the council's code, from the configuration |
+//! | `ofsted_urn_known(u)` | whether Ofsted's provider lists name URN `u`; NULL for a blank |
+//! | `ofsted_placement_codes(u)` | the placement codes the lists give URN `u` (`U1,U2`), as written; NULL if not listed |
+//! | `ofsted_provider_codes(u)` | its placement provider codes (`PR4`, `PR1,PR2`), as written (`/` read as `,`); NULL if not listed |
+//! | `ofsted_closed(u)` | the date its registration ended; NULL if it has not, or not listed |
+//! | `ofsted_postcode(u)` | its setting's postcode, as written; NULL if not listed or none given |
 //!
 //! They are for `query` rules, which run over whole tables once the run has read its reference
 //! files; a rule that needs a file the run was not given is reported as not checked, saying what
@@ -22,12 +28,14 @@ use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, Sca
 use datafusion::prelude::SessionContext;
 
 use crate::model::postcodes::{self, Postcodes};
+use crate::model::providers::Providers;
 
 /// Something besides the exports that a rule may need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Reference {
     Postcodes,
     LocalAuthority,
+    OfstedProviders,
 }
 
 impl Reference {
@@ -40,17 +48,25 @@ impl Reference {
             Reference::LocalAuthority => {
                 "the council's local authority code was not given (add `local_authority: E...` to the configuration: the upper-tier code the ONS gives the council)"
             }
+            Reference::OfstedProviders => {
+                "Ofsted's provider lists were not given (add `ofsted_providers: { files: [...] }` to the configuration, naming the Children's Homes and Social Care Providers workbooks, or the combined one, as Ofsted publishes them)"
+            }
         }
     }
 }
 
 /// The functions, with what each reads.
-const FUNCTIONS: [(&str, &[Reference]); 5] = [
+const FUNCTIONS: [(&str, &[Reference]); 10] = [
     ("postcode_known", &[Reference::Postcodes]),
     ("postcode_la", &[Reference::Postcodes]),
     ("postcode_location", &[Reference::Postcodes, Reference::LocalAuthority]),
     ("postcode_miles", &[Reference::Postcodes]),
     ("local_authority", &[Reference::LocalAuthority]),
+    ("ofsted_urn_known", &[Reference::OfstedProviders]),
+    ("ofsted_placement_codes", &[Reference::OfstedProviders]),
+    ("ofsted_provider_codes", &[Reference::OfstedProviders]),
+    ("ofsted_closed", &[Reference::OfstedProviders]),
+    ("ofsted_postcode", &[Reference::OfstedProviders]),
 ];
 
 /// The reference data SQL `sql` reads (by the functions it names), in order, each once.
@@ -85,6 +101,7 @@ pub fn first_function(sql: &str) -> Option<(&'static str, std::ops::Range<usize>
 pub struct ReferenceData {
     pub postcodes: Option<Arc<Postcodes>>,
     pub local_authority: Option<String>,
+    pub ofsted_providers: Option<Arc<Providers>>,
 }
 
 impl ReferenceData {
@@ -92,6 +109,7 @@ impl ReferenceData {
         match r {
             Reference::Postcodes => self.postcodes.is_some(),
             Reference::LocalAuthority => self.local_authority.is_some(),
+            Reference::OfstedProviders => self.ofsted_providers.is_some(),
         }
     }
 }
@@ -154,8 +172,9 @@ impl ScalarUDFImpl for Function {
     }
     fn return_type(&self, _: &[DataType]) -> datafusion::common::Result<DataType> {
         Ok(match self.name {
-            "postcode_known" => DataType::Boolean,
+            "postcode_known" | "ofsted_urn_known" => DataType::Boolean,
             "postcode_miles" => DataType::Float64,
+            "ofsted_closed" => DataType::Date32,
             _ => DataType::Utf8,
         })
     }
@@ -165,6 +184,9 @@ impl ScalarUDFImpl for Function {
             return Ok(ColumnarValue::Scalar(ScalarValue::Utf8(data.local_authority.clone())));
         }
         let rows = args.number_rows;
+        if self.name.starts_with("ofsted_") {
+            return self.provider(&args, rows);
+        }
         let Some(directory) = data.postcodes.as_deref() else {
             // A stand-in's, folding a constant as a rule is planned: a rule needing the directory
             // is not run without it.
@@ -219,6 +241,54 @@ impl ScalarUDFImpl for Function {
     }
 }
 
+impl Function {
+    /// The `ofsted_` functions: what the provider lists say of each row's URN.
+    fn provider(&self, args: &ScalarFunctionArgs, rows: usize) -> datafusion::common::Result<ColumnarValue> {
+        let Some(providers) = self.data.ofsted_providers.as_deref() else {
+            let ty = self.return_type(&[])?;
+            return Ok(ColumnarValue::Scalar(ScalarValue::try_from(&ty)?));
+        };
+        let urns = text(&args.args[0], rows)?;
+        let urn = |i: usize| {
+            (!urns.is_null(i))
+                .then(|| urns.value(i))
+                .filter(|u| !u.trim().is_empty())
+        };
+        let out: ArrayRef = match self.name {
+            "ofsted_urn_known" => {
+                let mut b = BooleanBuilder::with_capacity(rows);
+                for i in 0..rows {
+                    b.append_option(urn(i).map(|u| providers.get(u).is_some()));
+                }
+                Arc::new(b.finish())
+            }
+            "ofsted_closed" => {
+                let mut b = datafusion::arrow::array::Date32Builder::with_capacity(rows);
+                for i in 0..rows {
+                    b.append_option(urn(i).and_then(|u| providers.get(u)).and_then(|p| p.closed));
+                }
+                Arc::new(b.finish())
+            }
+            name => {
+                let field = |p: &crate::model::providers::Provider| -> Option<String> {
+                    let v = match name {
+                        "ofsted_placement_codes" => &p.placement_codes,
+                        "ofsted_provider_codes" => &p.provider_codes,
+                        _ => &p.postcode,
+                    };
+                    (!v.is_empty()).then(|| v.clone())
+                };
+                let mut b = StringBuilder::with_capacity(rows, rows * 8);
+                for i in 0..rows {
+                    b.append_option(urn(i).and_then(|u| providers.get(u)).and_then(field));
+                }
+                Arc::new(b.finish())
+            }
+        };
+        Ok(ColumnarValue::Array(out))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +323,7 @@ mod tests {
         let data = ReferenceData {
             postcodes: Some(Arc::new(p)),
             local_authority: la.map(str::to_string),
+            ofsted_providers: None,
         };
         register(&ctx, &Arc::new(data));
         ctx
