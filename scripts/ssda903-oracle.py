@@ -36,6 +36,10 @@ the derived columns are made once, in `create_datastore`, and the rules that loo
 themselves (392c, 392d) call the same `merge_postcodes`. Without a `postcodes` key the
 validator keeps its own directory.
 
+Ofsted's provider lists the configuration names (`ofsted_providers: { files: [...] }`) are
+given to the validator as its tool's boxes take them (a combined list in the Children's Homes
+box, or the two lists in their two boxes), so the URN rules run; without them they are skipped.
+
 With `--full-run` it runs the validator as the DfE's tool does instead (every rule in the
 ruleset's order on one shared copy of the data, a crashing rule logged and skipped) and writes
 `dfe-full-findings.csv` (same columns); the CPU-seconds it prints are what the benchmark
@@ -95,6 +99,26 @@ def uploads(folder, description, directory=None):
         {"name": p.name, "file_content": p.read_bytes(), "description": description}
         for p in tables(folder, directory)
     ]
+
+
+def provider_lists(config):
+    """The paths of Ofsted's provider lists a Cleanse configuration names (`ofsted_providers`)."""
+    if config is None or not config.is_file():
+        return []
+    import yaml  # PyYAML: see the setup above
+
+    cfg = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    files = (cfg.get("ofsted_providers") or {}).get("files") or []
+    return [config.parent / f for f in files]
+
+
+def provider_uploads(lists):
+    """The lists as the DfE's tool takes them: one (a combined list) in its Children's Homes
+    box, or the Children's Homes and Social Care Providers lists in their two boxes."""
+    boxes = ["CH lookup", "SCP lookup"]
+    if len(lists) > 2:
+        sys.exit("the DfE's validator takes at most two provider lists")
+    return [{"name": p.name, "file_content": p.read_bytes(), "description": box} for p, box in zip(lists, boxes)]
 
 
 def geography(config):
@@ -227,6 +251,8 @@ def main():
     files = uploads(args.folder, "This year", directory)
     if (args.folder / "last").is_dir():
         files += uploads(args.folder / "last", "Prev year", directory)
+    config = args.config if args.config is not None else args.folder / "cleanse.yaml"
+    files += provider_uploads(provider_lists(config))
     dfs, extras = read_from_text(raw_files=files)
     metadata = {"collectionYear": end_year, "localAuthority": la, **extras}
     store = create_datastore(dfs, metadata)

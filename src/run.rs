@@ -138,6 +138,10 @@ fn read_references(
         let batches = projections.values().flat_map(|(_, batches)| batches);
         let mut wanted = crate::source::postcodes::keys_in(batches);
         wanted.extend(reads.literals.iter().filter_map(|l| crate::model::postcodes::key(l)));
+        // And the providers' own, which rules place through `postcode_la(ofsted_postcode(urn))`.
+        if let Some(providers) = &data.ofsted_providers {
+            wanted.extend(providers.postcodes().filter_map(crate::model::postcodes::key));
+        }
         let directory = crate::source::postcodes::read(path, Some(&wanted))?;
         timings.insert("postcodes_ms".to_string(), t.elapsed().as_millis() as u64);
         tracing::info!(

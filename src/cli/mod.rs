@@ -464,6 +464,11 @@ fn generate_ssda903(args: &GenerateArgs, children: usize) -> i32 {
                 args.out.join("postcodes.csv").display()
             );
             println!(
+                "{:>12} providers in {} (Ofsted's combined provider list's layout)",
+                count(s.providers as u64),
+                args.out.join("ofsted-providers.xlsx").display()
+            );
+            println!(
                 "{:>12} lines in {}; configuration {}",
                 count(s.planted as u64),
                 args.out.join("ground_truth.csv").display(),

@@ -51,6 +51,14 @@ impl Providers {
         }
     }
 
+    /// Every provider's postcode, as written.
+    pub fn postcodes(&self) -> impl Iterator<Item = &str> {
+        self.by_urn
+            .values()
+            .map(|p| p.postcode.as_str())
+            .filter(|p| !p.is_empty())
+    }
+
     pub fn len(&self) -> usize {
         self.by_urn.len()
     }

@@ -191,6 +191,65 @@ fn a_10000_child_return_agrees_with_the_dfe_validator() {
     );
 }
 
+/// The URN rules read Ofsted's provider list beside a generated return: on a clean return they
+/// run and find nothing (the list agrees with every placement); without the list each is
+/// reported once as not checked, saying what to give.
+#[test]
+fn the_urn_rules_read_the_ofsted_list_or_say_it_is_missing() {
+    const URN_RULES: [&str; 7] = ["1008", "219", "221", "224", "227", "228", "229"];
+    let dir = Dir::new();
+    let data = dir.join("return");
+    let out = dir
+        .cleanse()
+        .args(["--quiet", "generate", "--ssda903", "300", "--clean", "--rules"])
+        .arg(repo().join("rules/ssda903/2025-26.yaml"))
+        .arg("--out")
+        .arg(&data)
+        .output();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let summary = |out_dir: &str| -> BTreeMap<String, (String, String)> {
+        let mut reader = csv::Reader::from_path(dir.join(out_dir).join("latest/rules.csv")).unwrap();
+        reader
+            .records()
+            .map(Result::unwrap)
+            .filter(|r| URN_RULES.contains(&&r[0]))
+            .map(|r| (r[0].to_string(), (r[3].to_string(), r[5].to_string())))
+            .collect()
+    };
+    let run = |config: &std::path::Path, out_dir: &str| {
+        let out = dir
+            .cleanse()
+            .args(["--quiet", "run", "--out"])
+            .arg(dir.join(out_dir))
+            .arg("--config")
+            .arg(config)
+            .output();
+        assert!(out.code <= 1, "{}", out.stderr);
+    };
+    run(&data.join("cleanse.yaml"), "with");
+    let with = summary("with");
+    assert_eq!(with.len(), 7, "{with:?}");
+    for (code, (findings, not_run)) in &with {
+        assert_eq!((findings.as_str(), not_run.as_str()), ("0", ""), "{code}");
+    }
+    let config = std::fs::read_to_string(data.join("cleanse.yaml")).unwrap();
+    let without: String = config
+        .lines()
+        .filter(|l| !l.starts_with("ofsted_providers"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(config, without, "the generated configuration names the list");
+    std::fs::write(data.join("without.yaml"), without).unwrap();
+    run(&data.join("without.yaml"), "without");
+    for (code, (findings, not_run)) in summary("without") {
+        assert_eq!(findings, "0", "{code}");
+        assert!(
+            not_run.contains("add `ofsted_providers: { files: [...] }`"),
+            "{code}: {not_run}"
+        );
+    }
+}
+
 /// Run `config` and compare with the DfE's findings in `fixture`: every code both have must
 /// flag the same rows, apart from rows Cleanse reports as not checked, rules the DfE's code
 /// crashes on, and the codes in `rules/ssda903/known-differences.tsv`; at least 99.5% of the

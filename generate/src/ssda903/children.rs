@@ -13,7 +13,7 @@
 
 use crate::ids::IdScheme;
 use crate::render::{Day, age_years};
-use crate::rng::Rng;
+use crate::rng::{Rng, mix};
 
 use super::codes::{
     CIN, CIN_W, ETHNIC, ETHNIC_W, LA_CODES, Provider, REASON, REASON_W, REVIEW_CODES, REVIEW_W, SW_REASON_W,
@@ -188,8 +188,9 @@ impl Ctx {
             ids: IdScheme::new(looked_after + leavers + earlier + extra, seed ^ 0x3930_3343),
             workers: (looked_after as u64 / 12).max(12),
             homes: (looked_after as u64 / 40).max(8),
-            la_fostering: Urn::Sc(spread(seed ^ 0xF05, 1)),
-            la_adoption: Urn::Sc(spread(seed ^ 0xAD0, 2)),
+            // Above the providers' blocks (see `codes::POOLS`).
+            la_fostering: Urn::Sc(980_000 + (mix(seed ^ 0xF05) % 10_000) as u32),
+            la_adoption: Urn::Sc(990_000 + (mix(seed ^ 0xAD0) % 10_000) as u32),
         })
     }
 
@@ -207,14 +208,23 @@ impl Ctx {
     }
 
     fn pool(&self, kind: &str, rng: &mut Rng) -> Provider {
-        let size = match kind {
+        provider(self.seed, kind, rng.below(self.pool_size(kind)))
+    }
+
+    /// How many providers of a kind placements are drawn from.
+    pub(crate) fn pool_size(&self, kind: &str) -> u64 {
+        match kind {
             "K2" => self.homes,
             "K3" => (self.homes * 2 / 3).max(5),
             "agency" => 25,
             "adoption" => 8,
             _ => 6,
-        };
-        provider(self.seed, kind, rng.below(size))
+        }
+    }
+
+    /// The URNs of the council's own fostering and adoption services.
+    pub(crate) fn own_services(&self) -> (Urn, Urn) {
+        (self.la_fostering, self.la_adoption)
     }
 }
 

@@ -9,7 +9,7 @@ use crate::render::{Day, day, nd, push_uint};
 use crate::rng::{Rng, mix};
 
 use super::geography::{
-    AGENCY_ADOPTION, AGENCY_FOSTER, HEALTH, HOMES, LOCAL, NORTHFIELD, Post, SECURE, Spread, YOI, draw_area,
+    AGENCY_ADOPTION, AGENCY_FOSTER, HEALTH, HOMES, LOCAL, NORTHFIELD, Post, SECURE, SOUTHDALE, Spread, YOI, draw_area,
 };
 
 /// One collection year: 1 April `year` to 31 March `year + 1`.
@@ -196,7 +196,14 @@ pub(crate) fn provider(seed: u64, kind: &str, k: u64) -> Provider {
         .bytes()
         .fold(0u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
     let mut rng = Rng::stream(seed ^ mix(tag), k, crate::ssda903::SALT_POOL);
-    let number = 100_000 + rng.below(900_000) as u32;
+    // Kept for the draws after it; the number itself is the kind's own block of 80,000, so no
+    // two providers share a URN (Ofsted registers each once).
+    let _ = rng.below(900_000);
+    let block = POOLS
+        .iter()
+        .position(|p| *p == kind)
+        .expect("a provider is of a kind in POOLS") as u32;
+    let number = 100_000 + block * 80_000 + ((k % 80_000) as u32 * 7_919 + (mix(seed ^ tag) % 80_000) as u32) % 80_000;
     // Who runs it: the council itself (PR1), another council (PR2), another public body (PR3),
     // a private company (PR4) or a charity (PR5).
     let (codes, weights): (&[&'static str], &[u16]) = match kind {
@@ -222,7 +229,11 @@ pub(crate) fn provider(seed: u64, kind: &str, k: u64) -> Provider {
         "adoption" => &AGENCY_ADOPTION,
         _ => &HOMES,
     };
-    let area = draw_area(&mut rng, spread);
+    let area = match draw_area(&mut rng, spread) {
+        // Another council's provision is in its own area (rule 229).
+        NORTHFIELD if code == "PR2" => SOUTHDALE,
+        area => area,
+    };
     let post = Post::within(&mut rng, area);
     debug_assert!(code != "PR1" || post.area() == NORTHFIELD);
     let urn = if kind == "S1" {
@@ -232,6 +243,12 @@ pub(crate) fn provider(seed: u64, kind: &str, k: u64) -> Provider {
     };
     Provider { urn, post, code }
 }
+
+/// The kinds of provider placements are drawn from, each with its own block of URNs (the
+/// council's own services are numbered above them all).
+pub(crate) const POOLS: [&str; 11] = [
+    "K2", "K3", "K1", "S1", "R1", "R2", "R3", "R5", "P3", "agency", "adoption",
+];
 
 /// A number in `100000..1000000`, distinct for distinct `k` below 900,000.
 pub(crate) fn spread(seed: u64, k: u64) -> u32 {

@@ -51,6 +51,7 @@ mod children;
 mod codes;
 mod geography;
 mod plants;
+mod providers;
 mod tables;
 #[cfg(test)]
 mod tests;
@@ -103,7 +104,12 @@ pub struct Ssda903Summary {
     pub planted: usize,
     /// Postcodes in `postcodes.csv`.
     pub postcodes: usize,
+    /// Providers in Ofsted's list beside the return.
+    pub providers: usize,
 }
+
+/// Ofsted's provider list, beside the return (see [`providers`]).
+const PROVIDERS_FILE: &str = "ofsted-providers.xlsx";
 
 const TRUTH_HEADER: &str = "code,table,file,line,child,planted\n";
 
@@ -179,6 +185,8 @@ pub fn generate_ssda903(opts: &Ssda903Options, rules: &Path, dir: &Path) -> io::
         Some(l) => l.finish()?,
         None => Vec::new(),
     };
+    // The directory lists the providers' postcodes too (the DfE places a provider by its own).
+    let providers = providers::write(&ctx, opts.plant, &dir.join(PROVIDERS_FILE), &mut directory)?;
     let postcodes = directory.write(opts.seed, &dir.join("postcodes.csv"))?;
     fs::write(dir.join("cleanse.yaml"), config(opts, &ctx, rules, dir)?)?;
     Ok(Ssda903Summary {
@@ -186,6 +194,7 @@ pub fn generate_ssda903(opts: &Ssda903Options, rules: &Path, dir: &Path) -> io::
         last_rows,
         planted,
         postcodes,
+        providers,
     })
 }
 
@@ -245,6 +254,7 @@ fn config(opts: &Ssda903Options, ctx: &Ctx, rules: &Path, dir: &Path) -> io::Res
          as_of: {end}\n\
          local_authority: {LOCAL_AUTHORITY}\n\
          postcodes: {{ file: postcodes.csv }}\n\
+         ofsted_providers: {{ files: [{PROVIDERS_FILE}] }}\n\
          rules:\n  - {pack}\n\
          inputs:\n",
         label = w.label(),

@@ -20,8 +20,8 @@ use chrono::Datelike;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook, XlsxError};
 
 use super::children::Ctx;
-use super::codes::{Urn, needs_urn, provider};
-use super::geography::{NORTHFIELD, Post, SOUTHDALE};
+use super::codes::{Urn, provider};
+use super::geography::{Directory, NORTHFIELD, Post, SOUTHDALE};
 use crate::render::nd;
 use crate::rng::Rng;
 
@@ -49,8 +49,9 @@ struct Listed {
     closed: Option<crate::render::Day>,
 }
 
-/// Write the list for the return `ctx` describes; the number of providers listed.
-pub(crate) fn write(ctx: &Ctx, plant: bool, path: &Path) -> io::Result<usize> {
+/// Write the list for the return `ctx` describes, noting its postcodes in `directory`; the
+/// number of providers listed.
+pub(crate) fn write(ctx: &Ctx, plant: bool, path: &Path, directory: &mut Directory) -> io::Result<usize> {
     let mut listed = Vec::new();
     let (fostering, adoption) = ctx.own_services();
     let mut rng = Rng::stream(ctx.seed, 0, SALT_LIST);
@@ -74,18 +75,22 @@ pub(crate) fn write(ctx: &Ctx, plant: bool, path: &Path) -> io::Result<usize> {
     for (pool, codes, kind) in KINDS {
         for k in 0..ctx.pool_size(pool) {
             let p = provider(ctx.seed, pool, k);
-            // Ofsted registers providers in England; a placement elsewhere has no URN.
-            if !p.post.england() || (codes.len() == 2 && !needs_urn(codes)) {
+            let agency = matches!(pool, "agency" | "adoption");
+            // Ofsted registers providers in England: a home elsewhere has no URN, and its
+            // placements none (an agency's carers may be anywhere; its office is in England).
+            if !p.post.england() && !agency {
                 continue;
             }
-            // Another council's service is outside Northfield (rule 229): an adoption agency's
-            // own address is not where its children are placed.
-            let post = if p.code == "PR2" && p.post.local() && pool == "adoption" {
-                Post::within(&mut rng, SOUTHDALE)
-            } else {
+            let post = if p.post.england() {
                 p.post
+            } else {
+                Post::within(&mut rng, SOUTHDALE)
             };
-            let kind = if p.code == "PR2" { "Local Authority Adoption Agency" } else { kind };
+            let kind = if pool == "adoption" && p.code == "PR2" {
+                "Local Authority Adoption Agency"
+            } else {
+                kind
+            };
             listed.push(Listed {
                 urn: p.urn,
                 placement_codes: codes,
@@ -118,8 +123,13 @@ pub(crate) fn write(ctx: &Ctx, plant: bool, path: &Path) -> io::Result<usize> {
             })
             .collect();
     }
+    for l in &listed {
+        directory.note(l.post);
+    }
     let n = listed.len();
-    workbook(&listed).and_then(|mut b| b.save(path)).map_err(io::Error::other)?;
+    workbook(&listed)
+        .and_then(|mut b| b.save(path))
+        .map_err(io::Error::other)?;
     Ok(n)
 }
 
@@ -159,7 +169,10 @@ fn workbook(listed: &[Listed]) -> Result<Workbook, XlsxError> {
         "Placement provider code",
         "Setting address postcode",
     ];
-    for (name, columns, supported) in [("Providers", &header[..], false), ("SA Providers", &sa_header[..], true)] {
+    for (name, columns, supported) in [
+        ("Providers", &header[..], false),
+        ("SA Providers", &sa_header[..], true),
+    ] {
         let sheet = book.add_worksheet().set_name(name)?;
         for (c, h) in columns.iter().enumerate() {
             sheet.write_string(0, c as u16, *h)?;
