@@ -308,6 +308,10 @@ fn run_loaded(
     people::write_outputs(staging.dir(), set, config, &people)?;
     let (counts, kept) = exceptions.finish(&staging)?;
     let change_counts = changes.finish()?;
+    let t = Instant::now();
+    let routed: Vec<String> = config.inputs.iter().map(|i| i.table.clone()).collect();
+    crate::output::workbook::write_exceptions(&staging, &routed)?;
+    timings.insert("exceptions_xlsx_ms".to_string(), t.elapsed().as_millis() as u64);
 
     let rules_report = rule_counts(set, &counts, &related.not_run, &judged);
     crate::output::rule_summary::write(&staging, set, &rules_report)?;

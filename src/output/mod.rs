@@ -8,3 +8,4 @@ pub mod sheet;
 pub mod sinks;
 pub mod summary;
 pub mod summary_html;
+pub mod workbook;

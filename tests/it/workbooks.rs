@@ -65,8 +65,12 @@ fn council_list(book: &mut Workbook) {
     sheet.write_datetime_with_format(3, 3, date(2025, 4, 3), &long).unwrap();
     sheet.write_number(3, 4, 3.0).unwrap();
     sheet.write_string(3, 5, "b) Female").unwrap();
-    // Row 5: a date typed as text, visits from a formula (its saved value read), seen before born.
+    // Row 5: a date typed as text, visits from a formula (its saved value read), seen before born;
+    // a name that would run as a formula if a spreadsheet were careless.
     sheet.write_string(4, 0, "P2").unwrap();
+    sheet
+        .write_string(4, 1, "=HYPERLINK(\"http://example.invalid\",\"Ada\")")
+        .unwrap();
     sheet.write_string(4, 2, "05/06/2014").unwrap();
     sheet.write_datetime_with_format(4, 3, date(2013, 1, 1), &uk).unwrap();
     sheet.write_formula(4, 4, Formula::new("=1+2").set_result("3")).unwrap();
@@ -132,6 +136,33 @@ fn a_councils_list_reads_as_a_data_officer_sees_it() {
     assert_eq!(on(9, "VISITS-RANGE"), ("'List 1 - People'!E9".into(), "60.5".into()));
     let error = out.finding("people", 6, "ingest.cell_error");
     assert!(error.message.contains("#N/A"), "{}", error.message);
+
+    // exceptions.xlsx: the findings and the rejected rows, every value as text.
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(out.dir.join("exceptions.xlsx")).unwrap();
+    use calamine::Reader;
+    assert_eq!(book.sheet_names(), ["Findings", "Rejected people"]);
+    let findings = book.worksheet_range("Findings").unwrap();
+    let header: Vec<String> = findings.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+    assert_eq!(header.join(","), crate::util::EXCEPTIONS_HEADER);
+    assert_eq!(findings.height(), out.findings.len() + 1);
+    let rejected = book.worksheet_range("Rejected people").unwrap();
+    let names: Vec<String> = rejected.rows().skip(1).map(|r| r[4].to_string()).collect();
+    assert!(
+        names.contains(&"=HYPERLINK(\"http://example.invalid\",\"Ada\")".to_string()),
+        "{names:?}"
+    );
+    let formulas = book.worksheet_formula("Rejected people").unwrap();
+    assert!(
+        formulas.used_cells().next().is_none(),
+        "no cell of the outputs is a formula"
+    );
+    // The CSV guards it too (a leading quote).
+    assert!(
+        out.rejected("people")
+            .rows
+            .iter()
+            .any(|r| r[4].starts_with("'=HYPERLINK"))
+    );
 
     // Nothing lost: every row with a value is corrected or rejected; the empty rows are none.
     assert_eq!(out.run_json["tables"][0]["rows_in"], 5, "{}", out.run_json["tables"]);
