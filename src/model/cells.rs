@@ -1,5 +1,5 @@
-//! Where a value sits in a workbook, named as Excel names it, so a finding can send a data
-//! officer to the cell.
+//! Which reader a file goes through (by its extension), and where a value sits in a workbook,
+//! named as Excel names it, so a finding can send a data officer to the cell.
 
 use std::path::Path;
 
@@ -11,6 +11,16 @@ pub fn is_workbook(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| WORKBOOK_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+}
+
+/// The file extensions read as Parquet.
+pub const PARQUET_EXTENSIONS: &[&str] = &["parquet", "pq"];
+
+/// True when `path` is read as Parquet (by its extension).
+pub fn is_parquet(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| PARQUET_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
 /// Excel's name for a column (0-based): `A`, `Z`, `AA`.

@@ -239,6 +239,10 @@ pub enum InputErrorKind {
         quoted(sheets)
     )]
     SeveralSheetsMatch { table: String, sheets: Vec<String> },
+    #[error("this is not a Parquet file Cleanse can read ({problem}); export the table again as Parquet, or as CSV")]
+    NotParquet { problem: String },
+    #[error("column `{column}` cannot be read as text: {problem}")]
+    UnreadableColumn { column: String, problem: String },
     #[error(
         "not one of Ofsted's provider lists: no visible sheet has a header with `URN` beside placement or provider codes; name the Children's Homes and Social Care Providers workbooks (or the combined one) as Ofsted publishes them"
     )]

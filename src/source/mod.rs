@@ -8,6 +8,7 @@
 
 pub mod csv;
 pub mod held;
+pub mod parquet;
 pub mod postcodes;
 pub mod providers;
 pub mod workbook;
@@ -20,10 +21,30 @@ use crate::model::table::Table;
 pub use csv::CsvSource;
 pub use workbook::SheetSource;
 
-/// An export opened for reading: a CSV file, or a sheet of a workbook.
+/// An export opened for reading: a CSV file, a sheet of a workbook, or a Parquet file.
 pub enum Source {
     Csv(CsvSource<std::fs::File>),
     Sheet(SheetSource),
+    Parquet(parquet::ParquetSource),
+}
+
+/// Per file column: whether a date read from a typed cell is written ISO (`yyyy-mm-dd`), for a
+/// column declared to take only ISO dates, rather than day first (`dd/mm/yyyy`, as a UK
+/// spreadsheet shows it and the DfE's forms take).
+pub fn iso_dates(table: &Table, header: &Header) -> Vec<bool> {
+    use crate::model::table::ColumnType;
+    use crate::model::values::DateForms;
+    let mut iso = vec![false; header.names.len()];
+    for (col, at) in table.columns.iter().zip(&header.columns) {
+        if let (ColumnType::Date(forms), Some(i)) = (&col.ty, at)
+            && !forms.contains(DateForms::DMY)
+            && !forms.contains(DateForms::DFE)
+            && forms.contains(DateForms::ISO)
+        {
+            iso[*i] = true;
+        }
+    }
+    iso
 }
 
 impl Source {
@@ -36,6 +57,8 @@ impl Source {
     ) -> crate::model::error::Result<Source> {
         if crate::model::cells::is_workbook(&input.path) {
             SheetSource::open(&input.path, table, input.sheet.as_deref(), batch_rows).map(Source::Sheet)
+        } else if crate::model::cells::is_parquet(&input.path) {
+            parquet::ParquetSource::open(&input.path, table, batch_rows).map(Source::Parquet)
         } else {
             CsvSource::open(&input.path, table, input.dialect()).map(Source::Csv)
         }
@@ -45,13 +68,14 @@ impl Source {
         match self {
             Source::Csv(s) => &s.header,
             Source::Sheet(s) => &s.header,
+            Source::Parquet(s) => &s.header,
         }
     }
 
     /// The sheet read and the sheet column of the export's first column, for a workbook.
     pub fn sheet(&self) -> Option<(&str, u32)> {
         match self {
-            Source::Csv(_) => None,
+            Source::Csv(_) | Source::Parquet(_) => None,
             Source::Sheet(s) => Some((&s.sheet, s.first_column)),
         }
     }
@@ -390,6 +414,12 @@ impl Batches {
                     changes: Vec::new(),
                 })
             })),
+            Batches::File(Source::Parquet(source)) => Ok(source.next_batch()?.map(|raw| {
+                Next::Ready(held::Batch {
+                    raw,
+                    changes: Vec::new(),
+                })
+            })),
             Batches::Held { reader, .. } => Ok(reader.next_batch()?.map(Next::Ready)),
         }
     }
@@ -405,6 +435,12 @@ impl Batches {
                 time,
             },
             Batches::File(Source::Sheet(source)) => Ingested {
+                rows: source.rows_read,
+                bytes: source.bytes_read(),
+                sha256: source.sha256(),
+                time,
+            },
+            Batches::File(Source::Parquet(source)) => Ingested {
                 rows: source.rows_read,
                 bytes: source.bytes_read(),
                 sha256: source.sha256(),

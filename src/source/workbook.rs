@@ -37,8 +37,7 @@ use datafusion::arrow::array::{ArrayRef, StringBuilder};
 use sha2::{Digest, Sha256};
 
 use crate::model::error::{Error, InputError, InputErrorKind, Result};
-use crate::model::table::{ColumnType, Table};
-use crate::model::values::DateForms;
+use crate::model::table::Table;
 use crate::source::{BadRow, BadRowKind, CellIssue, Header, IssueKind, RawBatch, match_header};
 
 /// How far down a sheet its header is looked for: far enough for a title, a date, notes and a
@@ -668,16 +667,10 @@ struct Rows {
 impl Rows {
     fn new(table: &Table, head: &Head, batch_rows: usize) -> Rows {
         let width = head.header.names.len();
-        let mut styles = vec![DateStyle::DayFirst; width];
-        for (col, at) in table.columns.iter().zip(&head.header.columns) {
-            if let (ColumnType::Date(forms), Some(i)) = (&col.ty, at)
-                && !forms.contains(DateForms::DMY)
-                && !forms.contains(DateForms::DFE)
-                && forms.contains(DateForms::ISO)
-            {
-                styles[*i] = DateStyle::Iso;
-            }
-        }
+        let styles = crate::source::iso_dates(table, &head.header)
+            .into_iter()
+            .map(|iso| if iso { DateStyle::Iso } else { DateStyle::DayFirst })
+            .collect();
         Rows {
             first_column: head.first_column,
             width,

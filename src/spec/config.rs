@@ -310,7 +310,9 @@ impl Config {
                 );
             }
             let workbook = crate::model::cells::is_workbook(&path);
-            if workbook {
+            let parquet = crate::model::cells::is_parquet(&path);
+            if workbook || parquet {
+                let what = if workbook { "a workbook" } else { "a Parquet file" };
                 let skip = i.skip_lines.as_ref().map(|s| (span(s), "skip_lines"));
                 let csv_only = [
                     i.encoding.as_ref().map(|s| (span(s), "encoding")),
@@ -324,13 +326,14 @@ impl Config {
                             "not-for-workbooks",
                             &file,
                             at,
-                            format!("`{setting}` is for CSV exports, and this input is a workbook"),
+                            format!("`{setting}` is for CSV exports, and this input is {what}"),
                         )
-                        .label("not used for a workbook")
-                        .help("remove it: a workbook's cells are read as they are, and its header is found below any title rows"),
+                        .label("not used here")
+                        .help("remove it: a workbook's or Parquet file's values are read as they are, and a workbook's header is found below any title rows"),
                     );
                 }
-            } else if let Some(s) = &i.sheet {
+            }
+            if let (false, Some(s)) = (workbook, &i.sheet) {
                 diags.push(
                     Diagnostic::new(
                         "sheet-on-csv",

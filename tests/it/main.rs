@@ -22,6 +22,7 @@ mod hostile_input;
 mod hostile_output;
 mod messy_inputs;
 mod nights;
+mod parquet_inputs;
 mod people;
 mod people_gen;
 mod postcodes;
