@@ -29,6 +29,15 @@
 //! cargo bench --bench pipeline -- --ssda903
 //! ```
 //!
+//! A sixth is issue 18's: the person table of the third run as a workbook (one sheet of the
+//! same rows, dates as date cells and whole numbers as numbers, as Excel keeps them) beside
+//! the same table as CSV, both checked with the ten checks, so reading a workbook can be
+//! compared with reading its CSV equivalent end to end. `--workbook` runs only that one.
+//!
+//! ```text
+//! cargo bench --bench pipeline -- --workbook
+//! ```
+//!
 //! CPU time and peak memory come from the kernel's accounting of each child
 //! process (wait4), so they cover every thread the run used.
 //!
@@ -54,6 +63,7 @@ fn main() {
     let mut wide = false;
     let mut persons_only = false;
     let mut ssda903_only = false;
+    let mut workbook_only = false;
     let mut children: usize = 50_000;
     let mut runs: usize = 1;
     let mut args = std::env::args().skip(1);
@@ -62,6 +72,7 @@ fn main() {
             "--wide" => wide = true,
             "--persons" => persons_only = true,
             "--ssda903" => ssda903_only = true,
+            "--workbook" => workbook_only = true,
             "--children" => {
                 children = args
                     .next()
@@ -86,6 +97,9 @@ fn main() {
     }
     if ssda903_only {
         return run_ssda903(root, &cache, children, runs);
+    }
+    if workbook_only {
+        return run_workbook(root, &cache, rows, runs);
     }
     let data = cache.join(format!("children-contacts-{rows}-{}", generator_version()));
     if !data.join("contacts.csv").is_file() || !data.join("children.csv").is_file() {
@@ -190,6 +204,7 @@ fn main() {
     println!("  overlaps found       {} (CPP-009)", found("CPP-009"));
     run_persons(root, &cache, rows, runs);
     run_ssda903(root, &cache, children, runs);
+    run_workbook(root, &cache, rows, runs);
     println!(
         "\n  cores                {}",
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -237,6 +252,87 @@ fn run_persons(root: &Path, cache: &Path, rows: usize, runs: usize) {
         run.save(&format!("pipeline-{name}-{rows}"), rows_in, bytes);
         let _ = std::fs::remove_dir_all(dir.join(format!("out-{name}")));
     }
+}
+
+/// Issue 18's workload: the person table as one workbook sheet beside its CSV, each checked
+/// with the ten checks of `benches/persons.yaml`.
+fn run_workbook(root: &Path, cache: &Path, rows: usize, runs: usize) {
+    let dir = cache.join(format!("persons-{rows}-{}", generator_version()));
+    if !dir.join("persons.csv").is_file() {
+        write_persons(&dir, rows).expect("write persons");
+    }
+    if !dir.join("persons.xlsx").is_file() {
+        let t = Instant::now();
+        write_workbook(&dir.join("persons.csv"), &dir.join("persons.xlsx")).expect("write the workbook");
+        eprintln!(
+            "wrote {} in {:.1}s",
+            dir.join("persons.xlsx").display(),
+            t.elapsed().as_secs_f64()
+        );
+    }
+    let pack = root.join("benches/persons.yaml");
+    let mut cpu = Vec::new();
+    for file in ["persons.csv", "persons.xlsx"] {
+        let config = dir.join(format!("{file}.yaml"));
+        std::fs::write(
+            &config,
+            format!(
+                "name: benchmark\nas_of: 2026-03-31\nrules: [{}]\ninputs:\n  - {{ table: persons, file: {file} }}\n",
+                pack.display()
+            ),
+        )
+        .expect("write config");
+        let out = dir.join(format!("out-{file}"));
+        let run = measure_runs(&config, &out, runs);
+        let rows_in = run.report["tables"][0]["rows_in"].as_u64().expect("rows_in");
+        let bytes = std::fs::metadata(dir.join(file)).map_or(0, |m| m.len());
+        println!("\ncleanse end-to-end benchmark: the 15-column person table from {file}, ten checks");
+        println!("  rows (persons)       {rows_in}");
+        println!("  input                {:.1} MB", bytes as f64 / 1e6);
+        run.print(rows_in);
+        run.save(&format!("pipeline-{}-{rows}", file.replace('.', "-")), rows_in, bytes);
+        cpu.push((run.wall, run.cpu));
+        let _ = std::fs::remove_dir_all(out);
+    }
+    if let [(csv_wall, csv_cpu), (book_wall, book_cpu)] = cpu[..] {
+        println!(
+            "\n  the workbook over its CSV: {:.2}x the wall time, {:.2}x the CPU time",
+            book_wall / csv_wall.max(1e-9),
+            book_cpu / csv_cpu.max(1e-9)
+        );
+    }
+}
+
+/// The CSV at `csv` as a one-sheet workbook, as Excel keeps such a table: dates as date cells,
+/// whole numbers as numbers, the rest as text.
+fn write_workbook(csv: &Path, xlsx: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut book = Workbook::new();
+    book.set_tempdir(xlsx.parent().expect("a folder"))?;
+    let sheet = book.add_worksheet_with_constant_memory()?;
+    sheet.set_name("Persons")?;
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_path(csv)?;
+    for (r, record) in reader.records().enumerate() {
+        let record = record?;
+        for (c, v) in record.iter().enumerate() {
+            let (r, c) = (r as u32, c as u16);
+            let day = (r > 0)
+                .then(|| chrono::NaiveDate::parse_from_str(v, "%d/%m/%Y").ok())
+                .flatten();
+            if let Some(d) = day {
+                use chrono::Datelike;
+                let at = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+                sheet.write_datetime_with_format(r, c, &at, &date)?;
+            } else if let (true, Ok(n)) = (r > 0, v.parse::<i64>()) {
+                sheet.write_number(r, c, n as f64)?;
+            } else if !v.is_empty() {
+                sheet.write_string(r, c, v)?;
+            }
+        }
+    }
+    book.save(xlsx)?;
+    Ok(())
 }
 
 /// Issue 16's workload: the SSDA903 2025/26 pack over a generated return of `children`

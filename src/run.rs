@@ -275,6 +275,13 @@ fn run_loaded(
             "row conservation: every row of `{}` is routed to exactly one of corrected/ and rejected/",
             table.table
         );
+        // A table read from a workbook goes back as one too.
+        if let Some(sheet) = &input_report.sheet {
+            let t = Instant::now();
+            let declared = &set.tables[set.table(&input.table).expect(crate::engine::INPUT_TABLES)];
+            crate::output::workbook::write_tables(&staging, declared, sheet, config.pivot)?;
+            timings.insert(format!("table_{}_xlsx_ms", input.table), t.elapsed().as_millis() as u64);
+        }
         tables.push(table);
         inputs.push(input_report);
     }

@@ -19,6 +19,7 @@ use std::path::Path;
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, Worksheet, XlsxError};
 
 use crate::model::error::{Error, Result};
+use crate::model::table::{ColumnType, Table};
 use crate::output::publish::Staging;
 use crate::output::sheet::unguard;
 
@@ -77,10 +78,116 @@ fn has_rows(path: &Path) -> bool {
         .is_ok_and(|mut r| r.records().next().is_some())
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Kind {
+/// For a table read from a workbook: its corrected and rejected rows as workbooks too
+/// (`corrected/<table>.xlsx`, `rejected/<table>.xlsx`, each one sheet named as the sheet read),
+/// so the data team gets back what they gave. A value of a column declared as a date, whole
+/// number or decimal is written as a date or number cell when that cell reads back as the same
+/// text (`05/06/2014`, `12`), so a round trip Excel → Cleanse → Excel keeps every value; any
+/// other value is text.
+pub fn write_tables(staging: &Staging, table: &Table, sheet: &str, pivot: u8) -> Result<()> {
+    for (folder, skip) in [("corrected", 0), ("rejected", 3)] {
+        let rel = format!("{folder}/{}.xlsx", table.name);
+        let csv_path = staging.path(&format!("{folder}/{}.csv", table.name));
+        let path = staging.path(&rel);
+        let failed = |e: XlsxError| Error::io(&path, std::io::Error::other(e));
+        let mut book = Workbook::new();
+        book.set_tempdir(staging.dir()).map_err(failed)?;
+        let styles = Styles::new();
+        let types = Typed {
+            table,
+            skip,
+            pivot,
+            date: Format::new().set_num_format("dd/mm/yyyy"),
+        };
+        write_csv(&mut book, &styles, &csv_path, sheet, Kind::Table(&types)).map_err(|e| e.at(&csv_path, &path))?;
+        let mut file = staging.file(&rel)?;
+        book.save_to_writer(&mut file).map_err(failed)?;
+        std::io::Write::flush(&mut file).map_err(|e| Error::io(&path, e))?;
+    }
+    Ok(())
+}
+
+/// How a table's values are written as typed cells.
+struct Typed<'a> {
+    table: &'a Table,
+    /// Columns before the table's own (`rejected/` has `source_file, line, rule_ids`).
+    skip: usize,
+    pivot: u8,
+    date: Format,
+}
+
+impl Typed<'_> {
+    /// Per column of the CSV: the declared type of the table's column it holds, if any.
+    fn types(&self, header: &[String]) -> Vec<Option<ColumnType>> {
+        let names = &header[self.skip.min(header.len())..];
+        let mut out = vec![None; header.len()];
+        if let Ok(matched) = crate::source::match_header(names, self.table) {
+            for (col, at) in self.table.columns.iter().zip(&matched.columns) {
+                if let Some(i) = at {
+                    out[self.skip + i] = Some(col.ty.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Write `value` as a typed cell if it reads back as the same text; false if not.
+    fn write(
+        &self,
+        sheet: &mut Worksheet,
+        row: u32,
+        col: u16,
+        ty: &ColumnType,
+        value: &str,
+    ) -> Result<bool, XlsxError> {
+        use crate::model::values;
+        match ty {
+            ColumnType::Date(forms) => {
+                let Some(days) = values::parse_date(value, *forms, self.pivot) else {
+                    return Ok(false);
+                };
+                let iso = !forms.contains(values::DateForms::DMY) && !forms.contains(values::DateForms::DFE);
+                let mut back = String::new();
+                values::write_date(days, iso, &mut back);
+                if back != value {
+                    return Ok(false);
+                }
+                let d = chrono::NaiveDate::from_num_days_from_ce_opt(days + 719_163).expect("a parsed date is a date");
+                use chrono::Datelike;
+                let at = rust_xlsxwriter::ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+                let format = if iso {
+                    Format::new().set_num_format("yyyy-mm-dd")
+                } else {
+                    self.date.clone()
+                };
+                sheet.write_datetime_with_format(row, col, &at, &format)?;
+                Ok(true)
+            }
+            ColumnType::Integer => match values::parse_integer(value) {
+                Some(n) if n.to_string() == value && n.unsigned_abs() < (1 << 53) => {
+                    sheet.write_number(row, col, n as f64)?;
+                    Ok(true)
+                }
+                _ => Ok(false),
+            },
+            ColumnType::Decimal => match values::parse_decimal(value) {
+                Some(f) if f.to_string() == value => {
+                    sheet.write_number(row, col, f)?;
+                    Ok(true)
+                }
+                _ => Ok(false),
+            },
+            ColumnType::Text | ColumnType::Code(_) => Ok(false),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Kind<'a> {
     Findings,
     Rejected,
+    /// A table's rows, typed where its columns are declared so.
+    Table(&'a Typed<'a>),
 }
 
 struct Styles {
@@ -141,6 +248,10 @@ impl Failed {
 fn write_csv(book: &mut Workbook, styles: &Styles, path: &Path, name: &str, kind: Kind) -> Result<(), Failed> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(path)?;
     let header: Vec<String> = reader.headers()?.iter().map(|h| unguard(h).to_string()).collect();
+    let types = match kind {
+        Kind::Table(t) => t.types(&header),
+        _ => Vec::new(),
+    };
     let line = header.iter().position(|h| h == "line");
     let severity = header.iter().position(|h| h == "severity");
     let mut part = 1;
@@ -166,6 +277,12 @@ fn write_csv(book: &mut Workbook, styles: &Styles, path: &Path, name: &str, kind
                 && let Ok(n) = value.parse::<u32>()
             {
                 sheet.write_number(row, col, f64::from(n))?;
+                continue;
+            }
+            if let (Kind::Table(t), Some(Some(ty))) = (kind, types.get(c))
+                && !value.is_empty()
+                && t.write(sheet, row, col, ty, value)?
+            {
                 continue;
             }
             let text = cut(value);
@@ -213,7 +330,9 @@ fn finish_sheet(
         let width = match kind {
             Kind::Findings => WIDTHS.iter().find(|(name, _)| name == h).map_or(16.0, |(_, w)| *w),
             // A table's own columns: as wide as their values, within reason.
-            Kind::Rejected => (widest.get(c).copied().unwrap_or(0).max(h.chars().count()) + 2).clamp(8, 40) as f64,
+            Kind::Rejected | Kind::Table(_) => {
+                (widest.get(c).copied().unwrap_or(0).max(h.chars().count()) + 2).clamp(8, 40) as f64
+            }
         };
         sheet.set_column_width(c as u16, width)?;
     }

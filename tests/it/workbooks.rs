@@ -164,6 +164,26 @@ fn a_councils_list_reads_as_a_data_officer_sees_it() {
             .any(|r| r[4].starts_with("'=HYPERLINK"))
     );
 
+    // A table read from a workbook goes back as one: its sheet's name, dates as date cells and
+    // whole numbers as numbers; read again, it gives the same values.
+    let mut corrected: calamine::Xlsx<_> = calamine::open_workbook(out.dir.join("corrected/people.xlsx")).unwrap();
+    assert_eq!(corrected.sheet_names(), ["List 1 - People"]);
+    let range = corrected.worksheet_range("List 1 - People").unwrap();
+    let first: Vec<&calamine::Data> = range.rows().nth(1).unwrap().iter().collect();
+    assert!(matches!(first[2], calamine::Data::DateTime(_)), "{first:?}");
+    assert!(matches!(first[4], calamine::Data::Float(f) if *f == 3.0), "{first:?}");
+    let again = Dir::new();
+    again.write("pack.yaml", PACK);
+    again.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: people, file: people.xlsx }\n",
+    );
+    std::fs::copy(out.dir.join("corrected/people.xlsx"), again.join("people.xlsx")).unwrap();
+    again.run(&[]).expect_code(0);
+    assert_eq!(again.latest().corrected("people").rows, out.corrected("people").rows);
+    let rejected_book: calamine::Xlsx<_> = calamine::open_workbook(out.dir.join("rejected/people.xlsx")).unwrap();
+    assert_eq!(rejected_book.sheet_names(), ["List 1 - People"]);
+
     // Nothing lost: every row with a value is corrected or rejected; the empty rows are none.
     assert_eq!(out.run_json["tables"][0]["rows_in"], 5, "{}", out.run_json["tables"]);
     assert_eq!(out.run_json["inputs"][0]["sheet"], "List 1 - People");
