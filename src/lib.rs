@@ -56,14 +56,18 @@
 //!   drop them; hold an export's batches between the stages of a run ([`source::held`]). One
 //!   thread reads an export and cuts it into chunks of whole records; the pool parses them
 //!   ([`source::csv`]), keeping each chunk's bytes for the rows that can be written as read
-//!   ([`source::Verbatim`]). The one seam where readers of other formats plug in.
+//!   ([`source::Verbatim`]). [`source::Source`] is the one seam for formats: CSV, a sheet of a
+//!   workbook ([`source::workbook`], every finding naming its cell) and Parquet
+//!   ([`source::parquet`]); reference data is read as published ([`source::postcodes`],
+//!   [`source::providers`]).
 //! - [`output`]: [`output::sheet`] writes CSV so that no value runs as a spreadsheet formula
 //!   (the corrected and rejected rows on a thread of their own, [`output::sheet::Background`]);
 //!   [`output::sinks`] writes `exceptions.csv` and `changes.csv` with their counts;
 //!   [`output::report`] writes `run.json` and the manager's summaries ([`output::summary_html`]
 //!   draws them as one page); [`output::history`] keeps each run's counts and finding
 //!   fingerprints (what is new, open or resolved, and the trend); [`output::publish`] writes
-//!   a run so that nobody sees half of it.
+//!   a run so that nobody sees half of it; [`output::workbook`] writes `exceptions.xlsx` (and a
+//!   workbook input's corrected and rejected rows) from the CSV outputs.
 //! - [`engine`]: read each export once, correcting it as far as the run can before routing and
 //!   handing the stages over whole tables what they need from that one pass ([`engine::load`]);
 //!   turn a table's rules into physical expressions ([`engine::plan`]), evaluate the rules over
