@@ -83,8 +83,10 @@ fn council_list(book: &mut Workbook) {
     // Row 7: entirely empty (no record). Row 8: a value beyond the header's last column.
     sheet.write_string(7, 0, "P4").unwrap();
     sheet.write_string(7, 7, "stray note").unwrap();
-    // Row 9: out of range visits, a fractional number.
+    // Row 9: out of range visits, a fractional number; a date that lost its format, shown as
+    // Excel's serial number (41795 is 5 June 2014), which the date column still reads.
     sheet.write_string(8, 0, "P5").unwrap();
+    sheet.write_number(8, 2, 41_795.0).unwrap();
     sheet.write_number(8, 4, 60.5).unwrap();
     // Formatted but empty rows below the list.
     let fill = Format::new().set_background_color("#FFFF00");
