@@ -255,7 +255,7 @@ fn write_csv(book: &mut Workbook, styles: &Styles, path: &Path, name: &str, kind
     let line = header.iter().position(|h| h == "line");
     let severity = header.iter().position(|h| h == "severity");
     let mut part = 1;
-    let mut sheet = new_sheet(book, styles, name, part, &header, kind)?;
+    let mut sheet = new_sheet(book, styles, name, part, &header)?;
     let mut row: u32 = 0;
     let mut record = csv::StringRecord::new();
     let mut widest = vec![0usize; header.len()];
@@ -263,7 +263,7 @@ fn write_csv(book: &mut Workbook, styles: &Styles, path: &Path, name: &str, kind
         if row == ROWS_PER_SHEET {
             finish_sheet(sheet, row, &header, &widest, kind)?;
             part += 1;
-            sheet = new_sheet(book, styles, name, part, &header, kind)?;
+            sheet = new_sheet(book, styles, name, part, &header)?;
             row = 0;
         }
         row += 1;
@@ -304,7 +304,6 @@ fn new_sheet<'b>(
     name: &str,
     part: u32,
     header: &[String],
-    _kind: Kind,
 ) -> Result<&'b mut Worksheet, XlsxError> {
     let sheet = book.add_worksheet_with_constant_memory()?;
     sheet.set_name(sheet_name(name, part))?;

@@ -348,6 +348,9 @@ pub struct SheetSource {
     bytes: u64,
     sha256: String,
     batches: Receiver<Result<RawBatch>>,
+    /// The reading thread, joined once it stops sending: a sheet cut short by a failure of the
+    /// reader itself is an error, never the end of the sheet.
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 /// The header the reading thread found, or why it found none.
@@ -370,7 +373,7 @@ impl SheetSource {
         let (opened_tx, opened_rx) = std::sync::mpsc::sync_channel::<Opened>(1);
         let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel(2);
         let (path_owned, table, sheet) = (path.to_path_buf(), table.clone(), sheet.map(str::to_string));
-        std::thread::Builder::new()
+        let reader = std::thread::Builder::new()
             .name("cleanse-workbook".into())
             .spawn(move || {
                 let reading = Reading {
@@ -381,10 +384,15 @@ impl SheetSource {
                 reading.run(bytes, sheet.as_deref(), &opened_tx, &batch_tx);
             })
             .map_err(|e| Error::io(path, e))?;
-        let found = opened_rx
-            .recv()
-            .expect("the reading thread says what it found before it ends")
-            .map_err(Error::Input)?;
+        let found = match opened_rx.recv() {
+            Ok(found) => found.map_err(Error::Input)?,
+            Err(_) => {
+                return Err(match reader.join() {
+                    Err(panic) => reader_failed(path, None, panic),
+                    Ok(()) => corrupt(path, None, "the reader stopped without a result".to_string()),
+                });
+            }
+        };
         Ok(SheetSource {
             path: path.to_path_buf(),
             header: found.header,
@@ -395,6 +403,7 @@ impl SheetSource {
             bytes: found.bytes,
             sha256: found.sha256,
             batches: batch_rx,
+            reader: Some(reader),
         })
     }
 
@@ -406,8 +415,11 @@ impl SheetSource {
                 self.rows_read += (batch.num_rows() + batch.bad.len()) as u64;
                 Ok(Some(batch))
             }
-            // The thread ends when the sheet does.
-            Err(_) => Ok(None),
+            // The thread ends when the sheet does, or when the reader fails.
+            Err(_) => match self.reader.take().map(std::thread::JoinHandle::join) {
+                Some(Err(panic)) => Err(reader_failed(&self.path, Some(&self.sheet), panic)),
+                _ => Ok(None),
+            },
         }
     }
 
@@ -418,6 +430,27 @@ impl SheetSource {
     pub fn sha256(&self) -> String {
         self.sha256.clone()
     }
+}
+
+/// The error for a reading thread that stopped without saying why (it panicked: calamine on a
+/// workbook it cannot take apart): the workbook cannot be read, naming it.
+fn reader_failed(path: &Path, sheet: Option<&str>, panic: Box<dyn std::any::Any + Send>) -> Error {
+    let why = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "the reader failed".to_string());
+    corrupt(path, sheet, why)
+}
+
+fn corrupt(path: &Path, sheet: Option<&str>, problem: String) -> Error {
+    Error::Input(vec![InputError {
+        file: path.to_path_buf(),
+        line: 0,
+        column: None,
+        sheet: sheet.map(str::to_string),
+        kind: InputErrorKind::CorruptWorkbook { problem },
+    }])
 }
 
 /// The reading thread's task.
