@@ -67,7 +67,8 @@
 //!   draws them as one page); [`output::history`] keeps each run's counts and finding
 //!   fingerprints (what is new, open or resolved, and the trend); [`output::publish`] writes
 //!   a run so that nobody sees half of it; [`output::workbook`] writes `exceptions.xlsx` (and a
-//!   workbook input's corrected and rejected rows) from the CSV outputs.
+//!   workbook input's corrected and rejected rows) and [`output::parquet`] the typed Parquet
+//!   tables, both from the CSV outputs.
 //! - [`engine`]: read each export once, correcting it as far as the run can before routing and
 //!   handing the stages over whole tables what they need from that one pass ([`engine::load`]);
 //!   turn a table's rules into physical expressions ([`engine::plan`]), evaluate the rules over

@@ -18,7 +18,7 @@ use crate::output::publish::{RootLock, Staging};
 use crate::output::report::{ReferenceReport, RuleCount, RunReport};
 use crate::output::sinks::{ChangeCounts, Changes, Counts, Exceptions, State};
 use crate::source::Source;
-use crate::spec::config::Config;
+use crate::spec::config::{Config, TableFormat};
 use crate::spec::reference::ReferenceData;
 use crate::spec::rules::RuleSet;
 
@@ -37,6 +37,9 @@ pub struct RunOptions {
     /// Let those rules spill to disk past the limit (the default); without, a query over the
     /// limit stops the run (tests use it to show that spilling is what saved one).
     pub spill: bool,
+    /// Formats the corrected and rejected tables are written in besides CSV, added to the
+    /// configuration's `output_formats` (`--output-format`).
+    pub output_formats: Vec<TableFormat>,
 }
 
 impl RunOptions {
@@ -49,6 +52,7 @@ impl RunOptions {
             apply_review: false,
             memory_limit: relate::DEFAULT_MEMORY_LIMIT,
             spill: true,
+            output_formats: Vec::new(),
         }
     }
 }
@@ -242,6 +246,8 @@ fn run_loaded(
         .tables
         .iter()
         .find_map(|t| t.report_by.map(|c| t.columns[c].name.as_str()));
+    let mut formats = config.output_formats.clone();
+    formats.extend(&opts.output_formats);
     let mut exceptions = Exceptions::create(&staging, previous_run, as_of, report_by)?;
     let mut changes = Changes::create(&staging)?;
     let mut tables = Vec::new();
@@ -275,12 +281,21 @@ fn run_loaded(
             "row conservation: every row of `{}` is routed to exactly one of corrected/ and rejected/",
             table.table
         );
+        let declared = &set.tables[set.table(&input.table).expect(crate::engine::INPUT_TABLES)];
         // A table read from a workbook goes back as one too.
-        if let Some(sheet) = &input_report.sheet {
+        if input_report.sheet.is_some() || formats.contains(&TableFormat::Xlsx) {
             let t = Instant::now();
-            let declared = &set.tables[set.table(&input.table).expect(crate::engine::INPUT_TABLES)];
+            let sheet = input_report.sheet.as_deref().unwrap_or(&input.table);
             crate::output::workbook::write_tables(&staging, declared, sheet, config.pivot)?;
             timings.insert(format!("table_{}_xlsx_ms", input.table), t.elapsed().as_millis() as u64);
+        }
+        if formats.contains(&TableFormat::Parquet) {
+            let t = Instant::now();
+            crate::output::parquet::write_tables(&staging, declared, config.pivot)?;
+            timings.insert(
+                format!("table_{}_parquet_ms", input.table),
+                t.elapsed().as_millis() as u64,
+            );
         }
         tables.push(table);
         inputs.push(input_report);

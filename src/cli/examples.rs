@@ -313,6 +313,7 @@ pub fn observe(
         inputs,
         keep_days: crate::spec::config::DEFAULT_KEEP_DAYS,
         breakdown: Vec::new(),
+        output_formats: Vec::new(),
     };
     let mut opts = RunOptions::new(&config.path, out);
     opts.as_of = Some(as_of);

@@ -18,6 +18,7 @@ use crate::model::error::Error;
 use crate::model::table::Severity;
 use crate::output::report::{count, plural};
 use crate::run::{RunOptions, run};
+use crate::spec::config::TableFormat;
 use formats::Format;
 
 #[derive(Debug, Parser)]
@@ -124,6 +125,16 @@ pub struct RunArgs {
     #[arg(long, value_name = "MB", default_value_t = (crate::engine::relate::DEFAULT_MEMORY_LIMIT >> 20) as u32,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub memory_limit: u32,
+    /// Also write the corrected and rejected tables in this format (besides CSV): `parquet`
+    /// (typed), `xlsx`. Adds to the configuration's `output_formats`.
+    #[arg(long, value_enum, value_name = "FORMAT", value_delimiter = ',')]
+    pub output_format: Vec<OutputFormatArg>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormatArg {
+    Parquet,
+    Xlsx,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -218,6 +229,14 @@ fn run_command(args: RunArgs) -> i32 {
     opts.as_of = args.as_of;
     opts.apply_review = args.apply == ApplyArg::Review;
     opts.memory_limit = (args.memory_limit as usize) << 20;
+    opts.output_formats = args
+        .output_format
+        .iter()
+        .map(|f| match f {
+            OutputFormatArg::Parquet => TableFormat::Parquet,
+            OutputFormatArg::Xlsx => TableFormat::Xlsx,
+        })
+        .collect();
     match run(&opts) {
         Ok(outcome) => {
             let r = &outcome.report;

@@ -215,6 +215,10 @@ pub static CODES: &[Code] = &[
         summary: "`history: keep_days` is zero; the history must keep at least one day (the default is 400).",
     },
     Code {
+        id: "unknown-output-format",
+        summary: "`output_formats` names a format Cleanse does not write; the corrected and rejected tables can be written as `parquet` or `xlsx` besides CSV, which is always written.",
+    },
+    Code {
         id: "person-too-few-fields",
         summary: "A `same_person` rule's `person` declares too few fields to match people on: it needs a name (`surname` or `first_name`) and a date of birth (or `expected_date_of_birth`).",
     },

@@ -1,6 +1,7 @@
 //! Output: what a run writes: sinks, reports and summaries, history, and publishing.
 
 pub mod history;
+pub mod parquet;
 pub mod publish;
 pub mod report;
 pub mod rule_summary;

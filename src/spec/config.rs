@@ -42,6 +42,9 @@ struct RawConfig {
     history: Option<RawHistory>,
     #[serde(default)]
     summary: Option<RawSummary>,
+    /// Formats `corrected/` and `rejected/` are written in besides CSV (`parquet`, `xlsx`).
+    #[serde(default)]
+    output_formats: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -203,6 +206,30 @@ pub struct Config {
     pub keep_days: u32,
     /// Dimensions the summary breaks findings down by.
     pub breakdown: Vec<BreakdownSpec>,
+    /// Formats the corrected and rejected tables are written in besides CSV.
+    pub output_formats: Vec<TableFormat>,
+}
+
+/// A format `corrected/<table>` and `rejected/<table>` are written in besides CSV (which is
+/// always written: the exceptions workbook and the history are made from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TableFormat {
+    /// Typed Parquet, for a data platform (`output::parquet`).
+    Parquet,
+    /// A workbook, for the data team (always, for a table read from a workbook).
+    Xlsx,
+}
+
+impl TableFormat {
+    pub const NAMES: &[&str] = &["parquet", "xlsx"];
+
+    pub fn parse(s: &str) -> Option<TableFormat> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "parquet" => Some(TableFormat::Parquet),
+            "xlsx" | "excel" => Some(TableFormat::Xlsx),
+            _ => None,
+        }
+    }
 }
 
 /// A column to break the summary's findings down by, checked against the packs once they load.
@@ -445,6 +472,28 @@ impl Config {
             }
             Some(h) => h.keep_days.value,
         };
+        let mut output_formats = Vec::new();
+        for f in &raw.output_formats {
+            match TableFormat::parse(&f.value) {
+                Some(format) if !output_formats.contains(&format) => output_formats.push(format),
+                Some(_) => {}
+                None if f.value.trim().eq_ignore_ascii_case("csv") => {}
+                None => {
+                    let hint = did_you_mean(f.value.trim(), TableFormat::NAMES.iter().copied())
+                        .unwrap_or_else(|| "write `parquet` or `xlsx` (CSV is always written)".to_string());
+                    diags.push(
+                        Diagnostic::new(
+                            "unknown-output-format",
+                            &file,
+                            span(f),
+                            format!("`{}` is not an output format", f.value),
+                        )
+                        .label("unknown format")
+                        .help(hint),
+                    );
+                }
+            }
+        }
         let breakdown = raw
             .summary
             .iter()
@@ -520,6 +569,7 @@ impl Config {
             inputs,
             keep_days,
             breakdown,
+            output_formats,
         };
         (Some(config), diags)
     }

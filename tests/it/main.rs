@@ -23,6 +23,7 @@ mod hostile_output;
 mod messy_inputs;
 mod nights;
 mod parquet_inputs;
+mod parquet_outputs;
 mod people;
 mod people_gen;
 mod postcodes;
