@@ -328,6 +328,7 @@ fn run_loaded(
         std::fs::remove_dir_all(&held).map_err(|e| Error::io(&held, e))?;
     }
     people::write_outputs(staging.dir(), set, config, &people)?;
+    let people_report = people.report(set);
     let (counts, kept) = exceptions.finish(&staging)?;
     let change_counts = changes.finish()?;
     let t = Instant::now();
@@ -361,6 +362,7 @@ fn run_loaded(
             .filter(|t| !with_input.contains(&t.as_str()))
             .collect(),
         breakdown,
+        people: people_report,
         timings_ms: timings,
     };
     // From here to the `latest` switch, one run at a time: the history this run compares with is

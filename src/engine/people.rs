@@ -48,6 +48,33 @@ pub struct People {
 }
 
 impl People {
+    /// Per `same_person` rule, its counts for the run's report and the manager's summary.
+    pub fn report(&self, set: &RuleSet) -> Vec<crate::output::report::PeopleReport> {
+        self.matched
+            .iter()
+            .map(|m| {
+                let settings = Settings {
+                    same: m.same,
+                    ..Settings::default()
+                };
+                let same = m.pairs.iter().filter(|(p, _)| p.same(&settings)).count() as u64;
+                let records = m.clusters.len() as u64;
+                let people = m.clusters.iter().collect::<std::collections::HashSet<_>>().len() as u64;
+                let merges = self.merges.iter().any(|plan| plan.rule == m.rule);
+                crate::output::report::PeopleReport {
+                    rule_id: set.rules[m.rule].id.clone(),
+                    table: set.tables[set.rules[m.rule].table].name.clone(),
+                    records,
+                    people,
+                    duplicate_records: records - people,
+                    same_person_pairs: same,
+                    pairs_for_review: m.pairs.len() as u64 - same,
+                    merged: if merges { records - people } else { 0 },
+                }
+            })
+            .collect()
+    }
+
     /// The lookups of the `merge` corrections, from who survives: a merged record's id → the
     /// survivor's (in other tables' references), or the survivor's id → a value for its blank
     /// person field.

@@ -38,6 +38,9 @@ use crate::output::report::RunReport;
 /// How many runs the trend shows.
 pub const TREND_RUNS: usize = 90;
 
+/// Runs the duplicate-people trend covers (each reads a kept run's report).
+pub const PEOPLE_TREND_RUNS: usize = 10;
+
 impl Insight {
     /// A run with no history to compare with: its own point of the trend.
     pub fn alone(report: &RunReport, current: &[Kept]) -> Insight {
@@ -52,8 +55,32 @@ impl Insight {
                 open: current.len() as u64,
                 by_table,
             }],
+            people_trend: PeoplePoint::of(report).into_iter().collect(),
             ..Insight::default()
         }
+    }
+}
+
+/// Duplicate people at one run: what the summary's trend of them shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeoplePoint {
+    pub run_id: String,
+    pub as_of: String,
+    pub duplicate_records: u64,
+    pub pairs_for_review: u64,
+    pub merged: u64,
+}
+
+impl PeoplePoint {
+    /// The run's totals over its `same_person` rules; `None` if it had none.
+    fn of(report: &RunReport) -> Option<PeoplePoint> {
+        (!report.people.is_empty()).then(|| PeoplePoint {
+            run_id: report.run_id.clone(),
+            as_of: report.as_of.clone(),
+            duplicate_records: report.people.iter().map(|p| p.duplicate_records).sum(),
+            pairs_for_review: report.people.iter().map(|p| p.pairs_for_review).sum(),
+            merged: report.people.iter().map(|p| p.merged).sum(),
+        })
     }
 }
 
@@ -112,6 +139,9 @@ pub struct Insight {
     pub by_table: Vec<TableChange>,
     /// Oldest first, this run last; at most [`TREND_RUNS`].
     pub trend: Vec<TrendPoint>,
+    /// Duplicate people over the last runs that looked for them, oldest first, this run last
+    /// (at most [`PEOPLE_TREND_RUNS`]); empty when this run did not look.
+    pub people_trend: Vec<PeoplePoint>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -313,7 +343,18 @@ impl History {
                 by_table,
             });
         }
-        insight.trend.extend(Insight::alone(report, current).trend);
+        let alone = Insight::alone(report, current);
+        insight.trend.extend(alone.trend);
+        if !alone.people_trend.is_empty() {
+            // The last runs' reports (those that looked for people).
+            for r in runs.iter().rev().take(PEOPLE_TREND_RUNS - 1) {
+                if let Some(point) = PeoplePoint::of(&self.report(&r.run_id)?) {
+                    insight.people_trend.push(point);
+                }
+            }
+            insight.people_trend.reverse();
+            insight.people_trend.extend(alone.people_trend);
+        }
         let Some(prev) = runs.last() else { return Ok(insight) };
         insight.previous = Some(RunRef {
             run_id: prev.run_id.clone(),

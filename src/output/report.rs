@@ -35,7 +35,30 @@ pub struct RunReport {
     /// Findings by a dimension the configuration names (e.g. allocated team).
     #[serde(default)]
     pub breakdown: Vec<Breakdown>,
+    /// What each `same_person` rule found: counts only, never who.
+    #[serde(default)]
+    pub people: Vec<PeopleReport>,
     pub timings_ms: BTreeMap<String, u64>,
+}
+
+/// Duplicate people, as a manager reads them: how many records, how many people they are, how
+/// many pairs wait for a reviewer, how many records were merged.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct PeopleReport {
+    pub rule_id: String,
+    /// The rule's list (its `also` lists' records are counted too).
+    pub table: String,
+    pub records: u64,
+    /// People the records are, once "same person" pairs are joined.
+    pub people: u64,
+    /// Records that are another record of the same person (`records - people`).
+    pub duplicate_records: u64,
+    /// Pairs in the "same person" band.
+    pub same_person_pairs: u64,
+    /// Pairs that may be the same person: a reviewer's decision is needed.
+    pub pairs_for_review: u64,
+    /// Records merged into their person's surviving record (0 when the rule does not merge).
+    pub merged: u64,
 }
 
 /// A table's records and findings by the values of one column the configuration names, such as

@@ -174,6 +174,7 @@ pub fn summary_markdown(r: &RunReport, insight: &Insight) -> String {
             "\nEvery change is listed in `changes.csv` (old and new value, rule, file and line) so it can be made in the case-management system too."
         );
     }
+    people_markdown(&mut s, r, insight);
     breakdown_markdown(&mut s, r);
     let notes = notes(r);
     if !notes.is_empty() {
@@ -245,6 +246,62 @@ fn since_previous_markdown(s: &mut String, insight: &Insight) {
         }
     }
     let _ = writeln!(s);
+}
+
+/// Duplicate people: counts only (who is in `duplicates.csv`, never here).
+fn people_markdown(s: &mut String, r: &RunReport, insight: &Insight) {
+    if r.people.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "\n## Duplicate people\n");
+    for p in &r.people {
+        let _ = writeln!(
+            s,
+            "- The {} list (`{}`): **{}** are **{}**; {} another record of the same person.",
+            p.table,
+            p.rule_id,
+            plural(p.records, "record", "records"),
+            plural(p.people, "person", "people"),
+            match p.duplicate_records {
+                1 => "1 record is".to_string(),
+                n => format!("{} records are", count(n)),
+            }
+        );
+        let _ = writeln!(
+            s,
+            "- **{}** may be the same person and {} a reviewer's decision (`duplicates.csv`, most likely first).",
+            plural(p.pairs_for_review, "pair", "pairs"),
+            if p.pairs_for_review == 1 { "needs" } else { "need" }
+        );
+        if p.merged > 0 {
+            let _ = writeln!(
+                s,
+                "- **{}** merged into their person's main record (listed in `changes.csv`).",
+                plural(p.merged, "record was", "records were")
+            );
+        } else if p.duplicate_records > 0 {
+            let _ = writeln!(
+                s,
+                "- None merged: the rule lists them for the data team to merge in the case-management system."
+            );
+        }
+    }
+    if insight.people_trend.len() > 1 {
+        let _ = writeln!(
+            s,
+            "\n| Records as of | Duplicate records | Pairs for review | Merged |\n|---|---:|---:|---:|"
+        );
+        for p in &insight.people_trend {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} |",
+                long_date(&p.as_of),
+                count(p.duplicate_records),
+                count(p.pairs_for_review),
+                count(p.merged)
+            );
+        }
+    }
 }
 
 fn breakdown_markdown(s: &mut String, r: &RunReport) {
@@ -329,6 +386,8 @@ pub fn summary_json(r: &RunReport, insight: &Insight) -> serde_json::Value {
             "still_open": insight.still_open, "from_new_rules": insight.from_new_rules, "by_table": insight.by_table,
         },
         "trend": insight.trend,
+        "people": r.people,
+        "people_trend": insight.people_trend,
         "breakdown": r.breakdown,
         "notes": notes(r),
     })

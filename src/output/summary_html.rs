@@ -139,6 +139,7 @@ pub fn summary_html(r: &RunReport, insight: &Insight) -> String {
     common_problems(&mut h, r);
     whole_list_checks(&mut h, r);
     corrections(&mut h, r);
+    people(&mut h, r, insight);
     breakdowns(&mut h, r);
     let notes = notes(r);
     if !notes.is_empty() {
@@ -633,6 +634,63 @@ fn corrections(h: &mut Html, r: &RunReport) {
     h.raw(
         "<p class=\"muted\">Every change is listed in <code>changes.csv</code> (old and new value, rule, file and line) so it \
          can be made in the case-management system too.</p>\n</section>\n",
+    );
+}
+
+/// Duplicate people: counts only, as in `summary.md`.
+fn people(h: &mut Html, r: &RunReport, insight: &Insight) {
+    if r.people.is_empty() {
+        return;
+    }
+    h.raw("<section id=\"people\">\n<h2>Duplicate people</h2>\n");
+    for p in &r.people {
+        let id = esc(&p.rule_id);
+        let _ = writeln!(
+            h.0,
+            "<p>The {} list (<code>{id}</code>): {} records are {} people.</p>\n<div class=\"cards\">",
+            esc(&p.table),
+            count(p.records),
+            count(p.people)
+        );
+        h.card(
+            if p.duplicate_records > 0 { "warning" } else { "good" },
+            &format!("people:{id}:duplicate-records"),
+            p.duplicate_records,
+            "records are another record of the same person",
+        );
+        h.card(
+            "note",
+            &format!("people:{id}:pairs-for-review"),
+            p.pairs_for_review,
+            "pairs may be the same person: a reviewer decides",
+        );
+        h.card("good", &format!("people:{id}:merged"), p.merged, "records merged");
+        h.raw("</div>\n");
+    }
+    if insight.people_trend.len() > 1 {
+        h.raw(
+            "<div class=\"wrap\"><table class=\"stack\">\n<thead><tr><th>Records as of</th><th class=\"num\">Duplicate records</th>\
+             <th class=\"num\">Pairs for review</th><th class=\"num\">Merged</th></tr></thead>\n<tbody>\n",
+        );
+        for p in &insight.people_trend {
+            let _ = write!(h.0, "<tr><th scope=\"row\">{}</th>", esc(&long_date(&p.as_of)));
+            h.labelled_cell(
+                "Duplicate records",
+                &format!("people-trend:{}:duplicate-records", p.as_of),
+                p.duplicate_records,
+            );
+            h.labelled_cell(
+                "Pairs for review",
+                &format!("people-trend:{}:pairs-for-review", p.as_of),
+                p.pairs_for_review,
+            );
+            h.labelled_cell("Merged", &format!("people-trend:{}:merged", p.as_of), p.merged);
+            h.raw("</tr>\n");
+        }
+        h.raw("</tbody></table></div>\n");
+    }
+    h.raw(
+        "<p class=\"muted\">Who they are is in <code>duplicates.csv</code> and <code>person_clusters.csv</code>, never in this summary.</p>\n</section>\n",
     );
 }
 

@@ -178,6 +178,54 @@ fn merging_rejects_the_merged_record_fills_the_survivor_and_repoints_references(
     );
 }
 
+/// The manager's summary counts duplicate people (records, people, pairs for review, merged,
+/// and the trend over the nights), and names nobody.
+#[test]
+fn the_summary_counts_duplicate_people_and_names_nobody() {
+    let dir = setup(true);
+    dir.cleanse()
+        .args(["--quiet", "run", "--out", "out", "--as-of", "2026-04-01"])
+        .output()
+        .expect_code(0);
+    let summary = dir.read("out/latest/summary.md");
+    for line in [
+        "- The children list (`CHI-SAME`): **5 records** are **4 people**; 1 record is another record of the same person.",
+        "- **0 pairs** may be the same person and need a reviewer's decision",
+        "- **1 record was** merged into their person's main record (listed in `changes.csv`).",
+        "| 31 March 2026 | 1 | 0 | 1 |",
+        "| 1 April 2026 | 1 | 0 | 1 |",
+    ] {
+        assert!(summary.contains(line), "{line}\n{summary}");
+    }
+    let html = dir.read("out/latest/summary.html");
+    for figure in [
+        "data-figure=\"people:CHI-SAME:duplicate-records\" data-value=\"1\"",
+        "data-figure=\"people:CHI-SAME:merged\" data-value=\"1\"",
+        "data-figure=\"people-trend:2026-04-01:pairs-for-review\" data-value=\"0\"",
+    ] {
+        assert!(html.contains(figure), "{figure}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&dir.read("out/latest/summary.json")).unwrap();
+    assert_eq!(json["people"][0]["people"], 4);
+    assert_eq!(json["people_trend"].as_array().unwrap().len(), 2);
+    // Nobody's name, id, date of birth or postcode.
+    for text in [&summary, &html, &json.to_string()] {
+        for value in [
+            "Jayden",
+            "Jaden",
+            "Smith",
+            "Okafor",
+            "C1",
+            "C3",
+            "07/03/2013",
+            "2013",
+            "B18",
+        ] {
+            assert!(!text.contains(value), "{value}");
+        }
+    }
+}
+
 /// The shipped person list (`fixtures/people/`, 2,000 people made by `cleanse generate
 /// --people`) against its truth: pairwise F1 of at least 0.95, no false "same person" pair, and
 /// never twins or siblings in that band.
