@@ -116,10 +116,19 @@ impl Ctx {
     }
 
     pub(crate) fn child(&self, i: usize, salt: u64) -> Child {
-        let mut rng = Rng::stream(self.seed, i as u64, salt);
+        self.child_from(i, &mut Rng::stream(self.seed, i as u64, salt))
+    }
+
+    /// A child made up for a plant in one of the later lists (`i` past the last child: a
+    /// child with an id number no real child has), drawn from [`Rng::later`]'s space.
+    pub(crate) fn later_child(&self, i: usize, salt: u64) -> Child {
+        self.child_from(i, &mut Rng::later(self.seed, i as u64, salt))
+    }
+
+    fn child_from(&self, i: usize, rng: &mut Rng) -> Child {
         Child {
             num: self.id_num(i),
-            dob: self.random_dob(&mut rng),
+            dob: self.random_dob(rng),
             sex: rng.weighted(&GENDER_W) as u8,
             eth: rng.weighted(&ETHNICITY_W) as u8,
             disability: [NO, NO, NO, NO, NO, NO, NO, NO, YES, 2][rng.below(10) as usize],

@@ -8,11 +8,12 @@
 //! prove Cleanse finds every planted problem and nothing else, and changes every listed cell and
 //! nothing else. It makes four things:
 //!
-//! * [`generate`]: the demo tables, five CSV files shaped like the `rules/annex-a.yaml` tables
-//!   (children, and Annex A lists 1, 3, 4 and 7), each exported with a quirk seen in real council
-//!   systems: a UTF-8 BOM, Windows-1252 with CRLF and an undeclared extra column, CRLF with a
-//!   newline inside a quoted field, and headers with odd spacing and case; with
-//!   `ground_truth.csv` (below);
+//! * [`generate`]: the demo tables, twelve CSV files shaped like the `rules/annex-a.yaml` tables
+//!   (children, and Ofsted's Annex A lists 1 to 11), each exported with a quirk seen in real
+//!   council systems: a UTF-8 BOM, Windows-1252 with CRLF and an undeclared extra column, CRLF
+//!   with a newline inside a quoted field, and headers with odd spacing and case; with
+//!   `ground_truth.csv` (below); and [`write_workbook`] writes the lists again as Ofsted's
+//!   Annex A workbook (`annex-a.xlsx`, one sheet per list);
 //! * [`generate_nights`]: the same council extracted night after night, each night's files and
 //!   ground truth in a folder of its own with a `cleanse.yaml`: most problems stay open from one
 //!   night to the next, some are fixed and a few appear, so a run's history has something to show;
@@ -48,6 +49,20 @@
 //! and every other plan's child has an assessment, so these are findings only where the other
 //! table is checked too.
 //!
+//! The seven lists added later (early help, section 47 enquiries, children in need, children in
+//! care, care leavers, adoptions, adopters) are drawn from streams of their own (`Rng::later`),
+//! so the first five tables' bytes are what they always were. Their clean data is coherent
+//! across lists as `/work/plan/annexa-spec.md` (the contract with the rule pack) says: an
+//! enquiry behind every plan (CPP-011, S47-R01), a children-in-need case for every child on an
+//! open plan or looked after (CIN-R01, CLA-R02), adoptions only for children in care (ADO-R01),
+//! care leavers never still looked after (CLV-R01), every child in `children.csv`. Their planted
+//! problems are one each of type, required and code form per list, and four that span lists:
+//! a plan whose enquiry is left out (CPP-011, scheduled with the enquiries and listed on the
+//! plan's row, only where both tables are written), a child in care in no other table (CLA-R01),
+//! an adoption decision for a child never in care (ADO-R01) and a care leaver still looked after
+//! (CLV-R01). Nightly extracts ([`generate_nights`] with more than one night) hold the first five
+//! tables only.
+//!
 //! Everything is fictional: ids are `NF` + digits, NHS numbers come from the `999` range the NHS
 //! reserves for test data, postcodes use the non-existent `NF` area.
 //!
@@ -62,7 +77,8 @@
 //! them), `export` (a table's CSV file with its system's quirks), `plants` (the kinds of planted
 //! problem, their schedule, the writer that records them and the ground truth), `council` (the
 //! council's dates, children and their ids), `tables` (one module per table, making its events
-//! and writing its rows and plants), `nights` (what each night's extract holds), `driver` (the
+//! and writing its rows and plants, and `care`, the care histories four lists share), `workbook`
+//! (the Annex A workbook), `nights` (what each night's extract holds), `driver` (the
 //! loop over children that ties them together), [`people`] (the person records, a generator
 //! of its own that shares the randomness, identifiers and rendering) and [`ssda903`] (the
 //! SSDA903 return, likewise: children's care histories, the tables as a year's view of them,
@@ -83,6 +99,9 @@ mod tables;
 #[cfg(test)]
 mod testing;
 mod vocab;
+mod workbook;
+
+pub use workbook::{WORKBOOK, WORKBOOK_TITLE_ROWS};
 
 use std::fs;
 use std::io;
@@ -102,8 +121,11 @@ pub struct GenOptions {
     pub children: usize,
     /// The extract date: every clean date is on or before it.
     pub as_of: NaiveDate,
-    /// Which tables to write (empty = all five): `children`, `contacts`, `referrals`,
-    /// `assessments`, `cp_plans`.
+    /// Which tables to write (empty = all twelve): `children`, `contacts`, `early_help`,
+    /// `referrals`, `assessments`, `s47_enquiries`, `children_in_need`, `cp_plans`,
+    /// `children_in_care`, `care_leavers`, `adoptions`, `adopters`. Nightly extracts hold only
+    /// the first five the generator wrote (children, contacts, referrals, assessments,
+    /// cp_plans), so with more than one night the others cannot be asked for.
     pub tables: Vec<String>,
     /// Plant problems (and the tolerated oddities listed as `expect=none`). With `false` every row
     /// is clean: the ground truth lists only the dates in accepted alternative forms that the
@@ -129,6 +151,27 @@ pub struct GenSummary {
 /// row and are left out. The ground truth always lists exactly what was planted.
 pub fn generate(opts: &GenOptions, dir: &Path) -> io::Result<GenSummary> {
     driver::run(opts, dir).map(|(summary, _)| summary)
+}
+
+/// Write [`WORKBOOK`] (`annex-a.xlsx`) into `dir` beside the CSV files [`generate`] wrote
+/// there (`summary` is what it returned): the Annex A lists among them, one sheet each as
+/// Ofsted's template names them (`List 1 - Contacts` … `List 11 - Adopters`), each with
+/// [`WORKBOOK_TITLE_ROWS`] title rows above a bold header and then the same records and values
+/// as the CSV file: valid dd/mm/yyyy dates as Excel dates (formatted dd/mm/yyyy), whole numbers
+/// as numbers, everything else as text. The children table is not an Annex A list and has no
+/// sheet. `ground_truth.csv` holds for the workbook too: the record on line `n` of a list's CSV
+/// file is on Excel row `n + WORKBOOK_TITLE_ROWS` (both counted from 1), less one for each line
+/// break inside a quoted value of an earlier record (one team name in `assessments.csv`).
+/// Returns the workbook's path.
+pub fn write_workbook(dir: &Path, summary: &GenSummary) -> io::Result<std::path::PathBuf> {
+    let mut written = [false; tables::TABLE_COUNT];
+    for (name, _) in &summary.rows {
+        if let Some(t) = tables::TABLE_NAMES.iter().position(|t| t == name) {
+            written[t] = true;
+        }
+    }
+    workbook::write(dir, &written)?;
+    Ok(dir.join(WORKBOOK))
 }
 
 /// The most nights [`generate_nights`] writes: the plants' dates are drawn against the last

@@ -19,6 +19,10 @@
 //!   a duplicate removes it. Tolerated oddities (`expect=none`) are how the system exports: they
 //!   have no life.
 //!
+//! Nights hold the five tables the generator first wrote (children and Annex A lists 1, 3, 4
+//! and 7): the later lists are written only when there is one night, which is what
+//! [`crate::generate`] writes.
+//!
 //! Two rules read `today` in a way the plants' dates, drawn against the last night, do not always
 //! satisfy on an earlier one: a date of birth 26 years before the last night may be 25 years
 //! before an earlier one (CHI-003), and an assessment started 60 days before the last night may be
@@ -36,12 +40,13 @@ use chrono::NaiveDate;
 
 use crate::GenOptions;
 use crate::council::Ctx;
+use crate::driver::tables_wanted;
 use crate::plants::{Expectation, PlantKind};
 use crate::render::Day;
-use crate::rng::{Rng, SALT_LIFE};
-use crate::tables::TABLE_NAMES;
+use crate::rng::SALT_LIFE;
 use crate::tables::assessments::Assessment;
 use crate::tables::cp_plans::CpPlan;
+use crate::tables::{TABLE_NAMES, table_rng};
 
 /// Night `index` (from 0) of `count` consecutive nightly extracts, the last on `as_of`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +79,7 @@ impl Ctx {
     /// The nights on which child `i`'s problem in `table` appears and is fixed (`nights` if it is
     /// still open on the last).
     fn life(&self, i: usize, table: usize) -> (usize, usize) {
-        let mut rng = Rng::stream(self.seed, i as u64, SALT_LIFE + table as u64);
+        let mut rng = table_rng(self.seed, i as u64, table, SALT_LIFE);
         let first = if rng.chance(NEW_PER_MILLE) {
             1 + rng.below(self.nights as u64 - 1) as usize
         } else {
@@ -133,8 +138,9 @@ pub(crate) fn night_config(
         index + 1,
         yaml_text(&path_from(night_dir, rules)?),
     );
-    for table in TABLE_NAMES {
-        if !opts.tables.is_empty() && !opts.tables.iter().any(|t| t == table) {
+    let want = tables_wanted(opts, nights)?;
+    for (t, table) in TABLE_NAMES.into_iter().enumerate() {
+        if !want[t] {
             continue;
         }
         y.push_str(&format!("  - table: {table}\n    file: {table}.csv\n"));
@@ -206,6 +212,7 @@ mod tests {
     use chrono::NaiveDate;
 
     use super::*;
+    use crate::tables::FIRST_FIVE;
     use crate::testing::checker::assert_truth_matches;
     use crate::testing::{Scratch, Sheet, as_of, file, gen_in, gen_night, opts};
     use crate::{MAX_NIGHTS, generate_nights};
@@ -239,7 +246,12 @@ mod tests {
         let mut rows: Vec<HashMap<String, usize>> = Vec::new();
         for index in 0..COUNT {
             let (dir, _, summary, truth) = gen_night(&o, index, COUNT, &format!("life-{index}"));
-            let sheets: HashMap<&str, Sheet> = TABLE_NAMES.iter().map(|&t| (t, Sheet::read(&dir, t))).collect();
+            // A night of several holds the first five tables only.
+            assert!(!dir.0.join("early_help.csv").exists());
+            let sheets: HashMap<&str, Sheet> = FIRST_FIVE
+                .iter()
+                .map(|&t| (TABLE_NAMES[t], Sheet::read(&dir, TABLE_NAMES[t])))
+                .collect();
             open.push(
                 truth
                     .iter()

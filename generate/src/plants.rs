@@ -11,7 +11,10 @@ use crate::council::Ctx;
 use crate::export::ExportWriter;
 use crate::render::{DateForm, Day, V, rendered};
 use crate::rng::{Rng, SALT_PLANT_ROWS, SALT_SCHEDULE};
-use crate::tables::{ASSESSMENTS, CHILDREN, COLUMNS, CONTACTS, CP_PLANS, REFERRALS, TABLE_NAMES};
+use crate::tables::{
+    ADOPTERS, ADOPTIONS, ASSESSMENTS, CARE_LEAVERS, CHILDREN, CHILDREN_IN_CARE, CHILDREN_IN_NEED, COLUMNS, CONTACTS,
+    CP_PLANS, EARLY_HELP, REFERRALS, S47_ENQUIRIES, TABLE_NAMES, table_rng,
+};
 
 /// A kind of planted problem (named by its rule), tolerated oddity or expected correction; what
 /// each is, in which table and how many, is in [`PlantKind::info`].
@@ -76,6 +79,32 @@ pub(crate) enum PlantKind {
     Cpp010,
     CppStartType,
     CppCategoryType,
+    EhStartType,
+    EhOrganisationRequired,
+    EhGenderCodeForm,
+    S47StartType,
+    S47CountRequired,
+    S47OutcomeCodeForm,
+    /// Scheduled among the section 47 enquiries (it is one left out), listed on the plan's row.
+    Cpp011,
+    CinLastSeenType,
+    CinNeedRequired,
+    CinNeedCodeForm,
+    ClaReviewType,
+    ClaLegalRequired,
+    ClaLocationCodeForm,
+    ClaR01,
+    ClvActivityType,
+    ClvEligibilityRequired,
+    ClvInTouchCodeForm,
+    ClvR01,
+    AdoOrderType,
+    AdoEnteredRequired,
+    AdoGenderCodeForm,
+    AdoR01,
+    AdpEnquiryType,
+    AdpFfaRequired,
+    AdpDisabilityCodeForm,
     // Corrections the pack makes (`expect=change`): never scheduled (base 0), recorded beside the
     // plant or odd value that needs them.
     FixChiNames,
@@ -113,6 +142,7 @@ impl Expectation {
 
 /// What a kind of plant is: its table, rule, expectation, count and note.
 pub(crate) struct Info {
+    /// The table whose schedule hands it out (for CPP-011, not the table it is listed in).
     table: usize,
     pub(crate) rule: &'static str,
     pub(crate) expect: Expectation,
@@ -133,7 +163,7 @@ const fn info(table: usize, rule: &'static str, expect: Expectation, base: usize
 
 impl PlantKind {
     #[rustfmt::skip]
-    pub(crate) const ALL: [PlantKind; 68] = [
+    pub(crate) const ALL: [PlantKind; 93] = [
         PlantKind::Chi001, PlantKind::Chi002, PlantKind::Chi003, PlantKind::Chi004, PlantKind::Chi005, PlantKind::Chi006,
         PlantKind::Chi007, PlantKind::ChiDobType, PlantKind::ChiDobRequired, PlantKind::ChiSexType,
         PlantKind::ChiSexCodeForm, PlantKind::ChiSexWording,
@@ -150,6 +180,13 @@ impl PlantKind {
         PlantKind::Cpp007, PlantKind::Cpp009, PlantKind::Cpp010, PlantKind::CppStartType, PlantKind::CppCategoryType,
         PlantKind::FixChiNames, PlantKind::FixChiSex, PlantKind::FixConId, PlantKind::FixConGender, PlantKind::FixConDates,
         PlantKind::FixConAge, PlantKind::FixConDob, PlantKind::Chi003NotYet, PlantKind::Ass004NotYet,
+        PlantKind::EhStartType, PlantKind::EhOrganisationRequired, PlantKind::EhGenderCodeForm,
+        PlantKind::S47StartType, PlantKind::S47CountRequired, PlantKind::S47OutcomeCodeForm, PlantKind::Cpp011,
+        PlantKind::CinLastSeenType, PlantKind::CinNeedRequired, PlantKind::CinNeedCodeForm,
+        PlantKind::ClaReviewType, PlantKind::ClaLegalRequired, PlantKind::ClaLocationCodeForm, PlantKind::ClaR01,
+        PlantKind::ClvActivityType, PlantKind::ClvEligibilityRequired, PlantKind::ClvInTouchCodeForm, PlantKind::ClvR01,
+        PlantKind::AdoOrderType, PlantKind::AdoEnteredRequired, PlantKind::AdoGenderCodeForm, PlantKind::AdoR01,
+        PlantKind::AdpEnquiryType, PlantKind::AdpFfaRequired, PlantKind::AdpDisabilityCodeForm,
     ];
 
     /// Ground-truth lines per plant: an overlap (CPP-009) is a pair of rows, both flagged.
@@ -163,6 +200,7 @@ impl PlantKind {
     pub(crate) fn info(self) -> Info {
         use PlantKind::*;
         let (c, n, r, a, p) = (CHILDREN, CONTACTS, REFERRALS, ASSESSMENTS, CP_PLANS);
+        let (e, s, k, l, v, d, f) = (EARLY_HELP, S47_ENQUIRIES, CHILDREN_IN_NEED, CHILDREN_IN_CARE, CARE_LEAVERS, ADOPTIONS, ADOPTERS);
         use Expectation::{Change as C, Finding as F, None as N};
         match self {
             Chi001 => info(c, "CHI-001", F, 3, "a different child reuses an earlier child's id"),
@@ -233,6 +271,31 @@ impl PlantKind {
             FixConDob => info(n, "FIX-CON-DOB", C, 0, "date of birth filled from the child's record (proposed for review)"),
             Chi003NotYet => info(c, "CHI-003", N, 0, "date of birth makes the child 25 on this extract date: over 25 only on a later one"),
             Ass004NotYet => info(a, "ASS-004", N, 0, "no authorisation date, but started 45 days or less before this extract date"),
+            EhStartType => info(e, "early_help.start_date.type", F, 2, "assessment start date is not a date"),
+            EhOrganisationRequired => info(e, "early_help.organisation.required", F, 2, "organisation completing the assessment is blank"),
+            EhGenderCodeForm => info(e, "early_help.gender.code_form", F, 2, "gender code in the wrong case or spacing"),
+            S47StartType => info(s, "s47_enquiries.s47_start_date.type", F, 2, "enquiry start date is not a date"),
+            S47CountRequired => info(s, "s47_enquiries.s47_last_12m.required", F, 2, "number of enquiries in the last 12 months is blank"),
+            S47OutcomeCodeForm => info(s, "s47_enquiries.icpc_outcome.code_form", F, 2, "conference outcome code in the wrong case or spacing"),
+            Cpp011 => info(s, "CPP-011", F, 2, "plan with no section 47 enquiry on or before its start (the enquiry left out)"),
+            CinLastSeenType => info(k, "children_in_need.last_seen_date.type", F, 2, "date last seen is not a date"),
+            CinNeedRequired => info(k, "children_in_need.primary_need.required", F, 2, "primary need is blank"),
+            CinNeedCodeForm => info(k, "children_in_need.primary_need.code_form", F, 2, "primary need code in the wrong case or spacing"),
+            ClaReviewType => info(l, "children_in_care.last_review_date.type", F, 2, "latest review date is not a date"),
+            ClaLegalRequired => info(l, "children_in_care.legal_status.required", F, 2, "legal status is blank"),
+            ClaLocationCodeForm => info(l, "children_in_care.placement_location.code_form", F, 2, "placement location code in the wrong case or spacing"),
+            ClaR01 => info(l, "CLA-R01", F, 2, "child in care whose id is in no other table: not in children"),
+            ClvActivityType => info(v, "care_leavers.activity.type", F, 2, "activity in the council's own words, not an activity code"),
+            ClvEligibilityRequired => info(v, "care_leavers.eligibility.required", F, 2, "eligibility category is blank"),
+            ClvInTouchCodeForm => info(v, "care_leavers.in_touch.code_form", F, 2, "in-touch code in the wrong case or spacing"),
+            ClvR01 => info(v, "CLV-R01", F, 1, "care leaver who is still looked after (open row in children in care)"),
+            AdoOrderType => info(d, "adoptions.placement_order_date.type", F, 2, "placement order date is not a date"),
+            AdoEnteredRequired => info(d, "adoptions.entered_care_date.required", F, 2, "date the child entered care is blank"),
+            AdoGenderCodeForm => info(d, "adoptions.gender.code_form", F, 2, "gender code in the wrong case or spacing"),
+            AdoR01 => info(d, "ADO-R01", F, 2, "adoption decision for a child who is not in children in care"),
+            AdpEnquiryType => info(f, "adopters.enquiry_date.type", F, 2, "enquiry date is not a date"),
+            AdpFfaRequired => info(f, "adopters.fostering_for_adoption.required", F, 2, "fostering for adoption is blank"),
+            AdpDisabilityCodeForm => info(f, "adopters.disability.code_form", F, 2, "disability code in the wrong case or spacing"),
         }
     }
 }
@@ -272,8 +335,14 @@ pub(crate) struct Planter {
 
 impl Planter {
     fn new(seed: u64, table: usize, children: usize, plant: bool) -> Self {
+        Self::spanning(seed, table, children, plant, children)
+    }
+
+    /// As [`Planter::new`], for a table whose rows are made per one of `span` units (adopters'
+    /// families) rather than per child: as many problems, spread over those units.
+    pub(crate) fn spanning(seed: u64, table: usize, children: usize, plant: bool, span: usize) -> Self {
         let mut queue = Vec::new();
-        if plant && children > 0 {
+        if plant && children > 0 && span > 0 {
             let mut items = Vec::new();
             for kind in PlantKind::ALL {
                 let info = kind.info();
@@ -282,13 +351,13 @@ impl Planter {
                     items.extend((0..count).map(|variant| (kind, variant)));
                 }
             }
-            let mut rng = Rng::stream(seed, u64::MAX, SALT_SCHEDULE + table as u64);
+            let mut rng = table_rng(seed, u64::MAX, table, SALT_SCHEDULE);
             for i in (1..items.len()).rev() {
                 let j = rng.below(i as u64 + 1) as usize;
                 items.swap(i, j);
             }
             // Spread over the first 80% of children so late waiters still find a row.
-            let span = (children * 4 / 5).max(1);
+            let span = (span * 4 / 5).max(1);
             let n = items.len();
             for (k, (kind, variant)) in items.into_iter().enumerate() {
                 let lo = k * span / n;
@@ -338,14 +407,7 @@ pub(crate) struct TableOut {
 
 impl TableOut {
     pub(crate) fn new(dir: &Path, opts: &GenOptions, index: usize) -> io::Result<Self> {
-        Ok(TableOut {
-            export: ExportWriter::create(dir, index)?,
-            planter: Planter::new(opts.seed, index, opts.children, opts.plant),
-            truth: Vec::new(),
-            invented: Vec::new(),
-            fills: Vec::new(),
-            odd_dobs: Vec::new(),
-        })
+        Ok(Self::with(ExportWriter::create(dir, index)?, opts, index))
     }
 
     /// Child `i`'s problem in this table as handed out (`plant`), if it is open on this night,
@@ -358,7 +420,36 @@ impl TableOut {
     ) -> (Option<(PlantKind, usize)>, Rng) {
         let table = self.export.index;
         let plant = plant.filter(|&(kind, _)| ctx.live(i, table, kind));
-        (plant, Rng::stream(ctx.seed, i as u64, SALT_PLANT_ROWS + table as u64))
+        (plant, table_rng(ctx.seed, i as u64, table, SALT_PLANT_ROWS))
+    }
+
+    /// A table made only for what it plants (see [`ExportWriter::sink`]): its ground truth is
+    /// dropped with it.
+    pub(crate) fn sink(opts: &GenOptions, index: usize) -> io::Result<Self> {
+        Ok(Self::with(ExportWriter::sink(index)?, opts, index))
+    }
+
+    fn with(export: ExportWriter, opts: &GenOptions, index: usize) -> Self {
+        TableOut {
+            export,
+            planter: Planter::new(opts.seed, index, opts.children, opts.plant),
+            truth: Vec::new(),
+            invented: Vec::new(),
+            fills: Vec::new(),
+            odd_dobs: Vec::new(),
+        }
+    }
+
+    /// List a problem on another table's row: `line` of `table`, whose value in file column
+    /// `col` is `value` (CPP-011, scheduled here, is on the plan's row).
+    pub(crate) fn record_elsewhere(&mut self, kind: PlantKind, table: usize, line: usize, col: usize, value: String) {
+        self.truth.push(Truth {
+            table,
+            line,
+            kind,
+            column: COLUMNS[table][col],
+            check: TruthCheck::Value(col, value),
+        });
     }
 
     fn record(&mut self, kind: PlantKind, line: usize, column: &'static str, check: TruthCheck) {

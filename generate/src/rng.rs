@@ -21,6 +21,14 @@ impl Rng {
         ))
     }
 
+    /// An independent stream for one (child or row, purpose) pair of the seven Annex A lists
+    /// added after the first five tables: drawn from a second salt space (the seed mixed with a
+    /// constant), so their purposes can never collide with the original ones, whose numbers
+    /// stay exactly as they were.
+    pub(crate) fn later(seed: u64, index: u64, salt: u64) -> Self {
+        Rng::stream(seed ^ mix(LATER_LISTS), index, salt)
+    }
+
     pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(GOLDEN);
         mix(self.0)
@@ -68,6 +76,16 @@ pub(crate) const SALT_MISTYPED_ID: u64 = 7;
 pub(crate) const SALT_PLANT_ROWS: u64 = 10; // + table index
 pub(crate) const SALT_SCHEDULE: u64 = 20; // + table index
 pub(crate) const SALT_LIFE: u64 = 30; // + table index
+
+// The seven lists added later (`Rng::later`), per child: the per-table `SALT_PLANT_ROWS`,
+// `SALT_SCHEDULE` and `SALT_LIFE` + table index also draw from that space for these tables.
+const LATER_LISTS: u64 = 0x414E_4E45_5841_3131; // "ANNEXA11"
+pub(crate) const SALT_EARLY_HELP: u64 = 50;
+pub(crate) const SALT_S47: u64 = 51;
+pub(crate) const SALT_CIN: u64 = 52;
+pub(crate) const SALT_CARE: u64 = 53;
+pub(crate) const SALT_ADOPTERS: u64 = 55;
+pub(crate) const SALT_CARE_PLANT: u64 = 54;
 
 // The people generator's streams (per household or person).
 pub(crate) const SALT_HOUSEHOLD: u64 = 40;

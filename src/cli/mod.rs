@@ -162,6 +162,10 @@ pub struct GenerateArgs {
     /// Plant no problems.
     #[arg(long)]
     pub clean: bool,
+    /// Also write the Annex A lists as one workbook, `annex-a.xlsx` (a sheet per list, title
+    /// rows above each header, dates as Excel dates), as Ofsted's template lays them out.
+    #[arg(long)]
+    pub workbook: bool,
     /// Write N consecutive nightly extracts of the same council ending on --as-of, each in
     /// DIR/<yyyy-mm-dd>/ with its ground truth and a cleanse.yaml: each night holds the records
     /// dated up to it, and its planted problems (most still open the next night, some fixed,
@@ -435,6 +439,15 @@ fn generate_command(args: GenerateArgs) -> i32 {
                 count(summary.changes as u64),
                 args.out.join("ground_truth.csv").display()
             );
+            if args.workbook {
+                match cleanse_generate::write_workbook(&args.out, &summary) {
+                    Ok(path) => println!("{:>12}  {}", "workbook", path.display()),
+                    Err(e) => {
+                        eprintln!("error: {}: {e}", args.out.join(cleanse_generate::WORKBOOK).display());
+                        return 2;
+                    }
+                }
+            }
             0
         }
         Err(e) => {

@@ -9,7 +9,7 @@ pub struct SqlCheck;
 
 static DOC: KindDoc = KindDoc {
     name: "check",
-    summary: "A SQL condition over the row's typed columns must be true. Dates compare as dates and numbers as numbers; `today()` is the run's as-of date; `age_years(born, at)` gives an age in whole years; `collection_start()` and `collection_end()` are 1 April and 31 March of the collection year (the pack's `collection_year`, else the configuration's). A row where the condition reads a blank value is not checked; one where it reads a value that did not parse is reported as not checkable.",
+    summary: "A SQL condition over the row's typed columns must be true. Dates compare as dates and numbers as numbers; `today()` is the run's as-of date; `age_years(born, at)` gives an age in whole years; `dates_in_order(a, b, ...)` is true when the dates given are each on or after the one before, blanks skipped (a process's steps); `collection_start()` and `collection_end()` are 1 April and 31 March of the collection year (the pack's `collection_year`, else the configuration's). A row where the condition reads a blank value is not checked; one where it reads a value that did not parse is reported as not checkable.",
     why: "Most inaccurate recording is an inconsistency within a record: an end before a start, an age that does not match the date of birth, a plan reviewed before it began.",
     example: "- id: CPP-002\n  table: cp_plans\n  kind: check\n  when: plan_end_date IS NOT NULL\n  check: plan_end_date >= plan_start_date\n  severity: error\n  message: The plan ends before it starts.",
     params: &[
@@ -113,6 +113,23 @@ mod tests {
             "start: 01/04/2026, n: 0",
         ];
         assert_eq!(pack.fails(&rows), [2, 3]);
+    }
+
+    #[test]
+    fn dates_in_order_skips_the_steps_not_reached() {
+        let in_order = pack("kind: check\ncheck: dates_in_order(start, end)\ncolumns: [start, end]");
+        let rows = [
+            "start: 01/04/2025, end: 01/04/2025",
+            "start: 01/04/2025",
+            "end: 01/04/2025",
+            "start: 02/04/2025, end: 01/04/2025",
+        ];
+        assert_eq!(in_order.fails(&rows), [4]);
+        assert_eq!(
+            pack("kind: check\ncheck: dates_in_order(start, n)").diags().len(),
+            1,
+            "a number is not a date"
+        );
     }
 
     #[test]

@@ -261,6 +261,24 @@ pub fn normalise_header(h: &str) -> String {
 /// Match the export's header to the table's declared columns, tolerating
 /// case, spacing and punctuation, and accepting declared aliases. Returns
 /// every problem, each with the 1-based column it concerns where there is one.
+/// How many of the table's columns (those it cannot do without) a header row lacks: what a
+/// search for the header row ranks rows by, cheaply, before [`match_header`] explains the
+/// closest with suggestions.
+pub fn columns_missing(names: &[String], table: &Table) -> usize {
+    let normal: std::collections::HashSet<String> = names.iter().map(|n| normalise_header(n)).collect();
+    table
+        .columns
+        .iter()
+        .filter(|col| !col.optional)
+        .filter(|col| {
+            !std::iter::once(&col.header)
+                .chain(&col.aliases)
+                .chain(std::iter::once(&col.name))
+                .any(|h| normal.contains(&normalise_header(h)))
+        })
+        .count()
+}
+
 pub fn match_header(
     names: &[String],
     table: &Table,

@@ -624,46 +624,53 @@ impl Reading {
             return Err(vec![self.error(Some(sheet), 0, None, InputErrorKind::EmptySheet)]);
         }
         let merged = book.merged(sheet);
-        let mut closest: Option<(usize, u32, Vec<InputError>)> = None;
-        for (row, cells) in &top {
+        // Each row's values, a header cell merged down from the one above it (a two-row
+        // header) read as that one.
+        let names = |row: u32, cells: &BTreeMap<u32, String>| -> (u32, Vec<String>) {
             let first = *cells.keys().next().expect("rows kept have a cell");
             let last = *cells.keys().next_back().expect("rows kept have a cell");
-            let names: Vec<String> = (first..=last)
+            let names = (first..=last)
                 .map(|c| match cells.get(&c) {
                     Some(name) => name.clone(),
-                    // A header cell merged down from the one above it (a two-row header).
                     None => merged
                         .iter()
-                        .find(|m| m.contains(*row, c) && m.start.1 == c && m.start.0 < *row)
+                        .find(|m| m.contains(row, c) && m.start.1 == c && m.start.0 < row)
                         .and_then(|m| top.iter().find(|(r, _)| *r == m.start.0))
                         .and_then(|(_, above)| above.get(&c).cloned())
                         .unwrap_or_default(),
                 })
                 .collect();
-            match match_header(&names, &self.table) {
-                Ok(mut header) => {
-                    header.sheet = Some((sheet.to_string(), first));
-                    return Ok(Head {
-                        header,
-                        row: *row,
-                        first_column: first,
-                    });
-                }
-                Err(problems) => {
-                    if closest.as_ref().is_none_or(|(n, _, _)| problems.len() < *n) {
-                        let errors = problems
-                            .into_iter()
-                            .map(|(column, kind)| {
-                                let column = column.map(|c| first + c as u32 - 1);
-                                self.error(Some(sheet), u64::from(*row) + 1, column, kind)
-                            })
-                            .collect::<Vec<_>>();
-                        closest = Some((errors.len(), *row, errors));
-                    }
-                }
+            (first, names)
+        };
+        // Rows are ranked by the columns they lack, cheaply; only the first that lacks none is
+        // matched, and only the closest is explained (with suggestions) when none fits.
+        let mut closest: Option<(usize, u32, u32, Vec<String>)> = None;
+        for (row, cells) in &top {
+            let (first, names) = names(*row, cells);
+            let missing = crate::source::columns_missing(&names, &self.table);
+            if missing == 0
+                && let Ok(mut header) = match_header(&names, &self.table)
+            {
+                header.sheet = Some((sheet.to_string(), first));
+                return Ok(Head {
+                    header,
+                    row: *row,
+                    first_column: first,
+                });
+            }
+            if closest.as_ref().is_none_or(|(n, ..)| missing < *n) {
+                closest = Some((missing, *row, first, names));
             }
         }
-        Err(closest.expect("at least one row was tried").2)
+        let (_, row, first, names) = closest.expect("at least one row was tried");
+        let problems = match_header(&names, &self.table).err().unwrap_or_default();
+        Err(problems
+            .into_iter()
+            .map(|(column, kind)| {
+                let column = column.map(|c| first + c as u32 - 1);
+                self.error(Some(sheet), u64::from(row) + 1, column, kind)
+            })
+            .collect())
     }
 }
 

@@ -8,7 +8,7 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, Date32Array, Int64Array};
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, Date32Array, Int64Array};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DFSchema, DataFusionError, ScalarValue};
 use datafusion::logical_expr::simplify::SimplifyContext;
@@ -64,6 +64,7 @@ const UNBOUNDED_FUNCTIONS: &[&str] = &["repeat", "lpad", "rpad"];
 /// The functions every rule's SQL may call, and none of those it may not.
 fn register_functions(ctx: &SessionContext, collection_year: Option<values::CollectionYear>) {
     ctx.register_udf(ScalarUDF::from(AgeYears::new()));
+    ctx.register_udf(ScalarUDF::from(DatesInOrder::new()));
     let bounds = collection_year.and_then(values::CollectionYear::bounds);
     for (name, end) in COLLECTION_DATES {
         let day = bounds.map(|(start, last)| if end { last } else { start });
@@ -520,7 +521,7 @@ fn sql_error(sql: &str, e: &DataFusionError) -> SqlError {
         label = Some("not a SQL function".to_string());
         help = crate::model::diag::did_you_mean(&name, suggested.as_deref()).or_else(|| {
             Some(
-                "Cleanse knows DataFusion's SQL functions (lower, trim, length, coalesce, date_part…) and adds today(), age_years(born, at), collection_start() and collection_end()"
+                "Cleanse knows DataFusion's SQL functions (lower, trim, length, coalesce, date_part…) and adds today(), age_years(born, at), dates_in_order(a, b, ...), collection_start() and collection_end()"
                     .into(),
             )
         });
@@ -702,6 +703,30 @@ fn past_operator_limit(sql: &str) -> Option<Range<usize>> {
 
 pub use super::names::find_word;
 
+/// A date function's arguments as date arrays, one value per row.
+fn date_arguments(name: &str, args: &ScalarFunctionArgs) -> datafusion::common::Result<Vec<Date32Array>> {
+    args.args
+        .iter()
+        .map(|a| {
+            let array = a.to_array(args.number_rows)?;
+            array
+                .as_any()
+                .downcast_ref::<Date32Array>()
+                .cloned()
+                .ok_or_else(|| DataFusionError::Execution(format!("{name} takes dates, not {}", array.data_type())))
+        })
+        .collect()
+}
+
+/// A function's result: one value when every argument was one (a constant folds), else a
+/// value per row.
+fn columnar(args: &ScalarFunctionArgs, out: ArrayRef) -> datafusion::common::Result<ColumnarValue> {
+    if args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
+        return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?));
+    }
+    Ok(ColumnarValue::Array(out))
+}
+
 /// `age_years(date_of_birth, at)`: whole years of age on a date, by the UK
 /// birthday rule. Annex A ages are the child's age on the event date.
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -728,29 +753,58 @@ impl ScalarUDFImpl for AgeYears {
         Ok(DataType::Int64)
     }
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::common::Result<ColumnarValue> {
-        let n = args.number_rows;
-        let arrays: Vec<ArrayRef> = args
-            .args
+        let dates = date_arguments("age_years", &args)?;
+        let out: Int64Array = dates[0]
             .iter()
-            .map(|a| a.to_array(n))
-            .collect::<datafusion::common::Result<_>>()?;
-        let as_dates = |a: &ArrayRef| {
-            a.as_any()
-                .downcast_ref::<Date32Array>()
-                .cloned()
-                .ok_or_else(|| DataFusionError::Execution(format!("age_years takes two dates, not {}", a.data_type())))
-        };
-        let (born, at) = (as_dates(&arrays[0])?, as_dates(&arrays[1])?);
-        let out: Int64Array = born
-            .iter()
-            .zip(at.iter())
+            .zip(dates[1].iter())
             .map(|(b, a)| Some(values::age_years(b?, a?) as i64))
             .collect();
-        let out: ArrayRef = Arc::new(out);
-        if args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?));
+        columnar(&args, Arc::new(out))
+    }
+}
+
+/// `dates_in_order(a, b, c, ...)`: whether the dates given are in order, each on or after the
+/// one before it, blanks skipped (a step not reached yet). A process's milestones (an
+/// adoption's decision, order, match, placement) read as one list instead of a chain of
+/// `coalesce` comparisons, and a date out of order anywhere in it fails.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct DatesInOrder {
+    signature: Signature,
+}
+
+impl DatesInOrder {
+    fn new() -> Self {
+        DatesInOrder {
+            signature: Signature::variadic(vec![DataType::Date32], Volatility::Immutable),
         }
-        Ok(ColumnarValue::Array(out))
+    }
+}
+
+impl ScalarUDFImpl for DatesInOrder {
+    fn name(&self) -> &str {
+        "dates_in_order"
+    }
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+    fn return_type(&self, _: &[DataType]) -> datafusion::common::Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::common::Result<ColumnarValue> {
+        let dates = date_arguments("dates_in_order", &args)?;
+        let out: BooleanArray = (0..args.number_rows)
+            .map(|row| {
+                let mut last = i32::MIN;
+                for d in dates.iter().filter(|d| d.is_valid(row)) {
+                    if d.value(row) < last {
+                        return Some(false);
+                    }
+                    last = d.value(row);
+                }
+                Some(true)
+            })
+            .collect();
+        columnar(&args, Arc::new(out))
     }
 }
 

@@ -5,7 +5,21 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::util::{Csv, Dir, EXCEPTIONS_HEADER, Outputs};
 
-const TABLES: [&str; 5] = ["children", "contacts", "referrals", "assessments", "cp_plans"];
+/// The children table and Annex A's eleven lists, in the pack's order.
+const TABLES: [&str; 12] = [
+    "children",
+    "contacts",
+    "early_help",
+    "referrals",
+    "assessments",
+    "s47_enquiries",
+    "children_in_need",
+    "cp_plans",
+    "children_in_care",
+    "care_leavers",
+    "adoptions",
+    "adopters",
+];
 
 pub(crate) struct Truth {
     table: String,
@@ -140,7 +154,11 @@ fn demo_finds_every_planted_problem_and_nothing_else() {
 #[test]
 fn the_demo_fixtures_are_what_the_generator_writes() {
     let dir = Dir::new();
-    let out = dir.cleanse().args(["generate", "--out", "gen"]).output().expect_code(0);
+    let out = dir
+        .cleanse()
+        .args(["generate", "--out", "gen", "--workbook"])
+        .output()
+        .expect_code(0);
     assert!(
         out.stdout
             .contains("expected corrections listed in gen/ground_truth.csv"),
@@ -155,6 +173,58 @@ fn the_demo_fixtures_are_what_the_generator_writes() {
             "fixtures/demo/{file} differs from `cleanse generate` output: regenerate the fixtures"
         );
     }
+    assert!(
+        dir.read_bytes("gen/annex-a.xlsx") == std::fs::read(repo.join("fixtures/demo/annex-a.xlsx")).unwrap(),
+        "fixtures/demo/annex-a.xlsx differs from `cleanse generate --workbook` output: regenerate the fixtures"
+    );
+}
+
+/// The demo as Ofsted's Annex A workbook (`fixtures/demo/annex-a-workbook.yaml`: a sheet per
+/// list, found by its header below the title rows) finds what the CSV demo finds, record for
+/// record, and every finding on a record names its sheet and cell.
+#[test]
+fn the_demo_as_an_annex_a_workbook_finds_what_its_csvs_do() {
+    let (_kept, csv) = demo_run();
+    let dir = Dir::new().with_demo();
+    dir.cleanse()
+        .args([
+            "--quiet",
+            "run",
+            "--config",
+            "fixtures/demo/annex-a-workbook.yaml",
+            "--out",
+            "out",
+        ])
+        .output()
+        .expect_code(0);
+    let book = dir.latest();
+    let key = |out: &Outputs| -> BTreeMap<(String, String, String, String), usize> {
+        let mut n = BTreeMap::new();
+        for f in &out.findings {
+            *n.entry((
+                f.table.clone(),
+                f.rule_id.clone(),
+                f.record_key.clone(),
+                f.columns.clone(),
+            ))
+            .or_default() += 1;
+        }
+        n
+    };
+    assert_eq!(key(&csv), key(&book));
+    assert_eq!(csv.findings.len(), book.findings.len());
+    for f in book.findings.iter().filter(|f| f.line != 0 && f.table != "children") {
+        assert!(f.cell.starts_with("'List "), "{f:?}");
+        assert!(f.source_file.ends_with("annex-a.xlsx"), "{f:?}");
+    }
+    // The sheets were found by their headers, two title rows down.
+    let inputs = book.run_json["inputs"].as_array().unwrap();
+    let contacts = inputs.iter().find(|i| i["table"] == "contacts").unwrap();
+    assert_eq!(contacts["sheet"], "List 1 - Contacts");
+    assert_eq!(
+        book.corrected("contacts").rows.len(),
+        csv.corrected("contacts").rows.len()
+    );
 }
 
 /// Another seed plants the same kinds of problem on other rows: a check that
@@ -212,7 +282,7 @@ fn demo_outputs_have_the_documented_shape() {
     assert!(dir.join(published).join("summary.md").is_file());
     assert!(run.stdout.contains("latest out/latest"), "{}", run.stdout);
     assert!(
-        run.stdout.starts_with("Checked 6,659 rows in 5 tables"),
+        run.stdout.starts_with("Checked 7,672 rows in 12 tables"),
         "{}",
         run.stdout
     );

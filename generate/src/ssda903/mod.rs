@@ -49,7 +49,7 @@
 
 mod children;
 mod codes;
-mod geography;
+pub(crate) mod geography;
 mod plants;
 mod providers;
 mod tables;

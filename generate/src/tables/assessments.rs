@@ -57,6 +57,11 @@ pub(crate) fn gen_assessments(ctx: &Ctx, i: usize, c: &Child, referrals: &[Refer
     out.sort_unstable_by_key(|a| a.start);
 }
 
+/// Was the child assessed as needing support ("Yes" once the assessment is authorised)?
+pub(crate) fn needs_support(a: &Assessment) -> bool {
+    a.seen == YES && a.forms.bits(6) < 300
+}
+
 pub(crate) fn write_assessments(
     ctx: &Ctx,
     o: &mut TableOut,
@@ -82,7 +87,7 @@ pub(crate) fn write_assessments(
         };
         let f = e.forms;
         let further = match e.auth {
-            Some(_) if e.seen == YES && f.bits(6) < 300 => V::Text("Yes"),
+            Some(_) if needs_support(&e) => V::Text("Yes"),
             Some(_) => V::Text("No"),
             None => V::Empty,
         };

@@ -140,7 +140,9 @@ pub(crate) fn write_plans(
     c: &Child,
     assessments: &[Assessment],
     plans: &[CpPlan],
-) -> io::Result<()> {
+) -> io::Result<Option<Day>> {
+    // The start of the plan whose start date is planted as not a date, for the enquiries.
+    let mut broken = None;
     // A child without plans gets one only as CPP-007, and only if they have no assessment.
     // CPP-009 needs a plan with room for a second one to start inside it; CPP-010 a last plan
     // that has ended, for a new one to follow.
@@ -159,7 +161,7 @@ pub(crate) fn write_plans(
     };
     let (plant, mut rng) = o.tonight(ctx, i, plant);
     if plans.is_empty() && plant.is_none() {
-        return Ok(());
+        return Ok(None);
     }
     let orphan;
     let plans = if plans.is_empty() {
@@ -251,6 +253,7 @@ pub(crate) fn write_plans(
                 o.plant(kind, &again, 6)?;
             }
             PlantKind::CppStartType => {
+                broken = Some(e.start);
                 values[6] = V::Text(["31/09/2024", "2024-02-30"][v % 2]);
                 o.plant(kind, &values, 6)?;
             }
@@ -266,14 +269,14 @@ pub(crate) fn write_plans(
         let last = plans.last().expect("taken only by children with a plan");
         let next = later_plan(ctx, last, &mut rng);
         let Some(next) = ctx.plan_tonight(&next) else {
-            return Ok(());
+            return Ok(broken);
         };
         let count = if v.is_multiple_of(2) { last.previous } else { 0 };
         let mut values = plan_values(c, &next, count);
         values[14] = V::Int(count, IntForm::Plain);
         o.plant(kind, &values, 14)?;
     }
-    Ok(())
+    Ok(broken)
 }
 
 /// A plan's row, counting `previous` plans before it.
