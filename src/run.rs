@@ -455,9 +455,10 @@ pub fn rebuild_summary(out: &Path, run_id: Option<&str>) -> Result<PathBuf> {
 fn open_inputs(config: &Config, set: &RuleSet, batch_rows: usize) -> Result<Vec<Source>> {
     let mut sources = Vec::new();
     let mut problems = Vec::new();
+    let mut books = crate::source::workbook::Workbooks::default();
     for input in &config.inputs {
         let table = &set.tables[set.table(&input.table).expect(crate::engine::INPUT_TABLES)];
-        match Source::open(input, table, batch_rows) {
+        match Source::open(input, table, batch_rows, &mut books) {
             Ok(s) => sources.push(s),
             Err(Error::Input(p)) => problems.extend(p),
             Err(e) => return Err(e),

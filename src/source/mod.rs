@@ -50,13 +50,15 @@ pub fn iso_dates(table: &Table, header: &Header) -> Vec<bool> {
 impl Source {
     /// Open the input's export and match its header to `table`: a workbook (by its extension)
     /// through [`workbook`], anything else as CSV.
+    /// `books` keeps the workbooks opened so far, for the tables that share one.
     pub fn open(
         input: &crate::spec::config::Input,
         table: &Table,
         batch_rows: usize,
+        books: &mut workbook::Workbooks,
     ) -> crate::model::error::Result<Source> {
         if crate::model::cells::is_workbook(&input.path) {
-            SheetSource::open(&input.path, table, input.sheet.as_deref(), batch_rows).map(Source::Sheet)
+            SheetSource::open(&input.path, table, input.sheet.as_deref(), batch_rows, books).map(Source::Sheet)
         } else if crate::model::cells::is_parquet(&input.path) {
             parquet::ParquetSource::open(&input.path, table, batch_rows).map(Source::Parquet)
         } else {

@@ -362,14 +362,40 @@ struct Found {
     first_column: u32,
     header_row: u64,
     bytes: u64,
-    sha256: String,
+}
+
+/// The workbook files a run has read: several tables read from one workbook (Annex A's eleven
+/// lists) share one copy of its bytes and one fingerprint, not one each.
+#[derive(Default)]
+pub struct Workbooks {
+    files: std::collections::HashMap<PathBuf, (Arc<[u8]>, String)>,
+}
+
+impl Workbooks {
+    /// The file's bytes and SHA-256, read the first time it is asked for.
+    fn file(&mut self, path: &Path) -> Result<(Arc<[u8]>, String)> {
+        if let Some(file) = self.files.get(path) {
+            return Ok(file.clone());
+        }
+        let bytes: Arc<[u8]> = std::fs::read(path).map_err(|e| Error::io(path, e))?.into();
+        let file = (Arc::clone(&bytes), format!("{:x}", Sha256::digest(&bytes)));
+        self.files.insert(path.to_path_buf(), file.clone());
+        Ok(file)
+    }
 }
 
 impl SheetSource {
-    /// Open `path`, find the sheet (`sheet`, or the one whose header matches `table`) and its
-    /// header, and start reading its rows in batches of `batch_rows`.
-    pub fn open(path: &Path, table: &Table, sheet: Option<&str>, batch_rows: usize) -> Result<SheetSource> {
-        let bytes: Arc<[u8]> = std::fs::read(path).map_err(|e| Error::io(path, e))?.into();
+    /// Open `path` (through `books`, which keeps a workbook several tables read), find the sheet
+    /// (`sheet`, or the one whose header matches `table`) and its header, and start reading its
+    /// rows in batches of `batch_rows`.
+    pub fn open(
+        path: &Path,
+        table: &Table,
+        sheet: Option<&str>,
+        batch_rows: usize,
+        books: &mut Workbooks,
+    ) -> Result<SheetSource> {
+        let (bytes, sha256) = books.file(path)?;
         let (opened_tx, opened_rx) = std::sync::mpsc::sync_channel::<Opened>(1);
         let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel(2);
         let (path_owned, table, sheet) = (path.to_path_buf(), table.clone(), sheet.map(str::to_string));
@@ -401,7 +427,7 @@ impl SheetSource {
             header_row: found.header_row,
             rows_read: 0,
             bytes: found.bytes,
-            sha256: found.sha256,
+            sha256,
             batches: batch_rx,
             reader: Some(reader),
         })
@@ -498,7 +524,6 @@ impl Reading {
             first_column: head.first_column,
             header_row: u64::from(head.row) + 1,
             bytes: bytes.len() as u64,
-            sha256: format!("{:x}", Sha256::digest(&bytes)),
         };
         if opened.send(Ok(found)).is_err() {
             return;
@@ -623,10 +648,9 @@ impl Reading {
         if top.is_empty() {
             return Err(vec![self.error(Some(sheet), 0, None, InputErrorKind::EmptySheet)]);
         }
-        let merged = book.merged(sheet);
         // Each row's values, a header cell merged down from the one above it (a two-row
         // header) read as that one.
-        let names = |row: u32, cells: &BTreeMap<u32, String>| -> (u32, Vec<String>) {
+        let names = |row: u32, cells: &BTreeMap<u32, String>, merged: &[calamine::Dimensions]| -> (u32, Vec<String>) {
             let first = *cells.keys().next().expect("rows kept have a cell");
             let last = *cells.keys().next_back().expect("rows kept have a cell");
             let names = (first..=last)
@@ -643,23 +667,42 @@ impl Reading {
             (first, names)
         };
         // Rows are ranked by the columns they lack, cheaply; only the first that lacks none is
-        // matched, and only the closest is explained (with suggestions) when none fits.
+        // matched, and only the closest is explained (with suggestions) when none fits. Merged
+        // areas (which calamine finds by reading the whole sheet) are read only when a row has
+        // as many blank cells as columns it lacks, so they could be the header's.
         let mut closest: Option<(usize, u32, u32, Vec<String>)> = None;
-        for (row, cells) in &top {
-            let (first, names) = names(*row, cells);
-            let missing = crate::source::columns_missing(&names, &self.table);
-            if missing == 0
-                && let Ok(mut header) = match_header(&names, &self.table)
-            {
-                header.sheet = Some((sheet.to_string(), first));
-                return Ok(Head {
-                    header,
-                    row: *row,
-                    first_column: first,
-                });
+        let mut merged: Option<Vec<calamine::Dimensions>> = None;
+        let wanted = self.table.columns.iter().filter(|c| !c.optional).count();
+        // A row that names some of the columns, with a blank cell for each it lacks.
+        let could_be_merged = |missing: usize, blanks: usize| missing < wanted && blanks > 0 && blanks >= missing;
+        for pass in 0..2 {
+            for (row, cells) in &top {
+                let (first, names) = names(*row, cells, merged.as_deref().unwrap_or_default());
+                let missing = crate::source::columns_missing(&names, &self.table);
+                let blanks = names.iter().filter(|n| n.is_empty()).count();
+                if pass == 1 && !could_be_merged(missing, blanks) {
+                    continue;
+                }
+                if missing == 0
+                    && let Ok(mut header) = match_header(&names, &self.table)
+                {
+                    header.sheet = Some((sheet.to_string(), first));
+                    return Ok(Head {
+                        header,
+                        row: *row,
+                        first_column: first,
+                    });
+                }
+                if pass == 0 && could_be_merged(missing, blanks) && merged.is_none() {
+                    merged = Some(Vec::new());
+                }
+                if closest.as_ref().is_none_or(|(n, ..)| missing < *n) {
+                    closest = Some((missing, *row, first, names));
+                }
             }
-            if closest.as_ref().is_none_or(|(n, ..)| missing < *n) {
-                closest = Some((missing, *row, first, names));
+            match merged {
+                Some(_) if pass == 0 => merged = Some(book.merged(sheet)),
+                _ => break,
             }
         }
         let (_, row, first, names) = closest.expect("at least one row was tried");

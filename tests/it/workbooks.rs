@@ -310,6 +310,22 @@ fn files_that_are_not_workbooks_are_refused_by_name() {
         run.stderr
     );
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+
+    // A workbook encrypted with a password (made by Excel's "Encrypt with Password", here by
+    // msoffcrypto-tool: `tests/workbooks/README.md`): refused by name, saying what to do.
+    dir.write(
+        "people.xlsx",
+        std::fs::read(crate::util::repo().join("tests/workbooks/password-protected.xlsx")).unwrap(),
+    );
+    dir.write("cleanse.yaml", "rules: [pack.yaml]\ninputs:\n  - { table: people, file: people.xlsx }\n");
+    let run = dir.run(&[]).expect_code(2);
+    assert!(
+        run.stderr.contains("people.xlsx: the workbook is password-protected"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("Nothing was published."), "{}", run.stderr);
+    assert!(!dir.exists("out/latest"));
 }
 
 #[test]
