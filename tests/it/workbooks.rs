@@ -317,7 +317,10 @@ fn files_that_are_not_workbooks_are_refused_by_name() {
         "people.xlsx",
         std::fs::read(crate::util::repo().join("tests/workbooks/password-protected.xlsx")).unwrap(),
     );
-    dir.write("cleanse.yaml", "rules: [pack.yaml]\ninputs:\n  - { table: people, file: people.xlsx }\n");
+    dir.write(
+        "cleanse.yaml",
+        "rules: [pack.yaml]\ninputs:\n  - { table: people, file: people.xlsx }\n",
+    );
     let run = dir.run(&[]).expect_code(2);
     assert!(
         run.stderr.contains("people.xlsx: the workbook is password-protected"),
