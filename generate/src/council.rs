@@ -74,6 +74,14 @@ impl Ctx {
         self.ids.num(i as u64)
     }
 
+    /// The `k`-th id number for a further record of a child (a duplicate person or a twin):
+    /// no child has it, nor any child made up for a plant elsewhere (those are numbered from
+    /// `children`, these from `2 × children`); `None` when the scheme has too few.
+    pub(crate) fn spare_id(&self, k: usize) -> Option<u32> {
+        let k = 2 * self.children as u64 + k as u64;
+        (k < self.ids.len()).then(|| self.ids.num(k))
+    }
+
     /// The child whose id number this is (the inverse of [`Ctx::id_num`]), if any.
     pub(crate) fn id_index(&self, num: u64) -> Option<usize> {
         let i = self.ids.index(num)?;

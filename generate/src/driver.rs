@@ -16,7 +16,7 @@ use crate::tables::adoptions::write_adoption;
 use crate::tables::assessments::{Assessment, gen_assessments, write_assessments};
 use crate::tables::care::{Care, gen_care};
 use crate::tables::care_leavers::write_leaver;
-use crate::tables::children::write_child;
+use crate::tables::children::{write_child, write_pending};
 use crate::tables::children_in_care::write_cla;
 use crate::tables::children_in_need::{gen_cin, write_cin};
 use crate::tables::contacts::{Contact, gen_contacts, write_contacts};
@@ -176,6 +176,9 @@ pub(crate) fn run_night(opts: &GenOptions, night: Night, dir: &Path) -> io::Resu
             let cin = gen_cin(&ctx, i, &c, &ev.assessments, &ev.plans, &ev.s47, &ev.care);
             write_cin(&ctx, o, i, &c, cin.as_ref())?;
         }
+    }
+    if let Some(o) = &mut outs[CHILDREN] {
+        write_pending(&ctx, o)?;
     }
     if let Some(o) = &mut outs[ADOPTERS] {
         let span = matched.len() + families_in_process(opts.children);
@@ -431,7 +434,10 @@ mod tests {
             assert!((0..=17).contains(&age_at(dob, as_of())), "{line}: {row:?}");
         }
         let ids: HashSet<&String> = sheet.rows.iter().map(|(_, r)| &r[0]).collect();
-        assert_eq!(ids.len(), 1000);
+        // Every child once, and each duplicate person and twin under an id of its own.
+        let others = truth.iter().filter(|t| t.kind.is_person()).count();
+        assert_eq!(others, 15);
+        assert_eq!(ids.len(), 1000 + others);
         // A few percent of dates and integers in the accepted alternative forms.
         let contacts = Sheet::read(&dir, "contacts");
         let alt = contacts
@@ -622,6 +628,10 @@ mod tests {
                     let id = &row[0];
                     assert!(sheets["children"].rows.iter().any(|(_, c)| &c[0] == id), "{t:?}");
                     assert!(sheets["assessments"].rows.iter().all(|(_, a)| &a[0] != id), "{t:?}");
+                }
+                // Another record of a child, or a twin: an id of its own, used nowhere else.
+                PlantKind::ChiSamePerson | PlantKind::ChiTwin => {
+                    assert_eq!(uses(&row[0]), 1, "{t:?}");
                 }
                 // A child in care made up: in no other table.
                 PlantKind::ClaR01 => {

@@ -39,6 +39,11 @@ impl IdScheme {
         (self.base + (i * ID_STEP + self.offset) % self.range) as u32
     }
 
+    /// How many distinct id numbers the scheme has (indices at or past it repeat them).
+    pub(crate) fn len(&self) -> u64 {
+        self.range
+    }
+
     /// The index whose id number this is (the inverse of [`IdScheme::num`]), if it is one.
     pub(crate) fn index(&self, num: u64) -> Option<u64> {
         let x = num.checked_sub(self.base).filter(|&x| x < self.range)?;

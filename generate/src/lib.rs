@@ -44,6 +44,19 @@
 //! CPP-005 fire next to CHI-007, CON-006 and CPP-006; a start date that is not a date leaves the
 //! plan rules that read it not checked); the ground truth lists only the plant.
 //!
+//! The children table also holds duplicate people for the pack's `same_person` rule (CHI-P01),
+//! scheduled apart from its other plants so those stay on the rows they were: with `plant`,
+//! about 12 per 1,000 children are a further record of an earlier child whose own row is
+//! clean, written a few rows after it under an `NF` id no other table uses, changed with the
+//! person generator's helpers (a nickname from `rules/nicknames.csv` or a one-letter slip in a
+//! name, day and month of birth swapped, the NHS number or postcode left out, or, once, a
+//! record made before birth: `Baby`, the expected date of birth up to three weeks before the
+//! birth, no NHS number), listed (`expect=finding`) on that later record; and about 3 per 1,000
+//! are a twin of an earlier child (same surname, date of birth, postcode and ethnicity; another
+//! first name, not a form of the child's, and another NHS number), listed `expect=none` on the
+//! later twin. Every other rule holds on these rows. An exact copy (CHI-007) is the same person
+//! too, so CHI-P01 may fire beside it.
+//!
 //! Two problems span tables: a referral whose child id is one digit off a real one (REF-006) and a
 //! plan for a child with no assessment (CPP-007). Every other row's child is in `children.csv`,
 //! and every other plan's child has an assessment, so these are findings only where the other

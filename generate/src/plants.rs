@@ -10,7 +10,7 @@ use crate::GenOptions;
 use crate::council::Ctx;
 use crate::export::ExportWriter;
 use crate::render::{DateForm, Day, V, rendered};
-use crate::rng::{Rng, SALT_PLANT_ROWS, SALT_SCHEDULE};
+use crate::rng::{Rng, SALT_PLANT_ROWS, SALT_SAME_PERSON, SALT_SCHEDULE};
 use crate::tables::{
     ADOPTERS, ADOPTIONS, ASSESSMENTS, CARE_LEAVERS, CHILDREN, CHILDREN_IN_CARE, CHILDREN_IN_NEED, COLUMNS, CONTACTS,
     CP_PLANS, EARLY_HELP, REFERRALS, S47_ENQUIRIES, TABLE_NAMES, table_rng,
@@ -105,6 +105,13 @@ pub(crate) enum PlantKind {
     AdpEnquiryType,
     AdpFfaRequired,
     AdpDisabilityCodeForm,
+    /// Another record of an earlier child under a new id (CHI-P01): scheduled apart from the
+    /// children table's other plants (see [`Planter::people`]), written some rows after the
+    /// child's own record.
+    ChiSamePerson,
+    /// The later of a pair of twins (CHI-P01 must not report it): scheduled with
+    /// `ChiSamePerson`.
+    ChiTwin,
     // Corrections the pack makes (`expect=change`): never scheduled (base 0), recorded beside the
     // plant or odd value that needs them.
     FixChiNames,
@@ -163,7 +170,7 @@ const fn info(table: usize, rule: &'static str, expect: Expectation, base: usize
 
 impl PlantKind {
     #[rustfmt::skip]
-    pub(crate) const ALL: [PlantKind; 93] = [
+    pub(crate) const ALL: [PlantKind; 95] = [
         PlantKind::Chi001, PlantKind::Chi002, PlantKind::Chi003, PlantKind::Chi004, PlantKind::Chi005, PlantKind::Chi006,
         PlantKind::Chi007, PlantKind::ChiDobType, PlantKind::ChiDobRequired, PlantKind::ChiSexType,
         PlantKind::ChiSexCodeForm, PlantKind::ChiSexWording,
@@ -187,7 +194,14 @@ impl PlantKind {
         PlantKind::ClvActivityType, PlantKind::ClvEligibilityRequired, PlantKind::ClvInTouchCodeForm, PlantKind::ClvR01,
         PlantKind::AdoOrderType, PlantKind::AdoEnteredRequired, PlantKind::AdoGenderCodeForm, PlantKind::AdoR01,
         PlantKind::AdpEnquiryType, PlantKind::AdpFfaRequired, PlantKind::AdpDisabilityCodeForm,
+        PlantKind::ChiSamePerson, PlantKind::ChiTwin,
     ];
+
+    /// The duplicate-person plants, scheduled by [`Planter::people`] rather than with the
+    /// children table's other plants (so those stay where they were).
+    pub(crate) fn is_person(self) -> bool {
+        matches!(self, PlantKind::ChiSamePerson | PlantKind::ChiTwin)
+    }
 
     /// Ground-truth lines per plant: an overlap (CPP-009) is a pair of rows, both flagged.
     #[cfg(test)]
@@ -296,6 +310,8 @@ impl PlantKind {
             AdpEnquiryType => info(f, "adopters.enquiry_date.type", F, 2, "enquiry date is not a date"),
             AdpFfaRequired => info(f, "adopters.fostering_for_adoption.required", F, 2, "fostering for adoption is blank"),
             AdpDisabilityCodeForm => info(f, "adopters.disability.code_form", F, 2, "disability code in the wrong case or spacing"),
+            ChiSamePerson => info(c, "CHI-P01", F, 12, "another record of an earlier child under a new id (nickname or slip in a name, day and month swapped, identifier missing, or made before birth)"),
+            ChiTwin => info(c, "CHI-P01", N, 3, "twin of an earlier child (same surname, date of birth and postcode): a different child"),
         }
     }
 }
@@ -338,20 +354,31 @@ impl Planter {
         Self::spanning(seed, table, children, plant, children)
     }
 
+    /// The duplicate-person plants of the children table ([`PlantKind::is_person`]), on a
+    /// schedule of their own.
+    pub(crate) fn people(seed: u64, children: usize, plant: bool) -> Self {
+        Self::drawn(seed, CHILDREN, children, plant, children, true)
+    }
+
     /// As [`Planter::new`], for a table whose rows are made per one of `span` units (adopters'
     /// families) rather than per child: as many problems, spread over those units.
     pub(crate) fn spanning(seed: u64, table: usize, children: usize, plant: bool, span: usize) -> Self {
+        Self::drawn(seed, table, children, plant, span, false)
+    }
+
+    fn drawn(seed: u64, table: usize, children: usize, plant: bool, span: usize, people: bool) -> Self {
         let mut queue = Vec::new();
         if plant && children > 0 && span > 0 {
             let mut items = Vec::new();
             for kind in PlantKind::ALL {
                 let info = kind.info();
-                if info.table == table {
+                if info.table == table && kind.is_person() == people {
                     let count = info.base.max((info.base * children + 500) / 1000);
                     items.extend((0..count).map(|variant| (kind, variant)));
                 }
             }
-            let mut rng = table_rng(seed, u64::MAX, table, SALT_SCHEDULE);
+            let salt = if people { SALT_SAME_PERSON } else { SALT_SCHEDULE };
+            let mut rng = table_rng(seed, u64::MAX, table, salt);
             for i in (1..items.len()).rev() {
                 let j = rng.below(i as u64 + 1) as usize;
                 items.swap(i, j);
@@ -403,6 +430,11 @@ pub(crate) struct TableOut {
     /// Children: dates of birth written other than the child's own, as (child, on the child's
     /// own row rather than another row given its id, the date or `None` if not a date).
     pub(crate) odd_dobs: Vec<(usize, bool, Option<Day>)>,
+    /// Children: the duplicate-person plants' schedule ([`Planter::people`]; empty elsewhere).
+    pub(crate) people: Planter,
+    /// Children: further records of a child (a duplicate or a twin) waiting to be written, as
+    /// (write after this child, the child, kind, variant).
+    pub(crate) pending: Vec<(usize, usize, PlantKind, usize)>,
 }
 
 impl TableOut {
@@ -437,6 +469,8 @@ impl TableOut {
             invented: Vec::new(),
             fills: Vec::new(),
             odd_dobs: Vec::new(),
+            people: Planter::people(opts.seed, opts.children, opts.plant && index == CHILDREN),
+            pending: Vec::new(),
         }
     }
 

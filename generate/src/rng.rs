@@ -73,6 +73,9 @@ pub(crate) const SALT_ASSESSMENTS: u64 = 4;
 pub(crate) const SALT_PLANS: u64 = 5;
 pub(crate) const SALT_EXTRA_CHILD: u64 = 6;
 pub(crate) const SALT_MISTYPED_ID: u64 = 7;
+/// The children table's duplicate people: their schedule (as a table's `SALT_SCHEDULE`), the
+/// duplicate records (+ 0) and the twins (+ 1), per child.
+pub(crate) const SALT_SAME_PERSON: u64 = 8;
 pub(crate) const SALT_PLANT_ROWS: u64 = 10; // + table index
 pub(crate) const SALT_SCHEDULE: u64 = 20; // + table index
 pub(crate) const SALT_LIFE: u64 = 30; // + table index

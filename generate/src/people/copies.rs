@@ -262,7 +262,7 @@ impl World {
 }
 
 /// The date with day and month swapped, if that is a date.
-fn swap_day_month(dob: Day) -> Option<Day> {
+pub(crate) fn swap_day_month(dob: Day) -> Option<Day> {
     let d = nd(dob);
     NaiveDate::from_ymd_opt(d.year(), d.day(), d.month()).map(day)
 }

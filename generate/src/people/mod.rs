@@ -29,8 +29,8 @@
 //! rebuilt from its own random streams when one of its records is written, so millions of
 //! people need little memory.
 
-mod copies;
-mod names;
+pub(crate) mod copies;
+pub(crate) mod names;
 mod population;
 mod record;
 

@@ -1,6 +1,7 @@
 //! Names: first, middle and surnames in skewed frequency lists, the nickname list, and names
 //! edited in place (accents folded, typos).
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::rng::Rng;
@@ -180,6 +181,27 @@ pub(crate) fn names() -> &'static Names {
             alternatives: [alternatives(BOYS), alternatives(GIRLS)],
         }
     })
+}
+
+/// The names `name` is paired with in `rules/nicknames.csv` (short forms, nicknames and
+/// spelling variants), as [`Names::alternatives`] holds them for the person lists' names.
+pub(crate) fn alternatives_of(name: &str) -> &'static [&'static str] {
+    static BY_NAME: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    let by_name = BY_NAME.get_or_init(|| {
+        let mut by_name: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+        for (a, b) in NICKNAMES.lines().skip(1).filter_map(|l| l.split_once(',')) {
+            by_name.entry(a).or_default().push(b);
+            by_name.entry(b).or_default().push(a);
+        }
+        for alts in by_name.values_mut() {
+            alts.sort_unstable();
+            alts.dedup();
+        }
+        by_name
+    });
+    let mut folded = Text::EMPTY;
+    folded.push_folded(name);
+    by_name.get(folded.as_str()).map_or(&[], Vec::as_slice)
 }
 
 /// A name built in place (no heap): the longest, a hyphenated pair of long surnames with a

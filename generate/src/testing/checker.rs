@@ -708,6 +708,116 @@ pub(crate) fn check(dir: &Scratch, today: NaiveDate) -> Findings {
             }
         }
     }
+    // CHI-P01: a later children record, under another id, that is the same child as an earlier
+    // one: names the same, one letter apart or a short form (rules/nicknames.csv), or a
+    // pre-birth "Baby"/"Unborn" record born within three weeks of its date; the date of birth
+    // the same or with day and month swapped; postcode and NHS number the same where both are
+    // recorded. Twins (other first names, other NHS numbers) are not the same child.
+    if dir.0.join("children.csv").exists() {
+        let sheet = Sheet::read(dir, "children");
+        let col = |name: &str| column_at(&pack, &sheet, "children", name);
+        let (id, first, surname, dob, postcode, nhs) = (
+            col("child_id"),
+            col("first_name"),
+            col("surname"),
+            col("date_of_birth"),
+            col("postcode"),
+            col("nhs_number"),
+        );
+        let fold = |s: &str| -> String {
+            s.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .map(|c| match c {
+                    'à'..='å' => 'a',
+                    'è'..='ë' => 'e',
+                    'ì'..='ï' => 'i',
+                    'ò'..='ö' => 'o',
+                    'ù'..='ü' => 'u',
+                    'ł' => 'l',
+                    c => c,
+                })
+                .collect()
+        };
+        let nicknames: HashSet<(String, String)> =
+            fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules/nicknames.csv"))
+                .unwrap()
+                .lines()
+                .skip(1)
+                .filter_map(|l| l.split_once(','))
+                .flat_map(|(a, b)| [(fold(a), fold(b)), (fold(b), fold(a))])
+                .collect();
+        // One letter substituted, dropped, added, or two neighbours swapped.
+        let one_slip = |a: &str, b: &str| -> bool {
+            let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+            let (short, long) = if a.len() <= b.len() { (&a, &b) } else { (&b, &a) };
+            match long.len() - short.len() {
+                0 => {
+                    let diff: Vec<usize> = (0..a.len()).filter(|&k| a[k] != b[k]).collect();
+                    diff.len() == 1
+                        || diff.len() == 2
+                            && diff[1] == diff[0] + 1
+                            && a[diff[0]] == b[diff[1]]
+                            && a[diff[1]] == b[diff[0]]
+                }
+                1 => (0..long.len()).any(|k| {
+                    let mut l = long.clone();
+                    l.remove(k);
+                    &l == short
+                }),
+                _ => false,
+            }
+        };
+        let placeholder = |s: &str| ["baby", "unborn", "unbornbaby"].contains(&s);
+        let digits = |s: &str| -> String { s.chars().filter(char::is_ascii_digit).collect() };
+        let agree = |a: &str, b: &str| a.is_empty() || b.is_empty() || a == b;
+        struct Rec {
+            line: usize,
+            id: String,
+            first: String,
+            surname: String,
+            dob: Option<NaiveDate>,
+            postcode: String,
+            nhs: String,
+        }
+        let recs: Vec<Rec> = sheet
+            .rows
+            .iter()
+            .map(|(line, r)| Rec {
+                line: *line,
+                id: r[id].trim().to_string(),
+                first: fold(&r[first]),
+                surname: fold(&r[surname]),
+                dob: parse_date(&r[dob]).ok().flatten(),
+                postcode: squash(&r[postcode]),
+                nhs: digits(&r[nhs]),
+            })
+            .collect();
+        for (k, b) in recs.iter().enumerate() {
+            let same = recs[..k].iter().any(|a| {
+                let (Some(x), Some(y)) = (a.dob, b.dob) else {
+                    return false;
+                };
+                let pre_birth = placeholder(&a.first) || placeholder(&b.first);
+                let dates = x == y
+                    || NaiveDate::from_ymd_opt(x.year(), x.day(), x.month()) == Some(y)
+                    || pre_birth && (x - y).num_days().abs() <= 21;
+                let names = pre_birth
+                    || a.first == b.first
+                    || one_slip(&a.first, &b.first)
+                    || nicknames.contains(&(a.first.clone(), b.first.clone()));
+                a.id != b.id
+                    && dates
+                    && names
+                    && (a.surname == b.surname || one_slip(&a.surname, &b.surname))
+                    && agree(&a.postcode, &b.postcode)
+                    && agree(&a.nhs, &b.nhs)
+            });
+            if same {
+                found.insert(("children".to_string(), b.line, "CHI-P01".to_string()));
+            }
+        }
+    }
     // Name the duplicate-row findings by the pack's rule ids.
     let dup_rule = |t: &str| match t {
         "children" => "CHI-007",
