@@ -57,7 +57,7 @@ pub(crate) fn write(dir: &Path, written: &[bool; TABLE_COUNT]) -> io::Result<()>
         } else {
             String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?
         };
-        let records = parse_csv(text.strip_prefix('\u{feff}').unwrap_or(&text));
+        let records = parse_csv(text.strip_prefix('\u{feff}').unwrap_or(&text))?;
         let ws = book.add_worksheet();
         ws.set_name(*name).map_err(xlsx)?;
         ws.write_string_with_format(0, 0, *title, &title_format).map_err(xlsx)?;
@@ -117,50 +117,19 @@ fn whole_number(s: &str) -> Option<f64> {
     plain.then(|| s.parse::<i64>().ok()).flatten().map(|n| n as f64)
 }
 
-/// The records of a CSV file (RFC 4180: quoted values may hold commas, quotes and line breaks;
-/// records end with LF or CRLF).
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let mut records = Vec::new();
-    let mut chars = text.chars().peekable();
-    while chars.peek().is_some() {
-        let mut fields = Vec::new();
-        loop {
-            let mut field = String::new();
-            if chars.peek() == Some(&'"') {
-                chars.next();
-                while let Some(c) = chars.next() {
-                    match c {
-                        '"' if chars.peek() == Some(&'"') => {
-                            chars.next();
-                            field.push('"');
-                        }
-                        '"' => break,
-                        c => field.push(c),
-                    }
-                }
-            }
-            while let Some(&c) = chars.peek() {
-                if matches!(c, ',' | '\r' | '\n') {
-                    break;
-                }
-                field.push(c);
-                chars.next();
-            }
-            fields.push(field);
-            match chars.next() {
-                Some(',') => {}
-                Some('\r') => {
-                    if chars.peek() == Some(&'\n') {
-                        chars.next();
-                    }
-                    break;
-                }
-                _ => break,
-            }
-        }
-        records.push(fields);
-    }
-    records
+/// The records of a CSV file the generator wrote (quoted values may hold commas, quotes and
+/// line breaks; records end with LF or CRLF).
+fn parse_csv(text: &str) -> io::Result<Vec<Vec<String>>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| {
+            r.map(|r| r.iter().map(str::to_string).collect())
+                .map_err(io::Error::other)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -286,7 +255,7 @@ mod tests {
         for s in ["3.0", " 3 ", "007", "", "-", "NF123456", "1234567890123456"] {
             assert_eq!(whole_number(s), None, "{s}");
         }
-        let records = parse_csv("a,\"b,\"\"c\"\"\nd\"\r\n1,2\n");
+        let records = parse_csv("a,\"b,\"\"c\"\"\nd\"\r\n1,2\n").unwrap();
         assert_eq!(
             records,
             [vec!["a".to_string(), "b,\"c\"\nd".into()], vec!["1".into(), "2".into()]]
