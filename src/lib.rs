@@ -47,7 +47,9 @@
 //!   read from [`spec::node`]s); [`spec::rules`] is the loader, handed the registry of kinds
 //!   by its caller; [`spec::extends`] reads a pack that is another plus its amendments;
 //!   [`spec::paths`] checks the names and paths a shared pack gives before
-//!   they reach the file system; [`spec::validate`] is what `cleanse check` runs.
+//!   they reach the file system; [`spec::validate`] is what `cleanse check` runs;
+//!   [`spec::sql`] and [`spec::windows`] are the functions and the window planning rules'
+//!   SQL is planned with, both when a rule is read and when it runs.
 //! - [`fixes`]: correction kinds, one file each, registered in one list, and the corrector
 //!   that applies them to a batch's text, recording every change.
 //! - [`kinds`]: rule kinds, one file each, registered in one list; [`kinds::REGISTRY`] is
@@ -74,7 +76,7 @@
 //!   turn a table's rules into physical expressions ([`engine::plan`]), evaluate the rules over
 //!   whole tables ([`engine::relate`], each kind's own plan, side by side, within a memory limit
 //!   past which they spill to disk; windows over a child's rows as one vectorised pass,
-//!   [`engine::windows`]; each table sorted once per order for all its rules,
+//!   [`spec::windows`]; each table sorted once per order for all its rules,
 //!   [`engine::sorted`]) and about people
 //!   ([`engine::people`]) before any row is routed; correct and check each batch in parallel
 //!   ([`engine::correct`], [`engine::check`]), resolve the ordered checks

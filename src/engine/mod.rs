@@ -21,7 +21,6 @@ pub mod relate;
 pub mod returns;
 pub mod route;
 pub mod sorted;
-pub mod windows;
 
 /// Rule `ri` of `set` failed as it was `phase` (see [`crate::model::error::Error::Rule`]).
 pub(crate) fn rule_error(

@@ -231,9 +231,9 @@ pub fn relate(
         ),
         false => ctx,
     };
-    // Windows over a child's rows as one ordered pass (see `engine::windows`); the sessions
+    // Windows over a child's rows as one ordered pass (see `spec::windows`); the sessions
     // below start from this one's state, so they plan them so too.
-    ctx.add_optimizer_rule(Arc::new(crate::engine::windows::UnpartitionWindows));
+    ctx.add_optimizer_rule(Arc::new(crate::spec::windows::UnpartitionWindows));
     crate::spec::reference::register(&ctx, references);
     // Which columns have a value that did not parse (their flag is true somewhere), once.
     let mut unparsed: HashMap<usize, HashSet<String>> = HashMap::new();

@@ -14,7 +14,9 @@ pub type Key = [u8; 8];
 /// The postcode directory, or the part of it a run was given.
 #[derive(Debug, Default)]
 pub struct Postcodes {
-    places: HashMap<Key, Place>,
+    /// Looked up for every placement of every rule that reads a distance: foldhash, not
+    /// SipHash (the keys are eight bytes of a published directory, not hostile input).
+    places: HashMap<Key, Place, foldhash::fast::RandomState>,
     /// Upper-tier council codes, each once; a [`Place`] holds its index.
     councils: Vec<Box<str>>,
     index: HashMap<Box<str>, u32>,
@@ -117,7 +119,12 @@ impl Postcodes {
 
     /// Where a postcode is, if the directory lists it.
     pub fn place(&self, postcode: &str) -> Option<&Place> {
-        self.places.get(&key(postcode)?)
+        self.get(&key(postcode)?)
+    }
+
+    /// Where a postcode already made a [`key`] is.
+    pub fn get(&self, key: &Key) -> Option<&Place> {
+        self.places.get(key)
     }
 
     /// The placement local authority the DfE derives: the upper-tier council's code in England,

@@ -21,7 +21,7 @@ pub struct Provider {
 /// Providers by URN: the first list to name a URN gives its details.
 #[derive(Debug, Default)]
 pub struct Providers {
-    by_urn: HashMap<String, Provider>,
+    by_urn: HashMap<String, Provider, foldhash::fast::RandomState>,
 }
 
 impl Providers {

@@ -18,4 +18,5 @@ pub mod rules;
 pub mod sql;
 pub mod validate;
 pub mod whole;
+pub mod windows;
 pub(crate) mod yaml;

@@ -115,9 +115,11 @@ impl SqlContext {
             }
         };
         register_functions(&ctx, self.collection_year);
-        // Stand-ins while a rule is read; at run time the run's tables come with the real ones.
+        // Stand-ins while a rule is read; at run time the run's tables come with the real ones,
+        // and its sessions with this rule already (a rule read is optimized as it will run).
         if tables.is_none() {
             super::reference::register(&ctx, &Arc::default());
+            ctx.add_optimizer_rule(Arc::new(super::windows::UnpartitionWindows));
         }
         let today = values::ymd(
             chrono::Datelike::year(&self.as_of),

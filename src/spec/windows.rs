@@ -35,7 +35,8 @@ use datafusion::logical_expr::{
 };
 use datafusion::optimizer::{ApplyOrder, OptimizerConfig, OptimizerRule};
 
-/// The optimizer rule (added to the sessions that evaluate rules over whole tables).
+/// The optimizer rule (added to the sessions that plan rules over whole tables: where a `query`
+/// rule is read, which keeps its optimized plan, and where the other kinds run).
 #[derive(Debug, Default)]
 pub struct UnpartitionWindows;
 
