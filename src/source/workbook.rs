@@ -225,6 +225,7 @@ fn write_text(v: &Value, style: DateStyle, out: &mut String) -> Option<CellError
 }
 
 fn write_date(d: &ExcelDateTime, style: DateStyle, out: &mut String) {
+    use chrono::{Datelike, Timelike};
     use std::fmt::Write;
     let serial = d.as_f64();
     // A duration, or a time of day with no date (Excel keeps it as a fraction of day 0).
@@ -237,13 +238,14 @@ fn write_date(d: &ExcelDateTime, style: DateStyle, out: &mut String) {
         let _ = write!(out, "{serial}");
         return;
     };
-    let day = match style {
-        DateStyle::DayFirst => at.format("%d/%m/%Y"),
-        DateStyle::Iso => at.format("%Y-%m-%d"),
+    // Written field by field: chrono's `format` parses its pattern again for every cell.
+    let (date, time) = (at.date(), at.time());
+    let _ = match style {
+        DateStyle::DayFirst => write!(out, "{:02}/{:02}/{:04}", date.day(), date.month(), date.year()),
+        DateStyle::Iso => write!(out, "{:04}-{:02}-{:02}", date.year(), date.month(), date.day()),
     };
-    let _ = write!(out, "{day}");
-    if at.time() != chrono::NaiveTime::MIN {
-        let _ = write!(out, " {}", at.format("%H:%M:%S"));
+    if time != chrono::NaiveTime::MIN {
+        let _ = write!(out, " {:02}:{:02}:{:02}", time.hour(), time.minute(), time.second());
     }
 }
 
