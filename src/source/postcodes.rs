@@ -51,25 +51,35 @@ fn matches(header: &str, name: &str) -> bool {
     }
 }
 
-/// Every value of text columns of `batches` that could be a postcode, as its key.
-pub fn keys_in<'a>(batches: impl Iterator<Item = &'a RecordBatch>) -> HashSet<Key> {
-    let mut keys = HashSet::new();
+/// Postcode keys, hashed with foldhash: a return's every text value is offered to the set.
+pub type Keys = HashSet<Key, foldhash::fast::RandomState>;
+
+/// Every value of text columns of `batches` that could be a postcode, as its key: at least five
+/// characters ending in an inward code (a digit, then two letters), which every postcode has and
+/// ids, codes and dates do not.
+pub fn keys_in<'a>(batches: impl Iterator<Item = &'a RecordBatch>) -> Keys {
+    let mut keys = Keys::default();
     for b in batches {
         for column in b.columns() {
             let Some(text) = column.as_any().downcast_ref::<StringArray>() else {
                 continue;
             };
-            keys.extend(text.iter().flatten().filter_map(postcodes::key));
+            keys.extend(text.iter().flatten().filter_map(postcodes::key).filter(postcode_shaped));
         }
     }
     keys
+}
+
+fn postcode_shaped(key: &Key) -> bool {
+    let n = key.iter().position(|&b| b == 0).unwrap_or(key.len());
+    n >= 5 && key[n - 3].is_ascii_digit() && key[n - 2..n].iter().all(u8::is_ascii_alphabetic)
 }
 
 /// How much of the file is parsed at a time, on any thread.
 const BLOCK: usize = 8 << 20;
 
 /// Read the directory at `path`, keeping the postcodes in `wanted` (all of them if `None`).
-pub fn read(path: &Path, wanted: Option<&HashSet<Key>>) -> Result<Directory> {
+pub fn read(path: &Path, wanted: Option<&Keys>) -> Result<Directory> {
     let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     read_from(path, file, wanted)
 }
@@ -85,16 +95,11 @@ struct Row {
 /// Read a directory from `reader`, naming `path` in errors. The file is cut into blocks of
 /// whole lines (a directory has no line break inside a value), which are parsed in parallel and
 /// kept in order, so the first row of a postcode listed twice is the one kept.
-pub fn read_from(path: &Path, reader: impl Read, wanted: Option<&HashSet<Key>>) -> Result<Directory> {
+pub fn read_from(path: &Path, reader: impl Read, wanted: Option<&Keys>) -> Result<Directory> {
     read_in_blocks(path, reader, wanted, BLOCK)
 }
 
-fn read_in_blocks(
-    path: &Path,
-    mut reader: impl Read,
-    wanted: Option<&HashSet<Key>>,
-    block_size: usize,
-) -> Result<Directory> {
+fn read_in_blocks(path: &Path, mut reader: impl Read, wanted: Option<&Keys>, block_size: usize) -> Result<Directory> {
     let mut hasher = Sha256::new();
     let mut pending: Vec<u8> = Vec::new();
     let mut blocks: Vec<(u64, Vec<u8>)> = Vec::new();
@@ -253,7 +258,7 @@ fn parse_block(
     first: u64,
     block: &[u8],
     at: [usize; 5],
-    wanted: Option<&HashSet<Key>>,
+    wanted: Option<&Keys>,
 ) -> Result<(u64, Vec<Row>)> {
     let [postcode, east, north, district, county] = at;
     // With `wanted`, the lines of its postcodes only (and their lines in the file): parsing the
@@ -416,13 +421,38 @@ mod tests {
         assert_eq!(p.local_authority(p.place("NF0 0AA").unwrap()), Some("E06000990"));
         assert_eq!(p.place("NF199 9AA").unwrap().grid, Some((431_999.0, 560_000.0)));
         // Only the postcodes a run's exports hold are kept, however many the directory has.
-        let wanted: HashSet<Key> = ["nf5 5aa", "XX1 1XX"]
+        let wanted: Keys = ["nf5 5aa", "XX1 1XX"]
             .iter()
             .filter_map(|p| postcodes::key(p))
             .collect();
         let d = read_in_blocks(path, text.as_bytes(), Some(&wanted), 997).unwrap();
         assert_eq!((d.rows, d.postcodes.len()), (2001, 1));
         assert!(d.postcodes.place("NF5 5AA").is_some());
+    }
+
+    #[test]
+    fn only_values_shaped_like_postcodes_are_wanted() {
+        let values = StringArray::from(vec![
+            Some("NF1 1AA"),
+            Some("nf11ab"),
+            Some("GIR 0AA"),
+            Some("NF199 9AA"),
+            Some("NF633779"),
+            Some("C2"),
+            Some("E11"),
+            Some("2025-04-01"),
+            Some("1AA"),
+            None,
+        ]);
+        let batch =
+            RecordBatch::try_from_iter([("v", std::sync::Arc::new(values) as datafusion::arrow::array::ArrayRef)])
+                .unwrap();
+        let mut wanted: Vec<String> = keys_in(std::iter::once(&batch))
+            .iter()
+            .map(|k| String::from_utf8_lossy(k).trim_end_matches('\0').to_string())
+            .collect();
+        wanted.sort();
+        assert_eq!(wanted, ["GIR0AA", "NF11AA", "NF11AB", "NF1999AA"]);
     }
 
     #[test]
