@@ -155,9 +155,9 @@ impl Kind for QueryKind {
                 let message = e.find_root().strip_backtrace();
                 let message = message.lines().next().unwrap_or_default();
                 return Err(vec![
-                cx.error("unsupported-sql", span(&p.check), format!("this query cannot be run: {message}"))
-                    .label("DataFusion cannot plan this")
-                    .help("correlate each subquery with its row by equality (`e.child = episodes.child`), and compare other values in its WHERE clause"),
+                    cx.error("unsupported-sql", span(&p.check), format!("this query cannot be run: {message}"))
+                        .label("DataFusion cannot plan this")
+                        .help("correlate each subquery with its row by equality (`e.child = episodes.child`), and compare other values in its WHERE clause"),
                 ]);
             }
         };

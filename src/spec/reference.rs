@@ -148,7 +148,6 @@ impl std::hash::Hash for ReferenceData {
     }
 }
 
-/// An argument as text, one value per row.
 /// Where each postcode of `a` is (none for a blank or unknown one). A child's rows come
 /// together and mostly repeat a postcode, so the last one looked up is kept: the directory's
 /// lookups were most of these functions' time, a tenth of a return's whole-table rules.
@@ -169,6 +168,7 @@ fn places<'d>(directory: &'d Postcodes, a: &StringArray) -> Vec<Option<&'d postc
         .collect()
 }
 
+/// An argument as text, one value per row.
 fn text(arg: &ColumnarValue, rows: usize) -> datafusion::common::Result<StringArray> {
     let array = arg.to_array(rows)?;
     let array: ArrayRef = if array.data_type() == &DataType::Utf8 {
