@@ -49,7 +49,8 @@
 //!   [`spec::paths`] checks the names and paths a shared pack gives before
 //!   they reach the file system; [`spec::validate`] is what `cleanse check` runs;
 //!   [`spec::sql`] and [`spec::windows`] are the functions and the window planning rules'
-//!   SQL is planned with, both when a rule is read and when it runs.
+//!   SQL is planned with, both when a rule is read and when it runs ([`spec::working_days`]:
+//!   counting working days over the bank holidays Cleanse is built with).
 //! - [`fixes`]: correction kinds, one file each, registered in one list, and the corrector
 //!   that applies them to a batch's text, recording every change.
 //! - [`kinds`]: rule kinds, one file each, registered in one list; [`kinds::REGISTRY`] is
@@ -59,8 +60,10 @@
 //!   thread reads an export and cuts it into chunks of whole records; the pool parses them
 //!   ([`source::csv`]), keeping each chunk's bytes for the rows that can be written as read
 //!   ([`source::Verbatim`]). [`source::Source`] is the one seam for formats: CSV, a sheet of a
-//!   workbook ([`source::workbook`], every finding naming its cell) and Parquet
-//!   ([`source::parquet`]); reference data is read as published ([`source::postcodes`],
+//!   workbook ([`source::workbook`], every finding naming its cell), Parquet
+//!   ([`source::parquet`]) and an XML return such as the CIN census ([`source::xml`]: read
+//!   once for every table, each the rows of one element, every finding naming its element's
+//!   line and column); reference data is read as published ([`source::postcodes`],
 //!   [`source::providers`]).
 //! - [`output`]: [`output::sheet`] writes CSV so that no value runs as a spreadsheet formula
 //!   (the corrected and rejected rows on a thread of their own, [`output::sheet::Background`]);

@@ -456,9 +456,19 @@ fn open_inputs(config: &Config, set: &RuleSet, batch_rows: usize) -> Result<Vec<
     let mut sources = Vec::new();
     let mut problems = Vec::new();
     let mut books = crate::source::workbook::Workbooks::default();
+    let table_of =
+        |input: &crate::spec::config::Input| &set.tables[set.table(&input.table).expect(crate::engine::INPUT_TABLES)];
+    let mut documents = crate::source::xml::Documents::new(
+        config
+            .inputs
+            .iter()
+            .filter(|i| crate::model::cells::is_xml(&i.path))
+            .map(|i| (i.path.clone(), table_of(i).clone()))
+            .collect(),
+    );
     for input in &config.inputs {
-        let table = &set.tables[set.table(&input.table).expect(crate::engine::INPUT_TABLES)];
-        match Source::open(input, table, batch_rows, &mut books) {
+        let table = table_of(input);
+        match Source::open(input, table, batch_rows, &mut books, &mut documents) {
             Ok(s) => sources.push(s),
             Err(Error::Input(p)) => problems.extend(p),
             Err(e) => return Err(e),

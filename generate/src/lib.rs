@@ -6,7 +6,7 @@
 //! records can never be used as test data or shipped as a demo. This crate makes data that looks
 //! and misbehaves like a real export instead, and records exactly what it broke, so tests can
 //! prove Cleanse finds every planted problem and nothing else, and changes every listed cell and
-//! nothing else. It makes four things:
+//! nothing else. It makes five things:
 //!
 //! * [`generate`]: the demo tables, twelve CSV files shaped like the `rules/annex-a.yaml` tables
 //!   (children, and Ofsted's Annex A lists 1 to 11), each exported with a quirk seen in real
@@ -23,6 +23,10 @@
 //!   per DfE table (and last year's), from coherent care histories, clean or with problems
 //!   planted against the DfE's rules, with its ground truth and a `cleanse.yaml` for
 //!   `rules/ssda903/`.
+//! * [`cin::generate_cin`]: a Children in Need census as the DfE's XML (`census.xml`), from
+//!   coherent journeys (referral, assessment, section 47, conference, plan), clean or with
+//!   problems planted against the DfE's CIN rules, with its ground truth (the element's line
+//!   among them) and a `cleanse.yaml` for `rules/cin/`.
 //!
 //! In the demo tables, planted problems are each on their own row, one per rule in the rule pack
 //! (plus type, required and code-form checks, and one ragged row), with every other value on that
@@ -98,6 +102,7 @@
 //! and its own plants). The tests check the output against an independent mini-checker
 //! (`testing`) written from the rule pack's wording.
 
+pub mod cin;
 mod council;
 mod driver;
 mod export;

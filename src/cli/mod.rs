@@ -172,8 +172,9 @@ pub struct GenerateArgs {
     /// a few new).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=cleanse_generate::MAX_NIGHTS as i64))]
     pub nights: Option<u16>,
-    /// With --nights or --ssda903: the rule pack the cleanse.yaml names (relative to its folder
-    /// when it can be) [default: rules/annex-a.yaml; with --ssda903, rules/ssda903/<year>.yaml].
+    /// With --nights, --ssda903 or --cin: the rule pack the cleanse.yaml names (relative to its
+    /// folder when it can be) [default: rules/annex-a.yaml; with --ssda903,
+    /// rules/ssda903/<year>.yaml; with --cin, rules/cin/<year>.yaml].
     #[arg(long, value_name = "PATH")]
     pub rules: Option<PathBuf>,
     /// Instead of the demo tables, write people.csv (records of N people, about 12% of them
@@ -188,6 +189,11 @@ pub struct GenerateArgs {
     /// With --ssda903: also write last year's return into DIR/last/.
     #[arg(long, requires = "ssda903")]
     pub last_year: bool,
+    /// Instead of the demo tables, write a Children in Need census (census.xml, the DfE's XML)
+    /// for N children in need in the census year that --as-of is in, with a cleanse.yaml and
+    /// ground_truth.csv (--clean: no planted problems).
+    #[arg(long, value_name = "N", conflicts_with_all = ["children", "tables", "nights", "people", "ssda903", "workbook"])]
+    pub cin: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -393,6 +399,9 @@ fn generate_command(args: GenerateArgs) -> i32 {
     if let Some(children) = args.ssda903 {
         return generate_ssda903(&args, children);
     }
+    if let Some(children) = args.cin {
+        return generate_cin(&args, children);
+    }
     let opts = cleanse_generate::GenOptions {
         seed: args.seed,
         children: args.children,
@@ -503,6 +512,48 @@ fn generate_ssda903(args: &GenerateArgs, children: usize) -> i32 {
             println!(
                 "{:>12} lines in {}; configuration {}",
                 count(s.planted as u64),
+                args.out.join("ground_truth.csv").display(),
+                args.out.join("cleanse.yaml").display()
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.out.display());
+            2
+        }
+    }
+}
+
+/// `cleanse generate --cin N`.
+fn generate_cin(args: &GenerateArgs, children: usize) -> i32 {
+    use chrono::Datelike;
+    let year = if args.as_of.month() >= 4 {
+        args.as_of.year()
+    } else {
+        args.as_of.year() - 1
+    };
+    let opts = cleanse_generate::cin::CinOptions {
+        seed: args.seed,
+        children,
+        year,
+        plant: !args.clean,
+    };
+    let label = format!("{year}-{:02}", (year + 1) % 100);
+    let rules = args
+        .rules
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("rules/cin/{label}.yaml")));
+    match cleanse_generate::cin::generate_cin(&opts, &rules, &args.out) {
+        Ok(s) => {
+            let census = args.out.join(cleanse_generate::cin::CENSUS_FILE);
+            for (table, rows) in &s.rows {
+                println!("{:>12} rows  {table}", count(*rows as u64));
+            }
+            println!("{:>12}  {}", "census", census.display());
+            println!(
+                "{:>12} lines ({} children) in {}; configuration {}",
+                count(s.planted as u64),
+                count(s.planted_children as u64),
                 args.out.join("ground_truth.csv").display(),
                 args.out.join("cleanse.yaml").display()
             );

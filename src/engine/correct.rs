@@ -135,5 +135,6 @@ fn originals(
         cell_issues: Vec::new(),
         fields_1252: 0,
         verbatim: None,
+        positions: None,
     }
 }

@@ -41,7 +41,28 @@ pub(crate) fn bad_row(b: &BadRow, input: &Input) -> (&'static str, String) {
             };
             (ingest_rules::UNCLOSED_QUOTE, message)
         }
+        BadRowKind::UnknownElement {
+            element,
+            line,
+            column,
+            more,
+        } => (
+            ingest_rules::UNKNOWN_ELEMENT,
+            unknown_element(element, *line, *column, *more),
+        ),
     }
+}
+
+/// What an XML element no table reads is told.
+fn unknown_element(element: &str, line: u64, column: u64, more: usize) -> String {
+    format!(
+        "The element <{element}> at line {line}, column {column}{} is not one the pack's tables read: its value is not in any table, so this record is held back. Check its name and place against the return's specification.",
+        match more {
+            0 => String::new(),
+            1 => " (and 1 more element)".to_string(),
+            n => format!(" (and {n} more elements)"),
+        }
+    )
 }
 
 fn delimiter_name(d: u8) -> String {
@@ -65,6 +86,20 @@ pub(crate) fn describe<'a>(
     row: usize,
 ) -> (&'a str, String, String, String) {
     if f.rule == usize::MAX {
+        if let Detail::UnknownElement {
+            element,
+            line,
+            column,
+            more,
+        } = &f.detail
+        {
+            return (
+                ingest_rules::UNKNOWN_ELEMENT,
+                String::new(),
+                String::new(),
+                unknown_element(element, *line, *column, *more),
+            );
+        }
         let col = f.column.unwrap_or(0);
         let header = file_headers.get(col).map_or("", |h| h.trim());
         if f.detail == Detail::CellError {
@@ -116,7 +151,8 @@ pub(crate) fn describe<'a>(
             .join("; "),
     };
     let message = match &f.detail {
-        Detail::Fail | Detail::CellError => rule.message.clone(),
+        // Ingest's own (rule `usize::MAX`), described above.
+        Detail::Fail | Detail::CellError | Detail::UnknownElement { .. } => rule.message.clone(),
         Detail::Unparsed { column } => format!(
             "Not checked: {} is not {}, so this rule could not be applied. ({})",
             header(*column),

@@ -244,11 +244,25 @@ fn cell_findings(c: &Checked) -> impl Iterator<Item = Finding> + '_ {
     c.raw.cell_issues.iter().map(|issue| Finding {
         rule: usize::MAX,
         row: issue.row,
-        column: Some(issue.file_column as usize),
+        column: match issue.kind {
+            crate::source::IssueKind::UnknownElement { .. } => None,
+            _ => Some(issue.file_column as usize),
+        },
         severity: Severity::Error,
-        detail: match issue.kind {
+        detail: match &issue.kind {
             crate::source::IssueKind::Encoding => Detail::Fail,
             crate::source::IssueKind::CellError => Detail::CellError,
+            crate::source::IssueKind::UnknownElement {
+                element,
+                line,
+                column,
+                more,
+            } => Detail::UnknownElement {
+                element: element.clone(),
+                line: *line,
+                column: *column,
+                more: *more,
+            },
         },
     })
 }
@@ -322,6 +336,8 @@ struct Columns<'b> {
     plain: std::cell::OnceCell<bool>,
     /// The rows that can be written as the export held them, unless corrected.
     verbatim: Option<&'b crate::source::Verbatim>,
+    /// For an XML return: where each row and value is in the document.
+    positions: Option<&'b crate::source::Positions>,
 }
 
 impl<'b> Columns<'b> {
@@ -332,6 +348,7 @@ impl<'b> Columns<'b> {
             declared: c.declared_raw.iter().map(text).collect(),
             plain: std::cell::OnceCell::new(),
             verbatim: c.raw.verbatim.as_ref(),
+            positions: c.raw.positions.as_deref(),
         }
     }
 
@@ -573,9 +590,11 @@ impl Context<'_> {
     }
 
     /// The file column a finding is about, if one: its column, else its rule's first (for
-    /// naming the cell in a workbook).
-    fn file_column(&self, f: &Finding) -> Option<usize> {
-        self.header.sheet.as_ref()?;
+    /// naming the cell in a workbook, or the element in an XML return: `positions`).
+    fn file_column(&self, f: &Finding, positions: bool) -> Option<usize> {
+        if self.header.sheet.is_none() && !positions {
+            return None;
+        }
         if f.rule == usize::MAX {
             return f.column;
         }
@@ -585,6 +604,18 @@ impl Context<'_> {
         }
         let declared = f.column.or_else(|| rule.columns.first().copied())?;
         self.header.columns.get(declared).copied().flatten()
+    }
+
+    /// Where a finding on `row` (at `line`) is: in a workbook its cell, in an XML return the
+    /// line and column of its value's element (else its row's); blank for a CSV export.
+    fn cell(&self, columns: &Columns, row: usize, line: u64, f: &Finding) -> String {
+        if let Detail::UnknownElement { line, column, .. } = f.detail {
+            return format!("{line}:{column}");
+        }
+        match columns.positions {
+            Some(p) => p.cell(row, self.file_column(f, true)),
+            None => self.header.cell(line, self.file_column(f, false)),
+        }
     }
 
     /// A row ingest set aside: reported under its ingest rule and rejected with every field.
@@ -600,7 +631,10 @@ impl Context<'_> {
             &self.source_file,
             Exception {
                 line: Some(b.line),
-                cell: &self.header.cell(b.line, None),
+                cell: &match b.kind {
+                    crate::source::BadRowKind::UnknownElement { line, column, .. } => format!("{line}:{column}"),
+                    _ => self.header.cell(b.line, None),
+                },
                 key: "",
                 subject: "",
                 rule_id,
@@ -687,7 +721,7 @@ impl Context<'_> {
                 open += 1;
                 State::Open
             };
-            let cell = self.header.cell(line, self.file_column(f));
+            let cell = self.cell(columns, row, line, f);
             self.finding(out, line, &cell, &key, subject, f.severity, described, state)?;
             if !out.row_ids.contains(&rule_id) {
                 out.row_ids.push(rule_id);
@@ -710,7 +744,7 @@ impl Context<'_> {
                 } else {
                     format!("{message} Corrected by {} (see changes.csv).", by.join(", "))
                 };
-                let cell = self.header.cell(line, self.file_column(f));
+                let cell = self.cell(columns, row, line, f);
                 self.finding(
                     out,
                     line,

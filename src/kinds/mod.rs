@@ -92,8 +92,8 @@ mod tests {
         .unwrap();
         assert!(checked.diagnostics.is_empty(), "{:#?}", checked.diagnostics);
         // The configuration names annex-a.yaml: it is checked once, with it (people.yaml alone,
-        // and each SSDA903 year's pack alone).
-        assert_eq!(checked.files.len(), 5, "{:?}", checked.files);
+        // and each SSDA903 and CIN year's pack alone).
+        assert_eq!(checked.files.len(), 7, "{:?}", checked.files);
         assert!(checked.rules > 40 && checked.corrections > 5);
     }
 

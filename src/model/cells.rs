@@ -13,6 +13,13 @@ pub fn is_workbook(path: &Path) -> bool {
         .is_some_and(|e| WORKBOOK_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
+/// Whether `path` is read as an XML return (the CIN census), by its extension.
+pub fn is_xml(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xml"))
+}
+
 /// The file extensions read as Parquet.
 pub const PARQUET_EXTENSIONS: &[&str] = &["parquet", "pq"];
 

@@ -292,6 +292,14 @@ pub static CODES: &[Code] = &[
         summary: "A rule, correction, example or input names a table that no rule pack declares; correct the name (see the suggestion) or declare the table.",
     },
     Code {
+        id: "bad-xml-path",
+        summary: "A table's `element` or a column's `xml` is not a path in an XML return: element names separated by `/`, with `..` (the parent) only at the start of a column's path and `#` (an element's place among its namesakes) only at its end.",
+    },
+    Code {
+        id: "xml-without-element",
+        summary: "A column has an `xml` path, but its table declares no `element` for the path to start from.",
+    },
+    Code {
         id: "like-with-columns",
         summary: "A table is declared `like` another and with columns of its own; a table `like` another has exactly its columns, so declare one or the other.",
     },

@@ -247,6 +247,20 @@ pub enum InputErrorKind {
         "not one of Ofsted's provider lists: no visible sheet has a header with `URN` beside placement or provider codes; name the Children's Homes and Social Care Providers workbooks (or the combined one) as Ofsted publishes them"
     )]
     NotProviderList,
+    #[error(
+        "table `{table}` declares no `element`, so it cannot be read from an XML return; add `element:` to it in the pack (the path of the element each row is, from the root)"
+    )]
+    NoElement { table: String },
+    #[error("the XML document is not well-formed: {problem}")]
+    MalformedXml { problem: String },
+    #[error("the XML document is not UTF-8 here; save it as UTF-8 (as the DfE's schema requires) and run again")]
+    XmlNotUtf8,
+    #[error(
+        "the document's root element is <{found}>, where the pack's tables expect <{expected}>: is this the right return?"
+    )]
+    XmlWrongRoot { found: String, expected: String },
+    #[error("a column of table `{table}` has an `xml` path that goes above the document's root")]
+    XmlPathAboveRoot { table: String },
     /// Reference data (the ONS postcode directory) that does not read as what it should be.
     #[error("not a postcode directory: {problem}")]
     NotPostcodeDirectory { problem: String },

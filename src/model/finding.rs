@@ -14,6 +14,14 @@ pub enum Detail {
     Unparsed { column: usize },
     /// Evaluating the rule on this row raised an error.
     EvalError(String),
+    /// Ingest's own finding (rule `usize::MAX`): an XML element in the row that no table reads,
+    /// at `line` and `column`, with `more` others.
+    UnknownElement {
+        element: String,
+        line: u64,
+        column: u64,
+        more: usize,
+    },
     /// The row repeats the row on this line, which was kept.
     DuplicateOf { line: u64 },
     /// A related row in another table contradicts the rule: the table and its line.

@@ -12,3 +12,4 @@ pub mod providers;
 pub mod table;
 pub mod typed;
 pub mod values;
+pub mod xml;

@@ -112,6 +112,12 @@ impl ColumnType {
     pub fn describe(&self) -> String {
         match self {
             ColumnType::Text => "text".into(),
+            // A column taking only the ISO form (an XML return's dates) says so.
+            ColumnType::Date(f)
+                if f.contains(DateForms::ISO) && !f.contains(DateForms::DMY) && !f.contains(DateForms::DFE) =>
+            {
+                "a valid date (yyyy-mm-dd)".into()
+            }
             ColumnType::Date(_) => "a valid date (dd/mm/yyyy)".into(),
             ColumnType::Integer => "a whole number".into(),
             ColumnType::Decimal => "a number".into(),
@@ -133,6 +139,9 @@ pub struct Column {
     pub optional: bool,
     /// Values must not be blank (adds the `<table>.<column>.required` rule).
     pub required: bool,
+    /// In an XML return, the path from the row element to the value (default: the child
+    /// element named as the header); see [`super::xml`].
+    pub xml: Option<super::xml::XmlPath>,
 }
 
 /// Name under which a column's untouched text is visible to checks.
@@ -153,6 +162,9 @@ pub struct Table {
     /// The column naming whom a record is about (the pack's `report_by`, e.g. the child),
     /// when this table has it: the exceptions are listed by its values too.
     pub report_by: Option<usize>,
+    /// In an XML return, the path of the element each row is, from the root (see
+    /// [`super::xml`]); `None` for a table that cannot be read from one.
+    pub element: Option<Vec<String>>,
 }
 
 impl Table {
@@ -166,6 +178,7 @@ impl Table {
             ty: ColumnType::Text,
             optional: false,
             required: false,
+            xml: None,
         };
         Table {
             name: name.into(),
@@ -175,6 +188,7 @@ impl Table {
             schema: Arc::new(datafusion::common::DFSchema::empty()),
             pack: String::new(),
             report_by: None,
+            element: None,
         }
     }
 

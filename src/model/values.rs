@@ -348,6 +348,11 @@ pub fn write_date(days: Days, iso: bool, out: &mut String) {
     };
 }
 
+/// The calendar year a day is in (0 for a day beyond chrono's range, never a real record's).
+pub fn year_of(days: Days) -> i32 {
+    to_date(days).map_or(0, |d| d.year())
+}
+
 /// Format as yyyy-mm-dd (out-of-range days as in [`format_date`]).
 pub fn format_iso(days: Days) -> String {
     match to_date(days) {

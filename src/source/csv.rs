@@ -330,6 +330,7 @@ impl Chunk {
             cell_issues: Vec::new(),
             fields_1252: 0,
             verbatim: None,
+            positions: None,
         };
         // Rows that can be written as read (see `Verbatim`): only comma-separated ones.
         let verbatim = self.parser.delimiter == b',' && u32::try_from(self.bytes.len()).is_ok();

@@ -22,7 +22,7 @@ use datafusion::arrow::ipc::writer::StreamWriter;
 
 use crate::fixes::{Change, Status};
 use crate::model::error::{Error, Result};
-use crate::source::{BadRow, CellIssue, RawBatch};
+use crate::source::{BadRow, CellIssue, Positions, RawBatch};
 
 /// A batch of an export with the changes corrections have made to it so far, in row order.
 #[derive(Debug)]
@@ -36,6 +36,7 @@ struct Meta {
     bad: Vec<BadRow>,
     cell_issues: Vec<CellIssue>,
     fields_1252: u64,
+    positions: Option<Box<Positions>>,
 }
 
 /// Writes an export's batches to its held files, in order.
@@ -175,6 +176,7 @@ impl HeldWriter {
             bad: raw.bad,
             cell_issues: raw.cell_issues,
             fields_1252: raw.fields_1252,
+            positions: raw.positions,
         });
         Ok(())
     }
@@ -267,6 +269,7 @@ impl HeldReader {
                 cell_issues: meta.cell_issues,
                 fields_1252: meta.fields_1252,
                 verbatim: None,
+                positions: meta.positions,
             },
             changes,
         }))
@@ -309,6 +312,7 @@ mod tests {
                     cell_issues: Vec::new(),
                     fields_1252: 1,
                     verbatim: None,
+                    positions: None,
                 },
                 changes: if !any {
                     Vec::new()

@@ -12,6 +12,7 @@ pub mod parquet;
 pub mod postcodes;
 pub mod providers;
 pub mod workbook;
+pub mod xml;
 
 use datafusion::arrow::array::ArrayRef;
 
@@ -26,6 +27,7 @@ pub enum Source {
     Csv(CsvSource<std::fs::File>),
     Sheet(SheetSource),
     Parquet(parquet::ParquetSource),
+    Xml(xml::XmlSource),
 }
 
 /// Per file column: whether a date read from a typed cell is written ISO (`yyyy-mm-dd`), for a
@@ -48,16 +50,20 @@ pub fn iso_dates(table: &Table, header: &Header) -> Vec<bool> {
 }
 
 impl Source {
-    /// Open the input's export and match its header to `table`: a workbook (by its extension)
-    /// through [`workbook`], anything else as CSV.
-    /// `books` keeps the workbooks opened so far, for the tables that share one.
+    /// Open the input's export and match its header to `table`: an XML return or a workbook
+    /// (by its extension) through [`xml`] or [`workbook`], anything else as CSV.
+    /// `books` keeps the workbooks opened so far, for the tables that share one; `documents`
+    /// the XML returns read so far.
     pub fn open(
         input: &crate::spec::config::Input,
         table: &Table,
         batch_rows: usize,
         books: &mut workbook::Workbooks,
+        documents: &mut xml::Documents,
     ) -> crate::model::error::Result<Source> {
-        if crate::model::cells::is_workbook(&input.path) {
+        if crate::model::cells::is_xml(&input.path) {
+            xml::XmlSource::open(&input.path, table, batch_rows, documents).map(Source::Xml)
+        } else if crate::model::cells::is_workbook(&input.path) {
             SheetSource::open(&input.path, table, input.sheet.as_deref(), batch_rows, books).map(Source::Sheet)
         } else if crate::model::cells::is_parquet(&input.path) {
             parquet::ParquetSource::open(&input.path, table, batch_rows).map(Source::Parquet)
@@ -71,13 +77,14 @@ impl Source {
             Source::Csv(s) => &s.header,
             Source::Sheet(s) => &s.header,
             Source::Parquet(s) => &s.header,
+            Source::Xml(s) => &s.header,
         }
     }
 
     /// The sheet read and the sheet column of the export's first column, for a workbook.
     pub fn sheet(&self) -> Option<(&str, u32)> {
         match self {
-            Source::Csv(_) | Source::Parquet(_) => None,
+            Source::Csv(_) | Source::Parquet(_) | Source::Xml(_) => None,
             Source::Sheet(s) => Some((&s.sheet, s.first_column)),
         }
     }
@@ -90,6 +97,7 @@ pub mod ingest_rules {
     pub const UNCLOSED_QUOTE: &str = "ingest.unclosed_quote";
     pub const ENCODING: &str = "ingest.encoding";
     pub const CELL_ERROR: &str = "ingest.cell_error";
+    pub const UNKNOWN_ELEMENT: &str = "ingest.unknown_element";
 
     /// Each with its message and what it means in practice, for run.json, the summary and
     /// `cleanse explain`.
@@ -119,6 +127,11 @@ pub mod ingest_rules {
             "Workbook cells holding an error value (#N/A, #REF!, #VALUE!) instead of a value.",
             "An error value is what a formula gave when what it reads was missing or broken: the cell holds no value of the record, so the record is held back until the cell is put right in the workbook.",
         ),
+        (
+            UNKNOWN_ELEMENT,
+            "XML elements no table of the pack reads (a misspelt or misplaced element).",
+            "An element the return's structure does not have is usually a value under the wrong name or in the wrong place: the value it holds would be lost, so the record it is in is held back, naming the element, its line and column.",
+        ),
     ];
 }
 
@@ -133,6 +146,14 @@ pub enum BadRowKind {
     /// file (`to_end`), or further than [`Dialect::max_value_lines`]. The records on those lines
     /// were read as part of the value, so they were never checked.
     UnclosedQuote { opened: u64, lines: u64, to_end: bool },
+    /// An XML element outside every table's rows, at `line` and `column` (`more` is 0): reported
+    /// as a row of its own, as it is in none.
+    UnknownElement {
+        element: String,
+        line: u64,
+        column: u64,
+        more: usize,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -143,20 +164,28 @@ pub struct BadRow {
 }
 
 /// A field ingest could not read as it should: a finding of ingest's own on that cell, which
-/// holds its row back.
-#[derive(Debug, Clone, Copy)]
+/// holds its row back (the row is still read, so rules over whole tables see it).
+#[derive(Debug, Clone)]
 pub struct CellIssue {
     pub row: u32,
     pub file_column: u32,
     pub kind: IssueKind,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IssueKind {
     /// Not valid in the declared encoding.
     Encoding,
     /// A workbook cell holding an error value (`#N/A`, `#REF!`) rather than a value.
     CellError,
+    /// In an XML return, an element in the row that no table reads, at `line` and `column`
+    /// (with `more` others); `file_column` is unused.
+    UnknownElement {
+        element: String,
+        line: u64,
+        column: u64,
+        more: usize,
+    },
 }
 
 /// Up to `batch_rows` records, as one text column per file column.
@@ -172,6 +201,55 @@ pub struct RawBatch {
     pub fields_1252: u64,
     /// The rows that can be written as they were read, when read from the export itself.
     pub verbatim: Option<Verbatim>,
+    /// For an XML return: where each row's element and each value's are in the document.
+    pub positions: Option<Box<Positions>>,
+}
+
+/// Where a batch's rows and values are in an XML return, so a finding names the element's line
+/// and column: per row, its element's; per file column and row, the value's element's (none
+/// for a value with no element: missing, or an id the reader counted).
+#[derive(Debug, Clone, Default)]
+pub struct Positions {
+    rows: Vec<u64>,
+    values: Vec<Vec<u64>>,
+}
+
+impl Positions {
+    pub fn new(columns: usize) -> Self {
+        Positions {
+            rows: Vec::new(),
+            values: vec![Vec::new(); columns],
+        }
+    }
+
+    /// Add a row: its element's line and column, and each value's (`None`: no element).
+    pub fn push(&mut self, row: (u64, u64), values: impl IntoIterator<Item = Option<(u64, u64)>>) {
+        self.rows.push(pack(Some(row)));
+        for (column, at) in self.values.iter_mut().zip(values) {
+            column.push(pack(at));
+        }
+    }
+
+    /// Where a finding on `row` is, about file column `column` if one: `line:column` of the
+    /// value's element, else of the row's.
+    pub fn cell(&self, row: usize, column: Option<usize>) -> String {
+        let at = column
+            .and_then(|c| self.values.get(c)?.get(row).copied())
+            .filter(|&p| p != 0)
+            .or_else(|| self.rows.get(row).copied())
+            .unwrap_or(0);
+        match at {
+            0 => String::new(),
+            p => format!("{}:{}", p >> 32, p & 0xFFFF_FFFF),
+        }
+    }
+}
+
+/// A line and column in one number (0: none); lines and columns past `u32::MAX` are clamped.
+fn pack(at: Option<(u64, u64)>) -> u64 {
+    at.map_or(0, |(line, column)| {
+        (line.min(u32::MAX as u64) << 32) | column.min(u32::MAX as u64)
+    })
 }
 
 /// A batch's records as the export held them, for the rows whose bytes are already what the
@@ -440,6 +518,12 @@ impl Batches {
                     changes: Vec::new(),
                 })
             })),
+            Batches::File(Source::Xml(source)) => Ok(source.next_batch()?.map(|raw| {
+                Next::Ready(held::Batch {
+                    raw,
+                    changes: Vec::new(),
+                })
+            })),
             Batches::Held { reader, .. } => Ok(reader.next_batch()?.map(Next::Ready)),
         }
     }
@@ -461,6 +545,12 @@ impl Batches {
                 time,
             },
             Batches::File(Source::Parquet(source)) => Ingested {
+                rows: source.rows_read,
+                bytes: source.bytes_read(),
+                sha256: source.sha256(),
+                time,
+            },
+            Batches::File(Source::Xml(source)) => Ingested {
                 rows: source.rows_read,
                 bytes: source.bytes_read(),
                 sha256: source.sha256(),

@@ -100,6 +100,7 @@ impl ParquetSource {
             cell_issues: Vec::new(),
             fields_1252: 0,
             verbatim: None,
+            positions: None,
         }))
     }
 

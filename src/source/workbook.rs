@@ -871,6 +871,7 @@ impl Rows {
             cell_issues: std::mem::take(&mut self.issues),
             fields_1252: 0,
             verbatim: None,
+            positions: None,
         }
     }
 }

@@ -338,8 +338,13 @@ impl Config {
             }
             let workbook = crate::model::cells::is_workbook(&path);
             let parquet = crate::model::cells::is_parquet(&path);
-            if workbook || parquet {
-                let what = if workbook { "a workbook" } else { "a Parquet file" };
+            let xml = crate::model::cells::is_xml(&path);
+            if workbook || parquet || xml {
+                let what = match (workbook, parquet) {
+                    (true, _) => "a workbook",
+                    (_, true) => "a Parquet file",
+                    _ => "an XML return",
+                };
                 let skip = i.skip_lines.as_ref().map(|s| (span(s), "skip_lines"));
                 let csv_only = [
                     i.encoding.as_ref().map(|s| (span(s), "encoding")),
@@ -356,7 +361,7 @@ impl Config {
                             format!("`{setting}` is for CSV exports, and this input is {what}"),
                         )
                         .label("not used here")
-                        .help("remove it: a workbook's or Parquet file's values are read as they are, and a workbook's header is found below any title rows"),
+                        .help("remove it: a workbook's, Parquet file's or XML return's values are read as they are, and a workbook's header is found below any title rows"),
                     );
                 }
             }
@@ -366,7 +371,11 @@ impl Config {
                         "sheet-on-csv",
                         &file,
                         span(s),
-                        "`sheet` is for workbooks, and this input is a CSV export",
+                        if xml {
+                            "`sheet` is for workbooks, and this input is an XML return"
+                        } else {
+                            "`sheet` is for workbooks, and this input is a CSV export"
+                        },
                     )
                     .label("a CSV export has no sheets")
                     .help("remove `sheet`, or name the workbook (.xlsx) the table is in"),

@@ -19,4 +19,5 @@ pub mod sql;
 pub mod validate;
 pub mod whole;
 pub mod windows;
+pub mod working_days;
 pub(crate) mod yaml;

@@ -108,6 +108,9 @@ pub struct RawTable {
     /// episodes beside this year's.
     #[serde(default)]
     pub like: Option<Spanned<String>>,
+    /// In an XML return: the path of the element each row is, from the root.
+    #[serde(default)]
+    pub element: Option<Spanned<String>>,
     #[serde(default)]
     pub columns: Vec<RawColumn>,
 }
@@ -135,6 +138,9 @@ pub struct RawColumn {
     pub optional: bool,
     #[serde(default)]
     pub description: Option<String>,
+    /// In an XML return: the path from the row element to the value.
+    #[serde(default)]
+    pub xml: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

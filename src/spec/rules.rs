@@ -513,6 +513,37 @@ fn table(
             None => diags.push(unknown_column(file, k, name, &columns)),
         }
     }
+    let element = raw
+        .element
+        .as_ref()
+        .and_then(|e| match crate::model::xml::element_path(&e.value) {
+            Ok(path) => Some(path),
+            Err(why) => {
+                diags.push(
+                    Diagnostic::new("bad-xml-path", file, span(e), format!("not an element path: {why}"))
+                        .label("the row element's path")
+                        .help("name the elements from the root down, e.g. `Message/Children/Child/CINdetails`"),
+                );
+                None
+            }
+        });
+    if let Some(rc) = raw.columns.iter().find(|rc| rc.xml.is_some())
+        && raw.element.is_none()
+    {
+        diags.push(
+            Diagnostic::new(
+                "xml-without-element",
+                file,
+                span(rc.xml.as_ref().expect("found by it")),
+                format!(
+                    "column `{}` has an `xml` path, but table `{name}` declares no `element`",
+                    rc.name.value
+                ),
+            )
+            .label("a path from the row element")
+            .help("add `element:` to the table: the path of the element each row is, from the root"),
+        );
+    }
     if diags.len() > before {
         return None;
     }
@@ -534,6 +565,7 @@ fn table(
         schema: Arc::new(schema),
         pack: pack.to_string(),
         report_by: None,
+        element,
     })
 }
 
@@ -731,7 +763,19 @@ fn column(
             .help("add `type: date`"),
         );
     }
+    let xml = rc.xml.as_ref().and_then(|x| match crate::model::xml::XmlPath::parse(&x.value) {
+        Ok(path) => Some(path),
+        Err(why) => {
+            diags.push(
+                Diagnostic::new("bad-xml-path", file, span(x), format!("not a path from the row element: {why}"))
+                    .label("the value's path")
+                    .help("child elements by name (`Reviews/CPPreviewDate`), `..` for the parent, `.` for the row element's own text, a last `#` for its place among its namesakes"),
+            );
+            None
+        }
+    });
     Some(Column {
+        xml,
         header: rc.header.as_ref().map_or_else(|| name.clone(), |h| h.value.clone()),
         aliases: rc.aliases.iter().map(|a| a.value.clone()).collect(),
         name,

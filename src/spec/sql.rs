@@ -65,6 +65,7 @@ const UNBOUNDED_FUNCTIONS: &[&str] = &["repeat", "lpad", "rpad"];
 fn register_functions(ctx: &SessionContext, collection_year: Option<values::CollectionYear>) {
     ctx.register_udf(ScalarUDF::from(AgeYears::new()));
     ctx.register_udf(ScalarUDF::from(DatesInOrder::new()));
+    ctx.register_udf(ScalarUDF::from(super::working_days::AddWorkingDays::new()));
     let bounds = collection_year.and_then(values::CollectionYear::bounds);
     for (name, end) in COLLECTION_DATES {
         let day = bounds.map(|(start, last)| if end { last } else { start });
@@ -523,7 +524,7 @@ fn sql_error(sql: &str, e: &DataFusionError) -> SqlError {
         label = Some("not a SQL function".to_string());
         help = crate::model::diag::did_you_mean(&name, suggested.as_deref()).or_else(|| {
             Some(
-                "Cleanse knows DataFusion's SQL functions (lower, trim, length, coalesce, date_part…) and adds today(), age_years(born, at), dates_in_order(a, b, ...), collection_start() and collection_end()"
+                "Cleanse knows DataFusion's SQL functions (lower, trim, length, coalesce, date_part…) and adds today(), age_years(born, at), dates_in_order(a, b, ...), add_working_days(date, n), collection_start() and collection_end()"
                     .into(),
             )
         });

@@ -9,10 +9,13 @@
 
 mod architecture;
 mod broken_rules;
+mod cin;
+mod cin_dfe;
 mod conservation;
 mod corrections;
 mod cross_table;
 mod demo;
+mod dfe;
 mod docs;
 mod errors;
 mod extends;
