@@ -29,6 +29,16 @@
 //! cargo bench --bench pipeline -- --ssda903
 //! ```
 //!
+//! A seventh is issue 17's: the Children in Need census 2025/26 pack over a generated census of
+//! 50,000 children (`cleanse generate --cin 50000`, one XML file), and the DfE's own validator on
+//! the same file, as its tool runs it, when its Python environment is there
+//! (`CLEANSE_DFE_CIN_PYTHON=path/to/venv/bin/python`, or `.venv-cin/` in the repository: see
+//! `scripts/cin-oracle.py`). `--cin` runs only that one; `--children N` sets its size.
+//!
+//! ```text
+//! cargo bench --bench pipeline -- --cin
+//! ```
+//!
 //! A sixth is issue 18's: the person table of the third run as a workbook (one sheet of the
 //! same rows, dates as date cells and whole numbers as numbers, as Excel keeps them) beside
 //! the same table as CSV, both checked with the ten checks, so reading a workbook can be
@@ -64,6 +74,7 @@ fn main() {
     let mut persons_only = false;
     let mut ssda903_only = false;
     let mut workbook_only = false;
+    let mut cin_only = false;
     let mut children: usize = 50_000;
     let mut runs: usize = 1;
     let mut args = std::env::args().skip(1);
@@ -73,6 +84,7 @@ fn main() {
             "--persons" => persons_only = true,
             "--ssda903" => ssda903_only = true,
             "--workbook" => workbook_only = true,
+            "--cin" => cin_only = true,
             "--children" => {
                 children = args
                     .next()
@@ -100,6 +112,9 @@ fn main() {
     }
     if workbook_only {
         return run_workbook(root, &cache, rows, runs);
+    }
+    if cin_only {
+        return run_cin(root, &cache, children, runs);
     }
     let data = cache.join(format!("children-contacts-{rows}-{}", generator_version()));
     if !data.join("contacts.csv").is_file() || !data.join("children.csv").is_file() {
@@ -205,6 +220,7 @@ fn main() {
     run_persons(root, &cache, rows, runs);
     run_ssda903(root, &cache, children, runs);
     run_workbook(root, &cache, rows, runs);
+    run_cin(root, &cache, children, runs);
     println!(
         "\n  cores                {}",
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -410,6 +426,71 @@ fn run_ssda903(root: &Path, cache: &Path, children: usize, runs: usize) {
         Err(status) => println!(
             "  the DfE's validator  failed (status {status}): run scripts/ssda903-oracle.py by hand to see why"
         ),
+    }
+}
+
+/// Issue 17's workload: the CIN 2025/26 pack over a census of `children` children in need (one
+/// XML file), and the DfE's validator on the same file when its environment is there.
+fn run_cin(root: &Path, cache: &Path, children: usize, runs: usize) {
+    let dir = cache.join(format!("cin-{children}-{}", generator_version()));
+    let pack = root.join("rules/cin/2025-26.yaml");
+    if !dir.join("cleanse.yaml").is_file() {
+        let t = Instant::now();
+        let opts = cleanse_generate::cin::CinOptions {
+            seed: 42,
+            children,
+            year: 2025,
+            plant: true,
+        };
+        cleanse_generate::cin::generate_cin(&opts, &pack, &dir).expect("generate the census");
+        eprintln!("generated {} in {:.1}s", dir.display(), t.elapsed().as_secs_f64());
+    }
+    let run = measure_runs(&dir.join("cleanse.yaml"), &dir.join("out"), runs);
+    let tables = run.report["tables"].as_array().expect("tables");
+    let rows_in: u64 = tables.iter().map(|t| t["rows_in"].as_u64().unwrap_or(0)).sum();
+    let bytes = std::fs::metadata(dir.join(cleanse_generate::cin::CENSUS_FILE)).map_or(0, |m| m.len());
+    let rules = run.report["rules"].as_array().map_or(0, Vec::len);
+    let errors: u64 = tables.iter().map(|t| t["errors"].as_u64().unwrap_or(0)).sum();
+    let warnings: u64 = tables.iter().map(|t| t["warnings"].as_u64().unwrap_or(0)).sum();
+    println!("\ncleanse end-to-end benchmark: the CIN census, 2025/26 pack ({rules} rules)");
+    println!("  children             {children}");
+    println!("  rows (all tables)    {rows_in}");
+    println!("  input                {:.1} MB of XML", bytes as f64 / 1e6);
+    println!("  found                {errors} errors, {warnings} queries");
+    run.print(rows_in);
+    run.save(&format!("pipeline-cin-{children}"), rows_in, bytes);
+    println!(
+        "  rules over whole tables {} ms wall",
+        run.report["timings_ms"]["relate_ms"]
+    );
+    // The DfE's validator, as its tool runs it, on the same file.
+    let python = std::env::var_os("CLEANSE_DFE_CIN_PYTHON")
+        .map(PathBuf::from)
+        .or_else(|| Some(root.join(".venv-cin/bin/python")).filter(|p| p.is_file()));
+    let Some(python) = python else {
+        println!(
+            "  the DfE's validator  not measured: set CLEANSE_DFE_CIN_PYTHON to a Python with csc-validator-be-cin (scripts/cin-oracle.py says how)"
+        );
+        return;
+    };
+    let mut dfe = std::process::Command::new(&python);
+    dfe.arg(root.join("scripts/cin-oracle.py"))
+        .arg(&dir)
+        .arg("--full-run")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    match common::usage(dfe) {
+        Ok((wall, cpu, peak_kib)) => {
+            println!("\nthe DfE's validator (csc-validator-be-cin, its full run) on the same file");
+            println!("  wall time            {wall:.2} s");
+            println!("  CPU time             {cpu:.2} s (user + system, all threads)");
+            println!("  rows per CPU-second  {:.0}", rows_in as f64 / cpu.max(1e-9));
+            println!("  peak memory (RSS)    {:.0} MB", peak_kib as f64 / 1024.0);
+            println!("  Cleanse's CPU time over the DfE's  {:.2}", run.cpu / cpu.max(1e-9));
+        }
+        Err(status) => {
+            println!("  the DfE's validator  failed (status {status}): run scripts/cin-oracle.py by hand to see why")
+        }
     }
 }
 

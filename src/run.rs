@@ -12,6 +12,7 @@ use crate::engine::returns;
 use crate::engine::route::{Routed, Sinks, TableJob, process_table};
 use crate::engine::{people, relate};
 use crate::model::error::{Error, Result};
+use crate::model::finding::Detail;
 use crate::model::table::Severity;
 use crate::output::history::{History, Insight};
 use crate::output::publish::{RootLock, Staging};
@@ -306,6 +307,20 @@ fn run_loaded(
             set.rules[*ri].message
         );
         exceptions.write_table_level(set, config, &mut tables, *ri, State::NotChecked, "", &message)?;
+    }
+    for (ri, detail) in &related.returns {
+        let rule = &set.rules[*ri];
+        let (state, message) = match detail {
+            Detail::Unparsed { column } => (
+                State::NotChecked,
+                format!(
+                    "Not checked: a value of `{}` did not parse, so the return could not be measured. ({})",
+                    set.tables[rule.table].columns[*column].header, rule.message
+                ),
+            ),
+            _ => (State::Open, rule.message.clone()),
+        };
+        exceptions.write_table_level(set, config, &mut tables, *ri, state, "", &message)?;
     }
     let judged = returns::judge(set, &tables, &measures, &previous);
     for (ri, outcome) in &judged {

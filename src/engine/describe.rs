@@ -159,6 +159,16 @@ pub(crate) fn describe<'a>(
             table.columns[*column].ty.describe(),
             rule.message
         ),
+        Detail::UnparsedElsewhere { table: t, column, line } => {
+            let other = &set.tables[*t];
+            format!(
+                "Not checked: {} on {} line {line}, a value this rule reads for the record, is not {}, so this rule could not be applied. ({})",
+                other.columns[*column].header,
+                other.name,
+                other.columns[*column].ty.describe(),
+                rule.message
+            )
+        }
         Detail::EvalError(e) => format!(
             "Not checked: the rule could not be evaluated on this row ({e}). ({})",
             rule.message

@@ -29,7 +29,7 @@ use rayon::prelude::*;
 use crate::engine::sorted::SortedScans;
 use crate::kinds::whole::can_fail;
 use crate::model::error::{Error, Result, RulePhase};
-use crate::model::finding::Finding;
+use crate::model::finding::{Detail, Finding};
 use crate::model::typed::kept_column;
 use crate::source::RawBatch;
 use crate::spec::compiled::Check;
@@ -44,6 +44,8 @@ pub struct Related {
     pub findings: HashMap<usize, Vec<(u64, Finding)>>,
     /// Rules that could not run at all, with the reason.
     pub not_run: Vec<(usize, String)>,
+    /// Findings about a whole return (line 0: an `aggregate` rule's), in the rules' order.
+    pub returns: Vec<(usize, Detail)>,
 }
 
 impl Related {
@@ -160,6 +162,7 @@ pub fn relate(
     let mut related = Related {
         findings: HashMap::new(),
         not_run: reads.not_run,
+        returns: Vec::new(),
     };
     let blocked: Vec<usize> = related.not_run.iter().map(|(ri, _)| *ri).collect();
     let rules: Vec<(usize, &Arc<dyn WholeTable>)> = set
@@ -329,6 +332,8 @@ pub fn relate(
     };
     for (ri, found) in evaluated {
         let rule = &set.rules[ri];
+        let (returns, found): (Vec<Found>, Vec<Found>) = found.into_iter().partition(|f| f.line == 0);
+        related.returns.extend(returns.into_iter().map(|f| (ri, f.detail)));
         related
             .findings
             .entry(rule.table)

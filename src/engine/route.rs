@@ -715,7 +715,10 @@ impl Context<'_> {
             has_error |= f.severity == Severity::Error;
             let described = describe(set, table, &header.names, &columns.file, &columns.declared, f, row);
             let rule_id = described.0;
-            let state = if matches!(f.detail, Detail::Unparsed { .. } | Detail::EvalError(_)) {
+            let state = if matches!(
+                f.detail,
+                Detail::Unparsed { .. } | Detail::UnparsedElsewhere { .. } | Detail::EvalError(_)
+            ) {
                 State::NotChecked
             } else {
                 open += 1;

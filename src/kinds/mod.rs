@@ -10,6 +10,7 @@
 //! order, so the check stage runs them over hashes instead.
 
 pub mod age;
+pub mod aggregate;
 pub mod check;
 pub mod clean_text;
 pub mod code_form;
@@ -60,6 +61,7 @@ pub static KINDS: &[&dyn AnyKind] = &[
     &row_count::RowCountKind,
     &sequence::SequenceKind,
     &query::QueryKind,
+    &aggregate::AggregateKind,
     &consistent::ConsistentKind,
     &unique::Unique,
     &duplicate_rows::DuplicateRows,
@@ -211,6 +213,15 @@ mod tests {
             &["table"],
         ),
         ("row_count", None, &[], &["table"]),
+        (
+            "aggregate",
+            None,
+            &[
+                "child_id: C1, contact_date: 01/03/2026, contact_source: 'a) 1A: Individual'",
+                "child_id: C2, contact_date: 02/03/2026, contact_source: 'a) 1A: Individual'",
+            ],
+            &["table"],
+        ),
         (
             "sequence",
             None,

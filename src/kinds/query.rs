@@ -32,7 +32,7 @@ pub struct QueryKind;
 
 static DOC: KindDoc = KindDoc {
     name: "query",
-    summary: "A SQL condition over the row that may also read the rest of its table, through window functions (`decom = max(decom) OVER (PARTITION BY child)`: the child's latest episode; `lead(decom) OVER (PARTITION BY child ORDER BY decom)`: the next one), and other tables, through subqueries (`EXISTS (SELECT 1 FROM uasc u WHERE u.child = header.child)`). Columns of the row are named as in `check`, or with the table's name where a subquery could mean its own. A row where the condition is blank (NULL) passes; one where a value of the row that the rule reads did not parse is reported as not checked. If the run has no export for a table the rule reads, it is reported once as not checked. It may also read reference data the configuration gives besides the exports: `postcode_known(p)`, `postcode_la(p)` (the local authority a postcode is in: the English upper-tier council's code, or `WAL`, `SCO`, `NIR`), `postcode_location(p)` (`IN` the council's area or `OUT`) and `postcode_miles(a, b)` (straight-line miles, to 0.1) read the ONS postcode directory (`postcodes:`); `local_authority()` is the council's own code (`local_authority:`); `ofsted_urn_known(u)`, `ofsted_placement_codes(u)`, `ofsted_provider_codes(u)` (each as the list writes them, `U1,U2`), `ofsted_closed(u)` (a date) and `ofsted_postcode(u)` read Ofsted's provider lists (`ofsted_providers:`). A rule that calls them in a run without that setting is reported once as not checked, saying what to give.",
+    summary: "A SQL condition over the row that may also read the rest of its table, through window functions (`decom = max(decom) OVER (PARTITION BY child)`: the child's latest episode; `lead(decom) OVER (PARTITION BY child ORDER BY decom)`: the next one), and other tables, through subqueries (`EXISTS (SELECT 1 FROM uasc u WHERE u.child = header.child)`). Columns of the row are named as in `check`, or with the table's name where a subquery could mean its own. A row where the condition is blank (NULL) passes; one where a value of the row that the rule reads did not parse is reported as not checked (in `when` too, wherever the rule would apply), and so are the record's rows (those sharing the first column of the table's `key`, the child) where a value the rule reads in another of its rows, through a subquery or a window, did not parse, naming that value's table and line. If the run has no export for a table the rule reads, it is reported once as not checked. It may also read reference data the configuration gives besides the exports: `postcode_known(p)`, `postcode_la(p)` (the local authority a postcode is in: the English upper-tier council's code, or `WAL`, `SCO`, `NIR`), `postcode_location(p)` (`IN` the council's area or `OUT`) and `postcode_miles(a, b)` (straight-line miles, to 0.1) read the ONS postcode directory (`postcodes:`); `local_authority()` is the council's own code (`local_authority:`); `ofsted_urn_known(u)`, `ofsted_placement_codes(u)`, `ofsted_provider_codes(u)` (each as the list writes them, `U1,U2`), `ofsted_closed(u)` (a date) and `ofsted_postcode(u)` read Ofsted's provider lists (`ofsted_providers:`). A rule that calls them in a run without that setting is reported once as not checked, saying what to give.",
     why: "The DfE's rules for statutory returns are mostly about a child's other records: the latest episode must be open, the episode after a placement change must say why, a child looked after continuously must have an outcomes record. Written as a query, each reads as the DfE states it.",
     example: "- id: CPP-LATEST\n  table: cp_plans\n  kind: query\n  when: plan_end_date IS NULL\n  check: plan_start_date = max(plan_start_date) OVER (PARTITION BY child_id)\n  message: The plan is still open, but the child has a later plan.",
     params: &[
@@ -126,6 +126,21 @@ impl Kind for QueryKind {
             return Err(diags);
         }
         let (tables, reads) = what_it_reads(&plan, cx.tables, cx.table);
+        let when_reads: Vec<usize> = match &p.when {
+            Some(w) => {
+                let alone = format!("SELECT ({}) FROM \"{}\"", w.value, cx.table.name);
+                match cx.sql.plan_query(&ctx, &alone) {
+                    Ok(plan) => what_it_reads(&plan, cx.tables, cx.table).1,
+                    Err(_) => reads.clone(),
+                }
+            }
+            None => Vec::new(),
+        };
+        let when_flags: Vec<String> = when_reads
+            .iter()
+            .filter(|&&c| can_fail(cx.table, c))
+            .map(|&c| failed_name(&cx.table.columns[c].name))
+            .collect();
         // What DataFusion cannot run (a subquery correlated by other than equality, say) is
         // refused here, when the pack is read, not when a run reaches the rule.
         let flags: Vec<String> = reads
@@ -139,7 +154,7 @@ impl Kind for QueryKind {
                 .plan_query(&ctx, &query.select_with(&flags))
                 .map_err(|e| datafusion::common::DataFusionError::Plan(e.message))?;
             let state = ctx.state();
-            let plan = state.optimize(&evaluation(plan, &cx.table.name, &flags, keep)?)?;
+            let plan = state.optimize(&evaluation(plan, &cx.table.name, &flags, &when_flags, keep)?)?;
             tokio::runtime::Builder::new_current_thread()
                 .build()
                 .map_err(|e| datafusion::common::DataFusionError::External(Box::new(e)))?
@@ -161,6 +176,7 @@ impl Kind for QueryKind {
                 ]);
             }
         };
+        let elsewhere = read_elsewhere(&optimized, cx.tables, cx.table);
         let mut columns = columns.unwrap_or_default();
         if columns.is_empty() {
             columns.clone_from(&reads);
@@ -184,13 +200,62 @@ impl Kind for QueryKind {
                 .map(|t| (t, (0..cx.tables[t].columns.len()).collect()))
                 .collect(),
             reads,
+            when_reads,
             columns,
+            elsewhere,
         })))
     }
 }
 
+/// The values a plan reads in other rows of the record than the row's own: columns that can
+/// fail of the tables its subqueries scan, and of its own table when a window or a subquery
+/// reads it again; each with the column that links that table's rows to the record (the first
+/// of the rule's table's `key`, where the other table has a column of that name). Without a key
+/// there is no record to speak of, and nothing is returned.
+fn read_elsewhere(plan: &LogicalPlan, tables: &[Table], own: &Table) -> Vec<(usize, usize, String)> {
+    let Some(&link) = own.key.first() else {
+        return Vec::new();
+    };
+    let link = own.columns[link].name.as_str();
+    let mut scans: Vec<(usize, Vec<usize>)> = Vec::new();
+    let mut windows = false;
+    let _ = plan.apply_with_subqueries(|p| {
+        match p {
+            LogicalPlan::Window(_) => windows = true,
+            LogicalPlan::TableScan(scan) => {
+                if let Some(t) = tables.iter().position(|t| t.name == scan.table_name.table()) {
+                    // The stand-in's fields: the line, the columns, then the flags.
+                    let n = tables[t].columns.len();
+                    let read: Vec<usize> = match &scan.projection {
+                        Some(p) => p.iter().filter(|&&i| (1..=n).contains(&i)).map(|i| i - 1).collect(),
+                        None => (0..n).collect(),
+                    };
+                    scans.push((t, read));
+                }
+            }
+            _ => {}
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    let own_index = tables.iter().position(|t| t.name == own.name);
+    let again = windows || scans.iter().filter(|(t, _)| Some(*t) == own_index).count() > 1;
+    let mut out: Vec<(usize, usize, String)> = Vec::new();
+    for (t, read) in scans {
+        let table = &tables[t];
+        if (Some(t) == own_index && !again) || table.column(link).is_none() {
+            continue;
+        }
+        for c in read {
+            if can_fail(table, c) && !out.iter().any(|(ot, oc, _)| (*ot, *oc) == (t, c)) {
+                out.push((t, c, link.to_string()));
+            }
+        }
+    }
+    out
+}
+
 /// `text` must be one SQL expression and nothing after it.
-fn one_expression(text: &str) -> Result<(), Box<SqlError>> {
+pub(super) fn one_expression(text: &str) -> Result<(), Box<SqlError>> {
     let mut parser = Parser::new(&GenericDialect {})
         .try_with_sql(text)
         .map_err(|e| Box::new(SqlError::plain(e.to_string(), None)))?;
@@ -215,7 +280,7 @@ fn one_expression(text: &str) -> Result<(), Box<SqlError>> {
 }
 
 /// A problem with one piece of the rule, positioned in the file.
-fn positioned(cx: &RuleCx, piece: &Spanned<String>, e: SqlError) -> Diagnostic {
+pub(super) fn positioned(cx: &RuleCx, piece: &Spanned<String>, e: SqlError) -> Diagnostic {
     let at = span(piece);
     let base = cx
         .file
@@ -272,7 +337,7 @@ fn positioned(cx: &RuleCx, piece: &Spanned<String>, e: SqlError) -> Diagnostic {
 }
 
 /// A table as the run registers it for whole-table rules, with every column.
-fn placeholder(t: &Table) -> Schema {
+pub(super) fn placeholder(t: &Table) -> Schema {
     let mut fields = vec![Field::new(LINE, DataType::UInt64, false)];
     fields.extend(t.columns.iter().map(|c| Field::new(&c.name, c.ty.arrow(), true)));
     fields.extend(
@@ -285,7 +350,7 @@ fn placeholder(t: &Table) -> Schema {
 
 /// The tables a plan scans (its own first) and the columns of its own row it reads outside
 /// subqueries.
-fn what_it_reads(plan: &LogicalPlan, tables: &[Table], own: &Table) -> (Vec<usize>, Vec<usize>) {
+pub(super) fn what_it_reads(plan: &LogicalPlan, tables: &[Table], own: &Table) -> (Vec<usize>, Vec<usize>) {
     let index = |name: &str| tables.iter().position(|t| t.name == name);
     let mut scanned: Vec<usize> = index(&own.name).into_iter().collect();
     let _ = plan.apply_with_subqueries(|p| {
@@ -396,9 +461,18 @@ enum Keep {
 /// The rows of the rule's query (`EXISTS` over its own table [counted](counted)) that `keep`
 /// keeps, as their line and the flags (`flags`) of the row's values that did not parse. Each
 /// filter is a conjunction, which is what lets DataFusion run an `EXISTS` in it as a join.
-fn evaluation(plan: LogicalPlan, own: &str, flags: &[String], keep: Keep) -> datafusion::common::Result<LogicalPlan> {
+fn evaluation(
+    plan: LogicalPlan,
+    own: &str,
+    flags: &[String],
+    when_flags: &[String],
+    keep: Keep,
+) -> datafusion::common::Result<LogicalPlan> {
     let flag = |name: &String| Expr::Column(name.as_str().into());
     let any = flags.iter().map(flag).reduce(Expr::or);
+    // A `when` over a value that did not parse means nothing (`x IS NOT NULL` is false for
+    // it): such a row is not checked whatever `when` gave.
+    let when_any = when_flags.iter().map(flag).reduce(Expr::or);
     let applies = Expr::Column(WHEN_COL.into());
     let filter = match (keep, any) {
         (Keep::Failing, any) => {
@@ -408,7 +482,10 @@ fn evaluation(plan: LogicalPlan, own: &str, flags: &[String], keep: Keep) -> dat
                 None => fails,
             }
         }
-        (Keep::Unparsed { when: true }, Some(any)) => any.and(applies.is_not_false()),
+        (Keep::Unparsed { when: true }, Some(any)) => match when_any {
+            Some(w) => w.or(any.and(applies.is_not_false())),
+            None => any.and(applies.is_not_false()),
+        },
         (Keep::Unparsed { when: false }, Some(any)) => any,
         (Keep::Unparsed { .. }, None) => datafusion::logical_expr::lit(false),
     };
@@ -502,7 +579,13 @@ pub struct QueryPlan {
     tables: Vec<(usize, Vec<usize>)>,
     /// The columns of its own row it reads.
     reads: Vec<usize>,
+    /// Those `when` reads.
+    when_reads: Vec<usize>,
     columns: Vec<usize>,
+    /// Values it reads in the record's other rows (through a subquery or a window), whose
+    /// failure to parse makes the record's rows not checked: (table, column, the column
+    /// linking a row of that table to the record, as named in both).
+    elsewhere: Vec<(usize, usize, String)>,
 }
 
 impl std::fmt::Debug for QueryPlan {
@@ -516,6 +599,71 @@ impl std::fmt::Debug for QueryPlan {
 }
 
 impl QueryPlan {
+    /// The rows of records with a value the rule reads in another row (`elsewhere`) that did not
+    /// parse, where the rule applies (`when` not false): not checked, whatever the rule gave
+    /// them with the value blank. A row already not checked for a value of its own stays so.
+    async fn not_checked_elsewhere(
+        &self,
+        ctx: &SessionContext,
+        cx: &Tables<'_>,
+        this: &Table,
+        elsewhere: &[&(usize, usize, String)],
+        found: &mut Vec<Found>,
+    ) -> datafusion::common::Result<()> {
+        let state = ctx.state();
+        let mut tainted: std::collections::BTreeMap<u64, Detail> = std::collections::BTreeMap::new();
+        for &(t, c, link) in elsewhere {
+            let other = &cx.tables[*t];
+            let flag = failed_name(&other.columns[*c].name);
+            let rows = |when: &str| {
+                format!(
+                    "SELECT o.\"{LINE}\", f.\"__at\" FROM (SELECT \"{LINE}\", \"{link}\", ({when}) AS \"{WHEN_COL}\" \
+                     FROM \"{own}\") o JOIN (SELECT \"{link}\", min(\"{LINE}\") AS \"__at\" FROM \"{table}\" \
+                     WHERE \"{flag}\" GROUP BY \"{link}\") f ON o.\"{link}\" = f.\"{link}\" \
+                     WHERE o.\"{WHEN_COL}\" IS NOT FALSE",
+                    own = this.name,
+                    table = other.name,
+                )
+            };
+            let planned = |sql: String| {
+                let state = &state;
+                async move {
+                    let plan = counted(state.create_logical_plan(&sql).await?, &this.name)?;
+                    state.create_physical_plan(&plan).await
+                }
+            };
+            // Where the rule applies, if DataFusion can run `when` there; else every such row.
+            let plan = match planned(rows(self.query.when.as_deref().unwrap_or("TRUE"))).await {
+                Ok(plan) => plan,
+                Err(_) => planned(rows("TRUE")).await?,
+            };
+            for b in datafusion::physical_plan::collect(plan, ctx.task_ctx()).await? {
+                let (lines, at) = (line_numbers(&b, 0), line_numbers(&b, 1));
+                for row in 0..b.num_rows() {
+                    tainted.entry(lines.value(row)).or_insert(Detail::UnparsedElsewhere {
+                        table: *t,
+                        column: *c,
+                        line: at.value(row),
+                    });
+                }
+            }
+        }
+        if tainted.is_empty() {
+            return Ok(());
+        }
+        found.retain(|f| matches!(f.detail, Detail::Unparsed { .. }) || !tainted.contains_key(&f.line));
+        let own: std::collections::HashSet<u64> = found.iter().map(|f| f.line).collect();
+        let column = self.columns.first().copied();
+        found.extend(
+            tainted
+                .into_iter()
+                .filter(|(line, _)| !own.contains(line))
+                .map(|(line, detail)| Found::new(line, column, detail)),
+        );
+        found.sort_by_key(|f| f.line);
+        Ok(())
+    }
+
     /// The rows that fail, and those it could not check (with the first value that did not parse).
     async fn reported(
         &self,
@@ -526,6 +674,12 @@ impl QueryPlan {
         let mut reads = self.reads.clone();
         reads.retain(|&c| can_fail(this, c));
         let flags: Vec<String> = reads.iter().map(|&c| failed_name(&this.columns[c].name)).collect();
+        let when_flags: Vec<String> = self
+            .when_reads
+            .iter()
+            .filter(|&&c| can_fail(this, c))
+            .map(|&c| failed_name(&this.columns[c].name))
+            .collect();
         let select = self.query.select_with(&flags);
         let column = self.columns.first().copied();
         let mut found = Vec::new();
@@ -536,9 +690,15 @@ impl QueryPlan {
             keeps.insert(0, Keep::Unparsed { when: true });
         }
         let state = ctx.state();
-        let (select, shown, state) = (&select, &flags, &state);
+        let (select, shown, when_shown, state) = (&select, &flags, &when_flags, &state);
         let planned = |keep: Keep| async move {
-            let plan = evaluation(state.create_logical_plan(select).await?, &this.name, shown, keep)?;
+            let plan = evaluation(
+                state.create_logical_plan(select).await?,
+                &this.name,
+                shown,
+                when_shown,
+                keep,
+            )?;
             state.create_physical_plan(&plan).await
         };
         for keep in keeps {
@@ -647,7 +807,19 @@ impl WholeTable for QueryPlan {
         let ctx = self.sql.query_session(Some(cx.windows));
         let this = &cx.tables[table];
         let reads: Vec<usize> = self.reads.iter().copied().filter(|&c| can_fail(this, c)).collect();
-        cx.block_on(self.reported(&ctx, this, cx.any_unparsed(table, &reads)))
+        let elsewhere: Vec<&(usize, usize, String)> = self
+            .elsewhere
+            .iter()
+            .filter(|(t, c, _)| cx.any_unparsed(*t, &[*c]))
+            .collect();
+        cx.block_on(async {
+            let mut found = self.reported(&ctx, this, cx.any_unparsed(table, &reads)).await?;
+            if !elsewhere.is_empty() {
+                self.not_checked_elsewhere(&ctx, cx, this, &elsewhere, &mut found)
+                    .await?;
+            }
+            Ok(found)
+        })
     }
 }
 
@@ -722,6 +894,58 @@ mod tests {
         let report = pack.report(&rows);
         assert_eq!(report.len(), 1, "{report:?}");
         assert!(report[0].starts_with("1: Not checked"), "{report:?}");
+    }
+
+    #[test]
+    fn a_when_over_a_value_that_did_not_parse_is_not_checked() {
+        let pack = pack("kind: query\nwhen: dec IS NOT NULL\ncheck: dec >= decom");
+        let rows = [
+            "child: C1, decom: 01/04/2025, dec: 31/02/2025",
+            "child: C2, decom: 01/04/2025",
+        ];
+        let report = pack.report(&rows);
+        assert_eq!(report.len(), 1, "{report:?}");
+        assert!(report[0].starts_with("1: Not checked"), "{report:?}");
+    }
+
+    /// A value of another row of the child's (in another table, or the rule's own through a
+    /// window) that did not parse would be read as blank: the child's rows are not checked,
+    /// naming where the value is; other children's are checked as ever.
+    #[test]
+    fn a_value_read_in_another_row_of_the_record_that_did_not_parse_is_not_checked() {
+        let keyed = || {
+            Pack::tables(
+                "tables:\n  episodes:\n    key: [child]\n    columns:\n      - { name: child }\n      - { name: decom, type: date }\n  uasc:\n    key: [child]\n    columns:\n      - { name: child }\n      - { name: duc, type: date }\n",
+            )
+        };
+        let before = keyed()
+            .rule("- id: R\n  table: episodes\n  kind: query\n  check: NOT EXISTS (SELECT 1 FROM uasc u WHERE u.child = episodes.child AND u.duc < episodes.decom)\n  message: Reported.")
+            .given("uasc", &["child: C1, duc: 31/02/2025", "child: C2, duc: 01/01/2025"]);
+        let rows = [
+            "child: C1, decom: 01/04/2025",
+            "child: C2, decom: 01/04/2025",
+            "child: C3, decom: 01/04/2025",
+        ];
+        let report = before.report(&rows);
+        assert_eq!(report.len(), 2, "{report:?}");
+        assert!(report[0].starts_with("1: Not checked: duc on uasc line"), "{report:?}");
+        assert_eq!(report[1], "2: Reported.");
+        let latest = keyed().rule(
+            "- id: R\n  table: episodes\n  kind: query\n  check: decom = max(decom) OVER (PARTITION BY child)\n  message: Reported.",
+        );
+        let report = latest.report(&[
+            "child: C1, decom: 01/04/2025",
+            "child: C1, decom: 31/02/2025",
+            "child: C2, decom: 01/04/2025",
+            "child: C2, decom: 01/05/2025",
+        ]);
+        assert_eq!(report.len(), 3, "{report:?}");
+        assert!(
+            report[0].starts_with("1: Not checked: decom on episodes line"),
+            "{report:?}"
+        );
+        assert!(report[1].starts_with("2: Not checked: decom is not"), "{report:?}");
+        assert_eq!(report[2], "3: Reported.");
     }
 
     #[test]

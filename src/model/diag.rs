@@ -442,6 +442,10 @@ pub static CODES: &[Code] = &[
         summary: "An SQL expression in `check`, `when` or `value` cannot be read or evaluated; fix it at the position shown.",
     },
     Code {
+        id: "not-an-aggregate",
+        summary: "An `aggregate` rule's `check` gives a value for each row rather than one for the table; compare aggregates (`count(DISTINCT code) >= 8`), or use `query` for a condition on each row.",
+    },
+    Code {
         id: "not-a-condition",
         summary: "A `check` or `when` gives a value rather than true or false; compare it with something, e.g. `a >= b` or `x IS NOT NULL`.",
     },

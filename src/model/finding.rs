@@ -12,6 +12,9 @@ pub enum Detail {
     CellError,
     /// The rule could not be evaluated because this column's value did not parse.
     Unparsed { column: usize },
+    /// The rule could not be evaluated because a value it reads in another row of the record
+    /// (this table's column, on this line) did not parse.
+    UnparsedElsewhere { table: usize, column: usize, line: u64 },
     /// Evaluating the rule on this row raised an error.
     EvalError(String),
     /// Ingest's own finding (rule `usize::MAX`): an XML element in the row that no table reads,

@@ -19,27 +19,32 @@ fn the_demo_census_agrees_with_the_dfe_validator() {
 /// see `fixtures/cin/1000/README.md`), the DfE's findings on it are in `fixtures/cin/1000/`.
 #[test]
 fn a_1000_child_census_agrees_with_the_dfe_validator() {
+    generated_agrees_with_the_dfe(1000, 20);
+}
+
+/// The same on 10,000 children (`fixtures/cin/10000/`).
+#[test]
+fn a_10000_child_census_agrees_with_the_dfe_validator() {
+    generated_agrees_with_the_dfe(10000, 200);
+}
+
+/// A census of `children` generated again as `fixtures/cin/<children>/README.md` says, against the
+/// DfE's findings recorded there.
+fn generated_agrees_with_the_dfe(children: usize, least: usize) {
     let dir = Dir::new();
     let data = dir.join("census");
     let out = dir
         .cleanse()
-        .args([
-            "--quiet",
-            "generate",
-            "--cin",
-            "1000",
-            "--seed",
-            "42",
-            "--as-of",
-            "2026-03-31",
-            "--rules",
-        ])
+        .args(["--quiet", "generate", "--cin"])
+        .arg(children.to_string())
+        .args(["--seed", "42", "--as-of", "2026-03-31", "--rules"])
         .arg(repo().join("rules/cin/2025-26.yaml"))
         .arg("--out")
         .arg(&data)
         .output();
     assert_eq!(out.code, 0, "{}", out.stderr);
-    agrees_with_the_dfe(&dir, &repo().join("fixtures/cin/1000"), &data.join("cleanse.yaml"), 20);
+    let fixture = repo().join(format!("fixtures/cin/{children}"));
+    agrees_with_the_dfe(&dir, &fixture, &data.join("cleanse.yaml"), least);
 }
 
 /// The line of a DfE row that is none of Cleanse's (see `scripts/cin-oracle.py`): never matched.
