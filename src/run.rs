@@ -255,6 +255,8 @@ fn run_loaded(
     let mut inputs = Vec::new();
     let mut measures = HashMap::new();
     let mut breakdown = Vec::new();
+    // Per XML return: the values corrections set, to write into it, and those it has no element for.
+    let mut documents: BTreeMap<PathBuf, Document> = BTreeMap::new();
     for (input, export) in config.inputs.iter().zip(exports) {
         let t = Instant::now();
         let job = TableJob {
@@ -271,7 +273,14 @@ fn run_loaded(
             input: input_report,
             measured,
             breakdowns,
+            edits,
+            unplaced,
         } = process_table(set, config, &fixes, job, &staging, sinks, opts.batch_rows)?;
+        if crate::model::cells::is_xml(&input.path) {
+            let document = documents.entry(input.path.clone()).or_default();
+            document.edits.extend(edits);
+            document.unplaced += unplaced;
+        }
         measures.extend(measured);
         breakdown.extend(breakdowns);
         timings.insert(format!("table_{}_ms", input.table), t.elapsed().as_millis() as u64);
@@ -301,6 +310,7 @@ fn run_loaded(
         tables.push(table);
         inputs.push(input_report);
     }
+    write_documents(&staging, &documents)?;
     for (ri, reason) in &related.not_run {
         let message = format!(
             "Not checked: {reason}, so this rule could not run on any row. ({})",
@@ -581,4 +591,39 @@ fn correction_counts(
             }
         })
         .collect()
+}
+
+/// An XML return's corrections: the values to write into it, and how many it has no element for.
+#[derive(Default)]
+struct Document {
+    edits: Vec<crate::source::xml::Edit>,
+    unplaced: u64,
+}
+
+/// Each XML return as read, with the values corrections set written into their elements, as
+/// `corrected/<its file name>`: every other byte as it was, so it goes back to the DfE as the
+/// council's own file. A corrected value whose element the return does not have (a value filled
+/// in where there was none) is in `corrected/<table>.csv` and `changes.csv` but not in the
+/// document, and the log says how many.
+fn write_documents(staging: &Staging, documents: &BTreeMap<PathBuf, Document>) -> Result<()> {
+    for (path, Document { edits, unplaced }) in documents {
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        let bytes = crate::source::xml::with_values(path, edits)?;
+        let rel = format!("corrected/{name}");
+        let mut file = staging.file(&rel)?;
+        file.write_all(&bytes)
+            .and_then(|()| file.flush())
+            .map_err(|e| Error::io(staging.path(&rel), e))?;
+        tracing::info!(file = %rel, values = edits.len(), "corrected return written");
+        if *unplaced > 0 {
+            tracing::warn!(
+                file = %rel,
+                values = unplaced,
+                "corrections set values of elements the return does not have: they are in corrected/ and changes.csv, not in the corrected return"
+            );
+        }
+    }
+    Ok(())
 }

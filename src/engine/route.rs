@@ -87,6 +87,11 @@ pub(crate) struct Routed {
     pub(crate) input: InputReport,
     pub(crate) measured: Measured,
     pub(crate) breakdowns: Vec<Breakdown>,
+    /// For an XML return: the values corrections set, at their elements (line, column), to
+    /// write into the corrected document.
+    pub(crate) edits: Vec<crate::source::xml::Edit>,
+    /// Values corrections set whose element the document does not have.
+    pub(crate) unplaced: u64,
 }
 
 /// Correct, check and route every row of one export.
@@ -160,6 +165,8 @@ pub(crate) fn process_table(
         lines_hidden,
         measured,
         spent,
+        edits,
+        unplaced,
         ..
     } = router;
     let Context {
@@ -207,6 +214,8 @@ pub(crate) fn process_table(
         input: input_report,
         measured,
         breakdowns,
+        edits,
+        unplaced,
     })
 }
 
@@ -286,6 +295,8 @@ struct Router<'a> {
     lines_hidden: u64,
     /// CPU time of the parallel stages, the one pass's included.
     spent: StageTimes,
+    edits: Vec<crate::source::xml::Edit>,
+    unplaced: u64,
 }
 
 /// What formatting a batch's rows reads; shared by the batches formatted at once.
@@ -301,6 +312,8 @@ struct Context<'a> {
 
 /// One batch's rows formatted for every output, apart from the files, with what they count.
 struct Part {
+    edits: Vec<crate::source::xml::Edit>,
+    unplaced: u64,
     corrected: Vec<u8>,
     rejected: Vec<u8>,
     exceptions: FormattedExceptions,
@@ -313,6 +326,9 @@ struct Part {
 
 /// A batch being formatted.
 struct Formatting<'k> {
+    /// Values corrections set in an XML return, at their elements; and those with none.
+    edits: Vec<crate::source::xml::Edit>,
+    unplaced: u64,
     corrected: SheetWriter<Vec<u8>>,
     rejected: SheetWriter<Vec<u8>>,
     exceptions: ExceptionRows<'k>,
@@ -447,6 +463,8 @@ impl<'a> Router<'a> {
             unclosed_quotes: 0,
             lines_hidden: 0,
             spent: StageTimes::default(),
+            edits: Vec::new(),
+            unplaced: 0,
         })
     }
 
@@ -472,7 +490,9 @@ impl<'a> Router<'a> {
     }
 
     /// A batch's formatted rows, after those of the batches before it.
-    fn append(&mut self, part: Part) -> Result<()> {
+    fn append(&mut self, mut part: Part) -> Result<()> {
+        self.edits.append(&mut part.edits);
+        self.unplaced += part.unplaced;
         self.corrected.append(part.corrected)?;
         self.rejected.append(part.rejected)?;
         self.exceptions.append(part.exceptions)?;
@@ -511,6 +531,8 @@ impl Context<'_> {
         let text: usize = columns.file.iter().map(|a| a.value_data().len()).sum();
         let room = (text + c.raw.num_rows() * columns.file.len()) * 33 / 32;
         let mut out = Formatting {
+            edits: Vec::new(),
+            unplaced: 0,
             corrected: SheetWriter::in_memory(false).with_capacity(room),
             rejected: SheetWriter::in_memory(true),
             exceptions,
@@ -572,6 +594,8 @@ impl Context<'_> {
             self.record(&mut out, &record, &columns, before_columns.as_ref())?;
         }
         Ok(Part {
+            edits: out.edits,
+            unplaced: out.unplaced,
             corrected: out.corrected.into_bytes(),
             rejected: out.rejected.into_bytes(),
             exceptions: out.exceptions.finish()?,
@@ -778,6 +802,20 @@ impl Context<'_> {
                 }
             };
             let column = header.columns[ch.column].map_or("", |i| header.names[i].trim());
+            // The cell as exceptions name it: the element in an XML return, the cell in a sheet.
+            let cell = match columns.positions {
+                Some(p) => p.cell(row, header.columns[ch.column]),
+                None if header.sheet.is_some() => header.cell(line, header.columns[ch.column]),
+                None => String::new(),
+            };
+            if let Some(positions) = columns.positions
+                && ch.status == fixes::Status::Applied
+            {
+                match header.columns[ch.column].and_then(|i| positions.value(row, i)) {
+                    Some(at) => out.edits.push((at, ch.new.clone())),
+                    None => out.unplaced += 1,
+                }
+            }
             out.changes.write(
                 &mut out.report,
                 &self.source_file,
@@ -787,6 +825,7 @@ impl Context<'_> {
                 ch,
                 &correction.id,
                 &rule_ids,
+                &cell,
             )?;
         }
         for ((_, at), counts) in self.tallies.iter().zip(&mut out.tallies) {

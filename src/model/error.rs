@@ -259,6 +259,10 @@ pub enum InputErrorKind {
         "the document's root element is <{found}>, where the pack's tables expect <{expected}>: is this the right return?"
     )]
     XmlWrongRoot { found: String, expected: String },
+    #[error(
+        "a correction changes the value of <{element}>, which holds other elements or markup rather than a value, so it cannot be written back into the document"
+    )]
+    XmlNotAValue { element: String },
     #[error("a column of table `{table}` has an `xml` path that goes above the document's root")]
     XmlPathAboveRoot { table: String },
     /// Reference data (the ONS postcode directory) that does not read as what it should be.

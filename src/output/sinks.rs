@@ -353,7 +353,7 @@ pub(crate) struct ChangeRows {
 }
 
 impl Changes {
-    const HEADER: [&str; 10] = [
+    const HEADER: [&str; 11] = [
         "table",
         "source_file",
         "line",
@@ -364,6 +364,7 @@ impl Changes {
         "correction_id",
         "rule_id",
         "applied",
+        "cell",
     ];
 
     pub(crate) fn create(staging: &Staging) -> Result<Self> {
@@ -411,6 +412,7 @@ impl ChangeRows {
         change: &Change,
         correction_id: &str,
         rule_ids: &str,
+        cell: &str,
     ) -> Result<()> {
         let counts = self.counts.entry(change.correction).or_default();
         match change.status {
@@ -444,6 +446,7 @@ impl ChangeRows {
                 correction_id,
                 rule_ids,
                 change.status.as_str(),
+                cell,
             ])
             .map_err(|e| Error::io("changes.csv", e))
     }

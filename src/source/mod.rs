@@ -230,6 +230,13 @@ impl Positions {
         }
     }
 
+    /// The line and column of the element of `row`'s value in file column `column`, if the
+    /// document has one.
+    pub fn value(&self, row: usize, column: usize) -> Option<(u64, u64)> {
+        let p = *self.values.get(column)?.get(row)?;
+        (p != 0).then_some((p >> 32, p & 0xFFFF_FFFF))
+    }
+
     /// Where a finding on `row` is, about file column `column` if one: `line:column` of the
     /// value's element, else of the row's.
     pub fn cell(&self, row: usize, column: Option<usize>) -> String {

@@ -138,6 +138,77 @@ impl XmlSource {
     }
 }
 
+/// A value to write into a document: its element's line and column, as the reader named them,
+/// and the value.
+pub type Edit = ((u64, u64), String);
+
+/// The document at `path` with each value of `edits` (the line and column of its element, as
+/// the reader named it, and the new value) written in place of the element's text: every other
+/// byte as it was, so the corrected return differs from the one read only where it was corrected.
+/// An element written empty (`<Sex/>`) is written out with its value.
+pub fn with_values(path: &Path, edits: &[Edit]) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let lines = Lines::new(&bytes);
+    let at = |(line, column): (u64, u64), kind| Error::Input(vec![InputError::at(path, line, Some(column), kind)]);
+    let mut spans: Vec<(std::ops::Range<usize>, String)> = Vec::with_capacity(edits.len());
+    for &((line, column), ref value) in edits {
+        let start = lines
+            .offset(&bytes, line, column)
+            .filter(|&o| bytes.get(o) == Some(&b'<'));
+        let Some(start) = start else {
+            return Err(at((line, column), InputErrorKind::MalformedXml {
+                problem: "a corrected value's element is not where the document was read with it (was the file changed during the run?)".into(),
+            }));
+        };
+        let tag_end = start
+            + memchr::memchr(b'>', &bytes[start..]).ok_or_else(|| {
+                at(
+                    (line, column),
+                    InputErrorKind::MalformedXml {
+                        problem: "an element's tag is not closed".into(),
+                    },
+                )
+            })?;
+        let name_end = bytes[start + 1..tag_end]
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || *b == b'/')
+            .map_or(tag_end, |i| start + 1 + i);
+        let name = String::from_utf8_lossy(&bytes[start + 1..name_end]).into_owned();
+        let escaped = escape(value);
+        if bytes[tag_end - 1] == b'/' {
+            // `<Sex/>` becomes `<Sex>M</Sex>`.
+            spans.push((tag_end - 1..tag_end + 1, format!(">{escaped}</{name}>")));
+            continue;
+        }
+        let text = tag_end + 1;
+        let text_end = text + memchr::memchr(b'<', &bytes[text..]).unwrap_or(bytes.len() - text);
+        let closing = format!("</{name}");
+        if !bytes[text_end..].starts_with(closing.as_bytes()) {
+            return Err(at((line, column), InputErrorKind::XmlNotAValue { element: name }));
+        }
+        spans.push((text..text_end, escaped.into_owned()));
+    }
+    spans.sort_by_key(|(r, _)| r.start);
+    spans.dedup_by(|a, b| a.0 == b.0);
+    let mut out = Vec::with_capacity(bytes.len() + spans.iter().map(|(_, v)| v.len()).sum::<usize>());
+    let mut from = 0;
+    for (range, value) in spans {
+        out.extend_from_slice(&bytes[from..range.start]);
+        out.extend_from_slice(value.as_bytes());
+        from = range.end;
+    }
+    out.extend_from_slice(&bytes[from..]);
+    Ok(out)
+}
+
+/// Text as an element's content: `&`, `<` and `>` escaped.
+fn escape(value: &str) -> Cow<'_, str> {
+    if !value.contains(['&', '<', '>']) {
+        return Cow::Borrowed(value);
+    }
+    Cow::Owned(value.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;"))
+}
+
 /// Where each line of the document starts, to name an element's line and column.
 struct Lines(Vec<usize>);
 
@@ -146,6 +217,16 @@ impl Lines {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', text).map(|i| i + 1));
         Lines(starts)
+    }
+
+    /// The byte offset of a line and column as [`Lines::at`] names them.
+    fn offset(&self, text: &[u8], line: u64, column: u64) -> Option<usize> {
+        let index = usize::try_from(line).ok()?.checked_sub(1)?;
+        let start = *self.0.get(index)?;
+        let end = self.0.get(index + 1).copied().unwrap_or(text.len());
+        let rest = std::str::from_utf8(&text[start..end]).ok()?;
+        let skip = usize::try_from(column).ok()?.checked_sub(1)?;
+        rest.char_indices().nth(skip).map(|(i, _)| start + i)
     }
 
     /// The line and column (both from 1; the column in characters) of byte `offset`.
@@ -840,6 +921,33 @@ mod tests {
         }
         out.extend(bad);
         out
+    }
+
+    #[test]
+    fn corrected_values_are_written_into_their_elements_and_nothing_else_moves() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("census.xml");
+        let doc = "<?xml version=\"1.0\"?>\n<M>\n  <C><Sex>U</Sex><Name>Ané</Name><Dob/></C>\n  <C><Sex> F </Sex></C>\n</M>\n";
+        std::fs::write(&path, doc).unwrap();
+        let edits = [
+            ((3, 6), "M".to_string()),
+            ((3, 34), "2020-01-01".to_string()),
+            ((4, 6), "A & B".to_string()),
+        ];
+        let out = String::from_utf8(with_values(&path, &edits).unwrap()).unwrap();
+        assert_eq!(
+            out,
+            "<?xml version=\"1.0\"?>\n<M>\n  <C><Sex>M</Sex><Name>Ané</Name><Dob>2020-01-01</Dob></C>\n  <C><Sex>A &amp; B</Sex></C>\n</M>\n"
+        );
+        assert_eq!(String::from_utf8(with_values(&path, &[]).unwrap()).unwrap(), doc);
+        let holds = with_values(&path, &[((3, 3), "x".to_string())])
+            .unwrap_err()
+            .to_string();
+        assert!(holds.contains("holds other elements"), "{holds}");
+        let moved = with_values(&path, &[((3, 4), "x".to_string())])
+            .unwrap_err()
+            .to_string();
+        assert!(moved.contains("not where the document was read"), "{moved}");
     }
 
     #[test]

@@ -179,3 +179,57 @@ fn a_census_with_no_assessments_or_enquiries_runs_its_rules_over_empty_tables() 
     assert!(out.corrected("assessments").rows.is_empty());
     assert!(out.corrected("section47").rows.is_empty());
 }
+
+/// The census goes back as the council's own file: `corrected/census.xml` is the document as
+/// read, byte for byte, but for the values corrections set, each written into its element.
+#[test]
+fn the_corrected_census_is_the_file_as_read_but_for_the_corrected_values() {
+    let dir = demo();
+    let census = dir.read("fixtures/cin/census.xml");
+    dir.run(&["--config", "fixtures/cin/cleanse.yaml"]).expect_code(0);
+    assert_eq!(
+        dir.read("out/latest/corrected/census.xml"),
+        census,
+        "with nothing corrected, the return goes back as it came"
+    );
+    std::fs::remove_dir_all(dir.join("out")).unwrap();
+    dir.write(
+        "rules/cin/council.yaml",
+        "pack: northfield-cin\nversion: 1\nextends: 2025-26.yaml\ncorrections:\n  - id: FIX-REFERRAL\n    table: cin_details\n    kind: map\n    columns: [cin_referral_date]\n    synonyms: { \"03/11/2025\": \"2025-11-03\" }\n    apply: safe\n",
+    );
+    let config = dir
+        .read("fixtures/cin/cleanse.yaml")
+        .replace("../../rules/cin/2025-26.yaml", "../../rules/cin/council.yaml");
+    dir.write("fixtures/cin/cleanse.yaml", &config);
+    dir.run(&["--config", "fixtures/cin/cleanse.yaml"]).expect_code(0);
+    let corrected = dir.read("out/latest/corrected/census.xml");
+    assert_eq!(
+        corrected,
+        census.replacen(
+            "<CINreferralDate>03/11/2025</CINreferralDate>",
+            "<CINreferralDate>2025-11-03</CINreferralDate>",
+            1
+        )
+    );
+    // The change points at the element; the corrected census reads clean of the date's finding.
+    let out = dir.latest();
+    let at = census
+        .lines()
+        .position(|l| l.contains("<CINreferralDate>03/11/2025"))
+        .unwrap()
+        + 1;
+    assert_eq!(out.changes.len(), 1);
+    assert_eq!(out.changes[0].cell, format!("{at}:9"));
+    let date = out
+        .findings
+        .iter()
+        .find(|f| f.rule_id == "cin_details.cin_referral_date.type");
+    assert_eq!(date.map(|f| f.status.as_str()), Some("corrected"));
+    dir.write("fixtures/cin/census.xml", &corrected);
+    std::fs::remove_dir_all(dir.join("out")).unwrap();
+    dir.run(&["--config", "fixtures/cin/cleanse.yaml"]).expect_code(0);
+    assert!(
+        dir.read("out/latest/changes.csv").lines().count() == 1,
+        "nothing left to correct"
+    );
+}

@@ -289,10 +289,11 @@ pub struct ChangeRow {
     pub correction_id: String,
     pub rule_id: String,
     pub applied: String,
+    pub cell: String,
 }
 
 pub const CHANGES_HEADER: &str =
-    "table,source_file,line,record_key,column,old_value,new_value,correction_id,rule_id,applied";
+    "table,source_file,line,record_key,column,old_value,new_value,correction_id,rule_id,applied,cell";
 
 /// What a run published.
 pub struct Outputs {
@@ -338,7 +339,7 @@ impl Outputs {
             .rows
             .iter()
             .map(|r| {
-                assert_eq!(r.len(), 10, "changes row {r:?}");
+                assert_eq!(r.len(), 11, "changes row {r:?}");
                 ChangeRow {
                     table: r[0].clone(),
                     source_file: r[1].clone(),
@@ -350,6 +351,7 @@ impl Outputs {
                     correction_id: r[7].clone(),
                     rule_id: r[8].clone(),
                     applied: r[9].clone(),
+                    cell: r[10].clone(),
                 }
             })
             .collect();
