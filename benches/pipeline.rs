@@ -399,33 +399,63 @@ fn run_ssda903(root: &Path, cache: &Path, children: usize, runs: usize) {
         run.report["timings_ms"]["relate_ms"]
     );
     // The DfE's validator, as its tool runs it, on the same files.
-    let python = std::env::var_os("CLEANSE_DFE_PYTHON")
-        .map(PathBuf::from)
-        .or_else(|| Some(root.join(".venv-903/bin/python")).filter(|p| p.is_file()));
-    let Some(python) = python else {
-        println!(
-            "  the DfE's validator  not measured: set CLEANSE_DFE_PYTHON to a Python with csc-validator-be-903 (scripts/ssda903-oracle.py says how)"
-        );
-        return;
+    let dfe = Dfe {
+        env: "CLEANSE_DFE_PYTHON",
+        venv: ".venv-903",
+        package: "csc-validator-be-903",
+        script: "scripts/ssda903-oracle.py",
     };
-    let mut dfe = std::process::Command::new(&python);
-    dfe.arg(root.join("scripts/ssda903-oracle.py"))
-        .arg(&dir)
-        .arg("--full-run")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    match common::usage(dfe) {
-        Ok((wall, cpu, peak_kib)) => {
-            println!("\nthe DfE's validator (csc-validator-be-903, its full run) on the same files");
-            println!("  wall time            {wall:.2} s");
-            println!("  CPU time             {cpu:.2} s (user + system, all threads)");
-            println!("  rows per CPU-second  {:.0}", rows_in as f64 / cpu.max(1e-9));
-            println!("  peak memory (RSS)    {:.0} MB", peak_kib as f64 / 1024.0);
-            println!("  Cleanse's CPU time over the DfE's  {:.2}", run.cpu / cpu.max(1e-9));
+    dfe.measure(root, &dir, rows_in, run.cpu);
+}
+
+/// One of the DfE's validators, run as its tool runs it (the oracle script's `--full-run`) on a
+/// return's folder, when its Python environment is there.
+struct Dfe {
+    /// The variable naming its Python, else `venv` in the repository.
+    env: &'static str,
+    venv: &'static str,
+    package: &'static str,
+    script: &'static str,
+}
+
+impl Dfe {
+    fn measure(&self, root: &Path, dir: &Path, rows_in: u64, cleanse_cpu: f64) {
+        let python = std::env::var_os(self.env)
+            .map(PathBuf::from)
+            .or_else(|| Some(root.join(self.venv).join("bin/python")).filter(|p| p.is_file()));
+        let Some(python) = python else {
+            println!(
+                "  the DfE's validator  not measured: set {} to a Python with {} ({} says how)",
+                self.env, self.package, self.script
+            );
+            return;
+        };
+        let mut dfe = std::process::Command::new(&python);
+        dfe.arg(root.join(self.script))
+            .arg(dir)
+            .arg("--full-run")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        match common::usage(dfe) {
+            Ok((wall, cpu, peak_kib)) => {
+                println!(
+                    "\nthe DfE's validator ({}, its full run) on the same data",
+                    self.package
+                );
+                println!("  wall time            {wall:.2} s");
+                println!("  CPU time             {cpu:.2} s (user + system, all threads)");
+                println!("  rows per CPU-second  {:.0}", rows_in as f64 / cpu.max(1e-9));
+                println!("  peak memory (RSS)    {:.0} MB", peak_kib as f64 / 1024.0);
+                println!(
+                    "  Cleanse's CPU time over the DfE's  {:.2}",
+                    cleanse_cpu / cpu.max(1e-9)
+                );
+            }
+            Err(status) => println!(
+                "  the DfE's validator  failed (status {status}): run {} by hand to see why",
+                self.script
+            ),
         }
-        Err(status) => println!(
-            "  the DfE's validator  failed (status {status}): run scripts/ssda903-oracle.py by hand to see why"
-        ),
     }
 }
 
@@ -464,34 +494,13 @@ fn run_cin(root: &Path, cache: &Path, children: usize, runs: usize) {
         run.report["timings_ms"]["relate_ms"]
     );
     // The DfE's validator, as its tool runs it, on the same file.
-    let python = std::env::var_os("CLEANSE_DFE_CIN_PYTHON")
-        .map(PathBuf::from)
-        .or_else(|| Some(root.join(".venv-cin/bin/python")).filter(|p| p.is_file()));
-    let Some(python) = python else {
-        println!(
-            "  the DfE's validator  not measured: set CLEANSE_DFE_CIN_PYTHON to a Python with csc-validator-be-cin (scripts/cin-oracle.py says how)"
-        );
-        return;
+    let dfe = Dfe {
+        env: "CLEANSE_DFE_CIN_PYTHON",
+        venv: ".venv-cin",
+        package: "csc-validator-be-cin",
+        script: "scripts/cin-oracle.py",
     };
-    let mut dfe = std::process::Command::new(&python);
-    dfe.arg(root.join("scripts/cin-oracle.py"))
-        .arg(&dir)
-        .arg("--full-run")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    match common::usage(dfe) {
-        Ok((wall, cpu, peak_kib)) => {
-            println!("\nthe DfE's validator (csc-validator-be-cin, its full run) on the same file");
-            println!("  wall time            {wall:.2} s");
-            println!("  CPU time             {cpu:.2} s (user + system, all threads)");
-            println!("  rows per CPU-second  {:.0}", rows_in as f64 / cpu.max(1e-9));
-            println!("  peak memory (RSS)    {:.0} MB", peak_kib as f64 / 1024.0);
-            println!("  Cleanse's CPU time over the DfE's  {:.2}", run.cpu / cpu.max(1e-9));
-        }
-        Err(status) => {
-            println!("  the DfE's validator  failed (status {status}): run scripts/cin-oracle.py by hand to see why")
-        }
-    }
+    dfe.measure(root, &dir, rows_in, run.cpu);
 }
 
 /// `rows` people in 15 columns, in families of one to four whose periods follow one another,

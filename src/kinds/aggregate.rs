@@ -10,10 +10,9 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, BooleanArray};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::datasource::MemTable;
 use datafusion::logical_expr::LogicalPlan;
 
-use super::query::{one_expression, placeholder, positioned, what_it_reads};
+use super::query::{one_expression, positioned, stand_ins, what_it_reads};
 use super::whole::can_fail;
 use super::{Check, Kind, KindDoc, Param, RuleCx};
 use crate::model::diag::Diagnostic;
@@ -73,13 +72,7 @@ impl Kind for AggregateKind {
         };
         let (head, tail) = parts(&cx.table.name);
         let select = format!("{head}{}{tail}", p.check.value);
-        let ctx = cx.sql.query_session(None);
-        for t in cx.tables {
-            let empty =
-                MemTable::try_new(Arc::new(placeholder(t)), vec![vec![]]).expect("an empty table fits any schema");
-            ctx.register_table(t.name.as_str(), Arc::new(empty))
-                .expect("table names are unique in a rule set");
-        }
+        let ctx = stand_ins(cx);
         let plan = cx.sql.plan_query(&ctx, &select).map_err(|mut e| {
             // Put the error back on the check, as written.
             e.span = e

@@ -91,13 +91,7 @@ impl Kind for QueryKind {
             p.when.as_ref().map(|w| w.value.clone()),
             p.check.value.clone(),
         );
-        let ctx = cx.sql.query_session(None);
-        for t in cx.tables {
-            let empty =
-                MemTable::try_new(Arc::new(placeholder(t)), vec![vec![]]).expect("an empty table fits any schema");
-            ctx.register_table(t.name.as_str(), Arc::new(empty))
-                .expect("table names are unique in a rule set");
-        }
+        let ctx = stand_ins(cx);
         let plan = match cx.sql.plan_query(&ctx, &query.select()) {
             Ok(plan) => plan,
             Err(e) => return Err(vec![query.error_at(cx, p, *e)]),
@@ -336,8 +330,20 @@ pub(super) fn positioned(cx: &RuleCx, piece: &Spanned<String>, e: SqlError) -> D
     cx.error(code, at, message).label(label).maybe_help(help)
 }
 
+/// A session to plan a rule in as it is read: every table of the pack registered empty, as the
+/// run will register it.
+pub(super) fn stand_ins(cx: &RuleCx) -> SessionContext {
+    let ctx = cx.sql.query_session(None);
+    for t in cx.tables {
+        let empty = MemTable::try_new(Arc::new(placeholder(t)), vec![vec![]]).expect("an empty table fits any schema");
+        ctx.register_table(t.name.as_str(), Arc::new(empty))
+            .expect("table names are unique in a rule set");
+    }
+    ctx
+}
+
 /// A table as the run registers it for whole-table rules, with every column.
-pub(super) fn placeholder(t: &Table) -> Schema {
+fn placeholder(t: &Table) -> Schema {
     let mut fields = vec![Field::new(LINE, DataType::UInt64, false)];
     fields.extend(t.columns.iter().map(|c| Field::new(&c.name, c.ty.arrow(), true)));
     fields.extend(
