@@ -621,14 +621,27 @@ impl QueryPlan {
         for &(t, c, link) in elsewhere {
             let other = &cx.tables[*t];
             let flag = failed_name(&other.columns[*c].name);
-            let rows = |when: &str| {
+            let failing = format!(
+                "SELECT \"{link}\" AS \"__link\", min(\"{LINE}\") AS \"__at\" FROM \"{table}\" WHERE \"{flag}\" \
+                 GROUP BY \"{link}\"",
+                table = other.name,
+            );
+            let own = &this.name;
+            // `when` as a filter first, over the records with such a value only (a subquery in it
+            // runs as a join, over those rows: over every row of the table, an uncorrelated
+            // EXISTS was a nested loop); then as a value (a window in it); then not at all.
+            let filtered = |when: &str| {
+                format!(
+                    "SELECT o.\"{LINE}\", f.\"__at\" FROM (SELECT \"{LINE}\", \"{link}\" FROM \"{own}\" \
+                     WHERE \"{link}\" IN (SELECT \"__link\" FROM ({failing}) g) AND {when}) o \
+                     JOIN ({failing}) f ON o.\"{link}\" = f.\"__link\""
+                )
+            };
+            let valued = |when: &str| {
                 format!(
                     "SELECT o.\"{LINE}\", f.\"__at\" FROM (SELECT \"{LINE}\", \"{link}\", ({when}) AS \"{WHEN_COL}\" \
-                     FROM \"{own}\") o JOIN (SELECT \"{link}\", min(\"{LINE}\") AS \"__at\" FROM \"{table}\" \
-                     WHERE \"{flag}\" GROUP BY \"{link}\") f ON o.\"{link}\" = f.\"{link}\" \
-                     WHERE o.\"{WHEN_COL}\" IS NOT FALSE",
-                    own = this.name,
-                    table = other.name,
+                     FROM \"{own}\") o JOIN ({failing}) f ON o.\"{link}\" = f.\"__link\" \
+                     WHERE o.\"{WHEN_COL}\" IS NOT FALSE"
                 )
             };
             let planned = |sql: String| {
@@ -638,10 +651,15 @@ impl QueryPlan {
                     state.create_physical_plan(&plan).await
                 }
             };
-            // Where the rule applies, if DataFusion can run `when` there; else every such row.
-            let plan = match planned(rows(self.query.when.as_deref().unwrap_or("TRUE"))).await {
-                Ok(plan) => plan,
-                Err(_) => planned(rows("TRUE")).await?,
+            let plan = match &self.query.when {
+                None => planned(filtered("TRUE")).await?,
+                Some(when) => match planned(filtered(&format!("({when})"))).await {
+                    Ok(plan) => plan,
+                    Err(_) => match planned(valued(when)).await {
+                        Ok(plan) => plan,
+                        Err(_) => planned(filtered("TRUE")).await?,
+                    },
+                },
             };
             for b in datafusion::physical_plan::collect(plan, ctx.task_ctx()).await? {
                 let (lines, at) = (line_numbers(&b, 0), line_numbers(&b, 1));
